@@ -1,0 +1,184 @@
+"""The station's TOML configuration: what a person sets up once.
+
+Everything OCPP can change at run time lives in the device model and the store; this
+file only seeds those on the first start. A missing, unknown or invalid key is reported
+as one line naming the key and the reason (`ConfigError`), and the CLI exits with 2.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from drivers.config import HardwareConfig
+
+#: identifierString of OCPP 2.0.1 Part 2 §2.1.4 (the identity must not contain ':').
+_IDENTIFIER_CHARS = set(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=+|@."
+)
+#: passwordString of Part 2 §2.1.5.
+PASSWORD_CHARS = _IDENTIFIER_CHARS | {":"}
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used. ``str()`` is one line naming key and reason."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StationSection(_Section):
+    """``[station]``: who this charging station is and where it keeps its data."""
+
+    identity: str = Field(min_length=1, max_length=48)
+    serial_number: str = Field(min_length=1, max_length=25)
+    vendor_name: str = Field(min_length=1, max_length=50)
+    model: str = Field(min_length=1, max_length=20)
+    firmware_version: str | None = Field(default=None, max_length=50)
+    data_dir: Path
+    control_socket: Path | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("identity")
+    @classmethod
+    def _identity_chars(cls, value: str) -> str:
+        bad = sorted(set(value) - _IDENTIFIER_CHARS)
+        if bad:
+            raise ValueError(
+                f"contains {''.join(bad)!r}; allowed are a-z A-Z 0-9 and * - _ = + | @ ."
+            )
+        return value
+
+
+class CsmsSection(_Section):
+    """``[csms]``: the first network connection profile (configuration slot 1)."""
+
+    url: str
+    security_profile: Literal[1, 2, 3] = 2
+    basic_auth_password: str | None = None
+    ca_file: Path | None = None
+    cert_file: Path | None = None
+    key_file: Path | None = None
+    message_timeout: int = Field(default=30, ge=1, le=600)
+
+    @field_validator("url")
+    @classmethod
+    def _url_shape(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("ws", "wss") or not parts.hostname:
+            raise ValueError(f"{value!r} is not a ws:// or wss:// URL with a host")
+        return value.rstrip("/")
+
+    @field_validator("basic_auth_password")
+    @classmethod
+    def _password_shape(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not 16 <= len(value) <= 64:
+            raise ValueError(f"must be 16 to 64 characters long, is {len(value)}")
+        bad = sorted(set(value) - PASSWORD_CHARS)
+        if bad:
+            raise ValueError("contains characters outside OCPP's passwordString set")
+        return value
+
+    @model_validator(mode="after")
+    def _profile_needs(self) -> CsmsSection:
+        scheme = urlsplit(self.url).scheme
+        if self.security_profile == 1 and scheme != "ws":
+            raise ValueError("url: security_profile 1 uses ws://")
+        if self.security_profile in (2, 3) and scheme != "wss":
+            raise ValueError(f"url: security_profile {self.security_profile} needs wss://")
+        if self.security_profile in (1, 2) and not self.basic_auth_password:
+            raise ValueError(
+                f"basic_auth_password: required for security_profile {self.security_profile}"
+            )
+        if self.security_profile in (2, 3) and self.ca_file is None:
+            raise ValueError(
+                f"ca_file: required for security_profile {self.security_profile} "
+                "(the CSMS root certificate)"
+            )
+        if self.security_profile == 3 and (self.cert_file is None or self.key_file is None):
+            raise ValueError("cert_file, key_file: required for security_profile 3")
+        return self
+
+
+class StationConfig(_Section):
+    """The whole file."""
+
+    station: StationSection
+    csms: CsmsSection
+    hardware: HardwareConfig = Field(default_factory=HardwareConfig)
+
+    @property
+    def control_socket(self) -> Path:
+        """Path of the local control socket (``station sim``, ``station status``)."""
+        return self.station.control_socket or self.station.data_dir / "station.sock"
+
+
+def _describe(error: dict) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    kind = error["type"]
+    if kind == "missing":
+        return f"{location}: required key is missing"
+    if kind == "extra_forbidden":
+        return f"{location}: unknown key"
+    message = error["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, ") :]
+    if message.split(":", 1)[0] in {"url", "basic_auth_password", "ca_file", "cert_file, key_file"}:
+        # A cross-field rule names the key itself.
+        prefix = location + "." if location else ""
+        return f"{prefix}{message}"
+    got = error.get("input")
+    shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
+    return f"{location}: {message}{shown}"
+
+
+def parse_config(data: dict, *, base_dir: Path | None = None) -> StationConfig:
+    """Validate a parsed TOML document. Relative paths are resolved against ``base_dir``."""
+    try:
+        config = StationConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc.errors()[0])) from None
+    if base_dir is not None:
+        config = _resolve_paths(config, base_dir)
+    return config
+
+
+def _resolve_paths(config: StationConfig, base: Path) -> StationConfig:
+    def fix(path: Path | None) -> Path | None:
+        if path is None or path.is_absolute():
+            return path
+        return (base / path).resolve()
+
+    station = config.station.model_copy(
+        update={"data_dir": fix(config.station.data_dir), "control_socket": fix(config.station.control_socket)}
+    )
+    csms = config.csms.model_copy(
+        update={
+            "ca_file": fix(config.csms.ca_file),
+            "cert_file": fix(config.csms.cert_file),
+            "key_file": fix(config.csms.key_file),
+        }
+    )
+    return config.model_copy(update={"station": station, "csms": csms})
+
+
+def load_config(path: Path) -> StationConfig:
+    """Read and validate the TOML file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    return parse_config(data, base_dir=path.parent.resolve())
