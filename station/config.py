@@ -40,6 +40,7 @@ class StationSection(_Section):
     vendor_name: str = Field(min_length=1, max_length=50)
     model: str = Field(min_length=1, max_length=20)
     firmware_version: str | None = Field(default=None, max_length=50)
+    organization_name: str | None = Field(default=None, max_length=64)
     data_dir: Path
     control_socket: Path | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"

@@ -1,0 +1,82 @@
+"""The ``station`` command: run a station, the demo, and the operator tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+import trio
+
+from station import __version__
+from station.config import ConfigError, StationConfig, load_config
+
+log = logging.getLogger(__name__)
+
+#: Exit status for a configuration the station cannot use.
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="station",
+        description="OCPP 2.0.1 charging-station controller.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    run = commands.add_parser("run", help="run a station from a config file",
+                              description="Connect to the CSMS and run the station until stopped.")
+    run.add_argument("--config", type=Path, required=True, help="station TOML file")
+    run.set_defaults(handler=_run)
+
+    demo = commands.add_parser("demo", help="simulated station against a local CSMS",
+                               description="Start a local CSMS and a simulated station, "
+                                           "and print the OCPP messages they exchange.")
+    demo.add_argument("--duration", type=float, default=None,
+                      help="stop after this many seconds (default: run the scripted session)")
+    demo.set_defaults(handler=_demo)
+    return parser
+
+
+def load_or_exit(path: Path) -> StationConfig:
+    """Load a config or print one line naming the key and the reason, and exit 2."""
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(f"station: config error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def _run(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    from station import logs
+    from station.app import Station
+
+    logs.configure(config.station.log_level)
+
+    async def main() -> None:
+        station = await Station.create(config)
+        try:
+            await station.run()
+        finally:
+            station.close()
+
+    try:
+        trio.run(main)
+    except KeyboardInterrupt:
+        log.info("event=stopped reason=interrupt")
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from station.demo import run_demo
+
+    return run_demo(duration=args.duration)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``station`` console script."""
+    args = _parser().parse_args(argv)
+    return int(args.handler(args) or 0)

@@ -1,0 +1,240 @@
+"""Every component and variable the station has, declared in one table.
+
+Sources: OCPP 2.0.1 Part 2 "Referenced Components and Variables" and the appendix CSVs
+(required variables of the Core and Advanced Security controllers), the reference
+product's PICS and "Other Relevant Settings" (items per message, ping interval, file
+transfer protocols, time sources...), and the station's topology from the config.
+
+Optional controllers the station does not implement yet report ``Available = false`` and
+``Enabled = false`` so that a CSMS can tell; they are updated as features land.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from station.devicemodel.datatypes import DataType
+from station.devicemodel.model import Attribute, Mutability, Variable, key
+
+RO = Mutability.ReadOnly
+RW = Mutability.ReadWrite
+WO = Mutability.WriteOnly
+
+#: Measurands the station can sample (PICS C-40: what the meter and the pilot provide).
+SUPPORTED_MEASURANDS = (
+    "Current.Import",
+    "Current.Offered",
+    "Energy.Active.Export.Register",
+    "Energy.Active.Import.Register",
+    "Frequency",
+    "Power.Active.Import",
+    "Power.Factor",
+    "Power.Offered",
+    "Voltage",
+)
+TX_START_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer")
+TX_STOP_POINTS = ("EVConnected", "Authorized", "PowerPathClosed")
+NETWORK_SLOTS = ("1", "2", "3")
+AVAILABILITY_STATES = ("Available", "Occupied", "Reserved", "Unavailable", "Faulted")
+#: Capacity of the certificate store (SecurityCtrlr.CertificateEntries maxLimit).
+CERTIFICATE_CAPACITY = 50
+#: passwordString characters (Part 2 §2.1.5).
+PASSWORD_CHARS = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=:+|@."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EvseTopology:
+    """What the device model needs to know about one EVSE (one connector each)."""
+
+    evse_id: int
+    connector_type: str
+    phases: int
+    max_power_w: float
+
+
+def _check_password(value: object) -> str | None:
+    text = str(value)
+    if set(text) - PASSWORD_CHARS:
+        return "contains characters outside OCPP's passwordString set"
+    return None
+
+
+def _refuse_profile_change(_: object) -> str:
+    # A05: the profile changes only by connecting with a higher-profile network profile.
+    return "SecurityProfile changes only through a new network profile (A05)"
+
+
+def controller_variables(identity: str) -> list[Variable]:
+    """Variables of the station-wide controllers; ``identity`` comes from the config."""
+    v = Variable
+    dt = DataType
+    s = "s"
+    comm = "OCPPCommCtrlr"
+    sec = "SecurityCtrlr"
+    auth = "AuthCtrlr"
+    tx = "TxCtrlr"
+    sampled = "SampledDataCtrlr"
+    aligned = "AlignedDataCtrlr"
+    data = "DeviceDataCtrlr"
+    clock = "ClockCtrlr"
+    measurands = SUPPORTED_MEASURANDS
+    return [
+        # -- OCPPCommCtrlr ---------------------------------------------------------------
+        v(key(comm, "ActiveNetworkProfile"), dt.integer, RO),
+        v(key(comm, "FileTransferProtocols"), dt.MemberList, RO, "HTTP,HTTPS",
+          values_list=("HTTP", "HTTPS"), constant=True),
+        v(key(comm, "HeartbeatInterval"), dt.integer, RW, "300", unit=s, min_limit=1,
+          max_limit=86400),
+        v(key(comm, "MessageTimeout", "Default"), dt.integer, RO, unit=s),
+        v(key(comm, "MessageAttempts", "TransactionEvent"), dt.integer, RW, "3",
+          min_limit=1, max_limit=10),
+        v(key(comm, "MessageAttemptInterval", "TransactionEvent"), dt.integer, RW, "60",
+          unit=s, min_limit=1, max_limit=3600),
+        v(key(comm, "NetworkConfigurationPriority"), dt.SequenceList, RW, "1",
+          values_list=NETWORK_SLOTS),
+        v(key(comm, "NetworkProfileConnectionAttempts"), dt.integer, RW, "3", min_limit=1,
+          max_limit=100),
+        v(key(comm, "OfflineThreshold"), dt.integer, RW, "60", unit=s, min_limit=0,
+          max_limit=86400),
+        v(key(comm, "QueueAllMessages"), dt.boolean, RW, "false"),
+        v(key(comm, "ResetRetries"), dt.integer, RW, "3", min_limit=0, max_limit=10),
+        v(key(comm, "RetryBackOffRandomRange"), dt.integer, RW, "10", unit=s, min_limit=0,
+          max_limit=3600),
+        v(key(comm, "RetryBackOffRepeatTimes"), dt.integer, RW, "3", min_limit=0,
+          max_limit=20),
+        v(key(comm, "RetryBackOffWaitMinimum"), dt.integer, RW, "5", unit=s, min_limit=0,
+          max_limit=3600),
+        v(key(comm, "UnlockOnEVSideDisconnect"), dt.boolean, RO, "false", constant=True),
+        v(key(comm, "WebSocketPingInterval"), dt.integer, RW, "120", unit=s, min_limit=0,
+          max_limit=86400),
+        # -- SecurityCtrlr ---------------------------------------------------------------
+        v(key(sec, "SecurityProfile"), dt.integer, RO, min_limit=1, max_limit=3,
+          write_rule=_refuse_profile_change),
+        v(key(sec, "OrganizationName"), dt.string, RW, max_limit=64),
+        v(key(sec, "CertificateEntries"), dt.integer, RO, max_limit=CERTIFICATE_CAPACITY),
+        v(key(sec, "BasicAuthPassword"), dt.string, WO, min_limit=16, max_limit=40,
+          check=_check_password, secret=True),
+        v(key(sec, "Identity"), dt.string, RO, identity, max_limit=48, constant=True),
+        v(key(sec, "AdditionalRootCertificateCheck"), dt.boolean, RO, "false", constant=True),
+        v(key(sec, "MaxCertificateChainSize"), dt.integer, RO, "10000", constant=True),
+        v(key(sec, "CertSigningWaitMinimum"), dt.integer, RW, "30", unit=s, min_limit=1,
+          max_limit=86400),
+        v(key(sec, "CertSigningRepeatTimes"), dt.integer, RW, "3", min_limit=0, max_limit=20),
+        v(key(sec, "AllowSecurityProfileDowngrade"), dt.boolean, RO, "false", constant=True),
+        v(key(sec, "AllowCSMSTLSWildcards"), dt.boolean, RW, "false"),
+        # -- AuthCtrlr -------------------------------------------------------------------
+        v(key(auth, "Enabled"), dt.boolean, RW, "true"),
+        v(key(auth, "AuthorizeRemoteStart"), dt.boolean, RW, "false"),
+        v(key(auth, "LocalAuthorizeOffline"), dt.boolean, RW, "true"),
+        v(key(auth, "LocalPreAuthorize"), dt.boolean, RW, "false"),
+        v(key(auth, "OfflineTxForUnknownIdEnabled"), dt.boolean, RW, "true"),
+        v(key(auth, "SupportedIdTokenTypes"), dt.MemberList, RO, "Central,ISO14443",
+          values_list=("Central", "ISO14443"), constant=True),
+        # -- TxCtrlr ---------------------------------------------------------------------
+        v(key(tx, "TxStartPoint"), dt.MemberList, RW, "PowerPathClosed",
+          values_list=TX_START_POINTS),
+        v(key(tx, "TxStopPoint"), dt.MemberList, RW, "EVConnected,Authorized",
+          values_list=TX_STOP_POINTS),
+        v(key(tx, "EVConnectionTimeOut"), dt.integer, RW, "120", unit=s, min_limit=1,
+          max_limit=3600),
+        v(key(tx, "StopTxOnInvalidId"), dt.boolean, RW, "true"),
+        v(key(tx, "StopTxOnEVSideDisconnect"), dt.boolean, RO, "true", constant=True),
+        # -- SampledDataCtrlr ------------------------------------------------------------
+        v(key(sampled, "Enabled"), dt.boolean, RW, "true"),
+        v(key(sampled, "Available"), dt.boolean, RO, "true", constant=True),
+        v(key(sampled, "TxStartedMeasurands"), dt.MemberList, RW,
+          "Energy.Active.Import.Register", values_list=measurands),
+        v(key(sampled, "TxUpdatedMeasurands"), dt.MemberList, RW,
+          "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage",
+          values_list=measurands),
+        v(key(sampled, "TxUpdatedInterval"), dt.integer, RW, "60", unit=s, min_limit=0,
+          max_limit=86400),
+        v(key(sampled, "TxEndedMeasurands"), dt.MemberList, RW,
+          "Energy.Active.Import.Register", values_list=measurands),
+        v(key(sampled, "TxEndedInterval"), dt.integer, RW, "0", unit=s, min_limit=0,
+          max_limit=86400),
+        v(key(sampled, "RegisterValuesWithoutPhases"), dt.boolean, RW, "true"),
+        # -- AlignedDataCtrlr ------------------------------------------------------------
+        v(key(aligned, "Enabled"), dt.boolean, RW, "true"),
+        v(key(aligned, "Available"), dt.boolean, RO, "true", constant=True),
+        v(key(aligned, "Measurands"), dt.MemberList, RW, "Energy.Active.Import.Register",
+          values_list=measurands),
+        v(key(aligned, "Interval"), dt.integer, RW, "900", unit=s, min_limit=0,
+          max_limit=86400),
+        v(key(aligned, "TxEndedMeasurands"), dt.MemberList, RW,
+          "Energy.Active.Import.Register", values_list=measurands),
+        v(key(aligned, "TxEndedInterval"), dt.integer, RW, "900", unit=s, min_limit=0,
+          max_limit=86400),
+        # -- DeviceDataCtrlr (reference product's ORS-1..6) ------------------------------
+        v(key(data, "ItemsPerMessage", "GetReport"), dt.integer, RO, "1000", constant=True),
+        v(key(data, "ItemsPerMessage", "GetVariables"), dt.integer, RO, "1000", constant=True),
+        v(key(data, "ItemsPerMessage", "SetVariables"), dt.integer, RO, "1000", constant=True),
+        v(key(data, "BytesPerMessage", "GetReport"), dt.integer, RO, "1000000", constant=True),
+        v(key(data, "BytesPerMessage", "GetVariables"), dt.integer, RO, "1000000",
+          constant=True),
+        v(key(data, "BytesPerMessage", "SetVariables"), dt.integer, RO, "1000000",
+          constant=True),
+        v(key(data, "ConfigurationValueSize"), dt.integer, RO, "1000", constant=True),
+        v(key(data, "ReportingValueSize"), dt.integer, RO, "2500", constant=True),
+        v(key(data, "ValueSize"), dt.integer, RO, "2500", constant=True),
+        # -- ClockCtrlr ------------------------------------------------------------------
+        v(key(clock, "DateTime"), dt.dateTime, RO),
+        v(key(clock, "TimeSource"), dt.SequenceList, RW, "Heartbeat",
+          values_list=("Heartbeat", "NTP")),
+        v(key(clock, "TimeZone"), dt.string, RW, "", max_limit=64),
+        v(key(clock, "TimeAdjustmentReportingThreshold"), dt.integer, RW, "20", unit=s,
+          min_limit=0, max_limit=86400),
+        # -- Optional controllers: what the station does not implement (yet) ------------
+        *[
+            variable
+            for name in ("AuthCacheCtrlr", "LocalAuthListCtrlr", "SmartChargingCtrlr",
+                         "ReservationCtrlr", "TariffCostCtrlr", "DisplayMessageCtrlr",
+                         "MonitoringCtrlr", "ISO15118Ctrlr")
+            for variable in (
+                v(key(name, "Available"), dt.boolean, RO, "false", constant=True),
+                v(key(name, "Enabled"), dt.boolean, RO, "false", constant=True),
+            )
+        ],
+    ]
+
+
+def topology_variables(evses: Sequence[EvseTopology]) -> list[Variable]:
+    """ChargingStation, EVSE n and Connector n,1 components."""
+    v = Variable
+    dt = DataType
+    station_phases = max(e.phases for e in evses)
+    states = AVAILABILITY_STATES
+    variables = [
+        v(key("ChargingStation", "Available"), dt.boolean, RO, "true", constant=True),
+        v(key("ChargingStation", "AvailabilityState"), dt.OptionList, RO, values_list=states),
+        v(key("ChargingStation", "SupplyPhases"), dt.integer, RO, str(station_phases),
+          constant=True),
+    ]
+    for evse in evses:
+        n = evse.evse_id
+        variables += [
+            v(key("EVSE", "Available", evse=n), dt.boolean, RO, "true", constant=True),
+            v(key("EVSE", "AvailabilityState", evse=n), dt.OptionList, RO, values_list=states),
+            v(key("EVSE", "SupplyPhases", evse=n), dt.integer, RO, str(evse.phases),
+              constant=True),
+            v(key("EVSE", "Power", evse=n), dt.decimal, RO, unit="W",
+              max_limit=evse.max_power_w, attributes=(Attribute.Actual,)),
+            v(key("EVSE", "AllowReset", evse=n), dt.boolean, RO, "true", constant=True),
+            v(key("Connector", "Available", evse=n, connector=1), dt.boolean, RO, "true",
+              constant=True),
+            v(key("Connector", "AvailabilityState", evse=n, connector=1), dt.OptionList, RO,
+              values_list=states),
+            v(key("Connector", "SupplyPhases", evse=n, connector=1), dt.integer, RO,
+              str(evse.phases), constant=True),
+            v(key("Connector", "ConnectorType", evse=n, connector=1), dt.string, RO,
+              evse.connector_type, constant=True),
+        ]
+    return variables
+
+
+def build_catalogue(evses: Sequence[EvseTopology], *, identity: str) -> list[Variable]:
+    """All variables of a station with the given EVSEs and identity."""
+    return controller_variables(identity) + topology_variables(evses)

@@ -1,0 +1,225 @@
+"""GetVariables, SetVariables and GetBaseReport (B05–B07) on top of the device model.
+
+The translation between wire models and `DeviceModel` calls lives here; the rules about
+values live in `station.devicemodel.model`. Limits the station advertises in
+DeviceDataCtrlr (ItemsPerMessage*, BytesPerMessage*) are enforced with the CALLERRORs the
+spec allows (B06.FR.16/17: OccurrenceConstraintViolation / FormatViolation).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+import trio
+
+from station.devicemodel.model import (
+    Attribute,
+    Component,
+    DeviceModel,
+    Mutability,
+    SetItem,
+    SetStatus,
+    Variable,
+    key,
+)
+from station.ocpp.client import Admission, HandlerError, OcppClient, Offline, Reply, current_frame_size
+from station.ocpp.messages import (
+    AttributeEnumType,
+    ComponentType,
+    DataEnumType,
+    EVSEType,
+    GenericDeviceModelStatusEnumType,
+    GetBaseReportRequest,
+    GetBaseReportResponse,
+    GetVariableResultType,
+    GetVariablesRequest,
+    GetVariablesResponse,
+    GetVariableStatusEnumType,
+    MutabilityEnumType,
+    NotifyReportRequest,
+    ReportBaseEnumType,
+    ReportDataType,
+    SetVariableResultType,
+    SetVariablesRequest,
+    SetVariablesResponse,
+    SetVariableStatusEnumType,
+    StatusInfoType,
+    VariableAttributeType,
+    VariableCharacteristicsType,
+    VariableType,
+)
+from station.ocpp.rpc import ErrorCode
+
+log = logging.getLogger(__name__)
+
+DATA = "DeviceDataCtrlr"
+ITEMS_GET = key(DATA, "ItemsPerMessage", "GetVariables")
+ITEMS_SET = key(DATA, "ItemsPerMessage", "SetVariables")
+ITEMS_REPORT = key(DATA, "ItemsPerMessage", "GetReport")
+BYTES_GET = key(DATA, "BytesPerMessage", "GetVariables")
+BYTES_SET = key(DATA, "BytesPerMessage", "SetVariables")
+
+#: Variables of a SummaryInventory (B07.FR.09): availability and condition.
+SUMMARY_VARIABLES = frozenset({"AvailabilityState", "Available", "Problem", "Tripped", "Fallback"})
+
+
+def _component(wire: ComponentType) -> Component:
+    evse = wire.evse
+    return Component(
+        wire.name,
+        wire.instance or None,
+        evse.id if evse is not None else None,
+        evse.connector_id if evse is not None else None,
+    )
+
+
+def _wire_component(component: Component) -> ComponentType:
+    evse = None
+    if component.evse is not None:
+        evse = EVSEType(id=component.evse, connector_id=component.connector)
+    return ComponentType(name=component.name, instance=component.instance, evse=evse)
+
+
+def _status_info(reason: str | None, code: str = "InvalidValue") -> StatusInfoType | None:
+    if not reason:
+        return None
+    return StatusInfoType(reason_code=code, additional_info=reason[:512])
+
+
+class DeviceModelService:
+    """Routes B05–B07 requests to the device model."""
+
+    def __init__(self, client: OcppClient, device_model: DeviceModel,
+                 now: Callable[[], datetime]) -> None:
+        self._client = client
+        self._dm = device_model
+        self._now = now
+        client.route("GetVariables", self.get_variables)
+        client.route("SetVariables", self.set_variables)
+        client.route("GetBaseReport", self.get_base_report)
+
+    def _check_size(self, items: int, items_key, bytes_key, action: str) -> None:
+        limit = int(self._dm.get(items_key) or 0)
+        if limit and items > limit:
+            raise HandlerError(ErrorCode.OccurrenceConstraintViolation,
+                               f"{action} has {items} items; ItemsPerMessage{action} is {limit}")
+        byte_limit = int(self._dm.get(bytes_key) or 0)
+        size = current_frame_size.get()
+        if byte_limit and size > byte_limit:
+            raise HandlerError(ErrorCode.FormatViolation,
+                               f"{action} is {size} bytes; BytesPerMessage{action} is {byte_limit}")
+
+    async def get_variables(self, request: GetVariablesRequest) -> GetVariablesResponse:
+        """B06: one result per requested item, in order."""
+        self._check_size(len(request.get_variable_data), ITEMS_GET, BYTES_GET, "GetVariables")
+        results = []
+        for item in request.get_variable_data:
+            attribute = Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
+            outcome = self._dm.read(_component(item.component), item.variable.name,
+                                    item.variable.instance or None, attribute)
+            results.append(GetVariableResultType(
+                attribute_status=GetVariableStatusEnumType(outcome.status.value),
+                attribute_status_info=_status_info(outcome.reason, "NotReadable"),
+                # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
+                attribute_type=AttributeEnumType(attribute.value),
+                attribute_value=outcome.value[:2500] if outcome.value is not None else None,
+                component=item.component,
+                variable=item.variable,
+            ))
+        return GetVariablesResponse(get_variable_result=results)
+
+    async def set_variables(self, request: SetVariablesRequest) -> SetVariablesResponse:
+        """B05: validate every item, persist the accepted ones, then answer."""
+        self._check_size(len(request.set_variable_data), ITEMS_SET, BYTES_SET, "SetVariables")
+        items = [
+            SetItem(
+                component=_component(data.component),
+                variable=data.variable.name,
+                variable_instance=data.variable.instance or None,
+                value=data.attribute_value,
+                attribute=Attribute(data.attribute_type.value) if data.attribute_type else Attribute.Actual,
+            )
+            for data in request.set_variable_data
+        ]
+        outcomes = await self._dm.set_variables(items)
+        results = []
+        for data, item, outcome in zip(request.set_variable_data, items, outcomes, strict=True):
+            code = "InvalidValue" if outcome.status is SetStatus.Rejected else "NotFound"
+            results.append(SetVariableResultType(
+                attribute_type=AttributeEnumType(item.attribute.value),
+                attribute_status=SetVariableStatusEnumType(outcome.status.value),
+                attribute_status_info=_status_info(outcome.reason, code),
+                component=data.component,
+                variable=data.variable,
+            ))
+        return SetVariablesResponse(set_variable_result=results)
+
+    async def get_base_report(self, request: GetBaseReportRequest) -> Reply:
+        """B07: answer first, then send the report in NotifyReport parts."""
+        variables = self._select(request.report_base)
+        response = GetBaseReportResponse(status=GenericDeviceModelStatusEnumType.Accepted)
+
+        async def send_report() -> None:
+            await self.send_report(request.request_id, variables)
+
+        return Reply(response, send_report)
+
+    def _select(self, base: ReportBaseEnumType) -> list[Variable]:
+        variables = self._dm.variables()
+        if base is ReportBaseEnumType.ConfigurationInventory:
+            return [v for v in variables if v.mutability is not Mutability.ReadOnly]
+        if base is ReportBaseEnumType.SummaryInventory:
+            return [v for v in variables if v.key.name in SUMMARY_VARIABLES]
+        return variables
+
+    async def send_report(self, request_id: int, variables: list[Variable]) -> None:
+        """Send ``variables`` as NotifyReport parts of ItemsPerMessage[GetReport] items."""
+        per_message = max(1, int(self._dm.get(ITEMS_REPORT) or 100))
+        generated_at = self._now()
+        chunks = [variables[i:i + per_message] for i in range(0, len(variables), per_message)] or [[]]
+        for seq_no, chunk in enumerate(chunks):
+            data = [self.report_data(variable) for variable in chunk]
+            await trio.lowlevel.checkpoint()  # a large report never holds the loop for long
+            request = NotifyReportRequest(
+                request_id=request_id,
+                generated_at=generated_at,
+                report_data=data or None,
+                tbc=seq_no < len(chunks) - 1,
+                seq_no=seq_no,
+            )
+            try:
+                await self._client.call(request, admission=Admission.REQUESTED, wait=False)
+            except Offline:
+                log.warning("event=report_aborted request_id=%s part=%d", request_id, seq_no)
+                return
+
+    def report_data(self, variable: Variable) -> ReportDataType:
+        """One variable as ReportDataType: every supported attribute, characteristics."""
+        attributes = [
+            VariableAttributeType(
+                type=AttributeEnumType(attribute.value),
+                value=None if variable.mutability is Mutability.WriteOnly
+                else self._dm.text(variable, attribute)[:2500],
+                mutability=MutabilityEnumType(variable.mutability.value),
+                persistent=bool(variable.persistent),
+                constant=variable.constant,
+            )
+            for attribute in variable.attributes
+        ]
+        characteristics = VariableCharacteristicsType(
+            unit=variable.unit,
+            data_type=DataEnumType(variable.data_type.value),
+            min_limit=variable.min_limit,
+            max_limit=variable.max_limit,
+            values_list=",".join(variable.values_list)[:1000] if variable.values_list else None,
+            supports_monitoring=variable.supports_monitoring,
+        )
+        return ReportDataType(
+            component=_wire_component(variable.key.component),
+            variable=VariableType(name=variable.key.name, instance=variable.key.instance),
+            variable_attribute=attributes,
+            variable_characteristics=characteristics,
+        )
+

@@ -1,0 +1,379 @@
+"""The OCPP-J session: outgoing CALLs one at a time, incoming CALLs dispatched to handlers.
+
+`OcppClient` is the station's single door to the CSMS. The rest of the station calls
+`OcppClient.call` with a request model and gets the response model back, or an exception
+it can act on (`Offline`, `CallTimeout`, `CallErrorResponse`, `InvalidResponse`).
+Feature modules register handlers for CSMS-initiated actions with `OcppClient.route`.
+
+Rules implemented here (Part 4 §4, Part 2 B01–B03):
+
+* at most one outstanding CALL from the station; incoming CALLs are handled while we wait;
+* message ids are unique (UUIDs from the station's random source);
+* a response not received within the active profile's MessageTimeout is a `CallTimeout`;
+  a late or unknown response is logged and dropped;
+* every received CALL gets a CALLRESULT or CALLERROR: unknown action → NotImplemented, a
+  known action without a handler → NotSupported, a schema violation → the code of
+  `station.ocpp.validation`, a Rejected boot state → SecurityError (B03.FR.08);
+* a handler may return a `Reply` whose follow-up runs only after the response was sent
+  (FR.05, F06.FR.04: TriggerMessage, GetBaseReport, GetLog... answer first);
+* before the boot is Accepted only the BootNotification goes out, and while Pending also
+  triggered messages and requested reports (B01.FR.08, B02.FR.02).
+
+The connection itself (dialling, back-off, profiles) is `station.ocpp.connection`'s job;
+it hands each open transport to `OcppClient.serve`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, TypeVar
+
+import trio
+
+from station.ocpp import rpc
+from station.ocpp.messages import ACTIONS, Message
+from station.ocpp.rpc import Call, CallError, CallResult, ErrorCode
+from station.ocpp.transport import Transport, TransportClosed
+from station.ocpp.validation import PayloadError, parse_request, parse_response
+
+log = logging.getLogger(__name__)
+
+R = TypeVar("R", bound=Message)
+
+
+#: Size in bytes of the CALL being handled (for BytesPerMessage limits, B06.FR.17).
+current_frame_size: contextvars.ContextVar[int] = contextvars.ContextVar("current_frame_size", default=0)
+
+
+class BootState(StrEnum):
+    """Registration status with the CSMS (RegistrationStatusEnumType + not yet known)."""
+
+    Unknown = "Unknown"
+    Pending = "Pending"
+    Rejected = "Rejected"
+    Accepted = "Accepted"
+
+
+class Admission(Enum):
+    """Which boot states let a CALL go out."""
+
+    BOOT = "boot"  # BootNotification itself: whenever connected
+    REQUESTED = "requested"  # triggered messages and requested reports: Pending or Accepted
+    NORMAL = "normal"  # everything else: Accepted only
+
+
+class CallFailed(Exception):
+    """A CALL did not get a valid CALLRESULT."""
+
+
+class Offline(CallFailed):
+    """There is no usable connection (or it was lost before the response arrived)."""
+
+
+class CallTimeout(CallFailed):
+    """No response within the message timeout."""
+
+
+class CallErrorResponse(CallFailed):
+    """The CSMS answered with a CALLERROR."""
+
+    def __init__(self, action: str, code: str, description: str, details: dict[str, Any]) -> None:
+        super().__init__(f"{action}: CSMS answered {code}: {description}")
+        self.code = code
+        self.description = description
+        self.details = details
+
+
+class InvalidResponse(CallFailed):
+    """The CSMS answered with a CALLRESULT that violates the response schema."""
+
+
+class HandlerError(Exception):
+    """Raised by a handler to answer with a specific CALLERROR (e.g. too many items)."""
+
+    def __init__(self, code: ErrorCode, description: str = "") -> None:
+        super().__init__(f"{code}: {description}")
+        self.code = code
+        self.description = description
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A response plus a follow-up that starts only after the response was sent."""
+
+    response: Message
+    then: Callable[[], Awaitable[None]] | None = None
+
+
+Handler = Callable[[Any], Awaitable[Message | Reply]]
+FrameObserver = Callable[[str, str, rpc.Frame | None, str | None], None]
+
+_ALLOWED = {
+    Admission.BOOT: {BootState.Unknown, BootState.Pending, BootState.Rejected, BootState.Accepted},
+    Admission.REQUESTED: {BootState.Pending, BootState.Accepted},
+    Admission.NORMAL: {BootState.Accepted},
+}
+
+
+class OcppClient:
+    """Outgoing calls and incoming-call dispatch over whatever transport is open."""
+
+    def __init__(self, *, rng: random.Random | None = None, message_timeout: float = 30.0) -> None:
+        """``rng`` makes message ids reproducible in tests; ``message_timeout`` is updated by
+        the connection manager from the active network profile."""
+        self._rng = rng or random.Random()
+        self.message_timeout = message_timeout
+        self._handlers: dict[str, Handler] = {}
+        self._transport: Transport | None = None
+        self._nursery: trio.Nursery | None = None
+        self._boot = BootState.Unknown
+        self._changed = trio.Event()
+        self._send_lock = trio.Lock()
+        self._pending: dict[str, tuple[str, trio.MemorySendChannel]] = {}
+        self._observers: list[FrameObserver] = []
+        self._on_connected: list[Callable[[], Awaitable[None]]] = []
+
+    # -- configuration -------------------------------------------------------------------
+
+    def route(self, action: str, handler: Handler) -> None:
+        """Handle CSMS CALLs of ``action`` with ``handler(request) -> response | Reply``."""
+        if action not in ACTIONS:
+            raise ValueError(f"{action} is not an OCPP 2.0.1 action")
+        self._handlers[action] = handler
+
+    def observe_frames(self, observer: FrameObserver) -> None:
+        """Call ``observer(direction, text, frame, action)`` for every message in ("in") and
+        out ("out"); used by the message log and the demo. Must not block."""
+        self._observers.append(observer)
+
+    def on_connected(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook()`` as a task each time a connection opens (boot, queued messages...)."""
+        self._on_connected.append(hook)
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        """Whether a transport is open."""
+        return self._transport is not None
+
+    @property
+    def boot_state(self) -> BootState:
+        """The registration status the CSMS gave (Unknown until the first answer)."""
+        return self._boot
+
+    def set_boot_state(self, state: BootState) -> None:
+        """Record the CSMS's registration status (the provisioning module's job)."""
+        if state is not self._boot:
+            log.info("event=boot_state state=%s", state)
+            self._boot = state
+            self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = trio.Event()
+
+    def admits(self, admission: Admission) -> bool:
+        """Whether a CALL of this admission class may go out right now."""
+        return self.connected and self._boot in _ALLOWED[admission]
+
+    async def wait_until(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds; re-checked on every connection/boot change."""
+        while not predicate():
+            await self._changed.wait()
+
+    # -- outgoing ------------------------------------------------------------------------
+
+    async def call(
+        self,
+        request: Message,
+        *,
+        admission: Admission = Admission.NORMAL,
+        wait: bool = False,
+        timeout: float | None = None,
+    ) -> Message:
+        """Send ``request`` and return the validated response model.
+
+        ``wait=False`` raises `Offline` at once when the CALL may not go out now;
+        ``wait=True`` waits for a connection (and the boot state) that admits it.
+        """
+        action = _action_of(request)
+        if wait:
+            await self.wait_until(lambda: self.admits(admission))
+        async with self._send_lock:
+            # The lock may have been held across a disconnect: check again.
+            if not self.admits(admission):
+                raise Offline(f"{action}: not connected or not admitted in boot state {self._boot}")
+            transport = self._transport
+            assert transport is not None
+            message_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+            send_channel, receive_channel = trio.open_memory_channel[rpc.Frame | None](1)
+            self._pending[message_id] = (action, send_channel)
+            text = rpc.encode(Call(message_id, action, request.to_payload()))
+            limit = timeout if timeout is not None else self.message_timeout
+            try:
+                self._observe("out", text, None, action)
+                try:
+                    await transport.send(text)
+                except TransportClosed:
+                    raise Offline(f"{action}: connection lost while sending") from None
+                with trio.move_on_after(limit):
+                    frame = await receive_channel.receive()
+                    if frame is None:
+                        raise Offline(f"{action}: connection lost before the response")
+                    return _response_of(action, frame)
+                raise CallTimeout(f"{action}: no response within {limit:g} s")
+            finally:
+                self._pending.pop(message_id, None)
+
+    # -- serving a connection ------------------------------------------------------------
+
+    async def serve(self, transport: Transport) -> None:
+        """Run the session on ``transport`` until it closes (then return)."""
+        async with trio.open_nursery() as nursery:
+            self._transport = transport
+            self._nursery = nursery
+            self._notify()
+            try:
+                for hook in self._on_connected:
+                    nursery.start_soon(hook)
+                await self._read(transport, nursery)
+            finally:
+                self._transport = None
+                self._nursery = None
+                for _, channel in list(self._pending.values()):
+                    channel.send_nowait(None)
+                self._notify()
+                nursery.cancel_scope.cancel()
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close the current connection, if any (the connection manager reconnects)."""
+        if self._transport is not None:
+            await self._transport.aclose(code, reason)
+
+    async def _read(self, transport: Transport, nursery: trio.Nursery) -> None:
+        while True:
+            try:
+                text = await transport.receive()
+            except TransportClosed as exc:
+                log.info("event=connection_closed code=%s reason=%r", exc.code, exc.reason)
+                return
+            try:
+                frame = rpc.decode(text)
+            except rpc.FrameError as exc:
+                self._observe("in", text if isinstance(text, str) else repr(text), None, None)
+                log.warning("event=bad_frame reason=%r", exc.reason)
+                if exc.reply is not None:
+                    nursery.start_soon(self._send_reply, exc.reply, None)
+                continue
+            action = frame.action if isinstance(frame, Call) else self._pending.get(
+                frame.message_id, (None, None))[0]
+            self._observe("in", text, frame, action)
+            if isinstance(frame, Call):
+                nursery.start_soon(self._dispatch, frame, len(text.encode()))
+                continue
+            waiter = self._pending.get(frame.message_id)
+            if waiter is None:
+                log.warning("event=unexpected_response message_id=%s", frame.message_id)
+                continue
+            try:
+                waiter[1].send_nowait(frame)
+            except trio.WouldBlock:
+                log.warning("event=duplicate_response message_id=%s", frame.message_id)
+
+    async def _dispatch(self, call: Call, size: int) -> None:
+        current_frame_size.set(size)
+        reply = await self._answer(call)
+        then = None
+        if isinstance(reply, Reply):
+            then = reply.then
+            reply = CallResult(call.message_id, reply.response.to_payload())
+        await self._send_reply(reply, call.action)
+        if then is not None and self._nursery is not None:
+            self._nursery.start_soon(_run_follow_up, call.action, then)
+
+    async def _answer(self, call: Call) -> CallError | Reply:
+        if self._boot is BootState.Rejected:
+            return CallError(call.message_id, ErrorCode.SecurityError,
+                             "charging station is not accepted by the CSMS (B03.FR.08)")
+        if call.action not in ACTIONS:
+            return CallError(call.message_id, ErrorCode.NotImplemented,
+                             f"unknown action {call.action!r}")
+        handler = self._handlers.get(call.action)
+        if handler is None:
+            return CallError(call.message_id, ErrorCode.NotSupported,
+                             f"{call.action} is not supported by this charging station")
+        try:
+            request = parse_request(call.action, call.payload)
+        except PayloadError as exc:
+            return CallError(call.message_id, exc.code, exc.description)
+        try:
+            result = await handler(request)
+        except HandlerError as exc:
+            return CallError(call.message_id, exc.code, exc.description)
+        except Exception as exc:
+            log.exception("event=handler_failed action=%s message_id=%s", call.action, call.message_id)
+            return CallError(call.message_id, ErrorCode.InternalError, f"{type(exc).__name__}")
+        return result if isinstance(result, Reply) else Reply(result)
+
+    async def _send_reply(self, frame: CallResult | CallError, action: str | None) -> None:
+        transport = self._transport
+        if transport is None:
+            return
+        text = rpc.encode(frame)
+        self._observe("out", text, frame, action)
+        try:
+            await transport.send(text)
+        except TransportClosed:
+            log.info("event=reply_lost action=%s message_id=%s", action, frame.message_id)
+
+    def _observe(self, direction: str, text: str, frame: rpc.Frame | None, action: str | None) -> None:
+        for observer in self._observers:
+            try:
+                observer(direction, text, frame, action)
+            except Exception:
+                log.exception("event=frame_observer_failed")
+
+
+async def _run_follow_up(action: str, then: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await then()
+    except Exception:
+        log.exception("event=follow_up_failed action=%s", action)
+
+
+def _action_of(request: Message) -> str:
+    name = type(request).__name__
+    if not name.endswith("Request"):
+        raise TypeError(f"{name} is not a request message")
+    return name[: -len("Request")]
+
+
+def _response_of(action: str, frame: rpc.Frame) -> Message:
+    if isinstance(frame, CallError):
+        raise CallErrorResponse(action, frame.code, frame.description, frame.details)
+    assert isinstance(frame, CallResult)
+    try:
+        return parse_response(action, frame.payload)
+    except PayloadError as exc:
+        raise InvalidResponse(f"{action} response: {exc.code}: {exc.description}") from None
+
+
+__all__ = [
+    "Admission",
+    "BootState",
+    "CallErrorResponse",
+    "CallFailed",
+    "CallTimeout",
+    "HandlerError",
+    "InvalidResponse",
+    "OcppClient",
+    "Offline",
+    "Reply",
+]

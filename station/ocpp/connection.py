@@ -1,0 +1,256 @@
+"""Keeping a connection to the CSMS: network profiles, reconnect back-off, WebSocket ping.
+
+`ConnectionManager.run` is the "ocpp" child of the station's tree. It picks a network
+connection profile (the configuration slots of NetworkConfigurationPriority, each tried
+NetworkProfileConnectionAttempts times, then the last profile that worked: B10, C-47),
+dials it, hands the open transport to the `OcppClient`, pings it every
+WebSocketPingInterval seconds, and after a loss or failed attempt waits the back-off of
+Part 4 §5.3 before the next attempt. TLS failures are recorded as security events.
+Settings are read from the device model at each use, so a SetVariables takes effect
+without a restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import trio
+
+from station.devicemodel.model import DeviceModel, key
+from station.ocpp.backoff import BackoffSettings, ReconnectBackoff
+from station.ocpp.client import OcppClient
+from station.ocpp.transport import ConnectFailed, Endpoint, Transport, TransportClosed
+from station.store import Store
+
+log = logging.getLogger(__name__)
+
+COMM = "OCPPCommCtrlr"
+PING_INTERVAL = key(COMM, "WebSocketPingInterval")
+WAIT_MINIMUM = key(COMM, "RetryBackOffWaitMinimum")
+RANDOM_RANGE = key(COMM, "RetryBackOffRandomRange")
+REPEAT_TIMES = key(COMM, "RetryBackOffRepeatTimes")
+PRIORITY = key(COMM, "NetworkConfigurationPriority")
+ATTEMPTS = key(COMM, "NetworkProfileConnectionAttempts")
+ACTIVE_PROFILE = key(COMM, "ActiveNetworkProfile")
+MESSAGE_TIMEOUT = key(COMM, "MessageTimeout", "Default")
+IDENTITY = key("SecurityCtrlr", "Identity")
+PASSWORD = key("SecurityCtrlr", "BasicAuthPassword")
+WILDCARDS = key("SecurityCtrlr", "AllowCSMSTLSWildcards")
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkProfile:
+    """A NetworkConnectionProfile in a configuration slot (the parts the station uses)."""
+
+    slot: int
+    url: str
+    security_profile: int
+    message_timeout: int = 30
+    ocpp_interface: str = "Wired0"
+    ocpp_transport: str = "JSON"
+    ocpp_version: str = "OCPP20"
+
+    def to_wire(self) -> dict:
+        """NetworkConnectionProfileType as JSON (what is stored and reported)."""
+        return {
+            "ocppVersion": self.ocpp_version,
+            "ocppTransport": self.ocpp_transport,
+            "ocppCsmsUrl": self.url,
+            "messageTimeout": self.message_timeout,
+            "securityProfile": self.security_profile,
+            "ocppInterface": self.ocpp_interface,
+        }
+
+    @classmethod
+    def from_wire(cls, slot: int, data: dict) -> NetworkProfile:
+        """Inverse of `to_wire`."""
+        return cls(
+            slot=slot,
+            url=data["ocppCsmsUrl"],
+            security_profile=int(data["securityProfile"]),
+            message_timeout=int(data["messageTimeout"]),
+            ocpp_interface=data.get("ocppInterface", "Wired0"),
+            ocpp_transport=data.get("ocppTransport", "JSON"),
+            ocpp_version=data.get("ocppVersion", "OCPP20"),
+        )
+
+
+class NetworkProfiles:
+    """The configuration slots, persisted in the store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._slots: dict[int, NetworkProfile] = {}
+
+    async def load(self, seed: NetworkProfile) -> None:
+        """Load the stored slots; on a first start store ``seed`` (from the config)."""
+        rows = await self._store.run(
+            lambda db: db.execute("SELECT slot, profile FROM network_profiles").fetchall())
+        self._slots = {slot: NetworkProfile.from_wire(slot, json.loads(text)) for slot, text in rows}
+        if not self._slots:
+            await self.put(seed)
+
+    async def put(self, profile: NetworkProfile) -> None:
+        """Store (or replace) a slot durably."""
+        text = json.dumps(profile.to_wire())
+        await self._store.run(lambda db: db.execute(
+            "INSERT OR REPLACE INTO network_profiles (slot, profile) VALUES (?, ?)",
+            (profile.slot, text)))
+        self._slots[profile.slot] = profile
+
+    async def delete(self, slot: int) -> None:
+        """Remove a slot."""
+        await self._store.run(lambda db: db.execute(
+            "DELETE FROM network_profiles WHERE slot = ?", (slot,)))
+        self._slots.pop(slot, None)
+
+    def get(self, slot: int) -> NetworkProfile | None:
+        """The profile in ``slot``, if any."""
+        return self._slots.get(slot)
+
+    def slots(self) -> dict[int, NetworkProfile]:
+        """All configured slots."""
+        return dict(self._slots)
+
+
+#: Builds the `Endpoint` (URL, credentials, TLS context) for a profile.
+EndpointFactory = Callable[[NetworkProfile], Endpoint]
+#: Opens a transport to an endpoint; the transport's background tasks run in the nursery.
+Dialer = Callable[[trio.Nursery, Endpoint], Awaitable[Transport]]
+#: Receives security events (type, tech info) raised by connection attempts.
+SecurityEventSink = Callable[[str, str], Awaitable[None]]
+
+
+class ConnectionManager:
+    """Connect, serve, ping, and reconnect with back-off, for the station's lifetime."""
+
+    def __init__(
+        self,
+        *,
+        client: OcppClient,
+        device_model: DeviceModel,
+        profiles: NetworkProfiles,
+        endpoint_for: EndpointFactory,
+        dial: Dialer,
+        rng: random.Random,
+        security_event: SecurityEventSink,
+    ) -> None:
+        self._client = client
+        self._dm = device_model
+        self._profiles = profiles
+        self._endpoint_for = endpoint_for
+        self._dial = dial
+        self._backoff = ReconnectBackoff(rng)
+        self._security_event = security_event
+        self._settings_changed = trio.Event()
+        self.active: NetworkProfile | None = None
+        self.last_working: int | None = None
+        #: Number of successful connections so far (tests and status).
+        self.connections = 0
+        #: Reason of the last failed attempt (status command).
+        self.last_failure: str | None = None
+        for variable in (PING_INTERVAL, WAIT_MINIMUM, RANDOM_RANGE, REPEAT_TIMES):
+            device_model.on_change(variable, lambda _: self._settings_changed.set())
+        device_model.bind_live(ACTIVE_PROFILE, lambda: self.active.slot if self.active else 0)
+        device_model.bind_live(MESSAGE_TIMEOUT, lambda: (self.active or self._first()).message_timeout)
+
+    def _first(self) -> NetworkProfile:
+        for slot in self._priority():
+            profile = self._profiles.get(slot)
+            if profile is not None:
+                return profile
+        raise RuntimeError("no network connection profile is configured")
+
+    def _priority(self) -> list[int]:
+        value = self._dm.get(PRIORITY) or ()
+        return [int(slot) for slot in value]
+
+    def _slot_sequence(self) -> Iterator[int]:
+        """Slots to try, one per attempt, forever (B10.FR.07–09)."""
+        while True:
+            tried = False
+            for slot in self._priority():
+                if self._profiles.get(slot) is None:
+                    continue
+                attempts = int(self._dm.get(ATTEMPTS) or 1)
+                for _ in range(attempts):
+                    tried = True
+                    yield slot
+            if self.last_working is not None and self._profiles.get(self.last_working) is not None:
+                tried = True
+                yield self.last_working
+            if not tried:
+                raise RuntimeError("no configured network connection profile in NetworkConfigurationPriority")
+
+    def _backoff_settings(self) -> BackoffSettings:
+        return BackoffSettings(
+            wait_minimum=float(self._dm.get(WAIT_MINIMUM) or 0),
+            random_range=float(self._dm.get(RANDOM_RANGE) or 0),
+            repeat_times=int(self._dm.get(REPEAT_TIMES) or 0),
+        )
+
+    async def run(self) -> None:
+        """Connect and stay connected; never returns (cancel to stop)."""
+        slots = self._slot_sequence()
+        while True:
+            profile = self._profiles.get(next(slots))
+            assert profile is not None
+            served = await self._attempt(profile)
+            if served:
+                slots = self._slot_sequence()
+            wait = self._backoff.next_wait(self._backoff_settings())
+            log.info("event=reconnect_wait seconds=%.3f failures=%d", wait, self._backoff.failures)
+            await trio.sleep(wait)
+
+    async def _attempt(self, profile: NetworkProfile) -> bool:
+        """One connection attempt; returns True if a connection was established."""
+        endpoint = self._endpoint_for(profile)
+        log.info("event=connecting slot=%d url=%s profile=%d", profile.slot, profile.url,
+                 profile.security_profile)
+        async with trio.open_nursery() as nursery:
+            try:
+                transport = await self._dial(nursery, endpoint)
+            except ConnectFailed as exc:
+                self.last_failure = exc.detail
+                log.warning("event=connect_failed slot=%d reason=%r", profile.slot, exc.detail)
+                if exc.security_event:
+                    await self._security_event(exc.security_event, exc.detail)
+                nursery.cancel_scope.cancel()
+                return False
+            self._backoff.reset()
+            self.active = profile
+            self.last_working = profile.slot
+            self.connections += 1
+            self.last_failure = None
+            self._client.message_timeout = profile.message_timeout
+            log.info("event=connected slot=%d url=%s", profile.slot, profile.url)
+            nursery.start_soon(self._ping, transport)
+            await self._client.serve(transport)
+            nursery.cancel_scope.cancel()
+        return True
+
+    async def _ping(self, transport: Transport) -> None:
+        """Ping every WebSocketPingInterval seconds (0 = off); no pong → drop the connection."""
+        next_ping = trio.current_time()
+        while True:
+            interval = int(self._dm.get(PING_INTERVAL) or 0)
+            self._settings_changed = trio.Event()
+            deadline = next_ping + interval if interval > 0 else math.inf
+            with trio.move_on_at(deadline):
+                await self._settings_changed.wait()
+                continue  # settings changed: recompute the deadline
+            next_ping = deadline
+            with trio.move_on_after(self._client.message_timeout) as scope:
+                try:
+                    await transport.ping()
+                except TransportClosed:
+                    return
+            if scope.cancelled_caught:
+                log.warning("event=pong_missing timeout=%s", self._client.message_timeout)
+                await transport.aclose(1001, "no pong")
+                return

@@ -1,0 +1,186 @@
+"""OCPP-J framing (Part 4 §4): CALL, CALLRESULT and CALLERROR, with no I/O.
+
+Text in, frames out; frames in, text out. `decode` turns one WebSocket text message into
+a `Call`, `CallResult` or `CallError`, or raises `FrameError`. A `FrameError` carries the
+CALLERROR to send back when the broken frame deserves an answer (a request we could not
+read), and ``None`` when it does not (a broken response: answering a response is not
+allowed, so it is logged and dropped).
+
+Payload validation against the message schemas is a separate layer
+(`station.ocpp.validation`); this module only checks the RPC envelope.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
+from typing import Any
+
+#: Part 4 §4.1.1: a message id is a string of at most 36 characters.
+MAX_MESSAGE_ID_LENGTH = 36
+#: Part 4 §4.2.3: errorDescription is at most 255 characters.
+MAX_ERROR_DESCRIPTION_LENGTH = 255
+#: The message id to use in a CALLERROR when the offending message's id cannot be read.
+UNKNOWN_MESSAGE_ID = "-1"
+
+
+class MessageType(IntEnum):
+    """The MessageTypeId, the first element of every OCPP-J frame."""
+
+    CALL = 2
+    CALLRESULT = 3
+    CALLERROR = 4
+
+
+class ErrorCode(StrEnum):
+    """The only error codes Part 4 §4.3 allows in a CALLERROR."""
+
+    FormatViolation = "FormatViolation"
+    GenericError = "GenericError"
+    InternalError = "InternalError"
+    MessageTypeNotSupported = "MessageTypeNotSupported"
+    NotImplemented = "NotImplemented"
+    NotSupported = "NotSupported"
+    OccurrenceConstraintViolation = "OccurrenceConstraintViolation"
+    PropertyConstraintViolation = "PropertyConstraintViolation"
+    ProtocolError = "ProtocolError"
+    RpcFrameworkError = "RpcFrameworkError"
+    SecurityError = "SecurityError"
+    TypeConstraintViolation = "TypeConstraintViolation"
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A request: ``[2, messageId, action, payload]``."""
+
+    message_id: str
+    action: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """A successful response: ``[3, messageId, payload]``."""
+
+    message_id: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CallError:
+    """An error response: ``[4, messageId, errorCode, errorDescription, errorDetails]``."""
+
+    message_id: str
+    code: str
+    description: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+Frame = Call | CallResult | CallError
+
+
+class FrameError(Exception):
+    """A text message is not a valid OCPP-J frame.
+
+    ``reply`` is the CALLERROR to send back, or ``None`` when the message must not be
+    answered (it was, or claimed to be, a response).
+    """
+
+    def __init__(self, reason: str, reply: CallError | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.reply = reply
+
+
+def _reject_constant(name: str) -> None:
+    # RFC 8259 has no NaN or Infinity; Python's json module would accept them.
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def _error(message_id: str, code: ErrorCode, reason: str) -> FrameError:
+    return FrameError(reason, CallError(message_id, code.value, reason[:MAX_ERROR_DESCRIPTION_LENGTH]))
+
+
+def decode(text: str | bytes) -> Frame:
+    """Parse one OCPP-J message; raise `FrameError` if it is not a valid frame."""
+    if isinstance(text, bytes):
+        # OCPP-J uses text frames only (Part 4 §4.1.2); a binary frame is a framing error.
+        raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "binary frame; OCPP-J uses text")
+    try:
+        message = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, f"not valid JSON: {exc}") from None
+    if not isinstance(message, list) or not message:
+        raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "frame is not a JSON array")
+
+    type_id = message[0]
+    message_id = message[1] if len(message) > 1 else None
+    readable_id = (
+        message_id
+        if isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH
+        else None
+    )
+    if not isinstance(type_id, int) or isinstance(type_id, bool):
+        raise _error(
+            readable_id or UNKNOWN_MESSAGE_ID,
+            ErrorCode.RpcFrameworkError,
+            f"MessageTypeId {type_id!r} is not an integer",
+        )
+    if type_id not in (MessageType.CALL, MessageType.CALLRESULT, MessageType.CALLERROR):
+        raise _error(
+            readable_id or UNKNOWN_MESSAGE_ID,
+            ErrorCode.MessageTypeNotSupported,
+            f"MessageTypeId {type_id} is not supported",
+        )
+    if type_id == MessageType.CALL:
+        return _decode_call(message, readable_id)
+    return _decode_response(message, type_id, readable_id)
+
+
+def _decode_call(message: list, message_id: str | None) -> Call:
+    if message_id is None:
+        raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "message id is missing or unreadable")
+    if len(message) != 4:
+        raise _error(
+            message_id, ErrorCode.RpcFrameworkError, f"CALL has {len(message)} elements, expected 4"
+        )
+    action, payload = message[2], message[3]
+    if not isinstance(action, str) or not action:
+        raise _error(message_id, ErrorCode.RpcFrameworkError, "action is not a non-empty string")
+    if not isinstance(payload, dict):
+        raise _error(message_id, ErrorCode.FormatViolation, f"payload of {action} is not a JSON object")
+    return Call(message_id, action, payload)
+
+
+def _decode_response(message: list, type_id: int, message_id: str | None) -> Frame:
+    kind = "CALLRESULT" if type_id == MessageType.CALLRESULT else "CALLERROR"
+    if message_id is None:
+        raise FrameError(f"{kind} without a readable message id", None)
+    if type_id == MessageType.CALLRESULT:
+        if len(message) != 3 or not isinstance(message[2], dict):
+            raise FrameError(f"malformed CALLRESULT for message {message_id}", None)
+        return CallResult(message_id, message[2])
+    if len(message) != 5:
+        raise FrameError(f"CALLERROR for message {message_id} has {len(message)} elements, expected 5", None)
+    code, description, details = message[2], message[3], message[4]
+    if not isinstance(code, str) or not isinstance(description, str) or not isinstance(details, dict):
+        raise FrameError(f"malformed CALLERROR for message {message_id}", None)
+    return CallError(message_id, code, description, details)
+
+
+def encode(frame: Frame) -> str:
+    """Serialise a frame to the text that goes on the wire (compact JSON, UTF-8 safe)."""
+    if isinstance(frame, Call):
+        body: list[Any] = [MessageType.CALL.value, frame.message_id, frame.action, frame.payload]
+    elif isinstance(frame, CallResult):
+        body = [MessageType.CALLRESULT.value, frame.message_id, frame.payload]
+    else:
+        body = [
+            MessageType.CALLERROR.value,
+            frame.message_id,
+            frame.code,
+            frame.description[:MAX_ERROR_DESCRIPTION_LENGTH],
+            frame.details,
+        ]
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)

@@ -1,0 +1,264 @@
+"""Message transports: the WebSocket to a CSMS, and an in-memory pair for tests.
+
+A `Transport` moves OCPP-J text messages and can ping. The OCPP session above it knows
+nothing about sockets, TLS or HTTP; tests that run on trio's MockClock swap the WebSocket
+for `memory_pair`, a transport whose other end a scripted in-memory CSMS drives.
+
+`dial_websocket` implements Part 4 §3 and Part 2 A00: URL = CSMS URL + "/" +
+percent-encoded identity; subprotocol ``ocpp2.0.1`` offered and required; HTTP Basic
+authentication for security profiles 1 and 2; TLS (via `station.ocpp.tls`) for 2 and 3.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import quote, urlsplit
+
+import trio
+import trio_websocket
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOL = "ocpp2.0.1"
+
+
+class TransportClosed(Exception):
+    """The connection is gone. ``code``/``reason`` are the WebSocket close code and reason."""
+
+    def __init__(self, code: int | None = None, reason: str | None = None) -> None:
+        super().__init__(f"connection closed (code={code}, reason={reason!r})")
+        self.code = code
+        self.reason = reason
+
+
+class ConnectFailed(Exception):
+    """A connection attempt failed.
+
+    ``security_event`` names the OCPP security event the failure must raise
+    (InvalidCsmsCertificate, InvalidTLSVersion, InvalidTLSCipherSuite) or is None.
+    """
+
+    def __init__(self, detail: str, security_event: str | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.security_event = security_event
+
+
+class Transport(Protocol):
+    """One open connection carrying OCPP-J text messages."""
+
+    async def send(self, text: str) -> None:
+        """Send one message; raise `TransportClosed` if the connection is gone."""
+        ...
+
+    async def receive(self) -> str:
+        """Wait for the next message; raise `TransportClosed` when the connection ends."""
+        ...
+
+    async def ping(self) -> None:
+        """Send a ping and return when the pong arrives."""
+        ...
+
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        """Close the connection (idempotent)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Everything needed to open one connection to a CSMS."""
+
+    url: str
+    identity: str
+    security_profile: int
+    basic_auth_password: str | None = None
+    ssl_context: object | None = None  # ssl.SSLContext for profiles 2 and 3
+    allow_wildcards: bool = False
+    connect_timeout: float = 30.0
+
+    def resource(self) -> str:
+        """The request target: the URL's path + "/" + the percent-encoded identity."""
+        parts = urlsplit(self.url)
+        path = parts.path.rstrip("/")
+        resource = f"{path}/{quote(self.identity, safe='')}"
+        return resource + (f"?{parts.query}" if parts.query else "")
+
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """HTTP headers of the upgrade request (Basic auth for profiles 1 and 2)."""
+        if self.security_profile in (1, 2) and self.basic_auth_password is not None:
+            token = base64.b64encode(f"{self.identity}:{self.basic_auth_password}".encode())
+            return [(b"Authorization", b"Basic " + token)]
+        return []
+
+
+class WebSocketTransport:
+    """`Transport` over a trio-websocket connection."""
+
+    def __init__(self, connection: trio_websocket.WebSocketConnection) -> None:
+        self._ws = connection
+
+    async def send(self, text: str) -> None:
+        """Send one text message."""
+        try:
+            await self._ws.send_message(text)
+        except trio_websocket.ConnectionClosed as exc:
+            raise TransportClosed(exc.reason.code, exc.reason.reason) from None
+
+    async def receive(self) -> str:
+        """Receive one message (bytes are passed on for the RPC layer to refuse)."""
+        try:
+            message = await self._ws.get_message()
+        except trio_websocket.ConnectionClosed as exc:
+            raise TransportClosed(exc.reason.code, exc.reason.reason) from None
+        return message  # type: ignore[return-value]
+
+    async def ping(self) -> None:
+        """Ping and wait for the pong."""
+        try:
+            await self._ws.ping()
+        except trio_websocket.ConnectionClosed as exc:
+            raise TransportClosed(exc.reason.code, exc.reason.reason) from None
+
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        """Close with a close frame; give up on a peer that does not answer."""
+        with trio.move_on_after(2) as scope:
+            scope.shield = True
+            await self._ws.aclose(code, reason)
+
+
+async def dial_websocket(nursery: trio.Nursery, endpoint: Endpoint) -> WebSocketTransport:
+    """Open a WebSocket to the CSMS; the connection's reader task runs in ``nursery``.
+
+    Raises `ConnectFailed` with a precise detail (and the security event for TLS
+    failures) when the attempt does not give an OCPP 2.0.1 connection.
+    """
+    parts = urlsplit(endpoint.url)
+    host = parts.hostname or ""
+    secure = parts.scheme == "wss"
+    port = parts.port or (443 if secure else 80)
+    resource = endpoint.resource()
+    try:
+        with trio.fail_after(endpoint.connect_timeout):
+            if secure:
+                from station.ocpp.tls import TlsRejected, open_tls_stream
+
+                try:
+                    stream = await open_tls_stream(
+                        host,
+                        port,
+                        endpoint.ssl_context,  # type: ignore[arg-type]
+                        allow_wildcards=endpoint.allow_wildcards,
+                        connect_timeout=endpoint.connect_timeout,
+                    )
+                except TlsRejected as exc:
+                    raise ConnectFailed(f"TLS: {exc.detail}", exc.security_event) from None
+                connection = await trio_websocket.wrap_client_stream(
+                    nursery,
+                    stream,
+                    host,
+                    resource,
+                    subprotocols=[SUBPROTOCOL],
+                    extra_headers=endpoint.headers(),
+                )
+            else:
+                connection = await trio_websocket.connect_websocket(
+                    nursery,
+                    host,
+                    port,
+                    resource,
+                    use_ssl=False,
+                    subprotocols=[SUBPROTOCOL],
+                    extra_headers=endpoint.headers(),
+                )
+    except trio.TooSlowError:
+        raise ConnectFailed(f"no connection to {host}:{port} within {endpoint.connect_timeout:g} s") from None
+    except trio_websocket.ConnectionRejected as exc:
+        raise ConnectFailed(f"CSMS refused the WebSocket upgrade with HTTP {exc.status_code}") from None
+    except trio_websocket.HandshakeError as exc:
+        raise ConnectFailed(f"WebSocket handshake failed: {exc!r}") from None
+    except OSError as exc:
+        raise ConnectFailed(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
+    if connection.subprotocol != SUBPROTOCOL:
+        # Part 4 §3.2: a CSMS that does not select our subprotocol cannot talk to us.
+        await connection.aclose(1002, "subprotocol ocpp2.0.1 required")
+        raise ConnectFailed(f"CSMS selected subprotocol {connection.subprotocol!r}, not {SUBPROTOCOL!r}")
+    return WebSocketTransport(connection)
+
+
+# -- in-memory transport -------------------------------------------------------------------
+
+
+class MemoryTransport:
+    """One end of an in-memory connection (see `memory_pair`)."""
+
+    def __init__(self, outgoing: trio.MemorySendChannel, incoming: trio.MemoryReceiveChannel,
+                 state: _PairState, side: int) -> None:
+        self._out = outgoing
+        self._in = incoming
+        self._state = state
+        self._side = side
+
+    async def send(self, text: str) -> None:
+        """Deliver one message to the other end."""
+        if self._state.closed is not None:
+            raise TransportClosed(*self._state.closed)
+        try:
+            await self._out.send(text)
+        except (trio.ClosedResourceError, trio.BrokenResourceError):
+            raise TransportClosed(*(self._state.closed or (1006, "gone"))) from None
+
+    async def receive(self) -> str:
+        """Next message from the other end."""
+        try:
+            return await self._in.receive()
+        except (trio.EndOfChannel, trio.ClosedResourceError, trio.BrokenResourceError):
+            raise TransportClosed(*(self._state.closed or (1006, "gone"))) from None
+
+    async def ping(self) -> None:
+        """Returns at once while the other end answers pings; otherwise waits forever."""
+        if self._state.closed is not None:
+            raise TransportClosed(*self._state.closed)
+        self._state.pings[self._side] += 1
+        if not self._state.answer_pings[1 - self._side]:
+            await trio.sleep(math.inf)
+        await trio.lowlevel.checkpoint()
+
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        """Close both directions."""
+        if self._state.closed is None:
+            self._state.closed = (code, reason)
+        await self._out.aclose()
+        await self._in.aclose()
+        self._state.other[1 - self._side]._out.close()
+
+    @property
+    def pings_sent(self) -> int:
+        """How many pings this end has sent."""
+        return self._state.pings[self._side]
+
+    def answer_pings(self, answer: bool) -> None:
+        """Whether this end answers the other end's pings (tests of a dead peer)."""
+        self._state.answer_pings[self._side] = answer
+
+
+@dataclass
+class _PairState:
+    closed: tuple[int, str] | None = None
+    pings: list[int] | None = None
+    answer_pings: list[bool] | None = None
+    other: list[MemoryTransport] | None = None
+
+
+def memory_pair() -> tuple[MemoryTransport, MemoryTransport]:
+    """Two connected transports: (station side, CSMS side)."""
+    state = _PairState(pings=[0, 0], answer_pings=[True, True])
+    a_send, b_receive = trio.open_memory_channel[str](math.inf)
+    b_send, a_receive = trio.open_memory_channel[str](math.inf)
+    a = MemoryTransport(a_send, a_receive, state, 0)
+    b = MemoryTransport(b_send, b_receive, state, 1)
+    state.other = [a, b]
+    return a, b
