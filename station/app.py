@@ -22,7 +22,6 @@ from station.config import StationConfig
 from station.devicemodel.catalogue import EvseTopology, build_catalogue
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
-from station.offload import Offload, ThreadOffload
 from station.ocpp.client import Admission, OcppClient
 from station.ocpp.connection import ConnectionManager, Dialer, NetworkProfile, NetworkProfiles
 from station.ocpp.messages import (
@@ -34,6 +33,7 @@ from station.ocpp.messages import (
 from station.ocpp.provisioning import Provisioning
 from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
+from station.offload import Offload, ThreadOffload
 from station.security.events import SecurityLog, deliver_critical_events
 from station.store import Store
 
@@ -62,8 +62,9 @@ class Runtime:
 class Station:
     """One charging station: its state, its OCPP session and its features."""
 
-    def __init__(self, config: StationConfig, runtime: Runtime, store: Store,
-                 device_model: DeviceModel) -> None:
+    def __init__(
+        self, config: StationConfig, runtime: Runtime, store: Store, device_model: DeviceModel
+    ) -> None:
         self.config = config
         self.runtime = runtime
         self.store = store
@@ -84,10 +85,14 @@ class Station:
         runtime = runtime or Runtime()
         store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
         topology = [
-            EvseTopology(e.id, e.connector_type, e.phases, e.max_current * e.nominal_voltage * e.phases)
+            EvseTopology(
+                e.id, e.connector_type, e.phases, e.max_current * e.nominal_voltage * e.phases
+            )
             for e in config.hardware.evse
         ]
-        device_model = DeviceModel(build_catalogue(topology, identity=config.station.identity), store)
+        device_model = DeviceModel(
+            build_catalogue(topology, identity=config.station.identity), store
+        )
         await device_model.load(_seeds(config))
         station = cls(config, runtime, store, device_model)
         await station._load()
@@ -98,16 +103,26 @@ class Station:
         dm = self.device_model
         dm.bind_live(DATE_TIME, self.clock.now)
         await self.security_log.load()
-        await self.profiles.load(NetworkProfile(
-            slot=1, url=config.csms.url, security_profile=config.csms.security_profile,
-            message_timeout=config.csms.message_timeout))
+        await self.profiles.load(
+            NetworkProfile(
+                slot=1,
+                url=config.csms.url,
+                security_profile=config.csms.security_profile,
+                message_timeout=config.csms.message_timeout,
+            )
+        )
         stored = self.profiles.get(1)
         if stored is not None and stored.url != config.csms.url:
-            log.warning("event=config_url_ignored config_url=%s stored_url=%s "
-                        "detail='network profile 1 was changed over OCPP; the stored one is used'",
-                        config.csms.url, stored.url)
+            log.warning(
+                "event=config_url_ignored config_url=%s stored_url=%s "
+                "detail='network profile 1 was changed over OCPP; the stored one is used'",
+                config.csms.url,
+                stored.url,
+            )
         reason_text = await self.store.run(lambda db: _take_meta(db, BOOT_REASON_META))
-        self.boot_reason = BootReasonEnumType(reason_text) if reason_text else BootReasonEnumType.PowerUp
+        self.boot_reason = (
+            BootReasonEnumType(reason_text) if reason_text else BootReasonEnumType.PowerUp
+        )
         if self.store.recovery:
             # The damaged store held the security log: say that it is gone.
             await self.security_log.record("SecurityLogWasCleared", self.store.recovery)
@@ -115,8 +130,11 @@ class Station:
             await self.security_log.record("ReconfigurationOfSecurityParameters", problem)
         # Reusable state "Booted": StartupOfTheDevice after power-up, ResetOrReboot otherwise.
         await self.security_log.record(
-            "StartupOfTheDevice" if self.boot_reason is BootReasonEnumType.PowerUp else "ResetOrReboot",
-            f"boot reason {self.boot_reason}")
+            "StartupOfTheDevice"
+            if self.boot_reason is BootReasonEnumType.PowerUp
+            else "ResetOrReboot",
+            f"boot reason {self.boot_reason}",
+        )
 
         self.provisioning = Provisioning(
             client=self.client,
@@ -150,13 +168,16 @@ class Station:
         def boot(evse):
             if not provisioning.can_trigger():
                 return None
+
             async def follow_up() -> None:
                 provisioning.trigger()
+
             return follow_up
 
         def heartbeat(evse):
             async def follow_up() -> None:
                 await self.client.call(HeartbeatRequest(), admission=Admission.REQUESTED)
+
             return follow_up
 
         self.triggers.register(MessageTriggerEnumType.BootNotification, boot)
@@ -187,8 +208,12 @@ class Station:
 
     async def remember_boot_reason(self, reason: BootReasonEnumType) -> None:
         """Store why the station is about to restart; the next start boots with it."""
-        await self.store.run(lambda db: db.execute(
-            "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (BOOT_REASON_META, reason.value)))
+        await self.store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                (BOOT_REASON_META, reason.value),
+            )
+        )
 
     async def run(self) -> None:
         """Run the station's task tree until cancelled."""
@@ -196,8 +221,9 @@ class Station:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self.connection.run, name="ocpp.connection")
             nursery.start_soon(self.provisioning.run_heartbeat, name="ocpp.heartbeat")
-            nursery.start_soon(deliver_critical_events, self.security_log, self.client,
-                               name="ocpp.security_events")
+            nursery.start_soon(
+                deliver_critical_events, self.security_log, self.client, name="ocpp.security_events"
+            )
             self.started.set()
 
     def close(self) -> None:

@@ -26,16 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    run = commands.add_parser("run", help="run a station from a config file",
-                              description="Connect to the CSMS and run the station until stopped.")
+    run = commands.add_parser(
+        "run",
+        help="run a station from a config file",
+        description="Connect to the CSMS and run the station until stopped.",
+    )
     run.add_argument("--config", type=Path, required=True, help="station TOML file")
     run.set_defaults(handler=_run)
 
-    demo = commands.add_parser("demo", help="simulated station against a local CSMS",
-                               description="Start a local CSMS and a simulated station, "
-                                           "and print the OCPP messages they exchange.")
-    demo.add_argument("--duration", type=float, default=None,
-                      help="stop after this many seconds (default: run the scripted session)")
+    demo = commands.add_parser(
+        "demo",
+        help="simulated station against a local CSMS",
+        description="Start a local CSMS and a simulated station, "
+        "and print the OCPP messages they exchange.",
+    )
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="stop after this many seconds (default: run the scripted session)",
+    )
     demo.set_defaults(handler=_demo)
     return parser
 

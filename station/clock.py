@@ -17,7 +17,7 @@ class WallClock:
     """UTC wall time = a base (system time or a fixed start) plus a CSMS-set offset."""
 
     def __init__(self, *, start: datetime | None = None) -> None:
-        """``start`` pins the time at this moment of trio's clock (for tests); else system time."""
+        """``start`` pins the time at this moment of trio's clock (tests); else system time."""
         self._offset = timedelta(0)
         self._start = start
         self._trio_start: float | None = None
@@ -46,7 +46,7 @@ class WallClock:
         return jump.total_seconds()
 
     def seconds_until_aligned(self, interval: float) -> float:
-        """Seconds from now to the next instant that is a multiple of ``interval`` after midnight UTC."""
+        """Seconds to the next instant that is a multiple of ``interval`` after midnight UTC."""
         now = self._base() + self._offset
         midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
         elapsed = (now - midnight).total_seconds()

@@ -17,9 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from drivers.config import HardwareConfig
 
 #: identifierString of OCPP 2.0.1 Part 2 §2.1.4 (the identity must not contain ':').
-_IDENTIFIER_CHARS = set(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=+|@."
-)
+_IDENTIFIER_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=+|@.")
 #: passwordString of Part 2 §2.1.5.
 PASSWORD_CHARS = _IDENTIFIER_CHARS | {":"}
 
@@ -158,7 +156,10 @@ def _resolve_paths(config: StationConfig, base: Path) -> StationConfig:
         return (base / path).resolve()
 
     station = config.station.model_copy(
-        update={"data_dir": fix(config.station.data_dir), "control_socket": fix(config.station.control_socket)}
+        update={
+            "data_dir": fix(config.station.data_dir),
+            "control_socket": fix(config.station.control_socket),
+        }
     )
     csms = config.csms.model_copy(
         update={

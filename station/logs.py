@@ -20,7 +20,11 @@ class _Formatter(logging.Formatter):
         message = record.getMessage()
         if not message.startswith("event="):
             message = f"event=message text={message!r}"
-        prefix = f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')}.{int(record.msecs):03d} " if self._with_time else ""
+        prefix = (
+            f"{self.formatTime(record, '%Y-%m-%dT%H:%M:%S')}.{int(record.msecs):03d} "
+            if self._with_time
+            else ""
+        )
         line = f"{prefix}level={record.levelname.lower()} logger={record.name} {message}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)

@@ -88,13 +88,17 @@ class Store:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise StoreError(f"{path.parent}: cannot create data directory ({exc.strerror})") from None
+            raise StoreError(
+                f"{path.parent}: cannot create data directory ({exc.strerror})"
+            ) from None
         recovery = None
         try:
             connection = _connect_checked(path)
         except sqlite3.DatabaseError as exc:
             moved = _move_aside(path)
-            recovery = f"store {path} was unreadable ({exc}); moved to {moved.name}, started from defaults"
+            recovery = (
+                f"store {path} was unreadable ({exc}); moved to {moved.name}, started from defaults"
+            )
             log.error("event=store_recovered path=%s moved_to=%s reason=%r", path, moved, str(exc))
             connection = _connect_checked(path)
         except OSError as exc:
@@ -148,7 +152,9 @@ def _migrate(connection: sqlite3.Connection) -> None:
             f"store schema version {version} is newer than this software ({len(MIGRATIONS)})"
         )
     for number in range(version, len(MIGRATIONS)):
-        connection.executescript("BEGIN;" + MIGRATIONS[number] + f"PRAGMA user_version={number + 1};COMMIT;")
+        connection.executescript(
+            "BEGIN;" + MIGRATIONS[number] + f"PRAGMA user_version={number + 1};COMMIT;"
+        )
 
 
 def _move_aside(path: Path) -> Path:

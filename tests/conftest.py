@@ -1,1 +1,147 @@
-"""Shared fixtures."""
+"""Shared fixtures: station configs, an in-memory station on MockClock, the judge CSMS."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import trio
+
+from station.app import Runtime, Station
+from station.clock import WallClock
+from station.config import StationConfig, parse_config
+from station.devicemodel.model import key
+from station.offload import InlineOffload
+from tests.judge import Judge
+from tests.memcsms import MemoryCsms
+
+PASSWORD = "0123456789abcdefABCDEF"
+START = datetime(2026, 1, 5, 8, 0, 0, tzinfo=UTC)
+
+
+def make_config(
+    data_dir: Path, url: str = "ws://127.0.0.1:9/ocpp", *, profile: int = 1, **sections: dict
+) -> StationConfig:
+    """A valid station config; ``sections`` override/extend tables (e.g. csms={...})."""
+    data = {
+        "station": {
+            "identity": "CS-TEST-01",
+            "serial_number": "SN-0001",
+            "vendor_name": "OpenCharge",
+            "model": "AC22-2",
+            "data_dir": str(data_dir),
+        },
+        "csms": {
+            "url": url,
+            "security_profile": profile,
+            "basic_auth_password": PASSWORD,
+            "message_timeout": 30,
+        },
+        "hardware": {"driver": "sim"},
+    }
+    for name, values in sections.items():
+        data.setdefault(name, {}).update(values)
+    return parse_config(data)
+
+
+@dataclass
+class SimEnv:
+    """A station on MockClock wired to an in-memory CSMS."""
+
+    station: Station
+    csms: MemoryCsms
+    nursery: trio.Nursery
+    cancel: trio.CancelScope
+
+
+Setup = Callable[[Station], Awaitable[None]]
+
+
+async def set_variables(station: Station, values: dict[str, object]) -> None:
+    """Set device-model values by "Component.Variable[Instance]" before a run."""
+    for name, value in values.items():
+        component, _, variable = name.partition(".")
+        instance = None
+        if variable.endswith("]"):
+            variable, _, instance = variable[:-1].partition("[")
+        await station.device_model.set(key(component, variable, instance), str(value))
+
+
+@asynccontextmanager
+async def running_station(
+    config: StationConfig,
+    *,
+    seed: int = 1,
+    csms: MemoryCsms | None = None,
+    variables: dict[str, object] | None = None,
+) -> AsyncIterator[SimEnv]:
+    """Run a station (inline store, seeded randomness, trio-derived wall clock)."""
+    clock = WallClock(start=START)
+    stations: list[Station] = []
+    try:
+        async with trio.open_nursery() as nursery:
+            memory_csms = csms or MemoryCsms(nursery, now=lambda: _iso(clock.now()))
+            runtime = Runtime(
+                clock=clock, rng=random.Random(seed), offload=InlineOffload(), dial=memory_csms.dial
+            )
+            station = await Station.create(config, runtime)
+            stations.append(station)
+            await set_variables(station, variables or {})
+            scope = trio.CancelScope()
+
+            async def run() -> None:
+                with scope:
+                    await station.run()
+
+            nursery.start_soon(run)
+            try:
+                yield SimEnv(station, memory_csms, nursery, scope)
+            finally:
+                nursery.cancel_scope.cancel()
+    finally:
+        for station in stations:
+            station.close()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+@asynccontextmanager
+async def live_station(
+    config: StationConfig, *, seed: int = 7, variables: dict[str, object] | None = None
+) -> AsyncIterator[Station]:
+    """Run a station in real time with the production runtime (threads, sockets)."""
+    station = await Station.create(config, Runtime(rng=random.Random(seed)))
+    try:
+        async with trio.open_nursery() as nursery:
+            await set_variables(station, variables or {})
+            nursery.start_soon(station.run)
+            try:
+                yield station
+            finally:
+                nursery.cancel_scope.cancel()
+    finally:
+        station.close()
+
+
+#: Short real-time settings for tests over sockets.
+FAST = {
+    "OCPPCommCtrlr.RetryBackOffWaitMinimum": 0,
+    "OCPPCommCtrlr.RetryBackOffRandomRange": 0,
+    "OCPPCommCtrlr.RetryBackOffRepeatTimes": 0,
+    "OCPPCommCtrlr.WebSocketPingInterval": 0,
+}
+
+
+@pytest.fixture
+def judge() -> Iterator[Judge]:
+    """A plain ws:// judge CSMS that checks Basic auth with the test password."""
+    with Judge(password=PASSWORD) as csms:
+        yield csms
+        assert not csms.violations, csms.violations

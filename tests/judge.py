@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import trio
 import websockets
@@ -45,7 +46,11 @@ def now_iso() -> str:
 
 def _default_responses() -> dict[str, Any]:
     return {
-        "BootNotification": lambda p: {"currentTime": now_iso(), "interval": 300, "status": "Accepted"},
+        "BootNotification": lambda p: {
+            "currentTime": now_iso(),
+            "interval": 300,
+            "status": "Accepted",
+        },
         "Heartbeat": lambda p: {"currentTime": now_iso()},
         "StatusNotification": {},
         "SecurityEventNotification": {},
@@ -138,6 +143,7 @@ class Judge:
         self.responses: dict[str, Any] = _default_responses()
         self.received: list[Received] = []
         self.violations: list[str] = []
+        self.framework_errors: list = []
         self.connections: list[Connection] = []
         self.refusals = 0
         self.refuse_next = 0
@@ -185,6 +191,7 @@ class Judge:
             process_request=self._process_request,
             ssl=self.ssl_context,
             ping_interval=None,
+            close_timeout=1,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -210,13 +217,22 @@ class Judge:
                 self._cond.notify_all()
             return connection.respond(503, "refused by test\n")
         if self.password is not None:
-            expected = "Basic " + base64.b64encode(
-                f"{request.path.rsplit('/', 1)[-1]}:{self.password}".encode()).decode()
+            expected = (
+                "Basic "
+                + base64.b64encode(
+                    f"{unquote(request.path.rsplit('/', 1)[-1])}:{self.password}".encode()
+                ).decode()
+            )
             if request.headers.get("Authorization") != expected:
                 with self._cond:
                     self.refusals += 1
                     self._cond.notify_all()
-                return Response(401, "Unauthorized", Headers([("WWW-Authenticate", "Basic")]), b"")
+                return Response(
+                    401,
+                    "Unauthorized",
+                    Headers([("WWW-Authenticate", "Basic"), ("Content-Length", "0")]),
+                    b"",
+                )
         return None
 
     async def _handle(self, ws: ServerConnection) -> None:
@@ -267,11 +283,17 @@ class Judge:
             future = self._raw_waiters.pop(message.unique_id, None)
             if future is not None and not future.done():
                 future.set_result(message)
+            elif message.unique_id == "-1":
+                # The station's answer to a frame it could not read (tests send garbage).
+                with self._cond:
+                    self.framework_errors.append(message)
+                    self._cond.notify_all()
             else:
                 self._violation(f"response to unknown message id {message.unique_id}")
             return
-        received = Received(message.action, message.payload, message.unique_id, time.monotonic(),
-                            connection.index)
+        received = Received(
+            message.action, message.payload, message.unique_id, time.monotonic(), connection.index
+        )
         with self._cond:
             self.received.append(received)
             self._cond.notify_all()
@@ -279,7 +301,9 @@ class Judge:
             await validate_payload(message, "2.0.1")
         except OCPPError as exc:
             self._violation(f"{message.action} request violates the schema: {exc}")
-            await ws.send(json.dumps([4, message.unique_id, exc.code, str(exc.description)[:255], {}]))
+            await ws.send(
+                json.dumps([4, message.unique_id, exc.code, str(exc.description)[:255], {}])
+            )
             return
         script = self.responses.get(message.action)
         if callable(script) and not isinstance(script, type):
@@ -298,7 +322,9 @@ class Judge:
         try:
             await validate_payload(result, "2.0.1")
         except OCPPError as exc:
-            raise AssertionError(f"test scripted an invalid {message.action} response: {exc}") from None
+            raise AssertionError(
+                f"test scripted an invalid {message.action} response: {exc}"
+            ) from None
         try:
             await ws.send(json.dumps([3, message.unique_id, script]))
         except websockets.ConnectionClosed:
@@ -315,36 +341,50 @@ class Judge:
         assert self._loop is not None
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
 
-    async def call(self, action: str, payload: dict, *, validate: bool = True,
-                   timeout: float | None = None) -> dict:
+    async def call(
+        self, action: str, payload: dict, *, validate: bool = True, timeout: float | None = None
+    ) -> dict:
         """Send a CALL (validated by the `ocpp` library unless ``validate=False``) and
         return the station's CALLRESULT payload, itself validated; raise `JudgeCallError`
         for a CALLERROR."""
         message_id = str(uuid.uuid4())
         frame = json.dumps([2, message_id, action, payload])
-        response = await self.send_raw(frame, message_id, validate_as=action if validate else None,
-                                       timeout=timeout)
+        response = await self.send_raw(
+            frame, message_id, validate_as=action if validate else None, timeout=timeout
+        )
         if response.message_type_id == MessageType.CallError:
-            raise JudgeCallError(response.error_code, response.error_description, response.error_details)
+            raise JudgeCallError(
+                response.error_code, response.error_description, response.error_details
+            )
         result = CallResult(unique_id=message_id, payload=response.payload)
         result.action = action
         try:
             await trio.to_thread.run_sync(lambda: self._run(validate_payload(result, "2.0.1"), 5))
         except OCPPError as exc:
             self._violation(f"{action} response violates the schema: {exc}")
-            raise AssertionError(f"station's {action} response violates the schema: {exc}") from None
+            raise AssertionError(
+                f"station's {action} response violates the schema: {exc}"
+            ) from None
         return response.payload
 
-    async def send_raw(self, text: str, message_id: str, *, validate_as: str | None = None,
-                       timeout: float | None = None):
+    async def send_raw(
+        self,
+        text: str,
+        message_id: str,
+        *,
+        validate_as: str | None = None,
+        timeout: float | None = None,
+    ):
         """Send any text and wait for the response with ``message_id`` (an ocpp-library
         message object with ``message_type_id``, ``payload`` or ``error_code``)."""
         limit = timeout or self.response_timeout
 
         async def go():
             if validate_as is not None:
-                await validate_payload(Call(unique_id=message_id, action=validate_as,
-                                            payload=json.loads(text)[3]), "2.0.1")
+                await validate_payload(
+                    Call(unique_id=message_id, action=validate_as, payload=json.loads(text)[3]),
+                    "2.0.1",
+                )
             connection = self._current
             if connection is None or connection.ws is None:
                 raise AssertionError("no station connected")
@@ -353,10 +393,13 @@ class Judge:
             await connection.ws.send(text)
             return await asyncio.wait_for(future, limit)
 
-        return await trio.to_thread.run_sync(lambda: self._run(go(), limit + 5), abandon_on_cancel=True)
+        return await trio.to_thread.run_sync(
+            lambda: self._run(go(), limit + 5), abandon_on_cancel=True
+        )
 
     async def send_only(self, text: str) -> None:
         """Send any text without waiting for an answer."""
+
         async def go():
             connection = self._current
             if connection is None or connection.ws is None:
@@ -367,6 +410,7 @@ class Judge:
 
     async def disconnect(self, code: int = 1000) -> None:
         """Close the current connection from the CSMS side."""
+
         async def go():
             connection = self._current
             if connection is not None and connection.ws is not None:
@@ -374,32 +418,54 @@ class Judge:
 
         await trio.to_thread.run_sync(lambda: self._run(go(), 5))
 
-    async def wait_for(self, action: str, *, count: int = 1, timeout: float = 10.0,
-                       where: Callable[[dict], bool] | None = None) -> list[Received]:
+    async def wait_for(
+        self,
+        action: str,
+        *,
+        count: int = 1,
+        timeout: float = 10.0,
+        where: Callable[[dict], bool] | None = None,
+    ) -> list[Received]:
         """Wait until the station has sent ``count`` CALLs of ``action`` (matching ``where``)."""
-        def matching() -> list[Received]:
-            return [r for r in self.received if r.action == action and (where is None or where(r.payload))]
 
-        return await self._wait(lambda: len(matching()) >= count, matching, timeout,
-                                f"{count} × {action}")
+        def matching() -> list[Received]:
+            return [
+                r
+                for r in self.received
+                if r.action == action and (where is None or where(r.payload))
+            ]
+
+        return await self._wait(
+            lambda: len(matching()) >= count, matching, timeout, f"{count} × {action}"
+        )
 
     async def wait_connections(self, count: int, *, timeout: float = 10.0) -> list[Connection]:
         """Wait until the station has opened ``count`` connections in total."""
-        return await self._wait(lambda: len(self.connections) >= count, lambda: list(self.connections),
-                                timeout, f"{count} connections")
+        return await self._wait(
+            lambda: len(self.connections) >= count,
+            lambda: list(self.connections),
+            timeout,
+            f"{count} connections",
+        )
 
     async def wait_closed(self, index: int, *, timeout: float = 10.0) -> Connection:
         """Wait until connection ``index`` is closed."""
-        return await self._wait(lambda: self.connections[index].closed_at is not None,
-                                lambda: self.connections[index], timeout, f"connection {index} closed")
+        return await self._wait(
+            lambda: self.connections[index].closed_at is not None,
+            lambda: self.connections[index],
+            timeout,
+            f"connection {index} closed",
+        )
 
     async def wait_refusals(self, count: int, *, timeout: float = 10.0) -> int:
         """Wait until ``count`` connection attempts were refused."""
-        return await self._wait(lambda: self.refusals >= count, lambda: self.refusals, timeout,
-                                f"{count} refusals")
+        return await self._wait(
+            lambda: self.refusals >= count, lambda: self.refusals, timeout, f"{count} refusals"
+        )
 
-    async def _wait(self, ready: Callable[[], bool], result: Callable[[], Any], timeout: float,
-                    what: str):
+    async def _wait(
+        self, ready: Callable[[], bool], result: Callable[[], Any], timeout: float, what: str
+    ):
         def block():
             with self._cond:
                 if not self._cond.wait_for(ready, timeout):

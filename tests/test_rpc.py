@@ -23,10 +23,14 @@ def test_call_is_decoded():
 
 def test_callresult_and_callerror_are_decoded():
     assert rpc.decode('[3,"a",{"x":1}]') == CallResult("a", {"x": 1})
-    assert rpc.decode('[4,"a","NotSupported","nope",{}]') == CallError("a", "NotSupported", "nope", {})
+    assert rpc.decode('[4,"a","NotSupported","nope",{}]') == CallError(
+        "a", "NotSupported", "nope", {}
+    )
 
 
-@pytest.mark.parametrize("text", ['[2,"id","Heartbeat",{"x":NaN}]', '[2,"id","Heartbeat",{"x":-Infinity}]'])
+@pytest.mark.parametrize(
+    "text", ['[2,"id","Heartbeat",{"x":NaN}]', '[2,"id","Heartbeat",{"x":-Infinity}]']
+)
 def test_json_extensions_nan_and_infinity_are_refused(text):
     assert reply_to(text).code == ErrorCode.RpcFrameworkError
 
@@ -77,7 +81,9 @@ def test_call_payload_that_is_not_an_object_is_a_format_violation(payload):
     assert (reply.message_id, reply.code) == ("abc", ErrorCode.FormatViolation)
 
 
-@pytest.mark.parametrize("text", ['[3,"a"]', '[3,"a",[]]', '[4,"a","X"]', '[4,"a",1,"d",{}]', "[3,5,{}]"])
+@pytest.mark.parametrize(
+    "text", ['[3,"a"]', '[3,"a",[]]', '[4,"a","X"]', '[4,"a",1,"d",{}]', "[3,5,{}]"]
+)
 def test_malformed_responses_are_dropped_without_reply(text):
     assert reply_to(text) is None
 
@@ -96,20 +102,38 @@ def test_callerror_encoding_truncates_description_and_keeps_details_object():
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(), children, max_size=3)
+    ),
     max_leaves=10,
 )
 
 
 @given(
     st.one_of(
-        st.builds(Call, st.text(min_size=1, max_size=36), st.text(min_size=1),
-                  st.dictionaries(st.text(), json_values, max_size=3)),
-        st.builds(CallResult, st.text(min_size=1, max_size=36),
-                  st.dictionaries(st.text(), json_values, max_size=3)),
-        st.builds(CallError, st.text(min_size=1, max_size=36), st.sampled_from(list(ErrorCode)),
-                  st.text(max_size=255), st.dictionaries(st.text(), json_values, max_size=3)),
+        st.builds(
+            Call,
+            st.text(min_size=1, max_size=36),
+            st.text(min_size=1),
+            st.dictionaries(st.text(), json_values, max_size=3),
+        ),
+        st.builds(
+            CallResult,
+            st.text(min_size=1, max_size=36),
+            st.dictionaries(st.text(), json_values, max_size=3),
+        ),
+        st.builds(
+            CallError,
+            st.text(min_size=1, max_size=36),
+            st.sampled_from(list(ErrorCode)),
+            st.text(max_size=255),
+            st.dictionaries(st.text(), json_values, max_size=3),
+        ),
     )
 )
 def test_encode_then_decode_is_identity(frame):

@@ -24,7 +24,14 @@ from station.devicemodel.model import (
     Variable,
     key,
 )
-from station.ocpp.client import Admission, HandlerError, OcppClient, Offline, Reply, current_frame_size
+from station.ocpp.client import (
+    Admission,
+    HandlerError,
+    OcppClient,
+    Offline,
+    Reply,
+    current_frame_size,
+)
 from station.ocpp.messages import (
     AttributeEnumType,
     ComponentType,
@@ -91,8 +98,9 @@ def _status_info(reason: str | None, code: str = "InvalidValue") -> StatusInfoTy
 class DeviceModelService:
     """Routes B05–B07 requests to the device model."""
 
-    def __init__(self, client: OcppClient, device_model: DeviceModel,
-                 now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, client: OcppClient, device_model: DeviceModel, now: Callable[[], datetime]
+    ) -> None:
         self._client = client
         self._dm = device_model
         self._now = now
@@ -103,31 +111,43 @@ class DeviceModelService:
     def _check_size(self, items: int, items_key, bytes_key, action: str) -> None:
         limit = int(self._dm.get(items_key) or 0)
         if limit and items > limit:
-            raise HandlerError(ErrorCode.OccurrenceConstraintViolation,
-                               f"{action} has {items} items; ItemsPerMessage{action} is {limit}")
+            raise HandlerError(
+                ErrorCode.OccurrenceConstraintViolation,
+                f"{action} has {items} items; ItemsPerMessage{action} is {limit}",
+            )
         byte_limit = int(self._dm.get(bytes_key) or 0)
         size = current_frame_size.get()
         if byte_limit and size > byte_limit:
-            raise HandlerError(ErrorCode.FormatViolation,
-                               f"{action} is {size} bytes; BytesPerMessage{action} is {byte_limit}")
+            raise HandlerError(
+                ErrorCode.FormatViolation,
+                f"{action} is {size} bytes; BytesPerMessage{action} is {byte_limit}",
+            )
 
     async def get_variables(self, request: GetVariablesRequest) -> GetVariablesResponse:
         """B06: one result per requested item, in order."""
         self._check_size(len(request.get_variable_data), ITEMS_GET, BYTES_GET, "GetVariables")
         results = []
         for item in request.get_variable_data:
-            attribute = Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
-            outcome = self._dm.read(_component(item.component), item.variable.name,
-                                    item.variable.instance or None, attribute)
-            results.append(GetVariableResultType(
-                attribute_status=GetVariableStatusEnumType(outcome.status.value),
-                attribute_status_info=_status_info(outcome.reason, "NotReadable"),
-                # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
-                attribute_type=AttributeEnumType(attribute.value),
-                attribute_value=outcome.value[:2500] if outcome.value is not None else None,
-                component=item.component,
-                variable=item.variable,
-            ))
+            attribute = (
+                Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
+            )
+            outcome = self._dm.read(
+                _component(item.component),
+                item.variable.name,
+                item.variable.instance or None,
+                attribute,
+            )
+            results.append(
+                GetVariableResultType(
+                    attribute_status=GetVariableStatusEnumType(outcome.status.value),
+                    attribute_status_info=_status_info(outcome.reason, "NotReadable"),
+                    # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
+                    attribute_type=AttributeEnumType(attribute.value),
+                    attribute_value=outcome.value[:2500] if outcome.value is not None else None,
+                    component=item.component,
+                    variable=item.variable,
+                )
+            )
         return GetVariablesResponse(get_variable_result=results)
 
     async def set_variables(self, request: SetVariablesRequest) -> SetVariablesResponse:
@@ -139,7 +159,9 @@ class DeviceModelService:
                 variable=data.variable.name,
                 variable_instance=data.variable.instance or None,
                 value=data.attribute_value,
-                attribute=Attribute(data.attribute_type.value) if data.attribute_type else Attribute.Actual,
+                attribute=Attribute(data.attribute_type.value)
+                if data.attribute_type
+                else Attribute.Actual,
             )
             for data in request.set_variable_data
         ]
@@ -147,13 +169,15 @@ class DeviceModelService:
         results = []
         for data, item, outcome in zip(request.set_variable_data, items, outcomes, strict=True):
             code = "InvalidValue" if outcome.status is SetStatus.Rejected else "NotFound"
-            results.append(SetVariableResultType(
-                attribute_type=AttributeEnumType(item.attribute.value),
-                attribute_status=SetVariableStatusEnumType(outcome.status.value),
-                attribute_status_info=_status_info(outcome.reason, code),
-                component=data.component,
-                variable=data.variable,
-            ))
+            results.append(
+                SetVariableResultType(
+                    attribute_type=AttributeEnumType(item.attribute.value),
+                    attribute_status=SetVariableStatusEnumType(outcome.status.value),
+                    attribute_status_info=_status_info(outcome.reason, code),
+                    component=data.component,
+                    variable=data.variable,
+                )
+            )
         return SetVariablesResponse(set_variable_result=results)
 
     async def get_base_report(self, request: GetBaseReportRequest) -> Reply:
@@ -178,7 +202,9 @@ class DeviceModelService:
         """Send ``variables`` as NotifyReport parts of ItemsPerMessage[GetReport] items."""
         per_message = max(1, int(self._dm.get(ITEMS_REPORT) or 100))
         generated_at = self._now()
-        chunks = [variables[i:i + per_message] for i in range(0, len(variables), per_message)] or [[]]
+        chunks = [
+            variables[i : i + per_message] for i in range(0, len(variables), per_message)
+        ] or [[]]
         for seq_no, chunk in enumerate(chunks):
             data = [self.report_data(variable) for variable in chunk]
             await trio.lowlevel.checkpoint()  # a large report never holds the loop for long
@@ -200,7 +226,8 @@ class DeviceModelService:
         attributes = [
             VariableAttributeType(
                 type=AttributeEnumType(attribute.value),
-                value=None if variable.mutability is Mutability.WriteOnly
+                value=None
+                if variable.mutability is Mutability.WriteOnly
                 else self._dm.text(variable, attribute)[:2500],
                 mutability=MutabilityEnumType(variable.mutability.value),
                 persistent=bool(variable.persistent),
@@ -222,4 +249,3 @@ class DeviceModelService:
             variable_attribute=attributes,
             variable_characteristics=characteristics,
         )
-

@@ -105,8 +105,15 @@ class VariableKey:
         return text + (f"[{self.instance}]" if self.instance else "")
 
 
-def key(component: str, name: str, instance: str | None = None, *, evse: int | None = None,
-        connector: int | None = None, component_instance: str | None = None) -> VariableKey:
+def key(
+    component: str,
+    name: str,
+    instance: str | None = None,
+    *,
+    evse: int | None = None,
+    connector: int | None = None,
+    component_instance: str | None = None,
+) -> VariableKey:
     """Shorthand for building a `VariableKey`."""
     return VariableKey(Component(component, component_instance, evse, connector), name, instance)
 
@@ -193,11 +200,18 @@ class SetItem:
 
 @dataclass(slots=True)
 class _Lookup:
-    by_component: dict[tuple, dict[tuple, Variable]] = field(default_factory=lambda: defaultdict(dict))
+    by_component: dict[tuple, dict[tuple, Variable]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
 
 
 def _component_index(component: Component) -> tuple:
-    return (component.name.lower(), (component.instance or "").lower(), component.evse, component.connector)
+    return (
+        component.name.lower(),
+        (component.instance or "").lower(),
+        component.evse,
+        component.connector,
+    )
 
 
 def _variable_index(name: str, instance: str | None) -> tuple:
@@ -206,9 +220,15 @@ def _variable_index(name: str, instance: str | None) -> tuple:
 
 def _store_key(variable_key: VariableKey, attribute: Attribute) -> str:
     c = variable_key.component
-    parts = (c.name, c.instance or "", "" if c.evse is None else str(c.evse),
-             "" if c.connector is None else str(c.connector), variable_key.name,
-             variable_key.instance or "", attribute.value)
+    parts = (
+        c.name,
+        c.instance or "",
+        "" if c.evse is None else str(c.evse),
+        "" if c.connector is None else str(c.connector),
+        variable_key.name,
+        variable_key.instance or "",
+        attribute.value,
+    )
     return "/".join(parts)
 
 
@@ -240,9 +260,17 @@ class DeviceModel:
 
     def variables(self) -> list[Variable]:
         """All declared variables, in a stable order (component, then variable)."""
-        return sorted(self._variables.values(), key=lambda v: (
-            v.key.component.name, v.key.component.instance or "", v.key.component.evse or 0,
-            v.key.component.connector or 0, v.key.name, v.key.instance or ""))
+        return sorted(
+            self._variables.values(),
+            key=lambda v: (
+                v.key.component.name,
+                v.key.component.instance or "",
+                v.key.component.evse or 0,
+                v.key.component.connector or 0,
+                v.key.name,
+                v.key.instance or "",
+            ),
+        )
 
     def declaration(self, variable_key: VariableKey) -> Variable:
         """The declaration of a variable the station's own code refers to."""
@@ -278,8 +306,11 @@ class DeviceModel:
                 continue
             for attribute in variable.attributes:
                 initial = (seeds or {}).get(variable.key) if attribute is Attribute.Actual else None
-                initial = initial if initial is not None else (
-                    variable.default if attribute is Attribute.Actual else None)
+                initial = (
+                    initial
+                    if initial is not None
+                    else (variable.default if attribute is Attribute.Actual else None)
+                )
                 store_key = _store_key(variable.key, attribute)
                 text = stored.get(store_key) if variable.stored else None
                 if text is not None:
@@ -302,14 +333,19 @@ class DeviceModel:
                 if variable.stored and variable.persistent:
                     writes[store_key] = format_value(value, variable.data_type)
         if writes and self._store is not None:
-            await self._store.run(lambda db: db.executemany(
-                "INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", writes.items()))
+            await self._store.run(
+                lambda db: db.executemany(
+                    "INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", writes.items()
+                )
+            )
         for problem in self.load_problems:
             log.error("event=devicemodel_invalid_stored_value detail=%r", problem)
 
     # -- reading -------------------------------------------------------------------------
 
-    def get(self, variable_key: VariableKey, attribute: Attribute = Attribute.Actual) -> Value | None:
+    def get(
+        self, variable_key: VariableKey, attribute: Attribute = Attribute.Actual
+    ) -> Value | None:
         """The current value (None if unset). For the station's own code: WriteOnly allowed."""
         variable = self.declaration(variable_key)
         if variable.live is not None and attribute is Attribute.Actual:
@@ -321,8 +357,13 @@ class DeviceModel:
         value = self.get(variable.key, attribute)
         return "" if value is None else format_value(value, variable.data_type)
 
-    def read(self, component: Component, name: str, instance: str | None,
-             attribute: Attribute = Attribute.Actual) -> GetOutcome:
+    def read(
+        self,
+        component: Component,
+        name: str,
+        instance: str | None,
+        attribute: Attribute = Attribute.Actual,
+    ) -> GetOutcome:
         """A GetVariables read (B06): WriteOnly values are Rejected, never returned."""
         found = self.find(component, name, instance)
         if found is SetStatus.UnknownComponent:
@@ -379,13 +420,15 @@ class DeviceModel:
             log.exception("event=devicemodel_write_failed")
             outcomes = [
                 SetOutcome(SetStatus.Rejected, f"could not store the value ({exc})")
-                if o.status in (SetStatus.Accepted, SetStatus.RebootRequired) else o
+                if o.status in (SetStatus.Accepted, SetStatus.RebootRequired)
+                else o
                 for o in outcomes
             ]
         return outcomes
 
-    async def set(self, variable_key: VariableKey, value: Value | str,
-                  attribute: Attribute = Attribute.Actual) -> None:
+    async def set(
+        self, variable_key: VariableKey, value: Value | str, attribute: Attribute = Attribute.Actual
+    ) -> None:
         """A write by the station itself (mutability not enforced, value still checked)."""
         variable = self.declaration(variable_key)
         text = value if isinstance(value, str) else format_value(value, variable.data_type)
@@ -398,15 +441,25 @@ class DeviceModel:
             if v.persistent
         ]
         if rows and self._store is not None:
-            await self._store.run(lambda db: db.executemany(
-                "INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", rows))
+            await self._store.run(
+                lambda db: db.executemany(
+                    "INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", rows
+                )
+            )
         for variable, attribute, value in changes:
             previous = self._values.get((variable.key, attribute))
             self._values[(variable.key, attribute)] = value
-            shown = "<secret>" if variable.secret or variable.mutability is Mutability.WriteOnly \
+            shown = (
+                "<secret>"
+                if variable.secret or variable.mutability is Mutability.WriteOnly
                 else format_value(value, variable.data_type)
-            log.info("event=variable_set variable=%s attribute=%s value=%s", variable.key,
-                     attribute, shown)
+            )
+            log.info(
+                "event=variable_set variable=%s attribute=%s value=%s",
+                variable.key,
+                attribute,
+                shown,
+            )
             if attribute is Attribute.Actual and previous != value:
                 for listener in list(self._listeners[variable.key]):
                     try:
@@ -416,7 +469,9 @@ class DeviceModel:
 
     # -- notification --------------------------------------------------------------------
 
-    def on_change(self, variable_key: VariableKey, callback: Callable[[Value], None]) -> Callable[[], None]:
+    def on_change(
+        self, variable_key: VariableKey, callback: Callable[[Value], None]
+    ) -> Callable[[], None]:
         """Call ``callback(new_value)`` after each change of the Actual value; returns an
         unsubscribe function. Callbacks run synchronously and must not block."""
         self.declaration(variable_key)

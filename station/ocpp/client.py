@@ -48,7 +48,9 @@ R = TypeVar("R", bound=Message)
 
 
 #: Size in bytes of the CALL being handled (for BytesPerMessage limits, B06.FR.17).
-current_frame_size: contextvars.ContextVar[int] = contextvars.ContextVar("current_frame_size", default=0)
+current_frame_size: contextvars.ContextVar[int] = contextvars.ContextVar(
+    "current_frame_size", default=0
+)
 
 
 class BootState(StrEnum):
@@ -272,8 +274,11 @@ class OcppClient:
                 if exc.reply is not None:
                     nursery.start_soon(self._send_reply, exc.reply, None)
                 continue
-            action = frame.action if isinstance(frame, Call) else self._pending.get(
-                frame.message_id, (None, None))[0]
+            action = (
+                frame.action
+                if isinstance(frame, Call)
+                else self._pending.get(frame.message_id, (None, None))[0]
+            )
             self._observe("in", text, frame, action)
             if isinstance(frame, Call):
                 nursery.start_soon(self._dispatch, frame, len(text.encode()))
@@ -300,15 +305,22 @@ class OcppClient:
 
     async def _answer(self, call: Call) -> CallError | Reply:
         if self._boot is BootState.Rejected:
-            return CallError(call.message_id, ErrorCode.SecurityError,
-                             "charging station is not accepted by the CSMS (B03.FR.08)")
+            return CallError(
+                call.message_id,
+                ErrorCode.SecurityError,
+                "charging station is not accepted by the CSMS (B03.FR.08)",
+            )
         if call.action not in ACTIONS:
-            return CallError(call.message_id, ErrorCode.NotImplemented,
-                             f"unknown action {call.action!r}")
+            return CallError(
+                call.message_id, ErrorCode.NotImplemented, f"unknown action {call.action!r}"
+            )
         handler = self._handlers.get(call.action)
         if handler is None:
-            return CallError(call.message_id, ErrorCode.NotSupported,
-                             f"{call.action} is not supported by this charging station")
+            return CallError(
+                call.message_id,
+                ErrorCode.NotSupported,
+                f"{call.action} is not supported by this charging station",
+            )
         try:
             request = parse_request(call.action, call.payload)
         except PayloadError as exc:
@@ -318,7 +330,9 @@ class OcppClient:
         except HandlerError as exc:
             return CallError(call.message_id, exc.code, exc.description)
         except Exception as exc:
-            log.exception("event=handler_failed action=%s message_id=%s", call.action, call.message_id)
+            log.exception(
+                "event=handler_failed action=%s message_id=%s", call.action, call.message_id
+            )
             return CallError(call.message_id, ErrorCode.InternalError, f"{type(exc).__name__}")
         return result if isinstance(result, Reply) else Reply(result)
 
@@ -333,7 +347,9 @@ class OcppClient:
         except TransportClosed:
             log.info("event=reply_lost action=%s message_id=%s", action, frame.message_id)
 
-    def _observe(self, direction: str, text: str, frame: rpc.Frame | None, action: str | None) -> None:
+    def _observe(
+        self, direction: str, text: str, frame: rpc.Frame | None, action: str | None
+    ) -> None:
         for observer in self._observers:
             try:
                 observer(direction, text, frame, action)
@@ -352,7 +368,7 @@ def _action_of(request: Message) -> str:
     name = type(request).__name__
     if not name.endswith("Request"):
         raise TypeError(f"{name} is not a request message")
-    return name[: -len("Request")]
+    return request.ACTION
 
 
 def _response_of(action: str, frame: rpc.Frame) -> Message:

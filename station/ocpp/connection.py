@@ -90,23 +90,30 @@ class NetworkProfiles:
     async def load(self, seed: NetworkProfile) -> None:
         """Load the stored slots; on a first start store ``seed`` (from the config)."""
         rows = await self._store.run(
-            lambda db: db.execute("SELECT slot, profile FROM network_profiles").fetchall())
-        self._slots = {slot: NetworkProfile.from_wire(slot, json.loads(text)) for slot, text in rows}
+            lambda db: db.execute("SELECT slot, profile FROM network_profiles").fetchall()
+        )
+        self._slots = {
+            slot: NetworkProfile.from_wire(slot, json.loads(text)) for slot, text in rows
+        }
         if not self._slots:
             await self.put(seed)
 
     async def put(self, profile: NetworkProfile) -> None:
         """Store (or replace) a slot durably."""
         text = json.dumps(profile.to_wire())
-        await self._store.run(lambda db: db.execute(
-            "INSERT OR REPLACE INTO network_profiles (slot, profile) VALUES (?, ?)",
-            (profile.slot, text)))
+        await self._store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO network_profiles (slot, profile) VALUES (?, ?)",
+                (profile.slot, text),
+            )
+        )
         self._slots[profile.slot] = profile
 
     async def delete(self, slot: int) -> None:
         """Remove a slot."""
-        await self._store.run(lambda db: db.execute(
-            "DELETE FROM network_profiles WHERE slot = ?", (slot,)))
+        await self._store.run(
+            lambda db: db.execute("DELETE FROM network_profiles WHERE slot = ?", (slot,))
+        )
         self._slots.pop(slot, None)
 
     def get(self, slot: int) -> NetworkProfile | None:
@@ -157,7 +164,9 @@ class ConnectionManager:
         for variable in (PING_INTERVAL, WAIT_MINIMUM, RANDOM_RANGE, REPEAT_TIMES):
             device_model.on_change(variable, lambda _: self._settings_changed.set())
         device_model.bind_live(ACTIVE_PROFILE, lambda: self.active.slot if self.active else 0)
-        device_model.bind_live(MESSAGE_TIMEOUT, lambda: (self.active or self._first()).message_timeout)
+        device_model.bind_live(
+            MESSAGE_TIMEOUT, lambda: (self.active or self._first()).message_timeout
+        )
 
     def _first(self) -> NetworkProfile:
         for slot in self._priority():
@@ -185,7 +194,9 @@ class ConnectionManager:
                 tried = True
                 yield self.last_working
             if not tried:
-                raise RuntimeError("no configured network connection profile in NetworkConfigurationPriority")
+                raise RuntimeError(
+                    "no configured network connection profile in NetworkConfigurationPriority"
+                )
 
     def _backoff_settings(self) -> BackoffSettings:
         return BackoffSettings(
@@ -210,8 +221,12 @@ class ConnectionManager:
     async def _attempt(self, profile: NetworkProfile) -> bool:
         """One connection attempt; returns True if a connection was established."""
         endpoint = self._endpoint_for(profile)
-        log.info("event=connecting slot=%d url=%s profile=%d", profile.slot, profile.url,
-                 profile.security_profile)
+        log.info(
+            "event=connecting slot=%d url=%s profile=%d",
+            profile.slot,
+            profile.url,
+            profile.security_profile,
+        )
         async with trio.open_nursery() as nursery:
             try:
                 transport = await self._dial(nursery, endpoint)

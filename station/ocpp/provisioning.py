@@ -121,7 +121,9 @@ class Provisioning:
             except Offline:
                 return  # the next connection boots again
             except (CallTimeout, CallErrorResponse, CallFailed) as exc:
-                log.warning("event=boot_failed reason=%r retry_in=%s", str(exc), BOOT_RETRY_AFTER_FAILURE)
+                log.warning(
+                    "event=boot_failed reason=%r retry_in=%s", str(exc), BOOT_RETRY_AFTER_FAILURE
+                )
                 await trio.sleep(BOOT_RETRY_AFTER_FAILURE)
                 continue
             assert isinstance(response, BootNotificationResponse)
@@ -151,9 +153,13 @@ class Provisioning:
         jump = self._clock.set_time(current_time)
         threshold = float(self._dm.get(TIME_THRESHOLD) or 0)
         if threshold and abs(jump) > threshold:
-            await self._security_event("SettingSystemTime", f"clock adjusted by {jump:+.1f} s from the CSMS")
+            await self._security_event(
+                "SettingSystemTime", f"clock adjusted by {jump:+.1f} s from the CSMS"
+            )
 
-    def _note_outgoing_call(self, direction: str, text: str, frame: object, action: str | None) -> None:
+    def _note_outgoing_call(
+        self, direction: str, text: str, frame: object, action: str | None
+    ) -> None:
         if direction == "out" and text.startswith("[2,"):
             self._last_call = trio.current_time()
             if action != "Heartbeat":

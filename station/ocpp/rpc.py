@@ -99,18 +99,24 @@ def _reject_constant(name: str) -> None:
 
 
 def _error(message_id: str, code: ErrorCode, reason: str) -> FrameError:
-    return FrameError(reason, CallError(message_id, code.value, reason[:MAX_ERROR_DESCRIPTION_LENGTH]))
+    return FrameError(
+        reason, CallError(message_id, code.value, reason[:MAX_ERROR_DESCRIPTION_LENGTH])
+    )
 
 
 def decode(text: str | bytes) -> Frame:
     """Parse one OCPP-J message; raise `FrameError` if it is not a valid frame."""
     if isinstance(text, bytes):
         # OCPP-J uses text frames only (Part 4 §4.1.2); a binary frame is a framing error.
-        raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "binary frame; OCPP-J uses text")
+        raise _error(
+            UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "binary frame; OCPP-J uses text"
+        )
     try:
         message = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
-        raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, f"not valid JSON: {exc}") from None
+        raise _error(
+            UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, f"not valid JSON: {exc}"
+        ) from None
     if not isinstance(message, list) or not message:
         raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "frame is not a JSON array")
 
@@ -140,7 +146,9 @@ def decode(text: str | bytes) -> Frame:
 
 def _decode_call(message: list, message_id: str | None) -> Call:
     if message_id is None:
-        raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "message id is missing or unreadable")
+        raise _error(
+            UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "message id is missing or unreadable"
+        )
     if len(message) != 4:
         raise _error(
             message_id, ErrorCode.RpcFrameworkError, f"CALL has {len(message)} elements, expected 4"
@@ -149,7 +157,9 @@ def _decode_call(message: list, message_id: str | None) -> Call:
     if not isinstance(action, str) or not action:
         raise _error(message_id, ErrorCode.RpcFrameworkError, "action is not a non-empty string")
     if not isinstance(payload, dict):
-        raise _error(message_id, ErrorCode.FormatViolation, f"payload of {action} is not a JSON object")
+        raise _error(
+            message_id, ErrorCode.FormatViolation, f"payload of {action} is not a JSON object"
+        )
     return Call(message_id, action, payload)
 
 
@@ -162,9 +172,15 @@ def _decode_response(message: list, type_id: int, message_id: str | None) -> Fra
             raise FrameError(f"malformed CALLRESULT for message {message_id}", None)
         return CallResult(message_id, message[2])
     if len(message) != 5:
-        raise FrameError(f"CALLERROR for message {message_id} has {len(message)} elements, expected 5", None)
+        raise FrameError(
+            f"CALLERROR for message {message_id} has {len(message)} elements, expected 5", None
+        )
     code, description, details = message[2], message[3], message[4]
-    if not isinstance(code, str) or not isinstance(description, str) or not isinstance(details, dict):
+    if (
+        not isinstance(code, str)
+        or not isinstance(description, str)
+        or not isinstance(details, dict)
+    ):
         raise FrameError(f"malformed CALLERROR for message {message_id}", None)
     return CallError(message_id, code, description, details)
 
@@ -183,4 +199,4 @@ def encode(frame: Frame) -> str:
             frame.description[:MAX_ERROR_DESCRIPTION_LENGTH],
             frame.details,
         ]
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)

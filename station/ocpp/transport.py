@@ -136,57 +136,106 @@ async def dial_websocket(nursery: trio.Nursery, endpoint: Endpoint) -> WebSocket
     Raises `ConnectFailed` with a precise detail (and the security event for TLS
     failures) when the attempt does not give an OCPP 2.0.1 connection.
     """
-    parts = urlsplit(endpoint.url)
-    host = parts.hostname or ""
-    secure = parts.scheme == "wss"
-    port = parts.port or (443 if secure else 80)
-    resource = endpoint.resource()
-    try:
-        with trio.fail_after(endpoint.connect_timeout):
-            if secure:
-                from station.ocpp.tls import TlsRejected, open_tls_stream
-
-                try:
-                    stream = await open_tls_stream(
-                        host,
-                        port,
-                        endpoint.ssl_context,  # type: ignore[arg-type]
-                        allow_wildcards=endpoint.allow_wildcards,
-                        connect_timeout=endpoint.connect_timeout,
-                    )
-                except TlsRejected as exc:
-                    raise ConnectFailed(f"TLS: {exc.detail}", exc.security_event) from None
-                connection = await trio_websocket.wrap_client_stream(
-                    nursery,
-                    stream,
-                    host,
-                    resource,
-                    subprotocols=[SUBPROTOCOL],
-                    extra_headers=endpoint.headers(),
-                )
-            else:
-                connection = await trio_websocket.connect_websocket(
-                    nursery,
-                    host,
-                    port,
-                    resource,
-                    use_ssl=False,
-                    subprotocols=[SUBPROTOCOL],
-                    extra_headers=endpoint.headers(),
-                )
-    except trio.TooSlowError:
-        raise ConnectFailed(f"no connection to {host}:{port} within {endpoint.connect_timeout:g} s") from None
-    except trio_websocket.ConnectionRejected as exc:
-        raise ConnectFailed(f"CSMS refused the WebSocket upgrade with HTTP {exc.status_code}") from None
-    except trio_websocket.HandshakeError as exc:
-        raise ConnectFailed(f"WebSocket handshake failed: {exc!r}") from None
-    except OSError as exc:
-        raise ConnectFailed(f"cannot connect to {host}:{port}: {exc.strerror or exc}") from None
+    connection = await nursery.start(_hold_connection, endpoint)
     if connection.subprotocol != SUBPROTOCOL:
         # Part 4 §3.2: a CSMS that does not select our subprotocol cannot talk to us.
         await connection.aclose(1002, "subprotocol ocpp2.0.1 required")
-        raise ConnectFailed(f"CSMS selected subprotocol {connection.subprotocol!r}, not {SUBPROTOCOL!r}")
+        raise ConnectFailed(
+            f"CSMS selected subprotocol {connection.subprotocol!r}, not {SUBPROTOCOL!r}"
+        )
     return WebSocketTransport(connection)
+
+
+async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> None:
+    """Open the WebSocket and keep its reader task alive until cancelled.
+
+    trio-websocket reports a refused upgrade (HTTP 401, 503...) from its reader task, not
+    from the connect call; running both in a nursery of our own turns every handshake
+    failure into one `ConnectFailed` raised out of ``nursery.start``.
+    """
+    parts = urlsplit(endpoint.url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        async with trio.open_nursery() as inner:
+            with trio.fail_after(endpoint.connect_timeout):
+                connection = await _connect(inner, endpoint, host, port)
+            task_status.started(connection)
+            try:
+                await trio.sleep_forever()
+            finally:
+                # Leaving (shutdown, reconnect): send a close frame and drop the socket.
+                # The reader task is being cancelled with us, so the peer's close reply
+                # cannot be read; wait only long enough to flush our frame.
+                with trio.move_on_after(0.1) as cleanup:
+                    cleanup.shield = True
+                    await connection.aclose(1001, "going away")
+    except BaseExceptionGroup as group:
+        failures, rest = group.split(_CONNECT_ERRORS)
+        if rest is not None or failures is None:
+            raise
+        raise _connect_failure(_leaf(failures), host, port) from None
+    except _CONNECT_ERRORS as exc:
+        raise _connect_failure(exc, host, port) from None
+
+
+_CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, ConnectFailed)
+
+
+async def _connect(nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int):
+    resource = endpoint.resource()
+    if urlsplit(endpoint.url).scheme == "wss":
+        from station.ocpp.tls import TlsRejected, open_tls_stream
+
+        try:
+            stream = await open_tls_stream(
+                host,
+                port,
+                endpoint.ssl_context,  # type: ignore[arg-type]
+                allow_wildcards=endpoint.allow_wildcards,
+                connect_timeout=endpoint.connect_timeout,
+            )
+        except TlsRejected as exc:
+            raise ConnectFailed(f"TLS: {exc.detail}", exc.security_event) from None
+        return await trio_websocket.wrap_client_stream(
+            nursery,
+            stream,
+            host,
+            resource,
+            subprotocols=[SUBPROTOCOL],
+            extra_headers=endpoint.headers(),
+        )
+    return await trio_websocket.connect_websocket(
+        nursery,
+        host,
+        port,
+        resource,
+        use_ssl=False,
+        subprotocols=[SUBPROTOCOL],
+        extra_headers=endpoint.headers(),
+    )
+
+
+def _leaf(group: BaseExceptionGroup) -> BaseException:
+    """The first non-group exception of a (nested) group, for the failure message."""
+    first: BaseException = group
+    while isinstance(first, BaseExceptionGroup):
+        first = first.exceptions[0]
+    return first
+
+
+def _connect_failure(exc: BaseException, host: str, port: int) -> ConnectFailed:
+    if isinstance(exc, ConnectFailed):
+        return exc
+    if isinstance(exc, trio.TooSlowError):
+        return ConnectFailed(f"no connection to {host}:{port} in time")
+    if isinstance(exc, trio_websocket.ConnectionRejected):
+        return ConnectFailed(f"CSMS refused the WebSocket upgrade with HTTP {exc.status_code}")
+    if isinstance(exc, trio_websocket.HandshakeError):
+        return ConnectFailed(f"WebSocket handshake failed: {exc!r}")
+    if isinstance(exc, OSError):
+        return ConnectFailed(f"cannot connect to {host}:{port}: {exc.strerror or exc}")
+    return ConnectFailed(f"connection to {host}:{port} failed: {exc!r}")
 
 
 # -- in-memory transport -------------------------------------------------------------------
@@ -195,8 +244,13 @@ async def dial_websocket(nursery: trio.Nursery, endpoint: Endpoint) -> WebSocket
 class MemoryTransport:
     """One end of an in-memory connection (see `memory_pair`)."""
 
-    def __init__(self, outgoing: trio.MemorySendChannel, incoming: trio.MemoryReceiveChannel,
-                 state: _PairState, side: int) -> None:
+    def __init__(
+        self,
+        outgoing: trio.MemorySendChannel,
+        incoming: trio.MemoryReceiveChannel,
+        state: _PairState,
+        side: int,
+    ) -> None:
         self._out = outgoing
         self._in = incoming
         self._state = state
@@ -239,6 +293,11 @@ class MemoryTransport:
     def pings_sent(self) -> int:
         """How many pings this end has sent."""
         return self._state.pings[self._side]
+
+    @property
+    def pings_received(self) -> int:
+        """How many pings the other end has sent to this end."""
+        return self._state.pings[1 - self._side]
 
     def answer_pings(self, answer: bool) -> None:
         """Whether this end answers the other end's pings (tests of a dead peer)."""

@@ -42,4 +42,6 @@ class Triggers:
         follow_up = trigger(request.evse)
         if follow_up is None:
             return Reply(TriggerMessageResponse(status=TriggerMessageStatusEnumType.Rejected))
-        return Reply(TriggerMessageResponse(status=TriggerMessageStatusEnumType.Accepted), follow_up)
+        return Reply(
+            TriggerMessageResponse(status=TriggerMessageStatusEnumType.Accepted), follow_up
+        )

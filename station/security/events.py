@@ -81,8 +81,11 @@ class SecurityLog:
 
     async def load(self) -> None:
         """Remember which critical events still wait for delivery (after a restart)."""
-        rows = await self._store.run(lambda db: db.execute(
-            "SELECT DISTINCT type FROM security_log WHERE critical = 1 AND delivered = 0").fetchall())
+        rows = await self._store.run(
+            lambda db: db.execute(
+                "SELECT DISTINCT type FROM security_log WHERE critical = 1 AND delivered = 0"
+            ).fetchall()
+        )
         self._undelivered_types = {row[0] for row in rows}
 
     async def record(self, event_type: str, tech_info: str | None = None) -> None:
@@ -100,7 +103,13 @@ class SecurityLog:
             db.execute(
                 "INSERT INTO security_log (timestamp, type, tech_info, critical, delivered) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (moment.isoformat(), event_type, info, int(critical), int(not critical or duplicate)),
+                (
+                    moment.isoformat(),
+                    event_type,
+                    info,
+                    int(critical),
+                    int(not critical or duplicate),
+                ),
             )
             db.execute(
                 "DELETE FROM security_log WHERE seq <= (SELECT MAX(seq) FROM security_log) - ? "
@@ -109,36 +118,53 @@ class SecurityLog:
             )
 
         await self._store.run(write)
-        log.warning("event=security_event type=%s critical=%s tech_info=%r", event_type, critical, info)
+        log.warning(
+            "event=security_event type=%s critical=%s tech_info=%r", event_type, critical, info
+        )
         if critical and not duplicate:
             self._undelivered_types.add(event_type)
             self._wakeup.set()
 
     async def pending(self) -> list[SecurityEvent]:
         """Critical events not yet confirmed by the CSMS, oldest first."""
-        rows = await self._store.run(lambda db: db.execute(
-            "SELECT seq, timestamp, type, tech_info, critical, delivered FROM security_log "
-            "WHERE critical = 1 AND delivered = 0 ORDER BY seq").fetchall())
+        rows = await self._store.run(
+            lambda db: db.execute(
+                "SELECT seq, timestamp, type, tech_info, critical, delivered FROM security_log "
+                "WHERE critical = 1 AND delivered = 0 ORDER BY seq"
+            ).fetchall()
+        )
         return [_event(row) for row in rows]
 
     async def mark_delivered(self, seq: int) -> None:
         """The CSMS confirmed this event."""
         event_type = await self._store.run(lambda db: _mark(db, seq))
         if event_type is not None:
-            still = await self._store.run(lambda db: db.execute(
-                "SELECT 1 FROM security_log WHERE type = ? AND critical = 1 AND delivered = 0",
-                (event_type,)).fetchone())
+            still = await self._store.run(
+                lambda db: db.execute(
+                    "SELECT 1 FROM security_log WHERE type = ? AND critical = 1 AND delivered = 0",
+                    (event_type,),
+                ).fetchone()
+            )
             if still is None:
                 self._undelivered_types.discard(event_type)
 
-    async def entries(self, oldest: datetime | None = None, latest: datetime | None = None) -> list[SecurityEvent]:
+    async def entries(
+        self, oldest: datetime | None = None, latest: datetime | None = None
+    ) -> list[SecurityEvent]:
         """All log entries in a time window (for GetLog SecurityLog)."""
-        rows = await self._store.run(lambda db: db.execute(
-            "SELECT seq, timestamp, type, tech_info, critical, delivered FROM security_log "
-            "ORDER BY seq").fetchall())
+        rows = await self._store.run(
+            lambda db: db.execute(
+                "SELECT seq, timestamp, type, tech_info, critical, delivered FROM security_log "
+                "ORDER BY seq"
+            ).fetchall()
+        )
         events = [_event(row) for row in rows]
-        return [e for e in events if (oldest is None or e.timestamp >= oldest)
-                and (latest is None or e.timestamp <= latest)]
+        return [
+            e
+            for e in events
+            if (oldest is None or e.timestamp >= oldest)
+            and (latest is None or e.timestamp <= latest)
+        ]
 
     async def wait_for_new(self) -> None:
         """Wait until a new critical event was recorded."""
@@ -154,12 +180,19 @@ def _mark(db, seq: int) -> str | None:
 
 def _event(row: tuple) -> SecurityEvent:
     seq, timestamp, event_type, tech_info, critical, delivered = row
-    return SecurityEvent(seq, datetime.fromisoformat(timestamp), event_type, tech_info,
-                         bool(critical), bool(delivered))
+    return SecurityEvent(
+        seq,
+        datetime.fromisoformat(timestamp),
+        event_type,
+        tech_info,
+        bool(critical),
+        bool(delivered),
+    )
 
 
-async def deliver_critical_events(security_log: SecurityLog, client: OcppClient,
-                                  retry_after: float = 30.0) -> None:
+async def deliver_critical_events(
+    security_log: SecurityLog, client: OcppClient, retry_after: float = 30.0
+) -> None:
     """Send queued critical events, oldest first, whenever the CSMS has accepted us.
 
     Runs for the station's lifetime. An event is removed from the queue only when the CSMS
@@ -169,13 +202,16 @@ async def deliver_critical_events(security_log: SecurityLog, client: OcppClient,
         await client.wait_until(lambda: client.admits(Admission.NORMAL))
         for event in await security_log.pending():
             request = SecurityEventNotificationRequest(
-                type=event.type, timestamp=event.timestamp, tech_info=event.tech_info)
+                type=event.type, timestamp=event.timestamp, tech_info=event.tech_info
+            )
             try:
                 await client.call(request)
             except Offline:
                 break
             except CallFailed as exc:
-                log.warning("event=security_event_not_delivered type=%s reason=%r", event.type, str(exc))
+                log.warning(
+                    "event=security_event_not_delivered type=%s reason=%r", event.type, str(exc)
+                )
                 await trio.sleep(retry_after)
                 break
             await security_log.mark_delivered(event.seq)
