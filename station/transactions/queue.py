@@ -1,0 +1,176 @@
+"""The persistent queue of transaction messages (E04, E11–E13, DESIGN.md rule 5).
+
+Every TransactionEvent is written to the store *before* it is sent and removed only when
+the CSMS answered it (or after its last failed attempt, E13.FR.04). Messages go out one
+by one, oldest first, so a transaction's events arrive in ``seqNo`` order after any outage
+or restart.
+
+Delivery failures (E13): a CALLERROR or no answer within the message timeout counts as a
+failed attempt. Attempt ``n`` is followed by a wait of MessageAttemptInterval × n seconds;
+after MessageAttempts failures the message is discarded (logged) and the next one goes.
+A lost connection is not a failed attempt: the message waits for the next connection.
+
+Offline flag (E11.FR.02/07, E12.FR.02): messages created while offline carry
+``offline: true``; when the station goes offline, messages still queued are rewritten
+with ``offline: true`` as well.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import trio
+
+from station.devicemodel.model import DeviceModel, key
+from station.ocpp.client import Admission, CallErrorResponse, CallFailed, OcppClient, Offline
+from station.ocpp.messages import TransactionEventRequest, TransactionEventResponse
+from station.ocpp.validation import parse_request
+from station.store import Store
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = key("OCPPCommCtrlr", "MessageAttempts", "TransactionEvent")
+INTERVAL = key("OCPPCommCtrlr", "MessageAttemptInterval", "TransactionEvent")
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """One stored transaction message."""
+
+    seq: int
+    payload: dict
+    transaction_id: str
+    attempts: int
+
+
+ResponseHandler = Callable[[QueuedMessage, TransactionEventResponse], Awaitable[None]]
+
+
+class TransactionQueue:
+    """Store-backed FIFO of TransactionEventRequests with E13 retries."""
+
+    def __init__(self, store: Store, client: OcppClient, device_model: DeviceModel) -> None:
+        self._store = store
+        self._client = client
+        self._dm = device_model
+        self._pending: dict[int, str] = {}  # seq → transaction id (mirror of the table)
+        self._wakeup = trio.Event()
+        self._handlers: list[ResponseHandler] = []
+        self._empty = trio.Event()
+        self._empty.set()
+        #: Messages discarded after their last failed attempt (status and tests).
+        self.discarded = 0
+
+    def on_response(self, handler: ResponseHandler) -> None:
+        """Call ``handler(message, response)`` for each confirmed message, in queue order."""
+        self._handlers.append(handler)
+
+    async def load(self) -> None:
+        """Read what a previous run left in the queue."""
+        rows = await self._store.run(lambda db: db.execute(
+            "SELECT seq, transaction_id FROM outbox ORDER BY seq").fetchall())
+        self._pending = {seq: transaction_id for seq, transaction_id in rows}
+        if self._pending:
+            self._empty = trio.Event()
+            log.info("event=queue_restored messages=%d", len(self._pending))
+
+    async def put(self, request: TransactionEventRequest) -> None:
+        """Queue a message durably; returns once it is on disk."""
+        payload = request.to_payload()
+        transaction_id = request.transaction_info.transaction_id
+        text = json.dumps(payload, separators=(",", ":"))
+        seq = await self._store.run(lambda db: db.execute(
+            "INSERT INTO outbox (action, payload, transaction_id, attempts, created) "
+            "VALUES ('TransactionEvent', ?, ?, 0, ?)",
+            (text, transaction_id, payload["timestamp"])).lastrowid)
+        self._pending[seq] = transaction_id
+        self._empty = trio.Event() if self._empty.is_set() else self._empty
+        self._wakeup.set()
+
+    def count(self, transaction_id: str | None = None) -> int:
+        """Messages waiting for delivery (for one transaction, or all)."""
+        if transaction_id is None:
+            return len(self._pending)
+        return sum(1 for tx in self._pending.values() if tx == transaction_id)
+
+    async def drained(self) -> None:
+        """Wait until the queue is empty."""
+        await self._empty.wait()
+
+    async def run(self) -> None:
+        """Deliver queued messages for the station's lifetime."""
+        marked_offline = False
+        while True:
+            if not self._pending:
+                self._wakeup = trio.Event()
+                if not self._pending:
+                    await self._wakeup.wait()
+                continue
+            if not self._client.admits(Admission.NORMAL):
+                if not self._client.connected and not marked_offline:
+                    await self._mark_offline()  # E11.FR.07
+                    marked_offline = True
+                await self._client.wait_until(lambda: self._client.admits(Admission.NORMAL))
+                continue
+            marked_offline = False
+            message = await self._oldest()
+            await self._deliver(message)
+
+    async def _oldest(self) -> QueuedMessage:
+        seq = min(self._pending)
+        row = await self._store.run(lambda db: db.execute(
+            "SELECT seq, payload, transaction_id, attempts FROM outbox WHERE seq = ?",
+            (seq,)).fetchone())
+        return QueuedMessage(row[0], json.loads(row[1]), row[2], row[3])
+
+    async def _deliver(self, message: QueuedMessage) -> None:
+        request = parse_request("TransactionEvent", message.payload)
+        try:
+            response = await self._client.call(request)
+        except Offline:
+            return  # not an attempt: wait for the next connection
+        except (CallErrorResponse, CallFailed) as exc:
+            attempts = message.attempts + 1
+            limit = int(self._dm.get(ATTEMPTS) or 1)
+            if attempts >= limit:
+                log.error("event=transaction_message_discarded seq=%d transaction_id=%s "
+                          "attempts=%d reason=%r seq_no=%s", message.seq, message.transaction_id,
+                          attempts, str(exc), message.payload.get("seqNo"))
+                await self._remove(message.seq)
+                self.discarded += 1
+                return
+            await self._store.run(lambda db: db.execute(
+                "UPDATE outbox SET attempts = ? WHERE seq = ?", (attempts, message.seq)))
+            wait = int(self._dm.get(INTERVAL) or 0) * attempts  # E13.FR.03
+            log.warning("event=transaction_message_retry seq=%d attempt=%d wait=%d reason=%r",
+                        message.seq, attempts, wait, str(exc))
+            await trio.sleep(wait)
+            return
+        await self._remove(message.seq)
+        assert isinstance(response, TransactionEventResponse)
+        for handler in self._handlers:
+            try:
+                await handler(message, response)
+            except Exception:
+                log.exception("event=transaction_response_handler_failed seq=%d", message.seq)
+
+    async def _remove(self, seq: int) -> None:
+        await self._store.run(lambda db: db.execute("DELETE FROM outbox WHERE seq = ?", (seq,)))
+        self._pending.pop(seq, None)
+        if not self._pending:
+            self._empty.set()
+
+    async def _mark_offline(self) -> None:
+        def mark(db) -> None:
+            rows = db.execute("SELECT seq, payload FROM outbox").fetchall()
+            for seq, text in rows:
+                payload = json.loads(text)
+                if not payload.get("offline"):
+                    payload["offline"] = True
+                    db.execute("UPDATE outbox SET payload = ? WHERE seq = ?",
+                               (json.dumps(payload, separators=(",", ":")), seq))
+
+        await self._store.run(mark)
