@@ -393,6 +393,7 @@ def _topological(models: Iterable[ModelSpec]) -> list[ModelSpec]:
 
 def plan(schemas: Mapping[str, Schema]) -> Plan:
     """Decide the classes to emit for `schemas` (name -> parsed JSON schema)."""
+    schemas = dict(sorted(schemas.items()))
     names, classes, renamed = _class_names(schemas)
 
     def resolver(schema_name: str) -> Callable[[str], str]:
