@@ -506,13 +506,23 @@ _DATE_TIME = re.compile(
 
 
 def _validate_date_time(value: object) -> datetime:
-    """Accept an RFC 3339 `date-time` string or an aware `datetime`."""
+    """Accept an RFC 3339 `date-time` string or an aware `datetime`.
+
+    A leap second (`23:59:60`), which `datetime` cannot hold, becomes the last microsecond
+    of the minute.
+    """
     if isinstance(value, str):
         if _DATE_TIME.fullmatch(value):
+            text = value.upper()
+            leap_second = text[17:19] == "60"
+            if leap_second:
+                text = f"{{text[:17]}}59{{text[19:]}}"
             try:
-                return datetime.fromisoformat(value.upper())
+                moment = datetime.fromisoformat(text)
             except ValueError:
                 pass
+            else:
+                return moment.replace(microsecond=999999) if leap_second else moment
         raise PydanticCustomError(
             "date_time_format", "malformed date-time {{value}}", {{"value": value[:40]}}
         )
@@ -542,9 +552,7 @@ class OcppEnum(enum.StrEnum):
     """Base of the OCPP enumerations; the wire value is the string itself."""
 
     @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> CoreSchema:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         schema = handler(source)
         schema["strict"] = False  # strict models would accept only members, not wire strings
         return schema
