@@ -470,7 +470,7 @@ Conventions:
 import enum
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, TypeVar, cast
 
 from pydantic import (
     BaseModel,
@@ -480,7 +480,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
 )
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 if TYPE_CHECKING:
     _T = TypeVar("_T")
@@ -553,7 +553,9 @@ class OcppEnum(enum.StrEnum):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        schema = handler(source)
+        schema = cast(core_schema.EnumSchema, handler(source))
+        if schema["type"] != "enum":
+            raise TypeError(f"{{cls.__name__}}: unexpected core schema {{schema['type']!r}}")
         schema["strict"] = False  # strict models would accept only members, not wire strings
         return schema
 
@@ -596,11 +598,13 @@ class Message(OcppType):
 
 def _field_line(field: FieldSpec) -> list[str]:
     annotation = field.annotation if field.required else f"Omittable[{field.annotation}]"
-    args = [] if field.required else ["None"]
+    args = [] if field.required else ["default=None"]  # by keyword, as type checkers expect
     if field.attr != field.wire_name:
-        args.append(f'alias="{field.wire_name}"')
+        # Not `alias=`: type checkers would then expect the wire name as the keyword argument.
+        args.append(f'validation_alias="{field.wire_name}"')
+        args.append(f'serialization_alias="{field.wire_name}"')
     args.extend(field.constraints)
-    if args == ["None"]:
+    if args == ["default=None"]:
         return [f"    {field.attr}: {annotation} = None"]
     if not args:
         return [f"    {field.attr}: {annotation}"]

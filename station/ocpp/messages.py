@@ -21,7 +21,7 @@ Conventions:
 import enum
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, TypeVar, cast
 
 from pydantic import (
     BaseModel,
@@ -31,7 +31,7 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
 )
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 if TYPE_CHECKING:
     _T = TypeVar("_T")
@@ -104,7 +104,9 @@ class OcppEnum(enum.StrEnum):
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
-        schema = handler(source)
+        schema = cast(core_schema.EnumSchema, handler(source))
+        if schema["type"] != "enum":
+            raise TypeError(f"{cls.__name__}: unexpected core schema {schema['type']!r}")
         schema["strict"] = False  # strict models would accept only members, not wire strings
         return schema
 
@@ -1020,59 +1022,135 @@ class CustomDataType(OcppType):
 
     model_config = ConfigDict(extra="allow")
 
-    vendor_id: str = Field(alias="vendorId", max_length=255)
+    vendor_id: str = Field(
+        validation_alias="vendorId",
+        serialization_alias="vendorId",
+        max_length=255,
+    )
 
 
 class ACChargingParametersType(OcppType):
     """EV AC charging parameters."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    energy_amount: int = Field(alias="energyAmount")
-    ev_min_current: int = Field(alias="evMinCurrent")
-    ev_max_current: int = Field(alias="evMaxCurrent")
-    ev_max_voltage: int = Field(alias="evMaxVoltage")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    energy_amount: int = Field(validation_alias="energyAmount", serialization_alias="energyAmount")
+    ev_min_current: int = Field(validation_alias="evMinCurrent", serialization_alias="evMinCurrent")
+    ev_max_current: int = Field(validation_alias="evMaxCurrent", serialization_alias="evMaxCurrent")
+    ev_max_voltage: int = Field(validation_alias="evMaxVoltage", serialization_alias="evMaxVoltage")
 
 
 class APNType(OcppType):
     """APN"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     apn: str = Field(max_length=512)
-    apn_user_name: Omittable[str] = Field(None, alias="apnUserName", max_length=20)
-    apn_password: Omittable[str] = Field(None, alias="apnPassword", max_length=20)
-    sim_pin: Omittable[int] = Field(None, alias="simPin")
-    preferred_network: Omittable[str] = Field(None, alias="preferredNetwork", max_length=6)
-    use_only_preferred_network: Omittable[bool] = Field(None, alias="useOnlyPreferredNetwork")
-    apn_authentication: APNAuthenticationEnumType = Field(alias="apnAuthentication")
+    apn_user_name: Omittable[str] = Field(
+        default=None,
+        validation_alias="apnUserName",
+        serialization_alias="apnUserName",
+        max_length=20,
+    )
+    apn_password: Omittable[str] = Field(
+        default=None,
+        validation_alias="apnPassword",
+        serialization_alias="apnPassword",
+        max_length=20,
+    )
+    sim_pin: Omittable[int] = Field(
+        default=None,
+        validation_alias="simPin",
+        serialization_alias="simPin",
+    )
+    preferred_network: Omittable[str] = Field(
+        default=None,
+        validation_alias="preferredNetwork",
+        serialization_alias="preferredNetwork",
+        max_length=6,
+    )
+    use_only_preferred_network: Omittable[bool] = Field(
+        default=None,
+        validation_alias="useOnlyPreferredNetwork",
+        serialization_alias="useOnlyPreferredNetwork",
+    )
+    apn_authentication: APNAuthenticationEnumType = Field(
+        validation_alias="apnAuthentication",
+        serialization_alias="apnAuthentication",
+    )
 
 
 class AdditionalInfoType(OcppType):
     """Contains a case insensitive identifier to use for the authorization and the type of..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    additional_id_token: str = Field(alias="additionalIdToken", max_length=36)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    additional_id_token: str = Field(
+        validation_alias="additionalIdToken",
+        serialization_alias="additionalIdToken",
+        max_length=36,
+    )
     type: str = Field(max_length=50)
 
 
 class CertificateHashDataType(OcppType):
     """OCPP 2.0.1 data type CertificateHashDataType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    hash_algorithm: HashAlgorithmEnumType = Field(alias="hashAlgorithm")
-    issuer_name_hash: str = Field(alias="issuerNameHash", max_length=128)
-    issuer_key_hash: str = Field(alias="issuerKeyHash", max_length=128)
-    serial_number: str = Field(alias="serialNumber", max_length=40)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    hash_algorithm: HashAlgorithmEnumType = Field(
+        validation_alias="hashAlgorithm",
+        serialization_alias="hashAlgorithm",
+    )
+    issuer_name_hash: str = Field(
+        validation_alias="issuerNameHash",
+        serialization_alias="issuerNameHash",
+        max_length=128,
+    )
+    issuer_key_hash: str = Field(
+        validation_alias="issuerKeyHash",
+        serialization_alias="issuerKeyHash",
+        max_length=128,
+    )
+    serial_number: str = Field(
+        validation_alias="serialNumber",
+        serialization_alias="serialNumber",
+        max_length=40,
+    )
 
 
 class CertificateHashDataChainType(OcppType):
     """OCPP 2.0.1 data type CertificateHashDataChainType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    certificate_hash_data: CertificateHashDataType = Field(alias="certificateHashData")
-    certificate_type: GetCertificateIdUseEnumType = Field(alias="certificateType")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    certificate_hash_data: CertificateHashDataType = Field(
+        validation_alias="certificateHashData",
+        serialization_alias="certificateHashData",
+    )
+    certificate_type: GetCertificateIdUseEnumType = Field(
+        validation_alias="certificateType",
+        serialization_alias="certificateType",
+    )
     child_certificate_hash_data: Omittable[list[CertificateHashDataType]] = Field(
-        None,
-        alias="childCertificateHashData",
+        default=None,
+        validation_alias="childCertificateHashData",
+        serialization_alias="childCertificateHashData",
         min_length=1,
         max_length=4,
     )
@@ -1081,24 +1159,50 @@ class CertificateHashDataChainType(OcppType):
 class ChargingLimitType(OcppType):
     """OCPP 2.0.1 data type ChargingLimitType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    charging_limit_source: ChargingLimitSourceEnumType = Field(alias="chargingLimitSource")
-    is_grid_critical: Omittable[bool] = Field(None, alias="isGridCritical")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    charging_limit_source: ChargingLimitSourceEnumType = Field(
+        validation_alias="chargingLimitSource",
+        serialization_alias="chargingLimitSource",
+    )
+    is_grid_critical: Omittable[bool] = Field(
+        default=None,
+        validation_alias="isGridCritical",
+        serialization_alias="isGridCritical",
+    )
 
 
 class ChargingProfileCriterionType(OcppType):
     """A ChargingProfile consists of ChargingSchedule, describing the amount of power or..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    charging_profile_purpose: Omittable[ChargingProfilePurposeEnumType] = Field(
-        None,
-        alias="chargingProfilePurpose",
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
     )
-    stack_level: Omittable[int] = Field(None, alias="stackLevel")
-    charging_profile_id: Omittable[list[int]] = Field(None, alias="chargingProfileId", min_length=1)
+    charging_profile_purpose: Omittable[ChargingProfilePurposeEnumType] = Field(
+        default=None,
+        validation_alias="chargingProfilePurpose",
+        serialization_alias="chargingProfilePurpose",
+    )
+    stack_level: Omittable[int] = Field(
+        default=None,
+        validation_alias="stackLevel",
+        serialization_alias="stackLevel",
+    )
+    charging_profile_id: Omittable[list[int]] = Field(
+        default=None,
+        validation_alias="chargingProfileId",
+        serialization_alias="chargingProfileId",
+        min_length=1,
+    )
     charging_limit_source: Omittable[list[ChargingLimitSourceEnumType]] = Field(
-        None,
-        alias="chargingLimitSource",
+        default=None,
+        validation_alias="chargingLimitSource",
+        serialization_alias="chargingLimitSource",
         min_length=1,
         max_length=4,
     )
@@ -1107,215 +1211,462 @@ class ChargingProfileCriterionType(OcppType):
 class ChargingSchedulePeriodType(OcppType):
     """Charging schedule period structure defines a time period in a charging schedule."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    start_period: int = Field(alias="startPeriod")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    start_period: int = Field(validation_alias="startPeriod", serialization_alias="startPeriod")
     limit: float
-    number_phases: Omittable[int] = Field(None, alias="numberPhases")
-    phase_to_use: Omittable[int] = Field(None, alias="phaseToUse")
+    number_phases: Omittable[int] = Field(
+        default=None,
+        validation_alias="numberPhases",
+        serialization_alias="numberPhases",
+    )
+    phase_to_use: Omittable[int] = Field(
+        default=None,
+        validation_alias="phaseToUse",
+        serialization_alias="phaseToUse",
+    )
 
 
 class ClearChargingProfileType(OcppType):
     """A ChargingProfile consists of a ChargingSchedule, describing the amount of power or..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    evse_id: Omittable[int] = Field(None, alias="evseId")
-    charging_profile_purpose: Omittable[ChargingProfilePurposeEnumType] = Field(
-        None,
-        alias="chargingProfilePurpose",
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
     )
-    stack_level: Omittable[int] = Field(None, alias="stackLevel")
+    evse_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+    )
+    charging_profile_purpose: Omittable[ChargingProfilePurposeEnumType] = Field(
+        default=None,
+        validation_alias="chargingProfilePurpose",
+        serialization_alias="chargingProfilePurpose",
+    )
+    stack_level: Omittable[int] = Field(
+        default=None,
+        validation_alias="stackLevel",
+        serialization_alias="stackLevel",
+    )
 
 
 class CompositeScheduleType(OcppType):
     """OCPP 2.0.1 data type CompositeScheduleType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     charging_schedule_period: list[ChargingSchedulePeriodType] = Field(
-        alias="chargingSchedulePeriod",
+        validation_alias="chargingSchedulePeriod",
+        serialization_alias="chargingSchedulePeriod",
         min_length=1,
     )
-    evse_id: int = Field(alias="evseId")
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
     duration: int
-    schedule_start: DateTime = Field(alias="scheduleStart")
-    charging_rate_unit: ChargingRateUnitEnumType = Field(alias="chargingRateUnit")
+    schedule_start: DateTime = Field(
+        validation_alias="scheduleStart",
+        serialization_alias="scheduleStart",
+    )
+    charging_rate_unit: ChargingRateUnitEnumType = Field(
+        validation_alias="chargingRateUnit",
+        serialization_alias="chargingRateUnit",
+    )
 
 
 class CostType(OcppType):
     """Cost"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    cost_kind: CostKindEnumType = Field(alias="costKind")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    cost_kind: CostKindEnumType = Field(validation_alias="costKind", serialization_alias="costKind")
     amount: int
-    amount_multiplier: Omittable[int] = Field(None, alias="amountMultiplier")
+    amount_multiplier: Omittable[int] = Field(
+        default=None,
+        validation_alias="amountMultiplier",
+        serialization_alias="amountMultiplier",
+    )
 
 
 class ConsumptionCostType(OcppType):
     """OCPP 2.0.1 data type ConsumptionCostType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    start_value: float = Field(alias="startValue")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    start_value: float = Field(validation_alias="startValue", serialization_alias="startValue")
     cost: list[CostType] = Field(min_length=1, max_length=3)
 
 
 class DCChargingParametersType(OcppType):
     """EV DC charging parameters"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    ev_max_current: int = Field(alias="evMaxCurrent")
-    ev_max_voltage: int = Field(alias="evMaxVoltage")
-    energy_amount: Omittable[int] = Field(None, alias="energyAmount")
-    ev_max_power: Omittable[int] = Field(None, alias="evMaxPower")
-    state_of_charge: Omittable[int] = Field(None, alias="stateOfCharge", ge=0, le=100)
-    ev_energy_capacity: Omittable[int] = Field(None, alias="evEnergyCapacity")
-    full_soc: Omittable[int] = Field(None, alias="fullSoC", ge=0, le=100)
-    bulk_soc: Omittable[int] = Field(None, alias="bulkSoC", ge=0, le=100)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    ev_max_current: int = Field(validation_alias="evMaxCurrent", serialization_alias="evMaxCurrent")
+    ev_max_voltage: int = Field(validation_alias="evMaxVoltage", serialization_alias="evMaxVoltage")
+    energy_amount: Omittable[int] = Field(
+        default=None,
+        validation_alias="energyAmount",
+        serialization_alias="energyAmount",
+    )
+    ev_max_power: Omittable[int] = Field(
+        default=None,
+        validation_alias="evMaxPower",
+        serialization_alias="evMaxPower",
+    )
+    state_of_charge: Omittable[int] = Field(
+        default=None,
+        validation_alias="stateOfCharge",
+        serialization_alias="stateOfCharge",
+        ge=0,
+        le=100,
+    )
+    ev_energy_capacity: Omittable[int] = Field(
+        default=None,
+        validation_alias="evEnergyCapacity",
+        serialization_alias="evEnergyCapacity",
+    )
+    full_soc: Omittable[int] = Field(
+        default=None,
+        validation_alias="fullSoC",
+        serialization_alias="fullSoC",
+        ge=0,
+        le=100,
+    )
+    bulk_soc: Omittable[int] = Field(
+        default=None,
+        validation_alias="bulkSoC",
+        serialization_alias="bulkSoC",
+        ge=0,
+        le=100,
+    )
 
 
 class ChargingNeedsType(OcppType):
     """OCPP 2.0.1 data type ChargingNeedsType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     ac_charging_parameters: Omittable[ACChargingParametersType] = Field(
-        None,
-        alias="acChargingParameters",
+        default=None,
+        validation_alias="acChargingParameters",
+        serialization_alias="acChargingParameters",
     )
     dc_charging_parameters: Omittable[DCChargingParametersType] = Field(
-        None,
-        alias="dcChargingParameters",
+        default=None,
+        validation_alias="dcChargingParameters",
+        serialization_alias="dcChargingParameters",
     )
-    requested_energy_transfer: EnergyTransferModeEnumType = Field(alias="requestedEnergyTransfer")
-    departure_time: Omittable[DateTime] = Field(None, alias="departureTime")
+    requested_energy_transfer: EnergyTransferModeEnumType = Field(
+        validation_alias="requestedEnergyTransfer",
+        serialization_alias="requestedEnergyTransfer",
+    )
+    departure_time: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="departureTime",
+        serialization_alias="departureTime",
+    )
 
 
 class EVSEType(OcppType):
     """EVSE"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: int
-    connector_id: Omittable[int] = Field(None, alias="connectorId")
+    connector_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="connectorId",
+        serialization_alias="connectorId",
+    )
 
 
 class ComponentType(OcppType):
     """A physical or logical component"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     evse: Omittable[EVSEType] = None
     name: str = Field(max_length=50)
-    instance: Omittable[str] = Field(None, max_length=50)
+    instance: Omittable[str] = Field(default=None, max_length=50)
 
 
 class FirmwareType(OcppType):
     """Firmware"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     location: str = Field(max_length=512)
-    retrieve_date_time: DateTime = Field(alias="retrieveDateTime")
-    install_date_time: Omittable[DateTime] = Field(None, alias="installDateTime")
-    signing_certificate: Omittable[str] = Field(None, alias="signingCertificate", max_length=5500)
-    signature: Omittable[str] = Field(None, max_length=800)
+    retrieve_date_time: DateTime = Field(
+        validation_alias="retrieveDateTime",
+        serialization_alias="retrieveDateTime",
+    )
+    install_date_time: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="installDateTime",
+        serialization_alias="installDateTime",
+    )
+    signing_certificate: Omittable[str] = Field(
+        default=None,
+        validation_alias="signingCertificate",
+        serialization_alias="signingCertificate",
+        max_length=5500,
+    )
+    signature: Omittable[str] = Field(default=None, max_length=800)
 
 
 class IdTokenType(OcppType):
     """Contains a case insensitive identifier to use for the authorization and the type of..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     additional_info: Omittable[list[AdditionalInfoType]] = Field(
-        None,
-        alias="additionalInfo",
+        default=None,
+        validation_alias="additionalInfo",
+        serialization_alias="additionalInfo",
         min_length=1,
     )
-    id_token: str = Field(alias="idToken", max_length=36)
+    id_token: str = Field(validation_alias="idToken", serialization_alias="idToken", max_length=36)
     type: IdTokenEnumType
 
 
 class LogParametersType(OcppType):
     """Log"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    remote_location: str = Field(alias="remoteLocation", max_length=512)
-    oldest_timestamp: Omittable[DateTime] = Field(None, alias="oldestTimestamp")
-    latest_timestamp: Omittable[DateTime] = Field(None, alias="latestTimestamp")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    remote_location: str = Field(
+        validation_alias="remoteLocation",
+        serialization_alias="remoteLocation",
+        max_length=512,
+    )
+    oldest_timestamp: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="oldestTimestamp",
+        serialization_alias="oldestTimestamp",
+    )
+    latest_timestamp: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="latestTimestamp",
+        serialization_alias="latestTimestamp",
+    )
 
 
 class MessageContentType(OcppType):
     """Contains message details, for a message to be displayed on a Charging Station."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     format: MessageFormatEnumType
-    language: Omittable[str] = Field(None, max_length=8)
+    language: Omittable[str] = Field(default=None, max_length=8)
     content: str = Field(max_length=512)
 
 
 class IdTokenInfoType(OcppType):
     """Contains status information about an identifier."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: AuthorizationStatusEnumType
-    cache_expiry_date_time: Omittable[DateTime] = Field(None, alias="cacheExpiryDateTime")
-    charging_priority: Omittable[int] = Field(None, alias="chargingPriority")
-    language1: Omittable[str] = Field(None, max_length=8)
-    evse_id: Omittable[list[int]] = Field(None, alias="evseId", min_length=1)
-    group_id_token: Omittable[IdTokenType] = Field(None, alias="groupIdToken")
-    language2: Omittable[str] = Field(None, max_length=8)
-    personal_message: Omittable[MessageContentType] = Field(None, alias="personalMessage")
+    cache_expiry_date_time: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="cacheExpiryDateTime",
+        serialization_alias="cacheExpiryDateTime",
+    )
+    charging_priority: Omittable[int] = Field(
+        default=None,
+        validation_alias="chargingPriority",
+        serialization_alias="chargingPriority",
+    )
+    language1: Omittable[str] = Field(default=None, max_length=8)
+    evse_id: Omittable[list[int]] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+        min_length=1,
+    )
+    group_id_token: Omittable[IdTokenType] = Field(
+        default=None,
+        validation_alias="groupIdToken",
+        serialization_alias="groupIdToken",
+    )
+    language2: Omittable[str] = Field(default=None, max_length=8)
+    personal_message: Omittable[MessageContentType] = Field(
+        default=None,
+        validation_alias="personalMessage",
+        serialization_alias="personalMessage",
+    )
 
 
 class AuthorizationData(OcppType):
     """Contains the identifier to use for authorization."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    id_token: IdTokenType = Field(alias="idToken")
-    id_token_info: Omittable[IdTokenInfoType] = Field(None, alias="idTokenInfo")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    id_token: IdTokenType = Field(validation_alias="idToken", serialization_alias="idToken")
+    id_token_info: Omittable[IdTokenInfoType] = Field(
+        default=None,
+        validation_alias="idTokenInfo",
+        serialization_alias="idTokenInfo",
+    )
 
 
 class MessageInfoType(OcppType):
     """Contains message details, for a message to be displayed on a Charging Station."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     display: Omittable[ComponentType] = None
     id: int
     priority: MessagePriorityEnumType
     state: Omittable[MessageStateEnumType] = None
-    start_date_time: Omittable[DateTime] = Field(None, alias="startDateTime")
-    end_date_time: Omittable[DateTime] = Field(None, alias="endDateTime")
-    transaction_id: Omittable[str] = Field(None, alias="transactionId", max_length=36)
+    start_date_time: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="startDateTime",
+        serialization_alias="startDateTime",
+    )
+    end_date_time: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="endDateTime",
+        serialization_alias="endDateTime",
+    )
+    transaction_id: Omittable[str] = Field(
+        default=None,
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
     message: MessageContentType
 
 
 class ModemType(OcppType):
     """Defines parameters required for initiating and maintaining wireless communication with..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    iccid: Omittable[str] = Field(None, max_length=20)
-    imsi: Omittable[str] = Field(None, max_length=20)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    iccid: Omittable[str] = Field(default=None, max_length=20)
+    imsi: Omittable[str] = Field(default=None, max_length=20)
 
 
 class ChargingStationType(OcppType):
     """The physical system where an Electrical Vehicle (EV) can be charged."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    serial_number: Omittable[str] = Field(None, alias="serialNumber", max_length=25)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    serial_number: Omittable[str] = Field(
+        default=None,
+        validation_alias="serialNumber",
+        serialization_alias="serialNumber",
+        max_length=25,
+    )
     model: str = Field(max_length=20)
     modem: Omittable[ModemType] = None
-    vendor_name: str = Field(alias="vendorName", max_length=50)
-    firmware_version: Omittable[str] = Field(None, alias="firmwareVersion", max_length=50)
+    vendor_name: str = Field(
+        validation_alias="vendorName",
+        serialization_alias="vendorName",
+        max_length=50,
+    )
+    firmware_version: Omittable[str] = Field(
+        default=None,
+        validation_alias="firmwareVersion",
+        serialization_alias="firmwareVersion",
+        max_length=50,
+    )
 
 
 class OCSPRequestDataType(OcppType):
     """OCPP 2.0.1 data type OCSPRequestDataType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    hash_algorithm: HashAlgorithmEnumType = Field(alias="hashAlgorithm")
-    issuer_name_hash: str = Field(alias="issuerNameHash", max_length=128)
-    issuer_key_hash: str = Field(alias="issuerKeyHash", max_length=128)
-    serial_number: str = Field(alias="serialNumber", max_length=40)
-    responder_url: str = Field(alias="responderURL", max_length=512)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    hash_algorithm: HashAlgorithmEnumType = Field(
+        validation_alias="hashAlgorithm",
+        serialization_alias="hashAlgorithm",
+    )
+    issuer_name_hash: str = Field(
+        validation_alias="issuerNameHash",
+        serialization_alias="issuerNameHash",
+        max_length=128,
+    )
+    issuer_key_hash: str = Field(
+        validation_alias="issuerKeyHash",
+        serialization_alias="issuerKeyHash",
+        max_length=128,
+    )
+    serial_number: str = Field(
+        validation_alias="serialNumber",
+        serialization_alias="serialNumber",
+        max_length=40,
+    )
+    responder_url: str = Field(
+        validation_alias="responderURL",
+        serialization_alias="responderURL",
+        max_length=512,
+    )
 
 
 class RelativeTimeIntervalType(OcppType):
     """OCPP 2.0.1 data type RelativeTimeIntervalType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     start: int
     duration: Omittable[int] = None
 
@@ -1323,12 +1674,25 @@ class RelativeTimeIntervalType(OcppType):
 class SalesTariffEntryType(OcppType):
     """OCPP 2.0.1 data type SalesTariffEntryType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    relative_time_interval: RelativeTimeIntervalType = Field(alias="relativeTimeInterval")
-    e_price_level: Omittable[int] = Field(None, alias="ePriceLevel", ge=0)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    relative_time_interval: RelativeTimeIntervalType = Field(
+        validation_alias="relativeTimeInterval",
+        serialization_alias="relativeTimeInterval",
+    )
+    e_price_level: Omittable[int] = Field(
+        default=None,
+        validation_alias="ePriceLevel",
+        serialization_alias="ePriceLevel",
+        ge=0,
+    )
     consumption_cost: Omittable[list[ConsumptionCostType]] = Field(
-        None,
-        alias="consumptionCost",
+        default=None,
+        validation_alias="consumptionCost",
+        serialization_alias="consumptionCost",
         min_length=1,
         max_length=3,
     )
@@ -1337,16 +1701,26 @@ class SalesTariffEntryType(OcppType):
 class SalesTariffType(OcppType):
     """NOTE: This dataType is based on dataTypes from ISO 15118-2."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: int
     sales_tariff_description: Omittable[str] = Field(
-        None,
-        alias="salesTariffDescription",
+        default=None,
+        validation_alias="salesTariffDescription",
+        serialization_alias="salesTariffDescription",
         max_length=32,
     )
-    num_e_price_levels: Omittable[int] = Field(None, alias="numEPriceLevels")
+    num_e_price_levels: Omittable[int] = Field(
+        default=None,
+        validation_alias="numEPriceLevels",
+        serialization_alias="numEPriceLevels",
+    )
     sales_tariff_entry: list[SalesTariffEntryType] = Field(
-        alias="salesTariffEntry",
+        validation_alias="salesTariffEntry",
+        serialization_alias="salesTariffEntry",
         min_length=1,
         max_length=1024,
     )
@@ -1355,113 +1729,254 @@ class SalesTariffType(OcppType):
 class ChargingScheduleType(OcppType):
     """Charging schedule structure defines a list of charging periods, as used in..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: int
-    start_schedule: Omittable[DateTime] = Field(None, alias="startSchedule")
+    start_schedule: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="startSchedule",
+        serialization_alias="startSchedule",
+    )
     duration: Omittable[int] = None
-    charging_rate_unit: ChargingRateUnitEnumType = Field(alias="chargingRateUnit")
+    charging_rate_unit: ChargingRateUnitEnumType = Field(
+        validation_alias="chargingRateUnit",
+        serialization_alias="chargingRateUnit",
+    )
     charging_schedule_period: list[ChargingSchedulePeriodType] = Field(
-        alias="chargingSchedulePeriod",
+        validation_alias="chargingSchedulePeriod",
+        serialization_alias="chargingSchedulePeriod",
         min_length=1,
         max_length=1024,
     )
-    min_charging_rate: Omittable[float] = Field(None, alias="minChargingRate")
-    sales_tariff: Omittable[SalesTariffType] = Field(None, alias="salesTariff")
+    min_charging_rate: Omittable[float] = Field(
+        default=None,
+        validation_alias="minChargingRate",
+        serialization_alias="minChargingRate",
+    )
+    sales_tariff: Omittable[SalesTariffType] = Field(
+        default=None,
+        validation_alias="salesTariff",
+        serialization_alias="salesTariff",
+    )
 
 
 class ChargingProfileType(OcppType):
     """A ChargingProfile consists of ChargingSchedule, describing the amount of power or..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: int
-    stack_level: int = Field(alias="stackLevel")
-    charging_profile_purpose: ChargingProfilePurposeEnumType = Field(alias="chargingProfilePurpose")
-    charging_profile_kind: ChargingProfileKindEnumType = Field(alias="chargingProfileKind")
-    recurrency_kind: Omittable[RecurrencyKindEnumType] = Field(None, alias="recurrencyKind")
-    valid_from: Omittable[DateTime] = Field(None, alias="validFrom")
-    valid_to: Omittable[DateTime] = Field(None, alias="validTo")
+    stack_level: int = Field(validation_alias="stackLevel", serialization_alias="stackLevel")
+    charging_profile_purpose: ChargingProfilePurposeEnumType = Field(
+        validation_alias="chargingProfilePurpose",
+        serialization_alias="chargingProfilePurpose",
+    )
+    charging_profile_kind: ChargingProfileKindEnumType = Field(
+        validation_alias="chargingProfileKind",
+        serialization_alias="chargingProfileKind",
+    )
+    recurrency_kind: Omittable[RecurrencyKindEnumType] = Field(
+        default=None,
+        validation_alias="recurrencyKind",
+        serialization_alias="recurrencyKind",
+    )
+    valid_from: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="validFrom",
+        serialization_alias="validFrom",
+    )
+    valid_to: Omittable[DateTime] = Field(
+        default=None,
+        validation_alias="validTo",
+        serialization_alias="validTo",
+    )
     charging_schedule: list[ChargingScheduleType] = Field(
-        alias="chargingSchedule",
+        validation_alias="chargingSchedule",
+        serialization_alias="chargingSchedule",
         min_length=1,
         max_length=3,
     )
-    transaction_id: Omittable[str] = Field(None, alias="transactionId", max_length=36)
+    transaction_id: Omittable[str] = Field(
+        default=None,
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
 
 
 class SignedMeterValueType(OcppType):
     """Represent a signed version of the meter value."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    signed_meter_data: str = Field(alias="signedMeterData", max_length=2500)
-    signing_method: str = Field(alias="signingMethod", max_length=50)
-    encoding_method: str = Field(alias="encodingMethod", max_length=50)
-    public_key: str = Field(alias="publicKey", max_length=2500)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    signed_meter_data: str = Field(
+        validation_alias="signedMeterData",
+        serialization_alias="signedMeterData",
+        max_length=2500,
+    )
+    signing_method: str = Field(
+        validation_alias="signingMethod",
+        serialization_alias="signingMethod",
+        max_length=50,
+    )
+    encoding_method: str = Field(
+        validation_alias="encodingMethod",
+        serialization_alias="encodingMethod",
+        max_length=50,
+    )
+    public_key: str = Field(
+        validation_alias="publicKey",
+        serialization_alias="publicKey",
+        max_length=2500,
+    )
 
 
 class StatusInfoType(OcppType):
     """Element providing more information about the status."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    reason_code: str = Field(alias="reasonCode", max_length=20)
-    additional_info: Omittable[str] = Field(None, alias="additionalInfo", max_length=512)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    reason_code: str = Field(
+        validation_alias="reasonCode",
+        serialization_alias="reasonCode",
+        max_length=20,
+    )
+    additional_info: Omittable[str] = Field(
+        default=None,
+        validation_alias="additionalInfo",
+        serialization_alias="additionalInfo",
+        max_length=512,
+    )
 
 
 class ClearMonitoringResultType(OcppType):
     """OCPP 2.0.1 data type ClearMonitoringResultType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ClearMonitoringStatusEnumType
     id: int
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class TransactionType(OcppType):
     """Transaction"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    transaction_id: str = Field(alias="transactionId", max_length=36)
-    charging_state: Omittable[ChargingStateEnumType] = Field(None, alias="chargingState")
-    time_spent_charging: Omittable[int] = Field(None, alias="timeSpentCharging")
-    stopped_reason: Omittable[ReasonEnumType] = Field(None, alias="stoppedReason")
-    remote_start_id: Omittable[int] = Field(None, alias="remoteStartId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    transaction_id: str = Field(
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
+    charging_state: Omittable[ChargingStateEnumType] = Field(
+        default=None,
+        validation_alias="chargingState",
+        serialization_alias="chargingState",
+    )
+    time_spent_charging: Omittable[int] = Field(
+        default=None,
+        validation_alias="timeSpentCharging",
+        serialization_alias="timeSpentCharging",
+    )
+    stopped_reason: Omittable[ReasonEnumType] = Field(
+        default=None,
+        validation_alias="stoppedReason",
+        serialization_alias="stoppedReason",
+    )
+    remote_start_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="remoteStartId",
+        serialization_alias="remoteStartId",
+    )
 
 
 class UnitOfMeasureType(OcppType):
     """Represents a UnitOfMeasure with a multiplier"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    unit: Omittable[str] = Field(None, max_length=20)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    unit: Omittable[str] = Field(default=None, max_length=20)
     multiplier: Omittable[int] = None
 
 
 class SampledValueType(OcppType):
     """Single sampled value in MeterValues. Each value can be accompanied by optional fields."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     value: float
     context: Omittable[ReadingContextEnumType] = None
     measurand: Omittable[MeasurandEnumType] = None
     phase: Omittable[PhaseEnumType] = None
     location: Omittable[LocationEnumType] = None
-    signed_meter_value: Omittable[SignedMeterValueType] = Field(None, alias="signedMeterValue")
-    unit_of_measure: Omittable[UnitOfMeasureType] = Field(None, alias="unitOfMeasure")
+    signed_meter_value: Omittable[SignedMeterValueType] = Field(
+        default=None,
+        validation_alias="signedMeterValue",
+        serialization_alias="signedMeterValue",
+    )
+    unit_of_measure: Omittable[UnitOfMeasureType] = Field(
+        default=None,
+        validation_alias="unitOfMeasure",
+        serialization_alias="unitOfMeasure",
+    )
 
 
 class MeterValueType(OcppType):
     """Collection of one or more sampled values in MeterValuesRequest and TransactionEvent...."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    sampled_value: list[SampledValueType] = Field(alias="sampledValue", min_length=1)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    sampled_value: list[SampledValueType] = Field(
+        validation_alias="sampledValue",
+        serialization_alias="sampledValue",
+        min_length=1,
+    )
     timestamp: DateTime
 
 
 class VPNType(OcppType):
     """VPN"""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     server: str = Field(max_length=512)
     user: str = Field(max_length=20)
-    group: Omittable[str] = Field(None, max_length=20)
+    group: Omittable[str] = Field(default=None, max_length=20)
     password: str = Field(max_length=20)
     key: str = Field(max_length=255)
     type: VPNEnumType
@@ -1470,23 +1985,50 @@ class VPNType(OcppType):
 class NetworkConnectionProfileType(OcppType):
     """The NetworkConnectionProfile defines the functional and technical parameters of a..."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     apn: Omittable[APNType] = None
-    ocpp_version: OCPPVersionEnumType = Field(alias="ocppVersion")
-    ocpp_transport: OCPPTransportEnumType = Field(alias="ocppTransport")
-    ocpp_csms_url: str = Field(alias="ocppCsmsUrl", max_length=512)
-    message_timeout: int = Field(alias="messageTimeout")
-    security_profile: int = Field(alias="securityProfile")
-    ocpp_interface: OCPPInterfaceEnumType = Field(alias="ocppInterface")
+    ocpp_version: OCPPVersionEnumType = Field(
+        validation_alias="ocppVersion",
+        serialization_alias="ocppVersion",
+    )
+    ocpp_transport: OCPPTransportEnumType = Field(
+        validation_alias="ocppTransport",
+        serialization_alias="ocppTransport",
+    )
+    ocpp_csms_url: str = Field(
+        validation_alias="ocppCsmsUrl",
+        serialization_alias="ocppCsmsUrl",
+        max_length=512,
+    )
+    message_timeout: int = Field(
+        validation_alias="messageTimeout",
+        serialization_alias="messageTimeout",
+    )
+    security_profile: int = Field(
+        validation_alias="securityProfile",
+        serialization_alias="securityProfile",
+    )
+    ocpp_interface: OCPPInterfaceEnumType = Field(
+        validation_alias="ocppInterface",
+        serialization_alias="ocppInterface",
+    )
     vpn: Omittable[VPNType] = None
 
 
 class VariableAttributeType(OcppType):
     """Attribute data of a variable."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     type: Omittable[AttributeEnumType] = None
-    value: Omittable[str] = Field(None, max_length=2500)
+    value: Omittable[str] = Field(default=None, max_length=2500)
     mutability: Omittable[MutabilityEnumType] = None
     persistent: Omittable[bool] = None
     constant: Omittable[bool] = None
@@ -1495,19 +2037,43 @@ class VariableAttributeType(OcppType):
 class VariableCharacteristicsType(OcppType):
     """Fixed read-only parameters of a variable."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    unit: Omittable[str] = Field(None, max_length=16)
-    data_type: DataEnumType = Field(alias="dataType")
-    min_limit: Omittable[float] = Field(None, alias="minLimit")
-    max_limit: Omittable[float] = Field(None, alias="maxLimit")
-    values_list: Omittable[str] = Field(None, alias="valuesList", max_length=1000)
-    supports_monitoring: bool = Field(alias="supportsMonitoring")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    unit: Omittable[str] = Field(default=None, max_length=16)
+    data_type: DataEnumType = Field(validation_alias="dataType", serialization_alias="dataType")
+    min_limit: Omittable[float] = Field(
+        default=None,
+        validation_alias="minLimit",
+        serialization_alias="minLimit",
+    )
+    max_limit: Omittable[float] = Field(
+        default=None,
+        validation_alias="maxLimit",
+        serialization_alias="maxLimit",
+    )
+    values_list: Omittable[str] = Field(
+        default=None,
+        validation_alias="valuesList",
+        serialization_alias="valuesList",
+        max_length=1000,
+    )
+    supports_monitoring: bool = Field(
+        validation_alias="supportsMonitoring",
+        serialization_alias="supportsMonitoring",
+    )
 
 
 class VariableMonitoringType(OcppType):
     """A monitoring setting for a variable."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: int
     transaction: bool
     value: float
@@ -1518,15 +2084,23 @@ class VariableMonitoringType(OcppType):
 class VariableType(OcppType):
     """Reference key to a component-variable."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     name: str = Field(max_length=50)
-    instance: Omittable[str] = Field(None, max_length=50)
+    instance: Omittable[str] = Field(default=None, max_length=50)
 
 
 class ComponentVariableType(OcppType):
     """Class to report components, variables and variable attributes and characteristics."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     component: ComponentType
     variable: Omittable[VariableType] = None
 
@@ -1534,27 +2108,65 @@ class ComponentVariableType(OcppType):
 class EventDataType(OcppType):
     """Class to report an event notification for a component-variable."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    event_id: int = Field(alias="eventId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    event_id: int = Field(validation_alias="eventId", serialization_alias="eventId")
     timestamp: DateTime
     trigger: EventTriggerEnumType
     cause: Omittable[int] = None
-    actual_value: str = Field(alias="actualValue", max_length=2500)
-    tech_code: Omittable[str] = Field(None, alias="techCode", max_length=50)
-    tech_info: Omittable[str] = Field(None, alias="techInfo", max_length=500)
+    actual_value: str = Field(
+        validation_alias="actualValue",
+        serialization_alias="actualValue",
+        max_length=2500,
+    )
+    tech_code: Omittable[str] = Field(
+        default=None,
+        validation_alias="techCode",
+        serialization_alias="techCode",
+        max_length=50,
+    )
+    tech_info: Omittable[str] = Field(
+        default=None,
+        validation_alias="techInfo",
+        serialization_alias="techInfo",
+        max_length=500,
+    )
     cleared: Omittable[bool] = None
-    transaction_id: Omittable[str] = Field(None, alias="transactionId", max_length=36)
+    transaction_id: Omittable[str] = Field(
+        default=None,
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
     component: ComponentType
-    variable_monitoring_id: Omittable[int] = Field(None, alias="variableMonitoringId")
-    event_notification_type: EventNotificationEnumType = Field(alias="eventNotificationType")
+    variable_monitoring_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="variableMonitoringId",
+        serialization_alias="variableMonitoringId",
+    )
+    event_notification_type: EventNotificationEnumType = Field(
+        validation_alias="eventNotificationType",
+        serialization_alias="eventNotificationType",
+    )
     variable: VariableType
 
 
 class GetVariableDataType(OcppType):
     """Class to hold parameters for GetVariables request."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    attribute_type: Omittable[AttributeEnumType] = Field(None, alias="attributeType")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    attribute_type: Omittable[AttributeEnumType] = Field(
+        default=None,
+        validation_alias="attributeType",
+        serialization_alias="attributeType",
+    )
     component: ComponentType
     variable: VariableType
 
@@ -1562,11 +2174,31 @@ class GetVariableDataType(OcppType):
 class GetVariableResultType(OcppType):
     """Class to hold results of GetVariables request."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    attribute_status_info: Omittable[StatusInfoType] = Field(None, alias="attributeStatusInfo")
-    attribute_status: GetVariableStatusEnumType = Field(alias="attributeStatus")
-    attribute_type: Omittable[AttributeEnumType] = Field(None, alias="attributeType")
-    attribute_value: Omittable[str] = Field(None, alias="attributeValue", max_length=2500)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    attribute_status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="attributeStatusInfo",
+        serialization_alias="attributeStatusInfo",
+    )
+    attribute_status: GetVariableStatusEnumType = Field(
+        validation_alias="attributeStatus",
+        serialization_alias="attributeStatus",
+    )
+    attribute_type: Omittable[AttributeEnumType] = Field(
+        default=None,
+        validation_alias="attributeType",
+        serialization_alias="attributeType",
+    )
+    attribute_value: Omittable[str] = Field(
+        default=None,
+        validation_alias="attributeValue",
+        serialization_alias="attributeValue",
+        max_length=2500,
+    )
     component: ComponentType
     variable: VariableType
 
@@ -1574,11 +2206,16 @@ class GetVariableResultType(OcppType):
 class MonitoringDataType(OcppType):
     """Class to hold parameters of SetVariableMonitoring request."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     component: ComponentType
     variable: VariableType
     variable_monitoring: list[VariableMonitoringType] = Field(
-        alias="variableMonitoring",
+        validation_alias="variableMonitoring",
+        serialization_alias="variableMonitoring",
         min_length=1,
     )
 
@@ -1586,24 +2223,34 @@ class MonitoringDataType(OcppType):
 class ReportDataType(OcppType):
     """Class to report components, variables and variable attributes and characteristics."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     component: ComponentType
     variable: VariableType
     variable_attribute: list[VariableAttributeType] = Field(
-        alias="variableAttribute",
+        validation_alias="variableAttribute",
+        serialization_alias="variableAttribute",
         min_length=1,
         max_length=4,
     )
     variable_characteristics: Omittable[VariableCharacteristicsType] = Field(
-        None,
-        alias="variableCharacteristics",
+        default=None,
+        validation_alias="variableCharacteristics",
+        serialization_alias="variableCharacteristics",
     )
 
 
 class SetMonitoringDataType(OcppType):
     """Class to hold parameters of SetVariableMonitoring request."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: Omittable[int] = None
     transaction: Omittable[bool] = None
     value: float
@@ -1616,9 +2263,17 @@ class SetMonitoringDataType(OcppType):
 class SetMonitoringResultType(OcppType):
     """Class to hold result of SetVariableMonitoring request."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: Omittable[int] = None
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
     status: SetMonitoringStatusEnumType
     type: MonitorEnumType
     component: ComponentType
@@ -1629,9 +2284,21 @@ class SetMonitoringResultType(OcppType):
 class SetVariableDataType(OcppType):
     """OCPP 2.0.1 data type SetVariableDataType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    attribute_type: Omittable[AttributeEnumType] = Field(None, alias="attributeType")
-    attribute_value: str = Field(alias="attributeValue", max_length=1000)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    attribute_type: Omittable[AttributeEnumType] = Field(
+        default=None,
+        validation_alias="attributeType",
+        serialization_alias="attributeType",
+    )
+    attribute_value: str = Field(
+        validation_alias="attributeValue",
+        serialization_alias="attributeValue",
+        max_length=1000,
+    )
     component: ComponentType
     variable: VariableType
 
@@ -1639,10 +2306,25 @@ class SetVariableDataType(OcppType):
 class SetVariableResultType(OcppType):
     """OCPP 2.0.1 data type SetVariableResultType."""
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    attribute_type: Omittable[AttributeEnumType] = Field(None, alias="attributeType")
-    attribute_status: SetVariableStatusEnumType = Field(alias="attributeStatus")
-    attribute_status_info: Omittable[StatusInfoType] = Field(None, alias="attributeStatusInfo")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    attribute_type: Omittable[AttributeEnumType] = Field(
+        default=None,
+        validation_alias="attributeType",
+        serialization_alias="attributeType",
+    )
+    attribute_status: SetVariableStatusEnumType = Field(
+        validation_alias="attributeStatus",
+        serialization_alias="attributeStatus",
+    )
+    attribute_status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="attributeStatusInfo",
+        serialization_alias="attributeStatusInfo",
+    )
     component: ComponentType
     variable: VariableType
 
@@ -1652,12 +2334,17 @@ class AuthorizeRequest(Message):
 
     ACTION: ClassVar[str] = "Authorize"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    id_token: IdTokenType = Field(alias="idToken")
-    certificate: Omittable[str] = Field(None, max_length=5500)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    id_token: IdTokenType = Field(validation_alias="idToken", serialization_alias="idToken")
+    certificate: Omittable[str] = Field(default=None, max_length=5500)
     iso15118_certificate_hash_data: Omittable[list[OCSPRequestDataType]] = Field(
-        None,
-        alias="iso15118CertificateHashData",
+        default=None,
+        validation_alias="iso15118CertificateHashData",
+        serialization_alias="iso15118CertificateHashData",
         min_length=1,
         max_length=4,
     )
@@ -1668,11 +2355,19 @@ class AuthorizeResponse(Message):
 
     ACTION: ClassVar[str] = "Authorize"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    id_token_info: IdTokenInfoType = Field(alias="idTokenInfo")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    id_token_info: IdTokenInfoType = Field(
+        validation_alias="idTokenInfo",
+        serialization_alias="idTokenInfo",
+    )
     certificate_status: Omittable[AuthorizeCertificateStatusEnumType] = Field(
-        None,
-        alias="certificateStatus",
+        default=None,
+        validation_alias="certificateStatus",
+        serialization_alias="certificateStatus",
     )
 
 
@@ -1681,8 +2376,15 @@ class BootNotificationRequest(Message):
 
     ACTION: ClassVar[str] = "BootNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    charging_station: ChargingStationType = Field(alias="chargingStation")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    charging_station: ChargingStationType = Field(
+        validation_alias="chargingStation",
+        serialization_alias="chargingStation",
+    )
     reason: BootReasonEnumType
 
 
@@ -1691,11 +2393,22 @@ class BootNotificationResponse(Message):
 
     ACTION: ClassVar[str] = "BootNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    current_time: DateTime = Field(alias="currentTime")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    current_time: DateTime = Field(
+        validation_alias="currentTime",
+        serialization_alias="currentTime",
+    )
     interval: int
     status: RegistrationStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class CancelReservationRequest(Message):
@@ -1703,8 +2416,15 @@ class CancelReservationRequest(Message):
 
     ACTION: ClassVar[str] = "CancelReservation"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    reservation_id: int = Field(alias="reservationId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    reservation_id: int = Field(
+        validation_alias="reservationId",
+        serialization_alias="reservationId",
+    )
 
 
 class CancelReservationResponse(Message):
@@ -1712,9 +2432,17 @@ class CancelReservationResponse(Message):
 
     ACTION: ClassVar[str] = "CancelReservation"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: CancelReservationStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class CertificateSignedRequest(Message):
@@ -1722,11 +2450,20 @@ class CertificateSignedRequest(Message):
 
     ACTION: ClassVar[str] = "CertificateSigned"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    certificate_chain: str = Field(alias="certificateChain", max_length=10000)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    certificate_chain: str = Field(
+        validation_alias="certificateChain",
+        serialization_alias="certificateChain",
+        max_length=10000,
+    )
     certificate_type: Omittable[CertificateSigningUseEnumType] = Field(
-        None,
-        alias="certificateType",
+        default=None,
+        validation_alias="certificateType",
+        serialization_alias="certificateType",
     )
 
 
@@ -1735,9 +2472,17 @@ class CertificateSignedResponse(Message):
 
     ACTION: ClassVar[str] = "CertificateSigned"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: CertificateSignedStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class ChangeAvailabilityRequest(Message):
@@ -1745,9 +2490,16 @@ class ChangeAvailabilityRequest(Message):
 
     ACTION: ClassVar[str] = "ChangeAvailability"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     evse: Omittable[EVSEType] = None
-    operational_status: OperationalStatusEnumType = Field(alias="operationalStatus")
+    operational_status: OperationalStatusEnumType = Field(
+        validation_alias="operationalStatus",
+        serialization_alias="operationalStatus",
+    )
 
 
 class ChangeAvailabilityResponse(Message):
@@ -1755,9 +2507,17 @@ class ChangeAvailabilityResponse(Message):
 
     ACTION: ClassVar[str] = "ChangeAvailability"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ChangeAvailabilityStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class ClearCacheRequest(Message):
@@ -1765,7 +2525,11 @@ class ClearCacheRequest(Message):
 
     ACTION: ClassVar[str] = "ClearCache"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class ClearCacheResponse(Message):
@@ -1773,9 +2537,17 @@ class ClearCacheResponse(Message):
 
     ACTION: ClassVar[str] = "ClearCache"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ClearCacheStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class ClearChargingProfileRequest(Message):
@@ -1783,11 +2555,20 @@ class ClearChargingProfileRequest(Message):
 
     ACTION: ClassVar[str] = "ClearChargingProfile"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    charging_profile_id: Omittable[int] = Field(None, alias="chargingProfileId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    charging_profile_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="chargingProfileId",
+        serialization_alias="chargingProfileId",
+    )
     charging_profile_criteria: Omittable[ClearChargingProfileType] = Field(
-        None,
-        alias="chargingProfileCriteria",
+        default=None,
+        validation_alias="chargingProfileCriteria",
+        serialization_alias="chargingProfileCriteria",
     )
 
 
@@ -1796,9 +2577,17 @@ class ClearChargingProfileResponse(Message):
 
     ACTION: ClassVar[str] = "ClearChargingProfile"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ClearChargingProfileStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class ClearDisplayMessageRequest(Message):
@@ -1806,7 +2595,11 @@ class ClearDisplayMessageRequest(Message):
 
     ACTION: ClassVar[str] = "ClearDisplayMessage"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: int
 
 
@@ -1815,9 +2608,17 @@ class ClearDisplayMessageResponse(Message):
 
     ACTION: ClassVar[str] = "ClearDisplayMessage"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ClearMessageStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class ClearVariableMonitoringRequest(Message):
@@ -1825,7 +2626,11 @@ class ClearVariableMonitoringRequest(Message):
 
     ACTION: ClassVar[str] = "ClearVariableMonitoring"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: list[int] = Field(min_length=1)
 
 
@@ -1834,9 +2639,14 @@ class ClearVariableMonitoringResponse(Message):
 
     ACTION: ClassVar[str] = "ClearVariableMonitoring"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     clear_monitoring_result: list[ClearMonitoringResultType] = Field(
-        alias="clearMonitoringResult",
+        validation_alias="clearMonitoringResult",
+        serialization_alias="clearMonitoringResult",
         min_length=1,
     )
 
@@ -1846,9 +2656,20 @@ class ClearedChargingLimitRequest(Message):
 
     ACTION: ClassVar[str] = "ClearedChargingLimit"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    charging_limit_source: ChargingLimitSourceEnumType = Field(alias="chargingLimitSource")
-    evse_id: Omittable[int] = Field(None, alias="evseId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    charging_limit_source: ChargingLimitSourceEnumType = Field(
+        validation_alias="chargingLimitSource",
+        serialization_alias="chargingLimitSource",
+    )
+    evse_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+    )
 
 
 class ClearedChargingLimitResponse(Message):
@@ -1856,7 +2677,11 @@ class ClearedChargingLimitResponse(Message):
 
     ACTION: ClassVar[str] = "ClearedChargingLimit"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class CostUpdatedRequest(Message):
@@ -1864,9 +2689,17 @@ class CostUpdatedRequest(Message):
 
     ACTION: ClassVar[str] = "CostUpdated"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    total_cost: float = Field(alias="totalCost")
-    transaction_id: str = Field(alias="transactionId", max_length=36)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    total_cost: float = Field(validation_alias="totalCost", serialization_alias="totalCost")
+    transaction_id: str = Field(
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
 
 
 class CostUpdatedResponse(Message):
@@ -1874,7 +2707,11 @@ class CostUpdatedResponse(Message):
 
     ACTION: ClassVar[str] = "CostUpdated"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class CustomerInformationRequest(Message):
@@ -1882,16 +2719,30 @@ class CustomerInformationRequest(Message):
 
     ACTION: ClassVar[str] = "CustomerInformation"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    customer_certificate: Omittable[CertificateHashDataType] = Field(
-        None,
-        alias="customerCertificate",
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
     )
-    id_token: Omittable[IdTokenType] = Field(None, alias="idToken")
-    request_id: int = Field(alias="requestId")
+    customer_certificate: Omittable[CertificateHashDataType] = Field(
+        default=None,
+        validation_alias="customerCertificate",
+        serialization_alias="customerCertificate",
+    )
+    id_token: Omittable[IdTokenType] = Field(
+        default=None,
+        validation_alias="idToken",
+        serialization_alias="idToken",
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     report: bool
     clear: bool
-    customer_identifier: Omittable[str] = Field(None, alias="customerIdentifier", max_length=64)
+    customer_identifier: Omittable[str] = Field(
+        default=None,
+        validation_alias="customerIdentifier",
+        serialization_alias="customerIdentifier",
+        max_length=64,
+    )
 
 
 class CustomerInformationResponse(Message):
@@ -1899,9 +2750,17 @@ class CustomerInformationResponse(Message):
 
     ACTION: ClassVar[str] = "CustomerInformation"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: CustomerInformationStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class DataTransferRequest(Message):
@@ -1909,10 +2768,23 @@ class DataTransferRequest(Message):
 
     ACTION: ClassVar[str] = "DataTransfer"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    message_id: Omittable[str] = Field(None, alias="messageId", max_length=50)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    message_id: Omittable[str] = Field(
+        default=None,
+        validation_alias="messageId",
+        serialization_alias="messageId",
+        max_length=50,
+    )
     data: Omittable[Any] = None
-    vendor_id: str = Field(alias="vendorId", max_length=255)
+    vendor_id: str = Field(
+        validation_alias="vendorId",
+        serialization_alias="vendorId",
+        max_length=255,
+    )
 
 
 class DataTransferResponse(Message):
@@ -1920,9 +2792,17 @@ class DataTransferResponse(Message):
 
     ACTION: ClassVar[str] = "DataTransfer"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: DataTransferStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
     data: Omittable[Any] = None
 
 
@@ -1931,8 +2811,15 @@ class DeleteCertificateRequest(Message):
 
     ACTION: ClassVar[str] = "DeleteCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    certificate_hash_data: CertificateHashDataType = Field(alias="certificateHashData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    certificate_hash_data: CertificateHashDataType = Field(
+        validation_alias="certificateHashData",
+        serialization_alias="certificateHashData",
+    )
 
 
 class DeleteCertificateResponse(Message):
@@ -1940,9 +2827,17 @@ class DeleteCertificateResponse(Message):
 
     ACTION: ClassVar[str] = "DeleteCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: DeleteCertificateStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class FirmwareStatusNotificationRequest(Message):
@@ -1950,9 +2845,17 @@ class FirmwareStatusNotificationRequest(Message):
 
     ACTION: ClassVar[str] = "FirmwareStatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: FirmwareStatusEnumType
-    request_id: Omittable[int] = Field(None, alias="requestId")
+    request_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="requestId",
+        serialization_alias="requestId",
+    )
 
 
 class FirmwareStatusNotificationResponse(Message):
@@ -1960,7 +2863,11 @@ class FirmwareStatusNotificationResponse(Message):
 
     ACTION: ClassVar[str] = "FirmwareStatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class Get15118EVCertificateRequest(Message):
@@ -1968,10 +2875,22 @@ class Get15118EVCertificateRequest(Message):
 
     ACTION: ClassVar[str] = "Get15118EVCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    iso15118_schema_version: str = Field(alias="iso15118SchemaVersion", max_length=50)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    iso15118_schema_version: str = Field(
+        validation_alias="iso15118SchemaVersion",
+        serialization_alias="iso15118SchemaVersion",
+        max_length=50,
+    )
     action: CertificateActionEnumType
-    exi_request: str = Field(alias="exiRequest", max_length=5600)
+    exi_request: str = Field(
+        validation_alias="exiRequest",
+        serialization_alias="exiRequest",
+        max_length=5600,
+    )
 
 
 class Get15118EVCertificateResponse(Message):
@@ -1979,10 +2898,22 @@ class Get15118EVCertificateResponse(Message):
 
     ACTION: ClassVar[str] = "Get15118EVCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: Iso15118EVCertificateStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
-    exi_response: str = Field(alias="exiResponse", max_length=7500)
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
+    exi_response: str = Field(
+        validation_alias="exiResponse",
+        serialization_alias="exiResponse",
+        max_length=7500,
+    )
 
 
 class GetBaseReportRequest(Message):
@@ -1990,9 +2921,16 @@ class GetBaseReportRequest(Message):
 
     ACTION: ClassVar[str] = "GetBaseReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    request_id: int = Field(alias="requestId")
-    report_base: ReportBaseEnumType = Field(alias="reportBase")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
+    report_base: ReportBaseEnumType = Field(
+        validation_alias="reportBase",
+        serialization_alias="reportBase",
+    )
 
 
 class GetBaseReportResponse(Message):
@@ -2000,9 +2938,17 @@ class GetBaseReportResponse(Message):
 
     ACTION: ClassVar[str] = "GetBaseReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericDeviceModelStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class GetCertificateStatusRequest(Message):
@@ -2010,8 +2956,15 @@ class GetCertificateStatusRequest(Message):
 
     ACTION: ClassVar[str] = "GetCertificateStatus"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    ocsp_request_data: OCSPRequestDataType = Field(alias="ocspRequestData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    ocsp_request_data: OCSPRequestDataType = Field(
+        validation_alias="ocspRequestData",
+        serialization_alias="ocspRequestData",
+    )
 
 
 class GetCertificateStatusResponse(Message):
@@ -2019,10 +2972,23 @@ class GetCertificateStatusResponse(Message):
 
     ACTION: ClassVar[str] = "GetCertificateStatus"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GetCertificateStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
-    ocsp_result: Omittable[str] = Field(None, alias="ocspResult", max_length=5500)
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
+    ocsp_result: Omittable[str] = Field(
+        default=None,
+        validation_alias="ocspResult",
+        serialization_alias="ocspResult",
+        max_length=5500,
+    )
 
 
 class GetChargingProfilesRequest(Message):
@@ -2030,10 +2996,21 @@ class GetChargingProfilesRequest(Message):
 
     ACTION: ClassVar[str] = "GetChargingProfiles"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    request_id: int = Field(alias="requestId")
-    evse_id: Omittable[int] = Field(None, alias="evseId")
-    charging_profile: ChargingProfileCriterionType = Field(alias="chargingProfile")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
+    evse_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+    )
+    charging_profile: ChargingProfileCriterionType = Field(
+        validation_alias="chargingProfile",
+        serialization_alias="chargingProfile",
+    )
 
 
 class GetChargingProfilesResponse(Message):
@@ -2041,9 +3018,17 @@ class GetChargingProfilesResponse(Message):
 
     ACTION: ClassVar[str] = "GetChargingProfiles"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GetChargingProfileStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class GetCompositeScheduleRequest(Message):
@@ -2051,10 +3036,18 @@ class GetCompositeScheduleRequest(Message):
 
     ACTION: ClassVar[str] = "GetCompositeSchedule"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     duration: int
-    charging_rate_unit: Omittable[ChargingRateUnitEnumType] = Field(None, alias="chargingRateUnit")
-    evse_id: int = Field(alias="evseId")
+    charging_rate_unit: Omittable[ChargingRateUnitEnumType] = Field(
+        default=None,
+        validation_alias="chargingRateUnit",
+        serialization_alias="chargingRateUnit",
+    )
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
 
 
 class GetCompositeScheduleResponse(Message):
@@ -2062,9 +3055,17 @@ class GetCompositeScheduleResponse(Message):
 
     ACTION: ClassVar[str] = "GetCompositeSchedule"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
     schedule: Omittable[CompositeScheduleType] = None
 
 
@@ -2073,9 +3074,13 @@ class GetDisplayMessagesRequest(Message):
 
     ACTION: ClassVar[str] = "GetDisplayMessages"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    id: Omittable[list[int]] = Field(None, min_length=1)
-    request_id: int = Field(alias="requestId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    id: Omittable[list[int]] = Field(default=None, min_length=1)
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     priority: Omittable[MessagePriorityEnumType] = None
     state: Omittable[MessageStateEnumType] = None
 
@@ -2085,9 +3090,17 @@ class GetDisplayMessagesResponse(Message):
 
     ACTION: ClassVar[str] = "GetDisplayMessages"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GetDisplayMessagesStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class GetInstalledCertificateIdsRequest(Message):
@@ -2095,10 +3108,15 @@ class GetInstalledCertificateIdsRequest(Message):
 
     ACTION: ClassVar[str] = "GetInstalledCertificateIds"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     certificate_type: Omittable[list[GetCertificateIdUseEnumType]] = Field(
-        None,
-        alias="certificateType",
+        default=None,
+        validation_alias="certificateType",
+        serialization_alias="certificateType",
         min_length=1,
     )
 
@@ -2108,12 +3126,21 @@ class GetInstalledCertificateIdsResponse(Message):
 
     ACTION: ClassVar[str] = "GetInstalledCertificateIds"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GetInstalledCertificateStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
     certificate_hash_data_chain: Omittable[list[CertificateHashDataChainType]] = Field(
-        None,
-        alias="certificateHashDataChain",
+        default=None,
+        validation_alias="certificateHashDataChain",
+        serialization_alias="certificateHashDataChain",
         min_length=1,
     )
 
@@ -2123,7 +3150,11 @@ class GetLocalListVersionRequest(Message):
 
     ACTION: ClassVar[str] = "GetLocalListVersion"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class GetLocalListVersionResponse(Message):
@@ -2131,8 +3162,15 @@ class GetLocalListVersionResponse(Message):
 
     ACTION: ClassVar[str] = "GetLocalListVersion"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    version_number: int = Field(alias="versionNumber")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    version_number: int = Field(
+        validation_alias="versionNumber",
+        serialization_alias="versionNumber",
+    )
 
 
 class GetLogRequest(Message):
@@ -2140,12 +3178,20 @@ class GetLogRequest(Message):
 
     ACTION: ClassVar[str] = "GetLog"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     log: LogParametersType
-    log_type: LogEnumType = Field(alias="logType")
-    request_id: int = Field(alias="requestId")
+    log_type: LogEnumType = Field(validation_alias="logType", serialization_alias="logType")
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     retries: Omittable[int] = None
-    retry_interval: Omittable[int] = Field(None, alias="retryInterval")
+    retry_interval: Omittable[int] = Field(
+        default=None,
+        validation_alias="retryInterval",
+        serialization_alias="retryInterval",
+    )
 
 
 class GetLogResponse(Message):
@@ -2153,10 +3199,18 @@ class GetLogResponse(Message):
 
     ACTION: ClassVar[str] = "GetLog"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: LogStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
-    filename: Omittable[str] = Field(None, max_length=255)
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
+    filename: Omittable[str] = Field(default=None, max_length=255)
 
 
 class GetMonitoringReportRequest(Message):
@@ -2164,16 +3218,22 @@ class GetMonitoringReportRequest(Message):
 
     ACTION: ClassVar[str] = "GetMonitoringReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     component_variable: Omittable[list[ComponentVariableType]] = Field(
-        None,
-        alias="componentVariable",
+        default=None,
+        validation_alias="componentVariable",
+        serialization_alias="componentVariable",
         min_length=1,
     )
-    request_id: int = Field(alias="requestId")
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     monitoring_criteria: Omittable[list[MonitoringCriterionEnumType]] = Field(
-        None,
-        alias="monitoringCriteria",
+        default=None,
+        validation_alias="monitoringCriteria",
+        serialization_alias="monitoringCriteria",
         min_length=1,
         max_length=3,
     )
@@ -2184,9 +3244,17 @@ class GetMonitoringReportResponse(Message):
 
     ACTION: ClassVar[str] = "GetMonitoringReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericDeviceModelStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class GetReportRequest(Message):
@@ -2194,16 +3262,22 @@ class GetReportRequest(Message):
 
     ACTION: ClassVar[str] = "GetReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     component_variable: Omittable[list[ComponentVariableType]] = Field(
-        None,
-        alias="componentVariable",
+        default=None,
+        validation_alias="componentVariable",
+        serialization_alias="componentVariable",
         min_length=1,
     )
-    request_id: int = Field(alias="requestId")
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     component_criteria: Omittable[list[ComponentCriterionEnumType]] = Field(
-        None,
-        alias="componentCriteria",
+        default=None,
+        validation_alias="componentCriteria",
+        serialization_alias="componentCriteria",
         min_length=1,
         max_length=4,
     )
@@ -2214,9 +3288,17 @@ class GetReportResponse(Message):
 
     ACTION: ClassVar[str] = "GetReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericDeviceModelStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class GetTransactionStatusRequest(Message):
@@ -2224,8 +3306,17 @@ class GetTransactionStatusRequest(Message):
 
     ACTION: ClassVar[str] = "GetTransactionStatus"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    transaction_id: Omittable[str] = Field(None, alias="transactionId", max_length=36)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    transaction_id: Omittable[str] = Field(
+        default=None,
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
 
 
 class GetTransactionStatusResponse(Message):
@@ -2233,9 +3324,20 @@ class GetTransactionStatusResponse(Message):
 
     ACTION: ClassVar[str] = "GetTransactionStatus"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    ongoing_indicator: Omittable[bool] = Field(None, alias="ongoingIndicator")
-    messages_in_queue: bool = Field(alias="messagesInQueue")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    ongoing_indicator: Omittable[bool] = Field(
+        default=None,
+        validation_alias="ongoingIndicator",
+        serialization_alias="ongoingIndicator",
+    )
+    messages_in_queue: bool = Field(
+        validation_alias="messagesInQueue",
+        serialization_alias="messagesInQueue",
+    )
 
 
 class GetVariablesRequest(Message):
@@ -2243,8 +3345,16 @@ class GetVariablesRequest(Message):
 
     ACTION: ClassVar[str] = "GetVariables"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    get_variable_data: list[GetVariableDataType] = Field(alias="getVariableData", min_length=1)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    get_variable_data: list[GetVariableDataType] = Field(
+        validation_alias="getVariableData",
+        serialization_alias="getVariableData",
+        min_length=1,
+    )
 
 
 class GetVariablesResponse(Message):
@@ -2252,9 +3362,14 @@ class GetVariablesResponse(Message):
 
     ACTION: ClassVar[str] = "GetVariables"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     get_variable_result: list[GetVariableResultType] = Field(
-        alias="getVariableResult",
+        validation_alias="getVariableResult",
+        serialization_alias="getVariableResult",
         min_length=1,
     )
 
@@ -2264,7 +3379,11 @@ class HeartbeatRequest(Message):
 
     ACTION: ClassVar[str] = "Heartbeat"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class HeartbeatResponse(Message):
@@ -2272,8 +3391,15 @@ class HeartbeatResponse(Message):
 
     ACTION: ClassVar[str] = "Heartbeat"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    current_time: DateTime = Field(alias="currentTime")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    current_time: DateTime = Field(
+        validation_alias="currentTime",
+        serialization_alias="currentTime",
+    )
 
 
 class InstallCertificateRequest(Message):
@@ -2281,8 +3407,15 @@ class InstallCertificateRequest(Message):
 
     ACTION: ClassVar[str] = "InstallCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    certificate_type: InstallCertificateUseEnumType = Field(alias="certificateType")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    certificate_type: InstallCertificateUseEnumType = Field(
+        validation_alias="certificateType",
+        serialization_alias="certificateType",
+    )
     certificate: str = Field(max_length=5500)
 
 
@@ -2291,9 +3424,17 @@ class InstallCertificateResponse(Message):
 
     ACTION: ClassVar[str] = "InstallCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: InstallCertificateStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class LogStatusNotificationRequest(Message):
@@ -2301,9 +3442,17 @@ class LogStatusNotificationRequest(Message):
 
     ACTION: ClassVar[str] = "LogStatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: UploadLogStatusEnumType
-    request_id: Omittable[int] = Field(None, alias="requestId")
+    request_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="requestId",
+        serialization_alias="requestId",
+    )
 
 
 class LogStatusNotificationResponse(Message):
@@ -2311,7 +3460,11 @@ class LogStatusNotificationResponse(Message):
 
     ACTION: ClassVar[str] = "LogStatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class MeterValuesRequest(Message):
@@ -2319,9 +3472,17 @@ class MeterValuesRequest(Message):
 
     ACTION: ClassVar[str] = "MeterValues"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    evse_id: int = Field(alias="evseId")
-    meter_value: list[MeterValueType] = Field(alias="meterValue", min_length=1)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
+    meter_value: list[MeterValueType] = Field(
+        validation_alias="meterValue",
+        serialization_alias="meterValue",
+        min_length=1,
+    )
 
 
 class MeterValuesResponse(Message):
@@ -2329,7 +3490,11 @@ class MeterValuesResponse(Message):
 
     ACTION: ClassVar[str] = "MeterValues"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class NotifyChargingLimitRequest(Message):
@@ -2337,14 +3502,26 @@ class NotifyChargingLimitRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyChargingLimit"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     charging_schedule: Omittable[list[ChargingScheduleType]] = Field(
-        None,
-        alias="chargingSchedule",
+        default=None,
+        validation_alias="chargingSchedule",
+        serialization_alias="chargingSchedule",
         min_length=1,
     )
-    evse_id: Omittable[int] = Field(None, alias="evseId")
-    charging_limit: ChargingLimitType = Field(alias="chargingLimit")
+    evse_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+    )
+    charging_limit: ChargingLimitType = Field(
+        validation_alias="chargingLimit",
+        serialization_alias="chargingLimit",
+    )
 
 
 class NotifyChargingLimitResponse(Message):
@@ -2352,7 +3529,11 @@ class NotifyChargingLimitResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyChargingLimit"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class NotifyCustomerInformationRequest(Message):
@@ -2360,12 +3541,19 @@ class NotifyCustomerInformationRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyCustomerInformation"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     data: str = Field(max_length=512)
     tbc: Omittable[bool] = None
-    seq_no: int = Field(alias="seqNo")
-    generated_at: DateTime = Field(alias="generatedAt")
-    request_id: int = Field(alias="requestId")
+    seq_no: int = Field(validation_alias="seqNo", serialization_alias="seqNo")
+    generated_at: DateTime = Field(
+        validation_alias="generatedAt",
+        serialization_alias="generatedAt",
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
 
 
 class NotifyCustomerInformationResponse(Message):
@@ -2373,7 +3561,11 @@ class NotifyCustomerInformationResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyCustomerInformation"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class NotifyDisplayMessagesRequest(Message):
@@ -2381,9 +3573,18 @@ class NotifyDisplayMessagesRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyDisplayMessages"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    message_info: Omittable[list[MessageInfoType]] = Field(None, alias="messageInfo", min_length=1)
-    request_id: int = Field(alias="requestId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    message_info: Omittable[list[MessageInfoType]] = Field(
+        default=None,
+        validation_alias="messageInfo",
+        serialization_alias="messageInfo",
+        min_length=1,
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     tbc: Omittable[bool] = None
 
 
@@ -2392,7 +3593,11 @@ class NotifyDisplayMessagesResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyDisplayMessages"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class NotifyEVChargingNeedsRequest(Message):
@@ -2400,10 +3605,21 @@ class NotifyEVChargingNeedsRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyEVChargingNeeds"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    max_schedule_tuples: Omittable[int] = Field(None, alias="maxScheduleTuples")
-    charging_needs: ChargingNeedsType = Field(alias="chargingNeeds")
-    evse_id: int = Field(alias="evseId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    max_schedule_tuples: Omittable[int] = Field(
+        default=None,
+        validation_alias="maxScheduleTuples",
+        serialization_alias="maxScheduleTuples",
+    )
+    charging_needs: ChargingNeedsType = Field(
+        validation_alias="chargingNeeds",
+        serialization_alias="chargingNeeds",
+    )
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
 
 
 class NotifyEVChargingNeedsResponse(Message):
@@ -2411,9 +3627,17 @@ class NotifyEVChargingNeedsResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyEVChargingNeeds"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: NotifyEVChargingNeedsStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class NotifyEVChargingScheduleRequest(Message):
@@ -2421,10 +3645,17 @@ class NotifyEVChargingScheduleRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyEVChargingSchedule"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    time_base: DateTime = Field(alias="timeBase")
-    charging_schedule: ChargingScheduleType = Field(alias="chargingSchedule")
-    evse_id: int = Field(alias="evseId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    time_base: DateTime = Field(validation_alias="timeBase", serialization_alias="timeBase")
+    charging_schedule: ChargingScheduleType = Field(
+        validation_alias="chargingSchedule",
+        serialization_alias="chargingSchedule",
+    )
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
 
 
 class NotifyEVChargingScheduleResponse(Message):
@@ -2432,9 +3663,17 @@ class NotifyEVChargingScheduleResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyEVChargingSchedule"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class NotifyEventRequest(Message):
@@ -2442,11 +3681,22 @@ class NotifyEventRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyEvent"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    generated_at: DateTime = Field(alias="generatedAt")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    generated_at: DateTime = Field(
+        validation_alias="generatedAt",
+        serialization_alias="generatedAt",
+    )
     tbc: Omittable[bool] = None
-    seq_no: int = Field(alias="seqNo")
-    event_data: list[EventDataType] = Field(alias="eventData", min_length=1)
+    seq_no: int = Field(validation_alias="seqNo", serialization_alias="seqNo")
+    event_data: list[EventDataType] = Field(
+        validation_alias="eventData",
+        serialization_alias="eventData",
+        min_length=1,
+    )
 
 
 class NotifyEventResponse(Message):
@@ -2454,7 +3704,11 @@ class NotifyEventResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyEvent"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class NotifyMonitoringReportRequest(Message):
@@ -2462,12 +3716,19 @@ class NotifyMonitoringReportRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyMonitoringReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    monitor: Omittable[list[MonitoringDataType]] = Field(None, min_length=1)
-    request_id: int = Field(alias="requestId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    monitor: Omittable[list[MonitoringDataType]] = Field(default=None, min_length=1)
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     tbc: Omittable[bool] = None
-    seq_no: int = Field(alias="seqNo")
-    generated_at: DateTime = Field(alias="generatedAt")
+    seq_no: int = Field(validation_alias="seqNo", serialization_alias="seqNo")
+    generated_at: DateTime = Field(
+        validation_alias="generatedAt",
+        serialization_alias="generatedAt",
+    )
 
 
 class NotifyMonitoringReportResponse(Message):
@@ -2475,7 +3736,11 @@ class NotifyMonitoringReportResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyMonitoringReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class NotifyReportRequest(Message):
@@ -2483,12 +3748,24 @@ class NotifyReportRequest(Message):
 
     ACTION: ClassVar[str] = "NotifyReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    request_id: int = Field(alias="requestId")
-    generated_at: DateTime = Field(alias="generatedAt")
-    report_data: Omittable[list[ReportDataType]] = Field(None, alias="reportData", min_length=1)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
+    generated_at: DateTime = Field(
+        validation_alias="generatedAt",
+        serialization_alias="generatedAt",
+    )
+    report_data: Omittable[list[ReportDataType]] = Field(
+        default=None,
+        validation_alias="reportData",
+        serialization_alias="reportData",
+        min_length=1,
+    )
     tbc: Omittable[bool] = None
-    seq_no: int = Field(alias="seqNo")
+    seq_no: int = Field(validation_alias="seqNo", serialization_alias="seqNo")
 
 
 class NotifyReportResponse(Message):
@@ -2496,7 +3773,11 @@ class NotifyReportResponse(Message):
 
     ACTION: ClassVar[str] = "NotifyReport"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class PublishFirmwareRequest(Message):
@@ -2504,12 +3785,20 @@ class PublishFirmwareRequest(Message):
 
     ACTION: ClassVar[str] = "PublishFirmware"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     location: str = Field(max_length=512)
     retries: Omittable[int] = None
     checksum: str = Field(max_length=32)
-    request_id: int = Field(alias="requestId")
-    retry_interval: Omittable[int] = Field(None, alias="retryInterval")
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
+    retry_interval: Omittable[int] = Field(
+        default=None,
+        validation_alias="retryInterval",
+        serialization_alias="retryInterval",
+    )
 
 
 class PublishFirmwareResponse(Message):
@@ -2517,9 +3806,17 @@ class PublishFirmwareResponse(Message):
 
     ACTION: ClassVar[str] = "PublishFirmware"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class PublishFirmwareStatusNotificationRequest(Message):
@@ -2527,10 +3824,21 @@ class PublishFirmwareStatusNotificationRequest(Message):
 
     ACTION: ClassVar[str] = "PublishFirmwareStatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: PublishFirmwareStatusEnumType
-    location: Omittable[list[Annotated[str, Field(max_length=512)]]] = Field(None, min_length=1)
-    request_id: Omittable[int] = Field(None, alias="requestId")
+    location: Omittable[list[Annotated[str, Field(max_length=512)]]] = Field(
+        default=None,
+        min_length=1,
+    )
+    request_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="requestId",
+        serialization_alias="requestId",
+    )
 
 
 class PublishFirmwareStatusNotificationResponse(Message):
@@ -2538,7 +3846,11 @@ class PublishFirmwareStatusNotificationResponse(Message):
 
     ACTION: ClassVar[str] = "PublishFirmwareStatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class ReportChargingProfilesRequest(Message):
@@ -2546,12 +3858,23 @@ class ReportChargingProfilesRequest(Message):
 
     ACTION: ClassVar[str] = "ReportChargingProfiles"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    request_id: int = Field(alias="requestId")
-    charging_limit_source: ChargingLimitSourceEnumType = Field(alias="chargingLimitSource")
-    charging_profile: list[ChargingProfileType] = Field(alias="chargingProfile", min_length=1)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
+    charging_limit_source: ChargingLimitSourceEnumType = Field(
+        validation_alias="chargingLimitSource",
+        serialization_alias="chargingLimitSource",
+    )
+    charging_profile: list[ChargingProfileType] = Field(
+        validation_alias="chargingProfile",
+        serialization_alias="chargingProfile",
+        min_length=1,
+    )
     tbc: Omittable[bool] = None
-    evse_id: int = Field(alias="evseId")
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
 
 
 class ReportChargingProfilesResponse(Message):
@@ -2559,7 +3882,11 @@ class ReportChargingProfilesResponse(Message):
 
     ACTION: ClassVar[str] = "ReportChargingProfiles"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class RequestStartTransactionRequest(Message):
@@ -2567,12 +3894,31 @@ class RequestStartTransactionRequest(Message):
 
     ACTION: ClassVar[str] = "RequestStartTransaction"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    evse_id: Omittable[int] = Field(None, alias="evseId")
-    group_id_token: Omittable[IdTokenType] = Field(None, alias="groupIdToken")
-    id_token: IdTokenType = Field(alias="idToken")
-    remote_start_id: int = Field(alias="remoteStartId")
-    charging_profile: Omittable[ChargingProfileType] = Field(None, alias="chargingProfile")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    evse_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+    )
+    group_id_token: Omittable[IdTokenType] = Field(
+        default=None,
+        validation_alias="groupIdToken",
+        serialization_alias="groupIdToken",
+    )
+    id_token: IdTokenType = Field(validation_alias="idToken", serialization_alias="idToken")
+    remote_start_id: int = Field(
+        validation_alias="remoteStartId",
+        serialization_alias="remoteStartId",
+    )
+    charging_profile: Omittable[ChargingProfileType] = Field(
+        default=None,
+        validation_alias="chargingProfile",
+        serialization_alias="chargingProfile",
+    )
 
 
 class RequestStartTransactionResponse(Message):
@@ -2580,10 +3926,23 @@ class RequestStartTransactionResponse(Message):
 
     ACTION: ClassVar[str] = "RequestStartTransaction"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: RequestStartStopStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
-    transaction_id: Omittable[str] = Field(None, alias="transactionId", max_length=36)
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
+    transaction_id: Omittable[str] = Field(
+        default=None,
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
 
 
 class RequestStopTransactionRequest(Message):
@@ -2591,8 +3950,16 @@ class RequestStopTransactionRequest(Message):
 
     ACTION: ClassVar[str] = "RequestStopTransaction"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    transaction_id: str = Field(alias="transactionId", max_length=36)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    transaction_id: str = Field(
+        validation_alias="transactionId",
+        serialization_alias="transactionId",
+        max_length=36,
+    )
 
 
 class RequestStopTransactionResponse(Message):
@@ -2600,9 +3967,17 @@ class RequestStopTransactionResponse(Message):
 
     ACTION: ClassVar[str] = "RequestStopTransaction"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: RequestStartStopStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class ReservationStatusUpdateRequest(Message):
@@ -2610,10 +3985,18 @@ class ReservationStatusUpdateRequest(Message):
 
     ACTION: ClassVar[str] = "ReservationStatusUpdate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    reservation_id: int = Field(alias="reservationId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    reservation_id: int = Field(
+        validation_alias="reservationId",
+        serialization_alias="reservationId",
+    )
     reservation_update_status: ReservationUpdateStatusEnumType = Field(
-        alias="reservationUpdateStatus",
+        validation_alias="reservationUpdateStatus",
+        serialization_alias="reservationUpdateStatus",
     )
 
 
@@ -2622,7 +4005,11 @@ class ReservationStatusUpdateResponse(Message):
 
     ACTION: ClassVar[str] = "ReservationStatusUpdate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class ReserveNowRequest(Message):
@@ -2630,13 +4017,32 @@ class ReserveNowRequest(Message):
 
     ACTION: ClassVar[str] = "ReserveNow"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     id: int
-    expiry_date_time: DateTime = Field(alias="expiryDateTime")
-    connector_type: Omittable[ConnectorEnumType] = Field(None, alias="connectorType")
-    id_token: IdTokenType = Field(alias="idToken")
-    evse_id: Omittable[int] = Field(None, alias="evseId")
-    group_id_token: Omittable[IdTokenType] = Field(None, alias="groupIdToken")
+    expiry_date_time: DateTime = Field(
+        validation_alias="expiryDateTime",
+        serialization_alias="expiryDateTime",
+    )
+    connector_type: Omittable[ConnectorEnumType] = Field(
+        default=None,
+        validation_alias="connectorType",
+        serialization_alias="connectorType",
+    )
+    id_token: IdTokenType = Field(validation_alias="idToken", serialization_alias="idToken")
+    evse_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+    )
+    group_id_token: Omittable[IdTokenType] = Field(
+        default=None,
+        validation_alias="groupIdToken",
+        serialization_alias="groupIdToken",
+    )
 
 
 class ReserveNowResponse(Message):
@@ -2644,9 +4050,17 @@ class ReserveNowResponse(Message):
 
     ACTION: ClassVar[str] = "ReserveNow"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ReserveNowStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class ResetRequest(Message):
@@ -2654,9 +4068,17 @@ class ResetRequest(Message):
 
     ACTION: ClassVar[str] = "Reset"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     type: ResetEnumType
-    evse_id: Omittable[int] = Field(None, alias="evseId")
+    evse_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="evseId",
+        serialization_alias="evseId",
+    )
 
 
 class ResetResponse(Message):
@@ -2664,9 +4086,17 @@ class ResetResponse(Message):
 
     ACTION: ClassVar[str] = "Reset"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ResetStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class SecurityEventNotificationRequest(Message):
@@ -2674,10 +4104,19 @@ class SecurityEventNotificationRequest(Message):
 
     ACTION: ClassVar[str] = "SecurityEventNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     type: str = Field(max_length=50)
     timestamp: DateTime
-    tech_info: Omittable[str] = Field(None, alias="techInfo", max_length=255)
+    tech_info: Omittable[str] = Field(
+        default=None,
+        validation_alias="techInfo",
+        serialization_alias="techInfo",
+        max_length=255,
+    )
 
 
 class SecurityEventNotificationResponse(Message):
@@ -2685,7 +4124,11 @@ class SecurityEventNotificationResponse(Message):
 
     ACTION: ClassVar[str] = "SecurityEventNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class SendLocalListRequest(Message):
@@ -2693,14 +4136,25 @@ class SendLocalListRequest(Message):
 
     ACTION: ClassVar[str] = "SendLocalList"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     local_authorization_list: Omittable[list[AuthorizationData]] = Field(
-        None,
-        alias="localAuthorizationList",
+        default=None,
+        validation_alias="localAuthorizationList",
+        serialization_alias="localAuthorizationList",
         min_length=1,
     )
-    version_number: int = Field(alias="versionNumber")
-    update_type: UpdateEnumType = Field(alias="updateType")
+    version_number: int = Field(
+        validation_alias="versionNumber",
+        serialization_alias="versionNumber",
+    )
+    update_type: UpdateEnumType = Field(
+        validation_alias="updateType",
+        serialization_alias="updateType",
+    )
 
 
 class SendLocalListResponse(Message):
@@ -2708,9 +4162,17 @@ class SendLocalListResponse(Message):
 
     ACTION: ClassVar[str] = "SendLocalList"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: SendLocalListStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class SetChargingProfileRequest(Message):
@@ -2718,9 +4180,16 @@ class SetChargingProfileRequest(Message):
 
     ACTION: ClassVar[str] = "SetChargingProfile"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    evse_id: int = Field(alias="evseId")
-    charging_profile: ChargingProfileType = Field(alias="chargingProfile")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
+    charging_profile: ChargingProfileType = Field(
+        validation_alias="chargingProfile",
+        serialization_alias="chargingProfile",
+    )
 
 
 class SetChargingProfileResponse(Message):
@@ -2728,9 +4197,17 @@ class SetChargingProfileResponse(Message):
 
     ACTION: ClassVar[str] = "SetChargingProfile"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: ChargingProfileStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class SetDisplayMessageRequest(Message):
@@ -2738,7 +4215,11 @@ class SetDisplayMessageRequest(Message):
 
     ACTION: ClassVar[str] = "SetDisplayMessage"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     message: MessageInfoType
 
 
@@ -2747,9 +4228,17 @@ class SetDisplayMessageResponse(Message):
 
     ACTION: ClassVar[str] = "SetDisplayMessage"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: DisplayMessageStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class SetMonitoringBaseRequest(Message):
@@ -2757,8 +4246,15 @@ class SetMonitoringBaseRequest(Message):
 
     ACTION: ClassVar[str] = "SetMonitoringBase"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    monitoring_base: MonitoringBaseEnumType = Field(alias="monitoringBase")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    monitoring_base: MonitoringBaseEnumType = Field(
+        validation_alias="monitoringBase",
+        serialization_alias="monitoringBase",
+    )
 
 
 class SetMonitoringBaseResponse(Message):
@@ -2766,9 +4262,17 @@ class SetMonitoringBaseResponse(Message):
 
     ACTION: ClassVar[str] = "SetMonitoringBase"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericDeviceModelStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class SetMonitoringLevelRequest(Message):
@@ -2776,7 +4280,11 @@ class SetMonitoringLevelRequest(Message):
 
     ACTION: ClassVar[str] = "SetMonitoringLevel"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     severity: int
 
 
@@ -2785,9 +4293,17 @@ class SetMonitoringLevelResponse(Message):
 
     ACTION: ClassVar[str] = "SetMonitoringLevel"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class SetNetworkProfileRequest(Message):
@@ -2795,9 +4311,19 @@ class SetNetworkProfileRequest(Message):
 
     ACTION: ClassVar[str] = "SetNetworkProfile"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    configuration_slot: int = Field(alias="configurationSlot")
-    connection_data: NetworkConnectionProfileType = Field(alias="connectionData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    configuration_slot: int = Field(
+        validation_alias="configurationSlot",
+        serialization_alias="configurationSlot",
+    )
+    connection_data: NetworkConnectionProfileType = Field(
+        validation_alias="connectionData",
+        serialization_alias="connectionData",
+    )
 
 
 class SetNetworkProfileResponse(Message):
@@ -2805,9 +4331,17 @@ class SetNetworkProfileResponse(Message):
 
     ACTION: ClassVar[str] = "SetNetworkProfile"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: SetNetworkProfileStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class SetVariableMonitoringRequest(Message):
@@ -2815,9 +4349,14 @@ class SetVariableMonitoringRequest(Message):
 
     ACTION: ClassVar[str] = "SetVariableMonitoring"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     set_monitoring_data: list[SetMonitoringDataType] = Field(
-        alias="setMonitoringData",
+        validation_alias="setMonitoringData",
+        serialization_alias="setMonitoringData",
         min_length=1,
     )
 
@@ -2827,9 +4366,14 @@ class SetVariableMonitoringResponse(Message):
 
     ACTION: ClassVar[str] = "SetVariableMonitoring"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     set_monitoring_result: list[SetMonitoringResultType] = Field(
-        alias="setMonitoringResult",
+        validation_alias="setMonitoringResult",
+        serialization_alias="setMonitoringResult",
         min_length=1,
     )
 
@@ -2839,8 +4383,16 @@ class SetVariablesRequest(Message):
 
     ACTION: ClassVar[str] = "SetVariables"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    set_variable_data: list[SetVariableDataType] = Field(alias="setVariableData", min_length=1)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    set_variable_data: list[SetVariableDataType] = Field(
+        validation_alias="setVariableData",
+        serialization_alias="setVariableData",
+        min_length=1,
+    )
 
 
 class SetVariablesResponse(Message):
@@ -2848,9 +4400,14 @@ class SetVariablesResponse(Message):
 
     ACTION: ClassVar[str] = "SetVariables"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     set_variable_result: list[SetVariableResultType] = Field(
-        alias="setVariableResult",
+        validation_alias="setVariableResult",
+        serialization_alias="setVariableResult",
         min_length=1,
     )
 
@@ -2860,11 +4417,16 @@ class SignCertificateRequest(Message):
 
     ACTION: ClassVar[str] = "SignCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     csr: str = Field(max_length=5500)
     certificate_type: Omittable[CertificateSigningUseEnumType] = Field(
-        None,
-        alias="certificateType",
+        default=None,
+        validation_alias="certificateType",
+        serialization_alias="certificateType",
     )
 
 
@@ -2873,9 +4435,17 @@ class SignCertificateResponse(Message):
 
     ACTION: ClassVar[str] = "SignCertificate"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: GenericStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class StatusNotificationRequest(Message):
@@ -2883,11 +4453,18 @@ class StatusNotificationRequest(Message):
 
     ACTION: ClassVar[str] = "StatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     timestamp: DateTime
-    connector_status: ConnectorStatusEnumType = Field(alias="connectorStatus")
-    evse_id: int = Field(alias="evseId")
-    connector_id: int = Field(alias="connectorId")
+    connector_status: ConnectorStatusEnumType = Field(
+        validation_alias="connectorStatus",
+        serialization_alias="connectorStatus",
+    )
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
+    connector_id: int = Field(validation_alias="connectorId", serialization_alias="connectorId")
 
 
 class StatusNotificationResponse(Message):
@@ -2895,7 +4472,11 @@ class StatusNotificationResponse(Message):
 
     ACTION: ClassVar[str] = "StatusNotification"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
 
 
 class TransactionEventRequest(Message):
@@ -2903,19 +4484,53 @@ class TransactionEventRequest(Message):
 
     ACTION: ClassVar[str] = "TransactionEvent"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    event_type: TransactionEventEnumType = Field(alias="eventType")
-    meter_value: Omittable[list[MeterValueType]] = Field(None, alias="meterValue", min_length=1)
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    event_type: TransactionEventEnumType = Field(
+        validation_alias="eventType",
+        serialization_alias="eventType",
+    )
+    meter_value: Omittable[list[MeterValueType]] = Field(
+        default=None,
+        validation_alias="meterValue",
+        serialization_alias="meterValue",
+        min_length=1,
+    )
     timestamp: DateTime
-    trigger_reason: TriggerReasonEnumType = Field(alias="triggerReason")
-    seq_no: int = Field(alias="seqNo")
+    trigger_reason: TriggerReasonEnumType = Field(
+        validation_alias="triggerReason",
+        serialization_alias="triggerReason",
+    )
+    seq_no: int = Field(validation_alias="seqNo", serialization_alias="seqNo")
     offline: Omittable[bool] = None
-    number_of_phases_used: Omittable[int] = Field(None, alias="numberOfPhasesUsed")
-    cable_max_current: Omittable[int] = Field(None, alias="cableMaxCurrent")
-    reservation_id: Omittable[int] = Field(None, alias="reservationId")
-    transaction_info: TransactionType = Field(alias="transactionInfo")
+    number_of_phases_used: Omittable[int] = Field(
+        default=None,
+        validation_alias="numberOfPhasesUsed",
+        serialization_alias="numberOfPhasesUsed",
+    )
+    cable_max_current: Omittable[int] = Field(
+        default=None,
+        validation_alias="cableMaxCurrent",
+        serialization_alias="cableMaxCurrent",
+    )
+    reservation_id: Omittable[int] = Field(
+        default=None,
+        validation_alias="reservationId",
+        serialization_alias="reservationId",
+    )
+    transaction_info: TransactionType = Field(
+        validation_alias="transactionInfo",
+        serialization_alias="transactionInfo",
+    )
     evse: Omittable[EVSEType] = None
-    id_token: Omittable[IdTokenType] = Field(None, alias="idToken")
+    id_token: Omittable[IdTokenType] = Field(
+        default=None,
+        validation_alias="idToken",
+        serialization_alias="idToken",
+    )
 
 
 class TransactionEventResponse(Message):
@@ -2923,13 +4538,30 @@ class TransactionEventResponse(Message):
 
     ACTION: ClassVar[str] = "TransactionEvent"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    total_cost: Omittable[float] = Field(None, alias="totalCost")
-    charging_priority: Omittable[int] = Field(None, alias="chargingPriority")
-    id_token_info: Omittable[IdTokenInfoType] = Field(None, alias="idTokenInfo")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    total_cost: Omittable[float] = Field(
+        default=None,
+        validation_alias="totalCost",
+        serialization_alias="totalCost",
+    )
+    charging_priority: Omittable[int] = Field(
+        default=None,
+        validation_alias="chargingPriority",
+        serialization_alias="chargingPriority",
+    )
+    id_token_info: Omittable[IdTokenInfoType] = Field(
+        default=None,
+        validation_alias="idTokenInfo",
+        serialization_alias="idTokenInfo",
+    )
     updated_personal_message: Omittable[MessageContentType] = Field(
-        None,
-        alias="updatedPersonalMessage",
+        default=None,
+        validation_alias="updatedPersonalMessage",
+        serialization_alias="updatedPersonalMessage",
     )
 
 
@@ -2938,9 +4570,16 @@ class TriggerMessageRequest(Message):
 
     ACTION: ClassVar[str] = "TriggerMessage"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     evse: Omittable[EVSEType] = None
-    requested_message: MessageTriggerEnumType = Field(alias="requestedMessage")
+    requested_message: MessageTriggerEnumType = Field(
+        validation_alias="requestedMessage",
+        serialization_alias="requestedMessage",
+    )
 
 
 class TriggerMessageResponse(Message):
@@ -2948,9 +4587,17 @@ class TriggerMessageResponse(Message):
 
     ACTION: ClassVar[str] = "TriggerMessage"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: TriggerMessageStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class UnlockConnectorRequest(Message):
@@ -2958,9 +4605,13 @@ class UnlockConnectorRequest(Message):
 
     ACTION: ClassVar[str] = "UnlockConnector"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
-    evse_id: int = Field(alias="evseId")
-    connector_id: int = Field(alias="connectorId")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
+    evse_id: int = Field(validation_alias="evseId", serialization_alias="evseId")
+    connector_id: int = Field(validation_alias="connectorId", serialization_alias="connectorId")
 
 
 class UnlockConnectorResponse(Message):
@@ -2968,9 +4619,17 @@ class UnlockConnectorResponse(Message):
 
     ACTION: ClassVar[str] = "UnlockConnector"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: UnlockStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 class UnpublishFirmwareRequest(Message):
@@ -2978,7 +4637,11 @@ class UnpublishFirmwareRequest(Message):
 
     ACTION: ClassVar[str] = "UnpublishFirmware"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     checksum: str = Field(max_length=32)
 
 
@@ -2987,7 +4650,11 @@ class UnpublishFirmwareResponse(Message):
 
     ACTION: ClassVar[str] = "UnpublishFirmware"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: UnpublishFirmwareStatusEnumType
 
 
@@ -2996,10 +4663,18 @@ class UpdateFirmwareRequest(Message):
 
     ACTION: ClassVar[str] = "UpdateFirmware"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     retries: Omittable[int] = None
-    retry_interval: Omittable[int] = Field(None, alias="retryInterval")
-    request_id: int = Field(alias="requestId")
+    retry_interval: Omittable[int] = Field(
+        default=None,
+        validation_alias="retryInterval",
+        serialization_alias="retryInterval",
+    )
+    request_id: int = Field(validation_alias="requestId", serialization_alias="requestId")
     firmware: FirmwareType
 
 
@@ -3008,9 +4683,17 @@ class UpdateFirmwareResponse(Message):
 
     ACTION: ClassVar[str] = "UpdateFirmware"
 
-    custom_data: Omittable[CustomDataType] = Field(None, alias="customData")
+    custom_data: Omittable[CustomDataType] = Field(
+        default=None,
+        validation_alias="customData",
+        serialization_alias="customData",
+    )
     status: UpdateFirmwareStatusEnumType
-    status_info: Omittable[StatusInfoType] = Field(None, alias="statusInfo")
+    status_info: Omittable[StatusInfoType] = Field(
+        default=None,
+        validation_alias="statusInfo",
+        serialization_alias="statusInfo",
+    )
 
 
 ACTIONS: frozenset[str] = frozenset(
