@@ -253,7 +253,11 @@ def summary(description: str | None) -> str | None:
         line = re.sub(r"<<[^,>]*,([^>]*)>>", r"\1", line)  # AsciiDoc cross reference
         line = " ".join(line.replace("\\", "/").replace('"""', "'''").split())
         if len(line) > _DOC_WIDTH:
-            line = line[: _DOC_WIDTH - 3].rsplit(" ", 1)[0].rstrip(",;:") + "..."
+            sentence = line.split(". ", 1)[0] + "."
+            if len(sentence) <= _DOC_WIDTH:
+                line = sentence
+            else:
+                line = line[: _DOC_WIDTH - 3].rsplit(" ", 1)[0].rstrip(",;:.") + "..."
         if line.endswith('"'):
             line += " "
         return line

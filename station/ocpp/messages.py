@@ -227,7 +227,7 @@ class CertificateSignedStatusEnumType(OcppEnum):
 
 
 class CertificateSigningUseEnumType(OcppEnum):
-    """Indicates the type of the signed certificate that is returned. When omitted the..."""
+    """Indicates the type of the signed certificate that is returned."""
 
     ChargingStationCertificate = "ChargingStationCertificate"
     V2GCertificate = "V2GCertificate"
@@ -268,7 +268,7 @@ class ChargingProfilePurposeEnumType(OcppEnum):
 
 
 class ChargingProfileStatusEnumType(OcppEnum):
-    """Returns whether the Charging Station has been able to process the message..."""
+    """Returns whether the Charging Station has been able to process the message successfully."""
 
     Accepted = "Accepted"
     Rejected = "Rejected"
@@ -650,7 +650,7 @@ class MessagePriorityEnumType(OcppEnum):
 
 
 class MessageStateEnumType(OcppEnum):
-    """During what state should this message be shown. When omitted this message should be..."""
+    """During what state should this message be shown."""
 
     Charging = "Charging"
     Faulted = "Faulted"
@@ -709,7 +709,7 @@ class MutabilityEnumType(OcppEnum):
 
 
 class NotifyEVChargingNeedsStatusEnumType(OcppEnum):
-    """Returns whether the CSMS has been able to process the message successfully. It does..."""
+    """Returns whether the CSMS has been able to process the message successfully."""
 
     Accepted = "Accepted"
     Rejected = "Rejected"
@@ -730,7 +730,7 @@ class OCPPInterfaceEnumType(OcppEnum):
 
 
 class OCPPTransportEnumType(OcppEnum):
-    """Defines the transport protocol (e.g. SOAP or JSON). Note: SOAP is not supported in..."""
+    """Defines the transport protocol (e.g."""
 
     JSON = "JSON"
     SOAP = "SOAP"
@@ -753,7 +753,7 @@ class OperationalStatusEnumType(OcppEnum):
 
 
 class PhaseEnumType(OcppEnum):
-    """Indicates how the measured value is to be interpreted. For instance between L1 and..."""
+    """Indicates how the measured value is to be interpreted."""
 
     L1 = "L1"
     L2 = "L2"
@@ -796,7 +796,7 @@ class ReadingContextEnumType(OcppEnum):
 
 
 class ReasonEnumType(OcppEnum):
-    """This contains the reason why the transaction was stopped. MAY only be omitted when..."""
+    """This contains the reason why the transaction was stopped."""
 
     DeAuthorized = "DeAuthorized"
     EmergencyStop = "EmergencyStop"
@@ -890,7 +890,7 @@ class SendLocalListStatusEnumType(OcppEnum):
 
 
 class SetMonitoringStatusEnumType(OcppEnum):
-    """Status is OK if a value could be returned. Otherwise this will indicate the reason why..."""
+    """Status is OK if a value could be returned."""
 
     Accepted = "Accepted"
     UnknownComponent = "UnknownComponent"
@@ -1951,7 +1951,7 @@ class SampledValueType(OcppType):
 
 
 class MeterValueType(OcppType):
-    """Collection of one or more sampled values in MeterValuesRequest and TransactionEvent...."""
+    """Collection of one or more sampled values in MeterValuesRequest and TransactionEvent."""
 
     custom_data: Omittable[CustomDataType] = Field(
         default=None,
