@@ -25,7 +25,9 @@ PropertyConstraintViolation    "Payload is syntactically correct but at least on
 =============================  ================================================================
 
 Typing is that of JSON Schema, not Python's: `"12"`, `1.5` and `true` are not integers, `5`
-is not a string; a `number` accepts integers and floats (not NaN or Infinity).
+is not a string; a `number` accepts integers and floats (not NaN or Infinity). `1.0` is not
+an integer either: draft-06 would allow it, but JSON Schema draft 4 (which the `ocpp`
+library's validators apply) does not, and no OCPP sender needs it.
 
 When a payload breaks several constraints the error reported is the first in a stable order:
 depth first through the schema's properties in the order the schema declares them, array
