@@ -172,8 +172,11 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
                     await connection.aclose(1001, "going away")
     except BaseExceptionGroup as group:
         failures, rest = group.split(_CONNECT_ERRORS)
-        if rest is not None or failures is None:
-            raise
+        if rest is not None:
+            # Cancelled (or a real bug) along with the handshake failure: the failure no
+            # longer matters, and must not escape as an error of its own.
+            raise rest from None
+        assert failures is not None
         raise _connect_failure(_leaf(failures), host, port) from None
     except _CONNECT_ERRORS as exc:
         raise _connect_failure(exc, host, port) from None
