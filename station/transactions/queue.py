@@ -70,8 +70,9 @@ class TransactionQueue:
 
     async def load(self) -> None:
         """Read what a previous run left in the queue."""
-        rows = await self._store.run(lambda db: db.execute(
-            "SELECT seq, transaction_id FROM outbox ORDER BY seq").fetchall())
+        rows = await self._store.run(
+            lambda db: db.execute("SELECT seq, transaction_id FROM outbox ORDER BY seq").fetchall()
+        )
         self._pending = {seq: transaction_id for seq, transaction_id in rows}
         if self._pending:
             self._empty = trio.Event()
@@ -82,10 +83,15 @@ class TransactionQueue:
         payload = request.to_payload()
         transaction_id = request.transaction_info.transaction_id
         text = json.dumps(payload, separators=(",", ":"))
-        seq = await self._store.run(lambda db: db.execute(
-            "INSERT INTO outbox (action, payload, transaction_id, attempts, created) "
-            "VALUES ('TransactionEvent', ?, ?, 0, ?)",
-            (text, transaction_id, payload["timestamp"])).lastrowid)
+        seq = await self._store.run(
+            lambda db: (
+                db.execute(
+                    "INSERT INTO outbox (action, payload, transaction_id, attempts, created) "
+                    "VALUES ('TransactionEvent', ?, ?, 0, ?)",
+                    (text, transaction_id, payload["timestamp"]),
+                ).lastrowid
+            )
+        )
         self._pending[seq] = transaction_id
         self._empty = trio.Event() if self._empty.is_set() else self._empty
         self._wakeup.set()
@@ -121,9 +127,11 @@ class TransactionQueue:
 
     async def _oldest(self) -> QueuedMessage:
         seq = min(self._pending)
-        row = await self._store.run(lambda db: db.execute(
-            "SELECT seq, payload, transaction_id, attempts FROM outbox WHERE seq = ?",
-            (seq,)).fetchone())
+        row = await self._store.run(
+            lambda db: db.execute(
+                "SELECT seq, payload, transaction_id, attempts FROM outbox WHERE seq = ?", (seq,)
+            ).fetchone()
+        )
         return QueuedMessage(row[0], json.loads(row[1]), row[2], row[3])
 
     async def _deliver(self, message: QueuedMessage) -> None:
@@ -136,17 +144,31 @@ class TransactionQueue:
             attempts = message.attempts + 1
             limit = int(self._dm.get(ATTEMPTS) or 1)
             if attempts >= limit:
-                log.error("event=transaction_message_discarded seq=%d transaction_id=%s "
-                          "attempts=%d reason=%r seq_no=%s", message.seq, message.transaction_id,
-                          attempts, str(exc), message.payload.get("seqNo"))
+                log.error(
+                    "event=transaction_message_discarded seq=%d transaction_id=%s "
+                    "attempts=%d reason=%r seq_no=%s",
+                    message.seq,
+                    message.transaction_id,
+                    attempts,
+                    str(exc),
+                    message.payload.get("seqNo"),
+                )
                 await self._remove(message.seq)
                 self.discarded += 1
                 return
-            await self._store.run(lambda db: db.execute(
-                "UPDATE outbox SET attempts = ? WHERE seq = ?", (attempts, message.seq)))
+            await self._store.run(
+                lambda db: db.execute(
+                    "UPDATE outbox SET attempts = ? WHERE seq = ?", (attempts, message.seq)
+                )
+            )
             wait = int(self._dm.get(INTERVAL) or 0) * attempts  # E13.FR.03
-            log.warning("event=transaction_message_retry seq=%d attempt=%d wait=%d reason=%r",
-                        message.seq, attempts, wait, str(exc))
+            log.warning(
+                "event=transaction_message_retry seq=%d attempt=%d wait=%d reason=%r",
+                message.seq,
+                attempts,
+                wait,
+                str(exc),
+            )
             await trio.sleep(wait)
             return
         await self._remove(message.seq)
@@ -170,7 +192,9 @@ class TransactionQueue:
                 payload = json.loads(text)
                 if not payload.get("offline"):
                     payload["offline"] = True
-                    db.execute("UPDATE outbox SET payload = ? WHERE seq = ?",
-                               (json.dumps(payload, separators=(",", ":")), seq))
+                    db.execute(
+                        "UPDATE outbox SET payload = ? WHERE seq = ?",
+                        (json.dumps(payload, separators=(",", ":")), seq),
+                    )
 
         await self._store.run(mark)
