@@ -1,0 +1,417 @@
+"""The transaction state machine of one EVSE (block E), as a pure core.
+
+Inputs are what happens at the EVSE (cable plugged or unplugged, the EV requesting or
+drawing power) and to its authorization (granted locally or remotely, ended by the driver,
+the CSMS or a timeout). Outputs are the TransactionEventRequests to queue, and whether the
+EVSE may offer energy. No I/O, no clocks: the caller passes a `Moment` with the time, the
+latest meter reading and the configuration in force.
+
+Rules (Part 2 E.1 and the OCTT general rules):
+
+* A transaction starts at the first TxStartPoint condition that holds (EVConnected,
+  Authorized, PowerPathClosed = both, EnergyTransfer) with a ``Started`` event, seqNo 0,
+  carrying the TxStartedMeasurands (context Transaction.Begin).
+* It ends when a TxStopPoint condition that held stops holding (EVConnected, Authorized,
+  PowerPathClosed), with ``Ended`` and a stoppedReason that is always present: the reason
+  the authorization ended if it ended first (Local, Remote, DeAuthorized, Timeout), else
+  EVDisconnected.
+* In between, ``Updated`` events report each change with the most specific trigger
+  reason; ``evse`` goes in the first event after the EV connected, ``idToken`` once after
+  authorization and once when it ends, ``remoteStartId`` with trigger RemoteStart in the
+  first event after a remote start, ``chargingState`` whenever it changed.
+* The EV-side disconnect ends the authorization (StopTxOnEVSideDisconnect = true, C-06.2).
+
+A session can exist before its EVSE is known (authorization first on a station with two
+EVSEs and one card reader): ``evse_id`` is None until the EV is plugged in (J_08).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from station.ocpp.messages import (
+    ChargingStateEnumType,
+    EVSEType,
+    IdTokenType,
+    MeterValueType,
+    ReadingContextEnumType,
+    ReasonEnumType,
+    TransactionEventEnumType,
+    TransactionEventRequest,
+    TransactionType,
+    TriggerReasonEnumType,
+)
+from station.transactions.meter_values import Reading, meter_value
+
+State = ChargingStateEnumType
+Trigger = TriggerReasonEnumType
+Reason = ReasonEnumType
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The configuration a decision depends on (TxCtrlr, SampledDataCtrlr...)."""
+
+    start_points: frozenset[str] = frozenset({"PowerPathClosed"})
+    stop_points: frozenset[str] = frozenset({"EVConnected", "Authorized"})
+    started_measurands: tuple[str, ...] = ("Energy.Active.Import.Register",)
+    ended_measurands: tuple[str, ...] = ("Energy.Active.Import.Register",)
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    """When an input happens and what the station knows then."""
+
+    now: datetime  # wall clock, for the event timestamp
+    mono: float  # trio time, for charging-time accounting
+    offline: bool  # no connection to the CSMS right now
+    reading: Reading | None = None
+    policy: Policy = field(default_factory=Policy)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An identifier that authorized (or tries to end) a session."""
+
+    id_token: str
+    type: str
+    group_id: str | None = None
+
+    def wire(self) -> IdTokenType:
+        """As IdTokenType."""
+        return IdTokenType(id_token=self.id_token, type=self.type)
+
+    def same_as(self, other: Token) -> bool:
+        """idToken is case-insensitive (Part 2 IdTokenType)."""
+        return self.id_token.lower() == other.id_token.lower() and self.type == other.type
+
+
+@dataclass(slots=True)
+class Authorization:
+    """A granted authorization and where it came from."""
+
+    token: Token
+    remote_start_id: int | None = None
+
+
+@dataclass(slots=True)
+class Transaction:
+    """The transaction in progress and what has been reported of it."""
+
+    transaction_id: str
+    next_seq_no: int = 0
+    charging_state: str = State.Idle.value
+    evse_reported: bool = False
+    token_reported: bool = False
+    remote_start_reported: bool = True
+    stop_reason: str | None = None
+    held: set[str] = field(default_factory=set)  # stop conditions that have held
+    charging_seconds: float = 0.0
+    charging_since: float | None = None
+    ended_values: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class SessionState:
+    """Everything about one EVSE's session that must survive a restart."""
+
+    evse_id: int | None = None
+    ev_connected: bool = False
+    requesting: bool = False
+    delivering: bool = False
+    authorization: Authorization | None = None
+    transaction: Transaction | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able form for the store."""
+        return dataclasses.asdict(self) | {
+            "transaction": None if self.transaction is None else
+            dataclasses.asdict(self.transaction) | {"held": sorted(self.transaction.held)}
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SessionState:
+        """Inverse of `to_json`."""
+        auth = data.get("authorization")
+        tx = data.get("transaction")
+        return cls(
+            evse_id=data.get("evse_id"),
+            ev_connected=data.get("ev_connected", False),
+            requesting=data.get("requesting", False),
+            delivering=data.get("delivering", False),
+            authorization=None if auth is None else Authorization(
+                Token(**auth["token"]), auth.get("remote_start_id")),
+            transaction=None if tx is None else Transaction(**(tx | {"held": set(tx["held"])})),
+        )
+
+
+def new_transaction_id(random_bits: Callable[[int], int]) -> str:
+    """A UUID: unique for the station's lifetime, never reused (E01.FR.08)."""
+    return str(uuid.UUID(int=random_bits(128), version=4))
+
+
+class EvseSession:
+    """Decides the transaction events of one EVSE (or of a not-yet-placed authorization)."""
+
+    def __init__(self, state: SessionState, new_id: Callable[[], str], connector_id: int = 1) -> None:
+        self.state = state
+        self._new_id = new_id
+        self._connector_id = connector_id
+
+    # -- queries -------------------------------------------------------------------------
+
+    @property
+    def transaction(self) -> Transaction | None:
+        """The transaction in progress, if any."""
+        return self.state.transaction
+
+    @property
+    def authorized(self) -> bool:
+        """Whether a valid authorization is in force."""
+        return self.state.authorization is not None
+
+    @property
+    def may_offer_energy(self) -> bool:
+        """What the control loop gets as "charging allowed"."""
+        return self.state.authorization is not None and self.state.ev_connected
+
+    def charging_state(self) -> State:
+        """ChargingStateEnumType of the present situation."""
+        s = self.state
+        if not s.ev_connected:
+            return State.Idle
+        if s.authorization is None:
+            return State.EVConnected
+        if s.delivering:
+            return State.Charging
+        if s.requesting:
+            return State.SuspendedEVSE
+        return State.SuspendedEV
+
+    def _conditions(self) -> dict[str, bool]:
+        s = self.state
+        return {
+            "EVConnected": s.ev_connected,
+            "Authorized": s.authorization is not None,
+            "PowerPathClosed": s.ev_connected and s.authorization is not None,
+            "EnergyTransfer": s.delivering,
+        }
+
+    # -- inputs --------------------------------------------------------------------------
+
+    def plug(self, moment: Moment) -> list[TransactionEventRequest]:
+        """Both cable ends connected."""
+        if self.state.ev_connected:
+            return []
+        self.state.ev_connected = True
+        return self._after_change(moment, Trigger.CablePluggedIn)
+
+    def unplug(self, moment: Moment) -> list[TransactionEventRequest]:
+        """The cable was unplugged (EV side for a fixed cable): also ends authorization."""
+        if not self.state.ev_connected:
+            return []
+        s = self.state
+        s.ev_connected = s.requesting = s.delivering = False
+        if s.authorization is not None:
+            s.authorization = None
+            if s.transaction is not None and s.transaction.stop_reason is None:
+                s.transaction.stop_reason = Reason.EVDisconnected.value
+        return self._after_change(moment, Trigger.EVCommunicationLost)
+
+    def authorize(self, moment: Moment, token: Token, *, remote_start_id: int | None = None
+                  ) -> list[TransactionEventRequest]:
+        """An authorization was granted (locally accepted, or RequestStartTransaction)."""
+        s = self.state
+        s.authorization = Authorization(token, remote_start_id)
+        if s.transaction is not None:
+            s.transaction.token_reported = False
+            s.transaction.stop_reason = None
+            s.transaction.remote_start_reported = remote_start_id is None
+        trigger = Trigger.RemoteStart if remote_start_id is not None else Trigger.Authorized
+        return self._after_change(moment, trigger)
+
+    def end_authorization(self, moment: Moment, trigger: Trigger, reason: Reason,
+                          token: Token | None = None) -> list[TransactionEventRequest]:
+        """The authorization ended: presented again, RequestStopTransaction, deauthorized by
+        the CSMS, or EVConnectionTimeOut."""
+        s = self.state
+        if s.authorization is None:
+            return []
+        s.authorization = None
+        if s.transaction is not None:
+            if s.transaction.stop_reason is None:
+                s.transaction.stop_reason = reason.value
+            s.transaction.token_reported = token is None  # E07.FR.02: idToken once at the end
+            self._stop_token = token
+        return self._after_change(moment, trigger, token=token)
+
+    def ev_status(self, moment: Moment, *, requesting: bool, delivering: bool
+                  ) -> list[TransactionEventRequest]:
+        """What the control loop sees: EV asking for power (C/D), power flowing (relay)."""
+        s = self.state
+        if not s.ev_connected or (s.requesting, s.delivering) == (requesting, delivering):
+            return []
+        s.requesting, s.delivering = requesting, delivering
+        return self._after_change(moment, Trigger.ChargingStateChanged)
+
+    def meter_update(self, moment: Moment, trigger: Trigger, measurands: tuple[str, ...],
+                     context: ReadingContextEnumType) -> list[TransactionEventRequest]:
+        """A periodic, clock-aligned or triggered Updated event with meter values."""
+        tx = self.state.transaction
+        if tx is None:
+            return []
+        values = None
+        if moment.reading is not None:
+            value = meter_value(moment.reading, measurands, context)
+            values = [value] if value is not None else None
+        if values is None and trigger in (Trigger.MeterValuePeriodic, Trigger.MeterValueClock):
+            return []
+        return [self._event(moment, TransactionEventEnumType.Updated, trigger, meter_values=values)]
+
+    def record_for_end(self, moment: Moment, measurands: tuple[str, ...],
+                       context: ReadingContextEnumType) -> None:
+        """Keep a sample for the Ended event (TxEndedInterval / AlignedDataTxEndedInterval)."""
+        tx = self.state.transaction
+        if tx is None or moment.reading is None:
+            return
+        value = meter_value(moment.reading, measurands, context)
+        if value is not None:
+            tx.ended_values.append(value.to_payload())
+
+    def abort(self, moment: Moment, trigger: Trigger, reason: Reason
+              ) -> list[TransactionEventRequest]:
+        """End the transaction whatever the stop points say (reset, power loss, fault)."""
+        s = self.state
+        s.authorization = None
+        if s.transaction is None:
+            return []
+        if s.transaction.stop_reason is None or reason in (Reason.ImmediateReset, Reason.PowerLoss,
+                                                           Reason.Reboot):
+            s.transaction.stop_reason = reason.value
+        return [self._end(moment, trigger)]
+
+    # -- the rules -----------------------------------------------------------------------
+
+    def _after_change(self, moment: Moment, trigger: Trigger, token: Token | None = None
+                      ) -> list[TransactionEventRequest]:
+        s = self.state
+        conditions = self._conditions()
+        tx = s.transaction
+        if tx is None:
+            if any(conditions.get(point, False) for point in moment.policy.start_points):
+                return [self._start(moment, trigger)]
+            return []
+        # Track charging time for timeSpentCharging.
+        stopped = [p for p in moment.policy.stop_points if p in tx.held and not conditions.get(p, True)]
+        tx.held |= {p for p in moment.policy.stop_points if conditions.get(p, False)}
+        if stopped or (not s.ev_connected and s.authorization is None):
+            # Nothing keeps a transaction going without EV and authorization: ending it
+            # avoids transactions left open by start/stop point combinations (E.1.1 warning).
+            return [self._end(moment, trigger, token=token)]
+        state = self.charging_state()
+        changed = state.value != tx.charging_state
+        relevant = trigger is not Trigger.ChargingStateChanged or changed
+        if not relevant:
+            return []
+        return [self._event(moment, TransactionEventEnumType.Updated, trigger, token=token)]
+
+    def _start(self, moment: Moment, trigger: Trigger) -> TransactionEventRequest:
+        s = self.state
+        tx = Transaction(transaction_id=self._new_id())
+        s.transaction = tx
+        conditions = self._conditions()
+        tx.held = {p for p in moment.policy.stop_points if conditions.get(p, False)}
+        auth = s.authorization
+        tx.remote_start_reported = auth is None or auth.remote_start_id is None
+        if auth is not None and auth.remote_start_id is not None:
+            trigger = Trigger.RemoteStart
+        values = None
+        if moment.reading is not None:
+            begin = meter_value(moment.reading, moment.policy.started_measurands,
+                                ReadingContextEnumType.Transaction_Begin)
+            values = [begin] if begin is not None else None
+            ended = meter_value(moment.reading, moment.policy.ended_measurands,
+                                ReadingContextEnumType.Transaction_Begin)
+            if ended is not None:
+                tx.ended_values.append(ended.to_payload())
+        return self._event(moment, TransactionEventEnumType.Started, trigger, meter_values=values)
+
+    def _end(self, moment: Moment, trigger: Trigger, token: Token | None = None
+             ) -> TransactionEventRequest:
+        tx = self.state.transaction
+        assert tx is not None
+        values = [MeterValueType.model_validate(v, by_alias=True) for v in tx.ended_values]
+        if moment.reading is not None:
+            end = meter_value(moment.reading, moment.policy.ended_measurands,
+                              ReadingContextEnumType.Transaction_End)
+            if end is not None:
+                values.append(end)
+        reason = tx.stop_reason or Reason.EVDisconnected.value
+        event = self._event(moment, TransactionEventEnumType.Ended, trigger,
+                            meter_values=values or None, stopped_reason=Reason(reason), token=token)
+        self.state.transaction = None
+        self.state.requesting = self.state.requesting and self.state.ev_connected
+        return event
+
+    def _event(self, moment: Moment, kind: TransactionEventEnumType, trigger: Trigger, *,
+               meter_values: list[MeterValueType] | None = None,
+               stopped_reason: Reason | None = None,
+               token: Token | None = None) -> TransactionEventRequest:
+        s = self.state
+        tx = s.transaction
+        assert tx is not None
+        state = self.charging_state()
+        if kind is TransactionEventEnumType.Ended and not s.ev_connected:
+            state = State.Idle
+        # timeSpentCharging accounting.
+        if tx.charging_since is not None:
+            tx.charging_seconds += moment.mono - tx.charging_since
+            tx.charging_since = None
+        if state is State.Charging:
+            tx.charging_since = moment.mono
+        changed = state.value != tx.charging_state or kind is TransactionEventEnumType.Started
+        tx.charging_state = state.value
+
+        evse = None
+        if s.evse_id is not None and (not tx.evse_reported) and (s.ev_connected or kind is not
+                                                                  TransactionEventEnumType.Updated):
+            evse = EVSEType(id=s.evse_id, connector_id=self._connector_id)
+            tx.evse_reported = True
+        id_token = None
+        if token is not None:
+            id_token = token.wire()  # the token that ended the authorization (E07.FR.02)
+        elif s.authorization is not None and not tx.token_reported:
+            id_token = s.authorization.token.wire()
+            tx.token_reported = True
+        remote_start_id = None
+        if s.authorization is not None and not tx.remote_start_reported:
+            remote_start_id = s.authorization.remote_start_id
+            tx.remote_start_reported = True
+            trigger = Trigger.RemoteStart
+
+        info = TransactionType(
+            transaction_id=tx.transaction_id,
+            charging_state=state if changed else None,
+            time_spent_charging=int(tx.charging_seconds) if tx.charging_seconds or
+            kind is TransactionEventEnumType.Ended else None,
+            stopped_reason=stopped_reason,
+            remote_start_id=remote_start_id,
+        )
+        seq_no = tx.next_seq_no
+        tx.next_seq_no += 1
+        return TransactionEventRequest(
+            event_type=kind,
+            timestamp=moment.now,
+            trigger_reason=trigger,
+            seq_no=seq_no,
+            offline=True if moment.offline else None,
+            transaction_info=info,
+            evse=evse,
+            id_token=id_token,
+            meter_value=meter_values or None,
+        )
