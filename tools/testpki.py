@@ -96,7 +96,7 @@ class TestPki:
     organization: str
     #: The hosts the valid server certificates are issued for (CN = the first one).
     hosts: tuple[str, ...]
-    #: A host name matched only by the wildcard certificate's ``*.`` name.
+    #: A host name the wildcard certificate matches (see ``_wildcard``).
     wildcard_host: str
 
     # CSMS trust anchors ("CSMSRootCertificate").
@@ -269,16 +269,21 @@ _RSA_SERVER_USAGE = x509.KeyUsage(
 )
 
 
-def _wildcard_domain(hosts: Sequence[str]) -> str:
-    """The domain under which the wildcard certificate's ``*.`` name is issued.
+def _wildcard(hosts: Sequence[str]) -> tuple[str, str]:
+    """The wildcard certificate's name and a host name it matches.
 
-    OpenSSL only honours a wildcard with at least two labels after it (``*.localhost`` is
-    never a wildcard match), so a one-label host such as ``localhost`` gets a ``csms.``
-    label in between: ``*.csms.localhost`` matching ``ocpp.csms.localhost``.
+    For an FQDN of three or more labels that is the FQDN itself (``*.example.com`` for
+    ``csms.example.com``), the case of OCTT TC_A_05. OpenSSL only honours a wildcard with at
+    least two labels after it, so for shorter names such as ``localhost`` the wildcard is
+    issued under a made-up subdomain: ``*.csms.localhost``, matching ``ocpp.csms.localhost``.
     """
     dns_names = [host for host in hosts if not _is_ip_address(host)]
-    base = dns_names[0] if dns_names else "localhost"
-    return base if "." in base else f"csms.{base}"
+    host = dns_names[0] if dns_names else "localhost"
+    labels = host.split(".")
+    if len(labels) >= 3:
+        return "*." + ".".join(labels[1:]), host
+    domain = host if len(labels) == 2 else f"csms.{host}"
+    return f"*.{domain}", f"ocpp.{domain}"
 
 
 def _is_ip_address(host: str) -> bool:
@@ -304,7 +309,7 @@ def _build(
     leaf_end = now + _LEAF_LIFETIME
     server_names = _subject_alt_names(hosts)
     server_subject = _name(hosts[0], organization)
-    wildcard = f"*.{_wildcard_domain(hosts)}"
+    wildcard, _ = _wildcard(hosts)
 
     def root(common_name: str, org: str, key: _PrivateKey) -> _Issued:
         return _sign(
@@ -470,7 +475,7 @@ def make_test_pki(
         serial_number=serial_number,
         organization=organization,
         hosts=hosts,
-        wildcard_host=f"ocpp.{_wildcard_domain(hosts)}",
+        wildcard_host=_wildcard(hosts)[1],
         **saved,
     )
 
