@@ -695,26 +695,35 @@ async def test_missing_client_certificate_under_tls13_shows_on_the_first_read(
     assert "TLSV13_ALERT_CERTIFICATE_REQUIRED" in rejected.detail
 
 
-@pytest.mark.parametrize("maximum", [None, ssl.TLSVersion.TLSv1_2], ids=["tls13", "tls12"])
-async def test_client_certificate_the_csms_does_not_trust_gives_failed_to_authenticate(
-    pki: TestPki, maximum: ssl.TLSVersion | None
-) -> None:
-    untrusted_station = client_context(
+@pytest.fixture
+def untrusted_station(pki: TestPki) -> ssl.SSLContext:
+    """Profile 3 with a client certificate from a CA the CSMS does not know."""
+    return client_context(
         ca_files=[pki.csms_root.cert],
         cert_file=pki.untrusted_server.cert,
         key_file=pki.untrusted_server.key,
     )
-    context = server_context(pki.server, maximum=maximum, client_ca=pki.csms_root)
+
+
+async def test_untrusted_client_certificate_under_tls12_gives_failed_to_authenticate(
+    pki: TestPki, untrusted_station: ssl.SSLContext
+) -> None:
+    context = server_context(pki.server, maximum=ssl.TLSVersion.TLSv1_2, client_ca=pki.csms_root)
     async with tls_server(context) as csms:
-        try:
-            stream = await connect(csms.port, untrusted_station)
-        except TlsRejected as exc:
-            rejected: TlsRejected | None = exc
-        else:
-            with pytest.raises(trio.BrokenResourceError) as caught:
-                await stream.receive_some()
-            await stream.aclose()
-            rejected = classify_tls_failure(caught.value)
+        rejected = await rejection(csms.port, untrusted_station)
+    assert rejected.security_event == TlsSecurityEvent.FAILED_TO_AUTHENTICATE_AT_CSMS
+    assert "TLSV1_ALERT_UNKNOWN_CA" in rejected.detail
+
+
+async def test_untrusted_client_certificate_under_tls13_shows_on_the_first_read(
+    pki: TestPki, untrusted_station: ssl.SSLContext
+) -> None:
+    async with tls_server(server_context(pki.server, client_ca=pki.csms_root)) as csms:
+        stream = await connect(csms.port, untrusted_station)
+        with pytest.raises(trio.BrokenResourceError) as caught:
+            await stream.receive_some()
+        await stream.aclose()
+    rejected = classify_tls_failure(caught.value)
     assert rejected is not None
     assert rejected.security_event == TlsSecurityEvent.FAILED_TO_AUTHENTICATE_AT_CSMS
     assert "TLSV1_ALERT_UNKNOWN_CA" in rejected.detail
