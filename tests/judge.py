@@ -137,6 +137,10 @@ class Judge:
         response_timeout: float = 10.0,
     ) -> None:
         self.ssl_context = ssl_context
+        #: The context of the next handshakes; swap it to change certificates mid-test.
+        self.serving_context = ssl_context
+        if ssl_context is not None:
+            ssl_context.sni_callback = self._pick_context
         self.select_subprotocol = select_subprotocol
         self.password = password
         self.response_timeout = response_timeout
@@ -194,6 +198,12 @@ class Judge:
             close_timeout=1,
         )
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def _pick_context(self, ssl_object: ssl.SSLObject, server_name: str | None,
+                      context: ssl.SSLContext) -> None:
+        # Runs inside each handshake: switching here is safe against the loop thread.
+        if self.serving_context is not None and self.serving_context is not context:
+            ssl_object.context = self.serving_context
 
     async def _stop(self) -> None:
         if self._server is not None:

@@ -161,6 +161,9 @@ class ConnectionManager:
         self.connections = 0
         #: Reason of the last failed attempt (status command).
         self.last_failure: str | None = None
+        #: Failed attempts since start (status command, tests).
+        self.failed_attempts = 0
+        self._attempted = trio.Event()
         for variable in (PING_INTERVAL, WAIT_MINIMUM, RANDOM_RANGE, REPEAT_TIMES):
             device_model.on_change(variable, lambda _: self._settings_changed.set())
         device_model.bind_live(ACTIVE_PROFILE, lambda: self.active.slot if self.active else 0)
@@ -218,9 +221,25 @@ class ConnectionManager:
             log.info("event=reconnect_wait seconds=%.3f failures=%d", wait, self._backoff.failures)
             await trio.sleep(wait)
 
+    async def wait_failed_attempts(self, count: int) -> None:
+        """Wait until at least ``count`` connection attempts have failed since start."""
+        while self.failed_attempts < count:
+            await self._attempted.wait()
+
+    def _failed(self, reason: str) -> None:
+        self.last_failure = reason
+        self.failed_attempts += 1
+        self._attempted.set()
+        self._attempted = trio.Event()
+
     async def _attempt(self, profile: NetworkProfile) -> bool:
         """One connection attempt; returns True if a connection was established."""
-        endpoint = self._endpoint_for(profile)
+        try:
+            endpoint = self._endpoint_for(profile)
+        except Exception as exc:  # e.g. an unreadable CA file: an attempt that failed
+            self._failed(f"cannot prepare the connection: {exc}")
+            log.error("event=connect_failed slot=%d reason=%r", profile.slot, self.last_failure)
+            return False
         log.info(
             "event=connecting slot=%d url=%s profile=%d",
             profile.slot,
@@ -231,7 +250,7 @@ class ConnectionManager:
             try:
                 transport = await self._dial(nursery, endpoint)
             except ConnectFailed as exc:
-                self.last_failure = exc.detail
+                self._failed(exc.detail)
                 log.warning("event=connect_failed slot=%d reason=%r", profile.slot, exc.detail)
                 if exc.security_event:
                     await self._security_event(exc.security_event, exc.detail)

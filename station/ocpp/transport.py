@@ -188,7 +188,7 @@ _CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, Co
 async def _connect(nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int):
     resource = endpoint.resource()
     if urlsplit(endpoint.url).scheme == "wss":
-        from station.ocpp.tls import TlsRejected, open_tls_stream
+        from station.ocpp.tls import CsmsConnectError, open_tls_stream
 
         try:
             stream = await open_tls_stream(
@@ -198,8 +198,8 @@ async def _connect(nursery: trio.Nursery, endpoint: Endpoint, host: str, port: i
                 allow_wildcards=endpoint.allow_wildcards,
                 connect_timeout=endpoint.connect_timeout,
             )
-        except TlsRejected as exc:
-            raise ConnectFailed(f"TLS: {exc.detail}", exc.security_event) from None
+        except CsmsConnectError as exc:
+            raise ConnectFailed(exc.detail, getattr(exc, "security_event", None)) from None
         return await trio_websocket.wrap_client_stream(
             nursery,
             stream,
