@@ -9,6 +9,7 @@ Raspberry Pi), `serial` (pyserial: PN532 card reader, Modbus RTU energy meter) a
 from drivers.interfaces import (
     CardReader,
     ContactorRelay,
+    ControlPilot,
     DeviceTimeout,
     DeviceUnavailable,
     DriverError,
@@ -16,7 +17,6 @@ from drivers.interfaces import (
     FaultInputs,
     MeterSample,
     PilotReading,
-    ControlPilot,
     ProtocolFault,
 )
 

@@ -56,7 +56,7 @@ class ControlPilot(Protocol):
         """Drive a steady +12 V (states A1/B1/C1: no current offered)."""
 
     def set_duty(self, percent: float) -> None:
-        """Drive a 1 kHz ±12 V square wave with the given positive duty cycle (0 < percent < 100)."""
+        """Drive a 1 kHz ±12 V square wave with this positive duty cycle (0 < percent < 100)."""
 
     def set_negative(self) -> None:
         """Drive a steady -12 V (state F: EVSE not available / fault)."""
