@@ -45,7 +45,6 @@ def _pin() -> Any:
     return Field(default=None, ge=0, le=27)
 
 
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 

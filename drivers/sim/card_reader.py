@@ -19,8 +19,7 @@ def normalize_uid(uid_hex: str) -> str:
     uid = _SEPARATORS.sub("", uid_hex).upper()
     if not _HEX.fullmatch(uid) or len(uid) not in (8, 14, 20):
         raise ValueError(
-            f"uid must be 8, 14 or 20 hex digits (a 4, 7 or 10 byte ISO 14443 UID), "
-            f"got {uid_hex!r}"
+            f"uid must be 8, 14 or 20 hex digits (a 4, 7 or 10 byte ISO 14443 UID), got {uid_hex!r}"
         )
     return uid
 
