@@ -14,9 +14,7 @@ _HEX = re.compile(r"[0-9A-F]+")
 
 def normalize_uid(uid_hex: str) -> str:
     """Upper-case hex of a 4, 7 or 10 byte UID; ``:``, ``-`` and spaces are dropped."""
-    if not isinstance(uid_hex, str):
-        raise ValueError(f"uid must be a hex string, got {uid_hex!r}")
-    uid = _SEPARATORS.sub("", uid_hex).upper()
+    uid = _SEPARATORS.sub("", uid_hex).upper() if isinstance(uid_hex, str) else ""
     if not _HEX.fullmatch(uid) or len(uid) not in (8, 14, 20):
         raise ValueError(
             f"uid must be 8, 14 or 20 hex digits (a 4, 7 or 10 byte ISO 14443 UID), got {uid_hex!r}"
