@@ -54,12 +54,15 @@ class PilotConfig(_Strict):
 
     driver: Literal["sim", "gpio"] | None = None
     #: ``hardware_pwm``: the kernel's PWM through sysfs (production). ``bench_pwm``:
-    #: gpiozero's software-timed PWMOutputDevice on ``bench_pin`` (bench only).
+    #: gpiozero's software-timed PWMOutputDevice on ``pwm_pin`` (bench only).
     output: Literal["hardware_pwm", "bench_pwm"] = "hardware_pwm"
     sysfs_root: str = "/sys/class/pwm"
     pwm_chip: int = Field(default=0, ge=0)
     pwm_channel: int | None = Field(default=None, ge=0)
-    bench_pin: int | None = _pin()
+    #: The GPIO carrying the pilot PWM. With ``hardware_pwm`` the device-tree overlay
+    #: routes it (keep the two in agreement; it is only checked against other pins);
+    #: with ``bench_pwm`` gpiozero drives it.
+    pwm_pin: int | None = _pin()
     #: True when the output stage inverts (GPIO high gives -12 V on the CP line).
     inverted: bool = False
     #: Optional GPIO that enables the ±12 V output stage; asserted while the driver runs.
@@ -144,12 +147,12 @@ class SimConfig(_Strict):
 #: Defaults for EVSEs 1 and 2 (the wiring table in `drivers.gpio`).
 _WIRING_DEFAULTS: dict[int, dict[str, dict[str, Any]]] = {
     1: {
-        "pilot": {"bench_pin": 18, "reset_pin": 5},
+        "pilot": {"pwm_pin": 18, "reset_pin": 5},
         "relay": {"pin": 17, "feedback_pin": 22},
         "faults": {"rcd_pin": 24},
     },
     2: {
-        "pilot": {"bench_pin": 19, "reset_pin": 6},
+        "pilot": {"pwm_pin": 19, "reset_pin": 6},
         "relay": {"pin": 27, "feedback_pin": 23},
         "faults": {"rcd_pin": 25},
     },
@@ -230,6 +233,10 @@ class HardwareConfig(_Strict):
         if device == "rfid":
             chosen = self.rfid.driver
         else:
+            if not 1 <= evse_id <= len(self.evse):
+                raise ValueError(
+                    f"unknown EVSE {evse_id}; the configuration has 1-{len(self.evse)}"
+                )
             chosen = getattr(self.evse[evse_id - 1], device).driver
         if chosen is not None:
             return chosen
@@ -267,8 +274,10 @@ def _check_wiring(config: HardwareConfig) -> None:
             if pilot.output == "hardware_pwm":
                 if pilot.pwm_channel is None:
                     raise ValueError(f"{where}.pilot.pwm_channel: required for hardware_pwm")
+                if pilot.pwm_pin is not None:
+                    claim_pin(pilot.pwm_pin, f"{where}.pilot.pwm_pin", "pilot")
             else:
-                claim_pin(pilot.bench_pin, f"{where}.pilot.bench_pin", "bench pilot")
+                claim_pin(pilot.pwm_pin, f"{where}.pilot.pwm_pin", "bench pilot")
             if pilot.enable_pin is not None:
                 claim_pin(pilot.enable_pin, f"{where}.pilot.enable_pin", "pilot")
             claim_pin(pilot.reset_pin, f"{where}.pilot.reset_pin", "pilot")

@@ -192,9 +192,9 @@ class _Builder:
                 name=f"{name} PWM",
             )
         else:
-            assert pilot.bench_pin is not None
+            assert pilot.pwm_pin is not None
             pwm = BenchPilotPwm(
-                pilot.bench_pin,
+                pilot.pwm_pin,
                 inverted=pilot.inverted,
                 pin_factory=self.pin_factory,
                 name=f"{name} PWM",

@@ -1,38 +1,49 @@
 """Raspberry Pi drivers: the kernel's hardware PWM, gpiozero pins and an MCP3xxx ADC.
 
-Wiring of the reference board (BCM GPIO numbers; defaults of `drivers.config`):
+Wiring of the reference board and the defaults of `drivers.config` (BCM GPIO numbers,
+header pin in brackets):
 
-=============================  ==========  ==========  ==================================
-Signal                         EVSE 1      EVSE 2      Notes
-=============================  ==========  ==========  ==================================
-Pilot PWM (hardware)           GPIO18      GPIO19      PWM0/PWM1 with ``dtoverlay=pwm-2chan``
-                               pin 12      pin 35      (pwmchip0 channels 0/1; or GPIO12/13
-                                                       with ``pin=12,func=4,pin2=13,func2=4``;
-                                                       Pi 5: check which pwmchipN owns them).
-                                                       Disable analogue audio (same PWM).
-Pilot output enable (option)   --          --          e.g. GPIO16 / GPIO26 (pins 36 / 37)
-Peak-detector reset            GPIO5       GPIO6       pins 29 / 31; pulled up at boot, so
-                               pin 29      pin 31      the detectors stay reset until used
-ADC positive peak              MCP3208 ch0 ch2         SPI0 CE0 (GPIO8, pin 24),
-ADC negative peak              ch1         ch3         SCLK GPIO11 (23), MOSI GPIO10 (19),
-                                                       MISO GPIO9 (21); ``dtparam=spi=on``
-Contactor coil                 GPIO17      GPIO27      pins 11 / 13; pulled down at boot;
-                               pin 11      pin 13      active high through a driver stage
-Contactor mirror contact       GPIO22      GPIO23      pins 15 / 16; internal pull-up; NC
-                               pin 15      pin 16      mirror contact to GND: high = closed
-RCD fault output               GPIO24      GPIO25      pins 18 / 22; internal pull-up;
-                               pin 18      pin 22      high = tripped (a broken wire trips)
-PN532 (HSU)                    UART0: TXD GPIO14 (pin 8), RXD GPIO15 (pin 10), /dev/serial0,
-                               115200 8N1; PN532 mode switches set to HSU
-Energy meters                  USB-RS485 adapter /dev/ttyUSB0, Eastron SDM230 (or SDM120)
-                               Modbus unit 1 (EVSE 1) and 2 (EVSE 2), 2400 8N1
-=============================  ==========  ==========  ==================================
+    Signal                       EVSE 1           EVSE 2           Notes
+    ---------------------------  ---------------  ---------------  -------------------------
+    Pilot PWM (kernel PWM)       GPIO18 [12]      GPIO19 [35]      pwmchip0 ch 0/1 with
+                                 PWM0             PWM1             dtoverlay=pwm-2chan
+    Pilot output-stage enable    none             none             optional, e.g. GPIO16 [36]
+                                                                   / GPIO26 [37]
+    Peak-detector reset          GPIO5 [29]       GPIO6 [31]       active high
+    ADC positive peak            MCP3208 ch 0     MCP3208 ch 2     one ADC on SPI0 CE0
+    ADC negative peak            MCP3208 ch 1     MCP3208 ch 3     (see below)
+    Contactor coil               GPIO17 [11]      GPIO27 [13]      active high
+    Contactor mirror contact     GPIO22 [15]      GPIO23 [16]      pull-up; high = closed
+    RCD fault output             GPIO24 [18]      GPIO25 [22]      pull-up; high = tripped
 
-The pins that gpiozero drives are released when the driver closes; the board must hold
-every output at its safe level while released (coil off, output stage disabled).
-A Linux process cannot guarantee the pilot's 100 ms reaction time: the contactor coil
-should also need a hardware "CP in C/D" comparator, the RCD being healthy, and a live
-heartbeat. These drivers mirror that logic; they never replace it.
+    Shared buses
+    SPI0 (ADC)        SCLK GPIO11 [23], MOSI GPIO10 [19], MISO GPIO9 [21], CE0 GPIO8 [24]
+                      (CE1 GPIO7 [26] for a second ADC); dtparam=spi=on
+    UART0 (PN532)     TXD GPIO14 [8], RXD GPIO15 [10]; /dev/serial0, 115200 8N1, the
+                      PN532's mode switches set to HSU; enable_uart=1, no serial console
+    RS-485 (meters)   USB adapter /dev/ttyUSB0; Eastron SDM230/SDM120 units 1 and 2,
+                      2400 8N1
+
+Notes on the choices:
+
+* PWM: the two channels of the BCM283x/BCM2711 PWM block give one pilot each. The
+  overlay ``dtoverlay=pwm-2chan,pin=12,func=4,pin2=13,func2=4`` moves them to GPIO12/13
+  (set ``pwm_pin`` to match). The PWM block also drives the analogue audio output, so
+  disable audio. On a Pi 5 the RP1 PWM appears under another ``pwmchipN``; look it up
+  in ``/sys/class/pwm`` and set ``pwm_chip``/``pwm_channel``.
+* GPIO5/6 are pulled up at boot, so the peak detectors stay in reset until the driver
+  runs; GPIO17/27 are pulled down at boot, so the contactors stay off.
+* The mirror contact is the force-guided NC auxiliary contact wired to ground: it opens
+  when the main contacts close, so the pulled-up input reads high = closed, and a
+  broken wire reads "closed" while the contactor is commanded open: a detected fault.
+* The RCD input reads high = tripped with its pull-up, so a missing module or a broken
+  wire trips; the module must pull the line low while it is healthy.
+
+Every pin gpiozero drives is released when its driver closes; the board must hold each
+output at its safe level while released (coil off, output stage disabled). A Linux
+process cannot guarantee the pilot's 100 ms reaction time: the contactor coil should
+also need a hardware "CP in C/D" comparator, a healthy RCD and a live heartbeat. These
+drivers mirror that logic; they never replace it.
 """
 
 from drivers.gpio.peak_detector import ChannelScale, PeakDetectorSensor

@@ -216,9 +216,34 @@ def test_a_bench_pilot_claims_its_pin():
     driver = "gpio"
     [[hardware.evse]]
     id = 1
-    pilot = { output = "bench_pwm", bench_pin = 17 }
+    pilot = { output = "bench_pwm", pwm_pin = 17 }
     """
-    assert "GPIO17 is already used by evse[1].pilot.bench_pin" in error_of(text)
+    assert "GPIO17 is already used by evse[1].pilot.pwm_pin" in error_of(text)
+
+
+def test_the_hardware_pwm_pin_is_not_free_for_other_devices():
+    text = """
+    [hardware]
+    driver = "gpio"
+    [[hardware.evse]]
+    id = 1
+    faults = { rcd_pin = 18 }
+    """
+    assert "faults.rcd_pin: GPIO18 is already used by evse[1].pilot.pwm_pin" in error_of(text)
+
+
+def test_pwm_on_gpio12_and_13():
+    text = """
+    [hardware]
+    driver = "gpio"
+    [[hardware.evse]]
+    id = 1
+    pilot = { pwm_pin = 12 }
+    [[hardware.evse]]
+    id = 2
+    pilot = { pwm_pin = 13 }
+    """
+    assert [e.pilot.pwm_pin for e in parse(text).evse] == [12, 13]
 
 
 def test_without_feedback_the_feedback_pin_is_free():

@@ -30,7 +30,9 @@ def port(line, tmp_path):
 
 
 def make_meter(port, unit=1, **bus_settings):
-    settings = {"timeout": 0.1, "retries": 0}
+    # A healthy answer ends the wait as soon as it is complete, so the default timeout
+    # is generous; tests that must sit out the timeout pass a short one.
+    settings = {"timeout": 1.0, "retries": 0}
     settings.update(bus_settings)
     bus = ModbusRtuBus(port, **settings)
     return SdmMeter(bus, unit, wall_clock=lambda: MOMENT)
@@ -56,7 +58,7 @@ def test_a_sample_reads_two_blocks_and_converts_kwh_to_wh(line, port):
 
 
 def test_two_meters_share_one_bus(line, port):
-    bus = ModbusRtuBus(port, timeout=0.1, retries=0)
+    bus = ModbusRtuBus(port, timeout=1.0, retries=0)
     first = SdmMeter(bus, 1)
     second = SdmMeter(bus, 2)
     line.meters[2]["current"] = 7.5
@@ -69,21 +71,21 @@ def test_two_meters_share_one_bus(line, port):
 
 
 def test_a_silent_meter_times_out_naming_unit_and_port(line, port):
-    meter = make_meter(port)
+    meter = make_meter(port, timeout=0.1)
     line.fault = "silent"
     with pytest.raises(DeviceTimeout, match=f"SDM230 unit 1 on {port}: no answer"):
         meter.sample()
 
 
 def test_a_bad_crc_is_a_protocol_fault(line, port):
-    meter = make_meter(port)
+    meter = make_meter(port, timeout=0.2)
     line.fault = "bad_crc"
     with pytest.raises(ProtocolFault, match="bad CRC"):
         meter.sample()
 
 
 def test_garbage_is_a_protocol_fault(line, port):
-    meter = make_meter(port)
+    meter = make_meter(port, timeout=0.2)
     line.fault = "garbage"
     with pytest.raises(ProtocolFault, match="ff 00 13 37 42"):
         meter.sample()
@@ -97,7 +99,7 @@ def test_an_exception_response_is_a_protocol_fault(line, port):
 
 
 def test_an_answer_from_another_unit_is_a_protocol_fault(line, port):
-    meter = make_meter(port)
+    meter = make_meter(port, timeout=0.2)
     line.fault = "wrong_unit"
     with pytest.raises(ProtocolFault, match="unexpected answer"):
         meter.sample()
@@ -118,7 +120,7 @@ def test_a_nan_reading_is_a_protocol_fault(line, port):
 
 
 def test_the_meter_recovers_after_an_error(line, port):
-    meter = make_meter(port)
+    meter = make_meter(port, timeout=0.2)
     line.fault = "bad_crc"
     with pytest.raises(ProtocolFault):
         meter.sample()
