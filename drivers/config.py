@@ -113,11 +113,13 @@ class MeterConfig(_Strict):
     driver: Literal["sim", "serial"] | None = None
     model: Literal["SDM120", "SDM230"] = "SDM230"
     port: str = "/dev/ttyUSB0"
-    baudrate: Literal[1200, 2400, 4800, 9600, 19200, 38400] = 2400
+    #: The SDM120/SDM230 support 1200-9600 baud; 2400 is their factory setting.
+    baudrate: Literal[1200, 2400, 4800, 9600] = 2400
     parity: Literal["N", "E", "O"] = "N"
     stopbits: Literal[1, 2] = 1
     unit_id: int | None = Field(default=None, ge=1, le=247)
-    timeout: float = Field(default=0.5, gt=0, le=10)
+    #: Per request. Reading 32 registers at 2400 baud takes about 0.4 s on the wire.
+    timeout: float = Field(default=1.0, gt=0, le=10)
     retries: int = Field(default=1, ge=0, le=5)
 
 
@@ -162,13 +164,11 @@ _WIRING_DEFAULTS: dict[int, dict[str, dict[str, Any]]] = {
 def _id_defaults(evse_id: int) -> dict[str, dict[str, Any]]:
     wiring = _WIRING_DEFAULTS.get(evse_id, {})
     index = evse_id - 1
+    pilot: dict[str, Any] = {"pwm_channel": index, **wiring.get("pilot", {})}
+    if index < 4:  # one 8-channel ADC serves four EVSEs
+        pilot.update(positive_channel=2 * index, negative_channel=2 * index + 1)
     return {
-        "pilot": {
-            "pwm_channel": index,
-            "positive_channel": 2 * index,
-            "negative_channel": 2 * index + 1,
-            **wiring.get("pilot", {}),
-        },
+        "pilot": pilot,
         "relay": dict(wiring.get("relay", {})),
         "faults": dict(wiring.get("faults", {})),
         "meter": {"unit_id": evse_id},

@@ -11,7 +11,7 @@ from typing import ClassVar
 from drivers.gpio._errors import gpio_errors
 from drivers.gpio.peak_detector import PeakDetectorSensor
 from drivers.gpio.pwm import PERIOD_NS, PilotPwm
-from drivers.interfaces import PilotReading
+from drivers.interfaces import DeviceUnavailable, PilotReading
 
 
 class GpioControlPilot:
@@ -43,6 +43,7 @@ class GpioControlPilot:
         self._sleep = sleep
         self._name = name
         self._lock = threading.RLock()
+        self._closed = False
         self._enable = None
         try:
             self._pwm.set_cp_duty(100.0)
@@ -59,9 +60,14 @@ class GpioControlPilot:
             self._pwm.close()
             raise
 
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DeviceUnavailable(f"{self._name} is closed")
+
     def set_high(self) -> None:
         """Drive a steady +12 V (states A1/B1/C1)."""
         with self._lock:
+            self._check_open()
             self._pwm.set_cp_duty(100.0)
 
     def set_duty(self, percent: float) -> None:
@@ -71,21 +77,27 @@ class GpioControlPilot:
         if not (math.isfinite(percent) and 0 < percent < 100):
             raise ValueError(f"{self._name}: duty must be above 0 and below 100 %, got {percent}")
         with self._lock:
+            self._check_open()
             self._pwm.set_cp_duty(float(percent))
 
     def set_negative(self) -> None:
         """Drive a steady -12 V (state F)."""
         with self._lock:
+            self._check_open()
             self._pwm.set_cp_duty(0.0)
 
     def read(self) -> PilotReading:
         """Measure both plateaus (takes reset + settle time, ~3.5 ms by default)."""
         with self._lock:
+            self._check_open()
             return self._sensor.measure()
 
     def close(self) -> None:
         """Drive -12 V (state F), switch the output stage off if it has an enable line."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             try:
                 self._pwm.set_cp_duty(0.0)
                 if self._enable is not None:

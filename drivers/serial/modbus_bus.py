@@ -61,7 +61,7 @@ class ModbusRtuBus:
         baudrate: int = 2400,
         parity: str = "N",
         stopbits: int = 1,
-        timeout: float = 0.5,
+        timeout: float = 1.0,
         retries: int = 1,
     ) -> None:
         self.port = port

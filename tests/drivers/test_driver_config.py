@@ -256,3 +256,13 @@ def test_without_feedback_the_feedback_pin_is_free():
     faults = { rcd_pin = 22 }
     """
     assert parse(text).evse[0].faults.rcd_pin == 22
+
+
+def test_many_simulated_evses_need_no_wiring():
+    text = "".join(f"[[hardware.evse]]\nid = {i}\n" for i in range(1, 7))
+    assert len(parse(text).evse) == 6
+
+
+def test_defaults_also_apply_when_built_in_code():
+    config = HardwareConfig(driver="gpio")
+    assert [e.relay.pin for e in config.evse] == [17, 27]

@@ -187,3 +187,14 @@ def test_bench_pilot_through_an_inverting_stage(pwm_factory):
 def test_bench_pilot_needs_a_pwm_capable_pin(mock_factory):
     with pytest.raises(DeviceUnavailable, match="GPIO18"):
         BenchPilotPwm(18)
+
+
+def test_a_closed_pilot_refuses_commands(adc, sysfs):
+    pilot = make_pilot(sysfs)
+    pilot.close()
+    pilot.close()  # closing twice is harmless
+    with pytest.raises(DeviceUnavailable, match="control pilot is closed"):
+        pilot.set_high()
+    with pytest.raises(DeviceUnavailable):
+        pilot.read()
+    assert sysfs.value(0, "duty_cycle") == "0"

@@ -160,6 +160,10 @@ def test_mixed_families_share_one_simulation(tmp_path, mock_factory, exported_sy
     assert hardware.sim is not None
     assert isinstance(hardware.evse(1).meter, SimulatedMeter)
     assert hardware.card_reader is hardware.sim.card_reader
+    assert hardware.sim.status()["evses"]["1"]["simulated"] == ["meter"]
+    hardware.sim.tap("DEADBEEF")
+    with pytest.raises(ValueError, match="is real hardware here"):
+        hardware.sim.plug(1)
     hardware.close()
 
 

@@ -280,7 +280,8 @@ def test_status_is_json_and_describes_the_hardware(station, clock):
     assert one["meter"]["current"] == 30.0
     assert one["meter"]["energy_import_wh"] == pytest.approx(229.1 * 30 * 0.99 / 10, abs=2)
     assert status["evses"]["2"]["pilot"]["output"] == "high"
-    assert status["card_reader"] == {"present": "DEADBEEF"}
+    assert status["card_reader"] == {"simulated": True, "present": "DEADBEEF"}
+    assert one["simulated"] == ["pilot", "relay", "faults", "meter"]
 
 
 @pytest.mark.parametrize(
@@ -384,3 +385,21 @@ def test_energy_never_decreases_and_current_respects_every_limit(script):
         if sample.current > 0:
             assert evse.relay.feedback() and evse.ev.state in "CD"
             assert not evse.faults.rcd_tripped()
+
+
+def test_the_simulated_twin_of_a_real_device_refuses_commands(clock):
+    station = SimulatedStation(
+        now=clock, real_devices={1: ["pilot", "relay", "faults"]}, real_card_reader=True
+    )
+    with pytest.raises(ValueError, match=r"EVSE 1's control pilot .* is real hardware"):
+        station.plug(1)
+    with pytest.raises(ValueError, match="EVSE 1's contactor is real hardware"):
+        station.fault(1, "welded")
+    with pytest.raises(ValueError, match="EVSE 1's RCD input is real hardware"):
+        station.fault(1, "rcd")
+    with pytest.raises(ValueError, match="card reader is real hardware"):
+        station.tap("DEADBEEF")
+    station.plug(2)  # EVSE 2 is fully simulated
+    status = station.status()
+    assert status["evses"]["1"]["simulated"] == ["meter"]
+    assert status["card_reader"]["simulated"] is False
