@@ -95,6 +95,12 @@ class SysfsPwmChannel:
                 if not self._dir.is_dir():  # EBUSY when someone exported it meanwhile
                     raise
             self._wait_exported(export_timeout)
+        polarity = self._dir / "polarity"
+        if polarity.exists() and self._read_text(polarity) != "normal":
+            # Someone left the channel inverted. Polarity can only change while the
+            # channel is disabled; fix it before any duty cycle is written through it.
+            self._write(self._dir / "enable", 0)
+            self._write(polarity, "normal")
         # The kernel rejects a duty cycle longer than the period, so order the writes.
         current_duty = self._read_int(self._dir / "duty_cycle", missing_ok=True) or 0
         if current_duty > self.period_ns:
@@ -104,11 +110,6 @@ class SysfsPwmChannel:
             self._write(self._dir / "period", self.period_ns)
             self._write(self._dir / "duty_cycle", duty_ns)
         self._duty_ns = duty_ns
-        polarity = self._dir / "polarity"
-        if polarity.exists() and polarity.read_text().strip() != "normal":
-            # Polarity can only change while the channel is disabled.
-            self._write(self._dir / "enable", 0)
-            self._write(polarity, "normal")
         self._write(self._dir / "enable", 1)
 
     def _wait_exported(self, timeout: float) -> None:
@@ -155,15 +156,22 @@ class SysfsPwmChannel:
                 f"{self._name}: writing {value!r} to {path} failed ({reason}: {exc.strerror})"
             ) from exc
 
-    def _read_int(self, path: Path, *, missing_ok: bool = False) -> int | None:
+    def _read_text(self, path: Path) -> str:
         try:
-            return int(path.read_text().strip())
+            return path.read_text().strip()
         except FileNotFoundError:
-            if missing_ok:
-                return None
             raise DeviceUnavailable(f"{self._name}: {path} does not exist") from None
-        except (OSError, ValueError) as exc:
+        except OSError as exc:
             raise DriverError(f"{self._name}: cannot read {path}: {exc}") from exc
+
+    def _read_int(self, path: Path, *, missing_ok: bool = False) -> int | None:
+        if missing_ok and not path.exists():
+            return None
+        text = self._read_text(path)
+        try:
+            return int(text)
+        except ValueError:
+            raise DriverError(f"{self._name}: {path} holds {text!r}, not a number") from None
 
     def close(self) -> None:
         """Forget the channel; it keeps running at its last duty cycle (see the class doc)."""
