@@ -1,0 +1,73 @@
+"""A simulated ISO 14443 card reader: a tapped card stays in the field for a while."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import ClassVar
+
+from drivers.interfaces import DeviceUnavailable
+
+_SEPARATORS = re.compile(r"[\s:-]")
+_HEX = re.compile(r"[0-9A-F]+")
+
+
+def normalize_uid(uid_hex: str) -> str:
+    """Upper-case hex of a 4, 7 or 10 byte UID; ``:``, ``-`` and spaces are dropped."""
+    uid = _SEPARATORS.sub("", uid_hex).upper() if isinstance(uid_hex, str) else ""
+    if not _HEX.fullmatch(uid) or len(uid) not in (8, 14, 20):
+        raise ValueError(
+            f"uid must be 8, 14 or 20 hex digits (a 4, 7 or 10 byte ISO 14443 UID), got {uid_hex!r}"
+        )
+    return uid
+
+
+class SimulatedCardReader:
+    """`CardReader` fed by `tap`.
+
+    A tapped UID is returned by every poll for ``present_for`` seconds of the injected
+    monotonic clock ``now``, like a card held to a real reader; the first poll after a
+    tap returns it even if that window has already passed, so a slow poller (or a test
+    on an auto-jumping MockClock) never misses a tap.
+    """
+
+    blocking: ClassVar[bool] = False
+
+    def __init__(self, *, now: Callable[[], float], present_for: float = 1.0) -> None:
+        if present_for <= 0:
+            raise ValueError(f"present_for must be positive, got {present_for}")
+        self._now = now
+        self._present_for = present_for
+        self._uid: str | None = None
+        self._until = 0.0
+        self._seen = False
+        self._closed = False
+
+    def tap(self, uid_hex: str) -> str:
+        """Hold a card with this UID to the reader; returns the UID as `poll` will report it."""
+        uid = normalize_uid(uid_hex)
+        self._uid = uid
+        self._until = self._now() + self._present_for
+        self._seen = False
+        return uid
+
+    def present(self) -> str | None:
+        """The UID in the field right now, without consuming the first-poll guarantee."""
+        if self._uid is None:
+            return None
+        if self._seen and self._now() >= self._until:
+            self._uid = None
+        return self._uid
+
+    def poll(self) -> str | None:
+        """The UID of the card in the field, or None."""
+        if self._closed:
+            raise DeviceUnavailable("simulated card reader is closed")
+        if self._uid is not None and not self._seen:
+            self._seen = True
+            return self._uid
+        return self.present()
+
+    def close(self) -> None:
+        """Release the reader."""
+        self._closed = True

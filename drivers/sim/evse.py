@@ -1,0 +1,341 @@
+"""The simulated hardware of one EVSE, and the physics that ties its devices together.
+
+One `SimulatedEvse` holds the state of the line: what the pilot drives, where the
+contactor's contacts are, whether the RCD tripped, which EV is plugged in and how much
+energy has flowed. The four device objects (`SimulatedPilot`, `SimulatedRelay`,
+`SimulatedFaultInputs`, `SimulatedMeter`) are thin views on it that implement the
+driver interfaces, so the current the meter sees always follows from what the
+controller did to the pilot and the relay and from what the EV asks for.
+
+Energy is integrated lazily: every change that can alter the current first accounts for
+the time since the previous change, using the injected monotonic clock. With trio's
+MockClock the numbers are exactly reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+from drivers.interfaces import DeviceUnavailable, MeterSample, PilotReading
+from drivers.sim.ev import (
+    EV_STATES,
+    MAX_PILOT_CURRENT,
+    PilotOutput,
+    SimulatedEv,
+    offered_current,
+    pilot_levels,
+)
+
+#: Power factor of the simulated on-board charger while it draws current.
+_CHARGING_POWER_FACTOR = 0.99
+#: Source impedance of the simulated supply (V per A): the voltage sags under load.
+_SUPPLY_DROP_PER_AMP = 0.03
+
+
+class SimulatedEvse:
+    """Simulated pilot, contactor, RCD, meter and EV of one EVSE.
+
+    ``now`` is a monotonic clock in seconds (the station passes ``trio.current_time``),
+    ``wall_clock`` gives the timestamps of meter samples. ``relay_feedback_delay`` is the
+    time the mirror contact takes to follow a command.
+    """
+
+    def __init__(
+        self,
+        evse_id: int,
+        *,
+        now: Callable[[], float],
+        wall_clock: Callable[[], datetime],
+        nominal_voltage: float = 230.0,
+        ev_max_current: float = 32.0,
+        relay_feedback_delay: float = 0.0,
+    ) -> None:
+        self.id = evse_id
+        self.ev = SimulatedEv(max_current=ev_max_current)
+        self._now = now
+        self._wall_clock = wall_clock
+        self._nominal_voltage = nominal_voltage
+        self._feedback_delay = relay_feedback_delay
+        self._output = PilotOutput.HIGH
+        self._duty: float | None = None
+        self._commanded = False
+        self._contacts = False
+        self._pending: tuple[float, bool] | None = None  # (when, contacts closed)
+        self._welded = False
+        self._rcd_tripped = False
+        self._energy_wh = 0.0
+        self._last = now()
+        self.pilot = SimulatedPilot(self)
+        self.relay = SimulatedRelay(self)
+        self.faults = SimulatedFaultInputs(self)
+        self.meter = SimulatedMeter(self)
+
+    # -- what a person or a test does to the hardware ---------------------------------
+
+    def set_ev_state(self, state: str) -> None:
+        """Put the EV into IEC 61851-1 state ``state`` (A unplugs it, B-F plug it in)."""
+        if state not in EV_STATES:
+            raise ValueError(f"ev-state must be one of A-F, got {state!r}")
+        self._advance()
+        self.ev.state = state
+
+    def set_ev_max_current(self, amps: float) -> None:
+        """Set the EV's own current limit (0 A: stays in C/D but draws nothing)."""
+        if isinstance(amps, bool) or not isinstance(amps, int | float) or not math.isfinite(amps):
+            raise ValueError(f"max-current must be a number of amperes, got {amps!r}")
+        if not 0 <= amps <= MAX_PILOT_CURRENT:
+            raise ValueError(f"max-current must be between 0 and 80 A, got {amps:g}")
+        self._advance()
+        self.ev.max_current = float(amps)
+
+    def set_diode_fault(self, failed: bool) -> None:
+        """Short (``True``) or repair the EV's pilot diode."""
+        self._advance()
+        self.ev.diode_fault = failed
+
+    def set_rcd_tripped(self, tripped: bool) -> None:
+        """Trip or reset the residual-current device; a trip interrupts the supply."""
+        self._advance()
+        self._rcd_tripped = tripped
+
+    def set_welded(self, welded: bool) -> None:
+        """Weld the contactor (its contacts no longer open) or free it again."""
+        self._advance()
+        self._welded = welded
+        if welded:
+            if self._contacts and self._pending is not None and not self._pending[1]:
+                self._pending = None  # an opening in progress never completes
+        elif self._contacts and not self._commanded:
+            self._pending = None
+            self._contacts = False
+
+    def clear_faults(self) -> None:
+        """Reset the RCD, repair the EV's diode and free a welded contactor."""
+        self.set_rcd_tripped(False)
+        self.set_diode_fault(False)
+        self.set_welded(False)
+
+    def status(self) -> dict[str, Any]:
+        """The hardware side of this EVSE as a JSON-able dict."""
+        self._advance()
+        high, low = pilot_levels(self._output, self.ev)
+        current = self._current()
+        voltage = self._voltage(self._last, current)
+        return {
+            "ev": {
+                "state": self.ev.state,
+                "plugged": self.ev.plugged,
+                "max_current": self.ev.max_current,
+                "diode_fault": self.ev.diode_fault,
+            },
+            "pilot": {
+                "output": self._output.value,
+                "duty": self._duty,
+                "high": high,
+                "low": low,
+            },
+            "relay": {
+                "commanded": self._commanded,
+                "feedback": self._contacts,
+                "welded": self._welded,
+            },
+            "rcd_tripped": self._rcd_tripped,
+            "meter": {
+                "voltage": round(voltage, 2),
+                "current": round(current, 3),
+                "power": round(voltage * current * self._power_factor(current), 1),
+                "energy_import_wh": round(self._energy_wh, 3),
+            },
+        }
+
+    # -- physics ----------------------------------------------------------------------
+
+    def _advance(self) -> None:
+        """Account for the time since the last change, including a contact movement."""
+        moment = self._now()
+        if self._pending is not None and self._pending[0] <= moment:
+            when, closed = self._pending
+            self._integrate(when)
+            self._contacts = closed
+            self._pending = None
+        self._integrate(moment)
+
+    def _integrate(self, moment: float) -> None:
+        if moment <= self._last:
+            return
+        current = self._current()
+        if current > 0:
+            middle = (self._last + moment) / 2
+            power = self._voltage(middle, current) * current * self._power_factor(current)
+            self._energy_wh += power * (moment - self._last) / 3600.0
+        self._last = moment
+
+    def _current(self) -> float:
+        if not self._contacts or self._rcd_tripped or not self.ev.wants_power:
+            return 0.0
+        if self._output is not PilotOutput.PWM or self._duty is None:
+            return 0.0
+        return min(self.ev.max_current, offered_current(self._duty))
+
+    def _voltage(self, moment: float, current: float) -> float:
+        # A slow, deterministic wander of ±0.5 % plus the sag under load.
+        wander = 0.005 * math.sin(2 * math.pi * moment / 300.0)
+        return self._nominal_voltage * (1 + wander) - _SUPPLY_DROP_PER_AMP * current
+
+    @staticmethod
+    def _frequency(moment: float) -> float:
+        return 50.0 + 0.02 * math.sin(2 * math.pi * moment / 120.0)
+
+    @staticmethod
+    def _power_factor(current: float) -> float:
+        return _CHARGING_POWER_FACTOR if current > 0 else 1.0
+
+    # -- used by the device views -----------------------------------------------------
+
+    def _drive_pilot(self, output: PilotOutput, duty: float | None) -> None:
+        self._advance()
+        self._output = output
+        self._duty = duty
+
+    def _command_relay(self, closed: bool) -> None:
+        self._advance()
+        self._commanded = closed
+        if self._welded and self._contacts:
+            self._pending = None
+            return
+        if self._feedback_delay <= 0:
+            self._pending = None
+            self._contacts = closed
+        elif closed != self._contacts:
+            self._pending = (self._last + self._feedback_delay, closed)
+        else:
+            self._pending = None
+
+    def _contacts_closed(self) -> bool:
+        self._advance()
+        return self._contacts
+
+    def _sample(self) -> MeterSample:
+        self._advance()
+        current = self._current()
+        voltage = self._voltage(self._last, current)
+        power_factor = self._power_factor(current)
+        return MeterSample(
+            timestamp=self._wall_clock(),
+            voltage=voltage,
+            current=current,
+            power=voltage * current * power_factor,
+            power_factor=power_factor,
+            frequency=self._frequency(self._last),
+            energy_import_wh=self._energy_wh,
+            energy_export_wh=0.0,
+        )
+
+
+class _View:
+    """Common part of the device views: a name for messages and the closed flag."""
+
+    blocking: ClassVar[bool] = False
+    _kind: ClassVar[str] = "device"
+
+    def __init__(self, evse: SimulatedEvse) -> None:
+        self._evse = evse
+        self._closed = False
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise DeviceUnavailable(f"simulated {self._kind} of EVSE {self._evse.id} is closed")
+
+
+class SimulatedPilot(_View):
+    """`ControlPilot` whose readings follow the simulated EV and the commanded output."""
+
+    _kind = "control pilot"
+
+    def set_high(self) -> None:
+        """Drive a steady +12 V."""
+        self._check_open()
+        self._evse._drive_pilot(PilotOutput.HIGH, None)
+
+    def set_duty(self, percent: float) -> None:
+        """Drive 1 kHz PWM with ``percent`` positive duty (0 < percent < 100)."""
+        self._check_open()
+        if isinstance(percent, bool) or not isinstance(percent, int | float):
+            raise ValueError(f"duty must be a number of percent, got {percent!r}")
+        if not (math.isfinite(percent) and 0 < percent < 100):
+            raise ValueError(f"duty must be above 0 and below 100 %, got {percent}")
+        self._evse._drive_pilot(PilotOutput.PWM, float(percent))
+
+    def set_negative(self) -> None:
+        """Drive a steady -12 V (state F)."""
+        self._check_open()
+        self._evse._drive_pilot(PilotOutput.NEGATIVE, None)
+
+    def read(self) -> PilotReading:
+        """The plateaus the peak detectors would hold right now."""
+        self._check_open()
+        evse = self._evse
+        evse._advance()
+        high, low = pilot_levels(evse._output, evse.ev)
+        return PilotReading(high=high, low=low)
+
+    def close(self) -> None:
+        """Leave the pilot at -12 V (EVSE not available)."""
+        if not self._closed:
+            self._evse._drive_pilot(PilotOutput.NEGATIVE, None)
+        self._closed = True
+
+
+class SimulatedRelay(_View):
+    """`ContactorRelay` with a mirror contact; can be welded by `SimulatedEvse.set_welded`."""
+
+    _kind = "contactor"
+
+    def set_closed(self, closed: bool) -> None:
+        """Command the contactor closed or open."""
+        self._check_open()
+        self._evse._command_relay(bool(closed))
+
+    def feedback(self) -> bool:
+        """True while the contacts are closed (welded contacts stay closed)."""
+        self._check_open()
+        return self._evse._contacts_closed()
+
+    def close(self) -> None:
+        """Command the contactor open and release it."""
+        if not self._closed:
+            self._evse._command_relay(False)
+        self._closed = True
+
+
+class SimulatedFaultInputs(_View):
+    """`FaultInputs` whose RCD trips through `SimulatedEvse.set_rcd_tripped`."""
+
+    _kind = "fault inputs"
+
+    def rcd_tripped(self) -> bool:
+        """True while the simulated RCD is tripped."""
+        self._check_open()
+        return self._evse._rcd_tripped
+
+    def close(self) -> None:
+        """Release the inputs."""
+        self._closed = True
+
+
+class SimulatedMeter(_View):
+    """`EnergyMeter` that measures the simulated EV's current and integrates energy."""
+
+    _kind = "energy meter"
+
+    def sample(self) -> MeterSample:
+        """Voltage, current, power and the cumulative energy at this moment."""
+        self._check_open()
+        return self._evse._sample()
+
+    def close(self) -> None:
+        """Release the meter."""
+        self._closed = True

@@ -1,0 +1,185 @@
+"""`SimulatedStation`: the handle a person, a test or the control socket uses to act on
+the simulated hardware of the whole charging station (every EVSE and the card reader)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from drivers.sim.card_reader import SimulatedCardReader
+from drivers.sim.evse import SimulatedEvse
+
+if TYPE_CHECKING:
+    from drivers.config import HardwareConfig
+
+#: The faults `SimulatedStation.fault` can inject.
+FAULTS = ("rcd", "diode", "welded", "clear")
+
+_DEVICES = ("pilot", "relay", "faults", "meter")
+_DEVICE_NAMES = {
+    "pilot": "control pilot (and so its EV)",
+    "relay": "contactor",
+    "faults": "RCD input",
+    "meter": "meter",
+}
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SimulatedStation:
+    """The simulated EVs, pilots, contactors, RCDs and meters of all EVSEs, and one reader.
+
+    Every method validates its arguments and raises `ValueError` with a message meant
+    for the person who typed the command.
+
+    In a configuration that mixes families, ``real_devices`` names the devices of each
+    EVSE (``pilot``, ``relay``, ``faults``, ``meter``) and ``real_card_reader`` says
+    whether the reader is served by real hardware; acting on the simulated twin of a
+    real device is refused, because the station would never see the effect.
+    """
+
+    def __init__(
+        self,
+        *,
+        now: Callable[[], float],
+        wall_clock: Callable[[], datetime] = _utc_now,
+        evse_ids: Sequence[int] = (1, 2),
+        nominal_voltage: float | Mapping[int, float] = 230.0,
+        ev_max_current: float = 32.0,
+        card_present_for: float = 1.0,
+        relay_feedback_delay: float = 0.0,
+        real_devices: Mapping[int, Collection[str]] | None = None,
+        real_card_reader: bool = False,
+    ) -> None:
+        if list(evse_ids) != list(range(1, len(evse_ids) + 1)):
+            raise ValueError(f"EVSE ids must be 1..n in order, got {list(evse_ids)}")
+
+        def voltage(evse_id: int) -> float:
+            if isinstance(nominal_voltage, Mapping):
+                return nominal_voltage[evse_id]
+            return nominal_voltage
+
+        self._evses = {
+            evse_id: SimulatedEvse(
+                evse_id,
+                now=now,
+                wall_clock=wall_clock,
+                nominal_voltage=voltage(evse_id),
+                ev_max_current=ev_max_current,
+                relay_feedback_delay=relay_feedback_delay,
+            )
+            for evse_id in evse_ids
+        }
+        self.card_reader = SimulatedCardReader(now=now, present_for=card_present_for)
+        self._real = {
+            evse_id: frozenset((real_devices or {}).get(evse_id, ())) for evse_id in evse_ids
+        }
+        self._real_card_reader = real_card_reader
+
+    @classmethod
+    def from_config(
+        cls,
+        config: HardwareConfig,
+        *,
+        now: Callable[[], float],
+        wall_clock: Callable[[], datetime] = _utc_now,
+    ) -> SimulatedStation:
+        """Build the simulation for the EVSEs of ``config`` with its ``[hardware.sim]`` settings."""
+        return cls(
+            now=now,
+            wall_clock=wall_clock,
+            evse_ids=[evse.id for evse in config.evse],
+            nominal_voltage={evse.id: evse.nominal_voltage for evse in config.evse},
+            ev_max_current=config.sim.ev_max_current,
+            card_present_for=config.sim.card_present_for,
+            relay_feedback_delay=config.sim.relay_feedback_delay,
+            real_devices={
+                evse.id: [d for d in _DEVICES if config.driver_for(d, evse.id) != "sim"]
+                for evse in config.evse
+            },
+            real_card_reader=config.driver_for("rfid") != "sim",
+        )
+
+    @property
+    def evse_ids(self) -> list[int]:
+        """The EVSE ids, 1..n."""
+        return list(self._evses)
+
+    def evse(self, evse_id: int) -> SimulatedEvse:
+        """One EVSE's simulated hardware: ``pilot``, ``relay``, ``faults``, ``meter``, ``ev``."""
+        if isinstance(evse_id, bool) or not isinstance(evse_id, int) or evse_id not in self._evses:
+            count = len(self._evses)
+            has = "EVSE 1" if count == 1 else f"EVSEs 1-{count}"
+            raise ValueError(f"unknown EVSE {evse_id}; this station has {has}")
+        return self._evses[evse_id]
+
+    def _simulated(self, evse: int, device: str) -> SimulatedEvse:
+        target = self.evse(evse)
+        if device in self._real[evse]:
+            raise ValueError(
+                f"EVSE {evse}'s {_DEVICE_NAMES[device]} is real hardware here; "
+                "its simulated twin would change nothing"
+            )
+        return target
+
+    def plug(self, evse: int) -> None:
+        """Plug the EV in: it presents state B (connected, not ready)."""
+        self._simulated(evse, "pilot").set_ev_state("B")
+
+    def unplug(self, evse: int) -> None:
+        """Unplug the EV: state A."""
+        self._simulated(evse, "pilot").set_ev_state("A")
+
+    def set_ev_state(self, evse: int, state: str) -> None:
+        """Put the EV into state A-F: B pauses, C/D ask for power, E shorts the pilot."""
+        target = self._simulated(evse, "pilot")
+        if not isinstance(state, str) or state.upper() not in ("A", "B", "C", "D", "E", "F"):
+            raise ValueError(f"ev-state must be one of A-F, got {state!r}")
+        target.set_ev_state(state.upper())
+
+    def set_ev_max_current(self, evse: int, amps: float) -> None:
+        """Set the EV's own maximum current; 0 A keeps it in C/D without drawing power."""
+        self._simulated(evse, "pilot").set_ev_max_current(amps)
+
+    def tap(self, uid_hex: str) -> str:
+        """Hold a card to the reader; returns the UID as the reader reports it."""
+        if self._real_card_reader:
+            raise ValueError("the card reader is real hardware here; tap a real card")
+        return self.card_reader.tap(uid_hex)
+
+    def fault(self, evse: int, kind: str) -> None:
+        """Inject a fault into one EVSE, or clear all of its faults.
+
+        ``rcd`` trips the RCD, ``diode`` shorts the EV's pilot diode, ``welded`` welds the
+        contactor (its contacts stay closed after an open command), ``clear`` undoes them.
+        """
+        target = self.evse(evse)
+        if kind == "rcd":
+            self._simulated(evse, "faults").set_rcd_tripped(True)
+        elif kind == "diode":
+            self._simulated(evse, "pilot").set_diode_fault(True)
+        elif kind == "welded":
+            self._simulated(evse, "relay").set_welded(True)
+        elif kind == "clear":
+            target.clear_faults()
+        else:
+            raise ValueError(f"fault must be one of {', '.join(FAULTS)}, got {kind!r}")
+
+    def status(self) -> dict[str, Any]:
+        """The hardware side of every EVSE and the card in the field, as a JSON-able dict."""
+        evses = {}
+        for evse_id, evse in self._evses.items():
+            evses[str(evse_id)] = {
+                **evse.status(),
+                "simulated": [d for d in _DEVICES if d not in self._real[evse_id]],
+            }
+        return {
+            "evses": evses,
+            "card_reader": {
+                "simulated": not self._real_card_reader,
+                "present": self.card_reader.present(),
+            },
+        }
