@@ -199,8 +199,9 @@ class Judge:
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
-    def _pick_context(self, ssl_object: ssl.SSLObject, server_name: str | None,
-                      context: ssl.SSLContext) -> None:
+    def _pick_context(
+        self, ssl_object: ssl.SSLObject, server_name: str | None, context: ssl.SSLContext
+    ) -> None:
         # Runs inside each handshake: switching here is safe against the loop thread.
         if self.serving_context is not None and self.serving_context is not context:
             ssl_object.context = self.serving_context

@@ -192,13 +192,13 @@ async def test_pending_boot_retries_after_interval_and_allows_only_requested_mes
         )
         assert frame.payload["getVariableResult"][0]["attributeStatus"] == "Accepted"
         # ... and trigger a boot, which then carries reason Triggered.
-        frame = await env.csms.call("TriggerMessage", {"requestedMessage": "BootNotification"})
-        assert frame.payload["status"] == "Accepted"
         env.csms.responses["BootNotification"] = lambda p: {
             "currentTime": "2026-01-05T08:00:00Z",
             "interval": 300,
             "status": "Accepted",
         }
+        frame = await env.csms.call("TriggerMessage", {"requestedMessage": "BootNotification"})
+        assert frame.payload["status"] == "Accepted"
         boots = await env.csms.wait_for("BootNotification", count=3)
         assert boots[2].payload["reason"] == "Triggered"
         await env.csms.wait_for("SecurityEventNotification")

@@ -54,8 +54,9 @@ MEASURANDS: dict[str, tuple[_Extract, str]] = {
 }
 
 
-def sampled_values(reading: Reading, measurands: Iterable[str],
-                   context: ReadingContextEnumType) -> list[SampledValueType]:
+def sampled_values(
+    reading: Reading, measurands: Iterable[str], context: ReadingContextEnumType
+) -> list[SampledValueType]:
     """The configured measurands of one reading (unknown or non-finite values are skipped)."""
     values = []
     for measurand in measurands:
@@ -66,17 +67,20 @@ def sampled_values(reading: Reading, measurands: Iterable[str],
         value = extract(reading)
         if not math.isfinite(value):
             continue
-        values.append(SampledValueType(
-            value=round(value, 3),
-            context=context,
-            measurand=MeasurandEnumType(measurand),
-            unit_of_measure=UnitOfMeasureType(unit=unit) if unit else None,
-        ))
+        values.append(
+            SampledValueType(
+                value=round(value, 3),
+                context=context,
+                measurand=MeasurandEnumType(measurand),
+                unit_of_measure=UnitOfMeasureType(unit=unit) if unit else None,
+            )
+        )
     return values
 
 
-def meter_value(reading: Reading, measurands: Iterable[str],
-                context: ReadingContextEnumType) -> MeterValueType | None:
+def meter_value(
+    reading: Reading, measurands: Iterable[str], context: ReadingContextEnumType
+) -> MeterValueType | None:
     """A MeterValueType for the reading, or None when no measurand applies."""
     values = sampled_values(reading, measurands, context)
     if not values:

@@ -130,8 +130,9 @@ class SessionState:
     def to_json(self) -> dict[str, Any]:
         """JSON-able form for the store."""
         return dataclasses.asdict(self) | {
-            "transaction": None if self.transaction is None else
-            dataclasses.asdict(self.transaction) | {"held": sorted(self.transaction.held)}
+            "transaction": None
+            if self.transaction is None
+            else dataclasses.asdict(self.transaction) | {"held": sorted(self.transaction.held)}
         }
 
     @classmethod
@@ -144,8 +145,9 @@ class SessionState:
             ev_connected=data.get("ev_connected", False),
             requesting=data.get("requesting", False),
             delivering=data.get("delivering", False),
-            authorization=None if auth is None else Authorization(
-                Token(**auth["token"]), auth.get("remote_start_id")),
+            authorization=None
+            if auth is None
+            else Authorization(Token(**auth["token"]), auth.get("remote_start_id")),
             transaction=None if tx is None else Transaction(**(tx | {"held": set(tx["held"])})),
         )
 
@@ -158,7 +160,9 @@ def new_transaction_id(random_bits: Callable[[int], int]) -> str:
 class EvseSession:
     """Decides the transaction events of one EVSE (or of a not-yet-placed authorization)."""
 
-    def __init__(self, state: SessionState, new_id: Callable[[], str], connector_id: int = 1) -> None:
+    def __init__(
+        self, state: SessionState, new_id: Callable[[], str], connector_id: int = 1
+    ) -> None:
         self.state = state
         self._new_id = new_id
         self._connector_id = connector_id
@@ -223,8 +227,9 @@ class EvseSession:
                 s.transaction.stop_reason = Reason.EVDisconnected.value
         return self._after_change(moment, Trigger.EVCommunicationLost)
 
-    def authorize(self, moment: Moment, token: Token, *, remote_start_id: int | None = None
-                  ) -> list[TransactionEventRequest]:
+    def authorize(
+        self, moment: Moment, token: Token, *, remote_start_id: int | None = None
+    ) -> list[TransactionEventRequest]:
         """An authorization was granted (locally accepted, or RequestStartTransaction)."""
         s = self.state
         s.authorization = Authorization(token, remote_start_id)
@@ -235,8 +240,9 @@ class EvseSession:
         trigger = Trigger.RemoteStart if remote_start_id is not None else Trigger.Authorized
         return self._after_change(moment, trigger)
 
-    def end_authorization(self, moment: Moment, trigger: Trigger, reason: Reason,
-                          token: Token | None = None) -> list[TransactionEventRequest]:
+    def end_authorization(
+        self, moment: Moment, trigger: Trigger, reason: Reason, token: Token | None = None
+    ) -> list[TransactionEventRequest]:
         """The authorization ended: presented again, RequestStopTransaction, deauthorized by
         the CSMS, or EVConnectionTimeOut."""
         s = self.state
@@ -250,8 +256,9 @@ class EvseSession:
             self._stop_token = token
         return self._after_change(moment, trigger, token=token)
 
-    def ev_status(self, moment: Moment, *, requesting: bool, delivering: bool
-                  ) -> list[TransactionEventRequest]:
+    def ev_status(
+        self, moment: Moment, *, requesting: bool, delivering: bool
+    ) -> list[TransactionEventRequest]:
         """What the control loop sees: EV asking for power (C/D), power flowing (relay)."""
         s = self.state
         if not s.ev_connected or (s.requesting, s.delivering) == (requesting, delivering):
@@ -259,8 +266,13 @@ class EvseSession:
         s.requesting, s.delivering = requesting, delivering
         return self._after_change(moment, Trigger.ChargingStateChanged)
 
-    def meter_update(self, moment: Moment, trigger: Trigger, measurands: tuple[str, ...],
-                     context: ReadingContextEnumType) -> list[TransactionEventRequest]:
+    def meter_update(
+        self,
+        moment: Moment,
+        trigger: Trigger,
+        measurands: tuple[str, ...],
+        context: ReadingContextEnumType,
+    ) -> list[TransactionEventRequest]:
         """A periodic, clock-aligned or triggered Updated event with meter values."""
         tx = self.state.transaction
         if tx is None:
@@ -273,8 +285,9 @@ class EvseSession:
             return []
         return [self._event(moment, TransactionEventEnumType.Updated, trigger, meter_values=values)]
 
-    def record_for_end(self, moment: Moment, measurands: tuple[str, ...],
-                       context: ReadingContextEnumType) -> None:
+    def record_for_end(
+        self, moment: Moment, measurands: tuple[str, ...], context: ReadingContextEnumType
+    ) -> None:
         """Keep a sample for the Ended event (TxEndedInterval / AlignedDataTxEndedInterval)."""
         tx = self.state.transaction
         if tx is None or moment.reading is None:
@@ -283,22 +296,27 @@ class EvseSession:
         if value is not None:
             tx.ended_values.append(value.to_payload())
 
-    def abort(self, moment: Moment, trigger: Trigger, reason: Reason
-              ) -> list[TransactionEventRequest]:
+    def abort(
+        self, moment: Moment, trigger: Trigger, reason: Reason
+    ) -> list[TransactionEventRequest]:
         """End the transaction whatever the stop points say (reset, power loss, fault)."""
         s = self.state
         s.authorization = None
         if s.transaction is None:
             return []
-        if s.transaction.stop_reason is None or reason in (Reason.ImmediateReset, Reason.PowerLoss,
-                                                           Reason.Reboot):
+        if s.transaction.stop_reason is None or reason in (
+            Reason.ImmediateReset,
+            Reason.PowerLoss,
+            Reason.Reboot,
+        ):
             s.transaction.stop_reason = reason.value
         return [self._end(moment, trigger)]
 
     # -- the rules -----------------------------------------------------------------------
 
-    def _after_change(self, moment: Moment, trigger: Trigger, token: Token | None = None
-                      ) -> list[TransactionEventRequest]:
+    def _after_change(
+        self, moment: Moment, trigger: Trigger, token: Token | None = None
+    ) -> list[TransactionEventRequest]:
         s = self.state
         conditions = self._conditions()
         tx = s.transaction
@@ -307,7 +325,9 @@ class EvseSession:
                 return [self._start(moment, trigger)]
             return []
         # Track charging time for timeSpentCharging.
-        stopped = [p for p in moment.policy.stop_points if p in tx.held and not conditions.get(p, True)]
+        stopped = [
+            p for p in moment.policy.stop_points if p in tx.held and not conditions.get(p, True)
+        ]
         tx.held |= {p for p in moment.policy.stop_points if conditions.get(p, False)}
         if stopped or (not s.ev_connected and s.authorization is None):
             # Nothing keeps a transaction going without EV and authorization: ending it
@@ -332,36 +352,58 @@ class EvseSession:
             trigger = Trigger.RemoteStart
         values = None
         if moment.reading is not None:
-            begin = meter_value(moment.reading, moment.policy.started_measurands,
-                                ReadingContextEnumType.Transaction_Begin)
+            begin = meter_value(
+                moment.reading,
+                moment.policy.started_measurands,
+                ReadingContextEnumType.Transaction_Begin,
+            )
             values = [begin] if begin is not None else None
-            ended = meter_value(moment.reading, moment.policy.ended_measurands,
-                                ReadingContextEnumType.Transaction_Begin)
+            ended = meter_value(
+                moment.reading,
+                moment.policy.ended_measurands,
+                ReadingContextEnumType.Transaction_Begin,
+            )
             if ended is not None:
                 tx.ended_values.append(ended.to_payload())
         return self._event(moment, TransactionEventEnumType.Started, trigger, meter_values=values)
 
-    def _end(self, moment: Moment, trigger: Trigger, token: Token | None = None
-             ) -> TransactionEventRequest:
+    def _end(
+        self, moment: Moment, trigger: Trigger, token: Token | None = None
+    ) -> TransactionEventRequest:
         tx = self.state.transaction
         assert tx is not None
         values = [MeterValueType.model_validate(v, by_alias=True) for v in tx.ended_values]
         if moment.reading is not None:
-            end = meter_value(moment.reading, moment.policy.ended_measurands,
-                              ReadingContextEnumType.Transaction_End)
+            end = meter_value(
+                moment.reading,
+                moment.policy.ended_measurands,
+                ReadingContextEnumType.Transaction_End,
+            )
             if end is not None:
                 values.append(end)
         reason = tx.stop_reason or Reason.EVDisconnected.value
-        event = self._event(moment, TransactionEventEnumType.Ended, trigger,
-                            meter_values=values or None, stopped_reason=Reason(reason), token=token)
+        event = self._event(
+            moment,
+            TransactionEventEnumType.Ended,
+            trigger,
+            meter_values=values or None,
+            stopped_reason=Reason(reason),
+            token=token,
+        )
         self.state.transaction = None
         self.state.requesting = self.state.requesting and self.state.ev_connected
         return event
 
-    def _event(self, moment: Moment, kind: TransactionEventEnumType, trigger: Trigger, *,
-               meter_values: list[MeterValueType] | None = None,
-               stopped_reason: Reason | None = None,
-               token: Token | None = None) -> TransactionEventRequest:
+    def _event(
+        self,
+        moment: Moment,
+        kind: TransactionEventEnumType,
+        trigger: Trigger,
+        *,
+        meter_values: list[MeterValueType] | None = None,
+        stopped_reason: Reason | None = None,
+        token: Token | None = None,
+    ) -> TransactionEventRequest:
         s = self.state
         tx = s.transaction
         assert tx is not None
@@ -378,8 +420,11 @@ class EvseSession:
         tx.charging_state = state.value
 
         evse = None
-        if s.evse_id is not None and (not tx.evse_reported) and (s.ev_connected or kind is not
-                                                                  TransactionEventEnumType.Updated):
+        if (
+            s.evse_id is not None
+            and (not tx.evse_reported)
+            and (s.ev_connected or kind is not TransactionEventEnumType.Updated)
+        ):
             evse = EVSEType(id=s.evse_id, connector_id=self._connector_id)
             tx.evse_reported = True
         id_token = None
@@ -397,8 +442,9 @@ class EvseSession:
         info = TransactionType(
             transaction_id=tx.transaction_id,
             charging_state=state if changed else None,
-            time_spent_charging=int(tx.charging_seconds) if tx.charging_seconds or
-            kind is TransactionEventEnumType.Ended else None,
+            time_spent_charging=int(tx.charging_seconds)
+            if tx.charging_seconds or kind is TransactionEventEnumType.Ended
+            else None,
             stopped_reason=stopped_reason,
             remote_start_id=remote_start_id,
         )
