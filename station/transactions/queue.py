@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -80,20 +81,30 @@ class TransactionQueue:
 
     async def put(self, request: TransactionEventRequest) -> None:
         """Queue a message durably; returns once it is on disk."""
+        staged = await self._store.run(lambda db: self.stage(db, request))
+        self.commit([staged])
+
+    def stage(self, db: sqlite3.Connection, request: TransactionEventRequest) -> tuple[int, str]:
+        """Insert a message within the caller's store transaction (so that it is written
+        atomically with the transaction state that produced it); call `commit` after."""
         payload = request.to_payload()
         transaction_id = request.transaction_info.transaction_id
         text = json.dumps(payload, separators=(",", ":"))
-        seq = await self._store.run(
-            lambda db: (
-                db.execute(
-                    "INSERT INTO outbox (action, payload, transaction_id, attempts, created) "
-                    "VALUES ('TransactionEvent', ?, ?, 0, ?)",
-                    (text, transaction_id, payload["timestamp"]),
-                ).lastrowid
-            )
-        )
-        self._pending[seq] = transaction_id
-        self._empty = trio.Event() if self._empty.is_set() else self._empty
+        seq = db.execute(
+            "INSERT INTO outbox (action, payload, transaction_id, attempts, created) "
+            "VALUES ('TransactionEvent', ?, ?, 0, ?)",
+            (text, transaction_id, payload["timestamp"]),
+        ).lastrowid
+        return seq, transaction_id
+
+    def commit(self, staged: list[tuple[int, str]]) -> None:
+        """Make staged messages (now on disk) visible to the sender."""
+        if not staged:
+            return
+        for seq, transaction_id in staged:
+            self._pending[seq] = transaction_id
+        if self._empty.is_set():
+            self._empty = trio.Event()
         self._wakeup.set()
 
     def count(self, transaction_id: str | None = None) -> int:

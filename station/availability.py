@@ -1,0 +1,295 @@
+"""Availability and connector status (G01–G04, B01.FR.05, B04).
+
+The status of each connector is derived, never stored: Faulted when its EVSE reports a
+fault, Unavailable when the station, the EVSE or the connector is Inoperative, Occupied
+while an EV is connected, else Available. What *is* stored is the operational status a
+CSMS set with ChangeAvailability (persistent across reboots, G03.FR.08 / G04.FR.09).
+
+StatusNotification goes out for every connector after each Accepted boot, and for each
+connector whose status changed. After an outage the station reports all connectors if it
+was offline longer than OfflineThreshold, else only the ones that changed (B04). A
+ChangeAvailability that would interrupt a running transaction is answered Scheduled and
+applied when the transaction ends (G03.FR.05, G04.FR.06).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import trio
+
+from station.clock import WallClock
+from station.devicemodel.model import DeviceModel, key
+from station.evse import EvseSnapshot
+from station.ocpp.client import Admission, CallFailed, OcppClient, Offline
+from station.ocpp.messages import (
+    ChangeAvailabilityRequest,
+    ChangeAvailabilityResponse,
+    ChangeAvailabilityStatusEnumType,
+    ConnectorStatusEnumType,
+    OperationalStatusEnumType,
+    StatusInfoType,
+    StatusNotificationRequest,
+)
+from station.store import Store
+
+log = logging.getLogger(__name__)
+
+Status = ConnectorStatusEnumType
+OFFLINE_THRESHOLD = key("OCPPCommCtrlr", "OfflineThreshold")
+META_KEY = "availability"
+
+
+@dataclass
+class OperationalState:
+    """What the CSMS set (True = Operative), and what waits for a transaction to end."""
+
+    station: bool = True
+    evses: dict[int, bool] = field(default_factory=dict)
+    connectors: dict[int, bool] = field(default_factory=dict)  # one connector per EVSE
+    scheduled: list[tuple[int | None, int | None, bool]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "station": self.station,
+                "evses": self.evses,
+                "connectors": self.connectors,
+                "scheduled": self.scheduled,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> OperationalState:
+        data = json.loads(text)
+        return cls(
+            station=data.get("station", True),
+            evses={int(k): v for k, v in data.get("evses", {}).items()},
+            connectors={int(k): v for k, v in data.get("connectors", {}).items()},
+            scheduled=[tuple(item) for item in data.get("scheduled", [])],
+        )
+
+
+class Availability:
+    """Connector statuses, ChangeAvailability, and StatusNotification delivery."""
+
+    def __init__(
+        self,
+        *,
+        client: OcppClient,
+        store: Store,
+        device_model: DeviceModel,
+        clock: WallClock,
+        evse_ids: list[int],
+        apply_operative: Callable[[int, bool], None],
+        transaction_active: Callable[[int], bool],
+    ) -> None:
+        self._client = client
+        self._store = store
+        self._dm = device_model
+        self._clock = clock
+        self._evse_ids = evse_ids
+        self._apply_operative = apply_operative
+        self._transaction_active = transaction_active
+        self.state = OperationalState()
+        self._snapshots = {evse_id: EvseSnapshot(evse_id) for evse_id in evse_ids}
+        self._reported: dict[int, Status | None] = dict.fromkeys(evse_ids)
+        self._changed = trio.Event()
+        self._offline_since: float | None = None
+        self._report_all = True
+        client.route("ChangeAvailability", self.change_availability)
+        for evse_id in evse_ids:
+            device_model.bind_live(
+                key("EVSE", "AvailabilityState", evse=evse_id),
+                lambda e=evse_id: self.status(e).value,
+            )
+            device_model.bind_live(
+                key("Connector", "AvailabilityState", evse=evse_id, connector=1),
+                lambda e=evse_id: self.status(e).value,
+            )
+        device_model.bind_live(key("ChargingStation", "AvailabilityState"), self._station_status)
+
+    async def load(self) -> None:
+        """Restore what a CSMS set before the restart, and apply it to the EVSEs."""
+        text = await self._store.run(
+            lambda db: (
+                db.execute("SELECT value FROM meta WHERE name = ?", (META_KEY,)).fetchone()
+                or (None,)
+            )[0]
+        )
+        if text:
+            self.state = OperationalState.from_json(text)
+        for evse_id in self._evse_ids:
+            self._apply_operative(evse_id, self.operative(evse_id))
+
+    def operative(self, evse_id: int) -> bool:
+        """Whether the EVSE may be used (station, EVSE and connector all Operative)."""
+        s = self.state
+        return s.station and s.evses.get(evse_id, True) and s.connectors.get(evse_id, True)
+
+    def status(self, evse_id: int) -> Status:
+        """ConnectorStatus of the EVSE's connector now."""
+        snapshot = self._snapshots[evse_id]
+        if snapshot.fault is not None:
+            return Status.Faulted
+        if not self.operative(evse_id):
+            return Status.Unavailable
+        if snapshot.ev_connected:
+            return Status.Occupied
+        return Status.Available
+
+    def _station_status(self) -> str:
+        statuses = {self.status(e) for e in self._evse_ids}
+        if not self.state.station:
+            return Status.Unavailable.value
+        if statuses == {Status.Faulted}:
+            return Status.Faulted.value
+        if Status.Available in statuses:
+            return Status.Available.value
+        return Status.Occupied.value if Status.Occupied in statuses else Status.Unavailable.value
+
+    def update(self, snapshot: EvseSnapshot) -> None:
+        """The control loop published a new snapshot."""
+        self._snapshots[snapshot.evse_id] = snapshot
+        self._changed.set()
+
+    async def transaction_ended(self, evse_id: int) -> None:
+        """Apply ChangeAvailability requests that waited for this EVSE's transaction."""
+        remaining = []
+        applied = False
+        for target_evse, connector, operative in self.state.scheduled:
+            affected = self._evse_ids if target_evse is None else [target_evse]
+            if any(self._transaction_active(e) for e in affected):
+                remaining.append((target_evse, connector, operative))
+                continue
+            self._set(target_evse, connector, operative)
+            applied = True
+        if applied:
+            self.state.scheduled = remaining
+            await self._save()
+        self._changed.set()
+
+    # -- ChangeAvailability --------------------------------------------------------------
+
+    async def change_availability(
+        self, request: ChangeAvailabilityRequest
+    ) -> ChangeAvailabilityResponse:
+        """G03 / G04."""
+        operative = request.operational_status is OperationalStatusEnumType.Operative
+        evse_id = request.evse.id if request.evse is not None else None
+        connector = request.evse.connector_id if request.evse is not None else None
+        if evse_id is not None and (evse_id not in self._evse_ids or connector not in (None, 1)):
+            return ChangeAvailabilityResponse(
+                status=ChangeAvailabilityStatusEnumType.Rejected,
+                status_info=StatusInfoType(
+                    reason_code="UnknownEvse"
+                    if evse_id not in self._evse_ids
+                    else "UnknownConnector"
+                ),
+            )
+        if evse_id == 0:
+            evse_id = None
+        if self._current(evse_id, connector) == operative:
+            # Already so (G03.FR.03 / G04.FR.04); a pending opposite change is dropped.
+            self.state.scheduled = [
+                s for s in self.state.scheduled if s[:2] != (evse_id, connector)
+            ]
+            await self._save()
+            return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Accepted)
+        affected = self._evse_ids if evse_id is None else [evse_id]
+        if not operative and any(self._transaction_active(e) for e in affected):
+            self.state.scheduled = [
+                s for s in self.state.scheduled if s[:2] != (evse_id, connector)
+            ]
+            self.state.scheduled.append((evse_id, connector, operative))
+            await self._save()
+            return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Scheduled)
+        self._set(evse_id, connector, operative)
+        await self._save()
+        self._changed.set()
+        return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Accepted)
+
+    def _current(self, evse_id: int | None, connector: int | None) -> bool:
+        if evse_id is None:
+            return self.state.station
+        if connector is None:
+            return self.state.evses.get(evse_id, True)
+        return self.state.connectors.get(evse_id, True)
+
+    def _set(self, evse_id: int | None, connector: int | None, operative: bool) -> None:
+        if evse_id is None:
+            self.state.station = operative
+        elif connector is None:
+            self.state.evses[evse_id] = operative
+        else:
+            self.state.connectors[evse_id] = operative
+        for e in self._evse_ids:
+            self._apply_operative(e, self.operative(e))
+        log.info(
+            "event=availability_changed evse=%s connector=%s operative=%s",
+            evse_id,
+            connector,
+            operative,
+        )
+
+    async def _save(self) -> None:
+        text = self.state.to_json()
+        await self._store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (META_KEY, text)
+            )
+        )
+
+    # -- StatusNotification --------------------------------------------------------------
+
+    def boot_accepted(self) -> None:
+        """B01.FR.05: report every connector after each Accepted boot."""
+        self._report_all = True
+        self._changed.set()
+
+    async def notify(self, evse_id: int, *, admission: Admission = Admission.NORMAL) -> None:
+        """Send the connector's status now (TriggerMessage StatusNotification)."""
+        status = self.status(evse_id)
+        await self._client.call(
+            StatusNotificationRequest(
+                timestamp=self._clock.now(),
+                connector_status=status,
+                evse_id=evse_id,
+                connector_id=1,
+            ),
+            admission=admission,
+        )
+        self._reported[evse_id] = status
+
+    async def run(self) -> None:
+        """Report status changes for the station's lifetime."""
+        while True:
+            self._changed = trio.Event()
+            if not self._client.admits(Admission.NORMAL):
+                if self._offline_since is None and not self._client.connected:
+                    self._offline_since = trio.current_time()
+                await self._client.wait_until(lambda: self._client.admits(Admission.NORMAL))
+                self._after_outage()
+                continue
+            try:
+                for evse_id in self._evse_ids:
+                    status = self.status(evse_id)
+                    if self._report_all or status != self._reported[evse_id]:
+                        await self.notify(evse_id)
+                self._report_all = False
+            except Offline:
+                continue
+            except CallFailed as exc:
+                log.warning("event=status_notification_failed reason=%r", str(exc))
+            await self._changed.wait()
+
+    def _after_outage(self) -> None:
+        if self._offline_since is None:
+            return
+        offline_for = trio.current_time() - self._offline_since
+        self._offline_since = None
+        if offline_for > float(self._dm.get(OFFLINE_THRESHOLD) or 0):
+            self._report_all = True  # B04.FR.01; else only the changed ones (B04.FR.02)

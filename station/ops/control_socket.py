@@ -1,0 +1,167 @@
+"""The local control socket: JSON lines over a Unix socket, for `station sim` and `station status`.
+
+A request is one line ``{"command": "plug", "args": {"evse": 1}}``; the answer is one line
+``{"ok": true, "result": ...}`` or ``{"ok": false, "error": "unknown EVSE 3; ..."}``.
+Commands are a table (`ControlSocket.register`); the station registers what it offers
+(simulator commands only when simulated hardware is present, status always).
+
+The socket file is created with mode 0660 in the data directory: only the station's user
+and group can drive it. A stale socket file left by a crashed run is replaced.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import trio
+
+log = logging.getLogger(__name__)
+
+Command = Callable[[dict[str, Any]], Awaitable[Any] | Any]
+#: Longest request line accepted (a request is a few dozen bytes).
+MAX_LINE = 64 * 1024
+
+
+class CommandError(Exception):
+    """A command could not be carried out; ``str()`` is shown to the person who asked."""
+
+
+class ControlSocket:
+    """Serves registered commands on a Unix socket."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._commands: dict[str, Command] = {}
+
+    def register(self, name: str, command: Command) -> None:
+        """Offer ``command(args)`` under ``name``; it may be sync or async."""
+        self._commands[name] = command
+
+    def commands(self) -> list[str]:
+        """Names of the registered commands."""
+        return sorted(self._commands)
+
+    async def run(self, *, task_status: trio.TaskStatus = trio.TASK_STATUS_IGNORED) -> None:
+        """Listen until cancelled; removes the socket file on exit."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() or self.path.is_symlink():
+            self.path.unlink()
+        sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            await sock.bind(str(self.path))
+            os.chmod(self.path, 0o660)
+            sock.listen(16)
+            listener = trio.SocketListener(sock)
+            log.info("event=control_socket_listening path=%s", self.path)
+            task_status.started()
+            await trio.serve_listeners(self._serve, [listener])
+        finally:
+            sock.close()
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+
+    async def _serve(self, stream: trio.SocketStream) -> None:
+        buffer = b""
+        async with stream:
+            while True:
+                try:
+                    data = await stream.receive_some(4096)
+                except trio.BrokenResourceError:
+                    return
+                if not data:
+                    return
+                buffer += data
+                if len(buffer) > MAX_LINE:
+                    await _send(stream, {"ok": False, "error": "request line too long"})
+                    return
+                while b"\n" in buffer:
+                    line, buffer = buffer.split(b"\n", 1)
+                    if line.strip():
+                        await _send(stream, await self.handle(line))
+
+    async def handle(self, line: bytes) -> dict[str, Any]:
+        """Answer one request line."""
+        try:
+            request = json.loads(line)
+        except ValueError:
+            return {"ok": False, "error": "request is not valid JSON"}
+        if not isinstance(request, dict) or not isinstance(request.get("command"), str):
+            return {"ok": False, "error": 'request must be {"command": NAME, "args": {...}}'}
+        name = request["command"]
+        args = request.get("args") or {}
+        command = self._commands.get(name)
+        if command is None:
+            offered = ", ".join(self.commands()) or "none"
+            return {
+                "ok": False,
+                "error": f"unknown command {name!r}; this station offers: {offered}",
+            }
+        if not isinstance(args, dict):
+            return {"ok": False, "error": "args must be an object"}
+        try:
+            result = command(args)
+            if isinstance(result, Awaitable):
+                result = await result
+        except (CommandError, ValueError, KeyError, TypeError) as exc:
+            message = str(exc) if not isinstance(exc, KeyError) else f"missing argument {exc}"
+            return {"ok": False, "error": message}
+        except Exception as exc:
+            log.exception("event=control_command_failed command=%s", name)
+            return {"ok": False, "error": f"{name} failed: {type(exc).__name__}: {exc}"}
+        return {"ok": True, "result": result}
+
+
+async def _send(stream: trio.SocketStream, answer: dict[str, Any]) -> None:
+    try:
+        await stream.send_all(json.dumps(answer, default=str).encode() + b"\n")
+    except trio.BrokenResourceError:
+        pass
+
+
+class ControlClientError(Exception):
+    """The station could not be reached or refused the command."""
+
+
+def request(
+    path: Path, command: str, args: dict[str, Any] | None = None, *, timeout: float = 10.0
+) -> Any:
+    """Send one command to a running station (blocking; for the CLI) and return its result."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        try:
+            sock.connect(str(path))
+        except FileNotFoundError:
+            raise ControlClientError(
+                f"no station is running with control socket {path} (socket file missing)"
+            ) from None
+        except (ConnectionRefusedError, PermissionError) as exc:
+            raise ControlClientError(
+                f"cannot reach the station at {path}: {exc.strerror}"
+            ) from None
+        sock.sendall(json.dumps({"command": command, "args": args or {}}).encode() + b"\n")
+        data = b""
+        while not data.endswith(b"\n"):
+            try:
+                chunk = sock.recv(65536)
+            except TimeoutError:
+                raise ControlClientError(
+                    f"the station did not answer within {timeout:g} s"
+                ) from None
+            if not chunk:
+                break
+            data += chunk
+    try:
+        answer = json.loads(data)
+    except ValueError:
+        raise ControlClientError("the station sent an unreadable answer") from None
+    if not answer.get("ok"):
+        raise ControlClientError(answer.get("error", "command failed"))
+    return answer.get("result")

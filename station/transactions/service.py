@@ -1,0 +1,708 @@
+"""Transactions at the station: the task shell around the per-EVSE transaction cores.
+
+This module connects the pure `EvseSession`s to the world: the control loops' snapshots
+(EV plugged, asking for power, contactor closed), cards presented at the reader,
+RequestStart/StopTransaction and GetTransactionStatus from the CSMS, the CSMS's verdict
+on an idToken in a TransactionEventResponse, the EVConnectionTimeOut timer, and the
+periodic meter values. Every input runs under one lock: the session decides, then its
+new state and the events it produced are written to the store in one SQLite transaction,
+then the events are handed to the `TransactionQueue` and the EVSE is told whether it may
+offer energy.
+
+Authorization (C01, C09, C15; PICS C-01, C-02, C-06.2, C-48.2): a card that authorized a
+session ends it when presented again; a card of the same group ends it after the CSMS
+confirmed the group; any other card is authorized by the CSMS (AuthorizeRequest) or,
+offline, by LocalAuthorizeOffline/OfflineTxForUnknownIdEnabled, and the CSMS's later
+verdict in the TransactionEventResponse is honoured per StopTxOnInvalidId.
+
+Power loss (DESIGN.md rule 5): a transaction found in the store at start-up was
+interrupted. The station *ends* it (Ended, triggerReason AbnormalCondition, stoppedReason
+PowerLoss after an unexpected restart, Reboot after one it chose, with the meter reading
+taken after the restart) rather than resuming it: the contactor opened when power went,
+the EV may have left, and energy must not flow again without a new authorization.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+import trio
+
+from station.clock import WallClock
+from station.devicemodel.model import DeviceModel, key
+from station.evse import EvseCommands, EvseSnapshot
+from station.ocpp.client import (
+    Admission,
+    BootState,
+    CallErrorResponse,
+    CallFailed,
+    OcppClient,
+    Offline,
+    Reply,
+)
+from station.ocpp.messages import (
+    AuthorizationStatusEnumType,
+    AuthorizeRequest,
+    AuthorizeResponse,
+    GetTransactionStatusRequest,
+    GetTransactionStatusResponse,
+    MeterValuesRequest,
+    ReadingContextEnumType,
+    RequestStartStopStatusEnumType,
+    RequestStartTransactionRequest,
+    RequestStartTransactionResponse,
+    RequestStopTransactionRequest,
+    RequestStopTransactionResponse,
+    StatusInfoType,
+    TransactionEventRequest,
+    TransactionEventResponse,
+    UnlockConnectorRequest,
+    UnlockConnectorResponse,
+    UnlockStatusEnumType,
+)
+from station.store import Store
+from station.transactions.meter_values import Reading, meter_value
+from station.transactions.queue import QueuedMessage, TransactionQueue
+from station.transactions.session import (
+    EvseSession,
+    Moment,
+    Policy,
+    Reason,
+    SessionState,
+    Token,
+    Trigger,
+    new_transaction_id,
+)
+
+log = logging.getLogger(__name__)
+
+TX = "TxCtrlr"
+AUTH = "AuthCtrlr"
+SAMPLED = "SampledDataCtrlr"
+ALIGNED = "AlignedDataCtrlr"
+START_POINTS = key(TX, "TxStartPoint")
+STOP_POINTS = key(TX, "TxStopPoint")
+CONNECTION_TIMEOUT = key(TX, "EVConnectionTimeOut")
+STOP_ON_INVALID = key(TX, "StopTxOnInvalidId")
+AUTH_ENABLED = key(AUTH, "Enabled")
+AUTHORIZE_REMOTE_START = key(AUTH, "AuthorizeRemoteStart")
+LOCAL_AUTHORIZE_OFFLINE = key(AUTH, "LocalAuthorizeOffline")
+OFFLINE_UNKNOWN = key(AUTH, "OfflineTxForUnknownIdEnabled")
+STARTED_MEASURANDS = key(SAMPLED, "TxStartedMeasurands")
+UPDATED_MEASURANDS = key(SAMPLED, "TxUpdatedMeasurands")
+UPDATED_INTERVAL = key(SAMPLED, "TxUpdatedInterval")
+ENDED_MEASURANDS = key(SAMPLED, "TxEndedMeasurands")
+ENDED_INTERVAL = key(SAMPLED, "TxEndedInterval")
+ALIGNED_MEASURANDS = key(ALIGNED, "Measurands")
+ALIGNED_INTERVAL = key(ALIGNED, "Interval")
+ALIGNED_ENDED_MEASURANDS = key(ALIGNED, "TxEndedMeasurands")
+ALIGNED_ENDED_INTERVAL = key(ALIGNED, "TxEndedInterval")
+
+#: Session key of an authorization not yet placed on an EVSE.
+UNPLACED = 0
+Accepted = AuthorizationStatusEnumType.Accepted
+
+
+class TransactionService:
+    """All transactions of the station."""
+
+    def __init__(
+        self,
+        *,
+        client: OcppClient,
+        store: Store,
+        device_model: DeviceModel,
+        clock: WallClock,
+        rng: random.Random,
+        queue: TransactionQueue,
+        evses: dict[int, EvseCommands],
+        usable: Callable[[int], bool],
+        phases: dict[int, int] | None = None,
+    ) -> None:
+        """``usable(evse_id)`` says whether the EVSE is operative and not faulted."""
+        self._client = client
+        self._store = store
+        self._dm = device_model
+        self._clock = clock
+        self._queue = queue
+        self._evses = evses
+        self._usable = usable
+        self._phases = phases or {}
+        self._new_id = lambda: new_transaction_id(rng.getrandbits)
+        self._sessions: dict[int, EvseSession] = {
+            evse_id: EvseSession(SessionState(evse_id=evse_id), self._new_id) for evse_id in evses
+        }
+        self._sessions[UNPLACED] = EvseSession(SessionState(), self._new_id)
+        self._authorized_at: dict[int, float] = {}
+        self._snapshots = {evse_id: EvseSnapshot(evse_id) for evse_id in evses}
+        self._readings: dict[int, Reading] = {}
+        self._lock = trio.Lock()
+        self._changed = trio.Event()
+        self._interrupted: dict[int, SessionState] = {}
+        self._reading_arrived = trio.Event()
+        self._ended_hooks: list[Callable[[int], Awaitable[None]]] = []
+        self.interrupted_reason = Reason.PowerLoss
+        client.route("RequestStartTransaction", self.request_start)
+        client.route("RequestStopTransaction", self.request_stop)
+        client.route("GetTransactionStatus", self.transaction_status)
+        client.route("UnlockConnector", self.unlock_connector)
+        queue.on_response(self._on_response)
+
+    # -- state and persistence -----------------------------------------------------------
+
+    def on_transaction_ended(self, hook: Callable[[int], Awaitable[None]]) -> None:
+        """Call ``hook(evse_id)`` after a transaction on that EVSE ended."""
+        self._ended_hooks.append(hook)
+
+    async def load(self) -> None:
+        """Read sessions a previous run left; transactions among them were interrupted."""
+        rows = await self._store.run(
+            lambda db: db.execute("SELECT evse_id, state FROM transactions").fetchall()
+        )
+        for evse_id, text in rows:
+            state = SessionState.from_json(json.loads(text))
+            if evse_id not in self._sessions:
+                log.error("event=stored_session_for_unknown_evse evse=%s", evse_id)
+                continue
+            if state.transaction is not None:
+                self._interrupted[evse_id] = state
+        await self._queue.load()
+
+    def session(self, evse_id: int) -> EvseSession:
+        """The session of an EVSE (``UNPLACED`` for an authorization without EVSE)."""
+        return self._sessions[evse_id]
+
+    def transaction_id(self, evse_id: int) -> str | None:
+        """The id of the transaction on an EVSE, if any."""
+        tx = self._sessions[evse_id].transaction
+        return tx.transaction_id if tx is not None else None
+
+    def transaction_active(self, evse_id: int) -> bool:
+        """Whether a transaction runs on the EVSE."""
+        return self._sessions[evse_id].transaction is not None
+
+    def any_transaction(self) -> bool:
+        """Whether any transaction runs (unplaced ones included)."""
+        return any(s.transaction is not None for s in self._sessions.values())
+
+    def _policy(self) -> Policy:
+        return Policy(
+            start_points=frozenset(self._dm.get(START_POINTS) or ()),
+            stop_points=frozenset(self._dm.get(STOP_POINTS) or ()),
+            started_measurands=tuple(self._dm.get(STARTED_MEASURANDS) or ()),
+            ended_measurands=tuple(self._dm.get(ENDED_MEASURANDS) or ()),
+        )
+
+    def _moment(self, evse_id: int) -> Moment:
+        return Moment(
+            now=self._clock.now(),
+            mono=trio.current_time(),
+            offline=not self._client.connected,
+            reading=self._readings.get(evse_id),
+            policy=self._policy(),
+        )
+
+    async def _apply(self, evse_id: int, step: Callable[[EvseSession, Moment], list]) -> list:
+        """Run one input through a session, persist, queue, and update the EVSE."""
+        async with self._lock:
+            return await self._apply_locked(evse_id, step)
+
+    async def _apply_locked(
+        self, evse_id: int, step: Callable[[EvseSession, Moment], list]
+    ) -> list:
+        session = self._sessions[evse_id]
+        had_tx = session.transaction is not None
+        events: list[TransactionEventRequest] = step(session, self._moment(evse_id))
+        state = json.dumps(session.state.to_json())
+
+        def write(db) -> list[tuple[int, str]]:
+            staged = [self._queue.stage(db, event) for event in events]
+            db.execute(
+                "INSERT OR REPLACE INTO transactions (evse_id, state) VALUES (?, ?)",
+                (evse_id, state),
+            )
+            return staged
+
+        self._queue.commit(await self._store.run(write))
+        for event in events:
+            log.info(
+                "event=transaction_event evse=%s transaction_id=%s type=%s trigger=%s seq_no=%d",
+                evse_id,
+                event.transaction_info.transaction_id,
+                event.event_type.value,
+                event.trigger_reason.value,
+                event.seq_no,
+            )
+        if session.authorized and not session.state.ev_connected:
+            self._authorized_at.setdefault(evse_id, trio.current_time())
+        else:
+            self._authorized_at.pop(evse_id, None)
+        if evse_id in self._evses:
+            self._evses[evse_id].allow_charging(session.may_offer_energy)
+        self._changed.set()
+        self._changed = trio.Event()
+        if had_tx and session.transaction is None and evse_id != UNPLACED:
+            for hook in self._ended_hooks:
+                await hook(evse_id)
+        return events
+
+    # -- inputs from the EVSEs -----------------------------------------------------------
+
+    def reading(self, evse_id: int, reading: Reading) -> None:
+        """The meter sampler's latest reading."""
+        first = evse_id not in self._readings
+        self._readings[evse_id] = reading
+        if first:
+            self._reading_arrived.set()
+            self._reading_arrived = trio.Event()
+
+    async def evse_changed(self, snapshot: EvseSnapshot) -> None:
+        """A control loop published a new snapshot."""
+        evse_id = snapshot.evse_id
+        previous = self._snapshots[evse_id]
+        self._snapshots[evse_id] = snapshot
+        async with self._lock:
+            if snapshot.ev_connected and not previous.ev_connected:
+                await self._place_unplaced(evse_id)
+                await self._apply_locked(evse_id, lambda s, m: s.plug(m))
+            elif previous.ev_connected and not snapshot.ev_connected:
+                await self._apply_locked(evse_id, lambda s, m: s.unplug(m))
+            if snapshot.ev_connected:
+                await self._apply_locked(
+                    evse_id,
+                    lambda s, m: s.ev_status(
+                        m, requesting=snapshot.ev_requesting, delivering=snapshot.delivering
+                    ),
+                )
+
+    async def _place_unplaced(self, evse_id: int) -> None:
+        """An EV plugged in: an authorization waiting for an EVSE takes this one (AQ-8)."""
+        unplaced = self._sessions[UNPLACED]
+        here = self._sessions[evse_id]
+        if not unplaced.authorized or here.authorized or here.transaction is not None:
+            return
+        unplaced.state.evse_id = evse_id
+        self._sessions[evse_id] = unplaced
+        self._sessions[UNPLACED] = here
+        here.state.evse_id = None
+        self._authorized_at.pop(UNPLACED, None)
+        state = json.dumps(here.state.to_json())
+        await self._store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO transactions (evse_id, state) VALUES (?, ?)",
+                (UNPLACED, state),
+            )
+        )
+        log.info("event=authorization_placed evse=%s", evse_id)
+
+    # -- authorization -------------------------------------------------------------------
+
+    async def card_presented(self, uid_hex: str) -> None:
+        """An ISO 14443 card was presented at the reader."""
+        await self.present(Token(uid_hex.upper(), "ISO14443"))
+
+    async def present(self, token: Token) -> None:
+        """C01/C09: stop the session this token (or its group) authorized, else start one."""
+        for evse_id, session in list(self._sessions.items()):
+            auth = session.state.authorization
+            if auth is not None and auth.token.same_as(token):
+                await self._apply(
+                    evse_id,
+                    lambda s, m: s.end_authorization(
+                        m, Trigger.StopAuthorized, Reason.Local, token
+                    ),
+                )
+                return
+        accepted, group = await self.authorize(token)
+        if not accepted:
+            log.info("event=card_refused id_token=%s", token.id_token)
+            return
+        token = replace(token, group_id=group)
+        if group is not None:
+            for evse_id, session in list(self._sessions.items()):
+                auth = session.state.authorization
+                if (
+                    auth is not None
+                    and auth.token.group_id is not None
+                    and auth.token.group_id.lower() == group.lower()
+                ):
+                    await self._apply(
+                        evse_id,
+                        lambda s, m: s.end_authorization(
+                            m, Trigger.StopAuthorized, Reason.Local, token
+                        ),
+                    )
+                    return
+        target = self._target_for_new_authorization(None)
+        if target is None:
+            log.warning("event=card_ignored id_token=%s reason='no free EVSE'", token.id_token)
+            return
+        await self._apply(target, lambda s, m: s.authorize(m, token))
+
+    async def authorize(self, token: Token) -> tuple[bool, str | None]:
+        """Ask the CSMS (C01) or apply the offline rules (C15); returns (accepted, group)."""
+        if not self._dm.get(AUTH_ENABLED):
+            return True, None
+        if self._client.admits(Admission.NORMAL):
+            try:
+                response = await self._client.call(AuthorizeRequest(id_token=token.wire()))
+            except (Offline, CallFailed) as exc:
+                if isinstance(exc, CallErrorResponse):
+                    log.warning("event=authorize_failed reason=%r", str(exc))
+                    return False, None
+            else:
+                assert isinstance(response, AuthorizeResponse)
+                info = response.id_token_info
+                group = info.group_id_token.id_token if info.group_id_token else None
+                log.info("event=authorize id_token=%s status=%s", token.id_token, info.status.value)
+                return info.status is Accepted, group
+        # Offline: no authorization cache or local list here, so only unknown ids apply.
+        allowed = bool(self._dm.get(LOCAL_AUTHORIZE_OFFLINE)) and bool(
+            self._dm.get(OFFLINE_UNKNOWN)
+        )
+        log.info("event=authorize_offline id_token=%s accepted=%s", token.id_token, allowed)
+        return allowed, None
+
+    def _target_for_new_authorization(self, evse_id: int | None) -> int | None:
+        if evse_id is not None:
+            session = self._sessions.get(evse_id)
+            if session is None or session.authorized or not self._usable(evse_id):
+                return None
+            return evse_id
+        waiting = [
+            e
+            for e, s in self._sessions.items()
+            if e != UNPLACED and s.state.ev_connected and not s.authorized and self._usable(e)
+        ]
+        if waiting:
+            return waiting[0]
+        free = [
+            e
+            for e, s in self._sessions.items()
+            if e != UNPLACED and not s.state.ev_connected and not s.authorized and self._usable(e)
+        ]
+        if free and not self._sessions[UNPLACED].authorized:
+            return UNPLACED
+        return None
+
+    async def _on_response(
+        self, message: QueuedMessage, response: TransactionEventResponse
+    ) -> None:
+        """C05/E05: the CSMS's verdict on the idToken of a transaction."""
+        info = response.id_token_info
+        if info is None or info.status is Accepted or "idToken" not in message.payload:
+            return
+        for evse_id, session in list(self._sessions.items()):
+            tx = session.transaction
+            if tx is None or tx.transaction_id != message.transaction_id or not session.authorized:
+                continue
+            log.warning(
+                "event=deauthorized evse=%s transaction_id=%s status=%s",
+                evse_id,
+                tx.transaction_id,
+                info.status.value,
+            )
+            if self._dm.get(STOP_ON_INVALID):
+                await self._apply(
+                    evse_id,
+                    lambda s, m: s.end_authorization(m, Trigger.Deauthorized, Reason.DeAuthorized),
+                )
+
+    # -- CSMS requests -------------------------------------------------------------------
+
+    async def request_start(self, request: RequestStartTransactionRequest) -> Reply:
+        """F01/F02: answer first; then (optionally) authorize and start."""
+
+        def rejected(reason: str) -> Reply:
+            return Reply(
+                RequestStartTransactionResponse(
+                    status=RequestStartStopStatusEnumType.Rejected,
+                    status_info=StatusInfoType(reason_code=reason),
+                )
+            )
+
+        if self._client.boot_state is not BootState.Accepted:
+            return rejected("NotAccepted")  # B02.FR.05
+        if request.evse_id is not None and request.evse_id not in self._evses:
+            return rejected("UnknownEvse")
+        target = self._target_for_new_authorization(request.evse_id)
+        if target is None:
+            return rejected("NoFreeEvse")
+        session = self._sessions[target]
+        transaction_id = session.transaction.transaction_id if session.transaction else None
+        group = request.group_id_token.id_token if request.group_id_token else None
+        token = Token(request.id_token.id_token, request.id_token.type.value, group)
+
+        async def start() -> None:
+            if self._dm.get(AUTHORIZE_REMOTE_START):
+                accepted, _ = await self.authorize(token)
+                if not accepted:
+                    return
+            if self._sessions[target].authorized:
+                return  # someone else authorized this EVSE meanwhile
+            await self._apply(
+                target, lambda s, m: s.authorize(m, token, remote_start_id=request.remote_start_id)
+            )
+
+        return Reply(
+            RequestStartTransactionResponse(
+                status=RequestStartStopStatusEnumType.Accepted, transaction_id=transaction_id
+            ),
+            start,
+        )
+
+    async def request_stop(self, request: RequestStopTransactionRequest) -> Reply:
+        """F03: Accepted for an active transaction, which then ends its authorization."""
+        for evse_id, session in self._sessions.items():
+            tx = session.transaction
+            if tx is None or tx.transaction_id != request.transaction_id:
+                continue
+
+            async def stop(evse_id: int = evse_id) -> None:
+                def step(s: EvseSession, m: Moment) -> list:
+                    if s.authorized:
+                        return s.end_authorization(m, Trigger.RemoteStop, Reason.Remote)
+                    return s.abort(m, Trigger.RemoteStop, Reason.Remote)
+
+                await self._apply(evse_id, step)
+
+            return Reply(
+                RequestStopTransactionResponse(status=RequestStartStopStatusEnumType.Accepted), stop
+            )
+        return Reply(RequestStopTransactionResponse(status=RequestStartStopStatusEnumType.Rejected))
+
+    async def transaction_status(
+        self, request: GetTransactionStatusRequest
+    ) -> GetTransactionStatusResponse:
+        """E14."""
+        if request.transaction_id is None:
+            return GetTransactionStatusResponse(messages_in_queue=self._queue.count() > 0)
+        ongoing = any(
+            s.transaction is not None and s.transaction.transaction_id == request.transaction_id
+            for s in self._sessions.values()
+        )
+        return GetTransactionStatusResponse(
+            ongoing_indicator=ongoing,
+            messages_in_queue=self._queue.count(request.transaction_id) > 0,
+        )
+
+    async def unlock_connector(self, request: UnlockConnectorRequest) -> UnlockConnectorResponse:
+        """F05 on a fixed cable: there is no lock to open."""
+        if request.evse_id not in self._evses or request.connector_id != 1:
+            return UnlockConnectorResponse(status=UnlockStatusEnumType.UnknownConnector)
+        session = self._sessions[request.evse_id]
+        if session.transaction is not None and session.authorized:
+            return UnlockConnectorResponse(status=UnlockStatusEnumType.OngoingAuthorizedTransaction)
+        return UnlockConnectorResponse(
+            status=UnlockStatusEnumType.UnlockFailed,
+            status_info=StatusInfoType(
+                reason_code="FixedCable",
+                additional_info="this connector has a fixed cable and no lock",
+            ),
+        )
+
+    # -- ending everything ---------------------------------------------------------------
+
+    async def abort_all(self, trigger: Trigger, reason: Reason, evse_id: int | None = None) -> None:
+        """End transactions regardless of stop points (Immediate reset, B12.FR.04)."""
+        for key_ in list(self._sessions):
+            if evse_id is None or key_ == evse_id:
+                await self._apply(key_, lambda s, m: s.abort(m, trigger, reason))
+
+    async def wait_changed(self) -> None:
+        """Wait for the next change of any session."""
+        await self._changed.wait()
+
+    # -- timers --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Timers of all sessions, for the station's lifetime."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._end_interrupted)
+            nursery.start_soon(self._connection_timeouts)
+            nursery.start_soon(self._aligned_meter_values)
+            for evse_id in self._evses:
+                nursery.start_soon(self._periodic_meter_values, evse_id)
+
+    async def _end_interrupted(self) -> None:
+        """End the transactions a previous run left (see the module docstring)."""
+        for evse_id, state in sorted(self._interrupted.items()):
+            # Give the meter a moment to be read so that the end reading is real.
+            with trio.move_on_after(5):
+                while evse_id in self._evses and evse_id not in self._readings:
+                    await self._reading_arrived.wait()
+            self._sessions[evse_id] = EvseSession(state, self._new_id)
+            state.ev_connected = state.requesting = state.delivering = False
+            log.warning(
+                "event=interrupted_transaction evse=%s transaction_id=%s reason=%s",
+                evse_id,
+                state.transaction.transaction_id if state.transaction else None,
+                self.interrupted_reason.value,
+            )
+            await self._apply(
+                evse_id, lambda s, m: s.abort(m, Trigger.AbnormalCondition, self.interrupted_reason)
+            )
+            snapshot = self._snapshots.get(evse_id)
+            if snapshot is not None and snapshot.ev_connected:
+                await self.evse_changed(replace(snapshot))
+        self._interrupted.clear()
+
+    async def _connection_timeouts(self) -> None:
+        """EVConnectionTimeOut: an authorization without EV expires (E03.FR.05, F02)."""
+        while True:
+            timeout = float(self._dm.get(CONNECTION_TIMEOUT) or 0)
+            deadline = min((t + timeout for t in self._authorized_at.values()), default=math.inf)
+            with trio.move_on_at(deadline):
+                await self.wait_changed()
+                continue
+            now = trio.current_time()
+            for evse_id, since in list(self._authorized_at.items()):
+                if since + timeout <= now:
+                    await self._apply(
+                        evse_id,
+                        lambda s, m: s.end_authorization(
+                            m, Trigger.EVConnectTimeout, Reason.Timeout
+                        ),
+                    )
+
+    async def _periodic_meter_values(self, evse_id: int) -> None:
+        """TxUpdatedInterval / TxEndedInterval samples of a running transaction (J02)."""
+        while True:
+            while self._sessions[evse_id].transaction is None:
+                await self.wait_changed()
+            tx_id = self.transaction_id(evse_id)
+            started = trio.current_time()
+            updated_at = ended_at = started
+            while self.transaction_id(evse_id) == tx_id:
+                updated = float(self._dm.get(UPDATED_INTERVAL) or 0)
+                ended = float(self._dm.get(ENDED_INTERVAL) or 0)
+                next_update = updated_at + updated if updated > 0 else math.inf
+                next_ended = ended_at + ended if ended > 0 else math.inf
+                with trio.move_on_at(min(next_update, next_ended)):
+                    await self.wait_changed()
+                    continue
+                now = trio.current_time()
+                if now >= next_update:
+                    updated_at = next_update
+                    measurands = tuple(self._dm.get(UPDATED_MEASURANDS) or ())
+                    await self._apply(
+                        evse_id,
+                        lambda s, m, measurands=measurands: s.meter_update(
+                            m,
+                            Trigger.MeterValuePeriodic,
+                            measurands,
+                            ReadingContextEnumType.Sample_Periodic,
+                        ),
+                    )
+                if now >= next_ended:
+                    ended_at = next_ended
+                    measurands = tuple(self._dm.get(ENDED_MEASURANDS) or ())
+                    await self._apply(
+                        evse_id,
+                        lambda s, m, measurands=measurands: (
+                            s.record_for_end(m, measurands, ReadingContextEnumType.Sample_Periodic)
+                            or []
+                        ),
+                    )
+
+    async def _aligned_meter_values(self) -> None:
+        """Clock-aligned values (J01): MeterValues for idle EVSEs, TransactionEvent with
+        MeterValueClock for EVSEs in a transaction; AlignedDataTxEnded samples for Ended."""
+        while True:
+            interval = float(self._dm.get(ALIGNED_INTERVAL) or 0)
+            ended_interval = float(self._dm.get(ALIGNED_ENDED_INTERVAL) or 0)
+            now = trio.current_time()
+            next_values = (
+                now + self._clock.seconds_until_aligned(interval) if interval > 0 else math.inf
+            )
+            next_ended = (
+                now + self._clock.seconds_until_aligned(ended_interval)
+                if ended_interval > 0
+                else math.inf
+            )
+            with trio.move_on_at(min(next_values, next_ended)):
+                # A new interval takes effect at once.
+                await self._dm_changed(ALIGNED_INTERVAL, ALIGNED_ENDED_INTERVAL)
+                continue
+            now = trio.current_time()
+            for evse_id in self._evses:
+                await self._aligned_for(evse_id, now >= next_values, now >= next_ended)
+            # Never evaluate the same aligned instant twice.
+            await trio.sleep_until(min(next_values, next_ended) + 0.001)
+
+    async def _aligned_for(self, evse_id: int, due_values: bool, due_ended: bool) -> None:
+        session = self._sessions[evse_id]
+        if session.transaction is not None:
+            if due_values:
+                measurands = tuple(self._dm.get(ALIGNED_MEASURANDS) or ())
+                await self._apply(
+                    evse_id,
+                    lambda s, m: s.meter_update(
+                        m, Trigger.MeterValueClock, measurands, ReadingContextEnumType.Sample_Clock
+                    ),
+                )
+            if due_ended:
+                measurands = tuple(self._dm.get(ALIGNED_ENDED_MEASURANDS) or ())
+                await self._apply(
+                    evse_id,
+                    lambda s, m: (
+                        s.record_for_end(m, measurands, ReadingContextEnumType.Sample_Clock) or []
+                    ),
+                )
+            return
+        if due_values:
+            await self.send_meter_values(
+                evse_id,
+                tuple(self._dm.get(ALIGNED_MEASURANDS) or ()),
+                ReadingContextEnumType.Sample_Clock,
+            )
+
+    async def send_meter_values(
+        self,
+        evse_id: int,
+        measurands: tuple[str, ...],
+        context: ReadingContextEnumType,
+        admission: Admission = Admission.NORMAL,
+    ) -> bool:
+        """A MeterValuesRequest outside a transaction (not queued: dropped when offline)."""
+        reading = self._readings.get(evse_id)
+        if reading is None:
+            return False
+        value = meter_value(reading, measurands, context)
+        if value is None:
+            return False
+        try:
+            await self._client.call(
+                MeterValuesRequest(evse_id=evse_id, meter_value=[value]), admission=admission
+            )
+        except CallFailed as exc:
+            log.info("event=meter_values_not_sent evse=%s reason=%r", evse_id, str(exc))
+            return False
+        return True
+
+    async def trigger_transaction_event(self, evse_id: int) -> bool:
+        """TriggerMessage(TransactionEvent) for one EVSE (F06.FR.07); False if no transaction."""
+        if self._sessions[evse_id].transaction is None:
+            return False
+        measurands = tuple(self._dm.get(UPDATED_MEASURANDS) or ())
+        await self._apply(
+            evse_id,
+            lambda s, m: s.meter_update(
+                m, Trigger.Trigger, measurands, ReadingContextEnumType.Trigger
+            ),
+        )
+        return True
+
+    async def _dm_changed(self, *keys) -> None:
+        event = trio.Event()
+        unsubscribes = [self._dm.on_change(k, lambda _: event.set()) for k in keys]
+        try:
+            await event.wait()
+        finally:
+            for unsubscribe in unsubscribes:
+                unsubscribe()
