@@ -1,41 +1,68 @@
-"""Assembling a station from its configuration, and running its task tree.
+"""Assembling a station from its configuration, and running its supervised task tree.
 
-`Station.create` opens the store, loads the device model, the network profiles and the
-security log, and wires the OCPP session to the features. `Station.run` runs the tree of
-DESIGN.md under supervision. Everything that touches the outside world (time, randomness,
-where blocking work runs, how a connection is dialled) comes from a `Runtime`, so tests
-run the same assembly on trio's MockClock against an in-memory CSMS.
+`Station.create` opens the store, loads the device model, the network profiles, the
+security log and the transactions in progress, builds the hardware drivers the config
+names, and wires the OCPP session to the features. `Station.run` runs the tree of
+DESIGN.md:
+
+    station                         (top level: escalation ends the process)
+    ├── ocpp        connection, heartbeat, security events, transaction queue
+    ├── features    transaction timers, status notifications, control socket
+    ├── evse N      control loop + meter sampler + event pump (escalation: Faulted)
+    └── rfid        card poller
+
+Everything that touches the outside world (time, randomness, where blocking work runs,
+how a connection is dialled) comes from a `Runtime`, so tests run the same assembly on
+trio's MockClock against an in-memory CSMS.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import trio
 
+from drivers import Hardware, build_hardware
 from station import __version__
+from station.availability import Availability
 from station.clock import WallClock
 from station.config import StationConfig
+from station.control.cards import CardPoller
+from station.control.loop import DEFAULT_PERIOD, ControlLoop
+from station.control.meter import MeterSampler
 from station.devicemodel.catalogue import EvseTopology, build_catalogue
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
+from station.evse import EvseSnapshot
 from station.ocpp.client import Admission, OcppClient
 from station.ocpp.connection import ConnectionManager, Dialer, NetworkProfile, NetworkProfiles
+from station.ocpp.declined import Declined
 from station.ocpp.messages import (
     BootReasonEnumType,
     ChargingStationType,
+    FirmwareStatusEnumType,
+    FirmwareStatusNotificationRequest,
     HeartbeatRequest,
+    LogStatusNotificationRequest,
     MessageTriggerEnumType,
+    ReadingContextEnumType,
+    UploadLogStatusEnumType,
 )
 from station.ocpp.provisioning import Provisioning
 from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
 from station.offload import Offload, ThreadOffload
+from station.ops.control_socket import ControlSocket
+from station.reset import ResetService
 from station.security.events import SecurityLog, deliver_critical_events
 from station.store import Store
+from station.supervision import Supervisor
+from station.transactions.queue import TransactionQueue
+from station.transactions.service import TransactionService
+from station.transactions.session import Reason
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +71,18 @@ PASSWORD = key("SecurityCtrlr", "BasicAuthPassword")
 ORGANIZATION = key("SecurityCtrlr", "OrganizationName")
 WILDCARDS = key("SecurityCtrlr", "AllowCSMSTLSWildcards")
 DATE_TIME = key("ClockCtrlr", "DateTime")
+ALIGNED_MEASURANDS = key("AlignedDataCtrlr", "Measurands")
 
 #: meta key holding why the station restarted itself (consumed at the next start).
 BOOT_REASON_META = "boot_reason"
+
+
+class RestartRequested(Exception):
+    """The station must restart (Reset); ``reason`` is the next BootNotification's reason."""
+
+    def __init__(self, reason: BootReasonEnumType) -> None:
+        super().__init__(f"restart requested ({reason.value})")
+        self.reason = reason
 
 
 @dataclass
@@ -57,31 +93,108 @@ class Runtime:
     rng: random.Random = field(default_factory=random.Random)
     offload: Offload = field(default_factory=lambda: ThreadOffload(1))
     dial: Dialer = dial_websocket
+    control_period: float = DEFAULT_PERIOD
+    meter_interval: float = 1.0
+    card_interval: float = 0.3
+    supervisor_window: float = 60.0
 
 
 class Station:
-    """One charging station: its state, its OCPP session and its features."""
+    """One charging station: its state, its OCPP session, its hardware and features."""
 
     def __init__(
-        self, config: StationConfig, runtime: Runtime, store: Store, device_model: DeviceModel
+        self,
+        config: StationConfig,
+        runtime: Runtime,
+        store: Store,
+        device_model: DeviceModel,
+        hardware: Hardware,
     ) -> None:
         self.config = config
         self.runtime = runtime
         self.store = store
         self.device_model = device_model
+        self.hardware = hardware
         self.clock = runtime.clock
         self.client = OcppClient(rng=runtime.rng, message_timeout=config.csms.message_timeout)
         self.security_log = SecurityLog(store, self.clock.now)
         self.profiles = NetworkProfiles(store)
         self.boot_reason = BootReasonEnumType.PowerUp
+        self.triggers = Triggers(self.client)
+        self.control_socket = ControlSocket(config.control_socket)
+        self.started_at = 0.0
+        self._restart: BootReasonEnumType | None = None
+        self._scope = trio.CancelScope()
+        evse_config = {e.id: e for e in config.hardware.evse}
+        self.loops = {
+            devices.id: ControlLoop(
+                devices.id,
+                pilot=devices.pilot,
+                relay=devices.relay,
+                faults=devices.faults,
+                max_current=evse_config[devices.id].max_current,
+                period=runtime.control_period,
+            )
+            for devices in hardware.evses
+        }
+        self._snapshots: dict[int, tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]] = {
+            evse_id: trio.open_memory_channel[EvseSnapshot](math.inf) for evse_id in self.loops
+        }
+        for evse_id, loop in self.loops.items():
+            loop._on_snapshot = self._snapshots[evse_id][0].send_nowait
+        self.queue = TransactionQueue(store, self.client, device_model)
+        self.availability = Availability(
+            client=self.client,
+            store=store,
+            device_model=device_model,
+            clock=self.clock,
+            evse_ids=sorted(self.loops),
+            apply_operative=lambda e, operative: self.loops[e].set_operative(operative),
+            transaction_active=lambda e: self.transactions.transaction_active(e),
+        )
+        self.transactions = TransactionService(
+            client=self.client,
+            store=store,
+            device_model=device_model,
+            clock=self.clock,
+            rng=runtime.rng,
+            queue=self.queue,
+            evses=dict(self.loops),
+            usable=lambda e: self.availability.status(e).value not in ("Unavailable", "Faulted"),
+            phases={e.id: e.phases for e in config.hardware.evse},
+        )
+        self.transactions.on_transaction_ended(self.availability.transaction_ended)
+        self.samplers = {
+            devices.id: MeterSampler(
+                devices.id,
+                devices.meter,
+                offered_current=lambda e=devices.id: self.loops[e].snapshot.offered_current,
+                on_reading=self._on_reading,
+                interval=runtime.meter_interval,
+                phases=evse_config[devices.id].phases,
+            )
+            for devices in hardware.evses
+        }
+        self.cards = CardPoller(
+            hardware.card_reader, self.transactions.card_presented, interval=runtime.card_interval
+        )
+        self.reset = ResetService(
+            client=self.client,
+            transactions=self.transactions,
+            evse_ids=sorted(self.loops),
+            restart=self.request_restart,
+            reset_evse=lambda e: self.loops[e].reset(),
+            drained=self.queue.drained,
+        )
+        Declined(self.client)
+        DeviceModelService(self.client, device_model, self.clock.now)
         self.provisioning: Provisioning | None = None
         self.connection: ConnectionManager | None = None
-        self.triggers = Triggers(self.client)
-        self.started = trio.Event()
+        self.supervisors: list[Supervisor] = []
 
     @classmethod
     async def create(cls, config: StationConfig, runtime: Runtime | None = None) -> Station:
-        """Open the store and load everything persistent; nothing runs yet."""
+        """Open the store, build the hardware, load everything persistent; nothing runs yet."""
         runtime = runtime or Runtime()
         store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
         topology = [
@@ -94,14 +207,23 @@ class Station:
             build_catalogue(topology, identity=config.station.identity), store
         )
         await device_model.load(_seeds(config))
-        station = cls(config, runtime, store, device_model)
-        await station._load()
+        hardware = build_hardware(
+            config.hardware, now=trio.current_time, wall_clock=runtime.clock.now
+        )
+        station = cls(config, runtime, store, device_model, hardware)
+        try:
+            await station._load()
+        except BaseException:
+            station.close()
+            raise
         return station
 
     async def _load(self) -> None:
         config = self.config
         dm = self.device_model
         dm.bind_live(DATE_TIME, self.clock.now)
+        for evse_id in self.loops:
+            dm.bind_live(key("EVSE", "Power", evse=evse_id), lambda e=evse_id: self._power(e))
         await self.security_log.load()
         await self.profiles.load(
             NetworkProfile(
@@ -135,6 +257,11 @@ class Station:
             else "ResetOrReboot",
             f"boot reason {self.boot_reason}",
         )
+        await self.availability.load()
+        await self.transactions.load()
+        self.transactions.interrupted_reason = (
+            Reason.PowerLoss if self.boot_reason is BootReasonEnumType.PowerUp else Reason.Reboot
+        )
 
         self.provisioning = Provisioning(
             client=self.client,
@@ -149,6 +276,7 @@ class Station:
             reason=self.boot_reason,
             security_event=self.security_log.record,
         )
+        self.provisioning.on_accepted(self._accepted)
         self.connection = ConnectionManager(
             client=self.client,
             device_model=dm,
@@ -158,30 +286,167 @@ class Station:
             rng=self.runtime.rng,
             security_event=self.security_log.record,
         )
-        DeviceModelService(self.client, dm, self.clock.now)
         self._register_triggers()
+        self._register_commands()
+
+    async def _accepted(self) -> None:
+        self.availability.boot_accepted()
+
+    def _power(self, evse_id: int) -> float:
+        reading = self.samplers[evse_id].latest if evse_id in self.samplers else None
+        return round(max(reading.sample.power, 0.0), 1) if reading is not None else 0.0
+
+    def _on_reading(self, evse_id: int, reading) -> None:
+        self.transactions.reading(evse_id, reading)
+
+    # -- triggers and operator commands --------------------------------------------------
 
     def _register_triggers(self) -> None:
         provisioning = self.provisioning
         assert provisioning is not None
+        evse_ids = sorted(self.loops)
+
+        def evses(evse) -> list[int] | None:
+            if evse is None or evse.id == 0:
+                return evse_ids
+            return [evse.id] if evse.id in self.loops else None
 
         def boot(evse):
             if not provisioning.can_trigger():
                 return None
 
-            async def follow_up() -> None:
+            async def send() -> None:
                 provisioning.trigger()
 
-            return follow_up
+            return send
 
         def heartbeat(evse):
-            async def follow_up() -> None:
+            async def send() -> None:
                 await self.client.call(HeartbeatRequest(), admission=Admission.REQUESTED)
 
-            return follow_up
+            return send
 
-        self.triggers.register(MessageTriggerEnumType.BootNotification, boot)
-        self.triggers.register(MessageTriggerEnumType.Heartbeat, heartbeat)
+        def status(evse):
+            # F06.FR.12: StatusNotification is per connector.
+            if evse is None or evse.id not in self.loops or evse.connector_id not in (None, 1):
+                return None
+
+            async def send() -> None:
+                await self.availability.notify(evse.id, admission=Admission.REQUESTED)
+
+            return send
+
+        def meter_values(evse):
+            targets = evses(evse)
+            if targets is None:
+                return None
+
+            async def send() -> None:
+                measurands = tuple(self.device_model.get(ALIGNED_MEASURANDS) or ())
+                for evse_id in targets:
+                    await self.transactions.send_meter_values(
+                        evse_id, measurands, ReadingContextEnumType.Trigger, Admission.REQUESTED
+                    )
+
+            return send
+
+        def transaction_event(evse):
+            targets = evses(evse)
+            if targets is None or not any(self.transactions.transaction_active(e) for e in targets):
+                return None
+
+            async def send() -> None:
+                for evse_id in targets:
+                    await self.transactions.trigger_transaction_event(evse_id)
+
+            return send
+
+        def log_status(evse):
+            async def send() -> None:
+                await self.client.call(
+                    LogStatusNotificationRequest(status=UploadLogStatusEnumType.Idle),
+                    admission=Admission.REQUESTED,
+                )
+
+            return send
+
+        def firmware_status(evse):
+            async def send() -> None:
+                await self.client.call(
+                    FirmwareStatusNotificationRequest(status=FirmwareStatusEnumType.Idle),
+                    admission=Admission.REQUESTED,
+                )
+
+            return send
+
+        table = {
+            MessageTriggerEnumType.BootNotification: boot,
+            MessageTriggerEnumType.Heartbeat: heartbeat,
+            MessageTriggerEnumType.StatusNotification: status,
+            MessageTriggerEnumType.MeterValues: meter_values,
+            MessageTriggerEnumType.TransactionEvent: transaction_event,
+            MessageTriggerEnumType.LogStatusNotification: log_status,
+            MessageTriggerEnumType.FirmwareStatusNotification: firmware_status,
+        }
+        for message, trigger in table.items():
+            self.triggers.register(message, trigger)
+
+    def _register_commands(self) -> None:
+        socket = self.control_socket
+        socket.register("status", lambda args: self.status())
+        sim = self.hardware.sim
+        if sim is None:
+            return
+        socket.register("sim.plug", lambda a: sim.plug(int(a["evse"])))
+        socket.register("sim.unplug", lambda a: sim.unplug(int(a["evse"])))
+        socket.register("sim.ev_state", lambda a: sim.set_ev_state(int(a["evse"]), str(a["state"])))
+        socket.register("sim.tap", lambda a: sim.tap(str(a["uid"])))
+        socket.register("sim.fault", lambda a: sim.fault(int(a["evse"]), str(a["kind"])))
+
+    def status(self) -> dict:
+        """What `station status` and `station sim status` print."""
+        connection = self.connection
+        evses = {}
+        for evse_id, loop in sorted(self.loops.items()):
+            snap = loop.snapshot
+            reading = self.samplers[evse_id].latest
+            evses[str(evse_id)] = {
+                "pilot_state": snap.pilot_state,
+                "duty": snap.duty,
+                "relay": "closed" if snap.relay_closed else "open",
+                "fault": snap.fault,
+                "connector_status": self.availability.status(evse_id).value,
+                "transaction_id": self.transactions.transaction_id(evse_id),
+                "energy_wh": round(reading.sample.energy_import_wh, 1) if reading else None,
+                "power_w": round(reading.sample.power, 1) if reading else None,
+            }
+        result = {
+            "identity": self.config.station.identity,
+            "connected": self.client.connected,
+            "boot": self.client.boot_state.value,
+            "security_profile": (
+                connection.active.security_profile if connection and connection.active else None
+            ),
+            "last_connection_failure": connection.last_failure if connection else None,
+            "queued_transaction_messages": self.queue.count(),
+            "uptime_s": round(trio.current_time() - self.started_at, 1),
+            "evses": evses,
+            "supervision": [
+                {
+                    "child": c.name,
+                    "state": c.state,
+                    "restarts": c.restarts,
+                    "last_error": c.last_error,
+                }
+                for supervisor in self.supervisors
+                for c in supervisor.status()
+            ],
+        }
+        if self.hardware.sim is not None:
+            result["hardware"] = self.hardware.sim.status()
+        return result
+
+    # -- connection ----------------------------------------------------------------------
 
     def endpoint_for(self, profile: NetworkProfile) -> Endpoint:
         """Connection parameters for a network profile, with the current credentials."""
@@ -206,29 +471,74 @@ class Station:
             connect_timeout=float(profile.message_timeout),
         )
 
-    async def remember_boot_reason(self, reason: BootReasonEnumType) -> None:
-        """Store why the station is about to restart; the next start boots with it."""
+    # -- running -------------------------------------------------------------------------
+
+    async def request_restart(self, reason: BootReasonEnumType) -> None:
+        """Stop the tree and restart with ``reason`` as the next boot reason."""
         await self.store.run(
             lambda db: db.execute(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                 (BOOT_REASON_META, reason.value),
             )
         )
+        self._restart = reason
+        self._scope.cancel()
+
+    def _evse_supervisor(self, evse_id: int) -> Supervisor:
+        loop = self.loops[evse_id]
+        sampler = self.samplers[evse_id]
+        supervisor = Supervisor(f"evse{evse_id}", window=self.runtime.supervisor_window)
+
+        def escalate(child: str, error: BaseException) -> None:
+            loop.set_external_fault("supervisor")  # shows as Faulted; offers no energy
+
+        def recover(child: str) -> None:
+            loop.set_external_fault(None)
+
+        supervisor.add("control", loop.run, on_escalate=escalate, on_recover=recover)
+        supervisor.add("meter", sampler.run, on_escalate=escalate, on_recover=recover)
+        supervisor.add("events", lambda: self._pump(evse_id))
+        return supervisor
+
+    async def _pump(self, evse_id: int) -> None:
+        receive = self._snapshots[evse_id][1]
+        async for snapshot in receive:
+            self.availability.update(snapshot)
+            await self.transactions.evse_changed(snapshot)
 
     async def run(self) -> None:
-        """Run the station's task tree until cancelled."""
+        """Run the station's tree; raises `RestartRequested` after a Reset."""
         assert self.connection is not None and self.provisioning is not None
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(self.connection.run, name="ocpp.connection")
-            nursery.start_soon(self.provisioning.run_heartbeat, name="ocpp.heartbeat")
-            nursery.start_soon(
-                deliver_critical_events, self.security_log, self.client, name="ocpp.security_events"
-            )
-            self.started.set()
+        self.started_at = trio.current_time()
+        top = Supervisor("station", window=self.runtime.supervisor_window, escalate_by_raising=True)
+        top.add("ocpp.connection", self.connection.run)
+        top.add("ocpp.heartbeat", self.provisioning.run_heartbeat)
+        top.add(
+            "ocpp.security_events", lambda: deliver_critical_events(self.security_log, self.client)
+        )
+        top.add("transactions.queue", self.queue.run)
+        top.add("transactions.timers", self.transactions.run)
+        top.add("availability", self.availability.run)
+        top.add("control_socket", self.control_socket.run)
+        rfid = Supervisor("rfid", window=self.runtime.supervisor_window)
+        rfid.add("poller", self.cards.run)
+        evse_supervisors = [self._evse_supervisor(e) for e in sorted(self.loops)]
+        self.supervisors = [top, rfid, *evse_supervisors]
+        with self._scope:
+            async with trio.open_nursery() as nursery:
+                for supervisor in evse_supervisors:
+                    nursery.start_soon(supervisor.run, name=supervisor.name)
+                nursery.start_soon(rfid.run, name="rfid")
+                nursery.start_soon(top.run, name="station")
+        if self._restart is not None:
+            raise RestartRequested(self._restart)
 
     def close(self) -> None:
-        """Release the store."""
-        self.store.close()
+        """Release the hardware (contactors first) and the store."""
+        try:
+            self.hardware.close()
+        finally:
+            self.store.close()
 
 
 def _take_meta(db, name: str) -> str | None:
@@ -247,6 +557,13 @@ def _seeds(config: StationConfig) -> dict:
     return seeds
 
 
-def data_path(config: StationConfig) -> Path:
-    """Where the store lives."""
-    return config.station.data_dir / "station.db"
+async def run_station(config: StationConfig, runtime: Runtime | None = None) -> None:
+    """Run a station for ever, restarting its tree in-process after a Reset."""
+    while True:
+        station = await Station.create(config, runtime)
+        try:
+            await station.run()
+        except RestartRequested as restart:
+            log.warning("event=restarting reason=%s", restart.reason.value)
+        finally:
+            station.close()

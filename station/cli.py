@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
         help="stop after this many seconds (default: run the scripted session)",
     )
     demo.set_defaults(handler=_demo)
+
+    from station.ops import sim_cli
+
+    sim_cli.register(commands)
     return parser
 
 

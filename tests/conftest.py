@@ -79,15 +79,24 @@ async def running_station(
     seed: int = 1,
     csms: MemoryCsms | None = None,
     variables: dict[str, object] | None = None,
+    control_period: float = 0.5,
 ) -> AsyncIterator[SimEnv]:
-    """Run a station (inline store, seeded randomness, trio-derived wall clock)."""
+    """Run a station (inline store, seeded randomness, trio-derived wall clock).
+
+    A coarse control period keeps hours of virtual time cheap; tests of the control loop
+    itself pass its real period.
+    """
     clock = WallClock(start=START)
     stations: list[Station] = []
     try:
         async with trio.open_nursery() as nursery:
             memory_csms = csms or MemoryCsms(nursery, now=lambda: _iso(clock.now()))
             runtime = Runtime(
-                clock=clock, rng=random.Random(seed), offload=InlineOffload(), dial=memory_csms.dial
+                clock=clock,
+                rng=random.Random(seed),
+                offload=InlineOffload(),
+                dial=memory_csms.dial,
+                control_period=control_period,
             )
             station = await Station.create(config, runtime)
             stations.append(station)

@@ -36,10 +36,8 @@ def config(tmp_path):
 
 
 async def start_queue(env) -> TransactionQueue:
-    queue = TransactionQueue(env.station.store, env.station.client, env.station.device_model)
-    await queue.load()
-    env.nursery.start_soon(queue.run)
-    return queue
+    """The station's own queue (loaded at start-up, delivering while the station runs)."""
+    return env.station.queue
 
 
 TE_SETTINGS = {
@@ -145,8 +143,7 @@ async def test_queue_survives_a_restart(config, autojump_clock):
     async with running_station(config) as env:
         env.csms.refuse_next = 10**6
         await env.csms.disconnect()
-        queue = TransactionQueue(env.station.store, env.station.client, env.station.device_model)
-        await queue.load()
+        queue = env.station.queue
         for n in range(3):
             await queue.put(event(n))
     async with running_station(config) as env:

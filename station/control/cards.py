@@ -1,0 +1,57 @@
+"""Card reader polling: a supervised task that turns card presentations into events.
+
+Polls the reader every ``interval`` seconds (HARDWARE.md §4: 250–500 ms). A card that
+stays in the field is reported once; it is reported again only after it was away for
+``gone_after`` seconds, so holding a card to the reader does not start and stop a session.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import trio
+
+from drivers.interfaces import CardReader
+from station.control.loop import call_driver
+
+log = logging.getLogger(__name__)
+
+
+class CardPoller:
+    """Polls one reader; calls ``on_card(uid_hex)`` once per presentation."""
+
+    def __init__(
+        self,
+        reader: CardReader,
+        on_card: Callable[[str], Awaitable[None]],
+        *,
+        interval: float = 0.3,
+        gone_after: float = 1.5,
+    ) -> None:
+        self._reader = reader
+        self._on_card = on_card
+        self.interval = interval
+        self.gone_after = gone_after
+        self._current: str | None = None
+        self._last_seen = -float("inf")
+
+    async def run(self) -> None:
+        """Poll until cancelled; reader errors propagate to the supervisor."""
+        deadline = trio.current_time()
+        while True:
+            uid = await call_driver(
+                self._reader.poll, blocking=self._reader.blocking, timeout=2.0, name="card reader"
+            )
+            now = trio.current_time()
+            if uid is not None:
+                uid = uid.upper()
+                new = uid != self._current or now - self._last_seen > self.gone_after
+                self._current, self._last_seen = uid, now
+                if new:
+                    log.info("event=card_presented uid=%s", uid)
+                    await self._on_card(uid)
+            elif now - self._last_seen > self.gone_after:
+                self._current = None
+            deadline = max(deadline + self.interval, trio.current_time())
+            await trio.sleep_until(deadline)

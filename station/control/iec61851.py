@@ -1,0 +1,346 @@
+"""IEC 61851-1 control of one EVSE as a pure state machine: readings in, decisions out.
+
+`PilotMachine.step` takes one set of inputs (the time, the measured pilot plateaus, what
+the layers above allow, the fault inputs) and returns the `Decision`: what the pilot must
+output (+12 V steady, PWM at a duty, -12 V steady), whether the contactor is closed, and
+the events for the layers above. No I/O, no clock reads.
+
+Detection (HARDWARE.md §1.1, the hysteresis table of a Linux-side IEC implementation):
+positive plateau A 11..13 V, B 8..10, C 5..7, D 2..4, E -1..2; a reading in a gap keeps
+the previous state. While PWM runs the negative plateau must be about -12 V; if it follows
+the positive one the EV's diode is missing (diode fault).
+
+Safety (DESIGN.md rule 4):
+
+* the contactor is *closed* only while the EV requests power (C, or D with ventilation),
+  the EVSE is operative, charging is allowed, PWM is offered and no fault is present, and
+  only after two consecutive readings agree on C/D;
+* it is *opened* on the first reading of A, B, E, F, a diode fault, an RCD trip or an
+  unusable reading (one control period, far inside the 100 ms of IEC 61851-1 Table A.6);
+* when charging stops being allowed the PWM is withdrawn first (state C1); the EV then
+  goes to B and the contactor opens without load, or it is forced open after 6 s;
+* a contactor whose mirror contact stays closed 250 ms after an open command is welded:
+  the EVSE is Faulted until an operator clears it (`reset_latched_faults`);
+* after a fault the pilot shows F (-12 V) for at least 300 ms, then +12 V so that the
+  EV's state can be watched again;
+* the contactor is not re-closed within 10 s of its last closing (contact wear).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from drivers.interfaces import PilotReading
+
+
+class PilotState(StrEnum):
+    """IEC 61851-1 states of the control pilot."""
+
+    A = "A"  # no EV
+    B = "B"  # EV connected, not ready
+    C = "C"  # EV ready, charging
+    D = "D"  # EV ready, charging with ventilation
+    E = "E"  # pilot shorted to PE / EVSE without power
+    F = "F"  # EVSE not available (we drive -12 V) or EV-side fault
+
+
+class Output(StrEnum):
+    """What the pilot generator drives."""
+
+    HIGH = "+12V"  # X1: steady +12 V, no current offered
+    PWM = "PWM"  # X2: 1 kHz, duty = offered current
+    NEGATIVE = "-12V"  # state F
+
+
+class Fault(StrEnum):
+    """Faults this machine detects (or is told about)."""
+
+    RCD = "rcd"
+    DIODE = "diode"
+    PILOT_SHORT = "pilot_short"  # state E
+    PILOT_RANGE = "pilot_out_of_range"
+    VENTILATION = "ventilation"  # D while ventilation is not allowed
+    WELDED = "welded"  # latched
+    CONTACTOR_STUCK_OPEN = "contactor_not_closing"
+    EV_ERROR = "ev_error"  # EV pulls the pilot to F
+
+
+#: Faults that are never cleared automatically.
+LATCHED = frozenset({Fault.WELDED})
+
+# Detection bands of the positive plateau (volts): (state, low, high).
+BANDS = (
+    (PilotState.A, 11.0, 13.0),
+    (PilotState.B, 8.0, 10.0),
+    (PilotState.C, 5.0, 7.0),
+    (PilotState.D, 2.0, 4.0),
+    (PilotState.E, -1.0, 2.0),
+)
+NEGATIVE_BAND = (-13.0, -11.0)
+DIODE_TOLERANCE = 1.2  # |high + low| below this while PWM runs: the diode is missing
+
+CLOSE_CONFIRMATIONS = 2
+C1_FORCE_OPEN_S = 6.0
+F_HOLD_S = 0.3
+FEEDBACK_TIMEOUT_S = 0.25
+PWM_RAISE_INTERVAL_S = 5.0
+MIN_CLOSE_INTERVAL_S = 10.0
+MIN_CURRENT_A = 6.0
+MAX_CURRENT_A = 80.0
+
+
+def duty_for_current(amps: float) -> float | None:
+    """IEC 61851-1 duty cycle (percent) offering ``amps``; None below 6 A (no offer).
+
+    6-51 A: I / 0.6; 51-80 A: I / 2.5 + 64. Rounded *down* to 0.1 % so that the EV never
+    reads more than is available.
+    """
+    if not math.isfinite(amps) or amps < MIN_CURRENT_A:
+        return None
+    amps = min(amps, MAX_CURRENT_A)
+    duty = amps / 0.6 if amps <= 51.0 else amps / 2.5 + 64.0
+    return math.floor(duty * 10 + 1e-9) / 10
+
+
+def current_for_duty(duty: float) -> float:
+    """The current (A) an EV reads from a duty cycle (the inverse, EV side)."""
+    if duty < 8.0 or duty > 97.0:
+        return 0.0
+    if duty < 10.0:
+        return 6.0
+    if duty <= 85.0:
+        return duty * 0.6
+    return min((duty - 64.0) * 2.5, 80.0)
+
+
+def classify(reading: PilotReading, previous: PilotState, output: Output) -> PilotState | Fault:
+    """The state a reading shows, given what we drive; a `Fault` for implausible readings."""
+    high, low = reading.high, reading.low
+    if not (math.isfinite(high) and math.isfinite(low)):
+        return Fault.PILOT_RANGE
+    if output is Output.NEGATIVE:
+        return PilotState.F
+    if NEGATIVE_BAND[0] <= high <= NEGATIVE_BAND[1]:
+        return PilotState.F  # the EV pulls the line to -12 V
+    if high > 13.0 or high < -13.0:
+        return Fault.PILOT_RANGE
+    for state, lowest, highest in BANDS:
+        if lowest <= high <= highest:
+            return state
+    return previous  # in a gap between bands: keep the previous state (hysteresis)
+
+
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything one step depends on."""
+
+    now: float
+    reading: PilotReading | None  # None: the pilot could not be read
+    charging_allowed: bool = False
+    operative: bool = True
+    current_limit: float = 32.0
+    rcd_tripped: bool = False
+    relay_feedback: bool | None = None
+    ventilation_allowed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What to do after one step."""
+
+    output: Output
+    duty: float  # percent; 100 for HIGH, 0 for NEGATIVE
+    relay_closed: bool
+    state: PilotState
+    faults: frozenset[Fault]
+    events: tuple[str, ...] = ()
+    opened_for_safety: bool = False  # the relay was opened by this step because of a hazard
+
+    @property
+    def offered_current(self) -> float:
+        """Current the EV may draw now (A)."""
+        return current_for_duty(self.duty) if self.output is Output.PWM else 0.0
+
+
+@dataclass
+class PilotMachine:
+    """The per-EVSE IEC 61851-1 machine. Create once; call `step` every control period."""
+
+    state: PilotState = PilotState.A
+    output: Output = Output.HIGH
+    duty: float = 100.0
+    relay_closed: bool = False
+    faults: set[Fault] = field(default_factory=set)
+    _candidate: PilotState | None = None
+    _candidate_count: int = 0
+    _last_duty_change: float = -math.inf
+    _last_close: float = -math.inf
+    _relay_changed_at: float = -math.inf
+    _pwm_withdrawn_at: float | None = None
+    _fault_since: float | None = None
+
+    def reset_latched_faults(self) -> None:
+        """Operator action: clear a welded-contactor fault after inspection."""
+        self.faults -= LATCHED
+
+    def step(self, inputs: Inputs) -> Decision:
+        """Advance one control period."""
+        events: list[str] = []
+        was_closed = self.relay_closed
+        observed = self._observe(inputs, events)
+        self._update_faults(inputs, observed, events)
+        self._decide(inputs, events)
+        opened_for_safety = (
+            was_closed
+            and not self.relay_closed
+            and (bool(self.faults) or self.state not in (PilotState.C, PilotState.D))
+        )
+        if self.relay_closed != was_closed:
+            self._relay_changed_at = inputs.now
+            events.append("relay_closed" if self.relay_closed else "relay_opened")
+            if self.relay_closed:
+                self._last_close = inputs.now
+        return Decision(
+            self.output,
+            self.duty,
+            self.relay_closed,
+            self.state,
+            frozenset(self.faults),
+            tuple(events),
+            opened_for_safety,
+        )
+
+    # -- reading the pilot -----------------------------------------------------------------
+
+    def _observe(self, inputs: Inputs, events: list[str]) -> PilotState | Fault | None:
+        if inputs.reading is None:
+            return Fault.PILOT_RANGE
+        seen = classify(inputs.reading, self.state, self.output)
+        if isinstance(seen, Fault):
+            return seen
+        if self.output is Output.NEGATIVE:
+            return None  # we drive F: nothing to learn about the EV
+        if seen is self.state:
+            self._candidate, self._candidate_count = None, 0
+            return seen
+        # Leaving C/D (or reaching A, E, F) acts on the first reading: that opens the relay.
+        urgent = self.state in (PilotState.C, PilotState.D) or seen in (
+            PilotState.A,
+            PilotState.E,
+            PilotState.F,
+        )
+        if seen is self._candidate:
+            self._candidate_count += 1
+        else:
+            self._candidate, self._candidate_count = seen, 1
+        if urgent or self._candidate_count >= CLOSE_CONFIRMATIONS:
+            events.append(f"state_{self.state.value}_to_{seen.value}")
+            self.state = seen
+            self._candidate, self._candidate_count = None, 0
+        return seen
+
+    # -- faults ----------------------------------------------------------------------------
+
+    def _update_faults(
+        self, inputs: Inputs, seen: PilotState | Fault | None, events: list[str]
+    ) -> None:
+        raised: set[Fault] = set()
+        if inputs.rcd_tripped:
+            raised.add(Fault.RCD)
+        if isinstance(seen, Fault):
+            raised.add(seen)
+        if self.state is PilotState.E and self.output is not Output.NEGATIVE:
+            raised.add(Fault.PILOT_SHORT)
+        if self.state is PilotState.F and self.output is not Output.NEGATIVE:
+            raised.add(Fault.EV_ERROR)
+        if self.state is PilotState.D and not inputs.ventilation_allowed:
+            raised.add(Fault.VENTILATION)
+        reading = inputs.reading
+        if (
+            self.output is Output.PWM
+            and reading is not None
+            and self.state is not PilotState.A
+            and reading.high > 2.0
+            and abs(reading.high + reading.low) <= DIODE_TOLERANCE
+        ):
+            raised.add(Fault.DIODE)
+        settled = inputs.now - self._relay_changed_at >= FEEDBACK_TIMEOUT_S
+        if inputs.relay_feedback is not None and settled:
+            if inputs.relay_feedback and not self.relay_closed:
+                raised.add(Fault.WELDED)
+            if self.relay_closed and not inputs.relay_feedback:
+                raised.add(Fault.CONTACTOR_STUCK_OPEN)
+
+        cleared: set[Fault] = set()
+        for fault in self.faults - raised:
+            if fault in LATCHED:
+                continue
+            if fault in (Fault.RCD, Fault.DIODE, Fault.CONTACTOR_STUCK_OPEN):
+                # Cleared once the cause is gone *and* the EV was unplugged.
+                if self.state is PilotState.A and self.output is not Output.NEGATIVE:
+                    cleared.add(fault)
+            elif self.output is not Output.NEGATIVE:
+                cleared.add(fault)  # state-like faults clear with their state
+        for fault in sorted(raised - self.faults):
+            events.append(f"fault_{fault.value}")
+        for fault in sorted(cleared):
+            events.append(f"fault_cleared_{fault.value}")
+        if raised - self.faults:
+            self._fault_since = inputs.now
+        self.faults = (self.faults | raised) - cleared
+
+    # -- outputs ---------------------------------------------------------------------------
+
+    def _decide(self, inputs: Inputs, events: list[str]) -> None:
+        now = inputs.now
+        if self.faults:
+            self.relay_closed = False
+            self._pwm_withdrawn_at = None
+            # F for at least 300 ms after a fault, then +12 V to watch the EV again
+            # (a latched fault keeps F: the EVSE is out of service).
+            hold = self._fault_since is not None and now - self._fault_since < F_HOLD_S
+            if hold or self.faults & LATCHED:
+                self._set_output(Output.NEGATIVE, 0.0, now)
+            else:
+                self._set_output(Output.HIGH, 100.0, now)
+            return
+
+        connected = self.state in (PilotState.B, PilotState.C, PilotState.D)
+        duty = duty_for_current(inputs.current_limit)
+        offer = connected and inputs.operative and inputs.charging_allowed and duty is not None
+        requesting = self.state is PilotState.C or (
+            self.state is PilotState.D and inputs.ventilation_allowed
+        )
+
+        if offer:
+            assert duty is not None
+            self._pwm_withdrawn_at = None
+            if self.output is not Output.PWM or duty < self.duty:
+                self._set_output(Output.PWM, duty, now)  # lowering is never delayed
+            elif duty > self.duty and now - self._last_duty_change >= PWM_RAISE_INTERVAL_S:
+                self._set_output(Output.PWM, duty, now)
+        else:
+            if self.output is Output.PWM:
+                self._pwm_withdrawn_at = now
+                events.append("pwm_withdrawn")
+            self._set_output(Output.HIGH, 100.0, now)
+
+        if not requesting:
+            self.relay_closed = False  # C→B, A, E, F: open at once
+            self._pwm_withdrawn_at = None
+        elif self.relay_closed and not offer:
+            # C1: wait for the EV to stop drawing (go to B), at most 6 s.
+            withdrawn = self._pwm_withdrawn_at if self._pwm_withdrawn_at is not None else now
+            if now - withdrawn >= C1_FORCE_OPEN_S:
+                self.relay_closed = False
+                events.append("forced_open_in_c1")
+        elif not self.relay_closed and offer and self.output is Output.PWM:
+            if now - self._last_close >= MIN_CLOSE_INTERVAL_S:
+                self.relay_closed = True
+
+    def _set_output(self, output: Output, duty: float, now: float) -> None:
+        if (output, duty) != (self.output, self.duty):
+            self.output, self.duty = output, duty
+            self._last_duty_change = now

@@ -1,0 +1,306 @@
+"""The control task of one EVSE: runs the IEC 61851 machine at a fixed period.
+
+Every ``period`` seconds (10 ms by default: one reading of the peak detectors takes about
+3.5 ms, and a state change then reaches the contactor within one or two periods, far
+inside IEC 61851-1's 100 ms) the loop reads the pilot, the RCD input and the contactor's
+mirror contact, feeds the `PilotMachine`, carries out its decision and publishes an
+`EvseSnapshot` when something the layers above care about changed.
+
+Deadlines are scheduled from the previous deadline, never from "now", so the loop does
+not drift; an iteration that ends more than a period late skips ahead and is counted as
+an overrun. Lateness is recorded for the bench and for the watchdog (`healthy`).
+
+Safety: whatever ends the loop — an exception from a driver, a timeout, cancellation —
+the ``finally`` opens the contactor first (shielded from cancellation), then puts the
+pilot in state F.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import trio
+
+from drivers.interfaces import ContactorRelay, ControlPilot, DeviceTimeout, FaultInputs
+from station.control.iec61851 import Decision, Inputs, Output, PilotMachine, PilotState
+from station.evse import EvseSnapshot
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+DEFAULT_PERIOD = 0.010
+#: A blocking driver call that takes longer than this is a hung device.
+DRIVER_TIMEOUT = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class TimingStats:
+    """Lateness of the loop's wake-ups against their deadlines (seconds)."""
+
+    samples: int
+    p50: float
+    p99: float
+    max: float
+    overruns: int
+
+
+async def call_driver(
+    fn: Callable[..., T],
+    *args: Any,
+    blocking: bool,
+    timeout: float = DRIVER_TIMEOUT,
+    name: str = "device",
+) -> T:
+    """Call a driver method: directly if it never blocks, else in a worker thread with a
+    timeout (a hung device raises `DeviceTimeout`; the thread is abandoned)."""
+    if not blocking:
+        return fn(*args)
+    try:
+        with trio.fail_after(timeout):
+            return await trio.to_thread.run_sync(lambda: fn(*args), abandon_on_cancel=True)
+    except trio.TooSlowError:
+        raise DeviceTimeout(f"{name} did not answer within {timeout:g} s") from None
+
+
+class ControlLoop:
+    """Runs one EVSE's pilot and contactor; the layers above talk to it by its commands."""
+
+    def __init__(
+        self,
+        evse_id: int,
+        *,
+        pilot: ControlPilot,
+        relay: ContactorRelay,
+        faults: FaultInputs,
+        max_current: float,
+        period: float = DEFAULT_PERIOD,
+        on_snapshot: Callable[[EvseSnapshot], None] | None = None,
+        history: int = 10_000,
+    ) -> None:
+        self.evse_id = evse_id
+        self._pilot = pilot
+        self._relay = relay
+        self._faults = faults
+        self.period = period
+        self._on_snapshot = on_snapshot
+        self.machine = PilotMachine()
+        self._allowed = False
+        self._operative = True
+        self._limit = max_current
+        self._max_current = max_current
+        self._external_fault: str | None = None
+        self.snapshot = EvseSnapshot(evse_id)
+        self._lateness: deque[float] = deque(maxlen=history)
+        self.overruns = 0
+        self.iterations = 0
+        self.last_healthy = -math.inf
+        self.reaction_times: deque[float] = deque(maxlen=1000)
+        self._changed = trio.Event()
+        self._reset_requested = False
+
+    # -- commands (EvseCommands) ---------------------------------------------------------
+
+    def allow_charging(self, allowed: bool) -> None:
+        """Whether an authorized session lets this EVSE offer energy."""
+        self._allowed = allowed
+
+    def set_operative(self, operative: bool) -> None:
+        """Availability: an inoperative EVSE offers no energy."""
+        self._operative = operative
+
+    def set_current_limit(self, amps: float) -> None:
+        """Upper bound of the offered current, never above the configured maximum."""
+        self._limit = min(amps, self._max_current)
+
+    def set_external_fault(self, reason: str | None) -> None:
+        """A fault found outside the loop (e.g. the supervisor gave up on the meter)."""
+        self._external_fault = reason
+        self._publish(self.snapshot)
+
+    def reset(self) -> None:
+        """Reset the EVSE (B11 per-EVSE reset): contactor open, machine back to its start."""
+        self._reset_requested = True
+
+    def reset_latched_faults(self) -> None:
+        """Operator action after inspecting a welded contactor."""
+        self.machine.reset_latched_faults()
+
+    # -- observation ---------------------------------------------------------------------
+
+    def timing(self) -> TimingStats:
+        """Lateness statistics of the recent iterations."""
+        values = sorted(self._lateness)
+        if not values:
+            return TimingStats(0, 0.0, 0.0, 0.0, self.overruns)
+
+        def pct(p: float) -> float:
+            return values[min(len(values) - 1, int(p * len(values)))]
+
+        return TimingStats(len(values), pct(0.5), pct(0.99), values[-1], self.overruns)
+
+    def healthy(self, now: float) -> bool:
+        """Whether the loop met its deadline recently (for the systemd watchdog)."""
+        return now - self.last_healthy <= max(10 * self.period, 0.5)
+
+    async def wait_snapshot(self) -> EvseSnapshot:
+        """Wait for the next published snapshot."""
+        await self._changed.wait()
+        return self.snapshot
+
+    # -- the loop ------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run until cancelled or a driver fails; the contactor is open when this returns."""
+        log.info(
+            "event=control_loop_started evse=%s period_ms=%.1f", self.evse_id, self.period * 1000
+        )
+        applied_output: tuple[Output, float] | None = None
+        applied_relay: bool | None = None
+        try:
+            deadline = trio.current_time()
+            while True:
+                if self._reset_requested:
+                    self._reset_requested = False
+                    await self._fail_safe()
+                    self.machine = PilotMachine()
+                    applied_output, applied_relay = None, None
+                woke = trio.current_time()
+                self._lateness.append(max(0.0, woke - deadline))
+                reading = await call_driver(
+                    self._pilot.read,
+                    blocking=self._pilot.blocking,
+                    name=f"EVSE {self.evse_id} pilot",
+                )
+                read_at = trio.current_time()
+                rcd = await call_driver(
+                    self._faults.rcd_tripped,
+                    blocking=self._faults.blocking,
+                    name=f"EVSE {self.evse_id} RCD input",
+                )
+                feedback = await call_driver(
+                    self._relay.feedback,
+                    blocking=self._relay.blocking,
+                    name=f"EVSE {self.evse_id} contactor feedback",
+                )
+                decision = self.machine.step(
+                    Inputs(
+                        now=read_at,
+                        reading=reading,
+                        charging_allowed=self._allowed,
+                        operative=self._operative and self._external_fault is None,
+                        current_limit=self._limit,
+                        rcd_tripped=rcd,
+                        relay_feedback=feedback,
+                    )
+                )
+                # Open before anything else; close only after the pilot offers current.
+                if applied_relay is not False and not decision.relay_closed:
+                    await call_driver(
+                        self._relay.set_closed,
+                        False,
+                        blocking=self._relay.blocking,
+                        name=f"EVSE {self.evse_id} contactor",
+                    )
+                    if decision.opened_for_safety:
+                        self.reaction_times.append(trio.current_time() - read_at)
+                    applied_relay = False
+                if (decision.output, decision.duty) != applied_output:
+                    await self._drive(decision)
+                    applied_output = (decision.output, decision.duty)
+                if decision.relay_closed and applied_relay is not True:
+                    await call_driver(
+                        self._relay.set_closed,
+                        True,
+                        blocking=self._relay.blocking,
+                        name=f"EVSE {self.evse_id} contactor",
+                    )
+                    applied_relay = True
+                for event in decision.events:
+                    log.info(
+                        "event=pilot evse=%s what=%s state=%s",
+                        self.evse_id,
+                        event,
+                        decision.state.value,
+                    )
+                self._publish(self._snapshot_of(decision))
+                self.iterations += 1
+                deadline += self.period
+                now = trio.current_time()
+                if now > deadline + self.period:
+                    self.overruns += 1
+                    deadline = now  # skip ahead rather than burst to catch up
+                else:
+                    self.last_healthy = now
+                await trio.sleep_until(deadline)
+        finally:
+            with trio.CancelScope(shield=True):
+                await self._fail_safe()
+
+    async def _drive(self, decision: Decision) -> None:
+        name = f"EVSE {self.evse_id} pilot"
+        if decision.output is Output.PWM:
+            await call_driver(
+                self._pilot.set_duty, decision.duty, blocking=self._pilot.blocking, name=name
+            )
+        elif decision.output is Output.HIGH:
+            await call_driver(self._pilot.set_high, blocking=self._pilot.blocking, name=name)
+        else:
+            await call_driver(self._pilot.set_negative, blocking=self._pilot.blocking, name=name)
+
+    async def _fail_safe(self) -> None:
+        """Contactor open first, then pilot to F; each step tried even if another fails."""
+        try:
+            await call_driver(
+                self._relay.set_closed,
+                False,
+                blocking=self._relay.blocking,
+                name=f"EVSE {self.evse_id} contactor",
+            )
+        except Exception:
+            log.exception("event=fail_safe_relay_open_failed evse=%s", self.evse_id)
+        try:
+            await call_driver(
+                self._pilot.set_negative,
+                blocking=self._pilot.blocking,
+                name=f"EVSE {self.evse_id} pilot",
+            )
+        except Exception:
+            log.exception("event=fail_safe_pilot_failed evse=%s", self.evse_id)
+        self.machine.relay_closed = False
+        self._publish(
+            replace(self.snapshot, relay_closed=False, ev_requesting=False, offered_current=0.0)
+        )
+        log.info("event=control_loop_stopped evse=%s relay=open", self.evse_id)
+
+    def _snapshot_of(self, decision: Decision) -> EvseSnapshot:
+        state = decision.state
+        connected = state in (PilotState.B, PilotState.C, PilotState.D) or (
+            state in (PilotState.E, PilotState.F) and self.snapshot.ev_connected
+        )
+        fault = ",".join(sorted(f.value for f in decision.faults)) or None
+        return EvseSnapshot(
+            evse_id=self.evse_id,
+            ev_connected=connected,
+            ev_requesting=state in (PilotState.C, PilotState.D),
+            relay_closed=decision.relay_closed,
+            offered_current=decision.offered_current,
+            fault=fault,
+            pilot_state=state.value,
+            duty=decision.duty,
+        )
+
+    def _publish(self, snapshot: EvseSnapshot) -> None:
+        if self._external_fault and not snapshot.fault:
+            snapshot = replace(snapshot, fault=self._external_fault)
+        if snapshot == self.snapshot:
+            return
+        self.snapshot = snapshot
+        if self._on_snapshot is not None:
+            self._on_snapshot(snapshot)
+        self._changed.set()
+        self._changed = trio.Event()

@@ -1,0 +1,74 @@
+"""``station sim``: drive the simulated hardware of a running station.
+
+    station sim --config FILE plug 1
+    station sim --config FILE unplug 1
+    station sim --config FILE ev-state 1 C
+    station sim --config FILE tap 04A1B2C3D4
+    station sim --config FILE fault 1 rcd|diode|welded|clear
+    station sim --config FILE status
+
+Each command goes to the station's control socket (its path is in the config);
+``status`` prints JSON. Exit status 0 on success, 1 with a one-line reason otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from station.ops.control_socket import ControlClientError, request
+
+EXIT_FAILED = 1
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``station sim`` to the CLI."""
+    sim = commands.add_parser(
+        "sim",
+        help="drive the simulated hardware of a running station",
+        description="Act on the simulated EVs, card reader and faults of a running station "
+        "through its control socket.",
+    )
+    sim.add_argument("--config", type=Path, required=True, help="station TOML file")
+    actions = sim.add_subparsers(dest="action", metavar="ACTION", required=True)
+    plug = actions.add_parser("plug", help="plug the EV of an EVSE in (state B)")
+    plug.add_argument("evse", type=int)
+    unplug = actions.add_parser("unplug", help="unplug the EV (state A)")
+    unplug.add_argument("evse", type=int)
+    state = actions.add_parser("ev-state", help="set the EV's IEC 61851 state A-F")
+    state.add_argument("evse", type=int)
+    state.add_argument("state", choices=list("ABCDEF"))
+    tap = actions.add_parser("tap", help="present an ISO 14443 card (UID in hex)")
+    tap.add_argument("uid")
+    fault = actions.add_parser("fault", help="inject or clear a hardware fault")
+    fault.add_argument("evse", type=int)
+    fault.add_argument("kind", choices=["rcd", "diode", "welded", "clear"])
+    actions.add_parser("status", help="print the state of every EVSE as JSON")
+    sim.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Carry out one ``station sim`` action."""
+    from station.cli import load_or_exit
+
+    config = load_or_exit(args.config)
+    command, arguments = {
+        "plug": lambda: ("sim.plug", {"evse": args.evse}),
+        "unplug": lambda: ("sim.unplug", {"evse": args.evse}),
+        "ev-state": lambda: ("sim.ev_state", {"evse": args.evse, "state": args.state}),
+        "tap": lambda: ("sim.tap", {"uid": args.uid}),
+        "fault": lambda: ("sim.fault", {"evse": args.evse, "kind": args.kind}),
+        "status": lambda: ("status", {}),
+    }[args.action]()
+    try:
+        result = request(config.control_socket, command, arguments)
+    except ControlClientError as exc:
+        print(f"station sim: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.action == "status":
+        print(json.dumps(result, indent=2, sort_keys=True))
+    elif result:
+        print(result)
+    return 0
