@@ -1,0 +1,104 @@
+"""End-to-end charging on the simulator against the in-memory CSMS, on MockClock."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from tests.conftest import make_config, running_station
+
+CARD = "04A1B2C3"
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path / "data")
+
+
+def te(env, **match):
+    return [
+        r.payload
+        for r in env.csms.of("TransactionEvent")
+        if all(r.payload.get(k) == v for k, v in match.items())
+    ]
+
+
+async def settle(env, seconds=2.0):
+    """Let the control loop and the pumps act (virtual time)."""
+    await trio.sleep(seconds)
+
+
+async def boot(env):
+    await env.csms.wait_for("StatusNotification", count=2)
+
+
+async def test_plug_tap_charge_unplug(config, autojump_clock):
+    async with running_station(config, control_period=0.01) as env:
+        await boot(env)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await settle(env)
+        status = [r.payload for r in env.csms.of("StatusNotification")]
+        assert status[-1]["connectorStatus"] == "Occupied"
+        sim.tap(CARD)
+        (started,) = await env.csms.wait_for("TransactionEvent")
+        assert env.csms.of("Authorize")[0].payload["idToken"] == {
+            "idToken": CARD,
+            "type": "ISO14443",
+        }
+        assert started.payload["eventType"] == "Started"
+        assert started.payload["triggerReason"] == "Authorized"
+        assert started.payload["evse"] == {"id": 1, "connectorId": 1}
+        # The EVSE now offers current: the EV closes S2 (state C) and the contactor closes.
+        await settle(env, 0.05)
+        assert env.station.loops[1].snapshot.duty == pytest.approx(53.3)
+        sim.set_ev_state(1, "C")
+        await settle(env)
+        assert env.station.loops[1].snapshot.relay_closed
+        charging = te(env, triggerReason="ChargingStateChanged")
+        assert charging[-1]["transactionInfo"]["chargingState"] == "Charging"
+        # Energy flows and is reported periodically (TxUpdatedInterval 60 s).
+        await trio.sleep(130)
+        periodic = te(env, triggerReason="MeterValuePeriodic")
+        assert len(periodic) == 2
+        energy = [v["sampledValue"][0]["value"] for p in periodic for v in p["meterValue"]]
+        assert energy[1] > energy[0] > 0
+        # The driver presents the card again: authorization ends, the transaction ends.
+        sim.tap(CARD)
+        ended = await env.csms.wait_for("TransactionEvent", count=len(te(env)) + 1)
+        last = ended[-1].payload
+        assert last["eventType"] == "Ended"
+        assert last["transactionInfo"]["stoppedReason"] == "Local"
+        # PWM is withdrawn at once; the EV draws nothing, and the contactor opens when the
+        # EV leaves C or, as this simulated EV stays in C, after the 6 s of IEC 61851-1.
+        await settle(env, 1)
+        assert env.station.loops[1].snapshot.offered_current == 0
+        await settle(env, 6)
+        assert not env.station.loops[1].snapshot.relay_closed
+        seq = [p["seqNo"] for p in te(env)]
+        assert seq == list(range(len(seq)))
+
+
+async def test_unplug_while_charging_opens_the_contactor_and_ends_with_ev_disconnected(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.01) as env:
+        await boot(env)
+        sim = env.station.hardware.sim
+        sim.plug(2)
+        sim.tap(CARD)
+        await env.csms.wait_for("TransactionEvent")
+        sim.set_ev_state(2, "C")
+        await settle(env)
+        assert env.station.loops[2].snapshot.relay_closed
+        sim.unplug(2)
+        await trio.sleep(0.05)
+        assert not env.station.loops[2].snapshot.relay_closed
+        await settle(env)
+        last = te(env)[-1]
+        assert last["eventType"] == "Ended"
+        assert last["triggerReason"] == "EVCommunicationLost"
+        assert last["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+        assert [r.payload["connectorStatus"] for r in env.csms.of("StatusNotification")][
+            -1
+        ] == "Available"
