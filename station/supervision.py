@@ -116,7 +116,7 @@ class Supervisor:
                 log.warning("event=child_returned child=%s", child.name)
                 error: BaseException = RuntimeError("returned")
             except Exception as exc:  # includes ExceptionGroups of plain exceptions
-                error = exc
+                error = _unwrap(exc)
             now = trio.current_time()
             if now - started > self.window:
                 backoff = self.initial_backoff  # it ran fine for a while: start afresh
@@ -166,3 +166,10 @@ class Supervisor:
             child.on_recover(child.name)
         except Exception:
             log.exception("event=recovery_handler_failed child=%s", child.name)
+
+
+def _unwrap(error: Exception) -> Exception:
+    """The one exception inside single-member groups (nurseries wrap what they carry)."""
+    while isinstance(error, ExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return error

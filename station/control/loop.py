@@ -81,12 +81,14 @@ class ControlLoop:
         period: float = DEFAULT_PERIOD,
         on_snapshot: Callable[[EvseSnapshot], None] | None = None,
         history: int = 10_000,
+        driver_timeout: float = DRIVER_TIMEOUT,
     ) -> None:
         self.evse_id = evse_id
         self._pilot = pilot
         self._relay = relay
         self._faults = faults
         self.period = period
+        self._timeout = driver_timeout
         self._on_snapshot = on_snapshot
         self.machine = PilotMachine()
         self._allowed = False
@@ -174,17 +176,20 @@ class ControlLoop:
                 reading = await call_driver(
                     self._pilot.read,
                     blocking=self._pilot.blocking,
+                    timeout=self._timeout,
                     name=f"EVSE {self.evse_id} pilot",
                 )
                 read_at = trio.current_time()
                 rcd = await call_driver(
                     self._faults.rcd_tripped,
                     blocking=self._faults.blocking,
+                    timeout=self._timeout,
                     name=f"EVSE {self.evse_id} RCD input",
                 )
                 feedback = await call_driver(
                     self._relay.feedback,
                     blocking=self._relay.blocking,
+                    timeout=self._timeout,
                     name=f"EVSE {self.evse_id} contactor feedback",
                 )
                 decision = self.machine.step(
@@ -204,6 +209,7 @@ class ControlLoop:
                         self._relay.set_closed,
                         False,
                         blocking=self._relay.blocking,
+                        timeout=self._timeout,
                         name=f"EVSE {self.evse_id} contactor",
                     )
                     if decision.opened_for_safety:
@@ -217,6 +223,7 @@ class ControlLoop:
                         self._relay.set_closed,
                         True,
                         blocking=self._relay.blocking,
+                        timeout=self._timeout,
                         name=f"EVSE {self.evse_id} contactor",
                     )
                     applied_relay = True
@@ -248,9 +255,19 @@ class ControlLoop:
                 self._pilot.set_duty, decision.duty, blocking=self._pilot.blocking, name=name
             )
         elif decision.output is Output.HIGH:
-            await call_driver(self._pilot.set_high, blocking=self._pilot.blocking, name=name)
+            await call_driver(
+                self._pilot.set_high,
+                blocking=self._pilot.blocking,
+                timeout=self._timeout,
+                name=name,
+            )
         else:
-            await call_driver(self._pilot.set_negative, blocking=self._pilot.blocking, name=name)
+            await call_driver(
+                self._pilot.set_negative,
+                blocking=self._pilot.blocking,
+                timeout=self._timeout,
+                name=name,
+            )
 
     async def _fail_safe(self) -> None:
         """Contactor open first, then pilot to F; each step tried even if another fails."""
@@ -259,6 +276,7 @@ class ControlLoop:
                 self._relay.set_closed,
                 False,
                 blocking=self._relay.blocking,
+                timeout=self._timeout,
                 name=f"EVSE {self.evse_id} contactor",
             )
         except Exception:
@@ -267,6 +285,7 @@ class ControlLoop:
             await call_driver(
                 self._pilot.set_negative,
                 blocking=self._pilot.blocking,
+                timeout=self._timeout,
                 name=f"EVSE {self.evse_id} pilot",
             )
         except Exception:
