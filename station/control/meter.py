@@ -44,6 +44,13 @@ class MeterSampler:
         self._phases = phases
         self._timeout = timeout
         self.latest: Reading | None = None
+        self._sampled = trio.Event()
+
+    async def next_reading(self) -> Reading:
+        """Wait for the next reading."""
+        await self._sampled.wait()
+        assert self.latest is not None
+        return self.latest
 
     async def run(self) -> None:
         """Sample until cancelled; a driver error propagates to the supervisor."""
@@ -63,5 +70,7 @@ class MeterSampler:
             else:
                 self.latest = Reading(sample, self._offered(), self._phases)
                 self._on_reading(self.evse_id, self.latest)
+                self._sampled.set()
+                self._sampled = trio.Event()
             deadline = max(deadline + self.interval, trio.current_time())
             await trio.sleep_until(deadline)

@@ -1,0 +1,117 @@
+"""The configuration contract: the example parses, bad input names the key, exit status 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from station.cli import main
+from station.config import ConfigError, load_config, parse_config
+
+ROOT = Path(__file__).resolve().parent.parent
+VALID = """
+[station]
+identity = "CS-1"
+serial_number = "SN-1"
+vendor_name = "V"
+model = "M"
+data_dir = "data"
+[csms]
+url = "ws://127.0.0.1:9000/ocpp"
+security_profile = 1
+basic_auth_password = "0123456789abcdef"
+"""
+
+
+def test_the_example_config_is_valid_and_resolves_relative_paths():
+    config = load_config(ROOT / "station.example.toml")
+    assert config.station.data_dir == ROOT / "data"
+    assert [e.id for e in config.hardware.evse] == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda t: t.replace('identity = "CS-1"\n', ""),
+            "station.identity: required key is missing",
+        ),
+        (
+            lambda t: t.replace('model = "M"', 'model = "M"\ncolour = "red"'),
+            "station.colour: unknown key",
+        ),
+        (
+            lambda t: t.replace("security_profile = 1", "security_profile = 4"),
+            "csms.security_profile",
+        ),
+        (lambda t: t.replace("ws://", "http://"), "csms.url"),
+        (
+            lambda t: t.replace("security_profile = 1", "security_profile = 2"),
+            "csms.url: security_profile 2 needs wss://",
+        ),
+        (
+            lambda t: t.replace('"0123456789abcdef"', '"short"'),
+            "csms.basic_auth_password: must be 16",
+        ),
+        (lambda t: t + '\n[hardware]\ndriver = "arduino"\n', "hardware.driver"),
+        (
+            lambda t: t.replace('identity = "CS-1"', 'identity = "CS:1"'),
+            "station.identity: contains ':'",
+        ),
+    ],
+)
+def test_a_bad_key_is_named_in_one_line(tmp_path, change, message):
+    path = tmp_path / "station.toml"
+    path.write_text(change(VALID))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_not_toml_and_missing_file(tmp_path):
+    path = tmp_path / "station.toml"
+    path.write_text("[station\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="file not found"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_cli_exits_with_2_and_names_the_key(tmp_path, capsys):
+    path = tmp_path / "station.toml"
+    path.write_text(VALID.replace("security_profile = 1", "security_profile = 9"))
+    with pytest.raises(SystemExit) as caught:
+        main(["run", "--config", str(path)])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("station: config error: csms.security_profile")
+
+
+def test_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for command in ("run", "demo", "sim"):
+        assert command in out
+
+
+def test_parse_config_from_a_dict():
+    config = parse_config(
+        {
+            "station": {
+                "identity": "A",
+                "serial_number": "S",
+                "vendor_name": "V",
+                "model": "M",
+                "data_dir": "/tmp/x",
+            },
+            "csms": {
+                "url": "ws://h/o",
+                "security_profile": 1,
+                "basic_auth_password": "0123456789abcdef",
+            },
+        }
+    )
+    assert config.control_socket == Path("/tmp/x/station.sock")
