@@ -98,7 +98,6 @@ class Availability:
         self._snapshots = {evse_id: EvseSnapshot(evse_id) for evse_id in evse_ids}
         self._reported: dict[int, Status | None] = dict.fromkeys(evse_ids)
         self._changed = trio.Event()
-        self._offline_since: float | None = None
         self._report_all = True
         client.route("ChangeAvailability", self.change_availability)
         for evse_id in evse_ids:
@@ -266,14 +265,15 @@ class Availability:
 
     async def run(self) -> None:
         """Report status changes for the station's lifetime."""
+        handled_connection: float | None = None
         while True:
             self._changed = trio.Event()
             if not self._client.admits(Admission.NORMAL):
-                if self._offline_since is None and not self._client.connected:
-                    self._offline_since = trio.current_time()
                 await self._client.wait_until(lambda: self._client.admits(Admission.NORMAL))
-                self._after_outage()
                 continue
+            if self._client.connected_at != handled_connection:
+                handled_connection = self._client.connected_at
+                self._after_outage()
             try:
                 for evse_id in self._evse_ids:
                     status = self.status(evse_id)
@@ -284,12 +284,28 @@ class Availability:
                 continue
             except CallFailed as exc:
                 log.warning("event=status_notification_failed reason=%r", str(exc))
-            await self._changed.wait()
+            await _either(self._changed, self._client)
 
     def _after_outage(self) -> None:
-        if self._offline_since is None:
-            return
-        offline_for = trio.current_time() - self._offline_since
-        self._offline_since = None
+        client = self._client
+        if client.disconnected_at is None or client.connected_at is None:
+            return  # first connection: the boot reports everything anyway
+        offline_for = client.connected_at - client.disconnected_at
         if offline_for > float(self._dm.get(OFFLINE_THRESHOLD) or 0):
             self._report_all = True  # B04.FR.01; else only the changed ones (B04.FR.02)
+
+
+async def _either(changed: trio.Event, client: OcppClient) -> None:
+    """Wait for a status change or a change of the connection."""
+    async with trio.open_nursery() as nursery:
+
+        async def status() -> None:
+            await changed.wait()
+            nursery.cancel_scope.cancel()
+
+        async def connection() -> None:
+            await client.wait_changed()
+            nursery.cancel_scope.cancel()
+
+        nursery.start_soon(status)
+        nursery.start_soon(connection)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import trio
 
-from station.app import Runtime, Station
+from station.app import RestartRequested, Runtime, Station
 from station.clock import WallClock
 from station.config import StationConfig, parse_config
 from station.devicemodel.model import key
@@ -57,6 +57,8 @@ class SimEnv:
     csms: MemoryCsms
     nursery: trio.Nursery
     cancel: trio.CancelScope
+    #: Boot reasons of the in-process restarts that happened (after a Reset).
+    restarts: list[str] = field(default_factory=list)
 
 
 Setup = Callable[[Station], Awaitable[None]]
@@ -103,18 +105,32 @@ async def running_station(
             await set_variables(station, variables or {})
             scope = trio.CancelScope()
 
+            env = SimEnv(station, memory_csms, nursery, scope)
+
             async def run() -> None:
+                # Like `run_station`: a Reset restarts the station in-process.
                 with scope:
-                    await station.run()
+                    while True:
+                        try:
+                            await env.station.run()
+                            return
+                        except RestartRequested as restart:
+                            env.restarts.append(restart.reason.value)
+                        env.station.close()
+                        env.station = await Station.create(config, runtime)
+                        stations.append(env.station)
 
             nursery.start_soon(run)
             try:
-                yield SimEnv(station, memory_csms, nursery, scope)
+                yield env
             finally:
                 nursery.cancel_scope.cancel()
     finally:
         for station in stations:
-            station.close()
+            try:
+                station.close()
+            except Exception:  # already closed by a restart
+                pass
 
 
 def _iso(moment: datetime) -> str:

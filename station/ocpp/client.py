@@ -140,6 +140,9 @@ class OcppClient:
         self._pending: dict[str, tuple[str, trio.MemorySendChannel]] = {}
         self._observers: list[FrameObserver] = []
         self._on_connected: list[Callable[[], Awaitable[None]]] = []
+        #: trio times of the last connection and the last loss (None until they happen).
+        self.connected_at: float | None = None
+        self.disconnected_at: float | None = None
 
     # -- configuration -------------------------------------------------------------------
 
@@ -184,6 +187,10 @@ class OcppClient:
     def admits(self, admission: Admission) -> bool:
         """Whether a CALL of this admission class may go out right now."""
         return self.connected and self._boot in _ALLOWED[admission]
+
+    async def wait_changed(self) -> None:
+        """Wait for the next change of connection or boot state."""
+        await self._changed.wait()
 
     async def wait_until(self, predicate: Callable[[], bool]) -> None:
         """Wait until ``predicate()`` holds; re-checked on every connection/boot change."""
@@ -241,6 +248,7 @@ class OcppClient:
         async with trio.open_nursery() as nursery:
             self._transport = transport
             self._nursery = nursery
+            self.connected_at = trio.current_time()
             self._notify()
             try:
                 for hook in self._on_connected:
@@ -249,6 +257,7 @@ class OcppClient:
             finally:
                 self._transport = None
                 self._nursery = None
+                self.disconnected_at = trio.current_time()
                 for _, channel in list(self._pending.values()):
                     channel.send_nowait(None)
                 self._notify()

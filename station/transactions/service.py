@@ -146,6 +146,7 @@ class TransactionService:
         self._interrupted: dict[int, SessionState] = {}
         self._reading_arrived = trio.Event()
         self._ended_hooks: list[Callable[[int], Awaitable[None]]] = []
+        self._ended: list[int] = []
         self.interrupted_reason = Reason.PowerLoss
         client.route("RequestStartTransaction", self.request_start)
         client.route("RequestStopTransaction", self.request_stop)
@@ -210,7 +211,16 @@ class TransactionService:
     async def _apply(self, evse_id: int, step: Callable[[EvseSession, Moment], list]) -> list:
         """Run one input through a session, persist, queue, and update the EVSE."""
         async with self._lock:
-            return await self._apply_locked(evse_id, step)
+            events = await self._apply_locked(evse_id, step)
+        await self._after_unlock()
+        return events
+
+    async def _after_unlock(self) -> None:
+        """Run the transaction-ended hooks (they may feed new inputs, so not under the lock)."""
+        while self._ended:
+            evse_id = self._ended.pop(0)
+            for hook in self._ended_hooks:
+                await hook(evse_id)
 
     async def _apply_locked(
         self, evse_id: int, step: Callable[[EvseSession, Moment], list]
@@ -247,8 +257,7 @@ class TransactionService:
         self._changed.set()
         self._changed = trio.Event()
         if had_tx and session.transaction is None and evse_id != UNPLACED:
-            for hook in self._ended_hooks:
-                await hook(evse_id)
+            self._ended.append(evse_id)
         return events
 
     # -- inputs from the EVSEs -----------------------------------------------------------
@@ -279,6 +288,7 @@ class TransactionService:
                         m, requesting=snapshot.ev_requesting, delivering=snapshot.delivering
                     ),
                 )
+        await self._after_unlock()
 
     async def _place_unplaced(self, evse_id: int) -> None:
         """An EV plugged in: an authorization waiting for an EVSE takes this one (AQ-8)."""

@@ -1,0 +1,550 @@
+"""Core block E/F/C/G/J/B scenarios on the simulator with the in-memory CSMS (MockClock).
+
+Each test follows the spirit of an OCTT test case (named in the test); the CSMS side is
+scripted, the station side is the real assembly on simulated hardware.
+"""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from tests.conftest import make_config, running_station
+from tests.memcsms import NoReply
+
+CARD = "04A1B2C3"
+OTHER = "0DD0FEED"
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path / "data")
+
+
+def tes(env, **match):
+    return [
+        r.payload
+        for r in env.csms.of("TransactionEvent")
+        if all(r.payload.get(k) == v for k, v in match.items())
+    ]
+
+
+def statuses(env, evse=1):
+    return [
+        r.payload["connectorStatus"]
+        for r in env.csms.of("StatusNotification")
+        if r.payload["evseId"] == evse
+    ]
+
+
+async def booted(env):
+    await env.csms.wait_for("StatusNotification", count=2)
+    await trio.sleep(0.1)
+
+
+async def next_te(env, count_before=None):
+    count = len(tes(env)) if count_before is None else count_before
+    events = await env.csms.wait_for("TransactionEvent", count=count + 1, timeout=60)
+    return events[count].payload
+
+
+async def call(env, action, payload):
+    frame = await env.csms.call(action, payload)
+    assert not hasattr(frame, "code"), frame
+    return frame.payload
+
+
+async def charge(env, evse=1, card=CARD):
+    sim = env.station.hardware.sim
+    sim.plug(evse)
+    await trio.sleep(0.1)
+    sim.tap(card)
+    await env.csms.wait(lambda: env.station.transactions.transaction_id(evse) is not None)
+    await trio.sleep(0.1)
+    sim.set_ev_state(evse, "C")
+    await trio.sleep(0.5)
+    assert env.station.loops[evse].snapshot.relay_closed
+    return env.station.transactions.transaction_id(evse)
+
+
+async def test_tc_e_09_ev_connected_start_point(config, autojump_clock):
+    variables = {"TxCtrlr.TxStartPoint": "EVConnected", "TxCtrlr.TxStopPoint": "EVConnected"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        env.station.hardware.sim.plug(1)
+        started = await next_te(env, 0)
+        assert started["eventType"] == "Started"
+        assert started["triggerReason"] == "CablePluggedIn"
+        assert started["transactionInfo"]["chargingState"] == "EVConnected"
+        assert started["evse"] == {"id": 1, "connectorId": 1}
+        env.station.hardware.sim.unplug(1)
+        ended = await next_te(env, 1)
+        assert (ended["eventType"], ended["transactionInfo"]["stoppedReason"]) == (
+            "Ended",
+            "EVDisconnected",
+        )
+
+
+async def test_tc_e_04_authorize_first_then_plug_in(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        sim = env.station.hardware.sim
+        sim.tap(CARD)
+        await env.csms.wait_for("Authorize")
+        await trio.sleep(1)
+        assert tes(env) == [], "PowerPathClosed: no transaction before the EV is connected"
+        sim.plug(2)
+        started = await next_te(env, 0)
+        assert started["triggerReason"] == "CablePluggedIn"
+        assert started["evse"]["id"] == 2
+        assert started["idToken"]["idToken"] == CARD
+
+
+async def test_tc_e_39_authorized_start_point_connection_timeout(config, autojump_clock):
+    variables = {"TxCtrlr.TxStartPoint": "Authorized", "TxCtrlr.EVConnectionTimeOut": 30}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        env.station.hardware.sim.tap(CARD)
+        started = await next_te(env, 0)
+        assert started["triggerReason"] == "Authorized" and "evse" not in started
+        ended = await next_te(env, 1)
+        assert ended["eventType"] == "Ended"
+        assert ended["triggerReason"] == "EVConnectTimeout"
+        assert ended["transactionInfo"]["stoppedReason"] == "Timeout"
+        assert env.csms.of("TransactionEvent")[1].at - env.csms.of("TransactionEvent")[
+            0
+        ].at == pytest.approx(30, abs=0.2)
+
+
+async def test_tc_f_04_remote_start_first_cable_plugin_timeout(config, autojump_clock):
+    variables = {"TxCtrlr.TxStartPoint": "Authorized", "TxCtrlr.EVConnectionTimeOut": 45}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        answer = await call(
+            env,
+            "RequestStartTransaction",
+            {
+                "idToken": {"idToken": "REMOTE1", "type": "Central"},
+                "remoteStartId": 77,
+                "evseId": 1,
+            },
+        )
+        assert answer["status"] == "Accepted"
+        started = await next_te(env, 0)
+        assert started["triggerReason"] == "RemoteStart"
+        assert started["transactionInfo"]["remoteStartId"] == 77
+        ended = await next_te(env, 1)
+        assert ended["triggerReason"] == "EVConnectTimeout"
+        assert ended["transactionInfo"]["stoppedReason"] == "Timeout"
+
+
+async def test_tc_f_01_remote_start_cable_first_and_tc_f_08_remote_stop(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        env.station.hardware.sim.plug(1)
+        await trio.sleep(0.5)
+        answer = await call(
+            env,
+            "RequestStartTransaction",
+            {"idToken": {"idToken": "REMOTE1", "type": "Central"}, "remoteStartId": 5},
+        )
+        assert answer["status"] == "Accepted"
+        assert env.csms.of("Authorize") == [], "AuthorizeRemoteStart is false (PICS C-48.2)"
+        started = await next_te(env, 0)
+        assert (started["triggerReason"], started["transactionInfo"]["remoteStartId"]) == (
+            "RemoteStart",
+            5,
+        )
+        tx = started["transactionInfo"]["transactionId"]
+        assert (await call(env, "RequestStopTransaction", {"transactionId": "nope"}))[
+            "status"
+        ] == "Rejected"
+        assert (await call(env, "RequestStopTransaction", {"transactionId": tx}))[
+            "status"
+        ] == "Accepted"
+        ended = await next_te(env, 1)
+        assert ended["triggerReason"] == "RemoteStop"
+        assert ended["transactionInfo"]["stoppedReason"] == "Remote"
+
+
+async def test_remote_start_is_rejected_on_an_unavailable_evse_and_while_pending(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await call(
+            env, "ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 2}}
+        )
+        answer = await call(
+            env,
+            "RequestStartTransaction",
+            {"idToken": {"idToken": "R", "type": "Central"}, "remoteStartId": 1, "evseId": 2},
+        )
+        assert answer["status"] == "Rejected"
+
+
+async def test_authorize_remote_start_true_sends_authorize_first(config, autojump_clock):
+    async with running_station(
+        config, variables={"AuthCtrlr.AuthorizeRemoteStart": "true"}, control_period=0.05
+    ) as env:
+        await booted(env)
+        env.station.hardware.sim.plug(1)
+        await trio.sleep(0.5)
+        await call(
+            env,
+            "RequestStartTransaction",
+            {"idToken": {"idToken": "R2", "type": "Central"}, "remoteStartId": 9},
+        )
+        await env.csms.wait_for("Authorize")
+        started = await next_te(env, 0)
+        assert started["transactionInfo"]["remoteStartId"] == 9
+
+
+@pytest.mark.parametrize("status", ["Invalid", "Blocked", "Expired", "Unknown", "NoCredit"])
+async def test_tc_c_02_06_07_refused_card_starts_nothing(config, autojump_clock, status):
+    async with running_station(config, control_period=0.05) as env:
+        env.csms.responses["Authorize"] = {"idTokenInfo": {"status": status}}
+        await booted(env)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.5)
+        sim.tap(OTHER)
+        await env.csms.wait_for("Authorize")
+        await trio.sleep(5)
+        assert tes(env) == []
+        assert env.station.loops[1].snapshot.offered_current == 0
+
+
+async def test_tc_c_39_another_card_of_the_same_group_stops(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        env.csms.responses["Authorize"] = {
+            "idTokenInfo": {
+                "status": "Accepted",
+                "groupIdToken": {"idToken": "FAMILY", "type": "Central"},
+            }
+        }
+        await booted(env)
+        await charge(env)
+        count = len(tes(env))
+        await trio.sleep(3)  # the first card leaves the reader's field
+        env.station.hardware.sim.tap(OTHER)
+        ended = await next_te(env, count)
+        assert ended["eventType"] == "Ended"
+        assert ended["triggerReason"] == "StopAuthorized"
+        assert ended["idToken"]["idToken"] == OTHER
+
+
+async def test_tc_e_16_deauthorized_by_the_transaction_event_response(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        env.csms.responses["TransactionEvent"] = lambda p: (
+            {"idTokenInfo": {"status": "Invalid"}} if "idToken" in p else {}
+        )
+        env.csms.responses["Authorize"] = {"idTokenInfo": {"status": "Accepted"}}
+        await booted(env)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.2)
+        sim.tap(CARD)
+        ended = await next_te(env, 1)
+        assert ended["eventType"] == "Ended"
+        assert ended["triggerReason"] == "Deauthorized"
+        assert ended["transactionInfo"]["stoppedReason"] == "DeAuthorized"
+        await trio.sleep(0.5)
+        assert env.station.loops[1].snapshot.offered_current == 0
+
+
+async def test_tc_e_40_connection_loss_during_transaction_queues_offline_events(
+    config, autojump_clock
+):
+    variables = {
+        "SampledDataCtrlr.TxUpdatedInterval": 10,
+        "OCPPCommCtrlr.RetryBackOffWaitMinimum": 60,
+        "OCPPCommCtrlr.RetryBackOffRandomRange": 0,
+        "OCPPCommCtrlr.OfflineThreshold": 120,
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        before = len(tes(env))
+        env.csms.refuse_next = 10**6
+        await env.csms.disconnect()
+        await trio.sleep(45)
+        env.csms.refuse_next = 0
+        await env.csms.wait(lambda: len(env.csms.connections) == 2)
+        await env.station.queue.drained()
+        queued = [r.payload for r in env.csms.of("TransactionEvent") if r.connection == 1]
+        assert len(queued) >= 4
+        assert all(p["offline"] is True for p in queued)
+        assert all(p["eventType"] == "Updated" and p["meterValue"] for p in queued)
+        seq = [p["seqNo"] for p in tes(env)]
+        assert seq == list(range(len(seq))), "nothing lost, nothing reordered"
+        assert before + len(queued) == len(tes(env))
+
+
+async def test_tc_e_43_offline_start_with_an_unknown_card_and_late_verdict(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        env.csms.refuse_next = 10**6
+        await env.csms.disconnect()
+        await env.station.client.wait_until(lambda: not env.station.client.connected)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.2)
+        sim.tap(CARD)  # OfflineTxForUnknownIdEnabled: accepted offline
+        await trio.sleep(0.5)
+        sim.set_ev_state(1, "C")
+        await trio.sleep(0.5)
+        assert env.station.loops[1].snapshot.relay_closed
+        assert env.csms.of("Authorize") == []
+        env.csms.responses["TransactionEvent"] = lambda p: (
+            {"idTokenInfo": {"status": "Invalid"}} if "idToken" in p else {}
+        )
+        env.csms.refuse_next = 0
+        await env.csms.wait(lambda: any(p["eventType"] == "Ended" for p in tes(env)), timeout=600)
+        started = tes(env, eventType="Started")[0]
+        assert started["offline"] is True
+        ended = tes(env, eventType="Ended")[0]
+        assert ended["transactionInfo"]["stoppedReason"] == "DeAuthorized"
+
+
+async def test_station_killed_mid_transaction_ends_it_with_power_loss_on_restart(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        tx = await charge(env)
+        await trio.sleep(30)
+        seq = [p["seqNo"] for p in tes(env)]
+        # The station disappears here: no clean shutdown of the transaction.
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        ended = await next_te(env, 0)
+        assert ended["transactionInfo"]["transactionId"] == tx
+        assert ended["eventType"] == "Ended"
+        assert ended["triggerReason"] == "AbnormalCondition"
+        assert ended["transactionInfo"]["stoppedReason"] == "PowerLoss"
+        assert ended["seqNo"] == seq[-1] + 1
+        assert env.csms.of("BootNotification")[0].payload["reason"] == "PowerUp"
+
+
+@pytest.mark.parametrize(("tx_id", "ongoing", "queued"), [("unknown", False, False)])
+async def test_tc_e_28_transaction_status_unknown(config, autojump_clock, tx_id, ongoing, queued):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        answer = await call(env, "GetTransactionStatus", {"transactionId": tx_id})
+        assert answer == {"ongoingIndicator": ongoing, "messagesInQueue": queued}
+
+
+async def test_tc_e_29_30_33_34_transaction_status(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert await call(env, "GetTransactionStatus", {}) == {"messagesInQueue": False}
+        tx = await charge(env)
+        assert await call(env, "GetTransactionStatus", {"transactionId": tx}) == {
+            "ongoingIndicator": True,
+            "messagesInQueue": False,
+        }
+        env.csms.responses["TransactionEvent"] = NoReply
+        await trio.sleep(3)  # the card left the reader's field since it started the session
+        env.station.hardware.sim.tap(CARD)
+        await env.csms.wait(lambda: env.station.queue.count() > 0)
+        answer = await call(env, "GetTransactionStatus", {"transactionId": tx})
+        assert answer == {"ongoingIndicator": False, "messagesInQueue": True}
+        assert await call(env, "GetTransactionStatus", {}) == {"messagesInQueue": True}
+
+
+async def test_tc_g_03_04_change_availability_evse_and_back(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        answer = await call(
+            env, "ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 1}}
+        )
+        assert answer["status"] == "Accepted"
+        await env.csms.wait(lambda: statuses(env)[-1] == "Unavailable")
+        assert (
+            await call(
+                env, "ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 1}}
+            )
+        )["status"] == "Accepted"
+        await call(env, "ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": 1}})
+        await env.csms.wait(lambda: statuses(env)[-1] == "Available")
+        assert statuses(env, 2) == ["Available"]
+
+
+async def test_tc_g_11_with_ongoing_transaction_is_scheduled(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        answer = await call(
+            env, "ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 1}}
+        )
+        assert answer["status"] == "Scheduled"
+        assert env.station.loops[1].snapshot.relay_closed, "the transaction goes on"
+        env.station.hardware.sim.unplug(1)
+        await env.csms.wait(lambda: statuses(env)[-1] == "Unavailable")
+        assert "Available" not in statuses(env)[-1:]
+
+
+async def test_tc_g_18_21_unavailable_persists_across_reboot(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await call(env, "ChangeAvailability", {"operationalStatus": "Inoperative"})
+        await env.csms.wait(lambda: statuses(env, 2)[-1] == "Unavailable")
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert statuses(env, 1) == ["Unavailable"] and statuses(env, 2) == ["Unavailable"]
+
+
+async def test_tc_b_51_52_statuses_after_an_outage(config, autojump_clock):
+    variables = {
+        "OCPPCommCtrlr.OfflineThreshold": 100,
+        "OCPPCommCtrlr.RetryBackOffWaitMinimum": 30,
+        "OCPPCommCtrlr.RetryBackOffRandomRange": 0,
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        # Short outage, EVSE 1 changes: only EVSE 1 is reported again.
+        await env.csms.disconnect()
+        env.station.hardware.sim.plug(1)
+        await env.csms.wait(lambda: len(env.csms.connections) == 2, timeout=2000)
+        await env.csms.wait(lambda: len(env.csms.of("StatusNotification")) == 3, timeout=200)
+        await trio.sleep(5)
+        assert [r.payload["evseId"] for r in env.csms.of("StatusNotification")] == [1, 2, 1]
+        # Long outage without change: every connector is reported.
+        env.csms.refuse_next = 4
+        await env.csms.disconnect()
+        await env.csms.wait(lambda: len(env.csms.connections) == 3, timeout=2000)
+        await env.csms.wait(lambda: len(env.csms.of("StatusNotification")) == 5, timeout=200)
+
+
+async def test_tc_b_20_reset_on_idle_restarts_with_remote_reset(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        answer = await call(env, "Reset", {"type": "OnIdle"})
+        assert answer["status"] == "Accepted"
+        boots = await env.csms.wait_for("BootNotification", count=2, timeout=60)
+        assert boots[1].payload["reason"] == "RemoteReset"
+        assert env.restarts == ["RemoteReset"]
+        events = await env.csms.wait_for("SecurityEventNotification", count=2)
+        assert events[1].payload["type"] == "ResetOrReboot"
+
+
+async def test_tc_b_21_reset_on_idle_with_transaction_is_scheduled(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        assert (await call(env, "Reset", {"type": "OnIdle"}))["status"] == "Scheduled"
+        assert env.station.client.connected
+        await trio.sleep(3)
+        env.station.hardware.sim.tap(CARD)
+        boots = await env.csms.wait_for("BootNotification", count=2, timeout=60)
+        assert boots[1].payload["reason"] == "RemoteReset"
+        assert tes(env)[-1]["transactionInfo"]["stoppedReason"] == "Local"
+
+
+async def test_tc_b_22_immediate_reset_ends_the_transaction_first(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        count = len(tes(env))
+        assert (await call(env, "Reset", {"type": "Immediate"}))["status"] == "Accepted"
+        ended = await next_te(env, count)
+        assert ended["eventType"] == "Ended"
+        assert ended["triggerReason"] == "ResetCommand"
+        assert ended["transactionInfo"]["stoppedReason"] == "ImmediateReset"
+        assert "idToken" not in ended
+
+
+async def test_reset_of_one_evse_c13(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, evse=2)
+        count = len(tes(env))
+        assert (await call(env, "Reset", {"type": "Immediate", "evseId": 2}))[
+            "status"
+        ] == "Accepted"
+        ended = await next_te(env, count)
+        assert ended["transactionInfo"]["stoppedReason"] == "ImmediateReset"
+        await trio.sleep(0.5)
+        assert env.station.client.connected, "an EVSE reset does not restart the station"
+        assert (await call(env, "Reset", {"type": "Immediate", "evseId": 7}))[
+            "status"
+        ] == "Rejected"
+
+
+async def test_tc_f_11_23_27_trigger_messages(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await trio.sleep(2)  # a meter reading exists
+        for message, evse, expected, action in [
+            ("StatusNotification", {"id": 1, "connectorId": 1}, "Accepted", "StatusNotification"),
+            ("MeterValues", {"id": 1}, "Accepted", "MeterValues"),
+            ("Heartbeat", None, "Accepted", "Heartbeat"),
+            ("LogStatusNotification", None, "Accepted", "LogStatusNotification"),
+            ("FirmwareStatusNotification", None, "Accepted", "FirmwareStatusNotification"),
+            ("TransactionEvent", {"id": 1}, "Rejected", None),
+            ("SignV2GCertificate", None, "NotImplemented", None),
+        ]:
+            before = len(env.csms.of(action)) if action else 0
+            payload = {"requestedMessage": message} | ({"evse": evse} if evse else {})
+            assert (await call(env, "TriggerMessage", payload))["status"] == expected, message
+            if action:
+                sent = await env.csms.wait_for(action, count=before + 1)
+                if action == "MeterValues":
+                    value = sent[-1].payload["meterValue"][0]["sampledValue"][0]
+                    assert value["context"] == "Trigger"
+
+
+async def test_tc_f_13_trigger_transaction_event(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        await trio.sleep(2)
+        count = len(tes(env))
+        await call(
+            env, "TriggerMessage", {"requestedMessage": "TransactionEvent", "evse": {"id": 1}}
+        )
+        event = await next_te(env, count)
+        assert event["triggerReason"] == "Trigger"
+        assert event["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
+
+
+async def test_tc_j_01_02_clock_aligned_meter_values(config, autojump_clock):
+    variables = {"AlignedDataCtrlr.Interval": 900}
+    async with running_station(config, variables=variables, control_period=0.25) as env:
+        await booted(env)
+        # Idle: MeterValues per EVSE at each quarter hour (START is 08:00:00).
+        values = await env.csms.wait_for("MeterValues", count=2, timeout=1000)
+        assert {v.payload["evseId"] for v in values} == {1, 2}
+        assert values[0].payload["meterValue"][0]["sampledValue"][0]["context"] == "Sample.Clock"
+        assert env.station.clock.now().minute == 15
+        await charge(env)
+        clock_event = await env.csms.wait(
+            lambda: tes(env, triggerReason="MeterValueClock"), timeout=1000
+        )
+        assert clock_event is None
+        (event,) = tes(env, triggerReason="MeterValueClock")
+        assert event["meterValue"][0]["sampledValue"][0]["context"] == "Sample.Clock"
+
+
+async def test_unlock_connector_on_a_fixed_cable(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert (await call(env, "UnlockConnector", {"evseId": 1, "connectorId": 1}))[
+            "status"
+        ] == "UnlockFailed"
+        assert (await call(env, "UnlockConnector", {"evseId": 3, "connectorId": 1}))[
+            "status"
+        ] == "UnknownConnector"
+        await charge(env)
+        assert (await call(env, "UnlockConnector", {"evseId": 1, "connectorId": 1}))[
+            "status"
+        ] == "OngoingAuthorizedTransaction"
+
+
+async def test_tc_p_01_data_transfer_and_clear_cache(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        answer = await call(env, "DataTransfer", {"vendorId": "com.example", "messageId": "x"})
+        assert answer["status"] == "UnknownVendorId"
+        assert (await call(env, "ClearCache", {}))["status"] == "Rejected"
