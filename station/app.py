@@ -51,6 +51,7 @@ from station.ocpp.messages import (
     ReadingContextEnumType,
     UploadLogStatusEnumType,
 )
+from station.ocpp.network import NetworkService
 from station.ocpp.provisioning import Provisioning
 from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
@@ -285,6 +286,18 @@ class Station:
             dial=self.runtime.dial,
             rng=self.runtime.rng,
             security_event=self.security_log.record,
+        )
+        NetworkService(
+            client=self.client,
+            device_model=dm,
+            profiles=self.profiles,
+            connection=self.connection,
+            provisioning=self.provisioning,
+            security_event=self.security_log.record,
+            has_csms_root=lambda: config.csms.ca_file is not None and config.csms.ca_file.exists(),
+            has_station_certificate=lambda: (
+                config.csms.cert_file is not None and config.csms.key_file is not None
+            ),
         )
         self._register_triggers()
         self._register_commands()

@@ -141,18 +141,43 @@ def _iso(moment: datetime) -> str:
 async def live_station(
     config: StationConfig, *, seed: int = 7, variables: dict[str, object] | None = None
 ) -> AsyncIterator[Station]:
-    """Run a station in real time with the production runtime (threads, sockets)."""
-    station = await Station.create(config, Runtime(rng=random.Random(seed)))
+    """Run a station in real time with the production runtime (threads, sockets).
+
+    A Reset restarts it in-process (like `run_station`); the new instance is reachable
+    as ``station.successor`` (a chain, for several restarts).
+    """
+    runtime = Runtime(rng=random.Random(seed))
+    station = await Station.create(config, runtime)
+    stations = [station]
     try:
         async with trio.open_nursery() as nursery:
             await set_variables(station, variables or {})
-            nursery.start_soon(station.run)
+
+            async def run() -> None:
+                current = station
+                while True:
+                    try:
+                        await current.run()
+                        return
+                    except RestartRequested:
+                        pass
+                    current.close()
+                    successor = await Station.create(config, runtime)
+                    stations.append(successor)
+                    current.successor = successor  # type: ignore[attr-defined]
+                    current = successor
+
+            nursery.start_soon(run)
             try:
                 yield station
             finally:
                 nursery.cancel_scope.cancel()
     finally:
-        station.close()
+        for each in stations:
+            try:
+                each.close()
+            except Exception:  # closed at its restart already
+                pass
 
 
 #: Short real-time settings for tests over sockets.

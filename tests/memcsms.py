@@ -74,7 +74,10 @@ class MemoryCsms:
         self.received: list[Received] = []
         self.connections: list[dict] = []  # {"endpoint", "opened", "closed"}
         self.refuse_next = 0
+        #: CSMS URLs that refuse every connection (a "down" CSMS among several).
+        self.refuse_urls: set[str] = set()
         self.attempts: list[float] = []
+        self.attempted_urls: list[str] = []
         self._changed = trio.Event()
         self._current: MemoryTransport | None = None
         self._waiters: dict[str, trio.MemorySendChannel] = {}
@@ -87,8 +90,11 @@ class MemoryCsms:
     async def dial(self, nursery: trio.Nursery, endpoint: Endpoint) -> MemoryTransport:
         """The station's dialer: refuse or accept a connection."""
         self.attempts.append(trio.current_time())
+        self.attempted_urls.append(endpoint.url)
         self._notify()
         await trio.lowlevel.checkpoint()
+        if endpoint.url in self.refuse_urls:
+            raise ConnectFailed(f"{endpoint.url} is down")
         if self.refuse_next > 0:
             self.refuse_next -= 1
             raise ConnectFailed("refused by the test CSMS")

@@ -11,11 +11,12 @@ import trio
 from tests.conftest import FAST, live_station, make_config
 
 CARD = "04A1B2C3"
-SESSION = FAST | {"SampledDataCtrlr.TxUpdatedInterval": 1,
-                  "SampledDataCtrlr.TxUpdatedMeasurands":
-                  "Energy.Active.Import.Register,Power.Active.Import,Current.Import,Voltage,"
-                  "Current.Offered,Power.Offered,Power.Factor,Frequency,"
-                  "Energy.Active.Export.Register"}
+SESSION = FAST | {
+    "SampledDataCtrlr.TxUpdatedInterval": 1,
+    "SampledDataCtrlr.TxUpdatedMeasurands": "Energy.Active.Import.Register,Power.Active.Import,"
+    "Current.Import,Voltage,Current.Offered,Power.Offered,Power.Factor,Frequency,"
+    "Energy.Active.Export.Register",
+}
 
 
 async def wait_tx(station, evse, present=True):
@@ -29,26 +30,36 @@ async def test_local_session_plug_tap_charge_stop_unplug(tmp_path, judge):
         await judge.wait_for("StatusNotification", count=2)
         sim = station.hardware.sim
         sim.plug(1)
-        await judge.wait_for("StatusNotification", where=lambda p: p["connectorStatus"] == "Occupied")
+        await judge.wait_for(
+            "StatusNotification", where=lambda p: p["connectorStatus"] == "Occupied"
+        )
         sim.tap(CARD)
         await wait_tx(station, 1)
         sim.set_ev_state(1, "C")
-        await judge.wait_for("TransactionEvent", count=3,
-                             where=lambda p: p["triggerReason"] == "MeterValuePeriodic")
+        await judge.wait_for(
+            "TransactionEvent", count=3, where=lambda p: p["triggerReason"] == "MeterValuePeriodic"
+        )
         await trio.sleep(1.6)  # the card leaves the reader's field
         sim.tap(CARD)
         await wait_tx(station, 1, present=False)
         sim.set_ev_state(1, "B")
         sim.unplug(1)
-        await judge.wait_for("StatusNotification", count=2,
-                             where=lambda p: p["connectorStatus"] == "Available" and p["evseId"] == 1)
+        await judge.wait_for(
+            "StatusNotification",
+            count=2,
+            where=lambda p: p["connectorStatus"] == "Available" and p["evseId"] == 1,
+        )
         await station.queue.drained()
     events = [r.payload for r in judge.received if r.action == "TransactionEvent"]
     assert [e["seqNo"] for e in events] == list(range(len(events)))
     assert events[0]["eventType"] == "Started" and events[-1]["eventType"] == "Ended"
     assert events[-1]["transactionInfo"]["stoppedReason"] == "Local"
-    measurands = {s.get("measurand") for e in events for v in e.get("meterValue", [])
-                  for s in v["sampledValue"]}
+    measurands = {
+        s.get("measurand")
+        for e in events
+        for v in e.get("meterValue", [])
+        for s in v["sampledValue"]
+    }
     assert {"Voltage", "Current.Offered", "Power.Offered", "Frequency"} <= measurands
     assert not judge.violations
 
@@ -57,9 +68,14 @@ async def test_remote_start_and_stop(tmp_path, judge):
     async with live_station(make_config(tmp_path, judge.url), variables=SESSION) as station:
         await judge.wait_for("StatusNotification", count=2)
         station.hardware.sim.plug(2)
-        result = await judge.call("RequestStartTransaction", {
-            "idToken": {"idToken": "CSMS-ID-1", "type": "Central"}, "remoteStartId": 42,
-            "evseId": 2})
+        result = await judge.call(
+            "RequestStartTransaction",
+            {
+                "idToken": {"idToken": "CSMS-ID-1", "type": "Central"},
+                "remoteStartId": 42,
+                "evseId": 2,
+            },
+        )
         assert result["status"] == "Accepted"
         await wait_tx(station, 2)
         (started,) = await judge.wait_for("TransactionEvent")
@@ -77,12 +93,21 @@ async def test_remote_start_and_stop(tmp_path, judge):
 async def test_change_availability_and_triggers_are_schema_valid(tmp_path, judge):
     async with live_station(make_config(tmp_path, judge.url), variables=SESSION):
         await judge.wait_for("StatusNotification", count=2)
-        result = await judge.call("ChangeAvailability", {"operationalStatus": "Inoperative",
-                                                         "evse": {"id": 1, "connectorId": 1}})
+        result = await judge.call(
+            "ChangeAvailability",
+            {"operationalStatus": "Inoperative", "evse": {"id": 1, "connectorId": 1}},
+        )
         assert result["status"] == "Accepted"
-        await judge.wait_for("StatusNotification", where=lambda p: p["connectorStatus"] == "Unavailable")
-        for message in ("MeterValues", "StatusNotification", "Heartbeat", "FirmwareStatusNotification",
-                        "LogStatusNotification"):
+        await judge.wait_for(
+            "StatusNotification", where=lambda p: p["connectorStatus"] == "Unavailable"
+        )
+        for message in (
+            "MeterValues",
+            "StatusNotification",
+            "Heartbeat",
+            "FirmwareStatusNotification",
+            "LogStatusNotification",
+        ):
             payload = {"requestedMessage": message}
             if message in ("StatusNotification", "MeterValues"):
                 payload["evse"] = {"id": 2, "connectorId": 1}

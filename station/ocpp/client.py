@@ -51,6 +51,10 @@ R = TypeVar("R", bound=Message)
 current_frame_size: contextvars.ContextVar[int] = contextvars.ContextVar(
     "current_frame_size", default=0
 )
+#: Follow-ups registered while handling a CALL, run after its response was sent.
+_after_reply: contextvars.ContextVar[list | None] = contextvars.ContextVar(
+    "_after_reply", default=None
+)
 
 
 class BootState(StrEnum):
@@ -303,14 +307,26 @@ class OcppClient:
 
     async def _dispatch(self, call: Call, size: int) -> None:
         current_frame_size.set(size)
+        follow_ups: list[Callable[[], Awaitable[None]]] = []
+        _after_reply.set(follow_ups)
         reply = await self._answer(call)
-        then = None
         if isinstance(reply, Reply):
-            then = reply.then
+            if reply.then is not None:
+                follow_ups.insert(0, reply.then)
             reply = CallResult(call.message_id, reply.response.to_payload())
         await self._send_reply(reply, call.action)
-        if then is not None and self._nursery is not None:
-            self._nursery.start_soon(_run_follow_up, call.action, then)
+        for then in follow_ups:
+            if self._nursery is not None:
+                self._nursery.start_soon(_run_follow_up, call.action, then)
+
+    def after_reply(self, follow_up: Callable[[], Awaitable[None]]) -> bool:
+        """From code running inside a handler (e.g. a device-model listener): run
+        ``follow_up`` once the current CALL's response was sent. False outside a handler."""
+        pending = _after_reply.get()
+        if pending is None:
+            return False
+        pending.append(follow_up)
+        return True
 
     async def _answer(self, call: Call) -> CallError | Reply:
         if self._boot is BootState.Rejected:

@@ -164,6 +164,10 @@ class ConnectionManager:
         #: Failed attempts since start (status command, tests).
         self.failed_attempts = 0
         self._attempted = trio.Event()
+        self._skip_backoff = False
+        self._connected_hooks: list[Callable[[NetworkProfile], Awaitable[None]]] = []
+        #: B10.FR.04/A05.FR.05: a new NetworkConfigurationPriority applies after a reboot.
+        self._priority_at_start = [int(slot) for slot in (device_model.get(PRIORITY) or ())]
         for variable in (PING_INTERVAL, WAIT_MINIMUM, RANDOM_RANGE, REPEAT_TIMES):
             device_model.on_change(variable, lambda _: self._settings_changed.set())
         device_model.bind_live(ACTIVE_PROFILE, lambda: self.active.slot if self.active else 0)
@@ -179,8 +183,16 @@ class ConnectionManager:
         raise RuntimeError("no network connection profile is configured")
 
     def _priority(self) -> list[int]:
-        value = self._dm.get(PRIORITY) or ()
-        return [int(slot) for slot in value]
+        return list(self._priority_at_start)
+
+    def on_connected(self, hook: Callable[[NetworkProfile], Awaitable[None]]) -> None:
+        """Run ``hook(profile)`` after each successful connection, before the session."""
+        self._connected_hooks.append(hook)
+
+    async def reconnect(self) -> None:
+        """Drop the connection and connect again at once (new credentials, new certificate)."""
+        self._skip_backoff = True
+        await self._client.close(1000, "reconnecting")
 
     def _slot_sequence(self) -> Iterator[int]:
         """Slots to try, one per attempt, forever (B10.FR.07–09)."""
@@ -217,6 +229,9 @@ class ConnectionManager:
             served = await self._attempt(profile)
             if served:
                 slots = self._slot_sequence()
+            if self._skip_backoff:
+                self._skip_backoff = False
+                continue
             wait = self._backoff.next_wait(self._backoff_settings())
             log.info("event=reconnect_wait seconds=%.3f failures=%d", wait, self._backoff.failures)
             await trio.sleep(wait)
@@ -263,6 +278,8 @@ class ConnectionManager:
             self.last_failure = None
             self._client.message_timeout = profile.message_timeout
             log.info("event=connected slot=%d url=%s", profile.slot, profile.url)
+            for hook in self._connected_hooks:
+                await hook(profile)
             nursery.start_soon(self._ping, transport)
             await self._client.serve(transport)
             nursery.cancel_scope.cancel()
