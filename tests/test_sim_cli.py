@@ -1,0 +1,81 @@
+"""`station sim …` drives a running station through its control socket."""
+
+from __future__ import annotations
+
+import json
+
+import trio
+
+from station.cli import main
+from tests.conftest import FAST, PASSWORD, live_station, make_config
+
+TOML = """
+[station]
+identity = "CS-TEST-01"
+serial_number = "SN-0001"
+vendor_name = "OpenCharge"
+model = "AC22-2"
+data_dir = "{data}"
+control_socket = "{socket}"
+[csms]
+url = "{url}"
+security_profile = 1
+basic_auth_password = "{password}"
+[hardware]
+driver = "sim"
+"""
+
+
+async def cli(*args) -> int:
+    return await trio.to_thread.run_sync(lambda: main(list(args)))
+
+
+def write_config(tmp_path, url):
+    path = tmp_path / "station.toml"
+    path.write_text(
+        TOML.format(data=tmp_path / "data", socket=tmp_path / "s.sock", url=url, password=PASSWORD)
+    )
+    return path
+
+
+async def test_plug_tap_ev_state_and_status_through_the_cli(tmp_path, judge, capsys):
+    path = write_config(tmp_path, judge.url)
+    config = make_config(
+        tmp_path / "data", judge.url, station={"control_socket": str(tmp_path / "s.sock")}
+    )
+    async with live_station(config, variables=FAST):
+        await judge.wait_for("StatusNotification", count=2)
+        assert await cli("sim", "--config", str(path), "plug", "1") == 0
+        await judge.wait_for(
+            "StatusNotification", where=lambda p: p["connectorStatus"] == "Occupied"
+        )
+        assert await cli("sim", "--config", str(path), "tap", "04a1b2c3") == 0
+        await judge.wait_for("TransactionEvent")
+        assert await cli("sim", "--config", str(path), "ev-state", "1", "C") == 0
+        await judge.wait_for(
+            "TransactionEvent", where=lambda p: p["triggerReason"] == "ChargingStateChanged"
+        )
+        capsys.readouterr()
+        assert await cli("sim", "--config", str(path), "status") == 0
+        status = json.loads(capsys.readouterr().out)
+        evse = status["evses"]["1"]
+        assert evse["connector_status"] == "Occupied"
+        assert evse["transaction_id"] is not None
+        assert status["hardware"]["evses"]["1"]["ev"]["state"] == "C"
+        assert await cli("sim", "--config", str(path), "fault", "1", "rcd") == 0
+        await judge.wait_for(
+            "StatusNotification", where=lambda p: p["connectorStatus"] == "Faulted"
+        )
+
+
+async def test_errors_are_one_clear_line_and_exit_1(tmp_path, judge, capsys):
+    path = write_config(tmp_path, judge.url)
+    assert await cli("sim", "--config", str(path), "plug", "1") == 1
+    assert "no station is running" in capsys.readouterr().err
+    config = make_config(
+        tmp_path / "data", judge.url, station={"control_socket": str(tmp_path / "s.sock")}
+    )
+    async with live_station(config, variables=FAST):
+        await judge.wait_for("StatusNotification", count=2)
+        assert await cli("sim", "--config", str(path), "plug", "7") == 1
+        assert "unknown EVSE 7" in capsys.readouterr().err
