@@ -66,21 +66,25 @@ def load_or_exit(path: Path) -> StationConfig:
 def _run(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
     from station import logs
-    from station.app import Station
+    from station.app import run_station
+    from station.store import StoreError
+    from station.supervision import EscalationError
 
     logs.configure(config.station.log_level)
-
-    async def main() -> None:
-        station = await Station.create(config)
-        try:
-            await station.run()
-        finally:
-            station.close()
-
     try:
-        trio.run(main)
+        trio.run(run_station, config)
     except KeyboardInterrupt:
         log.info("event=stopped reason=interrupt")
+    except StoreError as exc:
+        log.error("event=store_unusable reason=%r", str(exc))
+        return 1
+    except BaseExceptionGroup as group:
+        escalated, _ = group.split(EscalationError)
+        if escalated is None:
+            raise
+        # A station-level task kept crashing: exit non-zero so that systemd restarts us.
+        log.error("event=station_failed reason=%r", str(escalated.exceptions[0]))
+        return 1
     return 0
 
 
