@@ -127,6 +127,12 @@ class Station:
         self._restart: BootReasonEnumType | None = None
         self._scope = trio.CancelScope()
         evse_config = {e.id: e for e in config.hardware.evse}
+        # Each loop publishes its snapshots into a channel that the EVSE's event pump reads,
+        # so that no transition (a short C, a quick unplug) is lost between two reads.
+        self._snapshots: dict[int, tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]] = {
+            devices.id: trio.open_memory_channel[EvseSnapshot](math.inf)
+            for devices in hardware.evses
+        }
         self.loops = {
             devices.id: ControlLoop(
                 devices.id,
@@ -135,14 +141,10 @@ class Station:
                 faults=devices.faults,
                 max_current=evse_config[devices.id].max_current,
                 period=runtime.control_period,
+                on_snapshot=self._snapshots[devices.id][0].send_nowait,
             )
             for devices in hardware.evses
         }
-        self._snapshots: dict[int, tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]] = {
-            evse_id: trio.open_memory_channel[EvseSnapshot](math.inf) for evse_id in self.loops
-        }
-        for evse_id, loop in self.loops.items():
-            loop._on_snapshot = self._snapshots[evse_id][0].send_nowait
         self.queue = TransactionQueue(store, self.client, device_model)
         self.availability = Availability(
             client=self.client,

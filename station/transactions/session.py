@@ -253,7 +253,6 @@ class EvseSession:
             if s.transaction.stop_reason is None:
                 s.transaction.stop_reason = reason.value
             s.transaction.token_reported = token is None  # E07.FR.02: idToken once at the end
-            self._stop_token = token
         return self._after_change(moment, trigger, token=token)
 
     def ev_status(
