@@ -88,3 +88,29 @@ async def test_tc_a_07_profile_3_presents_the_station_certificate(tmp_path, pki)
         assert subject["organizationName"] == ORGANIZATION
         assert connection.authorization is None  # no Basic auth in profile 3
         assert not judge.violations
+
+
+async def test_profile_3_certificate_refused_by_the_csms_is_reported_at_once(tmp_path, pki):
+    # The CSMS trusts another CA. With TLS 1.3 it says so with an alert that arrives after
+    # the station's handshake completed, while the WebSocket upgrade is under way. (The
+    # test CSMS of tests/test_tls.py sends that alert, as real TLS stacks do.)
+    from tests.test_tls import tls_server
+
+    context = server_context(pki.server, client_ca=pki.unknown_root)
+    async with tls_server(context) as server:
+        url = f"wss://localhost:{server.port}/ocpp"
+        config = make_config(
+            tmp_path,
+            url,
+            profile=3,
+            csms={
+                "ca_file": str(pki.csms_root.cert),
+                "cert_file": str(pki.station.cert),
+                "key_file": str(pki.station.key),
+            },
+        )
+        async with live_station(config, variables=FAST) as station:
+            with trio.fail_after(5):  # well before the 30 s connect timeout
+                await station.connection.wait_failed_attempts(1)
+            entries = await station.security_log.entries()
+    assert "FailedToAuthenticateAtCsms" in {e.type for e in entries}

@@ -156,10 +156,17 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
     parts = urlsplit(endpoint.url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "wss" else 80)
+    handshake = trio.CancelScope()
+    recorder = _StreamErrors(handshake)
     try:
         async with trio.open_nursery() as inner:
-            with trio.fail_after(endpoint.connect_timeout):
-                connection = await _connect(inner, endpoint, host, port)
+            with trio.fail_after(endpoint.connect_timeout), handshake:
+                connection = await _connect(inner, endpoint, host, port, recorder)
+            if handshake.cancelled_caught:
+                # The TLS stream broke during the WebSocket handshake: with TLS 1.3 this is
+                # how a CSMS refuses the client certificate (alert after our Finished).
+                raise _tls_failure_after_handshake(recorder.error, host, port)
+            recorder.watching = False
             task_status.started(connection)
             try:
                 await trio.sleep_forever()
@@ -185,7 +192,9 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
 _CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, ConnectFailed)
 
 
-async def _connect(nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int):
+async def _connect(
+    nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int, recorder: _StreamErrors
+):
     resource = endpoint.resource()
     if urlsplit(endpoint.url).scheme == "wss":
         from station.ocpp.tls import CsmsConnectError, open_tls_stream
@@ -200,9 +209,10 @@ async def _connect(nursery: trio.Nursery, endpoint: Endpoint, host: str, port: i
             )
         except CsmsConnectError as exc:
             raise ConnectFailed(exc.detail, getattr(exc, "security_event", None)) from None
+        recorder.stream = stream
         return await trio_websocket.wrap_client_stream(
             nursery,
-            stream,
+            recorder,  # type: ignore[arg-type]
             host,
             resource,
             subprotocols=[SUBPROTOCOL],
@@ -216,6 +226,64 @@ async def _connect(nursery: trio.Nursery, endpoint: Endpoint, host: str, port: i
         use_ssl=False,
         subprotocols=[SUBPROTOCOL],
         extra_headers=endpoint.headers(),
+    )
+
+
+class _StreamErrors(trio.abc.Stream):
+    """Passes a stream through and, until the WebSocket is up, cancels the handshake on the
+    first transport error (trio-websocket would otherwise wait for its timeout and drop
+    the TLS error that explains the failure)."""
+
+    def __init__(self, handshake: trio.CancelScope) -> None:
+        self.stream: trio.abc.Stream | None = None
+        self.error: BaseException | None = None
+        self.watching = True
+        self._handshake = handshake
+
+    def _failed(self, exc: BaseException) -> None:
+        if self.error is None:
+            self.error = exc
+        if self.watching:
+            self._handshake.cancel()
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        assert self.stream is not None
+        try:
+            await self.stream.send_all(data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            self._failed(exc)
+            raise
+
+    async def wait_send_all_might_not_block(self) -> None:
+        assert self.stream is not None
+        await self.stream.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes | bytearray:
+        assert self.stream is not None
+        try:
+            data = await self.stream.receive_some(max_bytes)
+        except (trio.BrokenResourceError, trio.ClosedResourceError, OSError) as exc:
+            self._failed(exc)
+            raise
+        if not data and self.watching:
+            self._handshake.cancel()  # the CSMS hung up during the handshake
+        return data
+
+    async def aclose(self) -> None:
+        if self.stream is not None:
+            await self.stream.aclose()
+
+
+def _tls_failure_after_handshake(
+    error: BaseException | None, host: str, port: int
+) -> ConnectFailed:
+    from station.ocpp.tls import classify_tls_failure
+
+    rejected = classify_tls_failure(error) if error is not None else None
+    if rejected is not None:
+        return ConnectFailed(rejected.detail, rejected.security_event)
+    return ConnectFailed(
+        f"{host}:{port}: the CSMS closed the connection during the WebSocket handshake"
     )
 
 
