@@ -200,15 +200,7 @@ class Station:
         """Open the store, build the hardware, load everything persistent; nothing runs yet."""
         runtime = runtime or Runtime()
         store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
-        topology = [
-            EvseTopology(
-                e.id, e.connector_type, e.phases, e.max_current * e.nominal_voltage * e.phases
-            )
-            for e in config.hardware.evse
-        ]
-        device_model = DeviceModel(
-            build_catalogue(topology, identity=config.station.identity), store
-        )
+        device_model = build_device_model(config, store)
         await device_model.load(_seeds(config))
         hardware = build_hardware(
             config.hardware, now=trio.current_time, wall_clock=runtime.clock.now
@@ -225,6 +217,15 @@ class Station:
         config = self.config
         dm = self.device_model
         dm.bind_live(DATE_TIME, self.clock.now)
+        # The certificates the station holds: the configured CSMS root and client certificate.
+        dm.bind_live(
+            key("SecurityCtrlr", "CertificateEntries"),
+            lambda: sum(
+                1
+                for path in (config.csms.ca_file, config.csms.cert_file)
+                if path is not None and path.exists()
+            ),
+        )
         for evse_id in self.loops:
             dm.bind_live(key("EVSE", "Power", evse=evse_id), lambda e=evse_id: self._power(e))
         await self.security_log.load()
@@ -560,6 +561,15 @@ def _take_meta(db, name: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
     db.execute("DELETE FROM meta WHERE name = ?", (name,))
     return None if row is None else row[0]
+
+
+def build_device_model(config: StationConfig, store: Store | None) -> DeviceModel:
+    """The device model of the station the config describes (values not loaded yet)."""
+    topology = [
+        EvseTopology(e.id, e.connector_type, e.phases, e.max_current * e.nominal_voltage * e.phases)
+        for e in config.hardware.evse
+    ]
+    return DeviceModel(build_catalogue(topology, identity=config.station.identity), store)
 
 
 def _seeds(config: StationConfig) -> dict:

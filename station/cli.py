@@ -48,9 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
+    from station.devicemodel import cli as config_cli
     from station.ops import sim_cli
 
     sim_cli.register(commands)
+    config_cli.register(commands)
     return parser
 
 

@@ -104,6 +104,7 @@ class DeviceModelService:
         self._client = client
         self._dm = device_model
         self._now = now
+        self._reporting = False
         client.route("GetVariables", self.get_variables)
         client.route("SetVariables", self.set_variables)
         client.route("GetBaseReport", self.get_base_report)
@@ -182,11 +183,25 @@ class DeviceModelService:
 
     async def get_base_report(self, request: GetBaseReportRequest) -> Reply:
         """B07: answer first, then send the report in NotifyReport parts."""
+        if self._reporting:
+            # B07.FR.13: one report at a time; the CSMS asks again when this one is done.
+            return Reply(
+                GetBaseReportResponse(
+                    status=GenericDeviceModelStatusEnumType.Rejected,
+                    status_info=StatusInfoType(
+                        reason_code="Busy", additional_info="a report is still being sent"
+                    ),
+                )
+            )
         variables = self._select(request.report_base)
         response = GetBaseReportResponse(status=GenericDeviceModelStatusEnumType.Accepted)
 
         async def send_report() -> None:
-            await self.send_report(request.request_id, variables)
+            self._reporting = True
+            try:
+                await self.send_report(request.request_id, variables)
+            finally:
+                self._reporting = False
 
         return Reply(response, send_report)
 
@@ -230,7 +245,7 @@ class DeviceModelService:
                 if variable.mutability is Mutability.WriteOnly
                 else self._dm.text(variable, attribute)[:2500],
                 mutability=MutabilityEnumType(variable.mutability.value),
-                persistent=bool(variable.persistent),
+                persistent=variable.is_persistent,
                 constant=variable.constant,
             )
             for attribute in variable.attributes

@@ -145,7 +145,7 @@ class Variable:
     supports_monitoring: bool = False
     attributes: tuple[Attribute, ...] = (Attribute.Actual,)
     constant: bool = False
-    persistent: bool | None = None  # None: derived (writable → persistent)
+    persistent: bool | None = None  # None: derived, see `is_persistent`
     reboot_required: bool = False
     live: LiveSource | None = None
     check: Check | None = None
@@ -153,8 +153,6 @@ class Variable:
     secret: bool = False  # never logged (in addition to WriteOnly never being reported)
 
     def __post_init__(self) -> None:
-        if self.persistent is None:
-            self.persistent = self.mutability is not Mutability.ReadOnly or not self.constant
         if self.data_type in (DataType.OptionList, DataType.MemberList, DataType.SequenceList):
             if not self.values_list:
                 raise ValueError(f"{self.key}: list-typed variable needs a values_list")
@@ -163,6 +161,12 @@ class Variable:
     def limits(self) -> Limits:
         """The parts of the characteristics that constrain values."""
         return Limits(self.data_type, self.min_limit, self.max_limit, self.values_list)
+
+    @property
+    def is_persistent(self) -> bool:
+        """Whether the value survives a reboot: stored and constant values do, live ones
+        (read from their owner) are reported as not persistent."""
+        return self.persistent if self.persistent is not None else self.live is None
 
     @property
     def stored(self) -> bool:
@@ -330,7 +334,7 @@ class DeviceModel:
                 except InvalidValue as exc:
                     raise ValueError(f"seed/default of {variable.key} is invalid: {exc}") from None
                 self._values[(variable.key, attribute)] = value
-                if variable.stored and variable.persistent:
+                if variable.stored:
                     writes[store_key] = format_value(value, variable.data_type)
         if writes and self._store is not None:
             await self._store.run(
@@ -438,7 +442,7 @@ class DeviceModel:
         rows = [
             (_store_key(v.key, a), format_value(value, v.data_type))
             for v, a, value in changes
-            if v.persistent
+            if v.stored
         ]
         if rows and self._store is not None:
             await self._store.run(
