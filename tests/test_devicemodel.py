@@ -43,7 +43,7 @@ def test_integer_limits(n, low, span):
     if low <= n <= low + span:
         assert parse(str(n), limits) == n
     else:
-        with pytest.raises(InvalidValue, match="minLimit|maxLimit"):
+        with pytest.raises(InvalidValue, match=r"minLimit|maxLimit"):
             parse(str(n), limits)
 
 
@@ -308,7 +308,6 @@ async def test_a_large_report_does_not_hold_the_event_loop(tmp_path, autojump_cl
     config = make_config(tmp_path / "data")
     async with running_station(config) as env:
         await env.csms.wait_for("StatusNotification", count=2)
-        service = env.station.device_model
         big = DeviceModel(
             build_catalogue(TOPOLOGY * 1, identity="CS-1")
             + [
