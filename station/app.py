@@ -57,6 +57,8 @@ from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
 from station.offload import Offload, ThreadOffload
 from station.ops.control_socket import ControlSocket
+from station.ops.message_log import MessageLog
+from station.ops.systemd import Notifier, watchdog
 from station.reset import ResetService
 from station.security.events import SecurityLog, deliver_critical_events
 from station.store import Store
@@ -98,6 +100,7 @@ class Runtime:
     meter_interval: float = 1.0
     card_interval: float = 0.3
     supervisor_window: float = 60.0
+    notifier: Notifier = field(default_factory=Notifier)
 
 
 class Station:
@@ -123,6 +126,10 @@ class Station:
         self.boot_reason = BootReasonEnumType.PowerUp
         self.triggers = Triggers(self.client)
         self.control_socket = ControlSocket(config.control_socket)
+        self.message_log = MessageLog(
+            config.station.data_dir, runtime.offload, now=lambda: runtime.clock.now().astimezone()
+        )
+        self.client.observe_frames(self.message_log.observe)
         self.started_at = 0.0
         self._restart: BootReasonEnumType | None = None
         self._scope = trio.CancelScope()
@@ -522,8 +529,9 @@ class Station:
             self.availability.update(snapshot)
             await self.transactions.evse_changed(snapshot)
 
-    async def run(self) -> None:
-        """Run the station's tree; raises `RestartRequested` after a Reset."""
+    async def run(self, stop_signal: trio.Event | None = None) -> None:
+        """Run the station's tree until cancelled, or until ``stop_signal`` is set (then
+        shut down in order and return); raises `RestartRequested` after a Reset."""
         assert self.connection is not None and self.provisioning is not None
         self.started_at = trio.current_time()
         top = Supervisor("station", window=self.runtime.supervisor_window, escalate_by_raising=True)
@@ -536,6 +544,9 @@ class Station:
         top.add("transactions.timers", self.transactions.run)
         top.add("availability", self.availability.run)
         top.add("control_socket", self.control_socket.run)
+        top.add("message_log", self.message_log.run)
+        top.add("systemd.watchdog", lambda: watchdog(self.runtime.notifier, self.healthy))
+        top.add("systemd.ready", self._ready)
         rfid = Supervisor("rfid", window=self.runtime.supervisor_window)
         rfid.add("poller", self.cards.run)
         evse_supervisors = [self._evse_supervisor(e) for e in sorted(self.loops)]
@@ -546,8 +557,35 @@ class Station:
                     nursery.start_soon(supervisor.run, name=supervisor.name)
                 nursery.start_soon(rfid.run, name="rfid")
                 nursery.start_soon(top.run, name="station")
+                if stop_signal is not None:
+                    nursery.start_soon(self._stop_on, stop_signal)
         if self._restart is not None:
             raise RestartRequested(self._restart)
+
+    def healthy(self, now: float) -> bool:
+        """Every control loop meets its deadlines (what the service watchdog vouches for)."""
+        return all(loop.healthy(now) for loop in self.loops.values())
+
+    async def _ready(self) -> None:
+        """READY=1 once every control loop ran: the station controls its hardware."""
+        for loop in self.loops.values():
+            await loop.first_iteration.wait()
+        self.runtime.notifier.notify("READY=1")
+        log.info("event=ready evses=%d", len(self.loops))
+        await trio.sleep_forever()
+
+    async def _stop_on(self, signal: trio.Event) -> None:
+        await signal.wait()
+        await self.stop()
+
+    async def stop(self) -> None:
+        """Orderly shutdown: contactors open first, then the tree is cancelled (the store
+        is closed by the caller, the WebSocket closes with 1001 on cancellation)."""
+        self.runtime.notifier.notify("STOPPING=1")
+        for loop in self.loops.values():
+            await loop.stop()
+        log.info("event=stopping relays=open")
+        self._scope.cancel()
 
     def close(self) -> None:
         """Release the hardware (contactors first) and the store."""
@@ -582,12 +620,15 @@ def _seeds(config: StationConfig) -> dict:
     return seeds
 
 
-async def run_station(config: StationConfig, runtime: Runtime | None = None) -> None:
-    """Run a station for ever, restarting its tree in-process after a Reset."""
+async def run_station(
+    config: StationConfig, runtime: Runtime | None = None, stop_signal: trio.Event | None = None
+) -> None:
+    """Run a station, restarting its tree in-process after a Reset, until ``stop_signal``."""
     while True:
         station = await Station.create(config, runtime)
         try:
-            await station.run()
+            await station.run(stop_signal)
+            return
         except RestartRequested as restart:
             log.warning("event=restarting reason=%s", restart.reason.value)
         finally:

@@ -73,21 +73,44 @@ def _run(args: argparse.Namespace) -> int:
     from station.supervision import EscalationError
 
     logs.configure(config.station.log_level)
+
+    async def main() -> None:
+        import signal
+
+        stop = trio.Event()
+        async with trio.open_nursery() as nursery:
+
+            async def on_signal() -> None:
+                with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+                    async for number in signals:
+                        log.info("event=signal name=%s", signal.Signals(number).name)
+                        stop.set()
+                        return
+
+            nursery.start_soon(on_signal)
+            await run_station(config, stop_signal=stop)
+            nursery.cancel_scope.cancel()
+        log.info("event=stopped")
+
     try:
-        trio.run(run_station, config)
+        trio.run(main)
     except KeyboardInterrupt:
         log.info("event=stopped reason=interrupt")
-    except StoreError as exc:
-        log.error("event=store_unusable reason=%r", str(exc))
-        return 1
     except BaseExceptionGroup as group:
-        escalated, _ = group.split(EscalationError)
-        if escalated is None:
+        fatal, _ = group.split((EscalationError, StoreError))
+        if fatal is None:
             raise
-        # A station-level task kept crashing: exit non-zero so that systemd restarts us.
-        log.error("event=station_failed reason=%r", str(escalated.exceptions[0]))
+        # The store is unusable, or a station-level task kept crashing: exit non-zero so
+        # that the service manager restarts the process.
+        log.error("event=station_failed reason=%r", str(_leaf(fatal)))
         return 1
     return 0
+
+
+def _leaf(error: BaseException) -> BaseException:
+    while isinstance(error, BaseExceptionGroup):
+        error = error.exceptions[0]
+    return error
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ decides the line format and the level. Secrets never reach a log call in the fir
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 
@@ -34,7 +35,8 @@ class _Formatter(logging.Formatter):
 def configure(level: str = "info", *, with_time: bool | None = None) -> None:
     """Log to stderr at ``level``; timestamps unless journald adds its own."""
     if with_time is None:
-        with_time = sys.stderr.isatty()
+        # systemd sets JOURNAL_STREAM when stderr goes to the journal, which stamps lines.
+        with_time = "JOURNAL_STREAM" not in os.environ
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter(with_time))
     root = logging.getLogger()

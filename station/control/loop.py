@@ -104,6 +104,8 @@ class ControlLoop:
         self.reaction_times: deque[float] = deque(maxlen=1000)
         self._changed = trio.Event()
         self._reset_requested = False
+        #: Set after the first complete iteration (the station is in control).
+        self.first_iteration = trio.Event()
 
     # -- commands (EvseCommands) ---------------------------------------------------------
 
@@ -123,6 +125,12 @@ class ControlLoop:
         """A fault found outside the loop (e.g. the supervisor gave up on the meter)."""
         self._external_fault = reason
         self._publish(self.snapshot)
+
+    async def stop(self) -> None:
+        """Shutdown: offer nothing, open the contactor now, and keep it open."""
+        self._operative = False
+        self._allowed = False
+        await self._fail_safe()
 
     def reset(self) -> None:
         """Reset the EVSE (B11 per-EVSE reset): contactor open, machine back to its start."""
@@ -236,6 +244,7 @@ class ControlLoop:
                     )
                 self._publish(self._snapshot_of(decision))
                 self.iterations += 1
+                self.first_iteration.set()
                 deadline += self.period
                 now = trio.current_time()
                 if now > deadline + self.period:

@@ -1,0 +1,163 @@
+"""The OCPP message log: every frame in and out, in a size-bounded file in the data directory.
+
+Each line is JSON: time, direction ("in" = from the CSMS, "out" = to the CSMS), action,
+message id, size in bytes and the frame itself with secrets redacted (the Basic-auth
+password in SetVariables, passwords and keys in network profiles). Frames are queued by a
+synchronous observer on the OCPP session and written by a task in a worker thread, so
+the message path never waits for the disk. The file rotates at ``max_bytes`` keeping
+``backups`` old files. `read_entries` and `format_entry` serve ``station log``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import trio
+
+from station.offload import Offload
+
+log = logging.getLogger(__name__)
+
+FILENAME = "ocpp-messages.log"
+SECRET_KEYS = frozenset({"password", "apnPassword", "basicAuthPassword", "key", "privateKey"})
+SECRET_VARIABLES = frozenset({"basicauthpassword"})
+REDACTED = "<redacted>"
+
+
+def redact(frame: Any) -> Any:
+    """A copy of a decoded frame without secrets."""
+    if isinstance(frame, list):
+        if len(frame) >= 4 and frame[0] == 2 and isinstance(frame[3], dict):
+            return [*frame[:3], _redact_payload(frame[3]), *frame[4:]]
+        return [redact(item) for item in frame]
+    return frame
+
+
+def _redact_payload(payload: Any) -> Any:
+    if isinstance(payload, dict):
+        result = {}
+        for k, v in payload.items():
+            if k in SECRET_KEYS:
+                result[k] = REDACTED
+            else:
+                result[k] = _redact_payload(v)
+        variable = payload.get("variable")
+        if (
+            isinstance(variable, dict)
+            and str(variable.get("name", "")).lower() in SECRET_VARIABLES
+            and "attributeValue" in result
+        ):
+            result["attributeValue"] = REDACTED
+        return result
+    if isinstance(payload, list):
+        return [_redact_payload(item) for item in payload]
+    return payload
+
+
+class MessageLog:
+    """Queue of frames to write; `run` writes them."""
+
+    def __init__(
+        self,
+        directory: Path,
+        offload: Offload,
+        *,
+        max_bytes: int = 5_000_000,
+        backups: int = 2,
+        now=None,
+    ) -> None:
+        self.path = directory / FILENAME
+        self._offload = offload
+        self.max_bytes = max_bytes
+        self.backups = backups
+        self._now = now or datetime.now
+        self._send, self._receive = trio.open_memory_channel[str](math.inf)
+
+    def observe(self, direction: str, text: str, frame: object, action: str | None) -> None:
+        """`OcppClient.observe_frames` hook: queue one line (never blocks)."""
+        try:
+            decoded = json.loads(text)
+            message_id = decoded[1] if isinstance(decoded, list) and len(decoded) > 1 else None
+            body = redact(decoded)
+        except (ValueError, TypeError):
+            message_id, body = None, REDACTED if "assword" in text else text[:2000]
+        entry = {
+            "time": self._now().isoformat(timespec="milliseconds"),
+            "direction": direction,
+            "action": action,
+            "id": message_id,
+            "size": len(text.encode()),
+            "frame": body,
+        }
+        self._send.send_nowait(json.dumps(entry, separators=(",", ":"), default=str))
+
+    async def run(self) -> None:
+        """Write queued lines for the station's lifetime."""
+        while True:
+            batch = [await self._receive.receive()]
+            while True:
+                try:
+                    batch.append(self._receive.receive_nowait())
+                except trio.WouldBlock:
+                    break
+            await self._offload.run(lambda lines=batch: self._write(lines))
+
+    def _write(self, lines: list[str]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and self.path.stat().st_size > self.max_bytes:
+            self._rotate()
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+
+    def _rotate(self) -> None:
+        for n in range(self.backups, 0, -1):
+            older = self.path.with_name(f"{FILENAME}.{n}")
+            newer = self.path if n == 1 else self.path.with_name(f"{FILENAME}.{n - 1}")
+            if newer.exists():
+                newer.replace(older)
+
+
+def read_entries(directory: Path, backups: int = 2) -> Iterator[dict]:
+    """All logged entries, oldest first (unreadable lines are skipped)."""
+    files = [directory / f"{FILENAME}.{n}" for n in range(backups, 0, -1)] + [directory / FILENAME]
+    for path in files:
+        if not path.exists():
+            continue
+        with path.open(encoding="utf-8") as file:
+            for line in file:
+                try:
+                    yield json.loads(line)
+                except ValueError:
+                    continue
+
+
+def matches(entry: dict, *, action: str | None, transaction_id: str | None) -> bool:
+    """Filter of ``station log``."""
+    if action is not None and (entry.get("action") or "").lower() != action.lower():
+        return False
+    return transaction_id is None or transaction_id in json.dumps(entry.get("frame"))
+
+
+def format_entry(entry: dict, *, full: bool = False) -> str:
+    """One readable line (``full`` prints the whole frame)."""
+    arrow = "CSMS → station" if entry.get("direction") == "in" else "station → CSMS"
+    frame = entry.get("frame")
+    kind = (
+        {2: "CALL", 3: "RESULT", 4: "ERROR"}.get(frame[0], "?") if isinstance(frame, list) else "?"
+    )
+    payload = frame[-1] if isinstance(frame, list) and frame else frame
+    if kind == "ERROR" and isinstance(frame, list) and len(frame) >= 4:
+        payload = {"code": frame[2], "description": frame[3]}
+    text = json.dumps(payload, separators=(",", ":")) if not isinstance(payload, str) else payload
+    if not full and len(text) > 160:
+        text = text[:157] + "..."
+    return (
+        f"{entry.get('time', '?')}  {arrow}  {kind:<6} {entry.get('action') or '-':<26} "
+        f"{entry.get('id') or '-':<36} {entry.get('size', 0):>6}B  {text}"
+    )
