@@ -131,6 +131,7 @@ class Station:
         )
         self.client.observe_frames(self.message_log.observe)
         self.started_at = 0.0
+        self.ready = trio.Event()
         self._restart: BootReasonEnumType | None = None
         self._scope = trio.CancelScope()
         evse_config = {e.id: e for e in config.hardware.evse}
@@ -545,7 +546,9 @@ class Station:
         top.add("availability", self.availability.run)
         top.add("control_socket", self.control_socket.run)
         top.add("message_log", self.message_log.run)
-        top.add("systemd.watchdog", lambda: watchdog(self.runtime.notifier, self.healthy))
+        top.add(
+            "systemd.watchdog", lambda: watchdog(self.runtime.notifier, self.healthy, self.ready)
+        )
         top.add("systemd.ready", self._ready)
         rfid = Supervisor("rfid", window=self.runtime.supervisor_window)
         rfid.add("poller", self.cards.run)
@@ -571,6 +574,7 @@ class Station:
         for loop in self.loops.values():
             await loop.first_iteration.wait()
         self.runtime.notifier.notify("READY=1")
+        self.ready.set()
         log.info("event=ready evses=%d", len(self.loops))
         await trio.sleep_forever()
 

@@ -49,10 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     from station.devicemodel import cli as config_cli
-    from station.ops import sim_cli
+    from station.ops import check, sim_cli
+    from station.ops import commands as operator_commands
 
     sim_cli.register(commands)
     config_cli.register(commands)
+    check.register(commands)
+    operator_commands.register(commands)
     return parser
 
 

@@ -82,6 +82,7 @@ async def running_station(
     csms: MemoryCsms | None = None,
     variables: dict[str, object] | None = None,
     control_period: float = 0.5,
+    notifier=None,
 ) -> AsyncIterator[SimEnv]:
     """Run a station (inline store, seeded randomness, trio-derived wall clock).
 
@@ -100,6 +101,8 @@ async def running_station(
                 dial=memory_csms.dial,
                 control_period=control_period,
             )
+            if notifier is not None:
+                runtime.notifier = notifier
             station = await Station.create(config, runtime)
             stations.append(station)
             await set_variables(station, variables or {})

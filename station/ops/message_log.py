@@ -78,6 +78,11 @@ class MessageLog:
         self.backups = backups
         self._now = now or datetime.now
         self._send, self._receive = trio.open_memory_channel[str](math.inf)
+        self._written = trio.Event()
+
+    async def wait_written(self) -> None:
+        """Wait until the next batch of lines is on disk."""
+        await self._written.wait()
 
     def observe(self, direction: str, text: str, frame: object, action: str | None) -> None:
         """`OcppClient.observe_frames` hook: queue one line (never blocks)."""
@@ -107,6 +112,8 @@ class MessageLog:
                 except trio.WouldBlock:
                     break
             await self._offload.run(lambda lines=batch: self._write(lines))
+            self._written.set()
+            self._written = trio.Event()
 
     def _write(self, lines: list[str]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -66,8 +66,12 @@ class Notifier:
             self._socket = None
 
 
-async def watchdog(notifier: Notifier, healthy: Callable[[float], bool]) -> None:
-    """Send WATCHDOG=1 every half WatchdogSec while ``healthy(now)`` holds; forever."""
+async def watchdog(
+    notifier: Notifier, healthy: Callable[[float], bool], ready: trio.Event | None = None
+) -> None:
+    """After ``ready``, send WATCHDOG=1 every half WatchdogSec while ``healthy(now)`` holds."""
+    if ready is not None:
+        await ready.wait()
     interval = notifier.watchdog_interval
     if interval is None:
         await trio.sleep_forever()

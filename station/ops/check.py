@@ -1,0 +1,320 @@
+"""``station check``: is this station ready to run? Config, devices and CSMS, one table.
+
+Validates the configuration, then probes every configured device — the pilot reads +12 V
+with no EV, the contactor's mirror contact agrees with "open", the meter answers with
+plausible values, the card reader answers, serial ports exist and are free — and the CSMS
+(the host resolves, the port answers, and for wss:// the TLS chain verifies against the
+configured roots). Each line says OK, FAIL or SKIP, with the fix for a failure; the exit
+status is 1 when anything failed. Contactors are commanded open before and after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import trio
+
+from drivers.interfaces import DriverError
+
+EXIT_FAILED = 1
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of the report."""
+
+    item: str
+    verdict: str  # OK, FAIL, SKIP
+    detail: str
+    fix: str = ""
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``station check`` to the CLI."""
+    check = commands.add_parser(
+        "check",
+        help="check config, devices and CSMS before running",
+        description="Validate the config and probe every device and "
+        "the CSMS; exit 1 if anything fails.",
+    )
+    check.add_argument("--config", type=Path, required=True, help="station TOML file")
+    check.add_argument("--timeout", type=float, default=5.0, help="seconds per network probe")
+    check.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run all checks and print the table."""
+    from station.cli import load_or_exit
+
+    config = load_or_exit(args.config)  # exits 2 with the key and reason if invalid
+    results = [Result("configuration", "OK", str(args.config))]
+    results += trio.run(_probe_all, config, args.timeout)
+    print(render(results))
+    return EXIT_FAILED if any(r.verdict == "FAIL" for r in results) else 0
+
+
+def render(results: list[Result]) -> str:
+    """The report table and a verdict line."""
+    width = max(len(r.item) for r in results)
+    lines = [f"{'item':<{width}}  result  detail"]
+    for r in results:
+        lines.append(f"{r.item:<{width}}  {r.verdict:<6}  {r.detail}")
+        if r.fix:
+            lines.append(f"{'':<{width}}          fix: {r.fix}")
+    failed = [r.item for r in results if r.verdict == "FAIL"]
+    lines.append(
+        "verdict: "
+        + (
+            "READY"
+            if not failed
+            else f"NOT READY ({len(failed)} failed: " + ", ".join(failed) + ")"
+        )
+    )
+    return "\n".join(lines)
+
+
+async def _probe_all(config, timeout: float) -> list[Result]:
+    results: list[Result] = []
+    results += _serial_ports(config)
+    results += await _devices(config)
+    results += await _csms(config, timeout)
+    return results
+
+
+def _serial_ports(config) -> list[Result]:
+    ports: dict[str, str] = {}
+    hardware = config.hardware
+    family = hardware.driver
+    if (hardware.rfid.driver or ("serial" if family == "gpio" else "sim")) == "serial":
+        ports[hardware.rfid.port] = "card reader"
+    for evse in hardware.evse:
+        if (evse.meter.driver or ("serial" if family == "gpio" else "sim")) == "serial":
+            ports.setdefault(evse.meter.port, f"meter of EVSE {evse.id}")
+    results = []
+    for port, user in ports.items():
+        item = f"serial port {port}"
+        if not Path(port).exists():
+            results.append(
+                Result(
+                    item,
+                    "FAIL",
+                    f"missing ({user})",
+                    "plug the adapter in, enable the UART (raspi-config) or fix "
+                    "the port in the config",
+                )
+            )
+            continue
+        try:
+            import serial
+
+            with serial.Serial(port, exclusive=True, timeout=0):
+                pass
+        except (OSError, ValueError) as exc:
+            results.append(
+                Result(
+                    item,
+                    "FAIL",
+                    f"cannot open ({user}): {exc}",
+                    "stop whatever holds the port (e.g. a serial console) and "
+                    "check the user is in the dialout group",
+                )
+            )
+            continue
+        results.append(Result(item, "OK", f"present and free ({user})"))
+    return results
+
+
+async def _devices(config) -> list[Result]:
+    from drivers import build_hardware
+
+    try:
+        hardware = build_hardware(
+            config.hardware, now=trio.current_time, wall_clock=lambda: datetime.now(UTC)
+        )
+    except (DriverError, OSError, ValueError, ImportError) as exc:
+        return [
+            Result(
+                "hardware",
+                "FAIL",
+                f"cannot set up the drivers: {exc}",
+                "check the [hardware] section, the pin factory (gpio extra) and that "
+                "SPI/PWM overlays are enabled",
+            )
+        ]
+    results: list[Result] = []
+    try:
+        for devices in hardware.evses:
+            name = f"EVSE {devices.id}"
+            for item, probe, device in (
+                ("contactor", _relay, devices.relay),
+                ("pilot", _pilot, devices.pilot),
+                ("RCD input", _rcd, devices.faults),
+                ("meter", _meter, devices.meter),
+            ):
+                results.append(await _probe(f"{name} {item}", probe, device))
+        results.append(await _probe("card reader", _reader, hardware.card_reader))
+    finally:
+        hardware.close()  # contactors open first
+    return results
+
+
+async def _probe(item: str, probe: Callable[[object], tuple[str, str, str]], device) -> Result:
+    try:
+        if getattr(device, "blocking", True):
+            outcome = await trio.to_thread.run_sync(probe, device)
+        else:
+            outcome = probe(device)
+    except DriverError as exc:
+        return Result(item, "FAIL", str(exc), "check the wiring and the device's settings")
+    except Exception as exc:  # a probe must never stop the others
+        return Result(item, "FAIL", f"{type(exc).__name__}: {exc}", "see the station log")
+    verdict, detail, fix = outcome
+    return Result(item, verdict, detail, fix)
+
+
+def _relay(relay) -> tuple[str, str, str]:
+    relay.set_closed(False)
+    feedback = relay.feedback()
+    if feedback is None:
+        return "SKIP", "commanded open; no mirror contact wired", ""
+    if feedback:
+        return (
+            "FAIL",
+            "commanded open but the mirror contact reports closed",
+            "the contactor may be welded or the feedback wiring inverted: inspect before use",
+        )
+    return "OK", "open, mirror contact agrees", ""
+
+
+def _pilot(pilot) -> tuple[str, str, str]:
+    pilot.set_high()
+    reading = pilot.read()
+    pilot.set_negative()
+    if 11.0 <= reading.high <= 13.0:
+        return "OK", f"+{reading.high:.1f} V with no EV (state A)", ""
+    if 2.0 <= reading.high < 11.0:
+        return (
+            "FAIL",
+            f"{reading.high:.1f} V: an EV seems to be connected",
+            "unplug the EV and run the check again",
+        )
+    return (
+        "FAIL",
+        f"implausible plateau {reading.high:.1f} V / {reading.low:.1f} V",
+        "check the ±12 V supply, the peak detectors and the ADC gain/offset in the config",
+    )
+
+
+def _rcd(faults) -> tuple[str, str, str]:
+    if faults.rcd_tripped():
+        return "FAIL", "the RCD reports a trip", "reset the RCD; check its fault output wiring"
+    return "OK", "not tripped", ""
+
+
+def _meter(meter) -> tuple[str, str, str]:
+    sample = meter.sample()
+    problems = []
+    if not 180.0 <= sample.voltage <= 260.0:
+        problems.append(f"voltage {sample.voltage:.1f} V")
+    if not 45.0 <= sample.frequency <= 65.0:
+        problems.append(f"frequency {sample.frequency:.1f} Hz")
+    if sample.energy_import_wh < 0:
+        problems.append(f"import register {sample.energy_import_wh} Wh")
+    if problems:
+        return (
+            "FAIL",
+            "implausible: " + ", ".join(problems),
+            "check the meter's wiring, unit id and baud rate",
+        )
+    return (
+        "OK",
+        f"{sample.voltage:.1f} V, {sample.frequency:.2f} Hz, "
+        f"{sample.energy_import_wh / 1000:.3f} kWh",
+        "",
+    )
+
+
+def _reader(reader) -> tuple[str, str, str]:
+    version = getattr(reader, "firmware_version", None)
+    if version is None:
+        reader.poll()
+        return "OK", "answers (simulated reader)", ""
+    firmware = version()
+    return "OK", f"PN532 firmware {firmware}", ""
+
+
+async def _csms(config, timeout: float) -> list[Result]:
+    url = config.csms.url
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "wss" else 80)
+    try:
+        await trio.to_thread.run_sync(lambda: socket.getaddrinfo(host, port))
+    except OSError as exc:
+        return [
+            Result(
+                "CSMS address",
+                "FAIL",
+                f"{host} does not resolve: {exc}",
+                "check csms.url and the DNS settings",
+            )
+        ]
+    results = [Result("CSMS address", "OK", f"{host} resolves")]
+    if parts.scheme == "ws":
+        results.append(await _tcp(host, port, timeout))
+        return results
+    from station.ocpp.tls import CsmsConnectError, TlsConfigError, client_context, open_tls_stream
+
+    csms = config.csms
+    try:
+        context = client_context(
+            ca_files=[csms.ca_file] if csms.ca_file else [],
+            cert_file=csms.cert_file if csms.security_profile == 3 else None,
+            key_file=csms.key_file if csms.security_profile == 3 else None,
+        )
+    except TlsConfigError as exc:
+        results.append(
+            Result(
+                "TLS files",
+                "FAIL",
+                str(exc),
+                "point ca_file/cert_file/key_file at readable PEM files",
+            )
+        )
+        return results
+    try:
+        stream = await open_tls_stream(host, port, context, connect_timeout=timeout)
+    except CsmsConnectError as exc:
+        results.append(
+            Result(
+                "CSMS TLS",
+                "FAIL",
+                exc.detail,
+                "install the CSMS root that signed the server certificate "
+                "(ca_file), check the host name and the clock",
+            )
+        )
+        return results
+    await stream.aclose()
+    results.append(Result("CSMS TLS", "OK", f"{host}:{port} certificate verifies"))
+    return results
+
+
+async def _tcp(host: str, port: int, timeout: float) -> Result:
+    try:
+        with trio.fail_after(timeout):
+            stream = await trio.open_tcp_stream(host, port)
+        await stream.aclose()
+    except (OSError, trio.TooSlowError) as exc:
+        return Result(
+            "CSMS port",
+            "FAIL",
+            f"{host}:{port} does not answer ({exc or 'timeout'})",
+            "check csms.url, the CSMS and the firewall",
+        )
+    return Result("CSMS port", "OK", f"{host}:{port} accepts connections")

@@ -1,0 +1,188 @@
+"""Operator commands: ``station status``, ``station log`` and ``station service install``.
+
+``station check`` lives in `station.ops.check`; ``station sim`` in `station.ops.sim_cli`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+from station.ops.control_socket import ControlClientError, request
+from station.ops.message_log import format_entry, matches, read_entries
+
+EXIT_FAILED = 1
+UNIT_TEMPLATE = Path(__file__).resolve().parent / "ocpp-station.service.in"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add the operator commands to the CLI."""
+    status = commands.add_parser(
+        "status",
+        help="show what a running station is doing",
+        description="Ask a running station for its state.",
+    )
+    status.add_argument("--config", type=Path, required=True, help="station TOML file")
+    status.add_argument("--json", action="store_true", help="print raw JSON")
+    status.set_defaults(handler=run_status)
+
+    logs = commands.add_parser(
+        "log",
+        help="show the OCPP message log",
+        description="Print the OCPP frames in and out (secrets redacted).",
+    )
+    logs.add_argument("--config", type=Path, required=True, help="station TOML file")
+    logs.add_argument("--action", help="only this action (e.g. TransactionEvent)")
+    logs.add_argument("--transaction", help="only frames mentioning this transaction id")
+    logs.add_argument("--full", action="store_true", help="print whole frames")
+    logs.add_argument("--follow", action="store_true", help="keep printing new frames")
+    logs.set_defaults(handler=run_log)
+
+    service = commands.add_parser(
+        "service",
+        help="install the systemd service",
+        description="Write the systemd unit for this station.",
+    )
+    actions = service.add_subparsers(dest="service_action", metavar="ACTION", required=True)
+    install = actions.add_parser("install", help="write the unit file")
+    install.add_argument("--config", type=Path, default=Path("/etc/ocpp-station/station.toml"))
+    install.add_argument("--user", default="ocpp-station", help="system user of the service")
+    install.add_argument("--unit-dir", type=Path, default=Path("/etc/systemd/system"))
+    install.add_argument("--watchdog", type=int, default=10, help="WatchdogSec (seconds)")
+    install.add_argument("--dry-run", action="store_true", help="print the unit, write nothing")
+    install.set_defaults(handler=run_service_install)
+
+
+# -- status -------------------------------------------------------------------------------
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Print the state of a running station."""
+    from station.cli import load_or_exit
+
+    config = load_or_exit(args.config)
+    try:
+        status = request(config.control_socket, "status", timeout=5)
+    except ControlClientError as exc:
+        print(f"station status: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(status, indent=2, sort_keys=True))
+        return 0
+    print(render_status(status))
+    return 0
+
+
+def render_status(status: dict) -> str:
+    """The status as a person reads it."""
+    lines = [
+        f"station {status['identity']}: "
+        + ("connected" if status["connected"] else "NOT connected")
+        + f", boot {status['boot']}, security profile {status.get('security_profile') or '-'}, "
+        f"up {_duration(status.get('uptime_s', 0))}",
+        f"queued transaction messages: {status['queued_transaction_messages']}",
+    ]
+    if status.get("last_connection_failure"):
+        lines.append(f"last connection failure: {status['last_connection_failure']}")
+    lines.append(
+        f"{'EVSE':<5}{'pilot':<7}{'duty':>6}  {'relay':<7}{'status':<12}"
+        f"{'energy Wh':>10}{'power W':>9}  {'fault':<12}transaction"
+    )
+    for evse_id, evse in sorted(status["evses"].items(), key=lambda item: int(item[0])):
+        duty = f"{evse['duty']:.1f}%" if evse["duty"] not in (None, 100.0, 0.0) else "-"
+        lines.append(
+            f"{evse_id:<5}{evse['pilot_state']:<7}{duty:>6}  {evse['relay']:<7}"
+            f"{evse['connector_status']:<12}{_num(evse['energy_wh']):>10}{_num(evse['power_w']):>9}"
+            f"  {evse['fault'] or '-':<12}{evse['transaction_id'] or '-'}"
+        )
+    troubled = [c for c in status.get("supervision", []) if c["restarts"]]
+    for child in troubled:
+        lines.append(
+            f"restarts: {child['child']} ×{child['restarts']} ({child['state']}): "
+            f"{child['last_error']}"
+        )
+    return "\n".join(lines)
+
+
+def _num(value) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m{seconds % 60:02d}s"
+
+
+# -- log ----------------------------------------------------------------------------------
+
+
+def run_log(args: argparse.Namespace) -> int:
+    """Print the message log, filtered."""
+    from station.cli import load_or_exit
+
+    config = load_or_exit(args.config)
+    directory = config.station.data_dir
+    seen = 0
+    while True:
+        entries = list(read_entries(directory))
+        for entry in entries[seen:]:
+            if matches(entry, action=args.action, transaction_id=args.transaction):
+                print(format_entry(entry, full=args.full), flush=True)
+        seen = len(entries)
+        if not args.follow:
+            return 0
+        try:
+            time.sleep(0.5)
+        except KeyboardInterrupt:
+            return 0
+
+
+# -- service ------------------------------------------------------------------------------
+
+
+def render_unit(*, config: Path, user: str, executable: str, watchdog: int) -> str:
+    """The systemd unit with this installation's paths."""
+    template = UNIT_TEMPLATE.read_text(encoding="utf-8")
+    return (
+        template.replace("@USER@", user)
+        .replace("@EXEC@", f"{shlex.quote(executable)} run --config {shlex.quote(str(config))}")
+        .replace("@WATCHDOG@", str(watchdog))
+    )
+
+
+def run_service_install(args: argparse.Namespace) -> int:
+    """Write (or print) the unit file."""
+    executable = (
+        str(Path(sys.argv[0]).resolve())
+        if Path(sys.argv[0]).name == "station"
+        else f"{sys.executable} -m station"
+    )
+    unit = render_unit(
+        config=args.config, user=args.user, executable=executable, watchdog=args.watchdog
+    )
+    if args.dry_run:
+        print(unit)
+        return 0
+    target = args.unit_dir / "ocpp-station.service"
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(unit, encoding="utf-8")
+    except OSError as exc:
+        print(
+            f"station service install: cannot write {target}: {exc.strerror} "
+            f"(run as root, or choose --unit-dir)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    print(
+        f"wrote {target}\nnext: sudo systemctl daemon-reload && "
+        f"sudo systemctl enable --now ocpp-station"
+    )
+    if args.user == getpass.getuser():
+        print("note: the service runs as the current user")
+    return 0

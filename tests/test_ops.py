@@ -1,0 +1,271 @@
+"""Operations: systemd notify/watchdog, SIGTERM, `station check|status|log|service`."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import trio
+
+from drivers.interfaces import DeviceUnavailable
+from station.cli import main
+from station.ops.commands import render_unit
+from station.ops.message_log import read_entries
+from station.ops.systemd import Notifier
+from tests.conftest import FAST, PASSWORD, live_station, make_config, running_station
+from tests.test_process_kill import command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def notify_socket(tmp_path):
+    path = tmp_path / "notify"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(str(path))
+    sock.setblocking(False)
+    yield path, sock
+    sock.close()
+
+
+def drain(sock) -> list[str]:
+    messages = []
+    while True:
+        try:
+            messages.append(sock.recv(1024).decode())
+        except BlockingIOError:
+            return messages
+
+
+def test_notifier_is_a_no_op_outside_systemd():
+    notifier = Notifier({})
+    assert not notifier.enabled
+    assert notifier.notify("READY=1") is False
+    assert notifier.watchdog_interval is None
+
+
+def test_abstract_socket_names_are_understood():
+    assert Notifier({"NOTIFY_SOCKET": "@/org/freedesktop/systemd1/notify"}).enabled
+
+
+async def test_ready_then_watchdog_only_while_control_loops_keep_time(
+    tmp_path, notify_socket, autojump_clock
+):
+    path, sock = notify_socket
+    notifier = Notifier({"NOTIFY_SOCKET": str(path), "WATCHDOG_USEC": "4000000"})
+    config = make_config(tmp_path / "data")
+    async with running_station(config, control_period=0.05, notifier=notifier) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        await trio.sleep(10)
+        messages = drain(sock)
+        assert messages[0] == "READY=1"
+        assert messages.count("WATCHDOG=1") >= 4  # every 2 s (half of WatchdogSec)
+        # EVSE 1's pilot ADC fails: its control loop crashes and backs off, so it misses
+        # its deadlines, and the watchdog pings stop.
+        pilot = env.station.loops[1]._pilot
+
+        def broken():
+            raise DeviceUnavailable("pilot ADC gone")
+
+        pilot.read = broken
+        await trio.sleep(3)
+        drain(sock)
+        await trio.sleep(20)
+        assert "WATCHDOG=1" not in drain(sock)
+
+
+TOML = """
+[station]
+identity = "CS-OPS-01"
+serial_number = "SN-0001"
+vendor_name = "OpenCharge"
+model = "AC22-2"
+data_dir = "{data}"
+control_socket = "{socket}"
+log_level = "info"
+[csms]
+url = "{url}"
+security_profile = 1
+basic_auth_password = "{password}"
+[hardware]
+driver = "sim"
+{extra}
+"""
+
+
+def write_config(tmp_path, url, extra=""):
+    path = tmp_path / "station.toml"
+    path.write_text(
+        TOML.format(
+            data=tmp_path / "data",
+            socket=tmp_path / "s.sock",
+            url=url,
+            password=PASSWORD,
+            extra=extra,
+        )
+    )
+    return path
+
+
+def start_station(path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "station", "run", "--config", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+async def test_sigterm_opens_the_contactors_first_and_exits_0(tmp_path, judge):
+    path = write_config(tmp_path, judge.url)
+    process = start_station(path)
+    try:
+        await judge.wait_for("StatusNotification", count=2, timeout=30)
+        socket_path = tmp_path / "s.sock"
+        await command(socket_path, "sim.plug", {"evse": 1})
+        await command(socket_path, "sim.tap", {"uid": "04A1B2C3"})
+        await judge.wait_for("TransactionEvent")
+        await command(socket_path, "sim.ev_state", {"evse": 1, "state": "C"})
+        # Charging: the contactor is closed.
+        await judge.wait_for(
+            "TransactionEvent",
+            where=lambda p: p["transactionInfo"].get("chargingState") == "Charging",
+        )
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await trio.to_thread.run_sync(lambda: process.communicate(timeout=20))
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    lines = stderr.splitlines()
+    opened = next(i for i, line in enumerate(lines) if "event=stopping relays=open" in line)
+    closed = [
+        i
+        for i, line in enumerate(lines)
+        if "event=connection_closed" in line or "event=stopped" in line
+    ]
+    assert closed and opened < min(closed)
+    await judge.wait_closed(0)
+    # The store is consistent: the transaction is on record as in progress, and its
+    # queued messages are intact; the next start ends it as interrupted.
+    with sqlite3.connect(tmp_path / "data" / "station.db") as db:
+        (state,) = db.execute("SELECT state FROM transactions WHERE evse_id = 1").fetchone()
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert json.loads(state)["transaction"] is not None
+
+
+def test_check_on_the_simulator_against_a_live_csms(tmp_path, judge, capsys):
+    path = write_config(tmp_path, judge.url)
+    assert main(["check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "EVSE 2 pilot" in out and "verdict: READY" in out
+
+
+def test_check_reports_an_unreachable_csms_and_missing_serial_ports(tmp_path, capsys):
+    extra = '[hardware.rfid]\ndriver = "serial"\nport = "/dev/no-such-reader"\n'
+    path = write_config(tmp_path, "ws://127.0.0.1:9/ocpp", extra)
+    assert main(["check", "--config", str(path), "--timeout", "1"]) == 1
+    out = capsys.readouterr().out
+    assert "serial port /dev/no-such-reader  FAIL" in out
+    assert "card reader" in out and "CSMS port" in out
+    assert "NOT READY" in out
+    assert "fix:" in out
+
+
+def test_check_with_a_broken_config_names_the_key(tmp_path, capsys):
+    path = write_config(tmp_path, "http://nope")
+    with pytest.raises(SystemExit) as caught:
+        main(["check", "--config", str(path)])
+    assert caught.value.code == 2
+    assert "csms.url" in capsys.readouterr().err
+
+
+async def cli(*args) -> int:
+    return await trio.to_thread.run_sync(lambda: main(list(args)))
+
+
+async def test_status_and_log_of_a_running_station(tmp_path, judge, capsys):
+    path = write_config(tmp_path, judge.url)
+    config = make_config(
+        tmp_path / "data", judge.url, station={"control_socket": str(tmp_path / "s.sock")}
+    )
+    async with live_station(config, variables=FAST) as station:
+        await judge.wait_for("StatusNotification", count=2)
+        result = await judge.call(
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": "Secret-Password-9876",
+                        "component": {"name": "SecurityCtrlr"},
+                        "variable": {"name": "BasicAuthPassword"},
+                    }
+                ]
+            },
+        )
+        assert result["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        judge.password = "Secret-Password-9876"
+        await judge.wait_connections(2)
+        capsys.readouterr()
+        assert await cli("status", "--config", str(path)) == 0
+        out = capsys.readouterr().out
+        assert "station CS-TEST-01: connected, boot Accepted" in out
+        assert "Available" in out
+        assert await cli("status", "--config", str(path), "--json") == 0
+        assert json.loads(capsys.readouterr().out)["boot"] == "Accepted"
+        with trio.fail_after(10):
+            while not any(
+                e.get("action") == "SetVariables" for e in read_entries(tmp_path / "data")
+            ):
+                await station.message_log.wait_written()
+    assert await cli("log", "--config", str(path), "--action", "BootNotification") == 0
+    out = capsys.readouterr().out
+    assert "BootNotification" in out and "StatusNotification" not in out
+    log_text = (tmp_path / "data" / "ocpp-messages.log").read_text()
+    assert "Secret-Password-9876" not in log_text
+    assert "<redacted>" in log_text
+
+
+def test_service_install_writes_a_notify_unit(tmp_path, capsys):
+    assert (
+        main(
+            [
+                "service",
+                "install",
+                "--unit-dir",
+                str(tmp_path),
+                "--user",
+                "ocpp",
+                "--config",
+                "/etc/ocpp-station/station.toml",
+            ]
+        )
+        == 0
+    )
+    unit = (tmp_path / "ocpp-station.service").read_text()
+    for line in (
+        "Type=notify",
+        "Restart=on-failure",
+        "WatchdogSec=10",
+        "After=network-online.target",
+        "User=ocpp",
+        "SupplementaryGroups=gpio spi dialout",
+    ):
+        assert line in unit
+    assert "run --config /etc/ocpp-station/station.toml" in unit
+
+
+def test_the_shipped_example_unit_is_the_rendered_template():
+    expected = render_unit(
+        config=Path("/etc/ocpp-station/station.toml"),
+        user="ocpp-station",
+        executable="/opt/ocpp-station/venv/bin/station",
+        watchdog=10,
+    )
+    assert (ROOT / "deploy" / "ocpp-station.service").read_text() == expected
