@@ -33,7 +33,7 @@ from station.config import StationConfig
 from station.control.cards import CardPoller
 from station.control.loop import DEFAULT_PERIOD, ControlLoop
 from station.control.meter import MeterSampler
-from station.devicemodel.catalogue import EvseTopology, build_catalogue
+from station.devicemodel.catalogue import CERTIFICATE_CAPACITY, EvseTopology, build_catalogue
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
 from station.evse import EvseSnapshot
@@ -60,7 +60,9 @@ from station.ops.control_socket import ControlSocket
 from station.ops.message_log import MessageLog
 from station.ops.systemd import Notifier, watchdog
 from station.reset import ResetService
+from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
+from station.security.service import CertificateService
 from station.store import Store
 from station.supervision import Supervisor
 from station.transactions.queue import TransactionQueue
@@ -123,6 +125,12 @@ class Station:
         self.client = OcppClient(rng=runtime.rng, message_timeout=config.csms.message_timeout)
         self.security_log = SecurityLog(store, self.clock.now)
         self.profiles = NetworkProfiles(store)
+        self.certificates = CertificateStore(
+            config.station.data_dir / "certificates",
+            runtime.offload,
+            self.clock.now,
+            capacity=CERTIFICATE_CAPACITY,
+        )
         self.boot_reason = BootReasonEnumType.PowerUp
         self.triggers = Triggers(self.client)
         self.control_socket = ControlSocket(config.control_socket)
@@ -225,18 +233,17 @@ class Station:
         config = self.config
         dm = self.device_model
         dm.bind_live(DATE_TIME, self.clock.now)
-        # The certificates the station holds: the configured CSMS root and client certificate.
-        dm.bind_live(
-            key("SecurityCtrlr", "CertificateEntries"),
-            lambda: sum(
-                1
-                for path in (config.csms.ca_file, config.csms.cert_file)
-                if path is not None and path.exists()
-            ),
-        )
+        dm.bind_live(key("SecurityCtrlr", "CertificateEntries"), self.certificates.count)
         for evse_id in self.loops:
             dm.bind_live(key("EVSE", "Power", evse=evse_id), lambda e=evse_id: self._power(e))
         await self.security_log.load()
+        await self.certificates.load(
+            csms_root=config.csms.ca_file,
+            certificate=config.csms.cert_file,
+            key=config.csms.key_file,
+        )
+        for problem in self.certificates.problems:
+            await self.security_log.record("ReconfigurationOfSecurityParameters", problem[:255])
         await self.profiles.load(
             NetworkProfile(
                 slot=1,
@@ -305,10 +312,21 @@ class Station:
             connection=self.connection,
             provisioning=self.provisioning,
             security_event=self.security_log.record,
-            has_csms_root=lambda: config.csms.ca_file is not None and config.csms.ca_file.exists(),
-            has_station_certificate=lambda: (
-                config.csms.cert_file is not None and config.csms.key_file is not None
+            has_csms_root=self.certificates.has_valid_csms_root,
+            has_station_certificate=self.certificates.has_valid_station_certificate,
+        )
+        connection = self.connection
+        self.certificate_service = CertificateService(
+            client=self.client,
+            store=self.certificates,
+            device_model=dm,
+            serial_number=config.station.serial_number,
+            security_event=self.security_log.record,
+            reconnect=connection.reconnect,
+            active_security_profile=lambda: (
+                connection.active.security_profile if connection.active else None
             ),
+            key_type=config.csms.csr_key_type,
         )
         self._register_triggers()
         self._register_commands()
@@ -411,6 +429,9 @@ class Station:
             MessageTriggerEnumType.TransactionEvent: transaction_event,
             MessageTriggerEnumType.LogStatusNotification: log_status,
             MessageTriggerEnumType.FirmwareStatusNotification: firmware_status,
+            MessageTriggerEnumType.SignChargingStationCertificate: (
+                self.certificate_service.trigger
+            ),
         }
         for message, trigger in table.items():
             self.triggers.register(message, trigger)
@@ -474,15 +495,20 @@ class Station:
 
     def endpoint_for(self, profile: NetworkProfile) -> Endpoint:
         """Connection parameters for a network profile, with the current credentials."""
-        csms = self.config.csms
+        certificates = self.certificates
         context = None
         if profile.security_profile >= 2:
             from station.ocpp.tls import client_context
 
+            client = profile.security_profile == 3
+            if client and certificates.station_certificate is None:
+                raise RuntimeError(
+                    "security profile 3 but no ChargingStationCertificate is installed"
+                )
             context = client_context(
-                ca_files=[csms.ca_file] if csms.ca_file else [],
-                cert_file=csms.cert_file if profile.security_profile == 3 else None,
-                key_file=csms.key_file if profile.security_profile == 3 else None,
+                ca_files=[certificates.bundle_path] if certificates.roots(CSMS_ROOT) else [],
+                cert_file=certificates.chain_path if client else None,
+                key_file=certificates.key_path if client else None,
             )
         password = self.device_model.get(PASSWORD)
         return Endpoint(
@@ -541,6 +567,7 @@ class Station:
         top.add(
             "ocpp.security_events", lambda: deliver_critical_events(self.security_log, self.client)
         )
+        top.add("security.certificates", self.certificate_service.run)
         top.add("transactions.queue", self.queue.run)
         top.add("transactions.timers", self.transactions.run)
         top.add("availability", self.availability.run)

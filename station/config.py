@@ -64,6 +64,8 @@ class CsmsSection(_Section):
     cert_file: Path | None = None
     key_file: Path | None = None
     message_timeout: int = Field(default=30, ge=1, le=600)
+    #: Key pair generated for each certificate signing request (A02/A03).
+    csr_key_type: Literal["ec-p256", "rsa-2048"] = "ec-p256"
 
     @field_validator("url")
     @classmethod

@@ -83,11 +83,13 @@ async def running_station(
     variables: dict[str, object] | None = None,
     control_period: float = 0.5,
     notifier=None,
+    **runtime_options: float,
 ) -> AsyncIterator[SimEnv]:
     """Run a station (inline store, seeded randomness, trio-derived wall clock).
 
     A coarse control period keeps hours of virtual time cheap; tests of the control loop
-    itself pass its real period.
+    itself pass its real period. ``runtime_options`` set other `Runtime` periods
+    (meter_interval, card_interval) for runs over virtual days.
     """
     clock = WallClock(start=START)
     stations: list[Station] = []
@@ -100,6 +102,7 @@ async def running_station(
                 offload=InlineOffload(),
                 dial=memory_csms.dial,
                 control_period=control_period,
+                **runtime_options,
             )
             if notifier is not None:
                 runtime.notifier = notifier

@@ -1,0 +1,614 @@
+"""The station's certificate store: trust anchors, its own client certificate and key.
+
+Layout inside ``<data_dir>/certificates`` (directories 0700, files 0600)::
+
+    CSMSRootCertificate/<sha256 of DER>.pem      trust anchors, one file per certificate,
+    ManufacturerRootCertificate/<...>.pem        per InstallCertificateUseEnumType
+    V2GRootCertificate/<...>.pem                 (stored and reported; ISO 15118 is not
+    MORootCertificate/<...>.pem                   implemented)
+    station/chain.pem                            ChargingStationCertificate + intermediates
+    station/key.pem                              its private key
+    station/pending-key.pem                      key of the CSR waiting for CertificateSigned
+    csms-roots.pem                               the CSMS roots as one bundle, for TLS
+
+On the first start the files named in the configuration (``ca_file``, ``cert_file``,
+``key_file``) are imported; from then on OCPP owns the store (a CSMS that deletes the last
+CSMS root, AQ-1, does not get it back from the config file at the next start).
+
+Certificate hash data (M03/M04, Part 2 CertificateHashDataType) is computed as OCSP's
+CertID: the hash of the DER of the certificate's issuer Name, the hash of the issuer's
+public key (the subjectPublicKey BIT STRING contents), and the serial in lower-case hex
+without leading zeros. The hashes are hex. For a root the issuer is the certificate
+itself; for a stored certificate whose issuer is not stored, the certificate's own key
+stands in (it is the anchor the station trusts).
+
+Private keys never leave this module except as a file path handed to OpenSSL; no key
+material is ever logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from station.ocpp.messages import (
+    CertificateHashDataChainType,
+    CertificateHashDataType,
+    DeleteCertificateStatusEnumType,
+    GetCertificateIdUseEnumType,
+    HashAlgorithmEnumType,
+    InstallCertificateStatusEnumType,
+    InstallCertificateUseEnumType,
+)
+from station.offload import Offload
+
+log = logging.getLogger(__name__)
+
+ROOT_TYPES = tuple(use.value for use in InstallCertificateUseEnumType)
+CSMS_ROOT = InstallCertificateUseEnumType.CSMSRootCertificate.value
+MANUFACTURER_ROOT = InstallCertificateUseEnumType.ManufacturerRootCertificate.value
+_SEEDED = ".seeded"
+_HASHES = {
+    HashAlgorithmEnumType.SHA256: hashlib.sha256,
+    HashAlgorithmEnumType.SHA384: hashlib.sha384,
+    HashAlgorithmEnumType.SHA512: hashlib.sha512,
+}
+#: The key types a CSR can be made for (A00.FR.507: RSA ≥ 2048, EC ≥ 224).
+KEY_TYPES = ("ec-p256", "rsa-2048")
+
+
+class CertificateError(Exception):
+    """A certificate (chain) that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Installed:
+    """One stored trust anchor."""
+
+    use: str
+    certificate: x509.Certificate
+    path: Path
+
+
+# -- pure helpers ---------------------------------------------------------------------------
+
+
+def parse_pem_chain(pem: str | bytes) -> list[x509.Certificate]:
+    """All certificates of a PEM text, in order; `CertificateError` if there are none."""
+    data = pem.encode() if isinstance(pem, str) else pem
+    try:
+        certificates = x509.load_pem_x509_certificates(data)
+    except ValueError as exc:
+        raise CertificateError(f"not a PEM certificate ({exc})") from None
+    if not certificates:
+        raise CertificateError("no certificate in the PEM text")
+    return certificates
+
+
+def check_validity(certificate: x509.Certificate, now: datetime) -> None:
+    """`CertificateError` unless ``now`` lies within the certificate's validity."""
+    if now < certificate.not_valid_before_utc:
+        raise CertificateError(
+            f"not valid before {certificate.not_valid_before_utc:%Y-%m-%dT%H:%M:%SZ}"
+        )
+    if now > certificate.not_valid_after_utc:
+        raise CertificateError(f"expired {certificate.not_valid_after_utc:%Y-%m-%dT%H:%M:%SZ}")
+
+
+def is_ca(certificate: x509.Certificate) -> bool | None:
+    """The basicConstraints CA flag (None when the extension is absent)."""
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return None
+
+
+def issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    """Whether ``issuer``'s name and key issued ``certificate``."""
+    if certificate.issuer != issuer.subject:
+        return False
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (InvalidSignature, ValueError, TypeError):
+        return False
+    return True
+
+
+def _subject_public_key_bits(certificate: x509.Certificate) -> bytes:
+    """The contents of the subjectPublicKey BIT STRING (without the unused-bits byte)."""
+    spki = certificate.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    # SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier,
+    #                                     subjectPublicKey BIT STRING }
+    offset = _header_length(spki, 0)  # into the outer SEQUENCE
+    offset += _tlv_length(spki, offset)  # skip AlgorithmIdentifier
+    if spki[offset] != 0x03:
+        raise CertificateError("SubjectPublicKeyInfo without a BIT STRING")
+    start = offset + _header_length(spki, offset)
+    end = offset + _tlv_length(spki, offset)
+    return spki[start + 1 : end]
+
+
+def _header_length(der: bytes, offset: int) -> int:
+    first = der[offset + 1]
+    return 2 if first < 0x80 else 2 + (first & 0x7F)
+
+
+def _tlv_length(der: bytes, offset: int) -> int:
+    first = der[offset + 1]
+    if first < 0x80:
+        return 2 + first
+    count = first & 0x7F
+    length = int.from_bytes(der[offset + 2 : offset + 2 + count], "big")
+    return 2 + count + length
+
+
+def hash_data(
+    certificate: x509.Certificate,
+    issuer: x509.Certificate,
+    algorithm: HashAlgorithmEnumType = HashAlgorithmEnumType.SHA256,
+) -> CertificateHashDataType:
+    """CertificateHashDataType of ``certificate`` issued by ``issuer`` (§ module doc)."""
+    digest = _HASHES[algorithm]
+    return CertificateHashDataType(
+        hash_algorithm=algorithm,
+        issuer_name_hash=digest(certificate.issuer.public_bytes()).hexdigest(),
+        issuer_key_hash=digest(_subject_public_key_bits(issuer)).hexdigest(),
+        serial_number=format(certificate.serial_number, "x"),
+    )
+
+
+def same_hash_data(a: CertificateHashDataType, b: CertificateHashDataType) -> bool:
+    """Equal hash data; hashes and serials compare case-insensitively (errata 2023),
+    serials also without leading zeros."""
+    return (
+        a.hash_algorithm == b.hash_algorithm
+        and a.issuer_name_hash.lower() == b.issuer_name_hash.lower()
+        and a.issuer_key_hash.lower() == b.issuer_key_hash.lower()
+        and a.serial_number.lower().lstrip("0") == b.serial_number.lower().lstrip("0")
+    )
+
+
+def build_chain(
+    leaf: x509.Certificate,
+    intermediates: Iterable[x509.Certificate],
+    anchors: Iterable[x509.Certificate],
+    now: datetime,
+    *,
+    max_depth: int = 8,
+) -> list[x509.Certificate]:
+    """Verify that ``leaf`` chains to one of ``anchors`` through ``intermediates``.
+
+    Every certificate on the path must be valid at ``now``; every issuer must be a CA (or
+    say nothing, for anchors). Returns the path from the leaf to the anchor; raises
+    `CertificateError` naming the first problem.
+    """
+    anchors = list(anchors)
+    intermediates = list(intermediates)
+    if not anchors:
+        raise CertificateError("no CSMSRootCertificate is installed to verify the chain")
+    check_validity(leaf, now)
+    path = [leaf]
+    current = leaf
+    for _ in range(max_depth):
+        for anchor in anchors:
+            if issued_by(current, anchor):
+                check_validity(anchor, now)
+                return [*path, anchor]
+        for candidate in intermediates:
+            if candidate not in path and issued_by(current, candidate):
+                check_validity(candidate, now)
+                if is_ca(candidate) is not True:
+                    raise CertificateError(
+                        f"intermediate {_cn(candidate)!r} is not a certificate authority"
+                    )
+                path.append(candidate)
+                current = candidate
+                break
+        else:
+            raise CertificateError(
+                f"{_cn(current)!r} (issuer {current.issuer.rfc4514_string()!r}) does not "
+                "chain to an installed CSMSRootCertificate"
+            )
+    raise CertificateError(f"chain longer than {max_depth} certificates")
+
+
+def _cn(certificate: x509.Certificate) -> str:
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(names[0].value) if names else certificate.subject.rfc4514_string()
+
+
+def new_private_key(key_type: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey:
+    """A fresh key pair for a CSR (blocking for RSA: run it off the event loop)."""
+    if key_type == "ec-p256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if key_type == "rsa-2048":
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    raise ValueError(f"key type {key_type!r} is not one of {', '.join(KEY_TYPES)}")
+
+
+def build_csr(key, *, common_name: str, organization: str | None) -> str:
+    """A PKCS#10 CSR in PEM: CN = the serial number, O = OrganizationName (A00.FR.501)."""
+    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    if organization:
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    request = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name(attributes))
+        .sign(key, hashes.SHA256())
+    )
+    return request.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically with mode 0600."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(temporary, 0o600)
+    os.replace(temporary, path)
+
+
+def _pem(certificates: Iterable[x509.Certificate]) -> bytes:
+    return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
+
+
+def _key_pem(key) -> bytes:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
+# -- the store ------------------------------------------------------------------------------
+
+
+class CertificateStore:
+    """Trust anchors and the station certificate, on disk, with OCPP's M03–M05 and A02
+    operations. Reads are synchronous from memory; writes go through the offload."""
+
+    def __init__(
+        self,
+        directory: Path,
+        offload: Offload,
+        now: Callable[[], datetime],
+        *,
+        capacity: int = 50,
+    ) -> None:
+        self.directory = directory
+        self._offload = offload
+        self._now = now
+        self.capacity = capacity
+        self._roots: list[Installed] = []
+        self._station_chain: list[x509.Certificate] = []
+        self._pending_key = None
+        #: Problems met while loading (unreadable files), for the security log.
+        self.problems: list[str] = []
+
+    # -- paths ------------------------------------------------------------------------
+
+    @property
+    def bundle_path(self) -> Path:
+        """The CSMS roots as one PEM file (what the TLS context loads)."""
+        return self.directory / "csms-roots.pem"
+
+    @property
+    def chain_path(self) -> Path:
+        """The station certificate followed by its intermediates."""
+        return self.directory / "station" / "chain.pem"
+
+    @property
+    def key_path(self) -> Path:
+        """The station certificate's private key (0600)."""
+        return self.directory / "station" / "key.pem"
+
+    @property
+    def _pending_path(self) -> Path:
+        return self.directory / "station" / "pending-key.pem"
+
+    # -- loading ----------------------------------------------------------------------
+
+    async def load(
+        self,
+        *,
+        csms_root: Path | None = None,
+        certificate: Path | None = None,
+        key: Path | None = None,
+    ) -> None:
+        """Read the store; on the very first start import the configured files."""
+        await self._offload.run(lambda: self._load(csms_root, certificate, key))
+
+    def _load(self, csms_root: Path | None, certificate: Path | None, key: Path | None) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not (self.directory / _SEEDED).exists():
+            self._seed(csms_root, certificate, key)
+        self._roots = []
+        for use in ROOT_TYPES:
+            folder = self.directory / use
+            for path in sorted(folder.glob("*.pem")) if folder.is_dir() else ():
+                try:
+                    for each in parse_pem_chain(path.read_bytes()):
+                        self._roots.append(Installed(use, each, path))
+                except (OSError, CertificateError) as exc:
+                    self._problem(f"unreadable {use} file {path.name}: {exc}")
+        self._station_chain = []
+        if self.chain_path.exists():
+            try:
+                chain = parse_pem_chain(self.chain_path.read_bytes())
+                stored_key = self._read_key(self.key_path)
+                if chain[0].public_key() != stored_key.public_key():
+                    raise CertificateError("the stored key does not belong to the certificate")
+                self._station_chain = chain
+            except (OSError, CertificateError, ValueError) as exc:
+                self._problem(f"station certificate unusable: {exc}")
+        self._pending_key = None
+        if self._pending_path.exists():
+            try:
+                self._pending_key = self._read_key(self._pending_path)
+            except (OSError, ValueError) as exc:
+                self._problem(f"pending CSR key unreadable: {exc}")
+        self._write_bundle()
+
+    def _problem(self, text: str) -> None:
+        log.error("event=certificate_store_problem detail=%r", text)
+        self.problems.append(text)
+
+    def _seed(self, csms_root: Path | None, certificate: Path | None, key: Path | None) -> None:
+        """Import the configured files; a file that cannot be imported is a problem (the
+        station starts anyway and says why it cannot connect) and is retried next start."""
+        complete = True
+        if csms_root is not None:
+            try:
+                for each in parse_pem_chain(csms_root.read_bytes()):
+                    self._write_root(CSMS_ROOT, each)
+            except (OSError, CertificateError) as exc:
+                self._problem(f"ca_file {csms_root}: {getattr(exc, 'strerror', None) or exc}")
+                complete = False
+        if certificate is not None:
+            try:
+                chain = parse_pem_chain(certificate.read_bytes())
+                private = self._read_key(key if key is not None else certificate)
+                if chain[0].public_key() != private.public_key():
+                    raise CertificateError("the key does not belong to the certificate")
+                _write_private(self.key_path, _key_pem(private))
+                _write_private(self.chain_path, _pem(chain))
+            except (OSError, ValueError, CertificateError) as exc:
+                self._problem(
+                    f"cert_file {certificate} / key_file {key}: "
+                    f"{getattr(exc, 'strerror', None) or exc}"
+                )
+                complete = False
+        if complete:
+            _write_private(self.directory / _SEEDED, b"imported from the configuration file\n")
+
+    @property
+    def now(self) -> Callable[[], datetime]:
+        """The wall clock the store judges validity with."""
+        return self._now
+
+    @staticmethod
+    def _read_key(path: Path):
+        return serialization.load_pem_private_key(path.read_bytes(), password=None)
+
+    def _write_root(self, use: str, certificate: x509.Certificate) -> Path:
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        path = self.directory / use / f"{hashlib.sha256(der).hexdigest()}.pem"
+        _write_private(path, _pem([certificate]))
+        return path
+
+    def _write_bundle(self) -> None:
+        roots = [r.certificate for r in self._roots if r.use == CSMS_ROOT]
+        if roots:
+            _write_private(self.bundle_path, _pem(roots))
+        else:
+            self.bundle_path.unlink(missing_ok=True)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def roots(self, use: str) -> list[x509.Certificate]:
+        """The stored trust anchors of one InstallCertificateUseEnumType value."""
+        return [r.certificate for r in self._roots if r.use == use]
+
+    def count(self) -> int:
+        """Installed certificates (trust anchors and the station certificate):
+        SecurityCtrlr.CertificateEntries."""
+        return len(self._roots) + (1 if self._station_chain else 0)
+
+    @property
+    def station_certificate(self) -> x509.Certificate | None:
+        """The ChargingStationCertificate, if one is installed."""
+        return self._station_chain[0] if self._station_chain else None
+
+    def has_valid_csms_root(self) -> bool:
+        """A05.FR.02: a CSMS root that is valid now is installed."""
+        return any(self._valid(c) for c in self.roots(CSMS_ROOT))
+
+    def has_valid_station_certificate(self) -> bool:
+        """A05.FR.03: a station certificate that is valid now is installed."""
+        certificate = self.station_certificate
+        return certificate is not None and self._valid(certificate)
+
+    def _valid(self, certificate: x509.Certificate) -> bool:
+        try:
+            check_validity(certificate, self._now())
+        except CertificateError:
+            return False
+        return True
+
+    def _issuer_of(self, certificate: x509.Certificate) -> x509.Certificate:
+        if issued_by(certificate, certificate):
+            return certificate
+        for other in self._roots:
+            if issued_by(certificate, other.certificate):
+                return other.certificate
+        return certificate
+
+    def installed_ids(
+        self, uses: Iterable[GetCertificateIdUseEnumType] | None
+    ) -> list[CertificateHashDataChainType]:
+        """M03: hash data of the stored certificates of the requested types (all if None).
+        The station's own certificates are not reported (they are not root certificates)."""
+        wanted = {u.value for u in uses} if uses else set(ROOT_TYPES)
+        return [
+            CertificateHashDataChainType(
+                certificate_type=GetCertificateIdUseEnumType(r.use),
+                certificate_hash_data=hash_data(r.certificate, self._issuer_of(r.certificate)),
+            )
+            for r in self._roots
+            if r.use in wanted
+        ]
+
+    # -- M05, M04 ---------------------------------------------------------------------
+
+    async def install(
+        self, use: InstallCertificateUseEnumType, pem: str
+    ) -> tuple[InstallCertificateStatusEnumType, str | None]:
+        """M05: store a trust anchor. Returns the status and, unless Accepted, why."""
+        Status = InstallCertificateStatusEnumType
+        try:
+            certificates = parse_pem_chain(pem)
+            certificate = certificates[0]
+            check_validity(certificate, self._now())
+            if is_ca(certificate) is False:
+                raise CertificateError("not a certificate authority (basicConstraints CA=false)")
+        except CertificateError as exc:
+            return Status.Rejected, str(exc)
+        replacing = any(r.use == use.value and r.certificate == certificate for r in self._roots)
+        if not replacing and self.count() >= self.capacity:
+            return Status.Rejected, f"the store is full (CertificateEntries {self.capacity})"
+        try:
+            path = await self._offload.run(lambda: self._write_root(use.value, certificate))
+        except OSError as exc:
+            return Status.Failed, f"cannot write the certificate: {exc.strerror}"
+        self._roots = [
+            r for r in self._roots if not (r.use == use.value and r.certificate == certificate)
+        ]
+        self._roots.append(Installed(use.value, certificate, path))
+        await self._offload.run(self._write_bundle)
+        log.info(
+            "event=certificate_installed use=%s subject=%r serial=%x",
+            use.value,
+            certificate.subject.rfc4514_string(),
+            certificate.serial_number,
+        )
+        return Status.Accepted, None
+
+    async def delete(self, wanted: CertificateHashDataType) -> DeleteCertificateStatusEnumType:
+        """M04: delete the trust anchor with this hash data. The station's own certificate
+        is never deleted (Failed, M04.FR.06); unknown hash data is NotFound."""
+        Status = DeleteCertificateStatusEnumType
+        algorithm = wanted.hash_algorithm
+        for certificate in self._station_chain[:1]:
+            if same_hash_data(
+                wanted, hash_data(certificate, self._issuer_of(certificate), algorithm)
+            ):
+                return Status.Failed
+        matches = [
+            r
+            for r in self._roots
+            if same_hash_data(
+                wanted, hash_data(r.certificate, self._issuer_of(r.certificate), algorithm)
+            )
+        ]
+        if not matches:
+            return Status.NotFound
+
+        def remove() -> None:
+            for match in matches:
+                others = [r for r in self._roots if r.path == match.path and r is not match]
+                if others:  # a multi-certificate file: keep the rest
+                    _write_private(match.path, _pem(r.certificate for r in others))
+                else:
+                    match.path.unlink(missing_ok=True)
+
+        try:
+            await self._offload.run(remove)
+        except OSError:
+            return Status.Failed
+        self._roots = [r for r in self._roots if r not in matches]
+        await self._offload.run(self._write_bundle)
+        for match in matches:
+            log.info(
+                "event=certificate_deleted use=%s serial=%x",
+                match.use,
+                match.certificate.serial_number,
+            )
+        return Status.Accepted
+
+    # -- A02/A03: CSR and CertificateSigned ---------------------------------------------
+
+    async def new_csr(self, *, key_type: str, common_name: str, organization: str | None) -> str:
+        """Generate a key pair (kept as the pending key, 0600) and return its CSR."""
+
+        def make() -> tuple[object, str]:
+            key = new_private_key(key_type)
+            _write_private(self._pending_path, _key_pem(key))
+            return key, build_csr(key, common_name=common_name, organization=organization)
+
+        key, csr = await self._offload.run(make)
+        self._pending_key = key
+        return csr
+
+    @property
+    def has_pending_key(self) -> bool:
+        """A CSR was sent and its certificate has not arrived yet."""
+        return self._pending_key is not None
+
+    def validate_signed(self, chain_pem: str, *, max_size: int | None) -> list[x509.Certificate]:
+        """Check a CertificateSigned chain (A02.FR.06/07); `CertificateError` says why not."""
+        if max_size is not None and len(chain_pem.encode()) > max_size:
+            raise CertificateError(
+                f"chain of {len(chain_pem.encode())} bytes exceeds MaxCertificateChainSize "
+                f"{max_size}"
+            )
+        chain = parse_pem_chain(chain_pem)
+        leaf = chain[0]
+        keys = [k.public_key() for k in (self._pending_key,) if k is not None]
+        if self._station_chain:
+            keys.append(self._station_chain[0].public_key())
+        if not any(leaf.public_key() == k for k in keys):
+            raise CertificateError("the certificate is not for a key this station generated")
+        if is_ca(leaf) is True:
+            raise CertificateError("the certificate is a certificate authority")
+        build_chain(leaf, chain[1:], self.roots(CSMS_ROOT), self._now())
+        return chain
+
+    async def install_signed(self, chain: list[x509.Certificate]) -> None:
+        """Make a validated chain the station certificate; the old one is discarded."""
+        leaf_key = chain[0].public_key()
+        pending = self._pending_key
+        use_pending = pending is not None and pending.public_key() == leaf_key
+
+        def write() -> None:
+            if use_pending:
+                _write_private(self.key_path, _key_pem(pending))
+                self._pending_path.unlink(missing_ok=True)
+            _write_private(self.chain_path, _pem(chain))
+
+        await self._offload.run(write)
+        if use_pending:
+            self._pending_key = None
+        self._station_chain = list(chain)
+        log.info(
+            "event=station_certificate_installed serial=%x not_after=%s",
+            chain[0].serial_number,
+            chain[0].not_valid_after_utc.isoformat(),
+        )

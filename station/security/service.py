@@ -1,0 +1,271 @@
+"""Certificate management over OCPP: M03–M05 and A02/A03.
+
+* InstallCertificate, GetInstalledCertificateIds and DeleteCertificate work on the
+  `CertificateStore` (the last CSMS root can be deleted, AQ-1; the station's own
+  certificate cannot, M04.FR.06).
+* TriggerMessage(SignChargingStationCertificate) starts a signing cycle: a new key pair
+  (EC P-256 unless configured otherwise), a CSR with CN = serial number and O =
+  SecurityCtrlr.OrganizationName, SignCertificateRequest. When the CSMS accepts it and no
+  CertificateSigned arrives, the same CSR is sent again after CertSigningWaitMinimum,
+  then after twice that, and so on: CertSigningRepeatTimes doublings (A02.FR.17–19;
+  TC_A_23 with RepeatTimes 1 sees three requests). A Rejected SignCertificate ends the
+  cycle (TC_A_15).
+* CertificateSigned: the chain must be for a key this station generated, valid now (not
+  in the future), within MaxCertificateChainSize and chain to an installed CSMS root.
+  Valid: Accepted, stored (the old certificate and key are discarded), and when the
+  connection uses security profile 3 the station reconnects to present it (A02.FR.08).
+  Invalid: Rejected, security event InvalidChargingStationCertificate, and no more
+  resends until triggered again (A02.FR.07/20).
+* A03: once a day the station checks its certificate; within 30 days of expiry it starts
+  a signing cycle of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+
+import trio
+
+from station.devicemodel.model import DeviceModel, key
+from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
+from station.ocpp.messages import (
+    CertificateSignedRequest,
+    CertificateSignedResponse,
+    CertificateSignedStatusEnumType,
+    CertificateSigningUseEnumType,
+    DeleteCertificateRequest,
+    DeleteCertificateResponse,
+    EVSEType,
+    GenericStatusEnumType,
+    GetInstalledCertificateIdsRequest,
+    GetInstalledCertificateIdsResponse,
+    GetInstalledCertificateStatusEnumType,
+    InstallCertificateRequest,
+    InstallCertificateResponse,
+    InstallCertificateStatusEnumType,
+    SignCertificateRequest,
+    StatusInfoType,
+)
+from station.security.certificates import CertificateError, CertificateStore
+
+log = logging.getLogger(__name__)
+
+WAIT_MINIMUM = key("SecurityCtrlr", "CertSigningWaitMinimum")
+REPEAT_TIMES = key("SecurityCtrlr", "CertSigningRepeatTimes")
+ORGANIZATION = key("SecurityCtrlr", "OrganizationName")
+MAX_CHAIN = key("SecurityCtrlr", "MaxCertificateChainSize")
+#: A03: renew this long before the certificate expires.
+RENEW_BEFORE = timedelta(days=30)
+RENEWAL_CHECK = 24 * 3600.0
+
+SecurityEventSink = Callable[[str, str], Awaitable[None]]
+
+
+def _info(code: str, text: str | None) -> StatusInfoType | None:
+    if not text:
+        return None
+    return StatusInfoType(reason_code=code, additional_info=text[:512])
+
+
+class CertificateService:
+    """OCPP handlers and timers around the certificate store."""
+
+    def __init__(
+        self,
+        *,
+        client: OcppClient,
+        store: CertificateStore,
+        device_model: DeviceModel,
+        serial_number: str,
+        security_event: SecurityEventSink,
+        reconnect: Callable[[], Awaitable[None]],
+        active_security_profile: Callable[[], int | None],
+        key_type: str = "ec-p256",
+    ) -> None:
+        self._client = client
+        self.store = store
+        self._dm = device_model
+        self._serial = serial_number
+        self._security_event = security_event
+        self._reconnect = reconnect
+        self._active_profile = active_security_profile
+        self._key_type = key_type
+        self._wanted = trio.Event()
+        self._cycle: trio.CancelScope | None = None
+        self._signed = trio.Event()
+        #: SignCertificateRequests sent in the current cycle (status and tests read it).
+        self.requests_sent = 0
+        client.route("InstallCertificate", self.install_certificate)
+        client.route("GetInstalledCertificateIds", self.get_installed_certificate_ids)
+        client.route("DeleteCertificate", self.delete_certificate)
+        client.route("CertificateSigned", self.certificate_signed)
+
+    # -- M03–M05 --------------------------------------------------------------------------
+
+    async def install_certificate(
+        self, request: InstallCertificateRequest
+    ) -> InstallCertificateResponse:
+        """M05."""
+        status, reason = await self.store.install(request.certificate_type, request.certificate)
+        if status is not InstallCertificateStatusEnumType.Accepted:
+            log.warning(
+                "event=install_certificate_refused use=%s status=%s reason=%r",
+                request.certificate_type.value,
+                status.value,
+                reason,
+            )
+        return InstallCertificateResponse(
+            status=status,
+            status_info=_info(
+                "InvalidCertificate" if status.value == "Rejected" else "WriteFailed", reason
+            ),
+        )
+
+    async def get_installed_certificate_ids(
+        self, request: GetInstalledCertificateIdsRequest
+    ) -> GetInstalledCertificateIdsResponse:
+        """M03."""
+        chains = self.store.installed_ids(request.certificate_type)
+        if not chains:
+            return GetInstalledCertificateIdsResponse(
+                status=GetInstalledCertificateStatusEnumType.NotFound
+            )
+        return GetInstalledCertificateIdsResponse(
+            status=GetInstalledCertificateStatusEnumType.Accepted,
+            certificate_hash_data_chain=chains,
+        )
+
+    async def delete_certificate(
+        self, request: DeleteCertificateRequest
+    ) -> DeleteCertificateResponse:
+        """M04."""
+        return DeleteCertificateResponse(
+            status=await self.store.delete(request.certificate_hash_data)
+        )
+
+    # -- A02: signing -------------------------------------------------------------------
+
+    def trigger(self, evse: EVSEType | None) -> Callable[[], Awaitable[None]] | None:
+        """TriggerMessage(SignChargingStationCertificate): start a new cycle after the
+        response (a running one is abandoned)."""
+
+        async def start() -> None:
+            self.request_signing("triggered by the CSMS")
+
+        return start
+
+    def request_signing(self, why: str) -> None:
+        """Start a new signing cycle (replacing a running one)."""
+        log.info("event=certificate_signing_requested reason=%r", why)
+        if self._cycle is not None:
+            self._cycle.cancel()
+        self._wanted.set()
+
+    async def run(self) -> None:
+        """Signing cycles on request, and the A03 renewal check."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._renewal)
+            while True:
+                await self._wanted.wait()
+                self._wanted = trio.Event()
+                with trio.CancelScope() as self._cycle:
+                    await self._sign_cycle()
+                self._cycle = None
+
+    async def _sign_cycle(self) -> None:
+        self.requests_sent = 0
+        self._signed = trio.Event()
+        organization = self._dm.get(ORGANIZATION)
+        csr = await self.store.new_csr(
+            key_type=self._key_type,
+            common_name=self._serial,
+            organization=str(organization) if organization else None,
+        )
+        wait = float(self._dm.get(WAIT_MINIMUM) or 30)
+        resends = int(self._dm.get(REPEAT_TIMES) or 0) + 1
+        for attempt in range(resends + 1):
+            if self._signed.is_set():
+                return
+            accepted = await self._send(csr)
+            if accepted is False:
+                log.info("event=sign_certificate_rejected detail='cycle ends (A02)'")
+                return
+            if attempt == resends:
+                break
+            with trio.move_on_after(wait):
+                await self._signed.wait()
+                return
+            wait *= 2
+        log.info(
+            "event=certificate_signing_gave_up requests=%d detail='until triggered again'",
+            self.requests_sent,
+        )
+
+    async def _send(self, csr: str) -> bool | None:
+        """Send the CSR; True/False for the CSMS's verdict, None when it got no answer."""
+        self.requests_sent += 1
+        request = SignCertificateRequest(
+            csr=csr, certificate_type=CertificateSigningUseEnumType.ChargingStationCertificate
+        )
+        try:
+            response = await self._client.call(request, admission=Admission.NORMAL, wait=True)
+        except CallFailed as exc:
+            log.warning("event=sign_certificate_failed reason=%r", str(exc))
+            return None
+        return response.status is GenericStatusEnumType.Accepted
+
+    async def certificate_signed(self, request: CertificateSignedRequest) -> Reply:
+        """A02.FR.05–10: validate, store, reconnect."""
+        use = request.certificate_type or CertificateSigningUseEnumType.ChargingStationCertificate
+        if use is not CertificateSigningUseEnumType.ChargingStationCertificate:
+            return Reply(
+                CertificateSignedResponse(
+                    status=CertificateSignedStatusEnumType.Rejected,
+                    status_info=_info("NotSupported", "ISO 15118 certificates are not supported"),
+                )
+            )
+        max_size = self._dm.get(MAX_CHAIN)
+        try:
+            chain = self.store.validate_signed(
+                request.certificate_chain, max_size=int(max_size) if max_size else None
+            )
+        except CertificateError as exc:
+            log.warning("event=certificate_signed_rejected reason=%r", str(exc))
+            await self._security_event("InvalidChargingStationCertificate", str(exc)[:255])
+            # A02.FR.20: no more resends of this cycle.
+            if self._cycle is not None:
+                self._cycle.cancel()
+            return Reply(
+                CertificateSignedResponse(
+                    status=CertificateSignedStatusEnumType.Rejected,
+                    status_info=_info("InvalidCertificate", str(exc)),
+                )
+            )
+        await self.store.install_signed(chain)
+        self._signed.set()
+
+        async def switch() -> None:
+            if self._active_profile() == 3:
+                log.info("event=reconnecting reason='new station certificate'")
+                await self._reconnect()
+
+        return Reply(
+            CertificateSignedResponse(status=CertificateSignedStatusEnumType.Accepted), switch
+        )
+
+    # -- A03 ----------------------------------------------------------------------------
+
+    def renewal_due(self) -> bool:
+        """The station certificate expires within 30 days (A03)."""
+        certificate = self.store.station_certificate
+        if certificate is None:
+            return False
+        return certificate.not_valid_after_utc - self.store.now() <= RENEW_BEFORE
+
+    async def _renewal(self) -> None:
+        while True:
+            if self.renewal_due() and self._cycle is None and not self._wanted.is_set():
+                self.request_signing("station certificate expires within 30 days (A03)")
+            await trio.sleep(RENEWAL_CHECK)
