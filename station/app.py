@@ -18,10 +18,12 @@ trio's MockClock against an in-memory CSMS.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import random
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import trio
 
@@ -37,19 +39,20 @@ from station.devicemodel.catalogue import CERTIFICATE_CAPACITY, EvseTopology, bu
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
 from station.evse import EvseSnapshot
+from station.logs import recent_records
+from station.maintenance.customer import CustomerInformation, MessageLogFiles
+from station.maintenance.firmware import FirmwareUpdates
+from station.maintenance.getlog import LogUploads, render_security_log
+from station.maintenance.transfer import trust
 from station.ocpp.client import Admission, OcppClient
 from station.ocpp.connection import ConnectionManager, Dialer, NetworkProfile, NetworkProfiles
 from station.ocpp.declined import Declined
 from station.ocpp.messages import (
     BootReasonEnumType,
     ChargingStationType,
-    FirmwareStatusEnumType,
-    FirmwareStatusNotificationRequest,
     HeartbeatRequest,
-    LogStatusNotificationRequest,
     MessageTriggerEnumType,
     ReadingContextEnumType,
-    UploadLogStatusEnumType,
 )
 from station.ocpp.network import NetworkService
 from station.ocpp.provisioning import Provisioning
@@ -57,7 +60,7 @@ from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
 from station.offload import Offload, ThreadOffload
 from station.ops.control_socket import ControlSocket
-from station.ops.message_log import MessageLog
+from station.ops.message_log import MessageLog, read_entries
 from station.ops.systemd import Notifier, watchdog
 from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
@@ -138,6 +141,7 @@ class Station:
             config.station.data_dir, runtime.offload, now=lambda: runtime.clock.now().astimezone()
         )
         self.client.observe_frames(self.message_log.observe)
+        recent_records()  # the diagnostics log's buffer, from the first record on
         self.started_at = 0.0
         self.ready = trio.Event()
         self._restart: BootReasonEnumType | None = None
@@ -328,8 +332,92 @@ class Station:
             ),
             key_type=config.csms.csr_key_type,
         )
+        self.log_uploads = LogUploads(
+            client=self.client,
+            build=self._build_log,
+            identity=config.station.identity,
+            now=self.clock.now,
+            verify=lambda: trust(self.certificates.bundle_path),
+        )
+        CustomerInformation(
+            client=self.client,
+            offload=self.runtime.offload,
+            message_log=MessageLogFiles(config.station.data_dir),
+            sessions=self._sessions,
+            now=self.clock.now,
+        )
+        self.firmware = FirmwareUpdates(
+            client=self.client,
+            certificates=self.certificates,
+            store=self.store,
+            offload=self.runtime.offload,
+            now=self.clock.now,
+            directory=config.station.data_dir / "firmware",
+            installer=config.firmware.installer,
+            install_timeout=config.firmware.install_timeout,
+            security_event=self.security_log.record,
+            transactions_active=self.transactions.any_transaction,
+            wait_transactions_changed=self.transactions.wait_changed,
+            hold=self._hold_for_firmware,
+            restart=lambda: self.request_restart(BootReasonEnumType.FirmwareUpdate),
+            verify=lambda: trust(self.certificates.bundle_path),
+        )
+        await self.firmware.load()
         self._register_triggers()
         self._register_commands()
+
+    def _hold_for_firmware(self, held: bool) -> None:
+        """Idle EVSEs Unavailable while an installation waits or runs (L01.FR.07)."""
+        evse_ids = sorted(self.loops)
+        if held:
+            evse_ids = [e for e in evse_ids if not self.transactions.transaction_active(e)]
+        self.availability.hold(evse_ids, held)
+
+    def _sessions(self) -> list[tuple[int, str | None, str]]:
+        sessions = []
+        for evse_id in sorted(self.loops):
+            authorization = self.transactions.session(evse_id).state.authorization
+            if authorization is not None:
+                sessions.append(
+                    (
+                        evse_id,
+                        self.transactions.transaction_id(evse_id),
+                        authorization.token.id_token,
+                    )
+                )
+        return sessions
+
+    async def _build_log(self, log_type, oldest, latest) -> bytes:
+        """GetLog content: the security log, or the diagnostics (status, recent log
+        lines, OCPP messages) within [oldest, latest]."""
+        if log_type.value == "SecurityLog":
+            return render_security_log(await self.security_log.entries(oldest, latest))
+        lines = [
+            f"# diagnostics of {self.config.station.identity} "
+            f"(serial {self.config.station.serial_number}, version {__version__})",
+            f"# generated {self.clock.now().isoformat()} window {oldest} .. {latest}",
+            "## status",
+            json.dumps(self.status(), indent=1, default=str),
+            "## log",
+            *recent_records().between(
+                oldest.timestamp() if oldest else None, latest.timestamp() if latest else None
+            ),
+            "## ocpp messages",
+        ]
+
+        def messages() -> list[str]:
+            found = []
+            for entry in read_entries(self.config.station.data_dir):
+                try:
+                    moment = datetime.fromisoformat(entry["time"])
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if (oldest is None or moment >= oldest) and (latest is None or moment <= latest):
+                    found.append(json.dumps(entry, separators=(",", ":")))
+            return found
+
+        lines += await self.runtime.offload.run(messages)
+        return ("\n".join(lines) + "\n").encode()
 
     async def _accepted(self) -> None:
         self.availability.boot_accepted()
@@ -403,32 +491,14 @@ class Station:
 
             return send
 
-        def log_status(evse):
-            async def send() -> None:
-                await self.client.call(
-                    LogStatusNotificationRequest(status=UploadLogStatusEnumType.Idle),
-                    admission=Admission.REQUESTED,
-                )
-
-            return send
-
-        def firmware_status(evse):
-            async def send() -> None:
-                await self.client.call(
-                    FirmwareStatusNotificationRequest(status=FirmwareStatusEnumType.Idle),
-                    admission=Admission.REQUESTED,
-                )
-
-            return send
-
         table = {
             MessageTriggerEnumType.BootNotification: boot,
             MessageTriggerEnumType.Heartbeat: heartbeat,
             MessageTriggerEnumType.StatusNotification: status,
             MessageTriggerEnumType.MeterValues: meter_values,
             MessageTriggerEnumType.TransactionEvent: transaction_event,
-            MessageTriggerEnumType.LogStatusNotification: log_status,
-            MessageTriggerEnumType.FirmwareStatusNotification: firmware_status,
+            MessageTriggerEnumType.LogStatusNotification: self.log_uploads.trigger,
+            MessageTriggerEnumType.FirmwareStatusNotification: self.firmware.trigger,
             MessageTriggerEnumType.SignChargingStationCertificate: (
                 self.certificate_service.trigger
             ),
@@ -568,6 +638,8 @@ class Station:
             "ocpp.security_events", lambda: deliver_critical_events(self.security_log, self.client)
         )
         top.add("security.certificates", self.certificate_service.run)
+        top.add("maintenance.log_upload", self.log_uploads.run)
+        top.add("maintenance.firmware", self.firmware.run)
         top.add("transactions.queue", self.queue.run)
         top.add("transactions.timers", self.transactions.run)
         top.add("availability", self.availability.run)
@@ -651,10 +723,27 @@ def _seeds(config: StationConfig) -> dict:
     return seeds
 
 
+class FirmwareRestart(Exception):
+    """A new firmware version was installed: the process must end so that the service
+    manager starts the new version (`station run` exits with `EXIT_FIRMWARE_RESTART`)."""
+
+
+#: Exit status of `station run` after a firmware installation (systemd restarts it).
+EXIT_FIRMWARE_RESTART = 75
+
+
 async def run_station(
-    config: StationConfig, runtime: Runtime | None = None, stop_signal: trio.Event | None = None
+    config: StationConfig,
+    runtime: Runtime | None = None,
+    stop_signal: trio.Event | None = None,
+    *,
+    exit_on_firmware_update: bool = False,
 ) -> None:
-    """Run a station, restarting its tree in-process after a Reset, until ``stop_signal``."""
+    """Run a station, restarting its tree in-process after a Reset, until ``stop_signal``.
+
+    With ``exit_on_firmware_update`` a restart after a firmware installation raises
+    `FirmwareRestart` instead: new code needs a new process.
+    """
     while True:
         station = await Station.create(config, runtime)
         try:
@@ -662,5 +751,7 @@ async def run_station(
             return
         except RestartRequested as restart:
             log.warning("event=restarting reason=%s", restart.reason.value)
+            if exit_on_firmware_update and restart.reason is BootReasonEnumType.FirmwareUpdate:
+                raise FirmwareRestart from None
         finally:
             station.close()

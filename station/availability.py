@@ -99,6 +99,8 @@ class Availability:
         self._reported: dict[int, Status | None] = dict.fromkeys(evse_ids)
         self._changed = trio.Event()
         self._report_all = True
+        #: EVSEs held Unavailable by maintenance (a firmware installation); not persisted.
+        self._held: set[int] = set()
         client.route("ChangeAvailability", self.change_availability)
         for evse_id in evse_ids:
             device_model.bind_live(
@@ -127,7 +129,24 @@ class Availability:
     def operative(self, evse_id: int) -> bool:
         """Whether the EVSE may be used (station, EVSE and connector all Operative)."""
         s = self.state
-        return s.station and s.evses.get(evse_id, True) and s.connectors.get(evse_id, True)
+        return (
+            s.station
+            and s.evses.get(evse_id, True)
+            and s.connectors.get(evse_id, True)
+            and evse_id not in self._held
+        )
+
+    def hold(self, evse_ids: list[int], held: bool) -> None:
+        """Hold EVSEs Unavailable for maintenance (or release them); a restart releases
+        them too. Their status changes are reported like any other."""
+        if held:
+            self._held.update(evse_ids)
+        else:
+            self._held.difference_update(evse_ids)
+        for e in self._evse_ids:
+            self._apply_operative(e, self.operative(e))
+        self._changed.set()
+        log.info("event=maintenance_hold evses=%s held=%s", evse_ids, held)
 
     def status(self, evse_id: int) -> Status:
         """ConnectorStatus of the EVSE's connector now."""

@@ -71,7 +71,7 @@ def load_or_exit(path: Path) -> StationConfig:
 def _run(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
     from station import logs
-    from station.app import run_station
+    from station.app import EXIT_FIRMWARE_RESTART, FirmwareRestart, run_station
     from station.store import StoreError
     from station.supervision import EscalationError
 
@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
                         return
 
             nursery.start_soon(on_signal)
-            await run_station(config, stop_signal=stop)
+            await run_station(config, stop_signal=stop, exit_on_firmware_update=True)
             nursery.cancel_scope.cancel()
         log.info("event=stopped")
 
@@ -99,7 +99,18 @@ def _run(args: argparse.Namespace) -> int:
         trio.run(main)
     except KeyboardInterrupt:
         log.info("event=stopped reason=interrupt")
+    except FirmwareRestart:
+        log.warning(
+            "event=exiting reason='new firmware installed' status=%d", EXIT_FIRMWARE_RESTART
+        )
+        return EXIT_FIRMWARE_RESTART
     except BaseExceptionGroup as group:
+        restart, _ = group.split(FirmwareRestart)
+        if restart is not None:
+            log.warning(
+                "event=exiting reason='new firmware installed' status=%d", EXIT_FIRMWARE_RESTART
+            )
+            return EXIT_FIRMWARE_RESTART
         fatal, _ = group.split((EscalationError, StoreError))
         if fatal is None:
             raise

@@ -108,12 +108,38 @@ class CsmsSection(_Section):
         return self
 
 
+class FirmwareSection(_Section):
+    """``[firmware]``: how a downloaded, verified firmware file is installed (L01)."""
+
+    #: Command run with the firmware file's path appended; exit 0 = installed (the
+    #: station then restarts), 3 = verification failed, anything else = failed.
+    installer: list[str] | None = None
+    install_timeout: int = Field(default=900, ge=10, le=7200)
+
+    @field_validator("installer", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            import shlex
+
+            return shlex.split(value)
+        return value
+
+    @field_validator("installer")
+    @classmethod
+    def _not_empty(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("must name a command")
+        return value
+
+
 class StationConfig(_Section):
     """The whole file."""
 
     station: StationSection
     csms: CsmsSection
     hardware: HardwareConfig = Field(default_factory=HardwareConfig)
+    firmware: FirmwareSection = Field(default_factory=FirmwareSection)
 
     @property
     def control_socket(self) -> Path:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections import deque
 
 
 class _Formatter(logging.Formatter):
@@ -39,9 +40,52 @@ def configure(level: str = "info", *, with_time: bool | None = None) -> None:
         with_time = "JOURNAL_STREAM" not in os.environ
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter(with_time))
+    # The station's loggers stay at INFO for the diagnostics buffer; the console shows
+    # what was asked for.
+    handler.setLevel(level.upper())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # trio-websocket and the HTTP client are chatty at debug level.
     for noisy in ("trio-websocket", "httpx", "httpcore", "pymodbus"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+
+
+class RecentRecords(logging.Handler):
+    """The last records of the station's own loggers, kept in memory for GetLog
+    DiagnosticsLog (the journal is not readable by the service user everywhere)."""
+
+    def __init__(self, capacity: int = 5000) -> None:
+        super().__init__(level=logging.INFO)
+        self.records: deque[tuple[float, str]] = deque(maxlen=capacity)
+        self.setFormatter(_Formatter(with_time=True))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.records.append((record.created, self.format(record)))
+        except Exception:  # a broken record must not break the caller
+            self.handleError(record)
+
+    def between(self, oldest: float | None, latest: float | None) -> list[str]:
+        """Formatted lines with ``oldest <= created <= latest`` (epoch seconds)."""
+        return [
+            line
+            for created, line in list(self.records)
+            if (oldest is None or created >= oldest) and (latest is None or created <= latest)
+        ]
+
+
+_recent: RecentRecords | None = None
+
+
+def recent_records() -> RecentRecords:
+    """The process-wide buffer, attached to the ``station`` and ``drivers`` loggers once."""
+    global _recent
+    if _recent is None:
+        _recent = RecentRecords()
+        for name in ("station", "drivers"):
+            logger = logging.getLogger(name)
+            logger.addHandler(_recent)
+            if logger.level == logging.NOTSET or logger.level > logging.INFO:
+                logger.setLevel(logging.INFO)
+    return _recent

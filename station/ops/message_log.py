@@ -30,11 +30,21 @@ SECRET_VARIABLES = frozenset({"basicauthpassword"})
 REDACTED = "<redacted>"
 
 
+#: CustomerInformation requests name a customer; the log does not keep who was asked for
+#: (a request to clear a customer's data must not leave that data behind).
+CUSTOMER_REFERENCES = ("idToken", "customerIdentifier", "customerCertificate")
+
+
 def redact(frame: Any) -> Any:
     """A copy of a decoded frame without secrets."""
     if isinstance(frame, list):
         if len(frame) >= 4 and frame[0] == 2 and isinstance(frame[3], dict):
-            return [*frame[:3], _redact_payload(frame[3]), *frame[4:]]
+            payload = _redact_payload(frame[3])
+            if frame[2] == "CustomerInformation":
+                for name in CUSTOMER_REFERENCES:
+                    if name in payload:
+                        payload[name] = REDACTED
+            return [*frame[:3], payload, *frame[4:]]
         return [redact(item) for item in frame]
     return frame
 

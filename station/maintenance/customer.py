@@ -1,0 +1,234 @@
+"""CustomerInformation (N09 report, N10 clear).
+
+What the station holds about a customer: the idToken of an ongoing session (kept: it is
+needed to end the session and bill it), and the OCPP message log, whose frames carry
+idTokens. The station has no authorization cache or local list (C-49/C-13 No) and no
+customer identifiers or contract certificates (C-14 No, ISO 15118 out of scope), so
+requests by customerIdentifier or customerCertificate report that nothing is held.
+
+* Exactly one of idToken / customerCertificate / customerIdentifier, else Invalid;
+  report and clear both false: Rejected.
+* Report: NotifyCustomerInformation parts of at most 512 characters (seqNo from 0, tbc
+  on all but the last); one part saying so when nothing is held.
+* Clear: the message-log entries that mention the idToken are removed from the files on
+  disk; queued TransactionEvents are kept (they are the CSMS's billing data). A short
+  NotifyCustomerInformation confirms what was cleared (TC_N_32 expects one).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+
+from station.ocpp.client import CallFailed, OcppClient, Reply
+from station.ocpp.messages import (
+    CustomerInformationRequest,
+    CustomerInformationResponse,
+    CustomerInformationStatusEnumType,
+    NotifyCustomerInformationRequest,
+    StatusInfoType,
+)
+from station.offload import Offload
+from station.ops.message_log import FILENAME
+
+log = logging.getLogger(__name__)
+
+Status = CustomerInformationStatusEnumType
+PART = 512
+
+
+def split_parts(text: str, size: int = PART) -> list[str]:
+    """``text`` in chunks of at most ``size`` characters, cut at line ends when possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > size:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:size])
+            line = line[size:]
+        if len(current) + len(line) > size:
+            parts.append(current)
+            current = ""
+        current += line
+    if current:
+        parts.append(current)
+    return [p.rstrip("\n") or p for p in parts] or [""]
+
+
+def _mentions(value: object, token: str) -> bool:
+    """Whether a decoded frame carries ``{"idToken": token}`` anywhere (case-insensitive)."""
+    if isinstance(value, dict):
+        found = value.get("idToken")
+        if isinstance(found, str) and found.lower() == token:
+            return True
+        return any(_mentions(v, token) for v in value.values())
+    if isinstance(value, list):
+        return any(_mentions(v, token) for v in value)
+    return False
+
+
+class MessageLogFiles:
+    """The message-log files, searched and rewritten off the event loop."""
+
+    def __init__(self, directory: Path, backups: int = 2) -> None:
+        self.paths = [directory / f"{FILENAME}.{n}" for n in range(backups, 0, -1)]
+        self.paths.append(directory / FILENAME)
+
+    def find(self, token: str) -> list[dict]:
+        """Entries mentioning the idToken, oldest first."""
+        token = token.lower()
+        return [entry for entry in self._entries() if _mentions(entry.get("frame"), token)]
+
+    def remove(self, token: str) -> int:
+        """Rewrite the files without the entries mentioning the idToken; returns how many."""
+        token = token.lower()
+        removed = 0
+        for path in self.paths:
+            if not path.exists():
+                continue
+            kept = []
+            with path.open(encoding="utf-8") as file:
+                for line in file:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        kept.append(line)
+                        continue
+                    if _mentions(entry.get("frame"), token):
+                        removed += 1
+                    else:
+                        kept.append(line)
+            temporary = path.with_name(path.name + ".tmp")
+            temporary.write_text("".join(kept), encoding="utf-8")
+            temporary.replace(path)
+        return removed
+
+    def _entries(self) -> Iterable[dict]:
+        for path in self.paths:
+            if not path.exists():
+                continue
+            with path.open(encoding="utf-8") as file:
+                for line in file:
+                    try:
+                        yield json.loads(line)
+                    except ValueError:
+                        continue
+
+
+class CustomerInformation:
+    """N09/N10 handler."""
+
+    def __init__(
+        self,
+        *,
+        client: OcppClient,
+        offload: Offload,
+        message_log: MessageLogFiles,
+        sessions: Callable[[], list[tuple[int, str | None, str]]],
+        now: Callable[[], datetime],
+    ) -> None:
+        """``sessions()`` lists (evse id, transaction id, idToken) of the ongoing sessions."""
+        self._client = client
+        self._offload = offload
+        self._files = message_log
+        self._sessions = sessions
+        self._now = now
+        client.route("CustomerInformation", self.customer_information)
+
+    async def customer_information(self, request: CustomerInformationRequest) -> Reply:
+        """N09/N10."""
+        references = [
+            r
+            for r in (request.id_token, request.customer_certificate, request.customer_identifier)
+            if r is not None
+        ]
+        if len(references) != 1:
+            return Reply(
+                CustomerInformationResponse(
+                    status=Status.Invalid,
+                    status_info=StatusInfoType(
+                        reason_code="InvalidReference",
+                        additional_info="exactly one of idToken, customerCertificate, "
+                        "customerIdentifier is required",
+                    ),
+                )
+            )
+        if not request.report and not request.clear:
+            return Reply(
+                CustomerInformationResponse(
+                    status=Status.Rejected,
+                    status_info=StatusInfoType(
+                        reason_code="NothingToDo", additional_info="report and clear are false"
+                    ),
+                )
+            )
+
+        async def answer() -> None:
+            text = await self._process(request)
+            await self._notify(request.request_id, text)
+
+        return Reply(CustomerInformationResponse(status=Status.Accepted), answer)
+
+    async def _process(self, request: CustomerInformationRequest) -> str:
+        if request.id_token is None:
+            what = (
+                "customerIdentifier" if request.customer_identifier is not None else "certificate"
+            )
+            return f"No customer data found: the station stores no data by {what}."
+        token = request.id_token.id_token
+        lines: list[str] = []
+        ongoing = [s for s in self._sessions() if s[2].lower() == token.lower()]
+        if request.report:
+            entries = await self._offload.run(lambda: self._files.find(token))
+            for evse_id, transaction_id, _ in ongoing:
+                lines.append(
+                    f"ongoing session on EVSE {evse_id}"
+                    + (f", transaction {transaction_id}" if transaction_id else "")
+                )
+            for entry in entries:
+                frame = entry.get("frame")
+                lines.append(
+                    f"{entry.get('time')} {entry.get('direction')} {entry.get('action')}"
+                    + _transaction_of(frame)
+                )
+        if request.clear:
+            removed = await self._offload.run(lambda: self._files.remove(token))
+            log.info("event=customer_data_cleared message_log_entries=%d", removed)
+            lines.append(f"cleared: {removed} message-log entries")
+            if ongoing:
+                lines.append("kept: the idToken of the ongoing session (needed to end and bill it)")
+        if not lines:
+            return "No customer data found for this idToken."
+        return "\n".join(lines)
+
+    async def _notify(self, request_id: int, text: str) -> None:
+        generated = self._now()
+        parts = split_parts(text)
+        for seq, part in enumerate(parts):
+            try:
+                await self._client.call(
+                    NotifyCustomerInformationRequest(
+                        data=part,
+                        tbc=seq < len(parts) - 1,
+                        seq_no=seq,
+                        generated_at=generated,
+                        request_id=request_id,
+                    ),
+                    wait=True,
+                )
+            except CallFailed as exc:
+                log.warning("event=notify_customer_information_failed reason=%r", str(exc))
+                return
+
+
+def _transaction_of(frame: object) -> str:
+    if isinstance(frame, list) and len(frame) > 3 and isinstance(frame[3], dict):
+        info = frame[3].get("transactionInfo")
+        if isinstance(info, dict) and "transactionId" in info:
+            return f" transaction {info['transactionId']}"
+    return ""
