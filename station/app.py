@@ -360,18 +360,23 @@ class Station:
             wait_transactions_changed=self.transactions.wait_changed,
             hold=self._hold_for_firmware,
             restart=lambda: self.request_restart(BootReasonEnumType.FirmwareUpdate),
+            drained=self.queue.drained,
             verify=lambda: trust(self.certificates.bundle_path),
         )
         await self.firmware.load()
         self._register_triggers()
         self._register_commands()
 
-    def _hold_for_firmware(self, held: bool) -> None:
-        """Idle EVSEs Unavailable while an installation waits or runs (L01.FR.07)."""
+    async def _hold_for_firmware(self, held: bool) -> None:
+        """Idle EVSEs Unavailable while an installation waits or runs (L01.FR.07); returns
+        once the CSMS was told (TC_L_10 expects Unavailable before Installing)."""
         evse_ids = sorted(self.loops)
         if held:
             evse_ids = [e for e in evse_ids if not self.transactions.transaction_active(e)]
         self.availability.hold(evse_ids, held)
+        if held:
+            with trio.move_on_after(self.config.csms.message_timeout):
+                await self.availability.wait_reported(evse_ids)
 
     def _sessions(self) -> list[tuple[int, str | None, str]]:
         sessions = []

@@ -101,6 +101,7 @@ class Availability:
         self._report_all = True
         #: EVSEs held Unavailable by maintenance (a firmware installation); not persisted.
         self._held: set[int] = set()
+        self._reported_event = trio.Event()
         client.route("ChangeAvailability", self.change_availability)
         for evse_id in evse_ids:
             device_model.bind_live(
@@ -281,6 +282,17 @@ class Availability:
             admission=admission,
         )
         self._reported[evse_id] = status
+        self._reported_event.set()
+        self._reported_event = trio.Event()
+
+    async def wait_reported(self, evse_ids: list[int] | None = None) -> None:
+        """Wait until the CSMS was told the current status of these EVSEs (all by default);
+        returns at once while offline (the statuses go out after the reconnection)."""
+        ids = evse_ids or self._evse_ids
+        while self._client.admits(Admission.NORMAL) and any(
+            self._reported[e] != self.status(e) for e in ids
+        ):
+            await self._reported_event.wait()
 
     async def run(self) -> None:
         """Report status changes for the station's lifetime."""

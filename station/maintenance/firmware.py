@@ -104,8 +104,9 @@ class FirmwareUpdates:
         security_event: SecurityEventSink,
         transactions_active: Callable[[], bool],
         wait_transactions_changed: Callable[[], Awaitable[None]],
-        hold: Callable[[bool], None],
+        hold: Callable[[bool], Awaitable[None]],
         restart: Callable[[], Awaitable[None]],
+        drained: Callable[[], Awaitable[None]],
         verify: Callable[[], object],
         install_timeout: float = 900.0,
     ) -> None:
@@ -121,6 +122,7 @@ class FirmwareUpdates:
         self._wait_transactions_changed = wait_transactions_changed
         self._hold = hold
         self._restart = restart
+        self._drained = drained
         self._verify = verify
         self._install_timeout = install_timeout
         self._nursery: trio.Nursery | None = None
@@ -146,11 +148,18 @@ class FirmwareUpdates:
 
     async def run(self) -> None:
         """Host the update task; after a firmware restart, report the result."""
+        # Files of updates that a restart interrupted or completed are of no further use.
+        await self._offload.run(self._remove_files)
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             if self._after_reboot is not None:
                 nursery.start_soon(self._report_after_reboot, self._after_reboot)
             await trio.sleep_forever()
+
+    def _remove_files(self) -> None:
+        if self.directory.is_dir():
+            for stale in self.directory.glob("firmware-*.bin"):
+                stale.unlink(missing_ok=True)
 
     # -- UpdateFirmware ----------------------------------------------------------------
 
@@ -241,8 +250,8 @@ class FirmwareUpdates:
                 if self._current is not None and self._current[1] is scope:
                     self._current = None
                 if self.status[0] not in _INSTALLING:
-                    self._hold(False)
                     with trio.CancelScope(shield=True):
+                        await self._hold(False)
                         await self._offload.run(lambda: path.unlink(missing_ok=True))
 
     async def _download(self, request: UpdateFirmwareRequest, path: Path) -> bool:
@@ -282,12 +291,15 @@ class FirmwareUpdates:
         if self._transactions_active():
             # L01.FR.06/07: wait for the transactions; no new ones meanwhile.
             while self._transactions_active():
-                self._hold(True)  # the idle EVSEs, again after each change
+                await self._hold(True)  # the idle EVSEs, again after each change
                 await self._wait_transactions_changed()
 
     async def _install(self, request: UpdateFirmwareRequest, path: Path) -> None:
         request_id = request.request_id
-        self._hold(True)
+        # The ended transactions' messages go out before the station goes down.
+        with trio.move_on_after(60):
+            await self._drained()
+        await self._hold(True)
         await self._notify(Fw.Installing, request_id)
         if self._installer is None:
             log.error("event=firmware_install_failed reason='no installer configured'")
@@ -330,11 +342,12 @@ class FirmwareUpdates:
     async def _report_after_reboot(self, state: dict) -> None:
         request_id = state.get("request_id")
         await self._client.wait_until(lambda: self._client.admits(Admission.NORMAL))
+        # The new version booted and the CSMS accepted it: tell the installer's boot
+        # guard (no rollback), then report.
+        await self._offload.run(lambda: (self.directory / "pending.json").unlink(missing_ok=True))
         await self._notify(Fw.Installed, request_id)
         await self._security_event("FirmwareUpdated", f"request {request_id} installed")
         await self._store.run(lambda db: db.execute("DELETE FROM meta WHERE name = ?", (META_KEY,)))
-        # Tell the installer's boot guard that this version came up and connected.
-        await self._offload.run(lambda: (self.directory / "pending.json").unlink(missing_ok=True))
         self.status = (Fw.Idle, None)
         self._after_reboot = None
 

@@ -78,8 +78,9 @@ def wheel_identity(path: Path) -> tuple[str, str, str]:
     return name, version, filename
 
 
-def _run(command: list[str], what: str, code: int = EXIT_FAILED) -> str:
-    result = subprocess.run(command, capture_output=True, text=True, check=False)
+def _run(command: list[str], what: str, code: int = EXIT_FAILED, cwd: Path | None = None) -> str:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=env, cwd=cwd)
     if result.returncode != 0:
         output = (result.stdout + result.stderr).strip()[-2000:]
         raise InstallError(f"{what} failed (exit {result.returncode}): {output}", code)
@@ -129,7 +130,12 @@ def install(
             [str(release / "bin" / "python"), "-c", check],
             "verifying the new version",
             EXIT_VERIFICATION,
+            cwd=release,  # import the installed package, not a source tree
         ).split()
+        if len(installed) != 2 or installed[1] != version:
+            raise InstallError(
+                f"the new environment imports version {installed}", EXIT_VERIFICATION
+            )
         if not installed or installed[0] != version:
             raise InstallError(f"installed version {installed} is not {version}", EXIT_VERIFICATION)
     except BaseException:

@@ -1,0 +1,401 @@
+"""Secure firmware update (L01) against the judge and a local HTTP server, and the
+installer for this project's wheels (install, boot guard, rollback)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from station.ops import firmware_installer
+from tests.conftest import FAST, PASSWORD, live_station, make_config
+from tests.fileserver import FileServer
+from tests.judge import Judge
+from tools.firmware import build_wheel, sign
+from tools.testpki import TestPki, make_test_pki
+
+FIRMWARE = b"new firmware image\n" * 5000
+INSTALLER = """
+import json, os, sys
+from pathlib import Path
+record = Path(sys.argv[1])
+target = Path(sys.argv[-1])  # the station appends the firmware file
+record.write_text(json.dumps({"file": target.read_bytes().decode(),
+                              "request": os.environ.get("OCPP_FIRMWARE_REQUEST_ID")}))
+exit_code = record.with_name("exit-code")
+sys.exit(int(exit_code.read_text()) if exit_code.exists() else 0)
+"""
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory) -> TestPki:
+    return make_test_pki(tmp_path_factory.mktemp("pki"))
+
+
+def iso(seconds_ahead: float = 0.0) -> str:
+    moment = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=seconds_ahead)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def update(pki: TestPki, url: str, request_id: int = 1, data: bytes = FIRMWARE, **extra) -> dict:
+    firmware = {
+        "location": url,
+        "retrieveDateTime": iso(),
+        "signingCertificate": pki.firmware_signing.cert.read_text(),
+        "signature": sign_bytes(pki, data),
+        **extra.pop("firmware", {}),
+    }
+    return {"requestId": request_id, "firmware": firmware, **extra}
+
+
+def sign_bytes(pki: TestPki, data: bytes) -> str:
+    path = Path(pki.directory) / "to-sign.bin"
+    path.write_bytes(data)
+    return sign(path, pki.firmware_signing.private_key)
+
+
+def firmware_statuses(judge: Judge, request_id: int | None = None) -> list[str]:
+    return [
+        r.payload["status"]
+        for r in judge.received
+        if r.action == "FirmwareStatusNotification"
+        and (request_id is None or r.payload.get("requestId") == request_id)
+    ]
+
+
+def config(tmp_path: Path, judge: Judge, installer: list[str] | None):
+    firmware = {"installer": installer} if installer else {}
+    return make_config(tmp_path / "station", judge.url, firmware=firmware)
+
+
+def script_installer(tmp_path: Path) -> tuple[list[str], Path]:
+    script = tmp_path / "installer.py"
+    script.write_text(INSTALLER)
+    record = tmp_path / "installed.json"
+    return [sys.executable, str(script), str(record)], record
+
+
+async def install_manufacturer_root(judge: Judge, pki: TestPki) -> None:
+    answer = await judge.call(
+        "InstallCertificate",
+        {
+            "certificateType": "ManufacturerRootCertificate",
+            "certificate": pki.manufacturer_root.cert.read_text(),
+        },
+    )
+    assert answer["status"] == "Accepted"
+
+
+async def wait_status(judge: Judge, status: str, request_id: int, timeout: float = 15) -> None:
+    await judge.wait_for(
+        "FirmwareStatusNotification",
+        where=lambda p: p["status"] == status and p.get("requestId") == request_id,
+        timeout=timeout,
+    )
+
+
+async def test_tc_l_01_installation_successful(tmp_path, pki):
+    installer, record = script_installer(tmp_path)
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        async with live_station(config(tmp_path, judge, installer), variables=FAST):
+            await judge.wait_for("BootNotification")
+            await judge.wait_for("StatusNotification", count=2)
+            await install_manufacturer_root(judge, pki)
+            answer = await judge.call("UpdateFirmware", update(pki, server.url("/fw.bin")))
+            assert answer["status"] == "Accepted"
+            await wait_status(judge, "Installed", 1)
+            await judge.wait_for(
+                "SecurityEventNotification", where=lambda p: p["type"] == "FirmwareUpdated"
+            )
+            await judge.wait_for(
+                "StatusNotification",
+                count=2,
+                where=lambda p: p["connectorStatus"] == "Available",
+            )
+            await judge.call("TriggerMessage", {"requestedMessage": "FirmwareStatusNotification"})
+            idle = await judge.wait_for(
+                "FirmwareStatusNotification", where=lambda p: p["status"] == "Idle"
+            )
+    assert firmware_statuses(judge, 1) == [
+        "Downloading",
+        "Downloaded",
+        "SignatureVerified",
+        "Installing",
+        "InstallRebooting",
+        "Installed",
+    ]
+    assert "requestId" not in idle[0].payload
+    boots = [r.payload["reason"] for r in judge.received if r.action == "BootNotification"]
+    assert boots == ["PowerUp", "FirmwareUpdate"]
+    installing = next(
+        r.at
+        for r in judge.received
+        if r.action == "FirmwareStatusNotification" and r.payload["status"] == "Installing"
+    )
+    unavailable = [
+        r
+        for r in judge.received
+        if r.action == "StatusNotification" and r.payload["connectorStatus"] == "Unavailable"
+    ]
+    assert {r.payload["evseId"] for r in unavailable} == {1, 2}
+    assert all(r.at <= installing for r in unavailable)
+    installed = json.loads(record.read_text())
+    assert installed == {"file": FIRMWARE.decode(), "request": "1"}
+    assert not list((tmp_path / "station" / "firmware").glob("*.bin"))
+    assert not judge.violations
+
+
+async def test_tc_l_05_l_06_l_18_refused_before_or_after_download(tmp_path, pki):
+    installer, record = script_installer(tmp_path)
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        async with live_station(config(tmp_path, judge, installer), variables=FAST):
+            await judge.wait_for("BootNotification")
+            url = server.url("/fw.bin")
+            # No manufacturer root yet: nothing can be trusted.
+            before = await judge.call("UpdateFirmware", update(pki, url, 1))
+            assert before["status"] == "InvalidCertificate"
+            await install_manufacturer_root(judge, pki)
+            # TC_L_05: a signing certificate from another CA.
+            foreign = update(
+                pki, url, 2, firmware={"signingCertificate": pki.server.cert.read_text()}
+            )
+            assert (await judge.call("UpdateFirmware", foreign))["status"] == "InvalidCertificate"
+            await judge.wait_for(
+                "SecurityEventNotification",
+                where=lambda p: p["type"] == "InvalidFirmwareSigningCertificate",
+            )
+            # TC_L_18: no certificate and no signature.
+            bare = {"requestId": 3, "firmware": {"location": url, "retrieveDateTime": iso()}}
+            assert (await judge.call("UpdateFirmware", bare))["status"] in (
+                "Rejected",
+                "InvalidCertificate",
+            )
+            # TC_L_06: the signature is over other bytes.
+            forged = update(pki, url, 4, firmware={"signature": sign_bytes(pki, b"something else")})
+            assert (await judge.call("UpdateFirmware", forged))["status"] == "Accepted"
+            await wait_status(judge, "InvalidSignature", 4)
+            await judge.wait_for(
+                "SecurityEventNotification", where=lambda p: p["type"] == "InvalidFirmwareSignature"
+            )
+    assert firmware_statuses(judge, 4) == ["Downloading", "Downloaded", "InvalidSignature"]
+    assert not record.exists()  # never installed
+    assert not judge.violations
+
+
+async def test_tc_l_07_download_failed_after_retries(tmp_path, pki):
+    with (
+        Judge(password=PASSWORD) as judge,
+        FileServer(files={"/fw.bin": FIRMWARE}, fail_next=[500, 503, 500]) as server,
+    ):
+        async with live_station(config(tmp_path, judge, None), variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            request = update(pki, server.url("/fw.bin"), 5, retries=2, retryInterval=1)
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "DownloadFailed", 5)
+    assert firmware_statuses(judge, 5) == [
+        "Downloading",
+        "Downloading",
+        "Downloading",
+        "DownloadFailed",
+    ]
+    times = [r[2] for r in server.requests]
+    assert times[2] - times[0] >= 2.0
+
+
+async def test_tc_l_02_l_03_scheduled_download_and_install_then_installer_failure(tmp_path, pki):
+    installer, record = script_installer(tmp_path)
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        async with live_station(config(tmp_path, judge, installer), variables=FAST):
+            await judge.wait_for("BootNotification")
+            await judge.wait_for("StatusNotification", count=2)
+            await install_manufacturer_root(judge, pki)
+            record.with_name("exit-code").write_text("1")
+            request = update(
+                pki,
+                server.url("/fw.bin"),
+                6,
+                firmware={"retrieveDateTime": iso(1.0), "installDateTime": iso(2.0)},
+            )
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "InstallationFailed", 6)
+            # The connectors come back once the installation failed.
+            await judge.wait_for(
+                "StatusNotification",
+                count=4,
+                where=lambda p: p["connectorStatus"] == "Available",
+            )
+    statuses = firmware_statuses(judge, 6)
+    assert statuses == [
+        "DownloadScheduled",
+        "Downloading",
+        "Downloaded",
+        "SignatureVerified",
+        "InstallScheduled",
+        "Installing",
+        "InstallationFailed",
+    ]
+    assert record.exists()
+    download = next(r.at for r in judge.received if r.payload.get("status") == "Downloading")
+    scheduled = next(r.at for r in judge.received if r.payload.get("status") == "DownloadScheduled")
+    assert download - scheduled >= 0.5
+
+
+async def test_tc_l_10_new_request_cancels_a_download(tmp_path, pki):
+    installer, record = script_installer(tmp_path)
+    files = {"/slow.bin": FIRMWARE, "/fw.bin": FIRMWARE}
+    with (
+        Judge(password=PASSWORD) as judge,
+        FileServer(files=files, held={"/slow.bin"}) as server,
+    ):
+        async with live_station(config(tmp_path, judge, installer), variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            first = update(pki, server.url("/slow.bin"), 7)
+            assert (await judge.call("UpdateFirmware", first))["status"] == "Accepted"
+            await wait_status(judge, "Downloading", 7)
+            await server.wait(lambda: any(p == "/slow.bin" for _, p, _ in server.requests))
+            second = update(pki, server.url("/fw.bin"), 8)
+            assert (await judge.call("UpdateFirmware", second))["status"] == "AcceptedCanceled"
+            await wait_status(judge, "Installed", 8)
+            server.release()
+    assert firmware_statuses(judge, 7) == ["Downloading"]
+    assert firmware_statuses(judge, 8)[:3] == ["Downloading", "Downloaded", "SignatureVerified"]
+    assert json.loads(record.read_text())["request"] == "8"
+
+
+async def test_installation_waits_for_the_transaction(tmp_path, pki):
+    """C-43 No / L01.FR.06–07: download during a transaction, install after it; the idle
+    EVSE is held Unavailable meanwhile."""
+    installer, record = script_installer(tmp_path)
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        async with live_station(config(tmp_path, judge, installer), variables=FAST) as station:
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            sim = station.hardware.sim
+            sim.plug(1)
+            sim.tap("04A1B2C3")
+            await judge.wait_for("TransactionEvent", where=lambda p: p["eventType"] == "Started")
+            assert (await judge.call("UpdateFirmware", update(pki, server.url("/fw.bin"), 9)))[
+                "status"
+            ] == "Accepted"
+            await wait_status(judge, "InstallScheduled", 9)
+            await judge.wait_for(
+                "StatusNotification",
+                where=lambda p: p["evseId"] == 2 and p["connectorStatus"] == "Unavailable",
+            )
+            assert not record.exists()
+            sim.unplug(1)
+            await wait_status(judge, "Installed", 9, timeout=20)
+    ended = next(
+        r.at
+        for r in judge.received
+        if r.action == "TransactionEvent" and r.payload["eventType"] == "Ended"
+    )
+    installing = next(r.at for r in judge.received if r.payload.get("status") == "Installing")
+    assert ended <= installing
+
+
+# -- the installer for this project's wheels ------------------------------------------------
+
+
+def run_installer(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, firmware_installer.__file__, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_installer_refuses_what_is_not_our_wheel(tmp_path):
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"not a zip")
+    result = run_installer("install", str(junk), "--root", str(tmp_path / "r"))
+    assert result.returncode == 1 and "not a wheel" in result.stderr
+    other = build_wheel(tmp_path / "dist", version="9.9")
+    renamed = tmp_path / "other.whl"
+    import zipfile
+
+    with zipfile.ZipFile(other) as source, zipfile.ZipFile(renamed, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.endswith("METADATA"):
+                data = data.replace(b"Name: ocpp-station", b"Name: something-else")
+            target.writestr(item, data)
+    result = run_installer("install", str(renamed), "--root", str(tmp_path / "r"))
+    assert result.returncode == 1 and "not of 'ocpp-station'" in result.stderr
+    assert not (tmp_path / "r" / "current").exists()
+
+
+def test_guard_rolls_back_an_unconfirmed_version(tmp_path):
+    root, data = tmp_path / "root", tmp_path / "data"
+    (root / "releases" / "old").mkdir(parents=True)
+    (root / "releases" / "new").mkdir()
+    (root / "current").symlink_to(root / "releases" / "new")
+    pending = data / "firmware" / "pending.json"
+    pending.parent.mkdir(parents=True)
+    pending.write_text(
+        json.dumps({"release": str(root / "releases/new"), "previous": str(root / "releases/old")})
+    )
+    args = ("guard", "--root", str(root), "--data-dir", str(data), "--max-starts", "2")
+    assert "start 1 of 2" in run_installer(*args).stdout
+    assert "start 2 of 2" in run_installer(*args).stdout
+    assert (root / "current").resolve() == root / "releases" / "new"
+    out = run_installer(*args)
+    assert out.returncode == 0 and "rolled back" in out.stdout
+    assert (root / "current").resolve() == root / "releases" / "old"
+    assert not pending.exists()
+    assert json.loads((data / "firmware" / "rolled-back.json").read_text())["starts"] == 2
+    assert "nothing pending" in run_installer(*args).stdout
+
+
+async def test_end_to_end_update_to_a_new_wheel_of_this_project(tmp_path, pki):
+    """The station downloads a signed wheel of this project from a local server, the
+    shipped installer puts it into a new virtual environment and switches to it, the
+    station restarts, reports Installed and confirms the version to the boot guard."""
+    wheel = build_wheel(tmp_path / "dist", version="0.1.1")
+    data = wheel.read_bytes()
+    root = tmp_path / "opt"
+    (root / "releases" / "0.1.0").mkdir(parents=True)
+    (root / "current").symlink_to(root / "releases" / "0.1.0")
+    station_dir = tmp_path / "station"
+    installer = [
+        sys.executable,
+        firmware_installer.__file__,
+        "install",
+        "--root",
+        str(root),
+        "--data-dir",
+        str(station_dir),
+        # The wheel's dependencies are those of the running version; no index here.
+        "--pip-arg=--no-deps",
+    ]
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/station.whl": data}) as server:
+        async with live_station(config(tmp_path, judge, installer), variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            request = update(pki, server.url("/station.whl"), 10, data=data)
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "Installed", 10, timeout=120)
+            # Confirmed to the boot guard before Installed was sent.
+            assert not (station_dir / "firmware" / "pending.json").exists()
+    current = (root / "current").resolve()
+    assert current.parent == root / "releases" and current.name.startswith("0.1.1-")
+    assert (root / "previous").resolve() == root / "releases" / "0.1.0"
+    version = subprocess.run(  # noqa: ASYNC221 (after the station stopped)
+        [str(current / "bin" / "python"), "-c", "import station; print(station.__version__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=tmp_path,  # not the source tree
+        env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+    )
+    assert version.stdout.strip() == "0.1.1"
+    assert (current / "bin" / "station").exists()
+    assert firmware_statuses(judge, 10)[-3:] == ["Installing", "InstallRebooting", "Installed"]
