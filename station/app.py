@@ -142,6 +142,9 @@ class Station:
         )
         self.client.observe_frames(self.message_log.observe)
         recent_records()  # the diagnostics log's buffer, from the first record on
+        self.client.invalid_message_sink = lambda text: self.security_log.record(
+            "InvalidMessages", text
+        )
         self.started_at = 0.0
         self.ready = trio.Event()
         self._restart: BootReasonEnumType | None = None

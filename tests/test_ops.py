@@ -244,10 +244,14 @@ def test_service_install_writes_a_notify_unit(tmp_path, capsys):
                 "ocpp",
                 "--config",
                 "/etc/ocpp-station/station.toml",
+                "--root",
+                str(tmp_path / "opt"),
             ]
         )
         == 0
     )
+    # The boot guard's stable copy of the firmware installer.
+    assert (tmp_path / "opt" / "firmware_installer.py").read_text().startswith('"""Firmware')
     unit = (tmp_path / "ocpp-station.service").read_text()
     for line in (
         "Type=notify",
@@ -265,7 +269,7 @@ def test_the_shipped_example_unit_is_the_rendered_template():
     expected = render_unit(
         config=Path("/etc/ocpp-station/station.toml"),
         user="ocpp-station",
-        executable="/opt/ocpp-station/venv/bin/station",
+        executable="/opt/ocpp-station/current/bin/station",
         watchdog=10,
     )
     assert (ROOT / "deploy" / "ocpp-station.service").read_text() == expected

@@ -144,6 +144,10 @@ class OcppClient:
         self._pending: dict[str, tuple[str, trio.MemorySendChannel]] = {}
         self._observers: list[FrameObserver] = []
         self._on_connected: list[Callable[[], Awaitable[None]]] = []
+        #: Where invalid CSMS messages are reported (security event InvalidMessages).
+        self.invalid_message_sink: Callable[[str], Awaitable[None]] | None = None
+        self._invalid_reported_at: float | None = None
+        self._invalid_suppressed = 0
         #: trio times of the last connection and the last loss (None until they happen).
         self.connected_at: float | None = None
         self.disconnected_at: float | None = None
@@ -284,6 +288,7 @@ class OcppClient:
             except rpc.FrameError as exc:
                 self._observe("in", text if isinstance(text, str) else repr(text), None, None)
                 log.warning("event=bad_frame reason=%r", exc.reason)
+                nursery.start_soon(self._report_invalid, f"malformed frame: {exc.reason}")
                 if exc.reply is not None:
                     nursery.start_soon(self._send_reply, exc.reply, None)
                 continue
@@ -349,6 +354,7 @@ class OcppClient:
         try:
             request = parse_request(call.action, call.payload)
         except PayloadError as exc:
+            await self._report_invalid(f"{call.action}: {exc.code} {exc.description}")
             return CallError(call.message_id, exc.code, exc.description)
         try:
             result = await handler(request)
@@ -360,6 +366,21 @@ class OcppClient:
             )
             return CallError(call.message_id, ErrorCode.InternalError, f"{type(exc).__name__}")
         return result if isinstance(result, Reply) else Reply(result)
+
+    async def _report_invalid(self, text: str) -> None:
+        """Security event InvalidMessages, at most once a minute (a flood of bad frames
+        must not flood the security log); the next report counts the suppressed ones."""
+        if self.invalid_message_sink is None:
+            return
+        now = trio.current_time()
+        if self._invalid_reported_at is not None and now - self._invalid_reported_at < 60:
+            self._invalid_suppressed += 1
+            return
+        if self._invalid_suppressed:
+            text = f"{text} (+{self._invalid_suppressed} more in the last minute)"
+        self._invalid_reported_at = now
+        self._invalid_suppressed = 0
+        await self.invalid_message_sink(text[:255])
 
     async def _send_reply(self, frame: CallResult | CallError, action: str | None) -> None:
         transport = self._transport

@@ -301,7 +301,11 @@ def _connect_failure(exc: BaseException, host: str, port: int) -> ConnectFailed:
     if isinstance(exc, trio.TooSlowError):
         return ConnectFailed(f"no connection to {host}:{port} in time")
     if isinstance(exc, trio_websocket.ConnectionRejected):
-        return ConnectFailed(f"CSMS refused the WebSocket upgrade with HTTP {exc.status_code}")
+        # 401/403: the CSMS did not accept our credentials (Basic auth or certificate).
+        event = "FailedToAuthenticateAtCsms" if exc.status_code in (401, 403) else None
+        return ConnectFailed(
+            f"CSMS refused the WebSocket upgrade with HTTP {exc.status_code}", event
+        )
     if isinstance(exc, trio_websocket.HandshakeError):
         return ConnectFailed(f"WebSocket handshake failed: {exc!r}")
     if isinstance(exc, OSError):

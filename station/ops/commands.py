@@ -9,6 +9,7 @@ import argparse
 import getpass
 import json
 import shlex
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from station.ops.message_log import format_entry, matches, read_entries
 
 EXIT_FAILED = 1
 UNIT_TEMPLATE = Path(__file__).resolve().parent / "ocpp-station.service.in"
+INSTALLER = Path(__file__).resolve().parent / "firmware_installer.py"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -54,6 +56,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     install.add_argument("--user", default="ocpp-station", help="system user of the service")
     install.add_argument("--unit-dir", type=Path, default=Path("/etc/systemd/system"))
     install.add_argument("--watchdog", type=int, default=10, help="WatchdogSec (seconds)")
+    install.add_argument(
+        "--root",
+        type=Path,
+        default=Path("/opt/ocpp-station"),
+        help="installation root (releases/, current -> the running version)",
+    )
+    install.add_argument(
+        "--data-dir", type=Path, default=Path("/var/lib/ocpp-station"), help="station data_dir"
+    )
     install.add_argument("--dry-run", action="store_true", help="print the unit, write nothing")
     install.set_defaults(handler=run_service_install)
 
@@ -145,36 +156,69 @@ def run_log(args: argparse.Namespace) -> int:
 # -- service ------------------------------------------------------------------------------
 
 
-def render_unit(*, config: Path, user: str, executable: str, watchdog: int) -> str:
+def render_unit(
+    *,
+    config: Path,
+    user: str,
+    executable: str,
+    watchdog: int,
+    root: Path = Path("/opt/ocpp-station"),
+    data_dir: Path = Path("/var/lib/ocpp-station"),
+) -> str:
     """The systemd unit with this installation's paths."""
     template = UNIT_TEMPLATE.read_text(encoding="utf-8")
+    guard = " ".join(
+        shlex.quote(part)
+        for part in (
+            "/usr/bin/python3",
+            str(root / "firmware_installer.py"),
+            "guard",
+            "--root",
+            str(root),
+            "--data-dir",
+            str(data_dir),
+        )
+    )
     return (
         template.replace("@USER@", user)
         .replace("@EXEC@", f"{shlex.quote(executable)} run --config {shlex.quote(str(config))}")
+        .replace("@GUARD@", guard)
+        .replace("@ROOT@", shlex.quote(str(root)))
         .replace("@WATCHDOG@", str(watchdog))
     )
 
 
 def run_service_install(args: argparse.Namespace) -> int:
     """Write (or print) the unit file."""
-    executable = (
-        str(Path(sys.argv[0]).resolve())
-        if Path(sys.argv[0]).name == "station"
-        else f"{sys.executable} -m station"
-    )
+    current = args.root / "current" / "bin" / "station"
+    if current.exists():
+        executable = str(current)  # the release layout that firmware updates switch
+    elif Path(sys.argv[0]).name == "station":
+        executable = str(Path(sys.argv[0]).absolute())
+    else:
+        executable = f"{sys.executable} -m station"
     unit = render_unit(
-        config=args.config, user=args.user, executable=executable, watchdog=args.watchdog
+        config=args.config,
+        user=args.user,
+        executable=executable,
+        watchdog=args.watchdog,
+        root=args.root,
+        data_dir=args.data_dir,
     )
     if args.dry_run:
         print(unit)
         return 0
     target = args.unit_dir / "ocpp-station.service"
+    guard = args.root / "firmware_installer.py"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(unit, encoding="utf-8")
+        # A stable copy of the installer: it must work even if a new version does not.
+        guard.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(INSTALLER, guard)
     except OSError as exc:
         print(
-            f"station service install: cannot write {target}: {exc.strerror} "
+            f"station service install: cannot write {exc.filename or target}: {exc.strerror} "
             f"(run as root, or choose --unit-dir)",
             file=sys.stderr,
         )

@@ -109,7 +109,12 @@ class CertificateService:
     ) -> InstallCertificateResponse:
         """M05."""
         status, reason = await self.store.install(request.certificate_type, request.certificate)
-        if status is not InstallCertificateStatusEnumType.Accepted:
+        if status is InstallCertificateStatusEnumType.Accepted:
+            await self._security_event(
+                "ReconfigurationOfSecurityParameters",
+                f"{request.certificate_type.value} installed",
+            )
+        else:
             log.warning(
                 "event=install_certificate_refused use=%s status=%s reason=%r",
                 request.certificate_type.value,
@@ -141,9 +146,14 @@ class CertificateService:
         self, request: DeleteCertificateRequest
     ) -> DeleteCertificateResponse:
         """M04."""
-        return DeleteCertificateResponse(
-            status=await self.store.delete(request.certificate_hash_data)
-        )
+        status = await self.store.delete(request.certificate_hash_data)
+        if status.value == "Accepted":
+            data = request.certificate_hash_data
+            await self._security_event(
+                "ReconfigurationOfSecurityParameters",
+                f"certificate deleted (serial {data.serial_number})",
+            )
+        return DeleteCertificateResponse(status=status)
 
     # -- A02: signing -------------------------------------------------------------------
 
@@ -245,6 +255,10 @@ class CertificateService:
             )
         await self.store.install_signed(chain)
         self._signed.set()
+        await self._security_event(
+            "ReconfigurationOfSecurityParameters",
+            f"new ChargingStationCertificate (serial {chain[0].serial_number:x})",
+        )
 
         async def switch() -> None:
             if self._active_profile() == 3:
