@@ -244,3 +244,52 @@ async def test_tc_a_19_upgrade_from_profile_1_to_2(tmp_path):
             )
             assert result["status"] == "Rejected"
         assert not plain.violations and not tls.violations
+
+
+async def test_tc_a_20_a_21_upgrade_needs_a_csms_root_and_a_station_certificate(
+    tmp_path, autojump_clock
+):
+    """A05.FR.02/03: the new priority is refused while the certificates the higher profile
+    needs are missing, and accepted once the CSMS installed them."""
+    from tests.conftest import START
+
+    pki = make_test_pki(tmp_path / "pki", serial_number="SN-0001", now=START)
+    config = make_config(tmp_path / "data")
+
+    async def set_priority(csms, value: str) -> str:
+        frame = await csms.call(
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": value,
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "NetworkConfigurationPriority"},
+                    }
+                ]
+            },
+        )
+        return frame.payload["setVariableResult"][0]["attributeStatus"]
+
+    async with running_station(config) as env:
+        csms = env.csms
+        await csms.wait_for("BootNotification")
+        for slot, level in ((2, 2), (3, 3)):
+            url = "wss://csms.example.com/ocpp"
+            frame = await csms.call(
+                "SetNetworkProfile",
+                {"configurationSlot": slot, "connectionData": profile(url, security_profile=level)},
+            )
+            assert frame.payload["status"] == "Accepted"
+        assert await set_priority(csms, "2,1") == "Rejected"  # TC_A_20: no CSMS root
+        frame = await csms.call(
+            "InstallCertificate",
+            {
+                "certificateType": "CSMSRootCertificate",
+                "certificate": pki.csms_root.cert.read_text(),
+            },
+        )
+        assert frame.payload["status"] == "Accepted"
+        assert await set_priority(csms, "2,1") == "RebootRequired"
+        assert await set_priority(csms, "3,1") == "Rejected"  # TC_A_21: no station certificate
+        assert not env.station.certificates.has_valid_station_certificate()
