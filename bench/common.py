@@ -1,0 +1,205 @@
+"""Shared pieces of the harnesses: statistics, tables, and the processes under test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+PASSWORD = "bench-password-0123456789"
+IDENTITY = "BENCH-01"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Stats:
+    """min / p50 / p99 / max of a sample, in the sample's unit."""
+
+    n: int
+    min: float
+    p50: float
+    p99: float
+    max: float
+    mean: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Stats:
+        if not values:
+            return cls(0, float("nan"), float("nan"), float("nan"), float("nan"), float("nan"))
+        ordered = sorted(values)
+
+        def pct(p: float) -> float:
+            return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))]
+
+        return cls(
+            len(ordered), ordered[0], pct(0.5), pct(0.99), ordered[-1], sum(ordered) / len(ordered)
+        )
+
+    def scaled(self, factor: float) -> Stats:
+        return Stats(
+            self.n,
+            self.min * factor,
+            self.p50 * factor,
+            self.p99 * factor,
+            self.max * factor,
+            self.mean * factor,
+        )
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def ratio(a: float, b: float) -> float:
+    return a / b if b else float("nan")
+
+
+def table(rows: list[dict], columns: Sequence[str]) -> str:
+    """A markdown table of ``rows`` (missing cells empty; floats with 3 significant digits)."""
+
+    def cell(value) -> str:
+        if isinstance(value, float):
+            return f"{value:.3g}"
+        return "" if value is None else str(value)
+
+    lines = [
+        "| " + " | ".join(columns) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def stats_row(name: str, stats: Stats, unit: str = "ms", **extra) -> dict:
+    return {
+        "what": name,
+        "n": stats.n,
+        f"min {unit}": stats.min,
+        f"p50 {unit}": stats.p50,
+        f"p99 {unit}": stats.p99,
+        f"max {unit}": stats.max,
+        **extra,
+    }
+
+
+STAT_COLUMNS = ("what", "n", "min ms", "p50 ms", "p99 ms", "max ms")
+
+
+# -- our station as a process ---------------------------------------------------------------
+
+
+def station_config(data_dir: Path, url: str, *, ca_file: Path | None = None) -> Path:
+    """A sim-hardware station config pointing at ``url``; returns the file."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    profile = 2 if url.startswith("wss") else 1
+    ca = f'ca_file = "{ca_file}"\n' if ca_file else ""
+    text = f"""
+[station]
+identity = "{IDENTITY}"
+serial_number = "BENCH-SN-1"
+vendor_name = "OpenCharge"
+model = "AC22-2"
+data_dir = "{data_dir}"
+log_level = "warning"
+
+[csms]
+url = "{url}"
+security_profile = {profile}
+basic_auth_password = "{PASSWORD}"
+{ca}
+[hardware]
+driver = "sim"
+"""
+    path = data_dir / "station.toml"
+    path.write_text(text)
+    return path
+
+
+@contextmanager
+def station_process(url: str, *, data_dir: Path | None = None) -> Iterator[subprocess.Popen]:
+    """`python -m station run` against ``url`` on simulated hardware."""
+    with tempfile.TemporaryDirectory(prefix="bench-station-") as scratch:
+        directory = data_dir or Path(scratch)
+        config = station_config(directory, url)
+        with _process([sys.executable, "-m", "station", "run", "--config", str(config)]) as p:
+            p.config = config  # type: ignore[attr-defined]
+            yield p
+
+
+@contextmanager
+def peer_process(kind: str, url: str, *, ping: float | None = None) -> Iterator[subprocess.Popen]:
+    """A baseline station (``floor`` or ``ocpplib``, see `bench.peers`)."""
+    command = [sys.executable, "-m", "bench.peers", kind, url, IDENTITY]
+    if ping is not None:
+        command += ["--ping", str(ping)]
+    with _process(command) as process:
+        yield process
+
+
+@contextmanager
+def _process(command: list[str]) -> Iterator[subprocess.Popen]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.returncode not in (0, -15) and process.stderr is not None:
+            sys.stderr.write(process.stderr.read().decode(errors="replace")[-2000:])
+
+
+def sim(config: Path, *args: str) -> None:
+    """`station sim` against a running station process."""
+    subprocess.run(
+        [sys.executable, "-m", "station", "sim", "--config", str(config), *args],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def wall() -> float:
+    return time.perf_counter()
+
+
+def add_rig_options(parser) -> None:
+    """--external/--bind/--port: measure a station on another machine (a bench rig)."""
+    parser.add_argument(
+        "--external",
+        action="store_true",
+        help="do not start a station: wait for one (e.g. on a Raspberry Pi) to connect",
+    )
+    parser.add_argument("--bind", default="0.0.0.0", help="interface for --external")
+    parser.add_argument("--port", type=int, default=9000, help="port for --external")
+
+
+def rig_of(args) -> dict | None:
+    return {"bind": args.bind, "port": args.port} if args.external else None

@@ -1,0 +1,283 @@
+"""Baseline stations for the benchmarks, each run as its own process.
+
+``python -m bench.peers floor URL IDENTITY [--ping S]``: the transport floor. It parses
+each CALL's JSON and writes a pre-built answer (and, for requests that make a station
+send something, a pre-built follow-up message). Nothing a real station could do is
+faster on this transport.
+
+``python -m bench.peers ocpplib URL IDENTITY [--ping S]``: a station built on the PyPI
+`ocpp` library (asyncio, schema validation on), answering the same requests with the
+same content: what a Python user would otherwise write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+from datetime import UTC, datetime
+
+import websockets
+
+from bench.common import PASSWORD
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _headers(identity: str) -> dict[str, str]:
+    token = base64.b64encode(f"{identity}:{PASSWORD}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def _variables(payload: dict) -> list[dict]:
+    return [
+        {
+            "attributeStatus": "Accepted",
+            "component": item["component"],
+            "variable": item["variable"],
+            "attributeValue": "1",
+        }
+        for item in payload.get("getVariableData", [])
+    ]
+
+
+BOOT = {
+    "chargingStation": {"model": "Floor", "vendorName": "Bench"},
+    "reason": "PowerUp",
+}
+STATUS = {
+    "timestamp": "2026-01-01T00:00:00Z",
+    "connectorStatus": "Available",
+    "evseId": 1,
+    "connectorId": 1,
+}
+METER = {
+    "evseId": 1,
+    "meterValue": [
+        {
+            "timestamp": "2026-01-01T00:00:00Z",
+            "sampledValue": [{"value": 1.0, "context": "Trigger"}],
+        }
+    ],
+}
+REPORT = {"requestId": 1, "generatedAt": "2026-01-01T00:00:00Z", "seqNo": 0, "tbc": False}
+
+
+def _event(kind: str, trigger: str) -> dict:
+    return {
+        "eventType": kind,
+        "timestamp": "2026-01-01T00:00:00Z",
+        "triggerReason": trigger,
+        "seqNo": 0,
+        "transactionInfo": {"transactionId": "floor-1"},
+    }
+
+
+# -- the floor ------------------------------------------------------------------------------
+
+FLOOR_ANSWERS = {
+    "SetVariables": lambda p: {
+        "setVariableResult": [
+            {
+                "attributeStatus": "Accepted",
+                "component": i["component"],
+                "variable": i["variable"],
+            }
+            for i in p["setVariableData"]
+        ]
+    },
+    "TriggerMessage": {"status": "Accepted"},
+    "ChangeAvailability": {"status": "Accepted"},
+    "GetTransactionStatus": {"messagesInQueue": False},
+    "GetBaseReport": {"status": "Accepted"},
+    "RequestStartTransaction": {"status": "Accepted"},
+    "RequestStopTransaction": {"status": "Accepted"},
+}
+#: Pre-built answers: the GetVariables result for the harness's 1- and 100-item requests
+#: is built once per distinct payload (a cache keyed by the raw request).
+FLOOR_FOLLOW_UPS = {
+    "StatusNotification": ("StatusNotification", STATUS),
+    "MeterValues": ("MeterValues", METER),
+    "GetBaseReport": ("NotifyReport", REPORT),
+    "RequestStartTransaction": ("TransactionEvent", _event("Started", "RemoteStart")),
+    "RequestStopTransaction": ("TransactionEvent", _event("Ended", "RemoteStop")),
+}
+
+
+async def floor(url: str, identity: str, ping: float | None) -> None:
+    prebuilt: dict[str, str] = {}
+    cache: dict[str, str] = {}
+    for action, answer in FLOOR_ANSWERS.items():
+        if not callable(answer):
+            prebuilt[action] = json.dumps(answer)
+    follow = {k: json.dumps([2, "f", a, p]) for k, (a, p) in FLOOR_FOLLOW_UPS.items()}
+    async with websockets.connect(
+        f"{url}/{identity}",
+        subprotocols=["ocpp2.0.1"],
+        additional_headers=_headers(identity),
+        ping_interval=ping,
+    ) as ws:
+        await ws.send(json.dumps([2, "boot", "BootNotification", BOOT]))
+        async for raw in ws:
+            frame = json.loads(raw)
+            if frame[0] != 2:
+                continue
+            _, message_id, action, payload = frame
+            body = prebuilt.get(action)
+            if body is None:
+                key = raw
+                body = cache.get(key)
+                if body is None:
+                    if action == "GetVariables":
+                        body = json.dumps({"getVariableResult": _variables(payload)})
+                    else:
+                        answer = FLOOR_ANSWERS.get(action, {})
+                        body = json.dumps(answer(payload) if callable(answer) else answer)
+                    cache[key] = body
+            await ws.send(f'[3,"{message_id}",{body}]')
+            if action == "TriggerMessage":
+                extra = follow.get(payload["requestedMessage"])
+            else:
+                extra = follow.get(action)
+            if extra is not None:
+                await ws.send(extra)
+
+
+# -- the ocpp-library station ---------------------------------------------------------------
+
+
+async def ocpplib(url: str, identity: str, ping: float | None) -> None:
+    from ocpp.routing import after, on
+    from ocpp.v201 import ChargePoint, call, call_result
+
+    class Station(ChargePoint):
+        @on("GetVariables")
+        async def get_variables(self, get_variable_data, **kwargs):
+            return call_result.GetVariables(
+                get_variable_result=[
+                    {
+                        "attribute_status": "Accepted",
+                        "component": item["component"],
+                        "variable": item["variable"],
+                        "attribute_value": "1",
+                    }
+                    for item in get_variable_data
+                ]
+            )
+
+        @on("SetVariables")
+        async def set_variables(self, set_variable_data, **kwargs):
+            return call_result.SetVariables(
+                set_variable_result=[
+                    {
+                        "attribute_status": "Accepted",
+                        "component": item["component"],
+                        "variable": item["variable"],
+                    }
+                    for item in set_variable_data
+                ]
+            )
+
+        @on("TriggerMessage")
+        async def trigger(self, requested_message, **kwargs):
+            return call_result.TriggerMessage(status="Accepted")
+
+        @after("TriggerMessage")
+        async def triggered(self, requested_message, **kwargs):
+            if requested_message == "StatusNotification":
+                await self.call(
+                    call.StatusNotification(
+                        timestamp=now_iso(), connector_status="Available", evse_id=1, connector_id=1
+                    )
+                )
+            elif requested_message == "MeterValues":
+                await self.call(call.MeterValues(evse_id=1, meter_value=METER["meterValue"]))
+
+        @on("ChangeAvailability")
+        async def change_availability(self, operational_status, **kwargs):
+            return call_result.ChangeAvailability(status="Accepted")
+
+        @on("GetTransactionStatus")
+        async def transaction_status(self, **kwargs):
+            return call_result.GetTransactionStatus(messages_in_queue=False)
+
+        @on("GetBaseReport")
+        async def base_report(self, request_id, report_base, **kwargs):
+            return call_result.GetBaseReport(status="Accepted")
+
+        @after("GetBaseReport")
+        async def report(self, request_id, report_base, **kwargs):
+            await self.call(
+                call.NotifyReport(request_id=request_id, generated_at=now_iso(), seq_no=0)
+            )
+
+        @on("RequestStartTransaction")
+        async def request_start(self, id_token, remote_start_id, **kwargs):
+            return call_result.RequestStartTransaction(status="Accepted")
+
+        @after("RequestStartTransaction")
+        async def started(self, id_token, remote_start_id, **kwargs):
+            await self.call(
+                call.TransactionEvent(
+                    event_type="Started",
+                    timestamp=now_iso(),
+                    trigger_reason="RemoteStart",
+                    seq_no=0,
+                    transaction_info={
+                        "transaction_id": "lib-1",
+                        "remote_start_id": remote_start_id,
+                    },
+                )
+            )
+
+        @on("RequestStopTransaction")
+        async def request_stop(self, transaction_id, **kwargs):
+            return call_result.RequestStopTransaction(status="Accepted")
+
+        @after("RequestStopTransaction")
+        async def stopped(self, transaction_id, **kwargs):
+            await self.call(
+                call.TransactionEvent(
+                    event_type="Ended",
+                    timestamp=now_iso(),
+                    trigger_reason="RemoteStop",
+                    seq_no=1,
+                    transaction_info={"transaction_id": transaction_id},
+                )
+            )
+
+    async with websockets.connect(
+        f"{url}/{identity}",
+        subprotocols=["ocpp2.0.1"],
+        additional_headers=_headers(identity),
+        ping_interval=ping,
+    ) as ws:
+        station = Station(identity, ws)
+        runner = asyncio.create_task(station.start())
+        await station.call(
+            call.BootNotification(
+                charging_station={"model": "Lib", "vendor_name": "Bench"}, reason="PowerUp"
+            )
+        )
+        await runner
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.peers")
+    parser.add_argument("kind", choices=("floor", "ocpplib"))
+    parser.add_argument("url")
+    parser.add_argument("identity")
+    parser.add_argument("--ping", type=float, default=None, help="WebSocket ping interval (s)")
+    args = parser.parse_args()
+    run = floor if args.kind == "floor" else ocpplib
+    try:
+        asyncio.run(run(args.url, args.identity, args.ping))
+    except (KeyboardInterrupt, websockets.ConnectionClosed):
+        pass
+
+
+if __name__ == "__main__":
+    main()

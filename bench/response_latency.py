@@ -1,0 +1,206 @@
+"""OCPP response time: CSMS CALL → CALLRESULT, one request at a time, in a realistic mix.
+
+Our station runs on simulated hardware with both EVSEs charging and sampled meter values
+every second. The same requests go to two baselines measured in the same run: the
+transport floor (`bench.peers floor`) and a station on the `ocpp` library
+(`bench.peers ocpplib`). Ratios ours/floor and ours/ocpplib hold across machines.
+
+    python -m bench.response_latency [--samples N]
+    python -m bench.response_latency --external --bind 0.0.0.0 --port 9000
+        (bench rig: this machine is the CSMS; the station under test, e.g. on a Raspberry
+        Pi, is configured with the printed URL and connects to it; only "ours" is measured,
+        and the EVSEs charge only if someone plugs in)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from bench.common import (
+    STAT_COLUMNS,
+    add_rig_options,
+    rig_of,
+    Stats,
+    peer_process,
+    ratio,
+    sim,
+    station_process,
+    stats_row,
+    table,
+)
+from bench.csms import BenchCsms
+
+
+def _variable_refs(count: int) -> list[dict]:
+    """``count`` readable variables of our device model (the same list goes to every peer)."""
+    from station.devicemodel.catalogue import EvseTopology, build_catalogue
+
+    refs = []
+    for declaration in build_catalogue([EvseTopology(1, "cType1", 1, 7360.0)], identity="x"):
+        if declaration.mutability.value == "WriteOnly":
+            continue
+        ref = declaration.key.component
+        component: dict = {"name": ref.name}
+        if ref.instance is not None:
+            component["instance"] = ref.instance
+        if ref.evse is not None:
+            evse: dict = {"id": ref.evse}
+            if ref.connector is not None:
+                evse["connectorId"] = ref.connector
+            component["evse"] = evse
+        variable = {"name": declaration.key.name}
+        if declaration.key.instance is not None:
+            variable["instance"] = declaration.key.instance
+        refs.append({"component": component, "variable": variable})
+        if len(refs) == count:
+            break
+    return refs
+
+
+def request_mix() -> dict[str, tuple[str, dict]]:
+    """name → (action, payload): the requests of one round."""
+    hundred = _variable_refs(100)
+    return {
+        "GetVariables×1": (
+            "GetVariables",
+            {
+                "getVariableData": [
+                    {
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "HeartbeatInterval"},
+                    }
+                ]
+            },
+        ),
+        "GetVariables×100": ("GetVariables", {"getVariableData": hundred}),
+        "SetVariables": (
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": "1",
+                        "component": {"name": "SampledDataCtrlr"},
+                        "variable": {"name": "TxUpdatedInterval"},
+                    }
+                ]
+            },
+        ),
+        "TriggerMessage": ("TriggerMessage", {"requestedMessage": "Heartbeat"}),
+        "ChangeAvailability": (
+            "ChangeAvailability",
+            {"operationalStatus": "Operative", "evse": {"id": 2}},
+        ),
+        "GetTransactionStatus": ("GetTransactionStatus", {}),
+    }
+
+
+def start_charging(csms: BenchCsms, config) -> None:
+    """Both EVSEs charging, meter values every second."""
+    csms.call(*request_mix()["SetVariables"])
+    for evse in (1, 2):
+        sim(config, "plug", str(evse))
+        csms.call(
+            "RequestStartTransaction",
+            {
+                "idToken": {"idToken": f"BENCH{evse}", "type": "Central"},
+                "remoteStartId": evse,
+                "evseId": evse,
+            },
+        )
+    csms.wait_for(
+        "TransactionEvent",
+        where=lambda p: p.get("triggerReason") == "MeterValuePeriodic",
+        count=2,
+        timeout=30,
+    )
+
+
+def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
+    """``samples`` rounds of the mix; seconds per request name."""
+    mix = request_mix()
+    times: dict[str, list[float]] = {name: [] for name in mix}
+    for name, (action, payload) in mix.items():  # warm-up, not counted
+        csms.call(action, payload)
+    for _ in range(samples):
+        for name, (action, payload) in mix.items():
+            elapsed, frame = csms.call(action, payload)
+            if frame[0] != 3:
+                raise RuntimeError(f"{name}: CALLERROR {frame}")
+            times[name].append(elapsed)
+    return times
+
+
+def run_peer(kind: str, samples: int, rig: dict | None = None) -> dict[str, list[float]]:
+    if rig is not None:  # a station on another machine connects to us
+        with BenchCsms(host=rig["bind"], port=rig["port"]) as csms:
+            print(f"waiting for the station at {csms.url}/<identity> ...", file=sys.stderr)
+            csms.wait_for("BootNotification", timeout=600)
+            return measure(csms, samples)
+    with BenchCsms() as csms:
+        context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
+        with context as process:
+            csms.wait_for("BootNotification", timeout=60)
+            if kind == "ours":
+                csms.wait_for("StatusNotification", count=2, timeout=30)
+                start_charging(csms, process.config)
+            return measure(csms, samples)
+
+
+def run(samples: int = 30, rig: dict | None = None) -> dict:
+    results = {
+        kind: run_peer(kind, samples, rig if kind == "ours" else None)
+        for kind in ("ours", "floor", "ocpplib")
+    }
+    rows = []
+    summary = {}
+    for kind, times in results.items():
+        every = [t for values in times.values() for t in values]
+        overall = Stats.of(every).scaled(1000)
+        summary[kind] = {
+            "overall": overall.as_dict(),
+            "by_request": {n: Stats.of(v).scaled(1000).as_dict() for n, v in times.items()},
+        }
+        rows.append(stats_row(f"{kind}: all requests", overall))
+    ours, floor, lib = (summary[k]["overall"] for k in ("ours", "floor", "ocpplib"))
+    ratios = {
+        "ours/floor p50": ratio(ours["p50"], floor["p50"]),
+        "ours/floor p99": ratio(ours["p99"], floor["p99"]),
+        "ours/ocpplib p50": ratio(ours["p50"], lib["p50"]),
+        "ours/ocpplib p99": ratio(ours["p99"], lib["p99"]),
+    }
+    by_request = [
+        stats_row(f"ours: {name}", Stats(**values))
+        for name, values in summary["ours"]["by_request"].items()
+    ]
+    text = "\n".join(
+        [
+            "## response_latency (CALL → CALLRESULT, loopback)",
+            table(rows + by_request, STAT_COLUMNS),
+            "",
+            "ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in ratios.items()),
+            "reference product (lab, WiFi): min/avg/max = 90/130/530 ms; spec limit 10 s",
+        ]
+    )
+    return {
+        "name": "response_latency",
+        "samples": samples,
+        "results": summary,
+        "ratios": ratios,
+        "text": text,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.response_latency", description=__doc__)
+    parser.add_argument("--samples", type=int, default=30, help="rounds of the request mix")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    add_rig_options(parser)
+    args = parser.parse_args(argv)
+    result = run(args.samples, rig_of(args))
+    print(json.dumps(result, indent=1) if args.json else result["text"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
