@@ -17,13 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
 from bench.common import (
     STAT_COLUMNS,
-    add_rig_options,
-    rig_of,
     Stats,
+    add_rig_options,
     peer_process,
     ratio,
+    rig_of,
     sim,
     station_process,
     stats_row,
@@ -120,7 +121,7 @@ def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
     """``samples`` rounds of the mix; seconds per request name."""
     mix = request_mix()
     times: dict[str, list[float]] = {name: [] for name in mix}
-    for name, (action, payload) in mix.items():  # warm-up, not counted
+    for action, payload in mix.values():  # warm-up, not counted
         csms.call(action, payload)
     for _ in range(samples):
         for name, (action, payload) in mix.items():
