@@ -64,7 +64,7 @@ def table(rows: list[dict], columns: Sequence[str]) -> str:
 
     def cell(value) -> str:
         if isinstance(value, float):
-            return f"{value:.3g}"
+            return f"{value:.1f}" if abs(value) >= 100 else f"{value:.3g}"
         return "" if value is None else str(value)
 
     lines = [

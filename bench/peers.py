@@ -143,6 +143,10 @@ async def floor(url: str, identity: str, ping: float | None) -> None:
             else:
                 extra = follow.get(action)
             if extra is not None:
+                if action == "GetBaseReport":  # the report names the request it answers
+                    extra = extra.replace(
+                        '"requestId": 1,', f'"requestId": {payload["requestId"]},'
+                    )
                 await ws.send(extra)
 
 

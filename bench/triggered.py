@@ -1,0 +1,146 @@
+"""Triggered functions: the time from the CSMS's CALL to the message it asked for.
+
+* GetBaseReport(FullInventory) → the last NotifyReport part (tbc false) of that request.
+* TriggerMessage(StatusNotification) → the StatusNotification.
+* TriggerMessage(MeterValues) → the MeterValues.
+
+Baselines in the same run: the transport floor and the `ocpp`-library station (each
+answers and sends one pre-built message; our station builds a full report of every
+component and variable).
+
+    python -m bench.triggered [--samples N] [--external --bind 0.0.0.0 --port 9000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from itertools import count
+
+from bench.common import (
+    STAT_COLUMNS,
+    Stats,
+    add_rig_options,
+    peer_process,
+    ratio,
+    rig_of,
+    station_process,
+    stats_row,
+    table,
+)
+from bench.csms import BenchCsms
+
+_request_ids = count(1000)
+
+
+def full_report(csms: BenchCsms) -> tuple[float, int]:
+    """Seconds until the last part, and the number of parts."""
+    request_id = next(_request_ids)
+    sent = csms.send_at("GetBaseReport", {"requestId": request_id, "reportBase": "FullInventory"})
+    (last,) = csms.wait_for(
+        "NotifyReport",
+        after=sent,
+        where=lambda p: p.get("requestId") == request_id and not p.get("tbc", False),
+    )
+    parts = [
+        i
+        for i in csms.incoming
+        if i.action == "NotifyReport" and i.payload.get("requestId") == request_id
+    ]
+    return last.at - sent, len(parts)
+
+
+def triggered(csms: BenchCsms, message: str) -> float:
+    # StatusNotification is per connector (F06.FR.12); MeterValues for the same EVSE.
+    sent = csms.send_at(
+        "TriggerMessage",
+        {"requestedMessage": message, "evse": {"id": 1, "connectorId": 1}},
+    )
+    (arrived,) = csms.wait_for(message, after=sent)
+    return arrived.at - sent
+
+
+def measure(csms: BenchCsms, samples: int) -> dict:
+    results: dict[str, list[float]] = {
+        "FullInventory": [],
+        "StatusNotification": [],
+        "MeterValues": [],
+    }
+    parts = 0
+    full_report(csms)  # warm-up
+    for _ in range(samples):
+        elapsed, parts = full_report(csms)
+        results["FullInventory"].append(elapsed)
+        results["StatusNotification"].append(triggered(csms, "StatusNotification"))
+        results["MeterValues"].append(triggered(csms, "MeterValues"))
+    return {"times": results, "report_parts": parts}
+
+
+def run_peer(kind: str, samples: int, rig: dict | None = None) -> dict:
+    if rig is not None:
+        with BenchCsms(host=rig["bind"], port=rig["port"]) as csms:
+            print(f"waiting for the station at {csms.url}/<identity> ...", file=sys.stderr)
+            csms.wait_for("BootNotification", timeout=600)
+            return measure(csms, samples)
+    with BenchCsms() as csms:
+        context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
+        with context:
+            csms.wait_for("BootNotification", timeout=60)
+            if kind == "ours":
+                csms.wait_for("StatusNotification", count=2, timeout=30)
+            return measure(csms, samples)
+
+
+def run(samples: int = 10, rig: dict | None = None) -> dict:
+    kinds = ("ours", "floor", "ocpplib")
+    raw = {k: run_peer(k, samples, rig if k == "ours" else None) for k in kinds}
+    summary = {
+        kind: {name: Stats.of(v).scaled(1000).as_dict() for name, v in data["times"].items()}
+        for kind, data in raw.items()
+    }
+    rows = [
+        stats_row(f"{kind}: {name}", Stats(**values))
+        for name in ("FullInventory", "StatusNotification", "MeterValues")
+        for kind, by_name in summary.items()
+        for n, values in by_name.items()
+        if n == name
+    ]
+    ratios = {
+        f"ours/{base} {name} p50": ratio(summary["ours"][name]["p50"], summary[base][name]["p50"])
+        for base in ("floor", "ocpplib")
+        for name in ("FullInventory", "StatusNotification", "MeterValues")
+    }
+    text = "\n".join(
+        [
+            "## triggered (CALL → the requested message)",
+            table(rows, STAT_COLUMNS),
+            "",
+            f"our FullInventory report: {raw['ours']['report_parts']} NotifyReport parts",
+            "ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in ratios.items()),
+            "reference product (lab, WiFi): min/avg/max = 110/350/670 ms; spec limit 30 s",
+        ]
+    )
+    return {
+        "name": "triggered",
+        "samples": samples,
+        "results": summary,
+        "report_parts": raw["ours"]["report_parts"],
+        "ratios": ratios,
+        "text": text,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.triggered", description=__doc__)
+    parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--json", action="store_true")
+    add_rig_options(parser)
+    args = parser.parse_args(argv)
+    result = run(args.samples, rig_of(args))
+    print(json.dumps(result, indent=1) if args.json else result["text"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
