@@ -18,6 +18,7 @@ trio's MockClock against an in-memory CSMS.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import math
@@ -681,6 +682,11 @@ class Station:
         for loop in self.loops.values():
             await loop.first_iteration.wait()
         self.runtime.notifier.notify("READY=1")
+        # Everything built so far lives as long as the station: keep it out of the
+        # collector's full passes, which otherwise stall the event loop (and the control
+        # loops on it) for tens of milliseconds under load (see bench/control_loop.py).
+        gc.collect()
+        gc.freeze()
         self.ready.set()
         log.info("event=ready evses=%d", len(self.loops))
         await trio.sleep_forever()

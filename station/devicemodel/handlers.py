@@ -128,7 +128,9 @@ class DeviceModelService:
         """B06: one result per requested item, in order."""
         self._check_size(len(request.get_variable_data), ITEMS_GET, BYTES_GET, "GetVariables")
         results = []
-        for item in request.get_variable_data:
+        for index, item in enumerate(request.get_variable_data):
+            if index % 25 == 24:
+                await trio.lowlevel.checkpoint()  # see send_report
             attribute = (
                 Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
             )
@@ -221,8 +223,13 @@ class DeviceModelService:
             variables[i : i + per_message] for i in range(0, len(variables), per_message)
         ] or [[]]
         for seq_no, chunk in enumerate(chunks):
-            data = [self.report_data(variable) for variable in chunk]
-            await trio.lowlevel.checkpoint()  # a large report never holds the loop for long
+            data = []
+            for index, variable in enumerate(chunk):
+                data.append(self.report_data(variable))
+                if index % 10 == 9:
+                    # A large report never holds the event loop (and the control loops
+                    # that share it) for more than a fraction of a millisecond.
+                    await trio.lowlevel.checkpoint()
             request = NotifyReportRequest(
                 request_id=request_id,
                 generated_at=generated_at,

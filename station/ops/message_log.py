@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,20 @@ FILENAME = "ocpp-messages.log"
 SECRET_KEYS = frozenset({"password", "apnPassword", "basicAuthPassword", "key", "privateKey"})
 SECRET_VARIABLES = frozenset({"basicauthpassword"})
 REDACTED = "<redacted>"
+
+
+#: The start of a frame: ``[2,"id",`` / ``[3,"id",`` / ``[4,"id",`` (ids are plain strings).
+_HEAD = re.compile(r'^\[\s*[234]\s*,\s*"([^"\\]{0,36})"\s*,')
+#: JSON keys that carry secrets.
+_SECRET_MARKERS = tuple(f'"{k}"' for k in SECRET_KEYS)
+
+
+def _might_hold_secret(text: str) -> bool:
+    """Whether a frame may carry a secret: a secret key, or a value written to or read
+    from a secret variable (SetVariables/GetVariables carry ``attributeValue``)."""
+    if any(marker in text for marker in _SECRET_MARKERS):
+        return True
+    return "assword" in text and '"attributeValue"' in text
 
 
 #: CustomerInformation requests name a customer; the log does not keep who was asked for
@@ -95,7 +110,23 @@ class MessageLog:
         await self._written.wait()
 
     def observe(self, direction: str, text: str, frame: object, action: str | None) -> None:
-        """`OcppClient.observe_frames` hook: queue one line (never blocks)."""
+        """`OcppClient.observe_frames` hook: queue one line (never blocks).
+
+        A well-formed frame without anything to redact (nearly all of them) is copied into
+        the line as it is: no decoding and re-encoding of large reports on the event loop.
+        """
+        stamp = self._now().isoformat(timespec="milliseconds")
+        # Our own frames and decoded incoming ones are valid JSON; a bad frame is not.
+        valid = direction == "out" or frame is not None
+        head = _HEAD.match(text) if valid else None
+        if head is not None and action != "CustomerInformation" and not _might_hold_secret(text):
+            line = (
+                f'{{"time":{json.dumps(stamp)},"direction":{json.dumps(direction)},'
+                f'"action":{json.dumps(action)},"id":{json.dumps(head.group(1))},'
+                f'"size":{len(text.encode())},"frame":{text}}}'
+            )
+            self._send.send_nowait(line)
+            return
         try:
             decoded = json.loads(text)
             message_id = decoded[1] if isinstance(decoded, list) and len(decoded) > 1 else None
@@ -103,7 +134,7 @@ class MessageLog:
         except (ValueError, TypeError):
             message_id, body = None, REDACTED if "assword" in text else text[:2000]
         entry = {
-            "time": self._now().isoformat(timespec="milliseconds"),
+            "time": stamp,
             "direction": direction,
             "action": action,
             "id": message_id,

@@ -1,0 +1,175 @@
+"""Footprint: process start → BootNotification, import time, memory and idle CPU.
+
+* start → BootNotification: from spawning ``python -m station run`` to the CSMS receiving
+  the BootNotification (sim hardware, local CSMS); baseline: the `ocpp`-library station
+  process doing the same, and a bare ``python -c pass``.
+* import time of the station (``station.app``) against the `ocpp` library with
+  `websockets` (what the baseline imports).
+* RSS after boot, and after a charging run with both EVSEs charging and meter values
+  every second; the baseline's RSS after boot.
+* CPU of an idle station (connected, no EV) over a window, as seconds per hour and as a
+  share of one core: what a Raspberry Pi's budget must hold; the baseline idles too.
+
+    python -m bench.footprint [--samples N] [--charge S] [--idle S]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+from bench.common import (
+    ROOT,
+    STAT_COLUMNS,
+    Stats,
+    cpu_seconds,
+    peer_process,
+    ratio,
+    rss_kib,
+    sim,
+    station_process,
+    stats_row,
+    table,
+)
+from bench.csms import BenchCsms
+
+
+def _python(code: str) -> float:
+    """Seconds a fresh interpreter needs to run ``code`` (as reported by itself)."""
+    script = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return float(out.stdout.strip())
+
+
+def _process_start(command_args: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *command_args], cwd=ROOT, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def boot_time(kind: str) -> tuple[float, int]:
+    """Seconds from spawn to BootNotification, and the RSS (KiB) right after the boot."""
+    with BenchCsms() as csms:
+        started = time.perf_counter()
+        context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
+        with context as process:
+            (boot,) = csms.wait_for("BootNotification", timeout=60)
+            if kind == "ours":
+                csms.wait_for("StatusNotification", count=2, timeout=30)
+            return boot.at - started, rss_kib(process.pid)
+
+
+def idle_cpu(kind: str, window: float) -> float:
+    """CPU seconds per hour of a connected, idle station."""
+    with BenchCsms() as csms:
+        context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
+        with context as process:
+            csms.wait_for("BootNotification", timeout=60)
+            if kind == "ours":
+                csms.wait_for("StatusNotification", count=2, timeout=30)
+            time.sleep(1.0)  # let start-up work settle before the window opens
+            before, started = cpu_seconds(process.pid), time.perf_counter()
+            time.sleep(window)  # the measurement window itself
+            used = cpu_seconds(process.pid) - before
+            return used / (time.perf_counter() - started) * 3600
+
+
+def charging_rss(seconds: float) -> tuple[int, int]:
+    """RSS (KiB) after boot and after ``seconds`` of both EVSEs charging."""
+    with BenchCsms() as csms, station_process(csms.url) as process:
+        csms.wait_for("BootNotification", timeout=60)
+        csms.wait_for("StatusNotification", count=2, timeout=30)
+        after_boot = rss_kib(process.pid)
+        from bench.response_latency import start_charging
+
+        start_charging(csms, process.config)
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            csms.wait_for(
+                "TransactionEvent", after=time.perf_counter(), count=2, timeout=30
+            )  # meter values keep coming
+        sim(process.config, "unplug", "1")
+        return after_boot, rss_kib(process.pid)
+
+
+def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
+    boots = {k: [boot_time(k) for _ in range(samples)] for k in ("ours", "ocpplib")}
+    bare = [_process_start(["-c", "pass"]) for _ in range(samples)]
+    imports = {
+        "station.app": [_python("import station.app") for _ in range(samples)],
+        "ocpp.v201 + websockets": [
+            _python("import ocpp.v201, websockets.asyncio.client") for _ in range(samples)
+        ],
+    }
+    cpu = {k: idle_cpu(k, idle) for k in ("ours", "ocpplib")}
+    after_boot, after_charging = charging_rss(charge)
+    boot_stats = {k: Stats.of([b[0] for b in v]).scaled(1000) for k, v in boots.items()}
+    rows = [
+        stats_row("ours: start → BootNotification", boot_stats["ours"]),
+        stats_row("ocpplib: start → BootNotification", boot_stats["ocpplib"]),
+        stats_row("python -c pass", Stats.of(bare).scaled(1000)),
+        *(stats_row(f"import {name}", Stats.of(v).scaled(1000)) for name, v in imports.items()),
+    ]
+    memory = {
+        "ours_rss_after_boot_mib": after_boot / 1024,
+        "ours_rss_after_charging_mib": after_charging / 1024,
+        "ocpplib_rss_after_boot_mib": Stats.of([b[1] for b in boots["ocpplib"]]).p50 / 1024,
+        "charging_seconds": charge,
+    }
+    cpu_table = {f"{k}_idle_cpu_s_per_hour": v for k, v in cpu.items()} | {
+        f"{k}_idle_cpu_percent": v / 36 for k, v in cpu.items()
+    }
+    ratios = {
+        "ours/ocpplib boot p50": ratio(boot_stats["ours"].p50, boot_stats["ocpplib"].p50),
+        "ours/ocpplib idle CPU": ratio(cpu["ours"], cpu["ocpplib"]),
+        "ours/ocpplib RSS after boot": ratio(
+            memory["ours_rss_after_boot_mib"], memory["ocpplib_rss_after_boot_mib"]
+        ),
+    }
+    text = "\n".join(
+        [
+            "## footprint",
+            table(rows, STAT_COLUMNS),
+            "",
+            f"RSS: ours {memory['ours_rss_after_boot_mib']:.1f} MiB after boot, "
+            f"{memory['ours_rss_after_charging_mib']:.1f} MiB after {charge:g} s charging "
+            f"(2 EVSEs); ocpplib {memory['ocpplib_rss_after_boot_mib']:.1f} MiB after boot",
+            "idle CPU: "
+            + ", ".join(f"{k} {v:.1f} s/h ({v / 36:.2f} % of a core)" for k, v in cpu.items()),
+            "ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in ratios.items()),
+        ]
+    )
+    return {
+        "name": "footprint",
+        "samples": samples,
+        "results": {
+            "boot_ms": {k: v.as_dict() for k, v in boot_stats.items()},
+            "python_start_ms": Stats.of(bare).scaled(1000).as_dict(),
+            "import_ms": {k: Stats.of(v).scaled(1000).as_dict() for k, v in imports.items()},
+            "memory": memory,
+            "cpu": cpu_table,
+        },
+        "ratios": ratios,
+        "text": text,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.footprint", description=__doc__)
+    parser.add_argument("--samples", type=int, default=3)
+    parser.add_argument("--charge", type=float, default=20.0, help="seconds of charging")
+    parser.add_argument("--idle", type=float, default=10.0, help="idle CPU window (s)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.samples, args.charge, args.idle)
+    print(json.dumps(result, indent=1) if args.json else result["text"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
