@@ -273,3 +273,53 @@ def test_the_shipped_example_unit_is_the_rendered_template():
         watchdog=10,
     )
     assert (ROOT / "deploy" / "ocpp-station.service").read_text() == expected
+
+
+def test_message_log_lines_copy_plain_frames_and_redact_secrets(tmp_path):
+    """Frames without secrets are copied verbatim (no re-encoding of big reports), frames
+    that may hold one go through redaction, and a malformed incoming frame stays readable."""
+    from station.offload import InlineOffload
+    from station.ops.message_log import MessageLog
+
+    log = MessageLog(tmp_path, InlineOffload())
+    plain = json.dumps([2, "m-1", "Heartbeat", {}])
+    report = json.dumps(
+        [2, "m-2", "NotifyReport", {"reportData": [{"variable": {"name": "BasicAuthPassword"}}]}]
+    )
+    secret = json.dumps(
+        [
+            2,
+            "m-3",
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": "Top-Secret-Password-1",
+                        "component": {"name": "SecurityCtrlr"},
+                        "variable": {"name": "BasicAuthPassword"},
+                    }
+                ]
+            },
+        ]
+    )
+    network = json.dumps(
+        [2, "m-4", "SetNetworkProfile", {"connectionData": {"apn": {"apnPassword": "pw-1"}}}]
+    )
+    log.observe("out", plain, None, "Heartbeat")
+    log.observe("out", report, None, "NotifyReport")
+    log.observe("in", secret, object(), "SetVariables")
+    log.observe("in", network, object(), "SetNetworkProfile")
+    log.observe("in", '[2,"m-5","Heartbeat",{', None, None)
+    lines = []
+    while True:
+        try:
+            lines.append(log._receive.receive_nowait())
+        except trio.WouldBlock:
+            break
+    entries = [json.loads(line) for line in lines]
+    assert [e["id"] for e in entries] == ["m-1", "m-2", "m-3", "m-4", None]
+    assert entries[0]["frame"] == json.loads(plain)
+    assert entries[1]["frame"] == json.loads(report)
+    assert "Top-Secret-Password-1" not in lines[2] and "<redacted>" in lines[2]
+    assert "pw-1" not in lines[3]
+    assert entries[4]["frame"] == '[2,"m-5","Heartbeat",{'
