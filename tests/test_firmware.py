@@ -220,7 +220,7 @@ async def test_tc_l_02_l_03_scheduled_download_and_install_then_installer_failur
                 pki,
                 server.url("/fw.bin"),
                 6,
-                firmware={"retrieveDateTime": iso(1.0), "installDateTime": iso(2.0)},
+                firmware={"retrieveDateTime": iso(1.5), "installDateTime": iso(3.5)},
             )
             assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
             await wait_status(judge, "InstallationFailed", 6)
@@ -243,7 +243,7 @@ async def test_tc_l_02_l_03_scheduled_download_and_install_then_installer_failur
     assert record.exists()
     download = next(r.at for r in judge.received if r.payload.get("status") == "Downloading")
     scheduled = next(r.at for r in judge.received if r.payload.get("status") == "DownloadScheduled")
-    assert download - scheduled >= 0.5
+    assert download - scheduled >= 1.0
 
 
 async def test_tc_l_10_new_request_cancels_a_download(tmp_path, pki):

@@ -65,6 +65,11 @@ log = logging.getLogger(__name__)
 Fw = FirmwareStatusEnumType
 Answer = UpdateFirmwareStatusEnumType
 META_KEY = "firmware_update"
+#: A retrieve or install time less than this far ahead counts as now: the station's clock
+#: follows the CSMS's only to within the transport latency, so "now" in a request can
+#: arrive a few milliseconds in our future.
+SCHEDULE_TOLERANCE = 0.5
+
 #: Phases in which an update can no longer be cancelled (TC_L_11).
 _INSTALLING = (Fw.Installing, Fw.InstallRebooting)
 SecurityEventSink = Callable[[str, str], Awaitable[None]]
@@ -225,7 +230,7 @@ class FirmwareUpdates:
             try:
                 await self._offload.run(lambda: self.directory.mkdir(parents=True, exist_ok=True))
                 delay = (firmware.retrieve_date_time - self._now()).total_seconds()
-                if delay > 0:
+                if delay > SCHEDULE_TOLERANCE:
                     await self._notify(Fw.DownloadScheduled, request_id)
                     await trio.sleep(delay)
                 if not await self._download(request, path):
@@ -283,7 +288,9 @@ class FirmwareUpdates:
     async def _wait_for_install_time(self, request: UpdateFirmwareRequest) -> None:
         install_at = request.firmware.install_date_time
         delay = (install_at - self._now()).total_seconds() if install_at else 0
-        if delay <= 0 and not self._transactions_active():
+        if delay <= SCHEDULE_TOLERANCE:
+            delay = 0
+        if delay == 0 and not self._transactions_active():
             return
         await self._notify(Fw.InstallScheduled, request.request_id)
         if delay > 0:
