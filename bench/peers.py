@@ -5,6 +5,10 @@ each CALL's JSON and writes a pre-built answer (and, for requests that make a st
 send something, a pre-built follow-up message). Nothing a real station could do is
 faster on this transport.
 
+``python -m bench.peers floor-trio URL IDENTITY``: the same floor on trio and trio-websocket,
+the transport the station is built on (the design fixes it), so that ours/floor-trio shows
+what the station adds and floor-trio/floor what the transport library costs.
+
 ``python -m bench.peers ocpplib URL IDENTITY [--ping S]``: a station built on the PyPI
 `ocpp` library (asyncio, schema validation on), answering the same requests with the
 same content: what a Python user would otherwise write.
@@ -107,47 +111,94 @@ FLOOR_FOLLOW_UPS = {
 }
 
 
+class FloorResponder:
+    """The floor's whole logic, independent of the WebSocket library: text in, texts out."""
+
+    def __init__(self) -> None:
+        self.prebuilt: dict[str, str] = {}
+        self.cache: dict[str, str] = {}
+        for action, answer in FLOOR_ANSWERS.items():
+            if not callable(answer):
+                self.prebuilt[action] = json.dumps(answer)
+        self.follow = {k: json.dumps([2, "f", a, p]) for k, (a, p) in FLOOR_FOLLOW_UPS.items()}
+
+    def answer(self, raw: str) -> list[str]:
+        frame = json.loads(raw)
+        if frame[0] != 2:
+            return []
+        _, message_id, action, payload = frame
+        body = self.prebuilt.get(action)
+        if body is None:
+            key = raw
+            body = self.cache.get(key)
+            if body is None:
+                if action == "GetVariables":
+                    body = json.dumps({"getVariableResult": _variables(payload)})
+                else:
+                    answer = FLOOR_ANSWERS.get(action, {})
+                    body = json.dumps(answer(payload) if callable(answer) else answer)
+                self.cache[key] = body
+        out = [f'[3,"{message_id}",{body}]']
+        if action == "TriggerMessage":
+            extra = self.follow.get(payload["requestedMessage"])
+        else:
+            extra = self.follow.get(action)
+        if extra is not None:
+            if action == "GetBaseReport":  # the report names the request it answers
+                extra = extra.replace('"requestId": 1,', f'"requestId": {payload["requestId"]},')
+            out.append(extra)
+        return out
+
+
+BOOT_FRAME = json.dumps([2, "boot", "BootNotification", BOOT])
+
+
 async def floor(url: str, identity: str, ping: float | None) -> None:
-    prebuilt: dict[str, str] = {}
-    cache: dict[str, str] = {}
-    for action, answer in FLOOR_ANSWERS.items():
-        if not callable(answer):
-            prebuilt[action] = json.dumps(answer)
-    follow = {k: json.dumps([2, "f", a, p]) for k, (a, p) in FLOOR_FOLLOW_UPS.items()}
+    """The floor on asyncio and the `websockets` library (C-accelerated framing)."""
+    responder = FloorResponder()
     async with websockets.connect(
         f"{url}/{identity}",
         subprotocols=["ocpp2.0.1"],
         additional_headers=_headers(identity),
         ping_interval=ping,
     ) as ws:
-        await ws.send(json.dumps([2, "boot", "BootNotification", BOOT]))
+        await ws.send(BOOT_FRAME)
         async for raw in ws:
-            frame = json.loads(raw)
-            if frame[0] != 2:
-                continue
-            _, message_id, action, payload = frame
-            body = prebuilt.get(action)
-            if body is None:
-                key = raw
-                body = cache.get(key)
-                if body is None:
-                    if action == "GetVariables":
-                        body = json.dumps({"getVariableResult": _variables(payload)})
-                    else:
-                        answer = FLOOR_ANSWERS.get(action, {})
-                        body = json.dumps(answer(payload) if callable(answer) else answer)
-                    cache[key] = body
-            await ws.send(f'[3,"{message_id}",{body}]')
-            if action == "TriggerMessage":
-                extra = follow.get(payload["requestedMessage"])
-            else:
-                extra = follow.get(action)
-            if extra is not None:
-                if action == "GetBaseReport":  # the report names the request it answers
-                    extra = extra.replace(
-                        '"requestId": 1,', f'"requestId": {payload["requestId"]},'
-                    )
-                await ws.send(extra)
+            for text in responder.answer(raw):
+                await ws.send(text)
+
+
+def floor_trio(url: str, identity: str, ping: float | None) -> None:
+    """The same floor on trio and trio-websocket: the transport our station is built on,
+    so ours/floor-trio is what the station itself adds."""
+    import trio
+    import trio_websocket
+
+    responder = FloorResponder()
+
+    async def pinger(ws: trio_websocket.WebSocketConnection, interval: float) -> None:
+        while True:
+            await trio.sleep(interval)
+            await ws.ping()
+
+    async def run() -> None:
+        headers = [(k, v) for k, v in _headers(identity).items()]
+        async with trio_websocket.open_websocket_url(
+            f"{url}/{identity}", subprotocols=["ocpp2.0.1"], extra_headers=headers
+        ) as ws:
+            async with trio.open_nursery() as nursery:
+                if ping:
+                    nursery.start_soon(pinger, ws, ping)
+                await ws.send_message(BOOT_FRAME)
+                while True:
+                    raw = await ws.get_message()
+                    for text in responder.answer(raw):
+                        await ws.send_message(text)
+
+    try:
+        trio.run(run)
+    except trio_websocket.ConnectionClosed:
+        pass
 
 
 # -- the ocpp-library station ---------------------------------------------------------------
@@ -271,11 +322,14 @@ async def ocpplib(url: str, identity: str, ping: float | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.peers")
-    parser.add_argument("kind", choices=("floor", "ocpplib"))
+    parser.add_argument("kind", choices=("floor", "floor-trio", "ocpplib"))
     parser.add_argument("url")
     parser.add_argument("identity")
     parser.add_argument("--ping", type=float, default=None, help="WebSocket ping interval (s)")
     args = parser.parse_args()
+    if args.kind == "floor-trio":
+        floor_trio(args.url, args.identity, args.ping)
+        return
     run = floor if args.kind == "floor" else ocpplib
     try:
         asyncio.run(run(args.url, args.identity, args.ping))

@@ -1,9 +1,11 @@
 """OCPP response time: CSMS CALL → CALLRESULT, one request at a time, in a realistic mix.
 
 Our station runs on simulated hardware with both EVSEs charging and sampled meter values
-every second. The same requests go to two baselines measured in the same run: the
-transport floor (`bench.peers floor`) and a station on the `ocpp` library
-(`bench.peers ocpplib`). Ratios ours/floor and ours/ocpplib hold across machines.
+every second. The same requests go to baselines measured in the same run: the transport
+floor (`bench.peers floor`, asyncio `websockets`), the same floor on trio-websocket, the
+transport the station is built on (`floor-trio`: ours/floor-trio is what the station adds,
+floor-trio/floor what the WebSocket library costs), and a station on the `ocpp` library
+(`bench.peers ocpplib`). Ratios in one run hold across machines.
 
     python -m bench.response_latency [--samples N]
     python -m bench.response_latency --external --bind 0.0.0.0 --port 9000
@@ -151,7 +153,7 @@ def run_peer(kind: str, samples: int, rig: dict | None = None) -> dict[str, list
 def run(samples: int = 30, rig: dict | None = None) -> dict:
     results = {
         kind: run_peer(kind, samples, rig if kind == "ours" else None)
-        for kind in ("ours", "floor", "ocpplib")
+        for kind in ("ours", "floor", "floor-trio", "ocpplib")
     }
     rows = []
     summary = {}
@@ -163,10 +165,15 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
             "by_request": {n: Stats.of(v).scaled(1000).as_dict() for n, v in times.items()},
         }
         rows.append(stats_row(f"{kind}: all requests", overall))
-    ours, floor, lib = (summary[k]["overall"] for k in ("ours", "floor", "ocpplib"))
+    ours, floor, trio_floor, lib = (
+        summary[k]["overall"] for k in ("ours", "floor", "floor-trio", "ocpplib")
+    )
     ratios = {
         "ours/floor p50": ratio(ours["p50"], floor["p50"]),
         "ours/floor p99": ratio(ours["p99"], floor["p99"]),
+        "ours/floor-trio p50": ratio(ours["p50"], trio_floor["p50"]),
+        "ours/floor-trio p99": ratio(ours["p99"], trio_floor["p99"]),
+        "floor-trio/floor p50": ratio(trio_floor["p50"], floor["p50"]),
         "ours/ocpplib p50": ratio(ours["p50"], lib["p50"]),
         "ours/ocpplib p99": ratio(ours["p99"], lib["p99"]),
     }

@@ -321,6 +321,8 @@ def _check_round_trip(schema_name: str, payload: dict[str, Any]) -> None:
     _assert_no_null_properties(sent, schema, schema)
     assert _comparable(sent, schema, schema) == _comparable(payload, schema, schema)
     assert json.loads(json.dumps(sent)) == sent
+    # The one-pass text form (what the station sends) says the same as the dict form.
+    assert json.loads(message.to_json()) == sent
 
 
 # Our own strategy follows the schema closely and is fast, so it can afford many examples;

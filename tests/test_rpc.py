@@ -148,3 +148,14 @@ def test_decode_never_raises_anything_but_frame_error(text):
         if exc.reply is not None:
             assert exc.reply.code in set(ErrorCode)
             assert len(exc.reply.description) <= 255
+
+
+@pytest.mark.parametrize("message_id", ["a-1", 'quote"and\\backslash', "ünï"])
+def test_frames_around_json_text_match_encode(message_id: str) -> None:
+    payload = {"status": "Accepted", "list": [1, 2.5, None], "text": "é"}
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    assert rpc.encode_result(message_id, text) == rpc.encode(CallResult(message_id, payload))
+    assert rpc.encode_call(message_id, "Heartbeat", text) == rpc.encode(
+        Call(message_id, "Heartbeat", payload)
+    )
+    assert rpc.decode(rpc.encode_result(message_id, text)) == CallResult(message_id, payload)

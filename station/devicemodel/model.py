@@ -358,7 +358,10 @@ class DeviceModel:
 
     def text(self, variable: Variable, attribute: Attribute = Attribute.Actual) -> str:
         """Wire text of a value; empty string when unset (B06.FR.13)."""
-        value = self.get(variable.key, attribute)
+        if variable.live is not None and attribute is Attribute.Actual:
+            value = variable.live()
+        else:
+            value = self._values.get((variable.key, attribute))
         return "" if value is None else format_value(value, variable.data_type)
 
     def read(

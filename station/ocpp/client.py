@@ -232,7 +232,7 @@ class OcppClient:
             message_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
             send_channel, receive_channel = trio.open_memory_channel[rpc.Frame | None](1)
             self._pending[message_id] = (action, send_channel)
-            text = rpc.encode(Call(message_id, action, request.to_payload()))
+            text = rpc.encode_call(message_id, action, request.to_json())
             limit = timeout if timeout is not None else self.message_timeout
             try:
                 self._observe("out", text, None, action)
@@ -290,7 +290,9 @@ class OcppClient:
                 log.warning("event=bad_frame reason=%r", exc.reason)
                 nursery.start_soon(self._report_invalid, f"malformed frame: {exc.reason}")
                 if exc.reply is not None:
-                    nursery.start_soon(self._send_reply, exc.reply, None)
+                    nursery.start_soon(
+                        self._send_reply, rpc.encode(exc.reply), None, exc.reply.message_id
+                    )
                 continue
             action = (
                 frame.action
@@ -318,8 +320,10 @@ class OcppClient:
         if isinstance(reply, Reply):
             if reply.then is not None:
                 follow_ups.insert(0, reply.then)
-            reply = CallResult(call.message_id, reply.response.to_payload())
-        await self._send_reply(reply, call.action)
+            text = rpc.encode_result(call.message_id, reply.response.to_json())
+        else:
+            text = rpc.encode(reply)
+        await self._send_reply(text, call.action, call.message_id)
         for then in follow_ups:
             if self._nursery is not None:
                 self._nursery.start_soon(_run_follow_up, call.action, then)
@@ -382,16 +386,16 @@ class OcppClient:
         self._invalid_suppressed = 0
         await self.invalid_message_sink(text[:255])
 
-    async def _send_reply(self, frame: CallResult | CallError, action: str | None) -> None:
+    async def _send_reply(self, text: str, action: str | None, message_id: str) -> None:
+        """Send an encoded CALLRESULT or CALLERROR (lost if the connection is gone)."""
         transport = self._transport
         if transport is None:
             return
-        text = rpc.encode(frame)
-        self._observe("out", text, frame, action)
+        self._observe("out", text, None, action)
         try:
             await transport.send(text)
         except TransportClosed:
-            log.info("event=reply_lost action=%s message_id=%s", action, frame.message_id)
+            log.info("event=reply_lost action=%s message_id=%s", action, message_id)
 
     def _observe(
         self, direction: str, text: str, frame: rpc.Frame | None, action: str | None

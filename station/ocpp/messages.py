@@ -15,7 +15,7 @@ Conventions:
   Enum properties accept the enum member or its string value.
 * `format: date-time` properties are timezone-aware `datetime`s; they are written as
   ISO 8601 in UTC with a `Z` suffix.
-* `to_payload()` gives the JSON-ready wire dict of a model.
+* `to_payload()` gives the JSON-ready wire dict of a model, `to_json()` the same as text.
 """
 
 import enum
@@ -138,6 +138,12 @@ class OcppType(BaseModel):
         keys of `customData`): OCPP gives them no meaning beyond absence.
         """
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def to_json(self) -> str:
+        """`to_payload()` as compact JSON text, serialised in one pass (no dict in between)."""
+        return self.__pydantic_serializer__.to_json(
+            self, by_alias=True, exclude_none=True
+        ).decode()
 
 
 class Message(OcppType):

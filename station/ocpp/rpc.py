@@ -200,3 +200,17 @@ def encode(frame: Frame) -> str:
             frame.details,
         ]
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def encode_call(message_id: str, action: str, payload_json: str) -> str:
+    """`encode` of a CALL whose payload is already JSON text (e.g. `Message.to_json()`)."""
+    return f"[2,{_json_string(message_id)},{_json_string(action)},{payload_json}]"
+
+
+def encode_result(message_id: str, payload_json: str) -> str:
+    """`encode` of a CALLRESULT whose payload is already JSON text."""
+    return f"[3,{_json_string(message_id)},{payload_json}]"
+
+
+def _json_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
