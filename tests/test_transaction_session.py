@@ -272,3 +272,21 @@ def test_every_stopped_reason_can_be_carried(reason):
     s.authorize(c.moment(p), CARD)
     (ended,) = payloads(s.abort(c.moment(p), Trigger.AbnormalCondition, reason))
     assert ended["transactionInfo"]["stoppedReason"] in {r.value for r in Reason}
+
+
+def test_energy_limit_after_an_invalid_verdict_survives_a_restart():
+    s, c, p = session(), Clock(), policy()
+    s.plug(c.moment(p))
+    (started,) = s.authorize(c.moment(p), CARD)
+    assert started.event_type.value == "Started"
+    start = c.energy
+    assert s.limit_energy(c.moment(p), 25.0) == []
+    assert s.authorized, "E05.FR.02/03: the transaction stays authorized"
+    s.energy_wh = start + 24.9
+    assert s.may_offer_energy
+    s.energy_wh = start + 25.0
+    assert not s.may_offer_energy
+    restored = EvseSession(SessionState.from_json(s.state.to_json()), lambda: "unused")
+    assert not restored.may_offer_energy, "no reading yet after a restart: offer nothing"
+    restored.energy_wh = start + 1
+    assert restored.may_offer_energy

@@ -253,6 +253,56 @@ async def test_tc_e_16_deauthorized_by_the_transaction_event_response(config, au
         assert env.station.loops[1].snapshot.offered_current == 0
 
 
+@pytest.mark.parametrize("max_energy", [0, 30])
+async def test_e05_invalid_verdict_without_stop_suspends_at_max_energy(
+    config, autojump_clock, max_energy
+):
+    """E05.FR.02/03: StopTxOnInvalidId false keeps the transaction; energy flows until the
+    transaction has delivered MaxEnergyOnInvalidId Wh (none when 0), then SuspendedEVSE."""
+    variables = {
+        "TxCtrlr.StopTxOnInvalidId": "false",
+        "TxCtrlr.MaxEnergyOnInvalidId": max_energy,
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        env.csms.responses["TransactionEvent"] = lambda p: (
+            {"idTokenInfo": {"status": "Invalid"}} if "idToken" in p else {}
+        )
+        env.csms.responses["Authorize"] = {"idTokenInfo": {"status": "Accepted"}}
+        await booted(env)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.2)
+        sim.tap(CARD)
+        started = await next_te(env, 0)
+        assert started["eventType"] == "Started"
+        begin = started["meterValue"][0]["sampledValue"][0]
+        assert begin["measurand"] == "Energy.Active.Import.Register" or "measurand" not in begin
+        await trio.sleep(0.5)  # the verdict has arrived
+        sim.set_ev_state(1, "C")
+        await env.csms.wait(
+            lambda: any(
+                p["transactionInfo"].get("chargingState") == "SuspendedEVSE" for p in tes(env)
+            ),
+            timeout=600,
+        )
+        suspended = next(
+            p for p in tes(env) if p["transactionInfo"].get("chargingState") == "SuspendedEVSE"
+        )
+        assert suspended["eventType"] == "Updated"
+        assert suspended["triggerReason"] == "ChargingStateChanged"
+        await trio.sleep(0.5)
+        assert not env.station.loops[1].snapshot.relay_closed
+        delivered = env.station.transactions.energy_wh(1) - begin["value"]
+        per_sample = 230 * 32 / 3600  # at most one meter interval's energy past the limit
+        assert max_energy <= delivered <= max_energy + per_sample
+        charged = [p for p in tes(env) if p["transactionInfo"].get("chargingState") == "Charging"]
+        assert bool(charged) == (max_energy > 0)
+        assert tes(env, eventType="Ended") == []
+        sim.unplug(1)
+        ended = await next_te(env, len(tes(env)))
+        assert ended["eventType"] == "Ended"
+
+
 async def test_tc_e_40_connection_loss_during_transaction_queues_offline_events(
     config, autojump_clock
 ):

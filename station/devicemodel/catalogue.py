@@ -248,6 +248,9 @@ def controller_variables(identity: str) -> list[Variable]:
             max_limit=3600,
         ),
         v(key(tx, "StopTxOnInvalidId"), dt.boolean, RW, "true"),
+        # Energy a transaction may deliver in all once the CSMS has invalidated its idToken
+        # while StopTxOnInvalidId is false (E05.FR.02/03); 0 stops the energy at once.
+        v(key(tx, "MaxEnergyOnInvalidId"), dt.integer, RW, "0", unit="Wh", min_limit=0),
         v(key(tx, "StopTxOnEVSideDisconnect"), dt.boolean, RO, "true", constant=True),
         # -- SampledDataCtrlr ------------------------------------------------------------
         v(key(sampled, "Enabled"), dt.boolean, RW, "true"),

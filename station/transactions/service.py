@@ -89,6 +89,7 @@ START_POINTS = key(TX, "TxStartPoint")
 STOP_POINTS = key(TX, "TxStopPoint")
 CONNECTION_TIMEOUT = key(TX, "EVConnectionTimeOut")
 STOP_ON_INVALID = key(TX, "StopTxOnInvalidId")
+MAX_ENERGY_ON_INVALID = key(TX, "MaxEnergyOnInvalidId")
 AUTH_ENABLED = key(AUTH, "Enabled")
 AUTHORIZE_REMOTE_START = key(AUTH, "AuthorizeRemoteStart")
 LOCAL_AUTHORIZE_OFFLINE = key(AUTH, "LocalAuthorizeOffline")
@@ -183,6 +184,11 @@ class TransactionService:
         tx = self._sessions[evse_id].transaction
         return tx.transaction_id if tx is not None else None
 
+    def energy_wh(self, evse_id: int) -> float | None:
+        """The EVSE's import register at the latest meter reading (None before the first)."""
+        reading = self._readings.get(evse_id)
+        return reading.sample.energy_import_wh if reading is not None else None
+
     def transaction_active(self, evse_id: int) -> bool:
         """Whether a transaction runs on the EVSE."""
         return self._sessions[evse_id].transaction is not None
@@ -266,6 +272,15 @@ class TransactionService:
         """The meter sampler's latest reading."""
         first = evse_id not in self._readings
         self._readings[evse_id] = reading
+        session = self._sessions.get(evse_id)
+        if session is not None:
+            offered = session.may_offer_energy
+            session.energy_wh = reading.sample.energy_import_wh
+            if offered != session.may_offer_energy and evse_id in self._evses:
+                # Only an energy limit depends on readings (MaxEnergyOnInvalidId, E05.FR.02).
+                if offered:
+                    log.info("event=energy_limit_reached evse=%s", evse_id)
+                self._evses[evse_id].allow_charging(session.may_offer_energy)
         if first:
             self._reading_arrived.set()
             self._reading_arrived = trio.Event()
@@ -422,6 +437,9 @@ class TransactionService:
                     evse_id,
                     lambda s, m: s.end_authorization(m, Trigger.Deauthorized, Reason.DeAuthorized),
                 )
+            else:
+                limit = float(self._dm.get(MAX_ENERGY_ON_INVALID) or 0)
+                await self._apply(evse_id, lambda s, m, wh=limit: s.limit_energy(m, wh))
 
     # -- CSMS requests -------------------------------------------------------------------
 

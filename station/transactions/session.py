@@ -97,6 +97,9 @@ class Authorization:
 
     token: Token
     remote_start_id: int | None = None
+    #: Set when the CSMS invalidated the idToken and StopTxOnInvalidId is false (E05.FR.02/03):
+    #: energy is offered only while the import register is below this many Wh.
+    energy_limit_wh: float | None = None
 
 
 @dataclass(slots=True)
@@ -114,6 +117,7 @@ class Transaction:
     charging_seconds: float = 0.0
     charging_since: float | None = None
     ended_values: list[dict[str, Any]] = field(default_factory=list)
+    start_energy_wh: float | None = None  # import register when the transaction started
 
 
 @dataclass(slots=True)
@@ -147,7 +151,9 @@ class SessionState:
             delivering=data.get("delivering", False),
             authorization=None
             if auth is None
-            else Authorization(Token(**auth["token"]), auth.get("remote_start_id")),
+            else Authorization(
+                Token(**auth["token"]), auth.get("remote_start_id"), auth.get("energy_limit_wh")
+            ),
             transaction=None if tx is None else Transaction(**(tx | {"held": set(tx["held"])})),
         )
 
@@ -166,6 +172,8 @@ class EvseSession:
         self.state = state
         self._new_id = new_id
         self._connector_id = connector_id
+        #: The latest import register reading (Wh), kept by the caller.
+        self.energy_wh: float | None = None
 
     # -- queries -------------------------------------------------------------------------
 
@@ -182,7 +190,12 @@ class EvseSession:
     @property
     def may_offer_energy(self) -> bool:
         """What the control loop gets as "charging allowed"."""
-        return self.state.authorization is not None and self.state.ev_connected
+        auth = self.state.authorization
+        if auth is None or not self.state.ev_connected:
+            return False
+        limit = auth.energy_limit_wh
+        # With a limit and no reading to compare with, offer nothing (fail safe).
+        return limit is None or (self.energy_wh is not None and self.energy_wh < limit)
 
     def charging_state(self) -> State:
         """ChargingStateEnumType of the present situation."""
@@ -254,6 +267,21 @@ class EvseSession:
                 s.transaction.stop_reason = reason.value
             s.transaction.token_reported = token is None  # E07.FR.02: idToken once at the end
         return self._after_change(moment, trigger, token=token)
+
+    def limit_energy(self, moment: Moment, max_energy_wh: float) -> list[TransactionEventRequest]:
+        """E05.FR.02/03: the CSMS said the idToken is not valid but StopTxOnInvalidId is
+        false: the transaction stays authorized and energy flows until the transaction has
+        delivered ``max_energy_wh`` (MaxEnergyOnInvalidId; 0 stops it at once). The relay
+        opening is then reported as ChargingStateChanged / SuspendedEVSE by `ev_status`."""
+        auth = self.state.authorization
+        tx = self.state.transaction
+        if auth is None or tx is None or auth.energy_limit_wh is not None:
+            return []
+        start = tx.start_energy_wh
+        if start is None:
+            start = moment.reading.sample.energy_import_wh if moment.reading is not None else 0.0
+        auth.energy_limit_wh = start + max_energy_wh
+        return []
 
     def ev_status(
         self, moment: Moment, *, requesting: bool, delivering: bool
@@ -351,6 +379,7 @@ class EvseSession:
             trigger = Trigger.RemoteStart
         values = None
         if moment.reading is not None:
+            tx.start_energy_wh = moment.reading.sample.energy_import_wh
             begin = meter_value(
                 moment.reading,
                 moment.policy.started_measurands,
