@@ -234,17 +234,23 @@ async def test_tc_c_39_another_card_of_the_same_group_stops(config, autojump_clo
         assert ended["idToken"]["idToken"] == OTHER
 
 
+async def plug_and_tap_a_card_the_csms_invalidates(env):
+    """Authorize accepts the card; the TransactionEvent response then says Invalid."""
+    env.csms.responses["TransactionEvent"] = lambda p: (
+        {"idTokenInfo": {"status": "Invalid"}} if "idToken" in p else {}
+    )
+    env.csms.responses["Authorize"] = {"idTokenInfo": {"status": "Accepted"}}
+    await booted(env)
+    sim = env.station.hardware.sim
+    sim.plug(1)
+    await trio.sleep(0.2)
+    sim.tap(CARD)
+    return sim
+
+
 async def test_tc_e_16_deauthorized_by_the_transaction_event_response(config, autojump_clock):
     async with running_station(config, control_period=0.05) as env:
-        env.csms.responses["TransactionEvent"] = lambda p: (
-            {"idTokenInfo": {"status": "Invalid"}} if "idToken" in p else {}
-        )
-        env.csms.responses["Authorize"] = {"idTokenInfo": {"status": "Accepted"}}
-        await booted(env)
-        sim = env.station.hardware.sim
-        sim.plug(1)
-        await trio.sleep(0.2)
-        sim.tap(CARD)
+        await plug_and_tap_a_card_the_csms_invalidates(env)
         ended = await next_te(env, 1)
         assert ended["eventType"] == "Ended"
         assert ended["triggerReason"] == "Deauthorized"
@@ -264,15 +270,7 @@ async def test_e05_invalid_verdict_without_stop_suspends_at_max_energy(
         "TxCtrlr.MaxEnergyOnInvalidId": max_energy,
     }
     async with running_station(config, variables=variables, control_period=0.05) as env:
-        env.csms.responses["TransactionEvent"] = lambda p: (
-            {"idTokenInfo": {"status": "Invalid"}} if "idToken" in p else {}
-        )
-        env.csms.responses["Authorize"] = {"idTokenInfo": {"status": "Accepted"}}
-        await booted(env)
-        sim = env.station.hardware.sim
-        sim.plug(1)
-        await trio.sleep(0.2)
-        sim.tap(CARD)
+        sim = await plug_and_tap_a_card_the_csms_invalidates(env)
         started = await next_te(env, 0)
         assert started["eventType"] == "Started"
         begin = started["meterValue"][0]["sampledValue"][0]
