@@ -246,6 +246,49 @@ async def test_tc_l_02_l_03_scheduled_download_and_install_then_installer_failur
     assert download - scheduled >= 1.0
 
 
+async def test_tc_l_08_install_verification_failed(tmp_path, pki):
+    """The installer finds the new version broken (exit 3): InstallVerificationFailed, the
+    connectors come back, the old version keeps running."""
+    installer, record = script_installer(tmp_path)
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        async with live_station(config(tmp_path, judge, installer), variables=FAST):
+            await judge.wait_for("BootNotification")
+            await judge.wait_for("StatusNotification", count=2)
+            await install_manufacturer_root(judge, pki)
+            record.with_name("exit-code").write_text("3")
+            request = update(
+                pki, server.url("/fw.bin"), 11, firmware={"installDateTime": iso(-7200)}
+            )
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "InstallVerificationFailed", 11)
+            await judge.wait_for(
+                "StatusNotification",
+                count=4,
+                where=lambda p: p["connectorStatus"] == "Available",
+            )
+            unavailable = [
+                r.at
+                for r in judge.received
+                if r.action == "StatusNotification"
+                and r.payload["connectorStatus"] == "Unavailable"
+            ]
+    assert firmware_statuses(judge, 11) == [
+        "Downloading",
+        "Downloaded",
+        "SignatureVerified",
+        "Installing",
+        "InstallVerificationFailed",
+    ]
+    installing = next(r.at for r in judge.received if r.payload.get("status") == "Installing")
+    assert len(unavailable) == 2 and max(unavailable) <= installing
+    assert record.exists()
+    assert not any(
+        r.payload.get("type") == "FirmwareUpdated"
+        for r in judge.received
+        if r.action == "SecurityEventNotification"
+    )
+
+
 async def test_tc_l_10_new_request_cancels_a_download(tmp_path, pki):
     installer, record = script_installer(tmp_path)
     files = {"/slow.bin": FIRMWARE, "/fw.bin": FIRMWARE}
