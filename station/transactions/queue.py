@@ -58,6 +58,9 @@ class TransactionQueue:
         self._client = client
         self._dm = device_model
         self._pending: dict[int, str] = {}  # seq → transaction id (mirror of the table)
+        #: Messages as they were written, so that sending needs no store round trip (which
+        #: would wait behind unrelated writes); the table stays the truth after a restart.
+        self._written: dict[int, QueuedMessage] = {}
         self._wakeup = trio.Event()
         self._handlers: list[ResponseHandler] = []
         self._empty = trio.Event()
@@ -84,7 +87,7 @@ class TransactionQueue:
         staged = await self._store.run(lambda db: self.stage(db, request))
         self.commit([staged])
 
-    def stage(self, db: sqlite3.Connection, request: TransactionEventRequest) -> tuple[int, str]:
+    def stage(self, db: sqlite3.Connection, request: TransactionEventRequest) -> QueuedMessage:
         """Insert a message within the caller's store transaction (so that it is written
         atomically with the transaction state that produced it); call `commit` after."""
         payload = request.to_payload()
@@ -95,14 +98,16 @@ class TransactionQueue:
             "VALUES ('TransactionEvent', ?, ?, 0, ?)",
             (text, transaction_id, payload["timestamp"]),
         ).lastrowid
-        return seq, transaction_id
+        assert seq is not None
+        return QueuedMessage(seq, payload, transaction_id, 0)
 
-    def commit(self, staged: list[tuple[int, str]]) -> None:
+    def commit(self, staged: list[QueuedMessage]) -> None:
         """Make staged messages (now on disk) visible to the sender."""
         if not staged:
             return
-        for seq, transaction_id in staged:
-            self._pending[seq] = transaction_id
+        for message in staged:
+            self._pending[message.seq] = message.transaction_id
+            self._written[message.seq] = message
         if self._empty.is_set():
             self._empty = trio.Event()
         self._wakeup.set()
@@ -138,6 +143,9 @@ class TransactionQueue:
 
     async def _oldest(self) -> QueuedMessage:
         seq = min(self._pending)
+        written = self._written.get(seq)
+        if written is not None:
+            return written
         row = await self._store.run(
             lambda db: db.execute(
                 "SELECT seq, payload, transaction_id, attempts FROM outbox WHERE seq = ?", (seq,)
@@ -172,6 +180,7 @@ class TransactionQueue:
                     "UPDATE outbox SET attempts = ? WHERE seq = ?", (attempts, message.seq)
                 )
             )
+            self._written.pop(message.seq, None)  # read the stored attempts next time
             wait = int(self._dm.get(INTERVAL) or 0) * attempts  # E13.FR.03
             log.warning(
                 "event=transaction_message_retry seq=%d attempt=%d wait=%d reason=%r",
@@ -193,6 +202,7 @@ class TransactionQueue:
     async def _remove(self, seq: int) -> None:
         await self._store.run(lambda db: db.execute("DELETE FROM outbox WHERE seq = ?", (seq,)))
         self._pending.pop(seq, None)
+        self._written.pop(seq, None)
         if not self._pending:
             self._empty.set()
 
@@ -209,3 +219,4 @@ class TransactionQueue:
                     )
 
         await self._store.run(mark)
+        self._written.clear()  # the stored payloads changed
