@@ -99,6 +99,31 @@ async def wait_status(judge: Judge, status: str, request_id: int, timeout: float
     )
 
 
+async def update_with_failing_installer(
+    judge: Judge,
+    pki: TestPki,
+    url: str,
+    record: Path,
+    exit_code: int,
+    request_id: int,
+    firmware: dict,
+    final: str,
+) -> None:
+    """Boot, trust the manufacturer root, update with an installer that exits with
+    ``exit_code``; wait for the ``final`` status and the connectors coming back."""
+    await judge.wait_for("BootNotification")
+    await judge.wait_for("StatusNotification", count=2)
+    await install_manufacturer_root(judge, pki)
+    record.with_name("exit-code").write_text(str(exit_code))
+    request = update(pki, url, request_id, firmware=firmware)
+    assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+    await wait_status(judge, final, request_id)
+    # The connectors come back once the installation failed.
+    await judge.wait_for(
+        "StatusNotification", count=4, where=lambda p: p["connectorStatus"] == "Available"
+    )
+
+
 async def test_tc_l_01_installation_successful(tmp_path, pki):
     installer, record = script_installer(tmp_path)
     with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
@@ -212,23 +237,9 @@ async def test_tc_l_02_l_03_scheduled_download_and_install_then_installer_failur
     installer, record = script_installer(tmp_path)
     with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
         async with live_station(config(tmp_path, judge, installer), variables=FAST):
-            await judge.wait_for("BootNotification")
-            await judge.wait_for("StatusNotification", count=2)
-            await install_manufacturer_root(judge, pki)
-            record.with_name("exit-code").write_text("1")
-            request = update(
-                pki,
-                server.url("/fw.bin"),
-                6,
-                firmware={"retrieveDateTime": iso(1.5), "installDateTime": iso(3.5)},
-            )
-            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
-            await wait_status(judge, "InstallationFailed", 6)
-            # The connectors come back once the installation failed.
-            await judge.wait_for(
-                "StatusNotification",
-                count=4,
-                where=lambda p: p["connectorStatus"] == "Available",
+            firmware = {"retrieveDateTime": iso(1.5), "installDateTime": iso(3.5)}
+            await update_with_failing_installer(
+                judge, pki, server.url("/fw.bin"), record, 1, 6, firmware, "InstallationFailed"
             )
     statuses = firmware_statuses(judge, 6)
     assert statuses == [
@@ -252,19 +263,16 @@ async def test_tc_l_08_install_verification_failed(tmp_path, pki):
     installer, record = script_installer(tmp_path)
     with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
         async with live_station(config(tmp_path, judge, installer), variables=FAST):
-            await judge.wait_for("BootNotification")
-            await judge.wait_for("StatusNotification", count=2)
-            await install_manufacturer_root(judge, pki)
-            record.with_name("exit-code").write_text("3")
-            request = update(
-                pki, server.url("/fw.bin"), 11, firmware={"installDateTime": iso(-7200)}
-            )
-            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
-            await wait_status(judge, "InstallVerificationFailed", 11)
-            await judge.wait_for(
-                "StatusNotification",
-                count=4,
-                where=lambda p: p["connectorStatus"] == "Available",
+            firmware = {"installDateTime": iso(-7200)}  # as in the test case: in the past
+            await update_with_failing_installer(
+                judge,
+                pki,
+                server.url("/fw.bin"),
+                record,
+                3,
+                11,
+                firmware,
+                "InstallVerificationFailed",
             )
             unavailable = [
                 r.at
