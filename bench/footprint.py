@@ -27,6 +27,7 @@ from bench.common import (
     Stats,
     cpu_seconds,
     peer_process,
+    process_env,
     ratio,
     rss_kib,
     sim,
@@ -42,14 +43,25 @@ def _python(code: str) -> float:
     """Seconds a fresh interpreter needs to run ``code`` (as reported by itself)."""
     script = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
     out = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=process_env(),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return float(out.stdout.strip())
 
 
 def _process_start(command_args: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, *command_args], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, *command_args],
+        cwd=ROOT,
+        env=process_env(),
+        check=True,
+        capture_output=True,
+    )
     return time.perf_counter() - started
 
 
@@ -143,6 +155,8 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
             f"RSS: ours {memory['ours_rss_after_boot_mib']:.1f} MiB after boot, "
             f"{memory['ours_rss_after_charging_mib']:.1f} MiB after {charge:g} s charging "
             f"(2 EVSEs); ocpplib {memory['ocpplib_rss_after_boot_mib']:.1f} MiB after boot",
+            "bytecode: compiled beforehand, as a pip-installed station has it (see"
+            " bench.common.process_env)",
             "idle CPU: "
             + ", ".join(f"{k} {v:.1f} s/h ({v / 36:.2f} % of a core)" for k, v in cpu.items())
             + f"; ours = {cpu_table['ours_idle_cpu_us_per_control_iteration']:.0f} µs per"
