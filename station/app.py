@@ -189,6 +189,7 @@ class Station:
             evses=dict(self.loops),
             usable=lambda e: self.availability.status(e).value not in ("Unavailable", "Faulted"),
             phases={e.id: e.phases for e in config.hardware.evse},
+            read_meter=lambda e: self.samplers[e].sample_now(),
         )
         self.transactions.on_transaction_ended(self.availability.transaction_ended)
         self.samplers = {

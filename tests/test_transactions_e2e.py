@@ -301,6 +301,40 @@ async def test_e05_invalid_verdict_without_stop_suspends_at_max_energy(
         assert ended["eventType"] == "Ended"
 
 
+def register(event: dict, context: str) -> float:
+    """The Energy.Active.Import.Register value of ``context`` in a TransactionEvent."""
+    return next(
+        sv["value"]
+        for mv in event["meterValue"]
+        for sv in mv["sampledValue"]
+        if sv.get("context") == context
+        and sv.get("measurand", "Energy.Active.Import.Register") == "Energy.Active.Import.Register"
+    )
+
+
+async def test_start_and_stop_carry_the_meter_value_of_their_moment(config, autojump_clock):
+    """The meter is read for the Started and Ended events themselves: with a 10 s sampling
+    interval, a stop 5 s after the last sample must not lose those 5 s of energy."""
+    async with running_station(config, control_period=0.05, meter_interval=10.0) as env:
+        await booted(env)
+        await charge(env)
+        sampler = env.station.samplers[1]
+        await sampler.next_reading()
+        await trio.sleep(5)  # mid-interval: the latest periodic reading is 5 s old
+        evse = env.station.hardware.sim.evse(1)
+        count = len(tes(env))
+        env.station.hardware.sim.tap(CARD)
+        ended = await next_te(env, count)
+        assert ended["eventType"] == "Ended"
+        energy_at_stop = evse.status()["meter"]["energy_import_wh"]
+        await trio.sleep(2)  # the EV stops drawing once the PWM is withdrawn
+        energy_after = evse.status()["meter"]["energy_import_wh"]
+        end = register(ended, "Transaction.End")
+        assert end <= energy_at_stop + 1e-6
+        # A reading 5 s old would leave ~10 Wh (5 s at 7.4 kW) outside the transaction.
+        assert energy_after - end < 0.5, "energy delivered after the Ended event's reading"
+
+
 async def test_tc_e_40_connection_loss_during_transaction_queues_offline_events(
     config, autojump_clock
 ):

@@ -56,21 +56,38 @@ class MeterSampler:
         """Sample until cancelled; a driver error propagates to the supervisor."""
         deadline = trio.current_time()
         while True:
-            sample: MeterSample = await call_driver(
-                self._meter.sample,
-                blocking=self._meter.blocking,
-                timeout=self._timeout,
-                name=f"EVSE {self.evse_id} meter",
-            )
-            if not all(
-                math.isfinite(v)
-                for v in (sample.voltage, sample.current, sample.power, sample.energy_import_wh)
-            ):
-                log.warning("event=meter_sample_not_finite evse=%s sample=%r", self.evse_id, sample)
-            else:
-                self.latest = Reading(sample, self._offered(), self._phases)
-                self._on_reading(self.evse_id, self.latest)
-                self._sampled.set()
-                self._sampled = trio.Event()
+            await self._sample(self._timeout)
             deadline = max(deadline + self.interval, trio.current_time())
             await trio.sleep_until(deadline)
+
+    async def sample_now(self, timeout: float = 0.5) -> None:
+        """One extra reading now, for a transaction event that must carry the meter's value
+        at that moment (start, stop) rather than one up to ``interval`` old. A meter that
+        fails or is slow leaves the latest reading in place; its own task reports it."""
+        try:
+            await self._sample(timeout)
+        except Exception as exc:  # whatever the driver raised: the caller goes on regardless
+            log.warning(
+                "event=meter_read_now_failed evse=%s error=%s reason=%r",
+                self.evse_id,
+                type(exc).__name__,
+                str(exc),
+            )
+
+    async def _sample(self, timeout: float) -> None:
+        sample: MeterSample = await call_driver(
+            self._meter.sample,
+            blocking=self._meter.blocking,
+            timeout=timeout,
+            name=f"EVSE {self.evse_id} meter",
+        )
+        if not all(
+            math.isfinite(v)
+            for v in (sample.voltage, sample.current, sample.power, sample.energy_import_wh)
+        ):
+            log.warning("event=meter_sample_not_finite evse=%s sample=%r", self.evse_id, sample)
+            return
+        self.latest = Reading(sample, self._offered(), self._phases)
+        self._on_reading(self.evse_id, self.latest)
+        self._sampled.set()
+        self._sampled = trio.Event()

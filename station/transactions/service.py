@@ -124,8 +124,11 @@ class TransactionService:
         evses: dict[int, EvseCommands],
         usable: Callable[[int], bool],
         phases: dict[int, int] | None = None,
+        read_meter: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
-        """``usable(evse_id)`` says whether the EVSE is operative and not faulted."""
+        """``usable(evse_id)`` says whether the EVSE is operative and not faulted;
+        ``read_meter(evse_id)`` takes a reading now (it arrives through `reading`)."""
+        self._read_meter = read_meter
         self._client = client
         self._store = store
         self._dm = device_model
@@ -214,8 +217,14 @@ class TransactionService:
             policy=self._policy(),
         )
 
+    async def _fresh_reading(self, evse_id: int) -> None:
+        """Read the EVSE's meter now: an event carries the value at its own moment."""
+        if self._read_meter is not None and evse_id != UNPLACED and evse_id in self._evses:
+            await self._read_meter(evse_id)
+
     async def _apply(self, evse_id: int, step: Callable[[EvseSession, Moment], list]) -> list:
         """Run one input through a session, persist, queue, and update the EVSE."""
+        await self._fresh_reading(evse_id)
         async with self._lock:
             events = await self._apply_locked(evse_id, step)
         await self._after_unlock()
@@ -290,6 +299,12 @@ class TransactionService:
         evse_id = snapshot.evse_id
         previous = self._snapshots[evse_id]
         self._snapshots[evse_id] = snapshot
+        if (snapshot.ev_connected, snapshot.ev_requesting, snapshot.delivering) != (
+            previous.ev_connected,
+            previous.ev_requesting,
+            previous.delivering,
+        ):
+            await self._fresh_reading(evse_id)
         async with self._lock:
             if snapshot.ev_connected and not previous.ev_connected:
                 await self._place_unplaced(evse_id)
