@@ -164,6 +164,7 @@ async def _script(
         reading = await station.samplers[1].next_reading()
     start_energy = reading.sample.energy_import_wh
     await trio.sleep(charge_seconds)
+    await station.cards.wait_card_gone()  # a card held to the reader counts only once
     reading = station.samplers[1].latest
     printer.say(f"charging at {reading.sample.power / 1000:.1f} kW; the driver taps the card again")
     sim.tap(CARD)

@@ -35,6 +35,13 @@ class CardPoller:
         self.gone_after = gone_after
         self._current: str | None = None
         self._last_seen = -float("inf")
+        self._gone = trio.Event()
+
+    async def wait_card_gone(self) -> None:
+        """Wait until no card is held to the reader (until then presenting it again would
+        not count as a new presentation)."""
+        while self._current is not None:
+            await self._gone.wait()
 
     async def run(self) -> None:
         """Poll until cancelled; reader errors propagate to the supervisor."""
@@ -51,7 +58,9 @@ class CardPoller:
                 if new:
                     log.info("event=card_presented uid=%s", uid)
                     await self._on_card(uid)
-            elif now - self._last_seen > self.gone_after:
+            elif now - self._last_seen > self.gone_after and self._current is not None:
                 self._current = None
+                self._gone.set()
+                self._gone = trio.Event()
             deadline = max(deadline + self.interval, trio.current_time())
             await trio.sleep_until(deadline)
