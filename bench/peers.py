@@ -182,7 +182,7 @@ def floor_trio(url: str, identity: str, ping: float | None) -> None:
             await ws.ping()
 
     async def run() -> None:
-        headers = [(k, v) for k, v in _headers(identity).items()]
+        headers = list(_headers(identity).items())
         async with trio_websocket.open_websocket_url(
             f"{url}/{identity}", subprotocols=["ocpp2.0.1"], extra_headers=headers
         ) as ws:

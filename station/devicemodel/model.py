@@ -351,18 +351,17 @@ class DeviceModel:
         self, variable_key: VariableKey, attribute: Attribute = Attribute.Actual
     ) -> Value | None:
         """The current value (None if unset). For the station's own code: WriteOnly allowed."""
-        variable = self.declaration(variable_key)
-        if variable.live is not None and attribute is Attribute.Actual:
-            return variable.live()
-        return self._values.get((variable_key, attribute))
+        return self._value(self.declaration(variable_key), attribute)
 
     def text(self, variable: Variable, attribute: Attribute = Attribute.Actual) -> str:
         """Wire text of a value; empty string when unset (B06.FR.13)."""
-        if variable.live is not None and attribute is Attribute.Actual:
-            value = variable.live()
-        else:
-            value = self._values.get((variable.key, attribute))
+        value = self._value(variable, attribute)
         return "" if value is None else format_value(value, variable.data_type)
+
+    def _value(self, variable: Variable, attribute: Attribute) -> Value | None:
+        if variable.live is not None and attribute is Attribute.Actual:
+            return variable.live()
+        return self._values.get((variable.key, attribute))
 
     def read(
         self,

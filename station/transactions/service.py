@@ -187,11 +187,6 @@ class TransactionService:
         tx = self._sessions[evse_id].transaction
         return tx.transaction_id if tx is not None else None
 
-    def energy_wh(self, evse_id: int) -> float | None:
-        """The EVSE's import register at the latest meter reading (None before the first)."""
-        reading = self._readings.get(evse_id)
-        return reading.sample.energy_import_wh if reading is not None else None
-
     def transaction_active(self, evse_id: int) -> bool:
         """Whether a transaction runs on the EVSE."""
         return self._sessions[evse_id].transaction is not None
