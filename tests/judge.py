@@ -2,8 +2,10 @@
 
 It shares no code with the station. Every CALL the station sends is validated by the
 `ocpp` library against the official OCA JSON schemas (a violation is answered with the
-library's CALLERROR and recorded in `Judge.violations`), every response the station gives
-to the judge's own CALLs is validated the same way. Tests script the judge: responses
+library's CALLERROR and recorded in `Judge.violations`) and against the Part 2 formats that
+the schemas leave out (`tests.part2_formats`: dateTime precision, identifierString; answered
+with FormatViolation, as a certified CSMS does); every response the station gives to the
+judge's own CALLs is validated the same way. Tests script the judge: responses
 per action (a payload, a callable, a CALLERROR, or no answer at all), refusing
 connections, closing the socket, TLS with any certificate, not selecting the subprotocol.
 
@@ -35,6 +37,8 @@ from ocpp.messages import Call, CallResult, MessageType, unpack, validate_payloa
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
+
+from tests import part2_formats
 
 SUBPROTOCOL = "ocpp2.0.1"
 
@@ -316,6 +320,16 @@ class Judge:
                 json.dumps([4, message.unique_id, exc.code, str(exc.description)[:255], {}])
             )
             return
+        problems = part2_formats.violations(
+            message.action, "Request", message.payload, from_csms=False
+        )
+        if problems:
+            # As a certified CSMS does: the schemas allow it, Part 2 does not.
+            self._violation(f"{message.action} request violates Part 2: {'; '.join(problems)}")
+            await ws.send(
+                json.dumps([4, message.unique_id, "FormatViolation", problems[0][:255], {}])
+            )
+            return
         script = self.responses.get(message.action)
         if callable(script) and not isinstance(script, type):
             script = script(message.payload)
@@ -336,6 +350,9 @@ class Judge:
             raise AssertionError(
                 f"test scripted an invalid {message.action} response: {exc}"
             ) from None
+        problems = part2_formats.violations(message.action, "Response", script, from_csms=True)
+        if problems:
+            raise AssertionError(f"test scripted an invalid {message.action} response: {problems}")
         try:
             await ws.send(json.dumps([3, message.unique_id, script]))
         except websockets.ConnectionClosed:
@@ -359,6 +376,10 @@ class Judge:
         return the station's CALLRESULT payload, itself validated; raise `JudgeCallError`
         for a CALLERROR."""
         message_id = str(uuid.uuid4())
+        if validate:
+            problems = part2_formats.violations(action, "Request", payload, from_csms=True)
+            if problems:
+                raise AssertionError(f"test scripted an invalid {action} request: {problems}")
         frame = json.dumps([2, message_id, action, payload])
         response = await self.send_raw(
             frame, message_id, validate_as=action if validate else None, timeout=timeout
@@ -376,6 +397,10 @@ class Judge:
             raise AssertionError(
                 f"station's {action} response violates the schema: {exc}"
             ) from None
+        problems = part2_formats.violations(action, "Response", response.payload, from_csms=False)
+        if problems:
+            self._violation(f"{action} response violates Part 2: {'; '.join(problems)}")
+            raise AssertionError(f"station's {action} response violates Part 2: {problems}")
         return response.payload
 
     async def send_raw(

@@ -7,6 +7,7 @@ must be what the generator makes of the installed schemas today.
 import importlib.resources
 import importlib.util
 import json
+import re
 import sys
 import types
 from collections.abc import Callable, Mapping
@@ -228,7 +229,7 @@ def test_date_times_are_sent_in_utc_with_z() -> None:
         interval=1,
         status="Accepted",
     )
-    assert response.to_payload()["currentTime"] == "2024-05-06T07:08:09.120000Z"
+    assert response.to_payload()["currentTime"] == "2024-05-06T07:08:09.120Z"
     assert response.current_time == datetime(2024, 5, 6, 7, 8, 9, 120000, tzinfo=UTC)
 
 
@@ -266,11 +267,28 @@ def test_data_transfer_data_is_any_json_value() -> None:
 
 
 def _instant(text: str) -> timedelta:
-    """A date-time as an offset from year 1, without leaving datetime's year range."""
+    """A date-time as an offset from year 1, without leaving datetime's year range, to the
+    millisecond: the station writes at most three fractional digits (Part 2 §2.1.4)."""
     moment = datetime.fromisoformat(text.upper())
     offset = moment.utcoffset()
     assert offset is not None, text
-    return moment.replace(tzinfo=None) - datetime.min - offset
+    instant = moment.replace(tzinfo=None) - datetime.min - offset
+    return instant - timedelta(microseconds=instant.microseconds % 1000)
+
+
+def _assert_part2_date_times(value: Any, node: Schema, schema: Schema) -> None:
+    node = _definition(node, schema)
+    kind = node.get("type")
+    if kind == "object":
+        for key, item in value.items():
+            if key in node.get("properties", {}):
+                _assert_part2_date_times(item, node["properties"][key], schema)
+    elif kind == "array":
+        for item in value:
+            _assert_part2_date_times(item, node["items"], schema)
+    elif node.get("format") == "date-time":
+        fraction = re.search(r"\.(\d+)", value)
+        assert fraction is None or len(fraction.group(1)) <= 3, value
 
 
 def _definition(node: Schema, schema: Schema) -> Schema:
@@ -319,6 +337,7 @@ def _check_round_trip(schema_name: str, payload: dict[str, Any]) -> None:
     sent = message.to_payload()
     jsonschema.Draft6Validator(schema).validate(sent)
     _assert_no_null_properties(sent, schema, schema)
+    _assert_part2_date_times(sent, schema, schema)
     assert _comparable(sent, schema, schema) == _comparable(payload, schema, schema)
     assert json.loads(json.dumps(sent)) == sent
     # The one-pass text form (what the station sends) says the same as the dict form.

@@ -467,14 +467,15 @@ Conventions:
   a received `null` is rejected. `None` given to a constructor or assigned means "absent".
 * Validation is strict, as JSON Schema is: `"12"` is not an integer, `1` is not a string.
   Enum properties accept the enum member or its string value.
-* `format: date-time` properties are timezone-aware `datetime`s; they are written as
-  ISO 8601 in UTC with a `Z` suffix.
+* `format: date-time` properties are timezone-aware `datetime`s; they are written by
+  `station.ocpp.datetimes.format_date_time`: RFC 3339 in UTC with a `Z` suffix and at most
+  three fractional digits (Part 2 §2.1.4).
 * `to_payload()` gives the JSON-ready wire dict of a model, `to_json()` the same as text.
 """
 
 import enum
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, TypeAlias, TypeVar, cast
 
 from pydantic import (
@@ -486,6 +487,8 @@ from pydantic import (
     PlainValidator,
 )
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
+
+from station.ocpp.datetimes import format_date_time
 
 if TYPE_CHECKING:
     _T = TypeVar("_T")
@@ -538,18 +541,10 @@ def _validate_date_time(value: object) -> datetime:
     raise PydanticCustomError("date_time_type", "expected a date-time string")
 
 
-def _serialize_date_time(value: datetime) -> str:
-    """ISO 8601 in UTC with `Z`; keeps the offset if the UTC time is outside years 1-9999."""
-    try:
-        return value.astimezone(UTC).isoformat()[:-6] + "Z"
-    except OverflowError:
-        return value.isoformat()
-
-
 DateTime = Annotated[
     datetime,
     PlainValidator(_validate_date_time, json_schema_input_type=str),
-    PlainSerializer(_serialize_date_time, return_type=str, when_used="json"),
+    PlainSerializer(format_date_time, return_type=str, when_used="json"),
 ]
 
 

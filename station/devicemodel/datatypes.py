@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from station.ocpp.datetimes import format_date_time
+
 Value = int | float | bool | str | datetime | tuple[str, ...]
 
 
@@ -103,7 +105,7 @@ def format_value(value: Value, data_type: DataType) -> str:
         return "true" if value else "false"
     if data_type is DataType.dateTime:
         assert isinstance(value, datetime)
-        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return format_date_time(value)
     if data_type is DataType.decimal:
         assert isinstance(value, int | float)
         return repr(float(value)) if not float(value).is_integer() else str(int(value))

@@ -26,6 +26,7 @@ import trio
 
 from station.maintenance.transfer import TransferError, safe_url, supported, upload
 from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
+from station.ocpp.datetimes import format_date_time
 from station.ocpp.messages import (
     GetLogRequest,
     GetLogResponse,
@@ -195,7 +196,8 @@ class LogUploads:
 def render_security_log(entries) -> bytes:
     """One line per security event."""
     lines = [
-        f"{e.timestamp.isoformat()} seq={e.seq} type={e.type} critical={str(e.critical).lower()} "
+        f"{format_date_time(e.timestamp)} seq={e.seq} type={e.type} "
+        f"critical={str(e.critical).lower()} "
         f"delivered={str(e.delivered).lower()} tech_info={json.dumps(e.tech_info)}"
         for e in entries
     ]

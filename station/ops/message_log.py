@@ -21,6 +21,7 @@ from typing import Any
 
 import trio
 
+from station.ocpp.datetimes import format_date_time
 from station.offload import Offload
 
 log = logging.getLogger(__name__)
@@ -115,7 +116,7 @@ class MessageLog:
         A well-formed frame without anything to redact (nearly all of them) is copied into
         the line as it is: no decoding and re-encoding of large reports on the event loop.
         """
-        stamp = self._now().isoformat(timespec="milliseconds")
+        stamp = format_date_time(self._now())
         # Our own frames and decoded incoming ones are valid JSON; a bad frame is not.
         valid = direction == "out" or frame is not None
         head = _HEAD.match(text) if valid else None
