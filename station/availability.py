@@ -41,6 +41,9 @@ log = logging.getLogger(__name__)
 Status = ConnectorStatusEnumType
 OFFLINE_THRESHOLD = key("OCPPCommCtrlr", "OfflineThreshold")
 META_KEY = "availability"
+#: A scheduled change of the whole station to Inoperative, as `OperationalState.scheduled`
+#: holds it.
+STATION_INOPERATIVE = (None, None, False)
 
 
 @dataclass
@@ -128,8 +131,15 @@ class Availability:
             self._apply_operative(evse_id, self.operative(evse_id))
 
     def operative(self, evse_id: int) -> bool:
-        """Whether the EVSE may be used (station, EVSE and connector all Operative)."""
+        """Whether the EVSE may be used (station, EVSE and connector all Operative).
+
+        While the whole station waits to become Inoperative (Scheduled, G04.FR.06), an
+        EVSE without a transaction is already Inoperative; only the busy ones wait for
+        their transaction to end (TC_G_14 step 3).
+        """
         s = self.state
+        if STATION_INOPERATIVE in s.scheduled and not self._transaction_active(evse_id):
+            return False
         return (
             s.station
             and s.evses.get(evse_id, True)
@@ -175,6 +185,11 @@ class Availability:
         self._snapshots[snapshot.evse_id] = snapshot
         self._changed.set()
 
+    def _reapply(self) -> None:
+        for e in self._evse_ids:
+            self._apply_operative(e, self.operative(e))
+        self._changed.set()
+
     async def transaction_ended(self, evse_id: int) -> None:
         """Apply ChangeAvailability requests that waited for this EVSE's transaction."""
         remaining = []
@@ -189,7 +204,7 @@ class Availability:
         if applied:
             self.state.scheduled = remaining
             await self._save()
-        self._changed.set()
+        self._reapply()
 
     # -- ChangeAvailability --------------------------------------------------------------
 
@@ -200,6 +215,15 @@ class Availability:
         operative = request.operational_status is OperationalStatusEnumType.Operative
         evse_id = request.evse.id if request.evse is not None else None
         connector = request.evse.connector_id if request.evse is not None else None
+        if evse_id == 0:
+            # EVSE id 0 addresses the whole station (Part 1 §4), as an omitted evse does
+            # (G04.FR.01); a connector of "EVSE 0" means nothing.
+            if connector not in (None, 0):
+                return ChangeAvailabilityResponse(
+                    status=ChangeAvailabilityStatusEnumType.Rejected,
+                    status_info=StatusInfoType(reason_code="UnknownConnector"),
+                )
+            evse_id = connector = None
         if evse_id is not None and (evse_id not in self._evse_ids or connector not in (None, 1)):
             return ChangeAvailabilityResponse(
                 status=ChangeAvailabilityStatusEnumType.Rejected,
@@ -209,8 +233,6 @@ class Availability:
                     else "UnknownConnector"
                 ),
             )
-        if evse_id == 0:
-            evse_id = None
         if self._current(evse_id, connector) == operative:
             # Already so (G03.FR.03 / G04.FR.04); a pending opposite change is dropped.
             self.state.scheduled = [
@@ -225,6 +247,7 @@ class Availability:
             ]
             self.state.scheduled.append((evse_id, connector, operative))
             await self._save()
+            self._reapply()  # TC_G_14: the idle EVSEs go Unavailable at once
             return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Scheduled)
         self._set(evse_id, connector, operative)
         await self._save()

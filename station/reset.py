@@ -4,7 +4,8 @@ Station reset: Immediate ends every transaction (triggerReason ResetCommand, sto
 ImmediateReset, B12.FR.04), waits a little for the queue to deliver the Ended events
 (they stay queued across the restart anyway, B12.FR.05), and restarts the station with
 boot reason RemoteReset. OnIdle answers Scheduled while a transaction runs and restarts
-when the last one ended (B12.FR.01/03).
+when the last one ended (B12.FR.01/03), with boot reason ScheduledReset (TC_B_21/TC_B_41),
+including a transaction that never got an EVSE (card tapped, no EV, TxStartPoint Authorized).
 
 EVSE reset: the EVSE's transaction ends the same way (Immediate) or the reset waits for
 it (OnIdle); then its control loop starts afresh from a safe state. The station stays up.
@@ -81,12 +82,14 @@ class ResetService:
             return Reply(ResetResponse(status=ResetStatusEnumType.Scheduled))
         return Reply(ResetResponse(status=ResetStatusEnumType.Accepted), self._station_now)
 
-    async def _station_now(self) -> None:
-        log.warning("event=reset scope=station")
+    async def _station_now(
+        self, reason: BootReasonEnumType = BootReasonEnumType.RemoteReset
+    ) -> None:
+        log.warning("event=reset scope=station reason=%s", reason.value)
         await self._transactions.abort_all(Trigger.ResetCommand, Reason.ImmediateReset)
         with trio.move_on_after(DRAIN_TIMEOUT):
             await self._drained()
-        await self._restart(BootReasonEnumType.RemoteReset)
+        await self._restart(reason)
 
     async def _evse_now(self, evse_id: int) -> None:
         log.warning("event=reset scope=evse evse=%s", evse_id)
@@ -99,4 +102,5 @@ class ResetService:
             await self._evse_now(evse_id)
         if self._pending_station and not self._transactions.any_transaction():
             self._pending_station = False
-            await self._station_now()
+            # TC_B_21: a reset that waited for the transactions is a scheduled one.
+            await self._station_now(BootReasonEnumType.ScheduledReset)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -192,6 +193,31 @@ def test_time_spent_charging_counts_only_charging():
     c.t += 10
     (ended,) = payloads(s.end_authorization(c.moment(p), Trigger.StopAuthorized, Reason.Local))
     assert ended["transactionInfo"]["timeSpentCharging"] == 1
+
+
+@pytest.mark.parametrize("offset", [-1e6, 0.0, 5e4])
+def test_time_spent_charging_survives_a_restart_whatever_the_new_clock_offset(offset):
+    # Issue 14 item 7: a persisted trio instant gave -1409, -63829 or 30099 s after a restart.
+    s, c, p = session(), Clock(), policy()
+    s.plug(c.moment(p))
+    s.authorize(c.moment(p), CARD)
+    s.ev_status(c.moment(p), requesting=True, delivering=True)  # charging from t=3
+    c.t += 100
+    s.meter_update(
+        c.moment(p),
+        Trigger.MeterValuePeriodic,
+        p.started_measurands,
+        ReadingContextEnumType.Sample_Periodic,
+    )  # t=104: the last input the store saw
+    stored = json.loads(json.dumps(s.state.to_json()))
+    assert stored["transaction"]["charging_since"] is None
+    assert stored["transaction"]["charging_seconds"] == 101
+
+    # A new process: its trio clock starts somewhere else entirely.
+    after = EvseSession(SessionState.from_json(stored), lambda: "tx-new")
+    c.t += offset
+    (ended,) = payloads(after.abort(c.moment(p), Trigger.AbnormalCondition, Reason.PowerLoss))
+    assert ended["transactionInfo"]["timeSpentCharging"] == 101
 
 
 def test_state_round_trips_through_json_and_continues_seq_no():

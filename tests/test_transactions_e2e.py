@@ -467,6 +467,43 @@ async def test_tc_g_11_with_ongoing_transaction_is_scheduled(config, autojump_cl
         assert "Available" not in statuses(env)[-1:]
 
 
+async def test_tc_g_14_station_inoperative_during_a_transaction_waits_only_for_the_busy_evse(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, evse=1)
+        answer = await call(env, "ChangeAvailability", {"operationalStatus": "Inoperative"})
+        assert answer["status"] == "Scheduled"  # G04.FR.06
+        # Step 3: the EVSE without a transaction goes Unavailable at once.
+        await env.csms.wait(lambda: statuses(env, 2)[-1] == "Unavailable", timeout=60)
+        assert statuses(env, 1)[-1] == "Occupied"
+        assert env.station.loops[1].snapshot.relay_closed, "the transaction goes on"
+        await trio.sleep(3)  # the card left the reader's field since it started the session
+        env.station.hardware.sim.tap(CARD)  # StopAuthorized
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Unavailable", timeout=60)
+        assert tes(env)[-1]["eventType"] == "Ended"
+        assert not env.station.availability.state.station
+        assert not env.station.availability.state.scheduled
+
+
+async def test_change_availability_evse_id_0_addresses_the_whole_station(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        answer = await call(
+            env, "ChangeAvailability", {"operationalStatus": "Inoperative", "evse": {"id": 0}}
+        )
+        assert answer["status"] == "Accepted"
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == statuses(env, 2)[-1] == "Unavailable")
+        assert not env.station.availability.state.station
+        answer = await call(
+            env,
+            "ChangeAvailability",
+            {"operationalStatus": "Operative", "evse": {"id": 0, "connectorId": 1}},
+        )
+        assert answer == {"status": "Rejected", "statusInfo": {"reasonCode": "UnknownConnector"}}
+
+
 async def test_tc_g_18_21_unavailable_persists_across_reboot(config, autojump_clock):
     async with running_station(config, control_period=0.05) as env:
         await booted(env)
@@ -520,8 +557,28 @@ async def test_tc_b_21_reset_on_idle_with_transaction_is_scheduled(config, autoj
         await trio.sleep(3)
         env.station.hardware.sim.tap(CARD)
         boots = await env.csms.wait_for("BootNotification", count=2, timeout=60)
-        assert boots[1].payload["reason"] == "RemoteReset"
+        # B12.FR.01/03: the reset waited for the transaction, so it is a scheduled one.
+        assert boots[1].payload["reason"] == "ScheduledReset"
+        assert env.restarts == ["ScheduledReset"]
         assert tes(env)[-1]["transactionInfo"]["stoppedReason"] == "Local"
+
+
+async def test_tc_b_21_on_idle_reset_waits_for_a_transaction_without_an_evse(
+    config, autojump_clock
+):
+    # TxStartPoint Authorized: the card alone starts a transaction that has no EVSE yet.
+    variables = {"TxCtrlr.TxStartPoint": "Authorized", "TxCtrlr.EVConnectionTimeOut": 30}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        env.station.hardware.sim.tap(CARD)
+        (started,) = await env.csms.wait_for("TransactionEvent", count=1, timeout=60)
+        assert started.payload["eventType"] == "Started" and "evse" not in started.payload
+        assert (await call(env, "Reset", {"type": "OnIdle"}))["status"] == "Scheduled"
+        # No EV comes: EVConnectionTimeOut ends the authorization, and with it the transaction.
+        boots = await env.csms.wait_for("BootNotification", count=2, timeout=600)
+        assert boots[1].payload["reason"] == "ScheduledReset"
+        assert tes(env)[-1]["eventType"] == "Ended"
+        assert tes(env)[-1]["transactionInfo"]["stoppedReason"] == "Timeout"
 
 
 async def test_tc_b_22_immediate_reset_ends_the_transaction_first(config, autojump_clock):
@@ -588,6 +645,9 @@ async def test_tc_f_13_trigger_transaction_event(config, autojump_clock):
         )
         event = await next_te(env, count)
         assert event["triggerReason"] == "Trigger"
+        assert event.get("evse", {"id": 1})["id"] == 1
+        # The state did not change since the last event, but a triggered event reports it.
+        assert event["transactionInfo"]["chargingState"] == "Charging"
         assert event["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
 
 

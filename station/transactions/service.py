@@ -161,7 +161,8 @@ class TransactionService:
     # -- state and persistence -----------------------------------------------------------
 
     def on_transaction_ended(self, hook: Callable[[int], Awaitable[None]]) -> None:
-        """Call ``hook(evse_id)`` after a transaction on that EVSE ended."""
+        """Call ``hook(evse_id)`` after a transaction on that EVSE ended (``UNPLACED`` for
+        one that never had an EVSE)."""
         self._ended_hooks.append(hook)
 
     async def load(self) -> None:
@@ -266,7 +267,9 @@ class TransactionService:
             self._evses[evse_id].allow_charging(session.may_offer_energy)
         self._changed.set()
         self._changed = trio.Event()
-        if had_tx and session.transaction is None and evse_id != UNPLACED:
+        if had_tx and session.transaction is None:
+            # UNPLACED too: an OnIdle reset may be waiting for a transaction that ended
+            # before any EV was connected (TxStartPoint Authorized, card only).
             self._ended.append(evse_id)
         return events
 

@@ -114,7 +114,10 @@ class Transaction:
     remote_start_reported: bool = True
     stop_reason: str | None = None
     held: set[str] = field(default_factory=set)  # stop conditions that have held
+    #: Time energy flowed, up to the latest input (persisted: a duration, never an instant).
     charging_seconds: float = 0.0
+    #: trio time of the latest input while charging. Not persisted: each process's trio
+    #: clock has its own offset, so an instant from before a restart means nothing after it.
     charging_since: float | None = None
     ended_values: list[dict[str, Any]] = field(default_factory=list)
     start_energy_wh: float | None = None  # import register when the transaction started
@@ -136,7 +139,8 @@ class SessionState:
         return dataclasses.asdict(self) | {
             "transaction": None
             if self.transaction is None
-            else dataclasses.asdict(self.transaction) | {"held": sorted(self.transaction.held)}
+            else dataclasses.asdict(self.transaction)
+            | {"held": sorted(self.transaction.held), "charging_since": None}
         }
 
     @classmethod
@@ -154,7 +158,9 @@ class SessionState:
             else Authorization(
                 Token(**auth["token"]), auth.get("remote_start_id"), auth.get("energy_limit_wh")
             ),
-            transaction=None if tx is None else Transaction(**(tx | {"held": set(tx["held"])})),
+            transaction=None
+            if tx is None
+            else Transaction(**(tx | {"held": set(tx["held"]), "charging_since": None})),
         )
 
 
@@ -223,6 +229,7 @@ class EvseSession:
 
     def plug(self, moment: Moment) -> list[TransactionEventRequest]:
         """Both cable ends connected."""
+        self._account(moment)
         if self.state.ev_connected:
             return []
         self.state.ev_connected = True
@@ -230,6 +237,7 @@ class EvseSession:
 
     def unplug(self, moment: Moment) -> list[TransactionEventRequest]:
         """The cable was unplugged (EV side for a fixed cable): also ends authorization."""
+        self._account(moment)
         if not self.state.ev_connected:
             return []
         s = self.state
@@ -244,6 +252,7 @@ class EvseSession:
         self, moment: Moment, token: Token, *, remote_start_id: int | None = None
     ) -> list[TransactionEventRequest]:
         """An authorization was granted (locally accepted, or RequestStartTransaction)."""
+        self._account(moment)
         s = self.state
         s.authorization = Authorization(token, remote_start_id)
         if s.transaction is not None:
@@ -258,6 +267,7 @@ class EvseSession:
     ) -> list[TransactionEventRequest]:
         """The authorization ended: presented again, RequestStopTransaction, deauthorized by
         the CSMS, or EVConnectionTimeOut."""
+        self._account(moment)
         s = self.state
         if s.authorization is None:
             return []
@@ -287,6 +297,7 @@ class EvseSession:
         self, moment: Moment, *, requesting: bool, delivering: bool
     ) -> list[TransactionEventRequest]:
         """What the control loop sees: EV asking for power (C/D), power flowing (relay)."""
+        self._account(moment)
         s = self.state
         if not s.ev_connected or (s.requesting, s.delivering) == (requesting, delivering):
             return []
@@ -301,6 +312,7 @@ class EvseSession:
         context: ReadingContextEnumType,
     ) -> list[TransactionEventRequest]:
         """A periodic, clock-aligned or triggered Updated event with meter values."""
+        self._account(moment)
         tx = self.state.transaction
         if tx is None:
             return []
@@ -316,6 +328,7 @@ class EvseSession:
         self, moment: Moment, measurands: tuple[str, ...], context: ReadingContextEnumType
     ) -> None:
         """Keep a sample for the Ended event (TxEndedInterval / AlignedDataTxEndedInterval)."""
+        self._account(moment)
         tx = self.state.transaction
         if tx is None or moment.reading is None:
             return
@@ -327,6 +340,7 @@ class EvseSession:
         self, moment: Moment, trigger: Trigger, reason: Reason
     ) -> list[TransactionEventRequest]:
         """End the transaction whatever the stop points say (reset, power loss, fault)."""
+        self._account(moment)
         s = self.state
         s.authorization = None
         if s.transaction is None:
@@ -340,6 +354,14 @@ class EvseSession:
         return [self._end(moment, trigger)]
 
     # -- the rules -----------------------------------------------------------------------
+
+    def _account(self, moment: Moment) -> None:
+        """Fold the charging time up to this input into the persisted duration, so that
+        what the store holds is right to the latest input even if the process dies."""
+        tx = self.state.transaction
+        if tx is not None and tx.charging_since is not None:
+            tx.charging_seconds += max(0.0, moment.mono - tx.charging_since)
+            tx.charging_since = moment.mono
 
     def _after_change(
         self, moment: Moment, trigger: Trigger, token: Token | None = None
@@ -439,12 +461,17 @@ class EvseSession:
         if kind is TransactionEventEnumType.Ended and not s.ev_connected:
             state = State.Idle
         # timeSpentCharging accounting.
-        if tx.charging_since is not None:
-            tx.charging_seconds += moment.mono - tx.charging_since
-            tx.charging_since = None
+        self._account(moment)
+        tx.charging_since = None
         if state is State.Charging:
             tx.charging_since = moment.mono
-        changed = state.value != tx.charging_state or kind is TransactionEventEnumType.Started
+        # A triggered event reports the current state even when it did not change (TC_F_13:
+        # "transactionInfo.chargingState must be Charging"; F06.FR.07).
+        changed = (
+            state.value != tx.charging_state
+            or kind is TransactionEventEnumType.Started
+            or trigger is Trigger.Trigger
+        )
         tx.charging_state = state.value
 
         evse = None
