@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drivers.wiring import DEFAULT_EVSE_IDS, evse_defaults
+
 Family = Literal["sim", "gpio", "serial"]
 AdcChip = Literal["MCP3002", "MCP3004", "MCP3008", "MCP3202", "MCP3204", "MCP3208"]
 Pull = Literal["up", "down", "off"]
@@ -146,35 +148,6 @@ class SimConfig(_Strict):
     relay_feedback_delay: float = Field(default=0.0, ge=0, le=1)
 
 
-#: Defaults for EVSEs 1 and 2 (the wiring table in `drivers.gpio`).
-_WIRING_DEFAULTS: dict[int, dict[str, dict[str, Any]]] = {
-    1: {
-        "pilot": {"pwm_pin": 18, "reset_pin": 5},
-        "relay": {"pin": 17, "feedback_pin": 22},
-        "faults": {"rcd_pin": 24},
-    },
-    2: {
-        "pilot": {"pwm_pin": 19, "reset_pin": 6},
-        "relay": {"pin": 27, "feedback_pin": 23},
-        "faults": {"rcd_pin": 25},
-    },
-}
-
-
-def _id_defaults(evse_id: int) -> dict[str, dict[str, Any]]:
-    wiring = _WIRING_DEFAULTS.get(evse_id, {})
-    index = evse_id - 1
-    pilot: dict[str, Any] = {"pwm_channel": index, **wiring.get("pilot", {})}
-    if index < 4:  # one 8-channel ADC serves four EVSEs
-        pilot.update(positive_channel=2 * index, negative_channel=2 * index + 1)
-    return {
-        "pilot": pilot,
-        "relay": dict(wiring.get("relay", {})),
-        "faults": dict(wiring.get("faults", {})),
-        "meter": {"unit_id": evse_id},
-    }
-
-
 class EvseHardware(_Strict):
     """One EVSE: its single connector and the devices that serve it."""
 
@@ -197,7 +170,7 @@ class EvseHardware(_Strict):
         if not isinstance(data, dict) or not isinstance(data.get("id"), int):
             return data
         data = dict(data)
-        for section, defaults in _id_defaults(data["id"]).items():
+        for section, defaults in evse_defaults(data["id"]).items():
             given = data.get(section, {})
             if isinstance(given, dict):
                 data[section] = {**defaults, **given}
@@ -211,7 +184,7 @@ class HardwareConfig(_Strict):
     rfid: RfidConfig = Field(default_factory=RfidConfig)
     sim: SimConfig = Field(default_factory=SimConfig)
     evse: list[EvseHardware] = Field(
-        default_factory=lambda: [EvseHardware(id=1), EvseHardware(id=2)], min_length=1
+        default_factory=lambda: [EvseHardware(id=i) for i in DEFAULT_EVSE_IDS], min_length=1
     )
 
     @model_validator(mode="after")
