@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import trio
+
 from station import __version__
 
 if TYPE_CHECKING:
@@ -73,8 +75,6 @@ def load_or_exit(path: Path) -> StationConfig:
 
 
 def _run(args: argparse.Namespace) -> int:
-    import trio
-
     config = load_or_exit(args.config)
     from station import logs
     from station.app import EXIT_FIRMWARE_RESTART, FirmwareRestart, run_station
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["failsafe"]:
         # ExecStopPost after a dead station: skip building the full parser, which
-        # imports the station's modules (pydantic, trio) and costs time with a coil live.
+        # imports the station's modules (pydantic, OCPP) and costs time with a coil live.
         from station.ops import failsafe
 
         return failsafe.main(argv[1:])

@@ -3,8 +3,8 @@
 The service's ``ExecStopPost=`` runs it after every stop of the station, clean or not
 (crash, SIGKILL, OOM kill, watchdog), so that a process that died with a contactor
 closed does not leave it closed. It must start fast: it imports neither pydantic nor
-trio nor anything of the OCPP side, and reads the config file with `tomllib`. See
-`drivers.failsafe` for what it drives and why.
+the station's own modules (configuration, OCPP) and reads the config file with
+`tomllib`. See `drivers.failsafe` for what it drives and why.
 
 Exit status: 0 when every output was forced, 1 when one could not be (each is named on
 stderr), 2 when the config file cannot be read.

@@ -220,13 +220,13 @@ def test_failsafe_finds_the_outputs_the_station_drives(hardware):
     ] == expected_pilots
 
 
-def test_the_failsafe_command_imports_neither_pydantic_nor_trio(tmp_path, charging_sysfs):
+def test_the_failsafe_command_imports_no_pydantic_and_no_station_code(tmp_path, charging_sysfs):
     path = write_config(tmp_path, gpio_station(charging_sysfs))
     probe = (
         "import json, sys\n"
         "from station.cli import main\n"
         f"status = main(['failsafe', '--config', {str(path)!r}])\n"
-        "heavy = ('pydantic', 'trio', 'station.config', 'station.app', 'drivers.config')\n"
+        "heavy = ('pydantic', 'station.config', 'station.app', 'station.ocpp', 'drivers.config')\n"
         "print(json.dumps([status, sorted(m for m in heavy if m in sys.modules)]))\n"
     )
     env = {"GPIOZERO_PIN_FACTORY": "mock", "PATH": "/usr/bin:/bin"}
