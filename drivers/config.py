@@ -20,6 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from drivers.wiring import DEFAULT_EVSE_IDS, evse_defaults
+
 Family = Literal["sim", "gpio", "serial"]
 AdcChip = Literal["MCP3002", "MCP3004", "MCP3008", "MCP3202", "MCP3204", "MCP3208"]
 Pull = Literal["up", "down", "off"]
@@ -135,6 +137,14 @@ class RfidConfig(_Strict):
     response_timeout: float = Field(default=0.5, gt=0, le=10)
 
 
+class BenchConfig(_Strict):
+    """``[hardware.bench]``: permissions that only make sense on a bench without mains."""
+
+    #: Let a simulated pilot or simulated fault inputs drive a real (gpio) contactor.
+    #: Then ``station sim`` commands, not a real EV, decide when the coil closes.
+    allow_simulated_inputs: bool = False
+
+
 class SimConfig(_Strict):
     """``[hardware.sim]``: behaviour of the simulated hardware."""
 
@@ -144,35 +154,6 @@ class SimConfig(_Strict):
     card_present_for: float = Field(default=1.0, gt=0, le=60)
     #: Delay between a relay command and its mirror contact following (s).
     relay_feedback_delay: float = Field(default=0.0, ge=0, le=1)
-
-
-#: Defaults for EVSEs 1 and 2 (the wiring table in `drivers.gpio`).
-_WIRING_DEFAULTS: dict[int, dict[str, dict[str, Any]]] = {
-    1: {
-        "pilot": {"pwm_pin": 18, "reset_pin": 5},
-        "relay": {"pin": 17, "feedback_pin": 22},
-        "faults": {"rcd_pin": 24},
-    },
-    2: {
-        "pilot": {"pwm_pin": 19, "reset_pin": 6},
-        "relay": {"pin": 27, "feedback_pin": 23},
-        "faults": {"rcd_pin": 25},
-    },
-}
-
-
-def _id_defaults(evse_id: int) -> dict[str, dict[str, Any]]:
-    wiring = _WIRING_DEFAULTS.get(evse_id, {})
-    index = evse_id - 1
-    pilot: dict[str, Any] = {"pwm_channel": index, **wiring.get("pilot", {})}
-    if index < 4:  # one 8-channel ADC serves four EVSEs
-        pilot.update(positive_channel=2 * index, negative_channel=2 * index + 1)
-    return {
-        "pilot": pilot,
-        "relay": dict(wiring.get("relay", {})),
-        "faults": dict(wiring.get("faults", {})),
-        "meter": {"unit_id": evse_id},
-    }
 
 
 class EvseHardware(_Strict):
@@ -197,7 +178,7 @@ class EvseHardware(_Strict):
         if not isinstance(data, dict) or not isinstance(data.get("id"), int):
             return data
         data = dict(data)
-        for section, defaults in _id_defaults(data["id"]).items():
+        for section, defaults in evse_defaults(data["id"]).items():
             given = data.get(section, {})
             if isinstance(given, dict):
                 data[section] = {**defaults, **given}
@@ -209,9 +190,10 @@ class HardwareConfig(_Strict):
 
     driver: Literal["sim", "gpio"] = "sim"
     rfid: RfidConfig = Field(default_factory=RfidConfig)
+    bench: BenchConfig = Field(default_factory=BenchConfig)
     sim: SimConfig = Field(default_factory=SimConfig)
     evse: list[EvseHardware] = Field(
-        default_factory=lambda: [EvseHardware(id=1), EvseHardware(id=2)], min_length=1
+        default_factory=lambda: [EvseHardware(id=i) for i in DEFAULT_EVSE_IDS], min_length=1
     )
 
     @model_validator(mode="after")
@@ -225,6 +207,49 @@ class HardwareConfig(_Strict):
     def _real_devices_are_wired(self) -> HardwareConfig:
         _check_wiring(self)
         return self
+
+    @model_validator(mode="after")
+    def _simulated_inputs_never_close_a_real_contactor(self) -> HardwareConfig:
+        if not self.bench.allow_simulated_inputs:
+            for evse in self.evse:
+                conflict = _simulated_input_conflict(self, evse.id)
+                if conflict is not None:
+                    raise ValueError(
+                        f"{conflict}; set hardware.bench.allow_simulated_inputs = true "
+                        "on a bench without mains"
+                    )
+        return self
+
+    def safety_warnings(self) -> list[str]:
+        """What this valid configuration leaves unguarded on real hardware, one line each.
+
+        ``station check`` shows these and the station logs them when it builds its
+        hardware: a contactor without a mirror contact, simulated inputs allowed to drive
+        a real contactor on a bench, a simulated meter next to a real contactor.
+        """
+        warnings = []
+        for evse in self.evse:
+            if self.driver_for("relay", evse.id) != "gpio":
+                continue
+            where = f"evse[{evse.id}]"
+            conflict = _simulated_input_conflict(self, evse.id)
+            if conflict is not None:  # only reachable with the bench flag set
+                warnings.append(
+                    f"{conflict}; allowed by hardware.bench.allow_simulated_inputs: "
+                    "bench use only, never with mains connected"
+                )
+            if not evse.relay.feedback:
+                warnings.append(
+                    f"{where}.relay.feedback = false: no mirror contact, so a welded "
+                    "contactor goes undetected and the EV stays live; wire the auxiliary "
+                    "contact and set feedback = true"
+                )
+            if self.driver_for("meter", evse.id) == "sim":
+                warnings.append(
+                    f'{where}: meter.driver = "sim" with a gpio relay: energy readings '
+                    "are invented and an EV drawing more than offered goes unnoticed"
+                )
+        return warnings
 
     def driver_for(
         self, device: Literal["pilot", "relay", "faults", "meter", "rfid"], evse_id: int = 0
@@ -250,6 +275,29 @@ class HardwareConfig(_Strict):
             return True
         devices = ("pilot", "relay", "faults", "meter")
         return any(self.driver_for(d, e.id) == "sim" for e in self.evse for d in devices)
+
+
+def _simulated_input_conflict(config: HardwareConfig, evse_id: int) -> str | None:
+    """Why EVSE ``evse_id`` would let simulated inputs close a real contactor, or None.
+
+    The contactor logic trusts the pilot state and the RCD input. If those come from the
+    simulator while the coil is a real GPIO, ``station sim plug``/``ev-state C`` close a
+    real contactor with no EV present, and a real RCD trip is never seen.
+    """
+    if config.driver_for("relay", evse_id) != "gpio":
+        return None
+    where = f"evse[{evse_id}]"
+    if config.driver_for("pilot", evse_id) == "sim":
+        return (
+            f'{where}: pilot.driver = "sim" with a gpio relay would let simulated EV '
+            "states close a real contactor"
+        )
+    if config.driver_for("faults", evse_id) == "sim":
+        return (
+            f'{where}: faults.driver = "sim" with a gpio relay would keep a real RCD trip '
+            "from opening the contactor"
+        )
+    return None
 
 
 def _check_wiring(config: HardwareConfig) -> None:

@@ -8,6 +8,7 @@ created so far is closed again (contactors first) before the error propagates.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,8 @@ from drivers.interfaces import (
 if TYPE_CHECKING:
     from drivers.serial.modbus_bus import ModbusRtuBus
     from drivers.sim.station import SimulatedStation
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,10 @@ def build_hardware(
     ``wall_clock`` stamps meter samples. ``pin_factory`` is a gpiozero pin factory for
     the gpio devices; by default gpiozero picks one (``GPIOZERO_PIN_FACTORY``).
     Raises `DriverError` (usually `DeviceUnavailable`) naming the device that failed.
+    Logs each of the configuration's `HardwareConfig.safety_warnings` first.
     """
+    for warning in config.safety_warnings():
+        log.warning("event=hardware_safety_warning detail=%r", warning)
     builder = _Builder(config, now=now, wall_clock=wall_clock, pin_factory=pin_factory)
     try:
         return builder.build()

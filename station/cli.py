@@ -6,11 +6,14 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 
 from station import __version__
-from station.config import ConfigError, StationConfig, load_config
+
+if TYPE_CHECKING:
+    from station.config import StationConfig
 
 log = logging.getLogger(__name__)
 
@@ -49,18 +52,21 @@ def _parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     from station.devicemodel import cli as config_cli
-    from station.ops import check, sim_cli
+    from station.ops import check, failsafe, sim_cli
     from station.ops import commands as operator_commands
 
     sim_cli.register(commands)
     config_cli.register(commands)
     check.register(commands)
+    failsafe.register(commands)
     operator_commands.register(commands)
     return parser
 
 
 def load_or_exit(path: Path) -> StationConfig:
     """Load a config or print one line naming the key and the reason, and exit 2."""
+    from station.config import ConfigError, load_config
+
     try:
         return load_config(path)
     except ConfigError as exc:
@@ -135,5 +141,12 @@ def _demo(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``station`` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["failsafe"]:
+        # ExecStopPost after a dead station: skip building the full parser, which
+        # imports the station's modules (pydantic, OCPP) and costs time with a coil live.
+        from station.ops import failsafe
+
+        return failsafe.main(argv[1:])
     args = _parser().parse_args(argv)
     return int(args.handler(args) or 0)

@@ -263,6 +263,10 @@ def test_service_install_writes_a_notify_unit(tmp_path, capsys):
     ):
         assert line in unit
     assert "run --config /etc/ocpp-station/station.toml" in unit
+    # Whatever way the station stops, the coils go off and the pilots to state F.
+    assert "\nExecStopPost=-" in unit
+    (stop_post,) = [line for line in unit.splitlines() if line.startswith("ExecStopPost=")]
+    assert stop_post.endswith(" failsafe --config /etc/ocpp-station/station.toml")
 
 
 def test_the_shipped_example_unit_is_the_rendered_template():

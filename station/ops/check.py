@@ -6,11 +6,16 @@ plausible values, the card reader answers, serial ports exist and are free — a
 (the host resolves, the port answers, and for wss:// the TLS chain verifies against the
 configured roots). Each line says OK, FAIL or SKIP, with the fix for a failure; the exit
 status is 1 when anything failed. Contactors are commanded open before and after.
+
+A configuration that is valid but leaves real hardware unguarded (a contactor without a
+mirror contact, simulated inputs next to a real contactor on a bench, a simulated meter)
+gets a WARN line per finding and a verdict that says so; warnings alone do not fail.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +35,7 @@ class Result:
     """One line of the report."""
 
     item: str
-    verdict: str  # OK, FAIL, SKIP
+    verdict: str  # OK, FAIL, SKIP, WARN
     detail: str
     fix: str = ""
 
@@ -53,10 +58,19 @@ def run(args: argparse.Namespace) -> int:
     from station.cli import load_or_exit
 
     config = load_or_exit(args.config)  # exits 2 with the key and reason if invalid
+    # The WARN lines below say what the driver factory would also log; without a
+    # handler, Python would print those log lines after the table a second time.
+    logging.getLogger("drivers.factory").addHandler(logging.NullHandler())
     results = [Result("configuration", "OK", str(args.config))]
+    results += safety_warnings(config)
     results += trio.run(_probe_all, config, args.timeout)
     print(render(results))
     return EXIT_FAILED if any(r.verdict == "FAIL" for r in results) else 0
+
+
+def safety_warnings(config) -> list[Result]:
+    """One WARN line per `HardwareConfig.safety_warnings` finding."""
+    return [Result("SAFETY", "WARN", line) for line in config.hardware.safety_warnings()]
 
 
 def render(results: list[Result]) -> str:
@@ -68,14 +82,16 @@ def render(results: list[Result]) -> str:
         if r.fix:
             lines.append(f"{'':<{width}}          fix: {r.fix}")
     failed = [r.item for r in results if r.verdict == "FAIL"]
-    lines.append(
-        "verdict: "
-        + (
-            "READY"
-            if not failed
-            else f"NOT READY ({len(failed)} failed: " + ", ".join(failed) + ")"
-        )
+    warned = sum(r.verdict == "WARN" for r in results)
+    verdict = (
+        "READY" if not failed else f"NOT READY ({len(failed)} failed: " + ", ".join(failed) + ")"
     )
+    if warned:
+        verdict += (
+            f" WITH {warned} SAFETY WARNING{'S' if warned > 1 else ''}: "
+            "read the WARN lines before connecting mains"
+        )
+    lines.append("verdict: " + verdict)
     return "\n".join(lines)
 
 

@@ -182,6 +182,9 @@ def render_unit(
     return (
         template.replace("@USER@", user)
         .replace("@EXEC@", f"{shlex.quote(executable)} run --config {shlex.quote(str(config))}")
+        .replace(
+            "@FAILSAFE@", f"{shlex.quote(executable)} failsafe --config {shlex.quote(str(config))}"
+        )
         .replace("@GUARD@", guard)
         .replace("@ROOT@", shlex.quote(str(root)))
         .replace("@WATCHDOG@", str(watchdog))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ def mock_factory() -> Iterator[object]:
     try:
         yield factory
     finally:
+        _finalize_leftovers()
         factory.reset()
         Device.pin_factory = saved
 
@@ -35,5 +37,18 @@ def pwm_factory() -> Iterator[object]:
     try:
         yield factory
     finally:
+        _finalize_leftovers()
         factory.reset()
         Device.pin_factory = saved
+
+
+def _finalize_leftovers() -> None:
+    """Collect the gpiozero devices a test left unreachable but unclosed, now.
+
+    gpiozero shares one SPI interface per (clock, select) pin pair through a class-level
+    table keyed by pin names; a device's finaliser closes it and deletes that key. Left to
+    a later garbage collection, the finaliser of an earlier test's interface can run in
+    the middle of another test and delete the key of that test's live interface, so
+    its second ADC user then finds GPIO11 "in use".
+    """
+    gc.collect()
