@@ -220,6 +220,15 @@ def test_time_spent_charging_survives_a_restart_whatever_the_new_clock_offset(of
     assert ended["transactionInfo"]["timeSpentCharging"] == 101
 
 
+def test_e01_fr_16_the_event_after_plug_in_names_the_evse_again():
+    s, c, p = session(), Clock(), policy(start="Authorized", stop="Authorized")
+    (started,) = payloads(s.authorize(c.moment(p), CARD))
+    assert started["evse"] == {"id": 1, "connectorId": 1}
+    (plugged,) = payloads(s.plug(c.moment(p)))
+    assert plugged["triggerReason"] == "CablePluggedIn"
+    assert plugged["evse"] == {"id": 1, "connectorId": 1}
+
+
 def test_state_round_trips_through_json_and_continues_seq_no():
     s, c, p = session(), Clock(), policy()
     s.plug(c.moment(p))
@@ -250,10 +259,15 @@ def test_any_sequence_gives_well_formed_transactions(steps, start, stop):
     s, c = session(), Clock()
     p = Policy(start_points=frozenset(start), stop_points=frozenset(stop))
     events = []
+    plugs = 0
     for step in steps:
         m = c.moment(p)
         if step == "plug":
-            events += s.plug(m)
+            plugged = s.plug(m)
+            plugs += 1
+            # E01.FR.16: the event that follows the EV's connection names the EVSE.
+            assert all("evse" in e for e in payloads(plugged))
+            events += plugged
         elif step == "unplug":
             events += s.unplug(m)
         elif step == "auth":
@@ -285,8 +299,8 @@ def test_any_sequence_gives_well_formed_transactions(steps, start, stop):
         if ends:
             assert tx_events[-1] is ends[0]
             assert "stoppedReason" in ends[0]["transactionInfo"]
-        # The EVSE is announced in the first event after the EV connected, once.
-        assert sum("evse" in e for e in tx_events) <= 1
+        # The EVSE is announced when it is known, then again only after a plug-in.
+        assert sum("evse" in e for e in tx_events) <= 1 + plugs
     # Energy is offered only with an EV and an authorization.
     assert s.may_offer_energy == (s.state.ev_connected and s.authorized)
 

@@ -634,6 +634,32 @@ async def test_tc_f_11_23_27_trigger_messages(config, autojump_clock):
                     assert value["context"] == "Trigger"
 
 
+async def test_tc_j_08_transaction_begin_values_go_with_the_first_event_naming_the_evse(
+    config, autojump_clock
+):
+    variables = {
+        "TxCtrlr.TxStartPoint": "Authorized",
+        "SampledDataCtrlr.TxStartedMeasurands": "Energy.Active.Import.Register,Voltage",
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await trio.sleep(2)  # the meters have readings
+        env.station.hardware.sim.tap(CARD)  # no EV yet: the EVSE is not known
+        (started,) = await env.csms.wait_for("TransactionEvent", count=1, timeout=60)
+        assert "evse" not in started.payload and "meterValue" not in started.payload
+        env.station.hardware.sim.plug(2)
+        await env.csms.wait(lambda: any("evse" in e for e in tes(env)), timeout=60)
+        first = next(e for e in tes(env) if "evse" in e)
+        assert first["evse"] == {"id": 2, "connectorId": 1}
+        (begin,) = first["meterValue"]
+        contexts = {v.get("context") for v in begin["sampledValue"]}
+        assert contexts == {"Transaction.Begin"}
+        measurands = [
+            v.get("measurand", "Energy.Active.Import.Register") for v in begin["sampledValue"]
+        ]
+        assert sorted(measurands) == ["Energy.Active.Import.Register", "Voltage"]
+
+
 async def test_tc_f_13_trigger_transaction_event(config, autojump_clock):
     async with running_station(config, control_period=0.05) as env:
         await booted(env)

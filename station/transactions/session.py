@@ -121,6 +121,9 @@ class Transaction:
     charging_since: float | None = None
     ended_values: list[dict[str, Any]] = field(default_factory=list)
     start_energy_wh: float | None = None  # import register when the transaction started
+    #: Whether the Transaction.Begin values went out; a transaction that started before
+    #: its EVSE was known sends them with the first event that names the EVSE (E01.FR.17).
+    begin_reported: bool = True
 
 
 @dataclass(slots=True)
@@ -233,6 +236,10 @@ class EvseSession:
         if self.state.ev_connected:
             return []
         self.state.ev_connected = True
+        if self.state.transaction is not None:
+            # E01.FR.16: the next event after the EV is connected names the EVSE and
+            # connector, even if an earlier event of the transaction already did.
+            self.state.transaction.evse_reported = False
         return self._after_change(moment, Trigger.CablePluggedIn)
 
     def unplug(self, moment: Moment) -> list[TransactionEventRequest]:
@@ -400,7 +407,9 @@ class EvseSession:
         if auth is not None and auth.remote_start_id is not None:
             trigger = Trigger.RemoteStart
         values = None
-        if moment.reading is not None:
+        if moment.reading is None:
+            tx.begin_reported = False  # no EVSE (so no meter) yet
+        else:
             tx.start_energy_wh = moment.reading.sample.energy_import_wh
             begin = meter_value(
                 moment.reading,
@@ -482,6 +491,19 @@ class EvseSession:
         ):
             evse = EVSEType(id=s.evse_id, connector_id=self._connector_id)
             tx.evse_reported = True
+            if not tx.begin_reported and moment.reading is not None:
+                # TC_J_08, E01.FR.17/E03.FR.11/E04.FR.11: the transaction started before its
+                # EVSE was known; the first event naming the EVSE carries Transaction.Begin.
+                tx.begin_reported = True
+                if tx.start_energy_wh is None:
+                    tx.start_energy_wh = moment.reading.sample.energy_import_wh
+                begin = meter_value(
+                    moment.reading,
+                    moment.policy.started_measurands,
+                    ReadingContextEnumType.Transaction_Begin,
+                )
+                if begin is not None:
+                    meter_values = [begin, *(meter_values or [])]
         id_token = None
         if token is not None:
             id_token = token.wire()  # the token that ended the authorization (E07.FR.02)
