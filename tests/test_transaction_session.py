@@ -229,6 +229,25 @@ def test_e01_fr_16_the_event_after_plug_in_names_the_evse_again():
     assert plugged["evse"] == {"id": 1, "connectorId": 1}
 
 
+def test_a_transaction_starts_only_on_the_input_that_makes_a_start_point_true():
+    # TxStartPoint EVConnected, default stop points: the local stop ends the transaction
+    # while the EV stays connected; the contactor opening later is no new start.
+    s, c, p = session(), Clock(), policy(start="EVConnected")
+    (started,) = payloads(s.plug(c.moment(p)))
+    s.authorize(c.moment(p), CARD)
+    s.ev_status(c.moment(p), requesting=True, delivering=True)
+    (ended,) = payloads(s.end_authorization(c.moment(p), Trigger.StopAuthorized, Reason.Local))
+    assert ended["eventType"] == "Ended"
+    assert s.ev_status(c.moment(p), requesting=True, delivering=False) == []
+    assert s.ev_status(c.moment(p), requesting=False, delivering=False) == []
+    assert s.transaction is None
+    # Unplug and plug again: that is a new start.
+    s.unplug(c.moment(p))
+    (again,) = payloads(s.plug(c.moment(p)))
+    assert again["eventType"] == "Started"
+    assert again["transactionInfo"]["transactionId"] != started["transactionInfo"]["transactionId"]
+
+
 def test_state_round_trips_through_json_and_continues_seq_no():
     s, c, p = session(), Clock(), policy()
     s.plug(c.moment(p))

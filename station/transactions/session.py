@@ -136,10 +136,14 @@ class SessionState:
     delivering: bool = False
     authorization: Authorization | None = None
     transaction: Transaction | None = None
+    #: The start/stop conditions that held after the latest input: a transaction starts
+    #: only on the input that makes a start point true, not on any input while it holds.
+    conditions: set[str] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form for the store."""
         return dataclasses.asdict(self) | {
+            "conditions": sorted(self.conditions),
             "transaction": None
             if self.transaction is None
             else dataclasses.asdict(self.transaction)
@@ -161,6 +165,7 @@ class SessionState:
             else Authorization(
                 Token(**auth["token"]), auth.get("remote_start_id"), auth.get("energy_limit_wh")
             ),
+            conditions=set(data.get("conditions", ())),
             transaction=None
             if tx is None
             else Transaction(**(tx | {"held": set(tx["held"]), "charging_since": None})),
@@ -375,9 +380,17 @@ class EvseSession:
     ) -> list[TransactionEventRequest]:
         s = self.state
         conditions = self._conditions()
+        held_before = s.conditions
+        s.conditions = {point for point, holds in conditions.items() if holds}
         tx = s.transaction
         if tx is None:
-            if any(conditions.get(point, False) for point in moment.policy.start_points):
+            # E.g. TxStartPoint EVConnected: after a local stop the EV is still connected,
+            # but that is no new start (a second transaction without idToken was sent
+            # when the contactor opened a few seconds later).
+            if any(
+                conditions.get(point, False) and point not in held_before
+                for point in moment.policy.start_points
+            ):
                 return [self._start(moment, trigger)]
             return []
         # Track charging time for timeSpentCharging.
