@@ -7,12 +7,17 @@ read), and ``None`` when it does not (a broken response: answering a response is
 allowed, so it is logged and dropped).
 
 Payload validation against the message schemas is a separate layer
-(`station.ocpp.validation`); this module only checks the RPC envelope.
+(`station.ocpp.validation`); this module only checks the RPC envelope, and the nesting
+depth of the whole frame: no OCPP 2.0.1 message nests deeper than about ten levels, and a
+frame nested deeper than `MAX_DEPTH` is refused before it is parsed (FormatViolation,
+with the frame's message id when it can be read), so that no parser, validator or
+pydantic model downstream recurses as deep as the peer likes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -23,6 +28,19 @@ MAX_MESSAGE_ID_LENGTH = 36
 MAX_ERROR_DESCRIPTION_LENGTH = 255
 #: The message id to use in a CALLERROR when the offending message's id cannot be read.
 UNKNOWN_MESSAGE_ID = "-1"
+#: Deepest nesting of arrays/objects accepted in a frame, the frame's own array included.
+#: The deepest OCPP 2.0.1 message (SetChargingProfile with a sales tariff) needs about 10.
+MAX_DEPTH = 32
+
+#: A JSON string literal (escapes included), to skip brackets inside strings. An
+#: unterminated string runs to the end of the text: the match never fails, so no input
+#: makes the scan retry from every quote (quadratic time).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
+#: Everything that is not a bracket, once strings are gone.
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+#: Objects and arrays nest alike: count both as arrays.
+_AS_ARRAY = str.maketrans("{}", "[]")
+_DECODER = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
 
 
 class MessageType(IntEnum):
@@ -111,6 +129,16 @@ def decode(text: str | bytes) -> Frame:
         raise _error(
             UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "binary frame; OCPP-J uses text"
         )
+    if _too_deep(text):
+        message_id = _peek_call_id(text)
+        if message_id is False:
+            # A response (or something claiming to be one) is never answered.
+            raise FrameError(f"response nested deeper than {MAX_DEPTH} levels", None)
+        raise _error(
+            message_id or UNKNOWN_MESSAGE_ID,
+            ErrorCode.FormatViolation,
+            f"frame is nested deeper than {MAX_DEPTH} levels",
+        )
     try:
         message = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
@@ -142,6 +170,51 @@ def decode(text: str | bytes) -> Frame:
     if type_id == MessageType.CALL:
         return _decode_call(message, readable_id)
     return _decode_response(message, type_id, readable_id)
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets outside JSON strings nest deeper than `MAX_DEPTH`.
+
+    Runs at C speed (regular expressions, str.replace): each pass removes the innermost pairs,
+    so the number of passes is the depth, and at most `MAX_DEPTH` passes are made. Broken
+    bracketing that survives them counts as too deep (the frame is invalid either way).
+    """
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False  # cannot nest deeper than the number of openings
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_AS_ARRAY)
+    for _ in range(MAX_DEPTH):
+        if not brackets:
+            return False
+        # str.replace does not rescan its output: exactly one level goes per pass.
+        brackets = brackets.replace("[]", "")
+    return bool(brackets)
+
+
+def _peek_call_id(text: str) -> str | bool | None:
+    """The message id of a CALL whose payload will not be parsed: None if unreadable,
+    False if the frame is a response. Reads only the first two elements."""
+    try:
+        index = _skip_space(text, 0)
+        if text[index] != "[":
+            return None
+        type_id, index = _DECODER.raw_decode(text, _skip_space(text, index + 1))
+        index = _skip_space(text, index)
+        if text[index] != ",":
+            return None
+        message_id, _ = _DECODER.raw_decode(text, _skip_space(text, index + 1))
+    except (ValueError, IndexError, RecursionError):
+        return None
+    if type_id in (MessageType.CALLRESULT, MessageType.CALLERROR):
+        return False
+    if isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH:
+        return message_id
+    return None
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
 
 
 def _decode_call(message: list, message_id: str | None) -> Call:
