@@ -122,6 +122,34 @@ def _error(message_id: str, code: ErrorCode, reason: str) -> FrameError:
     )
 
 
+#: The head of a CALL: ``[2, "<messageId>", "<action>",`` (bounded: ids are short).
+_CALL_HEAD = re.compile(
+    r'[ \t\r\n]*\[[ \t\r\n]*2[ \t\r\n]*,[ \t\r\n]*("(?:[^"\\]|\\.){1,256}")'
+    r'[ \t\r\n]*,[ \t\r\n]*("(?:[^"\\]|\\.){1,256}")[ \t\r\n]*,'
+)
+
+
+def peek_call(text: str | bytes) -> tuple[str, str] | None:
+    """(message id, action) of a text that starts like a CALL, read without parsing the
+    payload; None when it does not (then `decode` says what is wrong with it).
+
+    Lets a receiver decide what to do with a CALL (queue it, refuse it) at a cost that
+    does not grow with the payload. A text accepted here may still fail `decode`.
+    """
+    if not isinstance(text, str):
+        return None
+    head = _CALL_HEAD.match(text)
+    if head is None:
+        return None
+    try:
+        message_id, action = json.loads(head.group(1)), json.loads(head.group(2))
+    except ValueError:
+        return None
+    if not 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH or not action:
+        return None
+    return message_id, action
+
+
 def decode(text: str | bytes) -> Frame:
     """Parse one OCPP-J message; raise `FrameError` if it is not a valid frame."""
     if isinstance(text, bytes):

@@ -7,6 +7,14 @@ for `memory_pair`, a transport whose other end a scripted in-memory CSMS drives.
 `dial_websocket` implements Part 4 §3 and Part 2 A00: URL = CSMS URL + "/" +
 percent-encoded identity; subprotocol ``ocpp2.0.1`` offered and required; HTTP Basic
 authentication for security profiles 1 and 2; TLS (via `station.ocpp.tls`) for 2 and 3.
+
+What a CSMS can make the WebSocket hold is bounded: a message longer than
+`MAX_MESSAGE_SIZE` characters closes the connection with 1009 Message Too Big (RFC 6455
+§7.4.1; the station cannot answer it with a CALLERROR without reading it whole, and
+`receive` raises `MessageTooBig`), and at most `MESSAGE_QUEUE_SIZE` complete messages wait
+to be read: beyond that the WebSocket stops reading the socket and TCP pushes back on the
+CSMS. The connection is not compressed (no permessage-deflate), so a message's size on
+the wire bounds its size in memory.
 """
 
 from __future__ import annotations
@@ -24,6 +32,14 @@ import trio_websocket
 log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp2.0.1"
+#: Longest message accepted from the CSMS, in characters (what trio-websocket counts).
+#: Twice DeviceDataCtrlr.BytesPerMessage, so that a too-big GetVariables/SetVariables is
+#: still read and gets its FormatViolation (B05/B06.FR.17) instead of a closed connection;
+#: the largest fixed-size CSMS message (CertificateSigned, a 10,000-character chain) fits
+#: many times over.
+MAX_MESSAGE_SIZE = 131_072
+#: Complete messages the WebSocket holds before it stops reading the socket.
+MESSAGE_QUEUE_SIZE = 1
 
 
 class TransportClosed(Exception):
@@ -33,6 +49,11 @@ class TransportClosed(Exception):
         super().__init__(f"connection closed (code={code}, reason={reason!r})")
         self.code = code
         self.reason = reason
+
+
+class MessageTooBig(TransportClosed):
+    """The station closed the connection (1009) because the CSMS sent a message longer
+    than `MAX_MESSAGE_SIZE`."""
 
 
 class ConnectFailed(Exception):
@@ -113,7 +134,11 @@ class WebSocketTransport:
         try:
             message = await self._ws.get_message()
         except trio_websocket.ConnectionClosed as exc:
-            raise TransportClosed(exc.reason.code, exc.reason.reason) from None
+            code, reason = exc.reason.code, exc.reason.reason
+            if code == 1009 and (reason or "").startswith(_TOO_BIG_REASON):
+                # trio-websocket closed it: the reason is its own, not the CSMS's.
+                raise MessageTooBig(code, reason) from None
+            raise TransportClosed(code, reason) from None
         return message  # type: ignore[return-value]
 
     async def ping(self) -> None:
@@ -128,6 +153,10 @@ class WebSocketTransport:
         with trio.move_on_after(2) as scope:
             scope.shield = True
             await self._ws.aclose(code, reason)
+
+
+#: How trio-websocket words the close reason when a message exceeds its limit.
+_TOO_BIG_REASON = "Exceeded maximum message size"
 
 
 async def dial_websocket(nursery: trio.Nursery, endpoint: Endpoint) -> WebSocketTransport:
@@ -217,6 +246,8 @@ async def _connect(
             resource,
             subprotocols=[SUBPROTOCOL],
             extra_headers=endpoint.headers(),
+            message_queue_size=MESSAGE_QUEUE_SIZE,
+            max_message_size=MAX_MESSAGE_SIZE,
         )
     return await trio_websocket.connect_websocket(
         nursery,
@@ -226,6 +257,8 @@ async def _connect(
         use_ssl=False,
         subprotocols=[SUBPROTOCOL],
         extra_headers=endpoint.headers(),
+        message_queue_size=MESSAGE_QUEUE_SIZE,
+        max_message_size=MAX_MESSAGE_SIZE,
     )
 
 
