@@ -194,7 +194,6 @@ class OcppClient:
         self._invalid_suppressed = 0
         #: Counters of incoming CALLs (backlog, refusals, follow-ups).
         self.inbound = InboundCounters()
-        self._backlog = 0
         #: Serial number of the current (or last) connection, counting from 1.
         self.connection_number = 0
         #: trio times of the last connection and the last loss (None until they happen).
@@ -321,7 +320,6 @@ class OcppClient:
             self._notify()
             # Each connection has its own backlog: a CALL cannot be answered on another.
             backlog_in, backlog_out = trio.open_memory_channel[str](INBOUND_BACKLOG)
-            self._backlog = 0
             try:
                 for hook in self._on_connected:
                     nursery.start_soon(hook)
@@ -375,8 +373,8 @@ class OcppClient:
             except trio.WouldBlock:
                 await self._refuse(*head)
                 continue
-            self._backlog += 1
-            self.inbound.backlog_peak = max(self.inbound.backlog_peak, self._backlog)
+            waiting = backlog.statistics().current_buffer_used
+            self.inbound.backlog_peak = max(self.inbound.backlog_peak, waiting)
 
     def _take_response(self, text: str, frame: rpc.Frame) -> None:
         waiter = self._pending.get(frame.message_id)
@@ -422,7 +420,6 @@ class OcppClient:
     ) -> None:
         """Handle the backlog's CALLs one at a time, in arrival order."""
         async for text in backlog:
-            self._backlog -= 1
             try:
                 call = rpc.decode(text)
             except rpc.FrameError as exc:

@@ -32,12 +32,11 @@ import trio_websocket
 log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp2.0.1"
-#: Longest message accepted from the CSMS, in characters (what trio-websocket counts).
-#: Twice DeviceDataCtrlr.BytesPerMessage, so that a too-big GetVariables/SetVariables is
-#: still read and gets its FormatViolation (B05/B06.FR.17) instead of a closed connection;
-#: the largest fixed-size CSMS message (CertificateSigned, a 10,000-character chain) fits
-#: many times over.
-MAX_MESSAGE_SIZE = 131_072
+#: Longest message accepted from the CSMS, in characters (what trio-websocket counts; a
+#: character is at least one byte). Above DeviceDataCtrlr.BytesPerMessage (1,000,000, as
+#: the reference product declares), so that a GetVariables/SetVariables that exceeds it is
+#: still read and gets its FormatViolation (B06.FR.17) instead of a closed connection.
+MAX_MESSAGE_SIZE = 1_048_576
 #: Complete messages the WebSocket holds before it stops reading the socket.
 MESSAGE_QUEUE_SIZE = 1
 
@@ -190,7 +189,7 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
     try:
         async with trio.open_nursery() as inner:
             with trio.fail_after(endpoint.connect_timeout), handshake:
-                connection = await _connect(inner, endpoint, host, port, recorder)
+                connection, stream = await _connect(inner, endpoint, host, port, recorder)
             if handshake.cancelled_caught:
                 # The TLS stream broke during the WebSocket handshake: with TLS 1.3 this is
                 # how a CSMS refuses the client certificate (alert after our Finished).
@@ -206,6 +205,10 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
                 with trio.move_on_after(0.1) as cleanup:
                     cleanup.shield = True
                     await connection.aclose(1001, "going away")
+                # trio-websocket leaves the TCP connection open when it closed the
+                # WebSocket itself (1009 Message Too Big): close it, or every oversized
+                # message would leave a socket behind.
+                await trio.aclose_forcefully(stream)
     except BaseExceptionGroup as group:
         failures, rest = group.split(_CONNECT_ERRORS)
         if rest is not None:
@@ -223,7 +226,8 @@ _CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, Co
 
 async def _connect(
     nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int, recorder: _StreamErrors
-):
+) -> tuple[trio_websocket.WebSocketConnection, trio.abc.Stream]:
+    """The WebSocket, and the stream under it (which the caller closes at the end)."""
     resource = endpoint.resource()
     if urlsplit(endpoint.url).scheme == "wss":
         from station.ocpp.tls import CsmsConnectError, open_tls_stream
@@ -239,7 +243,7 @@ async def _connect(
         except CsmsConnectError as exc:
             raise ConnectFailed(exc.detail, getattr(exc, "security_event", None)) from None
         recorder.stream = stream
-        return await trio_websocket.wrap_client_stream(
+        connection = await trio_websocket.wrap_client_stream(
             nursery,
             recorder,  # type: ignore[arg-type]
             host,
@@ -249,17 +253,24 @@ async def _connect(
             message_queue_size=MESSAGE_QUEUE_SIZE,
             max_message_size=MAX_MESSAGE_SIZE,
         )
-    return await trio_websocket.connect_websocket(
-        nursery,
-        host,
-        port,
-        resource,
-        use_ssl=False,
-        subprotocols=[SUBPROTOCOL],
-        extra_headers=endpoint.headers(),
-        message_queue_size=MESSAGE_QUEUE_SIZE,
-        max_message_size=MAX_MESSAGE_SIZE,
-    )
+        return connection, recorder
+    # What trio_websocket.connect_websocket does, keeping hold of the TCP stream.
+    tcp = await trio.open_tcp_stream(host, port)
+    try:
+        connection = await trio_websocket.wrap_client_stream(
+            nursery,
+            tcp,
+            host if port == 80 else f"{host}:{port}",
+            resource,
+            subprotocols=[SUBPROTOCOL],
+            extra_headers=endpoint.headers(),
+            message_queue_size=MESSAGE_QUEUE_SIZE,
+            max_message_size=MAX_MESSAGE_SIZE,
+        )
+    except BaseException:
+        await trio.aclose_forcefully(tcp)
+        raise
+    return connection, tcp
 
 
 class _StreamErrors(trio.abc.Stream):
