@@ -142,41 +142,40 @@ async def test_calls_sent_without_waiting_are_bounded_and_transaction_events_sti
         assert result["getVariableResult"][0]["attributeStatus"] == "Accepted"
         assert judge.actions().count("NotifyReport") == 1
 
-        # The EV leaves while the report goes on. A report part takes the turn only when
-        # no other CALL waits: each transaction message lets at most one part through.
+        # The EV leaves while the report goes on. Whenever a transaction message waits
+        # for its turn, it is the next CALL out: no report part goes before it.
+        sent: list[str] = []
+
+        def outgoing(direction: str, text: str, frame: object, action: str | None) -> None:
+            if direction == "out" and text.startswith("[2,"):
+                ended = action == "TransactionEvent" and '"eventType":"Ended"' in text
+                sent.append("Ended" if ended else str(action))
+
+        station.client.observe_frames(outgoing)
         sim.set_ev_state(1, "B")
         sim.unplug(1)
-        await wait_tx(station, 1, present=False)
-        start = len(judge.received)
-        answered = 0
-
-        def ended() -> bool:
-            return any(
-                r.action == "TransactionEvent" and r.payload["eventType"] == "Ended"
-                for r in judge.received
-            )
-
-        while not ended():
-            # Answer the held report part only once it is the CALL in flight.
-            await judge.wait_until(
-                lambda answered=answered: (
-                    ended() or judge.actions().count("NotifyReport") > answered
-                ),
-                what="Ended or a report part",
-            )
-            if not ended():
-                report_parts.release()
-                answered += 1
-        after = [r.action for r in judge.received[start:]]
-        until_ended = after[: max(i for i, a in enumerate(after) if a == "TransactionEvent") + 1]
-        assert until_ended.count("NotifyReport") <= until_ended.count("TransactionEvent")
+        marks: list[int] = []
+        with trio.fail_after(20):
+            while "Ended" not in sent:
+                if "TransactionEvent" in station.client.calls_waiting():
+                    marks.append(len(sent))
+                    report_parts.release()  # answer the part in flight, if that is one
+                await station.client.wait_calls_changed()
+        assert marks
+        for mark in marks:
+            after = sent[mark:]
+            first_tx = next(i for i, a in enumerate(after) if a in ("TransactionEvent", "Ended"))
+            assert "NotifyReport" not in after[:first_tx], sent
+        await judge.wait_for("TransactionEvent", where=lambda p: p["eventType"] == "Ended")
 
         # Then the report completes, in order.
         report_parts.release(1000)
         parts = await judge.wait_for("NotifyReport", where=lambda p: not p.get("tbc", False))
-        sent = [r.payload for r in judge.received if r.action == "NotifyReport"]
-        assert [p["seqNo"] for p in sent] == list(range(len(sent))) and len(sent) > 2
-        assert {p["requestId"] for p in sent} == {1000}
+        notified = [r.payload for r in judge.received if r.action == "NotifyReport"]
+        assert [p["seqNo"] for p in notified] == list(range(len(notified)))
+        assert {p["requestId"] for p in notified} == {1000}
+        # The Ended event went out while the report was still being sent.
+        assert "NotifyReport" in sent[sent.index("Ended") :]
         assert parts
         await station.queue.drained()
 

@@ -185,14 +185,14 @@ def test_call_nested_too_deep_gets_format_violation_with_its_message_id():
     assert f"deeper than {rpc.MAX_DEPTH}" in reply.description
 
 
-def test_hugely_deep_frame_is_refused_without_recursion():
+def test_frame_nested_beyond_the_parsers_recursion_limit_gets_format_violation_with_its_id():
     text = '[2,"deep-2","DataTransfer",{"data":' + "[" * 200_000 + "]" * 200_000 + "}]"
     reply = reply_to(text)
     assert (reply.message_id, reply.code) == ("deep-2", ErrorCode.FormatViolation)
 
 
 def test_unclosed_deep_frame_without_readable_id_is_answered_with_minus_one():
-    reply = reply_to("[" * 1000)
+    reply = reply_to("[" * 100_000)
     assert (reply.message_id, reply.code) == ("-1", ErrorCode.FormatViolation)
 
 

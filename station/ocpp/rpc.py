@@ -9,9 +9,11 @@ allowed, so it is logged and dropped).
 Payload validation against the message schemas is a separate layer
 (`station.ocpp.validation`); this module only checks the RPC envelope, and the nesting
 depth of the whole frame: no OCPP 2.0.1 message nests deeper than about ten levels, and a
-frame nested deeper than `MAX_DEPTH` is refused before it is parsed (FormatViolation,
-with the frame's message id when it can be read), so that no parser, validator or
-pydantic model downstream recurses as deep as the peer likes.
+frame nested deeper than `MAX_DEPTH` is refused (FormatViolation, with the frame's message
+id when it can be read), so that no validator or pydantic model downstream recurses as
+deep as the peer likes. The JSON parser itself guards its recursion (a frame nested
+deeper than the interpreter's recursion limit raises RecursionError, which is answered
+the same way).
 """
 
 from __future__ import annotations
@@ -32,14 +34,6 @@ UNKNOWN_MESSAGE_ID = "-1"
 #: The deepest OCPP 2.0.1 message (SetChargingProfile with a sales tariff) needs about 10.
 MAX_DEPTH = 32
 
-#: A JSON string literal (escapes included), to skip brackets inside strings. An
-#: unterminated string runs to the end of the text: the match never fails, so no input
-#: makes the scan retry from every quote (quadratic time).
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
-#: Everything that is not a bracket, once strings are gone.
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-#: Objects and arrays nest alike: count both as arrays.
-_AS_ARRAY = str.maketrans("{}", "[]")
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
 
 
@@ -157,22 +151,26 @@ def decode(text: str | bytes) -> Frame:
         raise _error(
             UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "binary frame; OCPP-J uses text"
         )
-    if _too_deep(text):
-        message_id = _peek_call_id(text)
-        if message_id is False:
-            # A response (or something claiming to be one) is never answered.
-            raise FrameError(f"response nested deeper than {MAX_DEPTH} levels", None)
-        raise _error(
-            message_id or UNKNOWN_MESSAGE_ID,
-            ErrorCode.FormatViolation,
-            f"frame is nested deeper than {MAX_DEPTH} levels",
-        )
     try:
         message = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise _too_deep(_peek_call_id(text)) from None
+    except ValueError as exc:
         raise _error(
             UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, f"not valid JSON: {exc}"
         ) from None
+    if isinstance(message, list) and _nested_deeper_than(message, MAX_DEPTH):
+        head = message[:2]
+        if head and head[0] in (MessageType.CALLRESULT, MessageType.CALLERROR):
+            raise _too_deep(False)
+        readable = (
+            head[1]
+            if len(head) > 1
+            and isinstance(head[1], str)
+            and 0 < len(head[1]) <= MAX_MESSAGE_ID_LENGTH
+            else None
+        )
+        raise _too_deep(readable)
     if not isinstance(message, list) or not message:
         raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "frame is not a JSON array")
 
@@ -200,22 +198,33 @@ def decode(text: str | bytes) -> Frame:
     return _decode_response(message, type_id, readable_id)
 
 
-def _too_deep(text: str) -> bool:
-    """Whether brackets outside JSON strings nest deeper than `MAX_DEPTH`.
+def _too_deep(message_id: str | bool | None) -> FrameError:
+    """The error for a frame nested too deep: no reply to a response (``False``)."""
+    reason = f"frame is nested deeper than {MAX_DEPTH} levels"
+    if message_id is False:
+        return FrameError(reason, None)  # a response is never answered
+    return _error(message_id or UNKNOWN_MESSAGE_ID, ErrorCode.FormatViolation, reason)
 
-    Runs at C speed (regular expressions, str.replace): each pass removes the innermost pairs,
-    so the number of passes is the depth, and at most `MAX_DEPTH` passes are made. Broken
-    bracketing that survives them counts as too deep (the frame is invalid either way).
-    """
-    if text.count("[") + text.count("{") <= MAX_DEPTH:
-        return False  # cannot nest deeper than the number of openings
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text)).translate(_AS_ARRAY)
-    for _ in range(MAX_DEPTH):
-        if not brackets:
+
+def _nested_deeper_than(value: list, limit: int) -> bool:
+    """Whether arrays/objects in ``value`` nest deeper than ``limit`` (``value`` itself is
+    level 1). Level by level, visiting containers only: long strings cost nothing, and a
+    frame of many small containers costs about what parsing them cost."""
+    level: list = [value]
+    for _ in range(limit):
+        deeper: list = []
+        for item in level:
+            deeper.extend(
+                [
+                    child
+                    for child in (item.values() if type(item) is dict else item)
+                    if type(child) is list or type(child) is dict
+                ]
+            )
+        if not deeper:
             return False
-        # str.replace does not rescan its output: exactly one level goes per pass.
-        brackets = brackets.replace("[]", "")
-    return bool(brackets)
+        level = deeper
+    return True
 
 
 def _peek_call_id(text: str) -> str | bool | None:

@@ -39,6 +39,10 @@ SUBPROTOCOL = "ocpp2.0.1"
 MAX_MESSAGE_SIZE = 1_048_576
 #: Complete messages the WebSocket holds before it stops reading the socket.
 MESSAGE_QUEUE_SIZE = 1
+#: Bytes read from the socket at a time. trio-websocket's 4 KiB default costs a pass
+#: through its reader loop (and a partial-message event) per 4 KiB: a 1 MB message took
+#: 250 of them.
+RECEIVE_BUFFER_SIZE = 65_536
 
 
 class TransportClosed(Exception):
@@ -252,6 +256,7 @@ async def _connect(
             extra_headers=endpoint.headers(),
             message_queue_size=MESSAGE_QUEUE_SIZE,
             max_message_size=MAX_MESSAGE_SIZE,
+            receive_buffer_size=RECEIVE_BUFFER_SIZE,
         )
         return connection, recorder
     # What trio_websocket.connect_websocket does, keeping hold of the TCP stream.
@@ -266,6 +271,7 @@ async def _connect(
             extra_headers=endpoint.headers(),
             message_queue_size=MESSAGE_QUEUE_SIZE,
             max_message_size=MAX_MESSAGE_SIZE,
+            receive_buffer_size=RECEIVE_BUFFER_SIZE,
         )
     except BaseException:
         await trio.aclose_forcefully(tcp)
