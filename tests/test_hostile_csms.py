@@ -221,3 +221,22 @@ async def test_a_call_nested_too_deep_gets_format_violation_and_the_session_goes
         assert f"deeper than {MAX_DEPTH}" in answer.error_description
         result = await judge.call("DataTransfer", {"vendorId": "x"})
         assert "status" in result
+
+
+async def test_the_message_log_queue_is_bounded_when_the_disk_falls_behind(tmp_path):
+    from station.offload import InlineOffload
+    from station.ops.message_log import MessageLog, read_entries
+
+    log = MessageLog(tmp_path, InlineOffload(), max_queued_bytes=300_000)
+    big = json.dumps([2, "big", "DataTransfer", {"vendorId": "x", "data": "a" * 100_000}])
+    for _ in range(10):  # nothing written yet: the writer has not run
+        log.observe("in", big, object(), "DataTransfer")
+    assert log.dropped == 10 - 2
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        await log.wait_written()
+        log.observe("in", big, object(), "DataTransfer")  # room again once written
+        await log.wait_written()
+        nursery.cancel_scope.cancel()
+    assert log.dropped == 8
+    assert len(list(read_entries(tmp_path))) == 3
