@@ -154,6 +154,8 @@ class Judge:
         self.refusals = 0
         self.refuse_next = 0
         self.ping_times: list[float] = []
+        #: Answers the station gave to the judge's own CALLs (`call`, `send_raw`, ...).
+        self.answers_received = 0
         self._cond = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -297,6 +299,9 @@ class Judge:
             future = self._raw_waiters.pop(message.unique_id, None)
             if future is not None and not future.done():
                 future.set_result(message)
+                with self._cond:
+                    self.answers_received += 1
+                    self._cond.notify_all()
             elif message.unique_id == "-1":
                 # The station's answer to a frame it could not read (tests send garbage).
                 with self._cond:
