@@ -9,7 +9,15 @@ that its work does not share our interpreter. Scenarios:
 * ``flood``: the CSMS sends FullInventory reports and 100-item GetVariables back to back;
 * ``storm``: the CSMS drops the TLS connection 0.3 s after every boot (TLS handshakes,
   boots, status reports over and over);
-* ``slow_meter``: each meter reading blocks for 200 ms (a Modbus meter at 2400 baud).
+* ``slow_meter``: each meter reading blocks for 200 ms (a Modbus meter at 2400 baud);
+* ``hostile``: the CSMS sends CALLs without waiting for the answers (2000 GetBaseReport
+  every 0.2 s, OCPP-J 4.1.1 broken on purpose);
+* ``big_frames``: the CSMS sends DataTransfer CALLs of about 1 MB back to back, without
+  waiting for the answers.
+
+The station's resident memory is printed before the load starts (both EVSEs charging),
+its highest sample during the run and after it, with how the station took the CSMS's
+CALLs (handled, refused beyond the backlog) and what the CSMS got back.
 
 Reaction: the simulated EV goes from C to B (it stops asking for power); the time until
 the control loop commands the contactor open is measured from outside the loop. The
@@ -17,7 +25,8 @@ IEC 61851-1 bound for opening after such a change is 100 ms (Table A.6). Because
 contactor is not re-closed within 10 s of its last closing, each EVSE gives one sample
 per 10 s; longer ``--duration`` gives more samples.
 
-    python -m bench.control_loop [--duration S] [--scenarios quiet,flood,storm,slow_meter]
+    python -m bench.control_loop [--duration S]
+        [--scenarios quiet,flood,storm,slow_meter,hostile,big_frames]
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -36,7 +46,9 @@ import trio
 from bench.common import PASSWORD, ROOT, STAT_COLUMNS, Stats, ratio, stats_row, table
 
 IEC_BOUND_MS = 100.0
-SCENARIOS = ("quiet", "flood", "storm", "slow_meter")
+SCENARIOS = ("quiet", "flood", "storm", "slow_meter", "hostile", "big_frames")
+#: Scenarios whose load starts on a signal, once both EVSEs charge (RSS measured before).
+ON_SIGNAL = {"hostile": "hostile", "big_frames": "bigframes"}
 
 
 class RecordingRelay:
@@ -73,7 +85,9 @@ class SlowMeter:
 
 
 def _load_csms(scenario: str, pki) -> tuple[subprocess.Popen, int]:
-    load = {"quiet": "quiet", "flood": "flood", "storm": "storm", "slow_meter": "quiet"}[scenario]
+    load = {"quiet": "quiet", "flood": "flood", "storm": "storm", "slow_meter": "quiet"}.get(
+        scenario
+    ) or ON_SIGNAL[scenario]
     command = [sys.executable, "-m", "bench.loadcsms", load]
     if scenario == "storm":
         command += ["--cert", str(pki.server.chain), "--key", str(pki.server.key)]
@@ -81,6 +95,15 @@ def _load_csms(scenario: str, pki) -> tuple[subprocess.Popen, int]:
     assert process.stdout is not None
     port = int(process.stdout.readline())
     return process, port
+
+
+def _rss_mb() -> float:
+    """Resident memory of this process (the station under test), in MB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 async def _wait_relay(loop, closed: bool, timeout: float = 15.0) -> None:
@@ -125,6 +148,9 @@ async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dic
         for sampler in station.samplers.values():
             sampler._meter = SlowMeter(sampler._meter, 0.2)
     reactions: list[float] = []
+    rss = {"before": float("nan"), "max": float("nan"), "after": float("nan")}
+    answered: dict = {}
+    taken = {"handled": 0, "refused": 0, "backlog_peak": 0}
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(station.run)
@@ -140,8 +166,12 @@ async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dic
                 await _wait_relay(station.loops[evse_id], True, timeout=30)
             for loop in station.loops.values():
                 loop._lateness.clear()
+            rss["before"] = rss["max"] = _rss_mb()
+            if scenario in ON_SIGNAL:
+                process.send_signal(signal.SIGUSR1)  # the load starts now
             end = time.perf_counter() + duration
             while time.perf_counter() < end:
+                rss["max"] = max(rss["max"], _rss_mb())
                 for evse_id, loop in station.loops.items():
                     if not loop.snapshot.relay_closed:
                         continue
@@ -152,6 +182,13 @@ async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dic
                     reactions.append(relays[evse_id].opened_at[opened] - changed)
                     sim.set_ev_state(evse_id, "C")
                 await trio.sleep(0.25)
+            rss["after"] = _rss_mb()
+            inbound = station.client.inbound
+            taken = {
+                "handled": inbound.handled,
+                "refused": inbound.refused,
+                "backlog_peak": inbound.backlog_peak,
+            }
             lateness = [v for loop in station.loops.values() for v in loop._lateness]
             overruns = sum(loop.overruns for loop in station.loops.values())
             period = next(iter(station.loops.values())).period
@@ -159,12 +196,17 @@ async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dic
     finally:
         station.close()
         process.terminate()
-        process.wait(10)
+        out, _ = process.communicate(timeout=10)
+        lines = out.strip().splitlines()
+        answered = json.loads(lines[-1]) if lines else {}
     return {
         "lateness_ms": Stats.of(lateness).scaled(1000).as_dict(),
         "reaction_ms": Stats.of(reactions).scaled(1000).as_dict(),
         "overruns": overruns,
         "period_ms": period * 1000,
+        "rss_mb": rss,
+        "calls_taken": taken,
+        "csms_got": answered,
     }
 
 
@@ -203,6 +245,19 @@ def run(duration: float = 20.0, scenarios: tuple[str, ...] = SCENARIOS) -> dict:
             table(rows, STAT_COLUMNS),
             "",
             "overruns: " + ", ".join(f"{s} = {d['overruns']}" for s, d in results.items()),
+            "station RSS, MB (before load / max / after): "
+            + ", ".join(
+                f"{s} = {d['rss_mb']['before']:.0f} / {d['rss_mb']['max']:.0f} / "
+                f"{d['rss_mb']['after']:.0f}"
+                for s, d in results.items()
+            ),
+            "CSMS CALLs (handled / refused beyond the backlog; the CSMS got): "
+            + ", ".join(
+                f"{s} = {d['calls_taken']['handled']} / {d['calls_taken']['refused']}"
+                f" {json.dumps(d['csms_got'], sort_keys=True)}"
+                for s, d in results.items()
+                if s in ON_SIGNAL or d["calls_taken"]["refused"]
+            ),
             "ratios: " + ", ".join(f"{k} = {v:.3g}" for k, v in ratios.items()),
         ]
     )

@@ -115,6 +115,8 @@ class Connection:
     subprotocol: str | None
     opened_at: float
     closed_at: float | None = None
+    #: The close code the judge saw (the station's, if the station closed).
+    close_code: int | None = None
     peer_certificate: dict | None = None
     ws: ServerConnection | None = field(default=None, repr=False)
 
@@ -156,6 +158,8 @@ class Judge:
         self.refusals = 0
         self.refuse_next = 0
         self.ping_times: list[float] = []
+        #: Answers the station gave to the judge's own CALLs (`call`, `send_raw`, ...).
+        self.answers_received = 0
         self._cond = threading.Condition()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -283,6 +287,7 @@ class Judge:
             for task in tasks:
                 task.cancel()
             with self._cond:
+                connection.close_code = ws.close_code
                 connection.closed_at = time.monotonic()
                 if self._current is connection:
                     self._current = None
@@ -298,6 +303,9 @@ class Judge:
             future = self._raw_waiters.pop(message.unique_id, None)
             if future is not None and not future.done():
                 future.set_result(message)
+                with self._cond:
+                    self.answers_received += 1
+                    self._cond.notify_all()
             elif message.unique_id == "-1":
                 # The station's answer to a frame it could not read (tests send garbage).
                 with self._cond:
@@ -433,6 +441,34 @@ class Judge:
             lambda: self._run(go(), limit + 5), abandon_on_cancel=True
         )
 
+    async def send_many(self, frames: list[tuple[str, str]], *, timeout: float = 60.0) -> list:
+        """Send every ``(message_id, text)`` back to back, without waiting for answers (a
+        CSMS that breaks OCPP-J 4.1.1), then wait for all the answers; returns them in the
+        order sent (ocpp-library message objects, as `send_raw`)."""
+
+        async def go():
+            connection = self._current
+            if connection is None or connection.ws is None:
+                raise AssertionError("no station connected")
+            loop = asyncio.get_running_loop()
+            futures = []
+            for message_id, _ in frames:
+                futures.append(loop.create_future())
+                self._raw_waiters[message_id] = futures[-1]
+            for _, text in frames:
+                await connection.ws.send(text)
+            return await asyncio.wait_for(asyncio.gather(*futures), timeout)
+
+        return await trio.to_thread.run_sync(
+            lambda: self._run(go(), timeout + 5), abandon_on_cancel=True
+        )
+
+    def call_in_loop(self, function: Callable[[], object]) -> None:
+        """Run ``function()`` in the judge's loop thread (to release an asyncio primitive
+        that a scripted response waits on)."""
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(function)
+
     async def send_only(self, text: str) -> None:
         """Send any text without waiting for an answer."""
 
@@ -474,6 +510,12 @@ class Judge:
         return await self._wait(
             lambda: len(matching()) >= count, matching, timeout, f"{count} × {action}"
         )
+
+    async def wait_until(
+        self, ready: Callable[[], bool], *, timeout: float = 10.0, what: str = "condition"
+    ) -> None:
+        """Wait until ``ready()`` (evaluated under the judge's lock on every change) holds."""
+        await self._wait(ready, lambda: None, timeout, what)
 
     async def wait_connections(self, count: int, *, timeout: float = 10.0) -> list[Connection]:
         """Wait until the station has opened ``count`` connections in total."""

@@ -159,3 +159,80 @@ def test_frames_around_json_text_match_encode(message_id: str) -> None:
         Call(message_id, "Heartbeat", payload)
     )
     assert rpc.decode(rpc.encode_result(message_id, text)) == CallResult(message_id, payload)
+
+
+def _nested(depth: int, leaf: object = 1) -> object:
+    value = leaf
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+def _frame_with_payload_depth(depth: int, message_id: str = "deep-1") -> str:
+    # The frame's own array is one level, the payload object another.
+    return json.dumps([2, message_id, "DataTransfer", {"data": _nested(depth - 2)}])
+
+
+def test_frame_at_the_depth_limit_is_decoded():
+    frame = rpc.decode(_frame_with_payload_depth(rpc.MAX_DEPTH))
+    assert isinstance(frame, Call) and frame.action == "DataTransfer"
+
+
+def test_call_nested_too_deep_gets_format_violation_with_its_message_id():
+    reply = reply_to(_frame_with_payload_depth(rpc.MAX_DEPTH + 1))
+    assert reply.message_id == "deep-1"
+    assert reply.code == ErrorCode.FormatViolation
+    assert f"deeper than {rpc.MAX_DEPTH}" in reply.description
+
+
+def test_frame_nested_beyond_the_parsers_recursion_limit_gets_format_violation_with_its_id():
+    text = '[2,"deep-2","DataTransfer",{"data":' + "[" * 200_000 + "]" * 200_000 + "}]"
+    reply = reply_to(text)
+    assert (reply.message_id, reply.code) == ("deep-2", ErrorCode.FormatViolation)
+
+
+def test_unclosed_deep_frame_without_readable_id_is_answered_with_minus_one():
+    reply = reply_to("[" * 100_000)
+    assert (reply.message_id, reply.code) == ("-1", ErrorCode.FormatViolation)
+
+
+def test_response_nested_too_deep_is_dropped_without_reply():
+    text = json.dumps([3, "r-1", {"data": _nested(rpc.MAX_DEPTH)}])
+    assert reply_to(text) is None
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    text = json.dumps([2, "s-1", "DataTransfer", {"data": "[{" * 5000 + '\\"]'}])
+    assert rpc.decode(text) == Call("s-1", "DataTransfer", {"data": "[{" * 5000 + '\\"]'})
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    return 0
+
+
+nested_values = st.recursive(
+    st.text(alphabet='[]{}"\\ab,:') | st.integers(),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(alphabet='[]{}"\\a'), children, max_size=3)
+    ),
+    max_leaves=60,
+)
+
+
+@given(st.integers(min_value=0, max_value=40), nested_values)
+def test_depth_limit_matches_the_real_depth_of_any_frame(extra, value):
+    payload = {"data": _nested(extra, value)}
+    text = json.dumps([2, "p-1", "DataTransfer", payload], ensure_ascii=False)
+    too_deep = 1 + _depth(payload) > rpc.MAX_DEPTH  # the frame's array is one level
+    try:
+        frame = rpc.decode(text)
+    except FrameError as exc:
+        assert too_deep, exc.reason
+        assert exc.reply is not None and exc.reply.code == ErrorCode.FormatViolation
+    else:
+        assert not too_deep and frame == Call("p-1", "DataTransfer", payload)

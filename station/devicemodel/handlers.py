@@ -104,7 +104,10 @@ class DeviceModelService:
         self._client = client
         self._dm = device_model
         self._now = now
+        #: B07.FR.13: a report is being sent, or was accepted on this connection (by its
+        #: number) and is about to start. Both are set by the handler that accepts it.
         self._reporting = False
+        self._report_accepted_on: int | None = None
         client.route("GetVariables", self.get_variables)
         client.route("SetVariables", self.set_variables)
         client.route("GetBaseReport", self.get_base_report)
@@ -185,8 +188,10 @@ class DeviceModelService:
 
     async def get_base_report(self, request: GetBaseReportRequest) -> Reply:
         """B07: answer first, then send the report in NotifyReport parts."""
-        if self._reporting:
+        if self._reporting or self._report_accepted_on == self._client.connection_number:
             # B07.FR.13: one report at a time; the CSMS asks again when this one is done.
+            # Decided here, when the request is answered: a second request handled before
+            # the first report's follow-up started is Rejected too.
             return Reply(
                 GetBaseReportResponse(
                     status=GenericDeviceModelStatusEnumType.Rejected,
@@ -197,9 +202,12 @@ class DeviceModelService:
             )
         variables = self._select(request.report_base)
         response = GetBaseReportResponse(status=GenericDeviceModelStatusEnumType.Accepted)
+        # If the connection drops before the follow-up starts, the claim lapses with it.
+        self._report_accepted_on = self._client.connection_number
 
         async def send_report() -> None:
             self._reporting = True
+            self._report_accepted_on = None
             try:
                 await self.send_report(request.request_id, variables)
             finally:
@@ -238,7 +246,11 @@ class DeviceModelService:
                 seq_no=seq_no,
             )
             try:
-                await self._client.call(request, admission=Admission.REQUESTED, wait=False)
+                # bulk: every other CALL waiting (transaction events first) goes before
+                # the next part.
+                await self._client.call(
+                    request, admission=Admission.REQUESTED, wait=False, bulk=True
+                )
             except Offline:
                 log.warning("event=report_aborted request_id=%s part=%d", request_id, seq_no)
                 return

@@ -8,6 +8,19 @@ Feature modules register handlers for CSMS-initiated actions with `OcppClient.ro
 Rules implemented here (Part 4 §4, Part 2 B01–B03):
 
 * at most one outstanding CALL from the station; incoming CALLs are handled while we wait;
+  when several CALLs wait for their turn, a *bulk* one (a report part) goes after every
+  ordinary one (`station.ocpp.turns`), so a report never holds back a transaction event
+  for more than the one report part in flight;
+* incoming CALLs are handled one at a time, in arrival order (§4.1.1: a CSMS sends a CALL
+  only when its previous one was answered). Up to `INBOUND_BACKLOG` CALLs wait their turn
+  (CALLs may cross ours, and a CSMS may be a little eager); a CALL beyond that is answered
+  at once with a CALLERROR RpcFrameworkError that says why, without being parsed or
+  handled. Refusing, not closing: the CSMS learns precisely what it did wrong, and the
+  connection (with the transaction events queued on it) stays up. The refusals raise the
+  security event InvalidMessages, at most once a minute with a count, and are not written
+  one by one to the message log;
+* what a handler starts after its response (`Reply.then`) runs in the background, at most
+  `MAX_FOLLOW_UPS` at a time: the next CALL waits for a free slot;
 * message ids are unique (UUIDs from the station's random source);
 * a response not received within the active profile's MessageTimeout is a `CallTimeout`;
   a late or unknown response is logged and dropped;
@@ -21,6 +34,14 @@ Rules implemented here (Part 4 §4, Part 2 B01–B03):
 
 The connection itself (dialling, back-off, profiles) is `station.ocpp.connection`'s job;
 it hands each open transport to `OcppClient.serve`.
+
+Memory a CSMS can make this session hold, whatever it sends: the transport's bound
+(`station.ocpp.transport.MAX_MESSAGE_SIZE` characters a message, one being read) plus
+`INBOUND_BACKLOG` waiting CALLs kept as text, one CALL decoded and being handled, one
+response decoded for the CALL in flight, and `MAX_FOLLOW_UPS` follow-ups. A refused CALL
+costs a look at its first three elements and a short CALLERROR, sent before the next
+message is read, so a CSMS that does not read its answers stops being read (TCP pushes
+back) instead of filling a queue.
 """
 
 from __future__ import annotations
@@ -39,12 +60,20 @@ import trio
 from station.ocpp import rpc
 from station.ocpp.messages import ACTIONS, Message
 from station.ocpp.rpc import Call, CallError, CallResult, ErrorCode
-from station.ocpp.transport import Transport, TransportClosed
+from station.ocpp.transport import MessageTooBig, Transport, TransportClosed
+from station.ocpp.turns import CallTurns
 from station.ocpp.validation import PayloadError, parse_request, parse_response
 
 log = logging.getLogger(__name__)
 
 R = TypeVar("R", bound=Message)
+
+#: CALLs from the CSMS that may wait while one is handled; more are refused.
+INBOUND_BACKLOG = 4
+#: Follow-ups (`Reply.then`) that may run at once.
+MAX_FOLLOW_UPS = 4
+#: Security event InvalidMessages at most this often (seconds); the next one counts the rest.
+INVALID_REPORT_INTERVAL = 60.0
 
 
 #: Size in bytes of the CALL being handled (for BytesPerMessage limits, B06.FR.17).
@@ -117,6 +146,21 @@ class Reply:
     then: Callable[[], Awaitable[None]] | None = None
 
 
+@dataclass(slots=True)
+class InboundCounters:
+    """What the CSMS sent and how it was taken, since the client was made (status, tests)."""
+
+    #: CALLs handled (answered by a handler or with a CALLERROR after parsing).
+    handled: int = 0
+    #: CALLs refused because `INBOUND_BACKLOG` CALLs were already waiting.
+    refused: int = 0
+    #: Most CALLs ever waiting at once.
+    backlog_peak: int = 0
+    #: Follow-ups running now, and the most ever at once.
+    follow_ups: int = 0
+    follow_ups_peak: int = 0
+
+
 Handler = Callable[[Any], Awaitable[Message | Reply]]
 FrameObserver = Callable[[str, str, rpc.Frame | None, str | None], None]
 
@@ -140,7 +184,7 @@ class OcppClient:
         self._nursery: trio.Nursery | None = None
         self._boot = BootState.Unknown
         self._changed = trio.Event()
-        self._send_lock = trio.Lock()
+        self._turns = CallTurns()
         self._pending: dict[str, tuple[str, trio.MemorySendChannel]] = {}
         self._observers: list[FrameObserver] = []
         self._on_connected: list[Callable[[], Awaitable[None]]] = []
@@ -148,6 +192,10 @@ class OcppClient:
         self.invalid_message_sink: Callable[[str], Awaitable[None]] | None = None
         self._invalid_reported_at: float | None = None
         self._invalid_suppressed = 0
+        #: Counters of incoming CALLs (backlog, refusals, follow-ups).
+        self.inbound = InboundCounters()
+        #: Serial number of the current (or last) connection, counting from 1.
+        self.connection_number = 0
         #: trio times of the last connection and the last loss (None until they happen).
         self.connected_at: float | None = None
         self.disconnected_at: float | None = None
@@ -196,6 +244,14 @@ class OcppClient:
         """Whether a CALL of this admission class may go out right now."""
         return self.connected and self._boot in _ALLOWED[admission]
 
+    def calls_waiting(self) -> list[str]:
+        """Actions of the station's CALLs waiting for their turn, in the order they go."""
+        return self._turns.waiting()
+
+    async def wait_calls_changed(self) -> None:
+        """Wait until a CALL starts waiting for its turn or a turn passes."""
+        await self._turns.wait_changed()
+
     async def wait_changed(self) -> None:
         """Wait for the next change of connection or boot state."""
         await self._changed.wait()
@@ -214,16 +270,19 @@ class OcppClient:
         admission: Admission = Admission.NORMAL,
         wait: bool = False,
         timeout: float | None = None,
+        bulk: bool = False,
     ) -> Message:
         """Send ``request`` and return the validated response model.
 
         ``wait=False`` raises `Offline` at once when the CALL may not go out now;
         ``wait=True`` waits for a connection (and the boot state) that admits it.
+        ``bulk=True`` (parts of a report the CSMS asked for) lets every other waiting CALL
+        go first.
         """
         action = _action_of(request)
         if wait:
             await self.wait_until(lambda: self.admits(admission))
-        async with self._send_lock:
+        async with self._turns.turn(bulk=bulk, label=action):
             # The lock may have been held across a disconnect: check again.
             if not self.admits(admission):
                 raise Offline(f"{action}: not connected or not admitted in boot state {self._boot}")
@@ -256,12 +315,18 @@ class OcppClient:
         async with trio.open_nursery() as nursery:
             self._transport = transport
             self._nursery = nursery
+            self.connection_number += 1
             self.connected_at = trio.current_time()
             self._notify()
+            # Each connection has its own backlog: a CALL cannot be answered on another.
+            backlog_in, backlog_out = trio.open_memory_channel[str](INBOUND_BACKLOG)
             try:
                 for hook in self._on_connected:
                     nursery.start_soon(hook)
-                await self._read(transport, nursery)
+                nursery.start_soon(
+                    self._dispatch_calls, backlog_out, trio.Semaphore(MAX_FOLLOW_UPS)
+                )
+                await self._read(transport, backlog_in)
             finally:
                 self._transport = None
                 self._nursery = None
@@ -276,43 +341,96 @@ class OcppClient:
         if self._transport is not None:
             await self._transport.aclose(code, reason)
 
-    async def _read(self, transport: Transport, nursery: trio.Nursery) -> None:
+    async def _read(self, transport: Transport, backlog: trio.MemorySendChannel[str]) -> None:
+        """Read messages: responses go to their waiting CALL, CALLs to the backlog.
+
+        Everything is done before the next message is read (no task per message): what
+        the CSMS sends cannot make the station hold more than this loop holds.
+        """
         while True:
             try:
                 text = await transport.receive()
+            except MessageTooBig as exc:
+                log.warning("event=message_too_big code=%s reason=%r", exc.code, exc.reason)
+                await self._report_invalid(f"message too big, connection closed: {exc.reason}")
+                return
             except TransportClosed as exc:
                 log.info("event=connection_closed code=%s reason=%r", exc.code, exc.reason)
                 return
+            head = rpc.peek_call(text)
+            if head is None:
+                try:
+                    frame = rpc.decode(text)
+                except rpc.FrameError as exc:
+                    await self._bad_frame(text, exc)
+                    continue
+                if not isinstance(frame, Call):
+                    self._take_response(text, frame)
+                    continue
+                head = (frame.message_id, frame.action)
             try:
-                frame = rpc.decode(text)
-            except rpc.FrameError as exc:
-                self._observe("in", text if isinstance(text, str) else repr(text), None, None)
-                log.warning("event=bad_frame reason=%r", exc.reason)
-                nursery.start_soon(self._report_invalid, f"malformed frame: {exc.reason}")
-                if exc.reply is not None:
-                    nursery.start_soon(
-                        self._send_reply, rpc.encode(exc.reply), None, exc.reply.message_id
-                    )
-                continue
-            action = (
-                frame.action
-                if isinstance(frame, Call)
-                else self._pending.get(frame.message_id, (None, None))[0]
-            )
-            self._observe("in", text, frame, action)
-            if isinstance(frame, Call):
-                nursery.start_soon(self._dispatch, frame, len(text.encode()))
-                continue
-            waiter = self._pending.get(frame.message_id)
-            if waiter is None:
-                log.warning("event=unexpected_response message_id=%s", frame.message_id)
-                continue
-            try:
-                waiter[1].send_nowait(frame)
+                backlog.send_nowait(text)
             except trio.WouldBlock:
-                log.warning("event=duplicate_response message_id=%s", frame.message_id)
+                await self._refuse(*head)
+                continue
+            waiting = backlog.statistics().current_buffer_used
+            self.inbound.backlog_peak = max(self.inbound.backlog_peak, waiting)
 
-    async def _dispatch(self, call: Call, size: int) -> None:
+    def _take_response(self, text: str, frame: rpc.Frame) -> None:
+        waiter = self._pending.get(frame.message_id)
+        self._observe("in", text, frame, waiter[0] if waiter else None)
+        if waiter is None:
+            log.warning("event=unexpected_response message_id=%s", frame.message_id)
+            return
+        try:
+            waiter[1].send_nowait(frame)
+        except trio.WouldBlock:
+            log.warning("event=duplicate_response message_id=%s", frame.message_id)
+
+    async def _bad_frame(self, text: str | bytes, exc: rpc.FrameError) -> None:
+        self._observe("in", text if isinstance(text, str) else repr(text), None, None)
+        log.warning("event=bad_frame reason=%r", exc.reason)
+        await self._report_invalid(f"malformed frame: {exc.reason}")
+        if exc.reply is not None:
+            await self._send_reply(rpc.encode(exc.reply), None, exc.reply.message_id)
+
+    async def _refuse(self, message_id: str, action: str) -> None:
+        """Answer a CALL that came while the backlog was full (Part 4 §4.1.1 broken)."""
+        self.inbound.refused += 1
+        log.debug("event=call_refused action=%s message_id=%s", action, message_id)
+        await self._report_invalid(
+            f"CALL {action} refused: the CSMS sent it while {INBOUND_BACKLOG} CALLs "
+            "waited for an answer (OCPP-J 4.1.1)"
+        )
+        error = CallError(
+            message_id,
+            ErrorCode.RpcFrameworkError,
+            f"{action} not handled: {INBOUND_BACKLOG} earlier CALLs are still waiting for "
+            "their answer; send a CALL only when the previous one was answered (OCPP-J 4.1.1)",
+        )
+        transport = self._transport
+        if transport is not None:
+            try:
+                await transport.send(rpc.encode(error))
+            except TransportClosed:
+                pass
+
+    async def _dispatch_calls(
+        self, backlog: trio.MemoryReceiveChannel[str], follow_up_slots: trio.Semaphore
+    ) -> None:
+        """Handle the backlog's CALLs one at a time, in arrival order."""
+        async for text in backlog:
+            try:
+                call = rpc.decode(text)
+            except rpc.FrameError as exc:
+                await self._bad_frame(text, exc)
+                continue
+            assert isinstance(call, Call)  # peek_call or decode said so in _read
+            self._observe("in", text, call, call.action)
+            self.inbound.handled += 1
+            await self._dispatch(call, len(text.encode()), follow_up_slots)
+
+    async def _dispatch(self, call: Call, size: int, follow_up_slots: trio.Semaphore) -> None:
         current_frame_size.set(size)
         follow_ups: list[Callable[[], Awaitable[None]]] = []
         _after_reply.set(follow_ups)
@@ -325,8 +443,26 @@ class OcppClient:
             text = rpc.encode(reply)
         await self._send_reply(text, call.action, call.message_id)
         for then in follow_ups:
-            if self._nursery is not None:
-                self._nursery.start_soon(_run_follow_up, call.action, then)
+            # A free slot first: the next CALL waits while MAX_FOLLOW_UPS are running.
+            await follow_up_slots.acquire()
+            if self._nursery is None:
+                follow_up_slots.release()
+                continue
+            self._nursery.start_soon(self._run_follow_up, call.action, then, follow_up_slots)
+
+    async def _run_follow_up(
+        self, action: str, then: Callable[[], Awaitable[None]], slots: trio.Semaphore
+    ) -> None:
+        counters = self.inbound
+        counters.follow_ups += 1
+        counters.follow_ups_peak = max(counters.follow_ups_peak, counters.follow_ups)
+        try:
+            await then()
+        except Exception:
+            log.exception("event=follow_up_failed action=%s", action)
+        finally:
+            counters.follow_ups -= 1
+            slots.release()
 
     def after_reply(self, follow_up: Callable[[], Awaitable[None]]) -> bool:
         """From code running inside a handler (e.g. a device-model listener): run
@@ -377,7 +513,10 @@ class OcppClient:
         if self.invalid_message_sink is None:
             return
         now = trio.current_time()
-        if self._invalid_reported_at is not None and now - self._invalid_reported_at < 60:
+        if (
+            self._invalid_reported_at is not None
+            and now - self._invalid_reported_at < INVALID_REPORT_INTERVAL
+        ):
             self._invalid_suppressed += 1
             return
         if self._invalid_suppressed:
@@ -407,13 +546,6 @@ class OcppClient:
                 log.exception("event=frame_observer_failed")
 
 
-async def _run_follow_up(action: str, then: Callable[[], Awaitable[None]]) -> None:
-    try:
-        await then()
-    except Exception:
-        log.exception("event=follow_up_failed action=%s", action)
-
-
 def _action_of(request: Message) -> str:
     name = type(request).__name__
     if not name.endswith("Request"):
@@ -438,6 +570,7 @@ __all__ = [
     "CallFailed",
     "CallTimeout",
     "HandlerError",
+    "InboundCounters",
     "InvalidResponse",
     "OcppClient",
     "Offline",

@@ -7,12 +7,19 @@ read), and ``None`` when it does not (a broken response: answering a response is
 allowed, so it is logged and dropped).
 
 Payload validation against the message schemas is a separate layer
-(`station.ocpp.validation`); this module only checks the RPC envelope.
+(`station.ocpp.validation`); this module only checks the RPC envelope, and the nesting
+depth of the whole frame: no OCPP 2.0.1 message nests deeper than about ten levels, and a
+frame nested deeper than `MAX_DEPTH` is refused (FormatViolation, with the frame's message
+id when it can be read), so that no validator or pydantic model downstream recurses as
+deep as the peer likes. The JSON parser itself guards its recursion (a frame nested
+deeper than the interpreter's recursion limit raises RecursionError, which is answered
+the same way).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
 from typing import Any
@@ -23,6 +30,11 @@ MAX_MESSAGE_ID_LENGTH = 36
 MAX_ERROR_DESCRIPTION_LENGTH = 255
 #: The message id to use in a CALLERROR when the offending message's id cannot be read.
 UNKNOWN_MESSAGE_ID = "-1"
+#: Deepest nesting of arrays/objects accepted in a frame, the frame's own array included.
+#: The deepest OCPP 2.0.1 message (SetChargingProfile with a sales tariff) needs about 10.
+MAX_DEPTH = 32
+
+_DECODER = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
 
 
 class MessageType(IntEnum):
@@ -104,6 +116,34 @@ def _error(message_id: str, code: ErrorCode, reason: str) -> FrameError:
     )
 
 
+#: The head of a CALL: ``[2, "<messageId>", "<action>",`` (bounded: ids are short).
+_CALL_HEAD = re.compile(
+    r'[ \t\r\n]*\[[ \t\r\n]*2[ \t\r\n]*,[ \t\r\n]*("(?:[^"\\]|\\.){1,256}")'
+    r'[ \t\r\n]*,[ \t\r\n]*("(?:[^"\\]|\\.){1,256}")[ \t\r\n]*,'
+)
+
+
+def peek_call(text: str | bytes) -> tuple[str, str] | None:
+    """(message id, action) of a text that starts like a CALL, read without parsing the
+    payload; None when it does not (then `decode` says what is wrong with it).
+
+    Lets a receiver decide what to do with a CALL (queue it, refuse it) at a cost that
+    does not grow with the payload. A text accepted here may still fail `decode`.
+    """
+    if not isinstance(text, str):
+        return None
+    head = _CALL_HEAD.match(text)
+    if head is None:
+        return None
+    try:
+        message_id, action = json.loads(head.group(1)), json.loads(head.group(2))
+    except ValueError:
+        return None
+    if not 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH or not action:
+        return None
+    return message_id, action
+
+
 def decode(text: str | bytes) -> Frame:
     """Parse one OCPP-J message; raise `FrameError` if it is not a valid frame."""
     if isinstance(text, bytes):
@@ -113,10 +153,24 @@ def decode(text: str | bytes) -> Frame:
         )
     try:
         message = json.loads(text, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise _too_deep(_peek_call_id(text)) from None
+    except ValueError as exc:
         raise _error(
             UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, f"not valid JSON: {exc}"
         ) from None
+    if isinstance(message, list) and _nested_deeper_than(message, MAX_DEPTH):
+        head = message[:2]
+        if head and head[0] in (MessageType.CALLRESULT, MessageType.CALLERROR):
+            raise _too_deep(False)
+        readable = (
+            head[1]
+            if len(head) > 1
+            and isinstance(head[1], str)
+            and 0 < len(head[1]) <= MAX_MESSAGE_ID_LENGTH
+            else None
+        )
+        raise _too_deep(readable)
     if not isinstance(message, list) or not message:
         raise _error(UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "frame is not a JSON array")
 
@@ -142,6 +196,62 @@ def decode(text: str | bytes) -> Frame:
     if type_id == MessageType.CALL:
         return _decode_call(message, readable_id)
     return _decode_response(message, type_id, readable_id)
+
+
+def _too_deep(message_id: str | bool | None) -> FrameError:
+    """The error for a frame nested too deep: no reply to a response (``False``)."""
+    reason = f"frame is nested deeper than {MAX_DEPTH} levels"
+    if message_id is False:
+        return FrameError(reason, None)  # a response is never answered
+    return _error(message_id or UNKNOWN_MESSAGE_ID, ErrorCode.FormatViolation, reason)
+
+
+def _nested_deeper_than(value: list, limit: int) -> bool:
+    """Whether arrays/objects in ``value`` nest deeper than ``limit`` (``value`` itself is
+    level 1). Level by level, visiting containers only: long strings cost nothing, and a
+    frame of many small containers costs about what parsing them cost."""
+    level: list = [value]
+    for _ in range(limit):
+        deeper: list = []
+        for item in level:
+            deeper.extend(
+                [
+                    child
+                    for child in (item.values() if type(item) is dict else item)
+                    if type(child) is list or type(child) is dict
+                ]
+            )
+        if not deeper:
+            return False
+        level = deeper
+    return True
+
+
+def _peek_call_id(text: str) -> str | bool | None:
+    """The message id of a CALL whose payload will not be parsed: None if unreadable,
+    False if the frame is a response. Reads only the first two elements."""
+    try:
+        index = _skip_space(text, 0)
+        if text[index] != "[":
+            return None
+        type_id, index = _DECODER.raw_decode(text, _skip_space(text, index + 1))
+        index = _skip_space(text, index)
+        if text[index] != ",":
+            return None
+        message_id, _ = _DECODER.raw_decode(text, _skip_space(text, index + 1))
+    except (ValueError, IndexError, RecursionError):
+        return None
+    if type_id in (MessageType.CALLRESULT, MessageType.CALLERROR):
+        return False
+    if isinstance(message_id, str) and 0 < len(message_id) <= MAX_MESSAGE_ID_LENGTH:
+        return message_id
+    return None
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
 
 
 def _decode_call(message: list, message_id: str | None) -> Call:

@@ -7,6 +7,14 @@ for `memory_pair`, a transport whose other end a scripted in-memory CSMS drives.
 `dial_websocket` implements Part 4 §3 and Part 2 A00: URL = CSMS URL + "/" +
 percent-encoded identity; subprotocol ``ocpp2.0.1`` offered and required; HTTP Basic
 authentication for security profiles 1 and 2; TLS (via `station.ocpp.tls`) for 2 and 3.
+
+What a CSMS can make the WebSocket hold is bounded: a message longer than
+`MAX_MESSAGE_SIZE` characters closes the connection with 1009 Message Too Big (RFC 6455
+§7.4.1; the station cannot answer it with a CALLERROR without reading it whole, and
+`receive` raises `MessageTooBig`), and at most `MESSAGE_QUEUE_SIZE` complete messages wait
+to be read: beyond that the WebSocket stops reading the socket and TCP pushes back on the
+CSMS. The connection is not compressed (no permessage-deflate), so a message's size on
+the wire bounds its size in memory.
 """
 
 from __future__ import annotations
@@ -24,6 +32,17 @@ import trio_websocket
 log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp2.0.1"
+#: Longest message accepted from the CSMS, in characters (what trio-websocket counts; a
+#: character is at least one byte). Above DeviceDataCtrlr.BytesPerMessage (1,000,000, as
+#: the reference product declares), so that a GetVariables/SetVariables that exceeds it is
+#: still read and gets its FormatViolation (B06.FR.17) instead of a closed connection.
+MAX_MESSAGE_SIZE = 1_048_576
+#: Complete messages the WebSocket holds before it stops reading the socket.
+MESSAGE_QUEUE_SIZE = 1
+#: Bytes read from the socket at a time. trio-websocket's 4 KiB default costs a pass
+#: through its reader loop (and a partial-message event) per 4 KiB: a 1 MB message took
+#: 250 of them.
+RECEIVE_BUFFER_SIZE = 65_536
 
 
 class TransportClosed(Exception):
@@ -33,6 +52,11 @@ class TransportClosed(Exception):
         super().__init__(f"connection closed (code={code}, reason={reason!r})")
         self.code = code
         self.reason = reason
+
+
+class MessageTooBig(TransportClosed):
+    """The station closed the connection (1009) because the CSMS sent a message longer
+    than `MAX_MESSAGE_SIZE`."""
 
 
 class ConnectFailed(Exception):
@@ -113,7 +137,11 @@ class WebSocketTransport:
         try:
             message = await self._ws.get_message()
         except trio_websocket.ConnectionClosed as exc:
-            raise TransportClosed(exc.reason.code, exc.reason.reason) from None
+            code, reason = exc.reason.code, exc.reason.reason
+            if code == 1009 and (reason or "").startswith(_TOO_BIG_REASON):
+                # trio-websocket closed it: the reason is its own, not the CSMS's.
+                raise MessageTooBig(code, reason) from None
+            raise TransportClosed(code, reason) from None
         return message  # type: ignore[return-value]
 
     async def ping(self) -> None:
@@ -128,6 +156,10 @@ class WebSocketTransport:
         with trio.move_on_after(2) as scope:
             scope.shield = True
             await self._ws.aclose(code, reason)
+
+
+#: How trio-websocket words the close reason when a message exceeds its limit.
+_TOO_BIG_REASON = "Exceeded maximum message size"
 
 
 async def dial_websocket(nursery: trio.Nursery, endpoint: Endpoint) -> WebSocketTransport:
@@ -161,7 +193,7 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
     try:
         async with trio.open_nursery() as inner:
             with trio.fail_after(endpoint.connect_timeout), handshake:
-                connection = await _connect(inner, endpoint, host, port, recorder)
+                connection, stream = await _connect(inner, endpoint, host, port, recorder)
             if handshake.cancelled_caught:
                 # The TLS stream broke during the WebSocket handshake: with TLS 1.3 this is
                 # how a CSMS refuses the client certificate (alert after our Finished).
@@ -177,6 +209,10 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
                 with trio.move_on_after(0.1) as cleanup:
                     cleanup.shield = True
                     await connection.aclose(1001, "going away")
+                # trio-websocket leaves the TCP connection open when it closed the
+                # WebSocket itself (1009 Message Too Big): close it, or every oversized
+                # message would leave a socket behind.
+                await trio.aclose_forcefully(stream)
     except BaseExceptionGroup as group:
         failures, rest = group.split(_CONNECT_ERRORS)
         if rest is not None:
@@ -194,7 +230,8 @@ _CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, Co
 
 async def _connect(
     nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int, recorder: _StreamErrors
-):
+) -> tuple[trio_websocket.WebSocketConnection, trio.abc.Stream]:
+    """The WebSocket, and the stream under it (which the caller closes at the end)."""
     resource = endpoint.resource()
     if urlsplit(endpoint.url).scheme == "wss":
         from station.ocpp.tls import CsmsConnectError, open_tls_stream
@@ -210,23 +247,36 @@ async def _connect(
         except CsmsConnectError as exc:
             raise ConnectFailed(exc.detail, getattr(exc, "security_event", None)) from None
         recorder.stream = stream
-        return await trio_websocket.wrap_client_stream(
+        connection = await trio_websocket.wrap_client_stream(
             nursery,
             recorder,  # type: ignore[arg-type]
             host,
             resource,
             subprotocols=[SUBPROTOCOL],
             extra_headers=endpoint.headers(),
+            message_queue_size=MESSAGE_QUEUE_SIZE,
+            max_message_size=MAX_MESSAGE_SIZE,
+            receive_buffer_size=RECEIVE_BUFFER_SIZE,
         )
-    return await trio_websocket.connect_websocket(
-        nursery,
-        host,
-        port,
-        resource,
-        use_ssl=False,
-        subprotocols=[SUBPROTOCOL],
-        extra_headers=endpoint.headers(),
-    )
+        return connection, recorder
+    # What trio_websocket.connect_websocket does, keeping hold of the TCP stream.
+    tcp = await trio.open_tcp_stream(host, port)
+    try:
+        connection = await trio_websocket.wrap_client_stream(
+            nursery,
+            tcp,
+            host if port == 80 else f"{host}:{port}",
+            resource,
+            subprotocols=[SUBPROTOCOL],
+            extra_headers=endpoint.headers(),
+            message_queue_size=MESSAGE_QUEUE_SIZE,
+            max_message_size=MAX_MESSAGE_SIZE,
+            receive_buffer_size=RECEIVE_BUFFER_SIZE,
+        )
+    except BaseException:
+        await trio.aclose_forcefully(tcp)
+        raise
+    return connection, tcp
 
 
 class _StreamErrors(trio.abc.Stream):

@@ -6,6 +6,10 @@ password in SetVariables, passwords and keys in network profiles). Frames are qu
 synchronous observer on the OCPP session and written by a task in a worker thread, so
 the message path never waits for the disk. The file rotates at ``max_bytes`` keeping
 ``backups`` old files. `read_entries` and `format_entry` serve ``station log``.
+
+The queue is bounded too (``max_queued_bytes``): when the disk falls behind a CSMS that
+sends large frames quickly, lines beyond the bound are dropped and counted (one warning
+when writing catches up), rather than held in memory.
 """
 
 from __future__ import annotations
@@ -97,8 +101,14 @@ class MessageLog:
         max_bytes: int = 5_000_000,
         backups: int = 2,
         now=None,
+        max_queued_bytes: int = 8_000_000,
     ) -> None:
         self.path = directory / FILENAME
+        self.max_queued_bytes = max_queued_bytes
+        self._queued_bytes = 0
+        #: Lines dropped because the queue was full (since start).
+        self.dropped = 0
+        self._dropped_unreported = 0
         self._offload = offload
         self.max_bytes = max_bytes
         self.backups = backups
@@ -126,7 +136,7 @@ class MessageLog:
                 f'"action":{json.dumps(action)},"id":{json.dumps(head.group(1))},'
                 f'"size":{len(text.encode())},"frame":{text}}}'
             )
-            self._send.send_nowait(line)
+            self._queue(line)
             return
         try:
             decoded = json.loads(text)
@@ -142,7 +152,15 @@ class MessageLog:
             "size": len(text.encode()),
             "frame": body,
         }
-        self._send.send_nowait(json.dumps(entry, separators=(",", ":"), default=str))
+        self._queue(json.dumps(entry, separators=(",", ":"), default=str))
+
+    def _queue(self, line: str) -> None:
+        if self._queued_bytes + len(line) > self.max_queued_bytes:
+            self.dropped += 1
+            self._dropped_unreported += 1
+            return
+        self._queued_bytes += len(line)
+        self._send.send_nowait(line)
 
     async def run(self) -> None:
         """Write queued lines for the station's lifetime."""
@@ -154,6 +172,10 @@ class MessageLog:
                 except trio.WouldBlock:
                     break
             await self._offload.run(lambda lines=batch: self._write(lines))
+            self._queued_bytes -= sum(len(line) for line in batch)
+            if self._dropped_unreported:
+                log.warning("event=message_log_lines_dropped count=%d", self._dropped_unreported)
+                self._dropped_unreported = 0
             self._written.set()
             self._written = trio.Event()
 
