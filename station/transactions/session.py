@@ -147,7 +147,7 @@ class SessionState:
             "transaction": None
             if self.transaction is None
             else dataclasses.asdict(self.transaction)
-            | {"held": sorted(self.transaction.held), "charging_since": None}
+            | {"held": sorted(self.transaction.held), "charging_since": None},
         }
 
     @classmethod
