@@ -199,8 +199,8 @@ class Inputs:
 
     now: float
     reading: PilotReading | None  # None: the pilot could not be read
-    #: When the reading was started (None: at ``now``); older than the machine's
-    #: ``max_reading_age`` at ``now`` makes it stale.
+    #: When the reading was started (None: at ``now``; -inf: it never arrived); older
+    #: than the machine's ``max_reading_age`` at ``now`` makes it stale.
     reading_taken_at: float | None = None
     charging_allowed: bool = False
     operative: bool = True
@@ -296,11 +296,11 @@ class PilotMachine:
     # -- reading the pilot -----------------------------------------------------------------
 
     def _observe(self, inputs: Inputs, events: list[str]) -> PilotState | Fault | None:
-        if inputs.reading is None:
-            return Fault.PILOT_RANGE
         taken_at = inputs.now if inputs.reading_taken_at is None else inputs.reading_taken_at
         if inputs.now - taken_at > self.max_reading_age:
             return Fault.PILOT_STALE  # the line may have changed since: act as if unreadable
+        if inputs.reading is None:
+            return Fault.PILOT_RANGE
         seen = classify(inputs.reading, self.state, self.output)
         if isinstance(seen, Fault):
             return seen

@@ -273,8 +273,20 @@ def test_status_is_json_and_describes_the_hardware(station, clock):
     status = json.loads(json.dumps(station.status()))
 
     one = status["evses"]["1"]
-    assert one["ev"] == {"state": "C", "plugged": True, "max_current": 32.0, "diode_fault": False}
-    assert one["pilot"] == {"output": "pwm", "duty": 50.0, "high": 6.0, "low": -12.0}
+    assert one["ev"] == {
+        "state": "C",
+        "plugged": True,
+        "max_current": 32.0,
+        "diode_fault": False,
+        "ignores_pwm": False,
+    }
+    assert one["pilot"] == {
+        "output": "pwm",
+        "duty": 50.0,
+        "high": 6.0,
+        "low": -12.0,
+        "injected": False,
+    }
     assert one["relay"] == {"commanded": True, "feedback": True, "welded": False}
     assert one["rcd_tripped"] is False
     assert one["meter"]["current"] == 30.0
