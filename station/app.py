@@ -174,6 +174,15 @@ class Station:
             )
             for devices in hardware.evses
         }
+        window = config.hardware.sim.interlock_window
+        if hardware.sim is not None and window is not None and window < 2 * runtime.control_period:
+            # The heartbeat toggles once per period: a window this short drops the
+            # simulated contactor between two healthy iterations.
+            log.warning(
+                "event=interlock_window_too_short window_s=%g control_period_s=%g",
+                window,
+                runtime.control_period,
+            )
         self.queue = TransactionQueue(store, self.client, device_model)
         self.availability = Availability(
             client=self.client,

@@ -477,3 +477,52 @@ class HangingRcd(SimulatedFaultInputs):
         if self.blocking:
             self.released.wait(5)
         return super().rcd_tripped()
+
+
+class FlakyLatchStore:
+    """A `LatchStore` in memory whose saves fail while ``broken`` is set."""
+
+    def __init__(self, saved=frozenset()):
+        self.saved = frozenset(saved)
+        self.broken = False
+        self.attempts = 0
+
+    async def load(self):
+        return self.saved
+
+    async def save(self, faults):
+        self.attempts += 1
+        if self.broken:
+            raise OSError("No space left on device")
+        self.saved = frozenset(faults)
+
+
+async def test_a_failed_latch_save_keeps_the_latch_and_is_retried(autojump_clock):
+    store = FlakyLatchStore()
+    store.broken = True
+    sim, loop = make(latches=store)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        sim.set_welded(True)
+        sim.set_ev_state("B")
+        await trio.sleep(1)
+        assert loop.snapshot.fault == "welded" and store.attempts == 1, "one try, then a pause"
+        store.broken = False
+        await trio.sleep(5)
+        assert store.saved == {"welded"} and store.attempts == 2
+        store.broken = True
+        with pytest.raises(OSError, match="saving failed"):
+            await loop.clear_latched_faults()
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_unknown_latched_fault_name_keeps_the_evse_out_of_service(autojump_clock):
+    sim, loop = make(latches=FlakyLatchStore({"melted"}))
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        loop.allow_charging(True)
+        sim.set_ev_state("C")
+        await trio.sleep(1)
+        assert loop.snapshot.fault == "welded" and not loop.snapshot.relay_closed
+        nursery.cancel_scope.cancel()

@@ -17,16 +17,22 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from pathlib import Path
 from typing import Protocol
 
+import trio
+
+from station.control.iec61851 import LATCHED, Fault
 from station.offload import Offload
 
 log = logging.getLogger(__name__)
 
 #: What an unreadable file stands for.
-UNREADABLE = frozenset({"welded"})
+UNREADABLE = frozenset({Fault.WELDED.value})
+#: After a failed write, the control loop tries again this much later.
+RETRY_S = 5.0
 
 
 class LatchStore(Protocol):
@@ -93,3 +99,65 @@ class LatchFile:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+class LatchKeeper:
+    """Keeps one EVSE's `LatchStore` in step with its machine's latched faults.
+
+    The control loop calls `load` when it starts and `follow` at the end of every
+    iteration (after the outputs are applied: saving never delays opening the contactor).
+    A save that fails is logged and retried after `RETRY_S`; the latch holds in memory
+    meanwhile. No timeout: a write that hangs stalls the loop with the contactor already
+    commanded open, and the heartbeat stops, so the interlock drops the coil as well.
+    """
+
+    def __init__(self, store: LatchStore, evse_id: int) -> None:
+        self._store = store
+        self._evse_id = evse_id
+        self._saved: frozenset[Fault] | None = None  # None: not loaded yet
+        self._retry_at = -math.inf
+        self._lock = trio.Lock()
+
+    async def load(self) -> frozenset[Fault]:
+        """The latched faults saved before (once; later calls return none)."""
+        if self._saved is not None:
+            return frozenset()
+        latched: set[Fault] = set()
+        for name in await self._store.load():
+            try:
+                latched.add(Fault(name))
+            except ValueError:
+                # A name this version does not know: keep the EVSE out of service.
+                log.error("event=latched_fault_unknown evse=%s name=%r", self._evse_id, name)
+                latched |= {Fault(n) for n in UNREADABLE}
+        loaded = frozenset(latched & LATCHED)
+        if loaded:
+            log.warning(
+                "event=latched_faults_loaded evse=%s faults=%s",
+                self._evse_id,
+                ",".join(sorted(f.value for f in loaded)),
+            )
+        self._saved = loaded
+        return loaded
+
+    async def follow(self, latched: frozenset[Fault]) -> None:
+        """Save ``latched`` if it differs from what was saved (and no retry is pending)."""
+        if latched == self._saved or trio.current_time() < self._retry_at:
+            return
+        await self.save(latched)
+
+    async def save(self, latched: frozenset[Fault]) -> OSError | None:
+        """Save ``latched`` now; returns the error if that failed."""
+        names = frozenset(f.value for f in latched)
+        async with self._lock:
+            try:
+                await self._store.save(names)
+            except OSError as exc:
+                log.error(
+                    "event=latched_faults_not_saved evse=%s error=%r", self._evse_id, str(exc)
+                )
+                self._retry_at = trio.current_time() + RETRY_S
+                return exc
+            self._saved = latched
+        log.info("event=latched_faults_saved evse=%s faults=%s", self._evse_id, sorted(names))
+        return None

@@ -45,16 +45,14 @@ from drivers.interfaces import (
     HeartbeatOutput,
 )
 from station.control.iec61851 import (
-    LATCHED,
     MAX_READING_AGE_S,
     Decision,
-    Fault,
     Inputs,
     Output,
     PilotMachine,
     PilotState,
 )
-from station.control.latches import UNREADABLE, LatchStore
+from station.control.latches import LatchKeeper, LatchStore
 from station.evse import EvseSnapshot
 
 log = logging.getLogger(__name__)
@@ -66,8 +64,6 @@ DRIVER_TIMEOUT = 0.5
 #: A meter current older than this is not used for the over-current check (the meter is
 #: sampled every 1-2 s).
 MEASURED_CURRENT_MAX_AGE = 5.0
-#: After a failed write of the latched faults, try again this much later.
-LATCH_RETRY_S = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,15 +119,12 @@ class ControlLoop:
         self._relay = relay
         self._faults = faults
         self._heartbeat = heartbeat
-        self._latches = latches
+        self._latches = LatchKeeper(latches, evse_id) if latches is not None else None
         self.period = period
         self._timeout = driver_timeout
         self._max_reading_age = max_reading_age
         self._on_snapshot = on_snapshot
         self.machine = PilotMachine(max_reading_age=max_reading_age)
-        self._saved_latches: frozenset[Fault] | None = None  # None: not loaded yet
-        self._latch_retry_at = -math.inf
-        self._latch_lock = trio.Lock()
         self._measured: tuple[float, float] | None = None  # (amperes, when)
         self._allowed = False
         self._operative = True
@@ -188,7 +181,7 @@ class ControlLoop:
         cleared = sorted(f.value for f in self.machine.latched)
         self.machine.reset_latched_faults()
         if self._latches is not None:
-            failed = await self._save_latches(self.machine.latched)
+            failed = await self._latches.save(self.machine.latched)
             if failed is not None:
                 raise OSError(f"cleared until the next restart only; saving failed: {failed}")
         log.info("event=latched_faults_cleared evse=%s faults=%s", self.evse_id, cleared)
@@ -230,7 +223,8 @@ class ControlLoop:
         applied_output: tuple[Output, float] | None = None
         applied_relay: bool | None = None
         try:
-            await self._load_latches()
+            if self._latches is not None:
+                self.machine.faults |= await self._latches.load()
             if self._heartbeat is not None:
                 self._heartbeat.toggle()  # arm the interlock before the first reading
             deadline = trio.current_time()
@@ -321,7 +315,8 @@ class ControlLoop:
                     # Last: only a loop that got through all of the above keeps the
                     # interlock (and with it the contactor coil) alive.
                     self._heartbeat.toggle()
-                await self._persist_latches()
+                if self._latches is not None:
+                    await self._latches.follow(self.machine.latched)
                 self.iterations += 1
                 self.first_iteration.set()
                 deadline += self.period
@@ -357,54 +352,6 @@ class ControlLoop:
             Inputs(now=trio.current_time(), reading=None, reading_taken_at=-math.inf)
         )
         self._publish(self._snapshot_of(decision))
-
-    async def _load_latches(self) -> None:
-        if self._latches is None or self._saved_latches is not None:
-            return
-        names = await self._latches.load()
-        latched = set()
-        for name in names:
-            try:
-                latched.add(Fault(name))
-            except ValueError:
-                # A name this version does not know: keep the EVSE out of service.
-                log.error("event=latched_fault_unknown evse=%s name=%r", self.evse_id, name)
-                latched |= {Fault(n) for n in UNREADABLE}
-        latched &= LATCHED
-        if latched:
-            log.warning(
-                "event=latched_faults_loaded evse=%s faults=%s",
-                self.evse_id,
-                ",".join(sorted(f.value for f in latched)),
-            )
-        self.machine.faults |= latched
-        self._saved_latches = frozenset(latched)
-
-    async def _persist_latches(self) -> None:
-        latched = self.machine.latched
-        if self._latches is None or latched == self._saved_latches:
-            return
-        if trio.current_time() < self._latch_retry_at:
-            return
-        await self._save_latches(latched)
-
-    async def _save_latches(self, latched: frozenset[Fault]) -> OSError | None:
-        # No timeout: a write that hangs stalls this loop with its outputs already applied
-        # (contactor commanded open, pilot at F); the heartbeat stops and the interlock
-        # drops the coil as well.
-        assert self._latches is not None
-        names = frozenset(f.value for f in latched)
-        async with self._latch_lock:
-            try:
-                await self._latches.save(names)
-            except OSError as exc:
-                # The latch still holds in memory; the next try comes after a pause.
-                log.error("event=latched_faults_not_saved evse=%s error=%r", self.evse_id, str(exc))
-                self._latch_retry_at = trio.current_time() + LATCH_RETRY_S
-                return exc
-        self._saved_latches = latched
-        log.info("event=latched_faults_saved evse=%s faults=%s", self.evse_id, sorted(names))
-        return None
 
     async def _drive(self, decision: Decision) -> None:
         name = f"EVSE {self.evse_id} pilot"
