@@ -145,3 +145,33 @@ async def test_clear_fault_names_an_unknown_evse(config, autojump_clock):
         assert not answer["ok"] and "unknown EVSE 7" in answer["error"]
         answer = await command(env, "evse.clear_fault", evse=1)
         assert answer == {"ok": True, "result": "EVSE 1 has no latched fault"}
+
+
+async def test_with_the_interlock_modelled_a_healthy_loop_keeps_it_closed(
+    config, autojump_clock, caplog
+):
+    hardware = config.hardware.model_copy(
+        update={"sim": config.hardware.sim.model_copy(update={"interlock_window": 0.05})}
+    )
+    config = config.model_copy(update={"hardware": hardware})
+    async with running_station(config, control_period=0.01) as env:
+        await charging(env)
+        await trio.sleep(60)
+        status = (await command(env, "status"))["result"]
+        interlock = status["hardware"]["evses"]["1"]["interlock"]
+        assert interlock["open"] is False
+        assert status["hardware"]["evses"]["1"]["relay"]["feedback"] is True
+        assert status["hardware"]["evses"]["1"]["meter"]["current"] > 0
+    assert "interlock_window_too_short" not in caplog.text
+
+
+async def test_a_control_period_longer_than_the_interlock_window_is_warned_about(
+    config, autojump_clock, caplog
+):
+    hardware = config.hardware.model_copy(
+        update={"sim": config.hardware.sim.model_copy(update={"interlock_window": 0.05})}
+    )
+    config = config.model_copy(update={"hardware": hardware})
+    async with running_station(config, control_period=0.5) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+    assert "event=interlock_window_too_short window_s=0.05 control_period_s=0.5" in caplog.text
