@@ -14,7 +14,10 @@ fault (`Fault.PILOT_RANGE`, DESIGN.md rule 4): a gap that borders another state,
 -10..-2 V region where no IEC 61851-1 state lives, anything beyond ±13 V. One such reading
 opens the contactor. That is the fail-safe choice: a pilot line that reads no state may be
 broken, and a wrong "still C" costs more than an interrupted charge; measurement noise is
-kept out by the peak detectors and the hysteresis gaps, not by ignoring readings.
+kept out by the peak detectors and the hysteresis gaps, not by ignoring readings. The
+price of one spurious reading: F for 300 ms, then the PWM again, and the contactor
+closes 10 s after its last closing at the earliest (a board whose readings are that
+noisy needs better filtering in hardware, not a laxer machine).
 
 While PWM runs the negative plateau must be about -12 V (-13..-11 V): if it follows the
 positive one the EV's diode is missing (`Fault.DIODE`); any other value outside the band
