@@ -84,6 +84,10 @@ class PilotConfig(_Strict):
     reset_active_high: bool = True
     reset_time: float = Field(default=0.0015, gt=0, le=0.1)
     settle_time: float = Field(default=0.002, gt=0, le=0.1)
+    #: A pilot reading older than this when the control loop decides (a slow ADC, a
+    #: stuck driver) is a fault that opens the contactor. Must exceed reset + settle
+    #: time plus the worker-thread hop; IEC 61851-1 leaves 100 ms for the whole reaction.
+    max_reading_age: float = Field(default=0.05, gt=0, le=0.1)
 
 
 class RelayConfig(_Strict):
@@ -97,6 +101,11 @@ class RelayConfig(_Strict):
     #: Level of the feedback input while the main contacts are closed.
     feedback_active_high: bool = True
     feedback_pull: Pull = "up"
+    #: GPIO toggled every control period for the hardware interlock (a retriggerable
+    #: monostable in series with the coil driver) that drops the coil and the pilot's
+    #: output stage when the toggling stops. Optional: without it nothing outside the
+    #: process opens the contactor when the process dies (a warning at start-up).
+    heartbeat_pin: int | None = _pin()
 
 
 class FaultInputsConfig(_Strict):
@@ -154,6 +163,11 @@ class SimConfig(_Strict):
     card_present_for: float = Field(default=1.0, gt=0, le=60)
     #: Delay between a relay command and its mirror contact following (s).
     relay_feedback_delay: float = Field(default=0.0, ge=0, le=1)
+    #: Model the hardware interlock: the simulated contactor and PWM drop when the
+    #: control loop's heartbeat has not toggled for this long (s; 0.05 is the reference
+    #: circuit). Off by default: a simulated station shares its host with other work,
+    #: and a stall of the window would then open its contactor, as it should on a Pi.
+    interlock_window: float | None = Field(default=None, gt=0, le=1)
 
 
 class EvseHardware(_Strict):
@@ -355,6 +369,8 @@ def _check_wiring(config: HardwareConfig) -> None:
             claim_pin(evse.relay.pin, f"{where}.relay.pin", "relay")
             if evse.relay.feedback:
                 claim_pin(evse.relay.feedback_pin, f"{where}.relay.feedback_pin", "relay")
+            if evse.relay.heartbeat_pin is not None:
+                claim_pin(evse.relay.heartbeat_pin, f"{where}.relay.heartbeat_pin", "relay")
         if config.driver_for("faults", evse.id) == "gpio":
             claim_pin(evse.faults.rcd_pin, f"{where}.faults.rcd_pin", "fault inputs")
         if config.driver_for("meter", evse.id) == "serial":

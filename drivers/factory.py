@@ -22,6 +22,7 @@ from drivers.interfaces import (
     DriverError,
     EnergyMeter,
     FaultInputs,
+    HeartbeatOutput,
 )
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ class EvseDevices:
     relay: ContactorRelay
     faults: FaultInputs
     meter: EnergyMeter
+    #: The output the hardware interlock watches; None when the board has none.
+    heartbeat: HeartbeatOutput | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Hardware:
             + [e.pilot for e in self.evses]
             + [e.faults for e in self.evses]
             + [e.meter for e in self.evses]
+            + [e.heartbeat for e in self.evses if e.heartbeat is not None]
             + [self.card_reader]
         )
 
@@ -151,6 +155,29 @@ class _Builder:
             pilot=self._keep(self._pilot(evse)),
             faults=self._keep(self._faults(evse)),
             meter=self._keep(self._meter(evse)),
+            heartbeat=self._keep_optional(self._heartbeat(evse)),
+        )
+
+    def _keep_optional(self, device: Any) -> Any:
+        return None if device is None else self._keep(device)
+
+    def _heartbeat(self, evse: EvseHardware) -> HeartbeatOutput | None:
+        # The interlock sits in the coil's circuit, so the relay's family serves it.
+        if self.config.driver_for("relay", evse.id) == "sim":
+            return self._sim_evse(evse.id).heartbeat
+        pin = evse.relay.heartbeat_pin
+        if pin is None:
+            log.warning(
+                "event=no_heartbeat_output evse=%s hint=%r",
+                evse.id,
+                "set relay.heartbeat_pin and fit the interlock: without it a dead process "
+                "leaves the contactor as it was",
+            )
+            return None
+        from drivers.gpio import GpioHeartbeat
+
+        return GpioHeartbeat(
+            pin, pin_factory=self.pin_factory, name=f"EVSE {evse.id} heartbeat on GPIO{pin}"
         )
 
     def _sim_evse(self, evse_id: int) -> Any:

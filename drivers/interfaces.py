@@ -85,6 +85,25 @@ class ContactorRelay(Protocol):
 
 
 @runtime_checkable
+class HeartbeatOutput(Protocol):
+    """The output a hardware interlock watches: the control loop toggles it every period.
+
+    The interlock (a retriggerable monostable or a charge pump in series with the coil
+    driver) holds the contactor coil and the pilot's output stage enabled only while the
+    output keeps toggling, so a dead or hung control process opens the contactor by
+    itself. Toggling must never block.
+    """
+
+    blocking: ClassVar[bool]
+
+    def toggle(self) -> None:
+        """Invert the output: one edge the interlock counts as "alive"."""
+
+    def close(self) -> None:
+        """Release the hardware; the output stops toggling, so the interlock drops."""
+
+
+@runtime_checkable
 class FaultInputs(Protocol):
     """Hardware fault lines of one EVSE."""
 

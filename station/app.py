@@ -34,6 +34,7 @@ from station.availability import Availability
 from station.clock import WallClock
 from station.config import StationConfig
 from station.control.cards import CardPoller
+from station.control.latches import LatchFile
 from station.control.loop import DEFAULT_PERIOD, ControlLoop
 from station.control.meter import MeterSampler
 from station.devicemodel.catalogue import CERTIFICATE_CAPACITY, EvseTopology, build_catalogue
@@ -167,9 +168,22 @@ class Station:
                 max_current=evse_config[devices.id].max_current,
                 period=runtime.control_period,
                 on_snapshot=self._snapshots[devices.id][0].send_nowait,
+                heartbeat=devices.heartbeat,
+                # A welded contactor stays latched across Reset and restart.
+                latches=LatchFile.for_evse(config.station.data_dir, devices.id, runtime.offload),
+                max_reading_age=evse_config[devices.id].pilot.max_reading_age,
             )
             for devices in hardware.evses
         }
+        window = config.hardware.sim.interlock_window
+        if hardware.sim is not None and window is not None and window < 2 * runtime.control_period:
+            # The heartbeat toggles once per period: a window this short drops the
+            # simulated contactor between two healthy iterations.
+            log.warning(
+                "event=interlock_window_too_short window_s=%g control_period_s=%g",
+                window,
+                runtime.control_period,
+            )
         self.queue = TransactionQueue(store, self.client, device_model)
         self.availability = Availability(
             client=self.client,
@@ -440,6 +454,7 @@ class Station:
         return round(max(reading.sample.power, 0.0), 1) if reading is not None else 0.0
 
     def _on_reading(self, evse_id: int, reading) -> None:
+        self.loops[evse_id].set_measured_current(reading.sample.current)  # over-current check
         self.transactions.reading(evse_id, reading)
 
     # -- triggers and operator commands --------------------------------------------------
@@ -522,6 +537,7 @@ class Station:
     def _register_commands(self) -> None:
         socket = self.control_socket
         socket.register("status", lambda args: self.status())
+        socket.register("evse.clear_fault", self._clear_fault)
         sim = self.hardware.sim
         if sim is None:
             return
@@ -530,6 +546,21 @@ class Station:
         socket.register("sim.ev_state", lambda a: sim.set_ev_state(int(a["evse"]), str(a["state"])))
         socket.register("sim.tap", lambda a: sim.tap(str(a["uid"])))
         socket.register("sim.fault", lambda a: sim.fault(int(a["evse"]), str(a["kind"])))
+        socket.register("sim.pilot_voltage", lambda a: _pilot_voltage(sim, a))
+        socket.register(
+            "sim.ev_ignore_pwm", lambda a: sim.set_ev_ignores_pwm(int(a["evse"]), a["on"])
+        )
+
+    async def _clear_fault(self, args: dict) -> str:
+        """Operator command: clear an EVSE's latched faults (a welded contactor)."""
+        evse_id = args["evse"]
+        if isinstance(evse_id, bool) or not isinstance(evse_id, int) or evse_id not in self.loops:
+            raise ValueError(f"unknown EVSE {evse_id!r}; this station has {sorted(self.loops)}")
+        cleared = await self.loops[evse_id].clear_latched_faults()
+        log.warning("event=operator_cleared_latched_faults evse=%s faults=%s", evse_id, cleared)
+        if not cleared:
+            return f"EVSE {evse_id} has no latched fault"
+        return f"EVSE {evse_id}: cleared {', '.join(cleared)}"
 
     def status(self) -> dict:
         """What `station status` and `station sim status` print."""
@@ -719,6 +750,16 @@ class Station:
             self.hardware.close()
         finally:
             self.store.close()
+
+
+def _pilot_voltage(sim, args: dict) -> None:
+    """``sim.pilot_voltage``: {"evse": N, "high": V, "low": V} injects, without them
+    the modelled EV is read again."""
+    evse = int(args["evse"])
+    if args.get("high") is None and args.get("low") is None:
+        sim.release_pilot_voltage(evse)
+    else:
+        sim.inject_pilot_voltage(evse, float(args["high"]), float(args["low"]))
 
 
 def _take_meta(db, name: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -10,7 +11,9 @@ import trio
 
 from drivers.interfaces import DeviceTimeout, DeviceUnavailable, PilotReading
 from drivers.sim.evse import SimulatedEvse, SimulatedFaultInputs, SimulatedPilot, SimulatedRelay
+from station.control.latches import LatchFile
 from station.control.loop import ControlLoop
+from station.offload import InlineOffload
 
 PERIOD = 0.01
 
@@ -160,4 +163,366 @@ async def test_operator_reset_of_a_welded_contactor(autojump_clock):
         loop.reset_latched_faults()
         await trio.sleep(1)
         assert loop.snapshot.fault is None
+        nursery.cancel_scope.cancel()
+
+
+# -- fail-safety of the pilot (issue: readings in no band, stale readings, over-current,
+# -- latched faults, heartbeat interlock) ------------------------------------------------
+
+
+def timeline(loop):
+    """Record (time, snapshot) of every published snapshot."""
+    seen = []
+
+    def record(snapshot):
+        seen.append((trio.current_time(), snapshot))
+
+    loop._on_snapshot = record
+    return seen
+
+
+async def test_an_ev_already_in_c_gets_the_contactor_two_readings_after_the_pwm(autojump_clock):
+    sim, loop = make()
+    seen = timeline(loop)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        sim.set_ev_state("C")
+        await trio.sleep(0.1)
+        assert not loop.snapshot.relay_closed
+        loop.allow_charging(True)
+        await trio.sleep(0.1)
+        nursery.cancel_scope.cancel()
+    pwm_at = next(t for t, s in seen if s.duty not in (None, 0.0, 100.0))
+    closed_at = next(t for t, s in seen if s.relay_closed)
+    assert closed_at - pwm_at == pytest.approx(2 * PERIOD)
+
+
+async def test_a_pilot_reading_in_no_band_opens_the_contactor(autojump_clock):
+    sim, loop = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        injected_at = trio.current_time()
+        sim.inject_pilot_voltage(-5.0, -12.0)
+        while loop.snapshot.relay_closed:
+            await loop.wait_snapshot()
+        assert trio.current_time() - injected_at <= PERIOD + 1e-9
+        assert loop.snapshot.fault == "pilot_out_of_range"
+        assert sim.status()["relay"]["feedback"] is False
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_negative_plateau_of_minus_8_volts_opens_the_contactor(autojump_clock):
+    sim, loop = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        sim.inject_pilot_voltage(6.0, -8.0)
+        while loop.snapshot.relay_closed:
+            await loop.wait_snapshot()
+        assert loop.snapshot.fault == "pilot_negative_out_of_range"
+        nursery.cancel_scope.cancel()
+
+
+class SlowPilot(SimulatedPilot):
+    """A pilot whose (non-blocking) read takes ``delay`` seconds of the mock clock."""
+
+    clock = None
+    delay = 0.0
+
+    def read(self) -> PilotReading:
+        if self.delay:
+            self.clock.jump(self.delay)
+        return super().read()
+
+
+async def test_a_pilot_reading_older_than_50_ms_opens_the_contactor(autojump_clock):
+    sim = SimulatedEvse(1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC))
+    pilot = SlowPilot(sim)
+    pilot.clock = autojump_clock
+    _, loop = make(pilot=pilot)
+    loop._relay = SimulatedRelay(sim)
+    loop._faults = SimulatedFaultInputs(sim)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        pilot.delay = 0.04  # slow, but inside the bound
+        await trio.sleep(0.5)
+        assert loop.snapshot.relay_closed
+        pilot.delay = 0.06
+        while loop.snapshot.relay_closed:
+            await loop.wait_snapshot()
+        assert loop.snapshot.fault == "pilot_reading_stale"
+        assert sim.status()["relay"]["feedback"] is False
+        nursery.cancel_scope.cancel()
+
+
+async def test_the_staleness_bound_is_configurable(autojump_clock):
+    sim = SimulatedEvse(1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC))
+    pilot = SlowPilot(sim)
+    pilot.clock = autojump_clock
+    _, loop = make(pilot=pilot, max_reading_age=0.1)
+    loop._relay = SimulatedRelay(sim)
+    loop._faults = SimulatedFaultInputs(sim)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        pilot.delay = 0.08
+        await trio.sleep(1)
+        assert loop.snapshot.relay_closed and loop.snapshot.fault is None
+        nursery.cancel_scope.cancel()
+
+
+class HangingPilot(SimulatedPilot):
+    """A pilot driver whose read hangs in its worker thread once `start_hanging` ran.
+
+    It declares itself blocking only then: on MockClock a worker thread's real time is
+    invisible, so the normal reads stay direct calls.
+    """
+
+    def __init__(self, evse):
+        super().__init__(evse)
+        self.released = threading.Event()
+
+    def start_hanging(self) -> None:
+        self.blocking = True
+
+    def read(self) -> PilotReading:
+        if self.blocking:
+            self.released.wait(5)
+        return super().read()
+
+
+async def test_a_hanging_pilot_driver_opens_the_contactor_within_the_staleness_bound(
+    autojump_clock,
+):
+    sim = SimulatedEvse(1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC))
+    pilot = HangingPilot(sim)
+    _, loop = make(pilot=pilot)
+    loop._relay = SimulatedRelay(sim)
+    loop._faults = SimulatedFaultInputs(sim)
+    seen = timeline(loop)
+    try:
+        with pytest.RaisesGroup(DeviceTimeout):
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(loop.run)
+                await charging(sim, loop)
+                hung_at = trio.current_time()
+                pilot.start_hanging()
+                await trio.sleep_forever()
+    finally:
+        pilot.released.set()
+    opened_at = next(t for t, s in seen if t >= hung_at and not s.relay_closed)
+    assert opened_at - hung_at <= 0.05 + PERIOD + 1e-9
+    assert any(s.fault == "pilot_reading_stale" for _, s in seen)
+    assert sim.status()["relay"]["commanded"] is False
+
+
+async def feed_meter(sim, loop, interval=1.0):
+    """What the station's meter sampler does: pass each reading's current to the loop."""
+    while True:
+        loop.set_measured_current(sim.meter.sample().current)
+        await trio.sleep(interval)
+
+
+async def test_an_ev_that_ignores_the_pwm_gets_a_lower_offer_then_the_contactor_opens(
+    autojump_clock,
+):
+    sim, loop = make()
+    loop.set_current_limit(16)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        nursery.start_soon(feed_meter, sim, loop)
+        await charging(sim, loop)
+        offered = loop.snapshot.duty
+        sim.set_ev_ignores_pwm(True)  # draws its own 32 A
+        started = trio.current_time()
+        while loop.snapshot.duty == offered:
+            await loop.wait_snapshot()
+        lowered_at = trio.current_time()
+        assert loop.snapshot.relay_closed and loop.snapshot.duty < offered
+        assert 7.0 <= lowered_at - started <= 9.0
+        while loop.snapshot.relay_closed:
+            await loop.wait_snapshot()
+        assert 7.0 <= trio.current_time() - lowered_at <= 9.0
+        assert loop.snapshot.fault == "overcurrent"
+        assert sim.status()["meter"]["current"] == 0.0
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_ev_within_the_tolerance_keeps_charging(autojump_clock):
+    sim, loop = make()
+    loop.set_current_limit(16)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        nursery.start_soon(feed_meter, sim, loop)
+        await charging(sim, loop)
+        sim.set_ev_max_current(17.5)  # 15.96 A offered: within 10 % + 0.5 A
+        sim.set_ev_ignores_pwm(True)
+        await trio.sleep(60)
+        assert loop.snapshot.relay_closed and loop.snapshot.fault is None
+        nursery.cancel_scope.cancel()
+
+
+async def test_the_welded_latch_survives_reset_and_restart_until_cleared(autojump_clock, tmp_path):
+    latches = LatchFile.for_evse(tmp_path, 1, InlineOffload())
+    sim, loop = make(latches=latches)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        sim.set_welded(True)
+        sim.set_ev_state("B")
+        await trio.sleep(1)
+        assert loop.snapshot.fault == "welded"
+        assert latches.read() == {"welded"}
+        sim.set_welded(False)
+        sim.set_ev_state("A")
+        loop.reset()
+        await trio.sleep(1)
+        assert loop.snapshot.fault == "welded", "a Reset does not clear the latch"
+        nursery.cancel_scope.cancel()
+
+    # A restart: a new loop on the same file starts out of service.
+    sim, loop = make(latches=latches)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        loop.allow_charging(True)
+        sim.set_ev_state("C")
+        await trio.sleep(1)
+        assert loop.snapshot.fault == "welded" and not loop.snapshot.relay_closed
+        assert await loop.clear_latched_faults() == ["welded"]
+        assert latches.read() == frozenset()
+        await trio.sleep(12)
+        assert loop.snapshot.fault is None and loop.snapshot.relay_closed
+        nursery.cancel_scope.cancel()
+
+
+def test_a_damaged_latch_file_counts_as_a_welded_contactor(tmp_path):
+    latches = LatchFile.for_evse(tmp_path, 1, InlineOffload())
+    latches.path.parent.mkdir(parents=True)
+    latches.path.write_text("{not json")
+    assert latches.read() == {"welded"}
+
+
+async def test_a_hung_loop_stops_the_heartbeat_and_the_interlock_opens_the_contactor(
+    autojump_clock,
+):
+    sim = SimulatedEvse(
+        1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC), interlock_window=0.05
+    )
+    faults = HangingRcd(sim)
+    loop = ControlLoop(
+        1,
+        pilot=SimulatedPilot(sim),
+        relay=SimulatedRelay(sim),
+        faults=faults,
+        max_current=32,
+        period=PERIOD,
+        heartbeat=sim.heartbeat,
+    )
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(loop.run)
+            await charging(sim, loop)
+            assert sim.status()["interlock"]["open"] is False
+            faults.start_hanging()  # the loop blocks in its next RCD read (0.5 s timeout)
+            hung_at = trio.current_time()
+            await trio.sleep(0.1)
+            status = sim.status()
+            assert status["relay"]["commanded"] is True, "the software has not reacted yet"
+            assert status["relay"]["feedback"] is False
+            assert status["interlock"]["open"] is True
+            assert status["interlock"]["opened_at"] - hung_at <= 0.05 + PERIOD + 1e-9
+            assert status["pilot"]["output"] == "negative"
+            assert status["meter"]["current"] == 0.0
+            nursery.cancel_scope.cancel()
+    finally:
+        faults.released.set()
+
+
+async def test_without_a_heartbeat_the_interlock_holds_the_pilot_at_f_and_the_contactor_open(
+    autojump_clock,
+):
+    sim = SimulatedEvse(
+        1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC), interlock_window=0.05
+    )
+    _, loop = make()
+    loop._pilot, loop._relay, loop._faults = sim.pilot, sim.relay, sim.faults
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        loop.allow_charging(True)
+        sim.set_ev_state("C")
+        seen_closed = False
+        while loop.snapshot.fault is None:
+            await loop.wait_snapshot()
+            seen_closed |= sim.status()["relay"]["feedback"]
+        assert not seen_closed
+        # The interlock holds the pilot at -12 V: the machine sees state F.
+        assert loop.snapshot.fault == "ev_error"
+        assert sim.status()["pilot"]["output"] == "negative"
+        nursery.cancel_scope.cancel()
+
+
+class HangingRcd(SimulatedFaultInputs):
+    """An RCD input whose read hangs in its worker thread once `start_hanging` ran."""
+
+    def __init__(self, evse):
+        super().__init__(evse)
+        self.released = threading.Event()
+
+    def start_hanging(self) -> None:
+        self.blocking = True
+
+    def rcd_tripped(self) -> bool:
+        if self.blocking:
+            self.released.wait(5)
+        return super().rcd_tripped()
+
+
+class FlakyLatchStore:
+    """A `LatchStore` in memory whose saves fail while ``broken`` is set."""
+
+    def __init__(self, saved=frozenset()):
+        self.saved = frozenset(saved)
+        self.broken = False
+        self.attempts = 0
+
+    async def load(self):
+        return self.saved
+
+    async def save(self, faults):
+        self.attempts += 1
+        if self.broken:
+            raise OSError("No space left on device")
+        self.saved = frozenset(faults)
+
+
+async def test_a_failed_latch_save_keeps_the_latch_and_is_retried(autojump_clock):
+    store = FlakyLatchStore()
+    store.broken = True
+    sim, loop = make(latches=store)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        sim.set_welded(True)
+        sim.set_ev_state("B")
+        await trio.sleep(1)
+        assert loop.snapshot.fault == "welded" and store.attempts == 1, "one try, then a pause"
+        store.broken = False
+        await trio.sleep(5)
+        assert store.saved == {"welded"} and store.attempts == 2
+        store.broken = True
+        with pytest.raises(OSError, match="saving failed"):
+            await loop.clear_latched_faults()
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_unknown_latched_fault_name_keeps_the_evse_out_of_service(autojump_clock):
+    sim, loop = make(latches=FlakyLatchStore({"melted"}))
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        loop.allow_charging(True)
+        sim.set_ev_state("C")
+        await trio.sleep(1)
+        assert loop.snapshot.fault == "welded" and not loop.snapshot.relay_closed
         nursery.cancel_scope.cancel()

@@ -7,7 +7,13 @@ import math
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 
 from drivers.interfaces import PilotReading
 from station.control.iec61851 import (
@@ -74,12 +80,39 @@ def test_detection_bands(high, state):
     assert classify(PilotReading(high, -12.0), PilotState.A, Output.PWM) is state
 
 
-@pytest.mark.parametrize("gap", [10.5, 7.5, 4.5])
-def test_readings_between_bands_keep_the_previous_state(gap):
-    assert classify(PilotReading(gap, -12.0), PilotState.B, Output.PWM) is PilotState.B
+@pytest.mark.parametrize(
+    ("gap", "state"),
+    [
+        (10.5, PilotState.A),
+        (10.5, PilotState.B),
+        (7.5, PilotState.B),
+        (7.5, PilotState.C),
+        (4.5, PilotState.C),
+        (4.5, PilotState.D),
+        (-1.5, PilotState.E),
+        (-10.5, PilotState.F),
+    ],
+)
+def test_a_reading_in_a_gap_bordering_the_state_keeps_it(gap, state):
+    assert classify(PilotReading(gap, -12.0), state, Output.PWM) is state
 
 
-@pytest.mark.parametrize("bad", [14.0, -14.0, math.nan, math.inf])
+@pytest.mark.parametrize(
+    ("gap", "state"),
+    [
+        (4.5, PilotState.B),
+        (7.5, PilotState.A),
+        (10.5, PilotState.C),
+        (7.5, PilotState.D),
+        (-1.5, PilotState.C),
+        (-10.5, PilotState.C),
+    ],
+)
+def test_a_reading_in_a_gap_next_to_another_state_is_a_fault(gap, state):
+    assert classify(PilotReading(gap, -12.0), state, Output.PWM) is Fault.PILOT_RANGE
+
+
+@pytest.mark.parametrize("bad", [14.0, -14.0, -5.0, -2.5, -9.9, math.nan, math.inf])
 def test_implausible_readings_are_a_fault(bad):
     assert classify(PilotReading(bad, -12.0), PilotState.B, Output.PWM) is Fault.PILOT_RANGE
 
@@ -224,17 +257,206 @@ def test_raising_the_offer_waits_5_s_lowering_does_not():
     assert rig.step(500, current_limit=32).duty == pytest.approx(53.3)
 
 
+def charging_rig(**defaults) -> Rig:
+    """A machine with the EV in C and the contactor closed."""
+    rig = Rig(**defaults)
+    rig.ev = "B"
+    rig.step(3)
+    rig.ev = "C"
+    assert rig.step(3).relay_closed
+    return rig
+
+
+def test_a_reading_in_no_band_while_charging_opens_the_contactor():
+    rig = charging_rig()
+    rig.t += 0.01
+    d = rig.m.step(Inputs(now=rig.t, reading=PilotReading(-5.0, -12.0), current_limit=16))
+    assert not d.relay_closed and d.opened_for_safety
+    assert Fault.PILOT_RANGE in d.faults and d.output is Output.NEGATIVE
+
+
+def test_a_single_noisy_reading_at_the_edge_of_c_keeps_charging():
+    rig = charging_rig()
+    rig.t += 0.01
+    d = rig.m.step(
+        Inputs(now=rig.t, reading=PilotReading(7.4, -12.0), charging_allowed=True, current_limit=16)
+    )
+    assert d.relay_closed and not d.faults
+
+
+@pytest.mark.parametrize("low", [-8.0, -10.5, -13.5, 0.0])
+def test_a_negative_plateau_out_of_range_under_pwm_is_a_fault(low):
+    rig = charging_rig()
+    rig.t += 0.01
+    d = rig.m.step(
+        Inputs(now=rig.t, reading=PilotReading(6.0, low), charging_allowed=True, current_limit=16)
+    )
+    assert not d.relay_closed and Fault.PILOT_NEGATIVE in d.faults
+
+
+def test_the_negative_plateau_is_not_checked_without_pwm():
+    rig = Rig(charging_allowed=False)
+    rig.ev = "B"
+    rig.step(3)
+    rig.t += 0.01
+    d = rig.m.step(Inputs(now=rig.t, reading=PilotReading(9.0, 9.0)))
+    assert not d.faults, "a steady +12 V has no negative half"
+
+
+def test_an_ev_already_in_c_gets_the_pwm_first_and_the_contactor_two_readings_later():
+    rig = Rig(charging_allowed=False)
+    rig.ev = "C"
+    d = rig.step(5)
+    assert (d.state, d.output, d.relay_closed) == (PilotState.C, Output.HIGH, False)
+    d = rig.step(1, charging_allowed=True)
+    assert d.output is Output.PWM and not d.relay_closed, "no reading under PWM yet"
+    d = rig.step(1, charging_allowed=True)
+    assert not d.relay_closed, "one reading under PWM is not enough"
+    d = rig.step(1, charging_allowed=True)
+    assert d.relay_closed
+
+
+def test_a_missing_diode_on_the_first_pwm_reading_never_closes():
+    rig = Rig(charging_allowed=False)
+    rig.ev = "C"
+    rig.step(5)
+    d = rig.step(1, charging_allowed=True)
+    assert d.output is Output.PWM
+    for _ in range(3):
+        rig.t += 0.01
+        d = rig.m.step(
+            Inputs(
+                now=rig.t,
+                reading=PilotReading(6.0, -6.0),
+                charging_allowed=True,
+                current_limit=16,
+            )
+        )
+        assert not d.relay_closed
+    assert Fault.DIODE in d.faults
+
+
+def test_a_stale_reading_opens_the_contactor():
+    rig = charging_rig()
+    rig.t += 0.01
+    d = rig.m.step(
+        Inputs(
+            now=rig.t,
+            reading=PilotReading(6.0, -12.0),
+            reading_taken_at=rig.t - 0.051,
+            charging_allowed=True,
+            current_limit=16,
+        )
+    )
+    assert not d.relay_closed and Fault.PILOT_STALE in d.faults
+
+
+def test_the_staleness_bound_is_configurable():
+    rig = charging_rig()
+    rig.m.max_reading_age = 0.2
+    rig.t += 0.01
+    d = rig.m.step(
+        Inputs(
+            now=rig.t,
+            reading=PilotReading(6.0, -12.0),
+            reading_taken_at=rig.t - 0.1,
+            charging_allowed=True,
+            current_limit=16,
+        )
+    )
+    assert d.relay_closed and not d.faults
+
+
+def test_an_ev_drawing_more_than_offered_gets_a_lower_pwm_then_the_contactor_opens():
+    rig = charging_rig()  # 16 A offered: 26.6 %, the EV reads 15.96 A
+    d = rig.step(100, measured_current=18.0)  # within 10 % + 0.5 A
+    assert d.relay_closed and d.duty == pytest.approx(26.6)
+    d = rig.step(690, measured_current=25.0)
+    assert d.relay_closed and d.duty == pytest.approx(26.6), "not before 7 s"
+    d = rig.step(20, measured_current=25.0)
+    assert d.relay_closed and d.duty < 26.6, "after 7 s the offer is lowered"
+    lowered = d.duty
+    d = rig.step(680, measured_current=25.0)
+    assert d.relay_closed and d.duty == lowered
+    d = rig.step(20, measured_current=25.0)
+    assert not d.relay_closed and Fault.OVERCURRENT in d.faults
+    d = rig.step(100)
+    assert Fault.OVERCURRENT in d.faults, "kept until the EV is unplugged"
+    rig.ev = "A"
+    assert not rig.step(40).faults
+
+
+def test_an_ev_that_follows_the_lowered_offer_keeps_charging():
+    rig = charging_rig()
+    rig.step(710, measured_current=20.0)
+    assert rig.last.duty < 26.6
+    d = rig.step(2000, measured_current=15.0)
+    assert d.relay_closed and not d.faults
+
+
+def test_a_short_excess_is_tolerated():
+    rig = charging_rig()
+    for _ in range(5):
+        rig.step(600, measured_current=30.0)
+        rig.step(10, measured_current=15.0)
+    assert rig.last.relay_closed and rig.last.duty == pytest.approx(26.6)
+
+
+def test_a_latched_fault_handed_to_a_new_machine_keeps_the_evse_out_of_service():
+    rig = Rig()
+    rig.m = PilotMachine(faults={Fault.WELDED})
+    rig.ev = "C"
+    d = rig.step(2000)
+    assert not d.relay_closed and d.output is Output.NEGATIVE
+    assert rig.m.latched == {Fault.WELDED}
+
+
+#: Raw plateaus worth trying: band edges, gaps, the -10..-2 V hole, beyond ±13 V.
+VOLTS = st.one_of(
+    st.sampled_from([12.0, 10.5, 9.0, 7.5, 6.0, 5.0, 4.5, 3.0, 0.0, -1.5, -5.0, -8.0, -10.5]),
+    st.sampled_from([-12.0, -13.5, 14.0, math.nan]),
+    st.floats(min_value=-15, max_value=15),
+)
+#: Negative plateaus: mostly the good -12 V, so that the positive one is what is tested.
+LOWS = st.one_of(st.just(-12.0), VOLTS)
+#: Currents an EV may draw: none known, within the offer, over it.
+DRAWS = st.one_of(
+    st.none(), st.sampled_from([10.0, 17.0, 25.0, 40.0]), st.floats(min_value=0, max_value=40)
+)
+#: The over-current tolerance of the 16 A the rig offers (15.96 A read by the EV).
+TOLERATED_A = 15.96 * 1.1 + 0.5
+#: The longest an excess may last with the contactor closed: lowering, then tripping.
+OVERCURRENT_LIMIT_S = 7.0 + 7.0 + 0.02
+
+
+def fits_c_under_pwm(r: PilotReading) -> bool:
+    """A reading the machine may count towards closing: C (or its hysteresis gaps) on the
+    positive plateau and about -12 V on the negative one (so the diode is there)."""
+    return 4.0 < r.high < 8.0 and -13.0 <= r.low <= -11.0
+
+
 class SafetyMachine(RuleBasedStateMachine):
-    """Random sequences of EV states, permissions, faults and time: the invariants hold."""
+    """Random sequences of EV states, raw pilot voltages, stale readings, over-drawing EVs,
+    permissions, faults and time: the contactor is closed only under DESIGN.md rule 4."""
 
     def __init__(self):
         super().__init__()
         self.rig = Rig()
+        self.rig.ev = "C"
         self.allowed = True
         self.operative = True
         self.rcd = False
-        self.feedback_lags = False
-        self.state_c_since_reading: float | None = None
+        self.injected: PilotReading | None = None
+        self.stale = False
+        self.draw: float | None = None
+        self.history: list[tuple[Output, PilotReading, bool]] = []
+        self.excess_since: float | None = None
+
+    @initialize()
+    def charge(self):
+        """Every sequence starts from a charge under way: that is where the hazards are."""
+        self._run(5)
+        assert self.rig.m.relay_closed
 
     @rule(state=st.sampled_from(list("ABCDEF")))
     def ev(self, state):
@@ -252,28 +474,82 @@ class SafetyMachine(RuleBasedStateMachine):
     def rcd_input(self, value):
         self.rcd = value
 
-    @rule(steps=st.integers(min_value=1, max_value=700))
+    @rule(high=VOLTS, low=LOWS)
+    def inject(self, high, low):
+        self.injected = PilotReading(high, low)
+
+    @rule(low=VOLTS)
+    def inject_negative(self, low):
+        """An EV in C whose negative plateau is whatever (a leaking or missing diode)."""
+        self.injected = PilotReading(6.0, low)
+
+    @rule()
+    def model_again(self):
+        self.injected = None
+
+    @rule(value=st.booleans())
+    def stale_readings(self, value):
+        self.stale = value
+
+    @rule(amps=DRAWS)
+    def ev_draws(self, amps):
+        self.draw = amps
+
+    @rule(steps=st.integers(min_value=1, max_value=300))
     def run(self, steps):
+        self._run(steps)
+
+    @precondition(lambda self: self.draw is not None and self.rig.m.relay_closed)
+    @rule(steps=st.integers(min_value=1300, max_value=1500))
+    def run_long(self, steps):
+        """An EV drawing current for long enough for the over-current stages (7 s + 7 s)."""
+        self._run(steps)
+
+    def _run(self, steps):
+        rig = self.rig
         for _ in range(steps):
-            before = self.rig.m.relay_closed
-            d = self.rig.step(
-                1,
-                charging_allowed=self.allowed,
-                operative=self.operative,
-                rcd_tripped=self.rcd,
-                relay_feedback=self.rig.m.relay_closed,
+            before = rig.m.relay_closed
+            driven = rig.m.output
+            rig.t += 0.01
+            r = self.injected or reading(rig.ev, rig.m)
+            d = rig.m.step(
+                Inputs(
+                    now=rig.t,
+                    reading=r,
+                    reading_taken_at=rig.t - (0.06 if self.stale else 0.002),
+                    charging_allowed=self.allowed,
+                    operative=self.operative,
+                    current_limit=16.0,
+                    rcd_tripped=self.rcd,
+                    relay_feedback=rig.m.relay_closed,
+                    measured_current=self.draw if before else 0.0,
+                )
             )
+            rig.last = d
+            self.history = [*self.history[-1:], (driven, r, self.stale)]
             if d.relay_closed and not before:
-                # Closing only under the conditions of DESIGN.md rule 4.
-                assert self.rig.ev in ("C",), self.rig.ev
+                # DESIGN.md rule 4: two readings of C taken under PWM with a good diode,
+                # fresh, and every permission given.
+                assert len(self.history) == 2
+                for out, seen, stale in self.history:
+                    assert out is Output.PWM and not stale and fits_c_under_pwm(seen), seen
                 assert self.allowed and self.operative and not self.rcd
                 assert d.output is Output.PWM
             if d.relay_closed:
-                # Whatever the permissions say, a closed contactor means the EV asks for
-                # power and nothing is faulty; a hazard opens it in this very step.
-                assert self.rig.ev == "C"
+                # Whatever the permissions say, a closed contactor means a fresh reading of
+                # C (about -12 V below it under PWM; C1 has no negative half) and nothing
+                # faulty; a hazard opens it in this very step.
+                assert not self.stale and 4.0 < r.high < 8.0, r
+                assert driven is not Output.PWM or fits_c_under_pwm(r), r
                 assert not d.faults
                 assert not self.rcd
+            over = d.relay_closed and self.draw is not None and self.draw > TOLERATED_A
+            if not over:
+                self.excess_since = None
+            elif self.excess_since is None:
+                self.excess_since = rig.t
+            else:
+                assert rig.t - self.excess_since <= OVERCURRENT_LIMIT_S
 
     @invariant()
     def open_when_faulted(self):
@@ -283,5 +559,5 @@ class SafetyMachine(RuleBasedStateMachine):
 
 TestSafety = SafetyMachine.TestCase
 TestSafety.settings = settings(
-    max_examples=150, stateful_step_count=30, deadline=None, derandomize=True
+    max_examples=150, stateful_step_count=25, deadline=None, derandomize=True
 )

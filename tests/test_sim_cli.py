@@ -79,3 +79,44 @@ async def test_errors_are_one_clear_line_and_exit_1(tmp_path, judge, capsys):
         await judge.wait_for("StatusNotification", count=2)
         assert await cli("sim", "--config", str(path), "plug", "7") == 1
         assert "unknown EVSE 7" in capsys.readouterr().err
+
+
+async def test_pilot_voltage_ev_ignore_pwm_and_clear_fault_through_the_cli(tmp_path, judge, capsys):
+    path = write_config(tmp_path, judge.url)
+    config = make_config(
+        tmp_path / "data", judge.url, station={"control_socket": str(tmp_path / "s.sock")}
+    )
+    async with live_station(config, variables=FAST):
+        await judge.wait_for("StatusNotification", count=2)
+        assert await cli("sim", "--config", str(path), "plug", "1") == 0
+        assert await cli("sim", "--config", str(path), "tap", "04a1b2c3") == 0
+        await judge.wait_for("TransactionEvent")
+        assert await cli("sim", "--config", str(path), "ev-state", "1", "C") == 0
+        await judge.wait_for(
+            "TransactionEvent", where=lambda p: p["triggerReason"] == "ChargingStateChanged"
+        )
+        # A positive plateau of -5 V fits no IEC 61851-1 state: the EVSE faults.
+        assert await cli("sim", "--config", str(path), "pilot-voltage", "1", "-5", "-12") == 0
+        await judge.wait_for(
+            "StatusNotification", where=lambda p: p["connectorStatus"] == "Faulted"
+        )
+        capsys.readouterr()
+        assert await cli("sim", "--config", str(path), "status") == 0
+        status = json.loads(capsys.readouterr().out)
+        assert status["evses"]["1"]["relay"] == "open"
+        assert status["hardware"]["evses"]["1"]["pilot"]["injected"] is True
+        assert await cli("sim", "--config", str(path), "pilot-voltage", "1", "auto") == 0
+        assert await cli("sim", "--config", str(path), "ev-ignore-pwm", "1", "on") == 0
+        assert await cli("sim", "--config", str(path), "status") == 0
+        hardware = json.loads(capsys.readouterr().out)["hardware"]["evses"]["1"]
+        assert hardware["pilot"]["injected"] is False
+        assert hardware["ev"]["ignores_pwm"] is True
+
+        assert await cli("clear-fault", "--config", str(path), "1") == 0
+        assert "EVSE 1 has no latched fault" in capsys.readouterr().out
+        assert await cli("clear-fault", "--config", str(path), "7") == 1
+        assert "unknown EVSE 7" in capsys.readouterr().err
+        assert await cli("sim", "--config", str(path), "pilot-voltage", "1", "-5") == 1
+        assert "POS NEG" in capsys.readouterr().err
+        assert await cli("sim", "--config", str(path), "pilot-voltage", "1", "x", "y") == 1
+        assert "two numbers of volts" in capsys.readouterr().err

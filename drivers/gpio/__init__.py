@@ -14,6 +14,8 @@ header pin in brackets):
     ADC negative peak            MCP3208 ch 1     MCP3208 ch 3     (see below)
     Contactor coil               GPIO17 [11]      GPIO27 [13]      active high
     Contactor mirror contact     GPIO22 [15]      GPIO23 [16]      pull-up; high = closed
+    Interlock heartbeat          none             none             optional (heartbeat_pin),
+                                                                   e.g. GPIO20 [38] / GPIO21 [40]
     RCD fault output             GPIO24 [18]      GPIO25 [22]      pull-up; high = tripped
 
     Shared buses
@@ -49,7 +51,7 @@ drivers mirror that logic; they never replace it.
 from drivers.gpio.peak_detector import ChannelScale, PeakDetectorSensor
 from drivers.gpio.pilot import GpioControlPilot
 from drivers.gpio.pwm import PERIOD_NS, BenchPilotPwm, PilotPwm, SysfsPilotPwm, SysfsPwmChannel
-from drivers.gpio.relay import GpioContactorRelay, GpioFaultInputs
+from drivers.gpio.relay import GpioContactorRelay, GpioFaultInputs, GpioHeartbeat
 
 __all__ = [
     "PERIOD_NS",
@@ -58,6 +60,7 @@ __all__ = [
     "GpioContactorRelay",
     "GpioControlPilot",
     "GpioFaultInputs",
+    "GpioHeartbeat",
     "PeakDetectorSensor",
     "PilotPwm",
     "SysfsPilotPwm",

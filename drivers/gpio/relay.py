@@ -129,3 +129,32 @@ class GpioFaultInputs:
         """Release the pin."""
         self._closed = True
         self._rcd.close()  # type: ignore[attr-defined]
+
+
+class GpioHeartbeat:
+    """`HeartbeatOutput` on a `DigitalOutputDevice`: one edge per control period.
+
+    The interlock it feeds must be AC-coupled (a charge pump or a retriggerable
+    monostable), so that a pin stuck high or low, like a released one, drops the coil.
+    """
+
+    blocking: ClassVar[bool] = False
+
+    def __init__(
+        self, pin: int, *, pin_factory: object | None = None, name: str = "heartbeat"
+    ) -> None:
+        from gpiozero import DigitalOutputDevice
+
+        self._name = name
+        with gpio_errors(name):
+            self._device = DigitalOutputDevice(pin, initial_value=False, pin_factory=pin_factory)
+
+    def toggle(self) -> None:
+        """Invert the output."""
+        with gpio_errors(self._name):
+            self._device.toggle()
+
+    def close(self) -> None:
+        """Stop toggling and release the pin."""
+        with gpio_errors(self._name):
+            self._device.close()

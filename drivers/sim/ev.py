@@ -36,12 +36,14 @@ class SimulatedEv:
     D ready with ventilation, E pilot shorted to PE, F an EV-side fault that pulls the
     pilot to -12 V. ``max_current`` is the EV's own limit (0 = it does not ask for
     power although it sits in C). ``diode_fault`` shorts the EV's pilot diode, so the
-    negative plateau follows the positive one.
+    negative plateau follows the positive one. ``ignores_pwm`` makes it draw
+    ``max_current`` whatever the PWM offers.
     """
 
     state: str = "A"
     max_current: float = 32.0
     diode_fault: bool = False
+    ignores_pwm: bool = False
 
     @property
     def plugged(self) -> bool:

@@ -10,6 +10,14 @@ controller did to the pilot and the relay and from what the EV asks for.
 Energy is integrated lazily: every change that can alter the current first accounts for
 the time since the previous change, using the injected monotonic clock. With trio's
 MockClock the numbers are exactly reproducible.
+
+With ``interlock_window`` set, the EVSE also models the hardware interlock of the
+reference circuit: a retriggerable monostable fed by the control loop's heartbeat output
+(`SimulatedHeartbeat`). While it sees an edge at least every ``interlock_window``
+seconds, the contactor coil and the pilot's PWM follow their commands; once the edges
+stop for longer, the coil drops (the contacts open unless welded) and the pilot output
+stage shows a steady -12 V (state F), whatever the software commands, until the edges
+come back. Before the first edge the interlock is open, as on the real board.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ class SimulatedEvse:
         nominal_voltage: float = 230.0,
         ev_max_current: float = 32.0,
         relay_feedback_delay: float = 0.0,
+        interlock_window: float | None = None,
     ) -> None:
         self.id = evse_id
         self.ev = SimulatedEv(max_current=ev_max_current)
@@ -68,10 +77,16 @@ class SimulatedEvse:
         self._rcd_tripped = False
         self._energy_wh = 0.0
         self._last = now()
+        self._injected: tuple[float, float] | None = None  # raw (high, low) plateaus
+        self._interlock_window = interlock_window
+        self._last_beat: float | None = None
+        self._interlock_open = interlock_window is not None
+        self.interlock_opened_at: float | None = None
         self.pilot = SimulatedPilot(self)
         self.relay = SimulatedRelay(self)
         self.faults = SimulatedFaultInputs(self)
         self.meter = SimulatedMeter(self)
+        self.heartbeat = SimulatedHeartbeat(self)
 
     # -- what a person or a test does to the hardware ---------------------------------
 
@@ -108,9 +123,29 @@ class SimulatedEvse:
         if welded:
             if self._contacts and self._pending is not None and not self._pending[1]:
                 self._pending = None  # an opening in progress never completes
-        elif self._contacts and not self._commanded:
+        elif self._contacts and (not self._commanded or self._interlock_open):
             self._pending = None
             self._contacts = False
+
+    def inject_pilot_voltage(self, high: float, low: float) -> None:
+        """Make the peak detectors read ``high``/``low`` volts (positive/negative plateau)
+        whatever the EV and the output do, until `release_pilot_voltage`."""
+        for name, value in (("positive", high), ("negative", low)):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name} plateau must be a number of volts, got {value!r}")
+            if not (math.isfinite(value) and -15.0 <= value <= 15.0):
+                raise ValueError(f"{name} plateau must be between -15 and 15 V, got {value}")
+        self._injected = (float(high), float(low))
+
+    def release_pilot_voltage(self) -> None:
+        """Readings follow the modelled EV again."""
+        self._injected = None
+
+    def set_ev_ignores_pwm(self, ignores: bool) -> None:
+        """An EV that draws its own maximum current whatever the PWM offers (a broken or
+        misreading on-board charger), as long as the contactor is closed and it is in C/D."""
+        self._advance()
+        self.ev.ignores_pwm = bool(ignores)
 
     def clear_faults(self) -> None:
         """Reset the RCD, repair the EV's diode and free a welded contactor."""
@@ -121,21 +156,23 @@ class SimulatedEvse:
     def status(self) -> dict[str, Any]:
         """The hardware side of this EVSE as a JSON-able dict."""
         self._advance()
-        high, low = pilot_levels(self._output, self.ev)
+        high, low = self._pilot_levels()
         current = self._current()
         voltage = self._voltage(self._last, current)
-        return {
+        result: dict[str, Any] = {
             "ev": {
                 "state": self.ev.state,
                 "plugged": self.ev.plugged,
                 "max_current": self.ev.max_current,
                 "diode_fault": self.ev.diode_fault,
+                "ignores_pwm": self.ev.ignores_pwm,
             },
             "pilot": {
-                "output": self._output.value,
-                "duty": self._duty,
+                "output": self._effective_output().value,
+                "duty": self._duty if not self._interlock_open else None,
                 "high": high,
                 "low": low,
+                "injected": self._injected is not None,
             },
             "relay": {
                 "commanded": self._commanded,
@@ -150,18 +187,62 @@ class SimulatedEvse:
                 "energy_import_wh": round(self._energy_wh, 3),
             },
         }
+        if self._interlock_window is not None:
+            result["interlock"] = {
+                "window": self._interlock_window,
+                "open": self._interlock_open,
+                "opened_at": self.interlock_opened_at,
+            }
+        return result
 
     # -- physics ----------------------------------------------------------------------
 
     def _advance(self) -> None:
-        """Account for the time since the last change, including a contact movement."""
+        """Account for the time since the last change, including a contact movement and
+        the interlock dropping, in the order they happened."""
         moment = self._now()
+        changes: list[tuple[float, str]] = []
         if self._pending is not None and self._pending[0] <= moment:
-            when, closed = self._pending
+            changes.append((self._pending[0], "contacts"))
+        drop = self._interlock_deadline()
+        if drop is not None and drop <= moment:
+            changes.append((drop, "interlock"))
+        for when, change in sorted(changes):
             self._integrate(when)
-            self._contacts = closed
-            self._pending = None
+            if change == "contacts":
+                assert self._pending is not None
+                closed = self._pending[1]
+                self._pending = None
+                self._contacts = closed and not self._interlock_open
+            else:
+                self._interlock_open = True
+                self.interlock_opened_at = when
+                if not self._welded:
+                    self._contacts = False
+                    self._pending = None
         self._integrate(moment)
+
+    def _interlock_deadline(self) -> float | None:
+        if self._interlock_window is None or self._interlock_open or self._last_beat is None:
+            return None
+        return self._last_beat + self._interlock_window
+
+    def _beat(self) -> None:
+        """One heartbeat edge: the monostable is retriggered (and re-enables the coil)."""
+        self._advance()
+        self._last_beat = self._last
+        if self._interlock_open and self._interlock_window is not None:
+            self._interlock_open = False
+            self._move_contacts(self._commanded)
+
+    def _effective_output(self) -> PilotOutput:
+        # The interlock disables the PWM output stage: the line sits at -12 V.
+        return PilotOutput.NEGATIVE if self._interlock_open else self._output
+
+    def _pilot_levels(self) -> tuple[float, float]:
+        if self._injected is not None:
+            return self._injected
+        return pilot_levels(self._effective_output(), self.ev)
 
     def _integrate(self, moment: float) -> None:
         if moment <= self._last:
@@ -176,7 +257,9 @@ class SimulatedEvse:
     def _current(self) -> float:
         if not self._contacts or self._rcd_tripped or not self.ev.wants_power:
             return 0.0
-        if self._output is not PilotOutput.PWM or self._duty is None:
+        if self.ev.ignores_pwm:
+            return self.ev.max_current
+        if self._effective_output() is not PilotOutput.PWM or self._duty is None:
             return 0.0
         return min(self.ev.max_current, offered_current(self._duty))
 
@@ -203,6 +286,10 @@ class SimulatedEvse:
     def _command_relay(self, closed: bool) -> None:
         self._advance()
         self._commanded = closed
+        self._move_contacts(closed)
+
+    def _move_contacts(self, closed: bool) -> None:
+        closed = closed and not self._interlock_open  # no coil current without the interlock
         if self._welded and self._contacts:
             self._pending = None
             return
@@ -279,7 +366,7 @@ class SimulatedPilot(_View):
         self._check_open()
         evse = self._evse
         evse._advance()
-        high, low = pilot_levels(evse._output, evse.ev)
+        high, low = evse._pilot_levels()
         return PilotReading(high=high, low=low)
 
     def close(self) -> None:
@@ -308,6 +395,21 @@ class SimulatedRelay(_View):
         """Command the contactor open and release it."""
         if not self._closed:
             self._evse._command_relay(False)
+        self._closed = True
+
+
+class SimulatedHeartbeat(_View):
+    """`HeartbeatOutput` that retriggers the EVSE's simulated interlock."""
+
+    _kind = "heartbeat output"
+
+    def toggle(self) -> None:
+        """One edge."""
+        self._check_open()
+        self._evse._beat()
+
+    def close(self) -> None:
+        """Stop toggling: the interlock drops after its window."""
         self._closed = True
 
 

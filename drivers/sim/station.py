@@ -51,6 +51,7 @@ class SimulatedStation:
         ev_max_current: float = 32.0,
         card_present_for: float = 1.0,
         relay_feedback_delay: float = 0.0,
+        interlock_window: float | None = None,
         real_devices: Mapping[int, Collection[str]] | None = None,
         real_card_reader: bool = False,
     ) -> None:
@@ -70,6 +71,7 @@ class SimulatedStation:
                 nominal_voltage=voltage(evse_id),
                 ev_max_current=ev_max_current,
                 relay_feedback_delay=relay_feedback_delay,
+                interlock_window=interlock_window,
             )
             for evse_id in evse_ids
         }
@@ -96,6 +98,7 @@ class SimulatedStation:
             ev_max_current=config.sim.ev_max_current,
             card_present_for=config.sim.card_present_for,
             relay_feedback_delay=config.sim.relay_feedback_delay,
+            interlock_window=config.sim.interlock_window,
             real_devices={
                 evse.id: [d for d in _DEVICES if config.driver_for(d, evse.id) != "sim"]
                 for evse in config.evse
@@ -143,6 +146,21 @@ class SimulatedStation:
     def set_ev_max_current(self, evse: int, amps: float) -> None:
         """Set the EV's own maximum current; 0 A keeps it in C/D without drawing power."""
         self._simulated(evse, "pilot").set_ev_max_current(amps)
+
+    def inject_pilot_voltage(self, evse: int, high: float, low: float) -> None:
+        """Make EVSE ``evse``'s pilot read ``high``/``low`` volts (positive/negative
+        plateau), whatever the EV and the output do, until `release_pilot_voltage`."""
+        self._simulated(evse, "pilot").inject_pilot_voltage(high, low)
+
+    def release_pilot_voltage(self, evse: int) -> None:
+        """The pilot of EVSE ``evse`` reads the modelled EV again."""
+        self._simulated(evse, "pilot").release_pilot_voltage()
+
+    def set_ev_ignores_pwm(self, evse: int, ignores: bool) -> None:
+        """The EV draws its own maximum current whatever the PWM offers (or behaves again)."""
+        if not isinstance(ignores, bool):
+            raise ValueError(f"ignore-pwm must be on or off, got {ignores!r}")
+        self._simulated(evse, "pilot").set_ev_ignores_pwm(ignores)
 
     def tap(self, uid_hex: str) -> str:
         """Hold a card to the reader; returns the UID as the reader reports it."""

@@ -6,21 +6,41 @@ output (+12 V steady, PWM at a duty, -12 V steady), whether the contactor is clo
 the events for the layers above. No I/O, no clock reads.
 
 Detection (HARDWARE.md §1.1, the hysteresis table of a Linux-side IEC implementation):
-positive plateau A 11..13 V, B 8..10, C 5..7, D 2..4, E -1..2; a reading in a gap keeps
-the previous state. While PWM runs the negative plateau must be about -12 V; if it follows
-the positive one the EV's diode is missing (diode fault).
+positive plateau A 11..13 V, B 8..10, C 5..7, D 2..4, E -1..2, F -13..-11. The gaps
+between two bands (10..11, 7..8, 4..5) and at the edge of E (-2..-1) and F (-11..-10) are
+hysteresis: a reading there keeps the current state *only if the gap borders that state*
+(noise at the edge of the band the EV is in). Any other reading fits no state and is a
+fault (`Fault.PILOT_RANGE`, DESIGN.md rule 4): a gap that borders another state, the
+-10..-2 V region where no IEC 61851-1 state lives, anything beyond ±13 V. One such reading
+opens the contactor. That is the fail-safe choice: a pilot line that reads no state may be
+broken, and a wrong "still C" costs more than an interrupted charge; measurement noise is
+kept out by the peak detectors and the hysteresis gaps, not by ignoring readings. The
+price of one spurious reading: F for 300 ms, then the PWM again, and the contactor
+closes 10 s after its last closing at the earliest (a board whose readings are that
+noisy needs better filtering in hardware, not a laxer machine).
+
+While PWM runs the negative plateau must be about -12 V (-13..-11 V): if it follows the
+positive one the EV's diode is missing (`Fault.DIODE`); any other value outside the band
+(e.g. -8 V: a leaking diode, a loaded or broken output stage) is `Fault.PILOT_NEGATIVE`.
+A reading older than ``max_reading_age`` (50 ms by default: a slow ADC, a stuck driver,
+a loop that stalled between reading and deciding) is `Fault.PILOT_STALE`.
 
 Safety (DESIGN.md rule 4):
 
 * the contactor is *closed* only while the EV requests power (C, or D with ventilation),
   the EVSE is operative, charging is allowed, PWM is offered and no fault is present, and
-  only after two consecutive readings agree on C/D;
+  only after two consecutive readings of C/D *taken while the PWM was on* with a good
+  diode and negative plateau (an EV already in C when charging is allowed gets the PWM
+  first and the contactor two readings later);
 * it is *opened* on the first reading of A, B, E, F, a diode fault, an RCD trip or an
   unusable reading (one control period, far inside the 100 ms of IEC 61851-1 Table A.6);
 * when charging stops being allowed the PWM is withdrawn first (state C1); the EV then
   goes to B and the contactor opens without load, or it is forced open after 6 s;
 * a contactor whose mirror contact stays closed 250 ms after an open command is welded:
-  the EVSE is Faulted until an operator clears it (`reset_latched_faults`);
+  the EVSE is Faulted until an operator clears it (`reset_latched_faults`); the layer
+  that runs the machine persists the latch (a new machine takes it in ``faults``);
+* an EV that draws more than the offered current beyond the tolerance gets a lower PWM,
+  then the contactor opens (`station.control.overcurrent`);
 * after a fault the pilot shows F (-12 V) for at least 300 ms, then +12 V so that the
   EV's state can be watched again;
 * the contactor is not re-closed within 10 s of its last closing (contact wear).
@@ -33,6 +53,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from drivers.interfaces import PilotReading
+from station.control.overcurrent import OverCurrentGuard
 
 
 class PilotState(StrEnum):
@@ -65,10 +86,23 @@ class Fault(StrEnum):
     WELDED = "welded"  # latched
     CONTACTOR_STUCK_OPEN = "contactor_not_closing"
     EV_ERROR = "ev_error"  # EV pulls the pilot to F
+    PILOT_NEGATIVE = "pilot_negative_out_of_range"  # negative plateau not -12 V under PWM
+    PILOT_STALE = "pilot_reading_stale"  # the reading is older than max_reading_age
+    OVERCURRENT = "overcurrent"  # the EV kept drawing more than offered
 
 
 #: Faults that are never cleared automatically.
 LATCHED = frozenset({Fault.WELDED})
+#: Faults that clear only once their cause is gone and the EV was unplugged.
+UNTIL_UNPLUGGED = frozenset(
+    {
+        Fault.RCD,
+        Fault.DIODE,
+        Fault.PILOT_NEGATIVE,
+        Fault.CONTACTOR_STUCK_OPEN,
+        Fault.OVERCURRENT,
+    }
+)
 
 # Detection bands of the positive plateau (volts): (state, low, high).
 BANDS = (
@@ -79,9 +113,18 @@ BANDS = (
     (PilotState.E, -1.0, 2.0),
 )
 NEGATIVE_BAND = (-13.0, -11.0)
+# Hysteresis gaps (volts): (low, high, the states whose reading may fall in it).
+GAPS = (
+    (10.0, 11.0, frozenset({PilotState.A, PilotState.B})),
+    (7.0, 8.0, frozenset({PilotState.B, PilotState.C})),
+    (4.0, 5.0, frozenset({PilotState.C, PilotState.D})),
+    (-2.0, -1.0, frozenset({PilotState.E})),
+    (-11.0, -10.0, frozenset({PilotState.F})),
+)
 DIODE_TOLERANCE = 1.2  # |high + low| below this while PWM runs: the diode is missing
 
 CLOSE_CONFIRMATIONS = 2
+MAX_READING_AGE_S = 0.05
 C1_FORCE_OPEN_S = 6.0
 F_HOLD_S = 0.3
 FEEDBACK_TIMEOUT_S = 0.25
@@ -116,7 +159,11 @@ def current_for_duty(duty: float) -> float:
 
 
 def classify(reading: PilotReading, previous: PilotState, output: Output) -> PilotState | Fault:
-    """The state a reading shows, given what we drive; a `Fault` for implausible readings."""
+    """The state the positive plateau shows, given what we drive and the current state.
+
+    A reading in a hysteresis gap keeps ``previous`` when the gap borders it; a reading
+    that fits no state is `Fault.PILOT_RANGE`.
+    """
     high, low = reading.high, reading.low
     if not (math.isfinite(high) and math.isfinite(low)):
         return Fault.PILOT_RANGE
@@ -124,12 +171,29 @@ def classify(reading: PilotReading, previous: PilotState, output: Output) -> Pil
         return PilotState.F
     if NEGATIVE_BAND[0] <= high <= NEGATIVE_BAND[1]:
         return PilotState.F  # the EV pulls the line to -12 V
-    if high > 13.0 or high < -13.0:
-        return Fault.PILOT_RANGE
     for state, lowest, highest in BANDS:
         if lowest <= high <= highest:
             return state
-    return previous  # in a gap between bands: keep the previous state (hysteresis)
+    for lowest, highest, bordering in GAPS:
+        if lowest < high < highest and previous in bordering:
+            return previous  # noise at the edge of the current state's band
+    return Fault.PILOT_RANGE
+
+
+def negative_plateau_fault(reading: PilotReading, output: Output, seen: PilotState) -> Fault | None:
+    """The fault the negative plateau shows while PWM runs, or None.
+
+    Only PWM has a negative half; a steady output says nothing about it. In state A the
+    line is open (-12 V), in E shorted (the E fault says it already), in F at -12 V.
+    """
+    if output is not Output.PWM or seen is PilotState.E:
+        return None
+    high, low = reading.high, reading.low
+    if seen is not PilotState.A and high > 2.0 and abs(high + low) <= DIODE_TOLERANCE:
+        return Fault.DIODE  # the negative half follows the positive one: no diode
+    if not NEGATIVE_BAND[0] <= low <= NEGATIVE_BAND[1]:
+        return Fault.PILOT_NEGATIVE
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,12 +202,17 @@ class Inputs:
 
     now: float
     reading: PilotReading | None  # None: the pilot could not be read
+    #: When the reading was started (None: at ``now``; -inf: it never arrived); older
+    #: than the machine's ``max_reading_age`` at ``now`` makes it stale.
+    reading_taken_at: float | None = None
     charging_allowed: bool = False
     operative: bool = True
     current_limit: float = 32.0
     rcd_tripped: bool = False
     relay_feedback: bool | None = None
     ventilation_allowed: bool = False
+    #: The EV's current (A, the meter's latest fresh reading); None: not known.
+    measured_current: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,30 +235,45 @@ class Decision:
 
 @dataclass
 class PilotMachine:
-    """The per-EVSE IEC 61851-1 machine. Create once; call `step` every control period."""
+    """The per-EVSE IEC 61851-1 machine. Create once; call `step` every control period.
+
+    ``faults`` may start with the latched faults a previous machine left (after a Reset or
+    a restart); ``max_reading_age`` bounds the age of a usable pilot reading.
+    """
 
     state: PilotState = PilotState.A
     output: Output = Output.HIGH
     duty: float = 100.0
     relay_closed: bool = False
     faults: set[Fault] = field(default_factory=set)
+    max_reading_age: float = MAX_READING_AGE_S
     _candidate: PilotState | None = None
     _candidate_count: int = 0
+    _pwm_readings: int = 0  # consecutive readings of C/D taken under PWM, diode good
     _last_duty_change: float = -math.inf
     _last_close: float = -math.inf
     _relay_changed_at: float = -math.inf
     _pwm_withdrawn_at: float | None = None
     _fault_since: float | None = None
+    _overcurrent: OverCurrentGuard = field(default_factory=OverCurrentGuard)
+    _cap: float | None = None
 
     def reset_latched_faults(self) -> None:
         """Operator action: clear a welded-contactor fault after inspection."""
         self.faults -= LATCHED
 
+    @property
+    def latched(self) -> frozenset[Fault]:
+        """The latched faults present now (what must survive a Reset and a restart)."""
+        return frozenset(self.faults & LATCHED)
+
     def step(self, inputs: Inputs) -> Decision:
         """Advance one control period."""
         events: list[str] = []
         was_closed = self.relay_closed
+        driven = self.output  # what the pilot showed while this reading was taken
         observed = self._observe(inputs, events)
+        self._count_pwm_readings(inputs, observed, driven)
         self._update_faults(inputs, observed, events)
         self._decide(inputs, events)
         opened_for_safety = (
@@ -215,6 +299,9 @@ class PilotMachine:
     # -- reading the pilot -----------------------------------------------------------------
 
     def _observe(self, inputs: Inputs, events: list[str]) -> PilotState | Fault | None:
+        taken_at = inputs.now if inputs.reading_taken_at is None else inputs.reading_taken_at
+        if inputs.now - taken_at > self.max_reading_age:
+            return Fault.PILOT_STALE  # the line may have changed since: act as if unreadable
         if inputs.reading is None:
             return Fault.PILOT_RANGE
         seen = classify(inputs.reading, self.state, self.output)
@@ -222,9 +309,10 @@ class PilotMachine:
             return seen
         if self.output is Output.NEGATIVE:
             return None  # we drive F: nothing to learn about the EV
+        negative = negative_plateau_fault(inputs.reading, self.output, seen)
         if seen is self.state:
             self._candidate, self._candidate_count = None, 0
-            return seen
+            return negative or seen
         # Leaving C/D (or reaching A, E, F) acts on the first reading: that opens the relay.
         urgent = self.state in (PilotState.C, PilotState.D) or seen in (
             PilotState.A,
@@ -239,7 +327,18 @@ class PilotMachine:
             events.append(f"state_{self.state.value}_to_{seen.value}")
             self.state = seen
             self._candidate, self._candidate_count = None, 0
-        return seen
+        return negative or seen
+
+    def _count_pwm_readings(
+        self, inputs: Inputs, seen: PilotState | Fault | None, driven: Output
+    ) -> None:
+        # DESIGN.md rule 4: only readings taken while the PWM was on show that the EV
+        # answers our offer and that its diode is there; a reading with a fault resets.
+        requesting = seen is PilotState.C or (seen is PilotState.D and inputs.ventilation_allowed)
+        if driven is Output.PWM and requesting:
+            self._pwm_readings += 1
+        else:
+            self._pwm_readings = 0
 
     # -- faults ----------------------------------------------------------------------------
 
@@ -257,27 +356,26 @@ class PilotMachine:
             raised.add(Fault.EV_ERROR)
         if self.state is PilotState.D and not inputs.ventilation_allowed:
             raised.add(Fault.VENTILATION)
-        reading = inputs.reading
-        if (
-            self.output is Output.PWM
-            and reading is not None
-            and self.state is not PilotState.A
-            and reading.high > 2.0
-            and abs(reading.high + reading.low) <= DIODE_TOLERANCE
-        ):
-            raised.add(Fault.DIODE)
         settled = inputs.now - self._relay_changed_at >= FEEDBACK_TIMEOUT_S
         if inputs.relay_feedback is not None and settled:
             if inputs.relay_feedback and not self.relay_closed:
                 raised.add(Fault.WELDED)
             if self.relay_closed and not inputs.relay_feedback:
                 raised.add(Fault.CONTACTOR_STUCK_OPEN)
+        if self.relay_closed and self.output is Output.PWM:
+            verdict = self._overcurrent.update(
+                inputs.now, current_for_duty(self.duty), inputs.measured_current
+            )
+            self._cap = verdict.cap
+            events.extend(verdict.events)
+            if verdict.trip:
+                raised.add(Fault.OVERCURRENT)
 
         cleared: set[Fault] = set()
         for fault in self.faults - raised:
             if fault in LATCHED:
                 continue
-            if fault in (Fault.RCD, Fault.DIODE, Fault.CONTACTOR_STUCK_OPEN):
+            if fault in UNTIL_UNPLUGGED:
                 # Cleared once the cause is gone *and* the EV was unplugged.
                 if self.state is PilotState.A and self.output is not Output.NEGATIVE:
                     cleared.add(fault)
@@ -296,7 +394,7 @@ class PilotMachine:
     def _decide(self, inputs: Inputs, events: list[str]) -> None:
         now = inputs.now
         if self.faults:
-            self.relay_closed = False
+            self._open()
             self._pwm_withdrawn_at = None
             # F for at least 300 ms after a fault, then +12 V to watch the EV again
             # (a latched fault keeps F: the EVSE is out of service).
@@ -308,7 +406,8 @@ class PilotMachine:
             return
 
         connected = self.state in (PilotState.B, PilotState.C, PilotState.D)
-        duty = duty_for_current(inputs.current_limit)
+        limit = inputs.current_limit if self._cap is None else min(inputs.current_limit, self._cap)
+        duty = duty_for_current(limit)
         offer = connected and inputs.operative and inputs.charging_allowed and duty is not None
         requesting = self.state is PilotState.C or (
             self.state is PilotState.D and inputs.ventilation_allowed
@@ -328,17 +427,27 @@ class PilotMachine:
             self._set_output(Output.HIGH, 100.0, now)
 
         if not requesting:
-            self.relay_closed = False  # C→B, A, E, F: open at once
+            self._open()  # C→B, A, E, F: open at once
             self._pwm_withdrawn_at = None
         elif self.relay_closed and not offer:
             # C1: wait for the EV to stop drawing (go to B), at most 6 s.
             withdrawn = self._pwm_withdrawn_at if self._pwm_withdrawn_at is not None else now
             if now - withdrawn >= C1_FORCE_OPEN_S:
-                self.relay_closed = False
+                self._open()
                 events.append("forced_open_in_c1")
-        elif not self.relay_closed and offer and self.output is Output.PWM:
-            if now - self._last_close >= MIN_CLOSE_INTERVAL_S:
-                self.relay_closed = True
+        elif (
+            not self.relay_closed
+            and offer
+            and self.output is Output.PWM
+            and self._pwm_readings >= CLOSE_CONFIRMATIONS
+            and now - self._last_close >= MIN_CLOSE_INTERVAL_S
+        ):
+            self.relay_closed = True
+
+    def _open(self) -> None:
+        self.relay_closed = False
+        self._overcurrent.reset()  # a new closing starts a new watch with the full offer
+        self._cap = None
 
     def _set_output(self, output: Output, duty: float, now: float) -> None:
         if (output, duty) != (self.output, self.duty):

@@ -12,7 +12,18 @@ an overrun. Lateness is recorded for the bench and for the watchdog (`healthy`).
 
 Safety: whatever ends the loop — an exception from a driver, a timeout, cancellation —
 the ``finally`` opens the contactor first (shielded from cancellation), then puts the
-pilot in state F.
+pilot in state F. A pilot reading older than ``max_reading_age`` (50 ms) when the
+machine decides is a fault; a blocking pilot driver gets that long to answer, and one
+that does not opens the contactor, shows the fault and ends the loop (its supervisor
+restarts it with back-off, so a hung ADC does not leave a thread behind every period).
+
+Every iteration ends by toggling the heartbeat output that the hardware interlock
+watches: a loop that stops (a hung driver call, a dead process) stops toggling, and the
+interlock drops the contactor coil and the pilot's PWM within its window.
+
+Latched faults (a welded contactor) are handed to a `LatchStore` when they appear or are
+cleared, after the outputs of that iteration are applied, and loaded again when the
+loop starts: they survive a Reset and a restart until an operator clears them.
 """
 
 from __future__ import annotations
@@ -26,8 +37,22 @@ from typing import Any, TypeVar
 
 import trio
 
-from drivers.interfaces import ContactorRelay, ControlPilot, DeviceTimeout, FaultInputs
-from station.control.iec61851 import Decision, Inputs, Output, PilotMachine, PilotState
+from drivers.interfaces import (
+    ContactorRelay,
+    ControlPilot,
+    DeviceTimeout,
+    FaultInputs,
+    HeartbeatOutput,
+)
+from station.control.iec61851 import (
+    MAX_READING_AGE_S,
+    Decision,
+    Inputs,
+    Output,
+    PilotMachine,
+    PilotState,
+)
+from station.control.latches import LatchKeeper, LatchStore
 from station.evse import EvseSnapshot
 
 log = logging.getLogger(__name__)
@@ -36,6 +61,9 @@ T = TypeVar("T")
 DEFAULT_PERIOD = 0.010
 #: A blocking driver call that takes longer than this is a hung device.
 DRIVER_TIMEOUT = 0.5
+#: A meter current older than this is not used for the over-current check (the meter is
+#: sampled every 1-2 s).
+MEASURED_CURRENT_MAX_AGE = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,15 +110,22 @@ class ControlLoop:
         on_snapshot: Callable[[EvseSnapshot], None] | None = None,
         history: int = 10_000,
         driver_timeout: float = DRIVER_TIMEOUT,
+        heartbeat: HeartbeatOutput | None = None,
+        latches: LatchStore | None = None,
+        max_reading_age: float = MAX_READING_AGE_S,
     ) -> None:
         self.evse_id = evse_id
         self._pilot = pilot
         self._relay = relay
         self._faults = faults
+        self._heartbeat = heartbeat
+        self._latches = LatchKeeper(latches, evse_id) if latches is not None else None
         self.period = period
         self._timeout = driver_timeout
+        self._max_reading_age = max_reading_age
         self._on_snapshot = on_snapshot
-        self.machine = PilotMachine()
+        self.machine = PilotMachine(max_reading_age=max_reading_age)
+        self._measured: tuple[float, float] | None = None  # (amperes, when)
         self._allowed = False
         self._operative = True
         self._limit = max_current
@@ -137,8 +172,24 @@ class ControlLoop:
         self._reset_requested = True
 
     def reset_latched_faults(self) -> None:
-        """Operator action after inspecting a welded contactor."""
+        """Operator action after inspecting a welded contactor (saved by the next iteration)."""
         self.machine.reset_latched_faults()
+
+    async def clear_latched_faults(self) -> list[str]:
+        """Operator action: clear the latched faults and save that at once; returns the
+        faults cleared. A contactor that is still welded latches again 250 ms later."""
+        cleared = sorted(f.value for f in self.machine.latched)
+        self.machine.reset_latched_faults()
+        if self._latches is not None:
+            failed = await self._latches.save(self.machine.latched)
+            if failed is not None:
+                raise OSError(f"cleared until the next restart only; saving failed: {failed}")
+        log.info("event=latched_faults_cleared evse=%s faults=%s", self.evse_id, cleared)
+        return cleared
+
+    def set_measured_current(self, amps: float) -> None:
+        """The EV's current from a new meter reading, for the over-current check."""
+        self._measured = (amps, trio.current_time())
 
     # -- observation ---------------------------------------------------------------------
 
@@ -172,21 +223,36 @@ class ControlLoop:
         applied_output: tuple[Output, float] | None = None
         applied_relay: bool | None = None
         try:
+            if self._latches is not None:
+                self.machine.faults |= await self._latches.load()
+            if self._heartbeat is not None:
+                self._heartbeat.toggle()  # arm the interlock before the first reading
             deadline = trio.current_time()
             while True:
                 if self._reset_requested:
                     self._reset_requested = False
                     await self._fail_safe()
-                    self.machine = PilotMachine()
+                    # A Reset restarts the machine, never a latched fault (welded contactor).
+                    self.machine = PilotMachine(
+                        output=Output.NEGATIVE,  # what the fail-safe just drove
+                        duty=0.0,
+                        faults=set(self.machine.latched),
+                        max_reading_age=self._max_reading_age,
+                    )
                     applied_output, applied_relay = None, None
                 woke = trio.current_time()
                 self._lateness.append(max(0.0, woke - deadline))
-                reading = await call_driver(
-                    self._pilot.read,
-                    blocking=self._pilot.blocking,
-                    timeout=self._timeout,
-                    name=f"EVSE {self.evse_id} pilot",
-                )
+                taken_at = woke
+                try:
+                    reading = await call_driver(
+                        self._pilot.read,
+                        blocking=self._pilot.blocking,
+                        timeout=min(self._timeout, self._max_reading_age),
+                        name=f"EVSE {self.evse_id} pilot",
+                    )
+                except DeviceTimeout:
+                    await self._pilot_too_slow()
+                    raise
                 read_at = trio.current_time()
                 rcd = await call_driver(
                     self._faults.rcd_tripped,
@@ -202,13 +268,15 @@ class ControlLoop:
                 )
                 decision = self.machine.step(
                     Inputs(
-                        now=read_at,
+                        now=trio.current_time(),
                         reading=reading,
+                        reading_taken_at=taken_at,
                         charging_allowed=self._allowed,
                         operative=self._operative and self._external_fault is None,
                         current_limit=self._limit,
                         rcd_tripped=rcd,
                         relay_feedback=feedback,
+                        measured_current=self._fresh_current(),
                     )
                 )
                 # Open before anything else; close only after the pilot offers current.
@@ -243,6 +311,12 @@ class ControlLoop:
                         decision.state.value,
                     )
                 self._publish(self._snapshot_of(decision))
+                if self._heartbeat is not None:
+                    # Last: only a loop that got through all of the above keeps the
+                    # interlock (and with it the contactor coil) alive.
+                    self._heartbeat.toggle()
+                if self._latches is not None:
+                    await self._latches.follow(self.machine.latched)
                 self.iterations += 1
                 self.first_iteration.set()
                 deadline += self.period
@@ -256,6 +330,28 @@ class ControlLoop:
         finally:
             with trio.CancelScope(shield=True):
                 await self._fail_safe()
+
+    def _fresh_current(self) -> float | None:
+        if self._measured is None:
+            return None
+        amps, at = self._measured
+        return amps if trio.current_time() - at <= MEASURED_CURRENT_MAX_AGE else None
+
+    async def _pilot_too_slow(self) -> None:
+        """The pilot did not answer within the reading's age bound: contactor open first,
+        then the machine learns the fault so that the layers above see why."""
+        await call_driver(
+            self._relay.set_closed,
+            False,
+            blocking=self._relay.blocking,
+            timeout=self._timeout,
+            name=f"EVSE {self.evse_id} contactor",
+        )
+        decision = self.machine.step(
+            # The reading never arrived: infinitely old.
+            Inputs(now=trio.current_time(), reading=None, reading_taken_at=-math.inf)
+        )
+        self._publish(self._snapshot_of(decision))
 
     async def _drive(self, decision: Decision) -> None:
         name = f"EVSE {self.evse_id} pilot"

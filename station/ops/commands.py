@@ -1,4 +1,5 @@
-"""Operator commands: ``station status``, ``station log`` and ``station service install``.
+"""Operator commands: ``station status``, ``station log``, ``station clear-fault`` and
+``station service install``.
 
 ``station check`` lives in `station.ops.check`; ``station sim`` in `station.ops.sim_cli`.
 """
@@ -45,6 +46,17 @@ def register(commands: argparse._SubParsersAction) -> None:
     logs.add_argument("--follow", action="store_true", help="keep printing new frames")
     logs.set_defaults(handler=run_log)
 
+    clear = commands.add_parser(
+        "clear-fault",
+        help="clear an EVSE's latched fault (welded contactor) after inspection",
+        description="Clear the latched faults of one EVSE of a running station. A latched "
+        "fault (a welded contactor) survives Reset and restart until this command; a "
+        "contactor that is still welded latches again at once.",
+    )
+    clear.add_argument("--config", type=Path, required=True, help="station TOML file")
+    clear.add_argument("evse", type=int, help="EVSE id")
+    clear.set_defaults(handler=run_clear_fault)
+
     service = commands.add_parser(
         "service",
         help="install the systemd service",
@@ -67,6 +79,23 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     install.add_argument("--dry-run", action="store_true", help="print the unit, write nothing")
     install.set_defaults(handler=run_service_install)
+
+
+# -- clear-fault --------------------------------------------------------------------------
+
+
+def run_clear_fault(args: argparse.Namespace) -> int:
+    """Ask a running station to clear one EVSE's latched faults."""
+    from station.cli import load_or_exit
+
+    config = load_or_exit(args.config)
+    try:
+        result = request(config.control_socket, "evse.clear_fault", {"evse": args.evse})
+    except ControlClientError as exc:
+        print(f"station clear-fault: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(result)
+    return 0
 
 
 # -- status -------------------------------------------------------------------------------

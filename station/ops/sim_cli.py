@@ -5,6 +5,9 @@
     station sim --config FILE ev-state 1 C
     station sim --config FILE tap 04A1B2C3D4
     station sim --config FILE fault 1 rcd|diode|welded|clear
+    station sim --config FILE pilot-voltage 1 -5 -12     (raw plateaus, volts)
+    station sim --config FILE pilot-voltage 1 auto       (the modelled EV again)
+    station sim --config FILE ev-ignore-pwm 1 on|off
     station sim --config FILE status
 
 Each command goes to the station's control socket (its path is in the config);
@@ -45,8 +48,34 @@ def register(commands: argparse._SubParsersAction) -> None:
     fault = actions.add_parser("fault", help="inject or clear a hardware fault")
     fault.add_argument("evse", type=int)
     fault.add_argument("kind", choices=["rcd", "diode", "welded", "clear"])
+    voltage = actions.add_parser(
+        "pilot-voltage",
+        help="make the pilot read raw plateaus: POS NEG volts, or 'auto' for the modelled EV",
+    )
+    voltage.add_argument("evse", type=int)
+    voltage.add_argument("levels", nargs="+", metavar="POS NEG|auto")
+    ignore = actions.add_parser(
+        "ev-ignore-pwm", help="the EV draws its own maximum whatever the PWM offers"
+    )
+    ignore.add_argument("evse", type=int)
+    ignore.add_argument("switch", choices=["on", "off"])
     actions.add_parser("status", help="print the state of every EVSE as JSON")
     sim.set_defaults(handler=run)
+
+
+def _levels(levels: list[str]) -> dict[str, float | None]:
+    """``["auto"]`` or two numbers of volts; raises ValueError naming the problem."""
+    if levels == ["auto"]:
+        return {"high": None, "low": None}
+    if len(levels) != 2:
+        raise ValueError("pilot-voltage takes POS NEG (volts) or 'auto'")
+    try:
+        high, low = (float(level) for level in levels)
+    except ValueError:
+        raise ValueError(
+            f"pilot-voltage: {' '.join(levels)!r} are not two numbers of volts"
+        ) from None
+    return {"high": high, "low": low}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,12 +83,23 @@ def run(args: argparse.Namespace) -> int:
     from station.cli import load_or_exit
 
     config = load_or_exit(args.config)
+    if args.action == "pilot-voltage":
+        try:
+            levels = _levels(args.levels)
+        except ValueError as exc:
+            print(f"station sim: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     command, arguments = {
         "plug": lambda: ("sim.plug", {"evse": args.evse}),
         "unplug": lambda: ("sim.unplug", {"evse": args.evse}),
         "ev-state": lambda: ("sim.ev_state", {"evse": args.evse, "state": args.state}),
         "tap": lambda: ("sim.tap", {"uid": args.uid}),
         "fault": lambda: ("sim.fault", {"evse": args.evse, "kind": args.kind}),
+        "pilot-voltage": lambda: ("sim.pilot_voltage", {"evse": args.evse, **levels}),
+        "ev-ignore-pwm": lambda: (
+            "sim.ev_ignore_pwm",
+            {"evse": args.evse, "on": args.switch == "on"},
+        ),
         "status": lambda: ("status", {}),
     }[args.action]()
     try:

@@ -180,3 +180,45 @@ def test_a_device_that_fails_releases_everything_built_before(tmp_path, mock_fac
         OutputDevice(pin).close()
     assert mock_factory.pin(17).state is False
     assert sysfs.value(0, "duty_cycle") == "0"
+
+
+def test_a_heartbeat_pin_gives_a_toggling_output_and_none_warns(
+    tmp_path, mock_factory, exported_sysfs, caplog
+):
+    from drivers.gpio import GpioHeartbeat
+
+    adc = FakeMcp3xxx("MCP3208")
+    config = gpio_config(exported_sysfs.root, tmp_path)
+    first = config.evse[0].model_copy(
+        update={"relay": config.evse[0].relay.model_copy(update={"heartbeat_pin": 20})}
+    )
+    config = HardwareConfig.model_validate(
+        {**config.model_dump(), "evse": [first.model_dump(), config.evse[1].model_dump()]}
+    )
+    with caplog.at_level("WARNING"):
+        hardware = build(config)
+    heartbeat = hardware.evse(1).heartbeat
+    assert isinstance(heartbeat, GpioHeartbeat)
+    levels = []
+    for _ in range(3):
+        heartbeat.toggle()
+        levels.append(mock_factory.pin(20).state)
+    assert levels == [True, False, True]
+    assert hardware.evse(2).heartbeat is None
+    assert "event=no_heartbeat_output evse=2" in caplog.text
+    assert "evse=1" not in caplog.text
+    hardware.close()
+    adc.close()
+
+
+def test_a_heartbeat_pin_used_twice_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="heartbeat_pin: GPIO17 is already used"):
+        HardwareConfig.model_validate(
+            {"driver": "gpio", "evse": [{"id": 1, "relay": {"heartbeat_pin": 17}}]}
+        )
+
+
+def test_the_simulated_relay_comes_with_the_simulated_heartbeat():
+    hardware = build(HardwareConfig.model_validate({"sim": {"interlock_window": 0.05}}))
+    assert hardware.evse(1).heartbeat is hardware.sim.evse(1).heartbeat
+    assert hardware.sim.status()["evses"]["1"]["interlock"]["window"] == 0.05

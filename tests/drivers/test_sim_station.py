@@ -273,8 +273,20 @@ def test_status_is_json_and_describes_the_hardware(station, clock):
     status = json.loads(json.dumps(station.status()))
 
     one = status["evses"]["1"]
-    assert one["ev"] == {"state": "C", "plugged": True, "max_current": 32.0, "diode_fault": False}
-    assert one["pilot"] == {"output": "pwm", "duty": 50.0, "high": 6.0, "low": -12.0}
+    assert one["ev"] == {
+        "state": "C",
+        "plugged": True,
+        "max_current": 32.0,
+        "diode_fault": False,
+        "ignores_pwm": False,
+    }
+    assert one["pilot"] == {
+        "output": "pwm",
+        "duty": 50.0,
+        "high": 6.0,
+        "low": -12.0,
+        "injected": False,
+    }
     assert one["relay"] == {"commanded": True, "feedback": True, "welded": False}
     assert one["rcd_tripped"] is False
     assert one["meter"]["current"] == 30.0
@@ -403,3 +415,89 @@ def test_the_simulated_twin_of_a_real_device_refuses_commands(clock):
     status = station.status()
     assert status["evses"]["1"]["simulated"] == ["meter"]
     assert status["card_reader"]["simulated"] is False
+
+
+# -- raw pilot voltages, an EV that ignores the PWM, the heartbeat interlock ---------------
+
+
+def test_injected_pilot_voltages_replace_the_modelled_ev_until_released(station):
+    station.set_ev_state(1, "C")
+    charge(station)
+    station.inject_pilot_voltage(1, -5, -12)
+    assert station.evse(1).pilot.read() == PilotReading(-5.0, -12.0)
+    assert station.status()["evses"]["1"]["pilot"]["injected"] is True
+    station.release_pilot_voltage(1)
+    assert station.evse(1).pilot.read() == PilotReading(6.0, -12.0)
+
+
+@pytest.mark.parametrize(
+    ("high", "low", "message"),
+    [
+        (16, -12, "positive plateau must be between -15 and 15 V"),
+        (6, float("nan"), "negative plateau must be between -15 and 15 V"),
+        ("6", -12, "positive plateau must be a number of volts"),
+    ],
+)
+def test_implausible_injections_are_refused(station, high, low, message):
+    with pytest.raises(ValueError, match=message):
+        station.inject_pilot_voltage(1, high, low)
+
+
+def test_an_ev_that_ignores_the_pwm_draws_its_own_maximum(station):
+    station.set_ev_state(1, "C")
+    charge(station, duty=26.67)  # 16 A offered
+    assert station.evse(1).meter.sample().current == pytest.approx(16.0, abs=0.01)
+    station.set_ev_ignores_pwm(1, True)
+    assert station.evse(1).meter.sample().current == 32.0
+    station.set_ev_ignores_pwm(1, False)
+    assert station.evse(1).meter.sample().current == pytest.approx(16.0, abs=0.01)
+
+
+@pytest.fixture
+def interlocked(clock):
+    return SimulatedStation(now=clock, wall_clock=clock.wall, interlock_window=0.05)
+
+
+def test_without_heartbeat_edges_the_interlock_holds_the_coil_and_the_pwm_off(interlocked):
+    evse = interlocked.evse(1)
+    interlocked.set_ev_state(1, "C")
+    charge(interlocked)
+    assert evse.relay.feedback() is False
+    assert evse.pilot.read() == PilotReading(-12.0, -12.0)
+    evse.heartbeat.toggle()
+    assert evse.relay.feedback() is True, "the coil follows its command once alive"
+    assert evse.pilot.read() == PilotReading(6.0, -12.0)
+
+
+def test_the_interlock_drops_the_contactor_when_the_heartbeat_stops(interlocked, clock):
+    evse = interlocked.evse(1)
+    interlocked.set_ev_state(1, "C")
+    evse.heartbeat.toggle()
+    charge(interlocked, duty=50)  # 30 A
+    for _ in range(100):
+        clock.t += 0.01
+        evse.heartbeat.toggle()
+    assert evse.relay.feedback() is True
+    last_beat = clock.t
+    at_beat = evse.meter.sample().energy_import_wh
+    clock.t += 10  # the loop hangs: no more edges
+    status = interlocked.status()["evses"]["1"]
+    assert status["interlock"] == {"window": 0.05, "open": True, "opened_at": last_beat + 0.05}
+    assert status["relay"] == {"commanded": True, "feedback": False, "welded": False}
+    assert status["pilot"]["output"] == "negative"
+    assert status["meter"]["current"] == 0.0
+    # Energy flowed for the window only.
+    delivered = evse.meter.sample().energy_import_wh - at_beat
+    assert delivered == pytest.approx(230 * 30 * 0.99 * 0.05 / 3600, rel=0.01)
+    evse.heartbeat.toggle()  # the loop comes back: the coil follows its command again
+    assert evse.relay.feedback() is True
+
+
+def test_the_interlock_cannot_open_a_welded_contactor(interlocked, clock):
+    evse = interlocked.evse(1)
+    interlocked.set_ev_state(1, "C")
+    evse.heartbeat.toggle()
+    charge(interlocked)
+    interlocked.fault(1, "welded")
+    clock.t += 1
+    assert evse.relay.feedback() is True
