@@ -87,6 +87,10 @@ def _check_optional_str(name: str, value: Any) -> str | None:
     return None if value is None else _check_str(name, value)
 
 
+def _check_optional_float(name: str, value: Any) -> float | None:
+    return None if value is None else _check_float(name, value)
+
+
 def _check_optional_int(name: str, value: Any) -> int | None:
     return None if value is None else _check_int(name, value)
 
@@ -104,6 +108,7 @@ _CHECKS = {
     "str": _check_str,
     "str | None": _check_optional_str,
     "int | None": _check_optional_int,
+    "float | None": _check_optional_float,
     "tuple[int, ...]": _check_int_list,
 }
 
@@ -260,14 +265,15 @@ class MeterReading(Message):
     SENDER = Role.CONTROL
     evse: int
     timestamp: str
-    voltage: float
-    current: float
-    power: float
-    power_factor: float
-    frequency: float
-    energy_import_wh: float
-    energy_export_wh: float
-    offered_current: float
+    # None: the meter does not measure it (NaN on the OCPP side).
+    voltage: float | None
+    current: float | None
+    power: float | None
+    power_factor: float | None
+    frequency: float | None
+    energy_import_wh: float | None
+    energy_export_wh: float | None
+    offered_current: float | None
     phases: int
 
 
@@ -463,7 +469,12 @@ class ProtocolConnection:
             raise ProtocolError("hello sent twice")
         if message.SENDER is not None and message.SENDER is not self.role:
             raise ProtocolError(f"the {self.role.value} side may not send {message.TYPE}")
-        body = json.dumps(encode_message(message), separators=(",", ":")).encode()
+        try:
+            body = json.dumps(
+                encode_message(message), separators=(",", ":"), allow_nan=False
+            ).encode()
+        except ValueError as exc:  # NaN or infinity: the peer would refuse it
+            raise ProtocolError(f"{message.TYPE}: {exc}") from None
         if len(body) > MAX_FRAME:
             raise ProtocolError(f"{message.TYPE}: frame of {len(body)} bytes exceeds {MAX_FRAME}")
         return _HEADER.pack(len(body)) + body

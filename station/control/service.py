@@ -1,0 +1,486 @@
+"""The control service: the side of the station that owns the hardware.
+
+It runs, under supervisors, each EVSE's `ControlLoop` and `MeterSampler` and the
+`CardPoller`, and serves the control protocol (`station.control.protocol`) to one OCPP
+side at a time. It does no network I/O, no SQLite write and no parsing of CSMS input:
+whatever the OCPP side does, these loops keep their period.
+
+The OCPP side can ask, never force. Its requests only feed the inputs of each EVSE's
+pilot machine (`station.control.iec61851`), which closes a contactor only under the
+conditions of DESIGN.md rule 4 whatever it was asked; a current limit is clamped to the
+EVSE's configured maximum; an EVSE id the service does not have, a negative limit or a
+malformed frame is a protocol error that drops the link. A fault the service found itself
+(its supervisor gave up on the meter or the loop) cannot be cleared by the OCPP side.
+
+Policy when the OCPP side is away (its link closed, or no frame from it for
+``peer_timeout`` seconds, or it stopped reading so that its outbox overflowed):
+
+- a running charge goes on as it would offline: the last authorization, availability and
+  current limit stay in force;
+- new authorization changes wait for the OCPP side; the one change the service makes
+  itself is that an EV unplugging ends the authorization of its EVSE (a different EV
+  plugged in next must not charge on the previous driver's authorization);
+- card presentations and meter readings while it is away are not kept (the next OCPP
+  side gets the latest reading);
+- when an OCPP side connects it first gets the full state — per EVSE its snapshot, the
+  requests in force (`Commands`) and the latest reading — then `Synced`, then live reports.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import trio
+
+from drivers import Hardware, HardwareConfig
+from station.control.cards import CardPoller
+from station.control.channel import ChannelClosed, ControlChannel
+from station.control.loop import DEFAULT_PERIOD, ControlLoop
+from station.control.meter import MeterSampler
+from station.control.protocol import (
+    AllowCharging,
+    CardGone,
+    CardPresented,
+    Commands,
+    Health,
+    Heartbeat,
+    Message,
+    MeterReading,
+    ProtocolError,
+    ResetEvse,
+    ResetLatchedFaults,
+    Role,
+    SampleDone,
+    SampleMeter,
+    SetCurrentLimit,
+    SetExternalFault,
+    SetOperative,
+    Snapshot,
+    StopAll,
+    Synced,
+)
+from station.evse import EvseSnapshot
+from station.supervision import Supervisor
+from station.transactions.meter_values import Reading
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ControlSettings:
+    """Periods and bounds of the control service."""
+
+    period: float = DEFAULT_PERIOD
+    meter_interval: float = 1.0
+    card_interval: float = 0.3
+    supervisor_window: float = 60.0
+    #: Each side sends a heartbeat this often ...
+    heartbeat_interval: float = 1.0
+    #: ... and drops a peer it heard nothing from for this long.
+    peer_timeout: float = 5.0
+    #: Reports queued for a peer that does not read them before it is dropped.
+    outbox_limit: int = 10_000
+    #: Meter requests of a peer in progress at once.
+    max_pending_samples: int = 16
+
+
+@dataclass
+class EvseRequests:
+    """What the OCPP side asked of one EVSE, and the service's own fault."""
+
+    current_limit: float
+    allowed: bool = False
+    operative: bool = True
+    ocpp_fault: str | None = None
+    supervisor_fault: str | None = None
+
+    @property
+    def external_fault(self) -> str | None:
+        """The fault the loop sees (the service's own first)."""
+        return self.supervisor_fault or self.ocpp_fault
+
+
+@dataclass
+class _Peer:
+    """One connected OCPP side: the reports waiting to be sent to it."""
+
+    limit: int
+    outbox: deque[Message] = field(default_factory=deque)
+    wake: trio.Event = field(default_factory=trio.Event)
+    overflowed: bool = False
+    pending_samples: int = 0
+
+    def put(self, message: Message) -> None:
+        # Never blocks the caller (a control loop): a peer that does not read is dropped.
+        if len(self.outbox) >= self.limit:
+            self.overflowed = True
+        else:
+            self.outbox.append(message)
+        self.wake.set()
+
+
+class ControlService:
+    """The hardware side of a station: control loops, meters, card reader, and the
+    control-protocol server the OCPP side talks to."""
+
+    def __init__(
+        self, config: HardwareConfig, hardware: Hardware, settings: ControlSettings | None = None
+    ) -> None:
+        self.config = config
+        self.hardware = hardware
+        self.settings = settings = settings or ControlSettings()
+        evse_config = {e.id: e for e in config.evse}
+        self.requests = {
+            d.id: EvseRequests(current_limit=evse_config[d.id].max_current) for d in hardware.evses
+        }
+        self.loops = {
+            d.id: ControlLoop(
+                d.id,
+                pilot=d.pilot,
+                relay=d.relay,
+                faults=d.faults,
+                max_current=evse_config[d.id].max_current,
+                period=settings.period,
+                on_snapshot=self._on_snapshot,
+            )
+            for d in hardware.evses
+        }
+        self.samplers = {
+            d.id: MeterSampler(
+                d.id,
+                d.meter,
+                offered_current=lambda e=d.id: self.loops[e].snapshot.offered_current,
+                on_reading=self._on_reading,
+                interval=settings.meter_interval,
+                phases=evse_config[d.id].phases,
+            )
+            for d in hardware.evses
+        }
+        self.cards = CardPoller(
+            hardware.card_reader, self._on_card, interval=settings.card_interval
+        )
+        self.supervisors: list[Supervisor] = []
+        self._card_presented = trio.Event()
+        self._peer: _Peer | None = None
+        self._peer_scope: trio.CancelScope | None = None
+        self._connected: dict[int, bool] = {e: False for e in self.loops}
+
+    @property
+    def evse_ids(self) -> tuple[int, ...]:
+        """The EVSEs this service controls."""
+        return tuple(sorted(self.loops))
+
+    @property
+    def peer_connected(self) -> bool:
+        """Whether an OCPP side is connected now."""
+        return self._peer is not None
+
+    # -- the supervised tree -------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run every EVSE's loop and meter and the card reader until cancelled."""
+        window = self.settings.supervisor_window
+        evses = [self._evse_supervisor(e) for e in self.evse_ids]
+        rfid = Supervisor("rfid", window=window)
+        rfid.add("poller", self.cards.run)
+        rfid.add("card_gone", self._watch_card_gone)
+        self.supervisors = [*evses, rfid]
+        async with trio.open_nursery() as nursery:
+            for supervisor in self.supervisors:
+                nursery.start_soon(supervisor.run, name=supervisor.name)
+
+    def _evse_supervisor(self, evse_id: int) -> Supervisor:
+        supervisor = Supervisor(f"evse{evse_id}", window=self.settings.supervisor_window)
+        requests = self.requests[evse_id]
+
+        def escalate(child: str, error: BaseException) -> None:
+            requests.supervisor_fault = "supervisor"  # shows as Faulted; offers no energy
+            self._apply_fault(evse_id)
+
+        def recover(child: str) -> None:
+            requests.supervisor_fault = None
+            self._apply_fault(evse_id)
+
+        loop, sampler = self.loops[evse_id], self.samplers[evse_id]
+        supervisor.add("control", loop.run, on_escalate=escalate, on_recover=recover)
+        supervisor.add("meter", sampler.run, on_escalate=escalate, on_recover=recover)
+        return supervisor
+
+    def healthy(self, now: float) -> bool:
+        """Every control loop meets its deadlines."""
+        return all(loop.healthy(now) for loop in self.loops.values())
+
+    async def wait_first_iterations(self) -> None:
+        """Return once every control loop ran once (the station is in control)."""
+        for loop in self.loops.values():
+            await loop.first_iteration.wait()
+
+    async def stop(self) -> None:
+        """Shutdown: every contactor open and kept open."""
+        for evse_id, loop in self.loops.items():
+            self.requests[evse_id].allowed = False
+            self.requests[evse_id].operative = False
+            await loop.stop()
+
+    def close(self) -> None:
+        """Release the hardware (contactors first)."""
+        self.hardware.close()
+
+    # -- reports from the hardware -------------------------------------------------------
+
+    def _emit(self, message: Message) -> None:
+        if self._peer is not None:
+            self._peer.put(message)
+
+    def _on_snapshot(self, snapshot: EvseSnapshot) -> None:
+        evse_id = snapshot.evse_id
+        was_connected = self._connected.get(evse_id, False)
+        self._connected[evse_id] = snapshot.ev_connected
+        requests = self.requests[evse_id]
+        if self._peer is None and was_connected and not snapshot.ev_connected and requests.allowed:
+            # Offline policy: the unplug ends the authorization (see the module docstring).
+            log.warning("event=authorization_withdrawn evse=%s reason='unplugged offline'", evse_id)
+            requests.allowed = False
+            self.loops[evse_id].allow_charging(False)
+        self._emit(_snapshot_message(snapshot))
+
+    def _on_reading(self, evse_id: int, reading: Reading) -> None:
+        self._emit(_reading_message(evse_id, reading))
+
+    async def _on_card(self, uid: str) -> None:
+        self._card_presented.set()
+        if self._peer is None:
+            log.warning("event=card_ignored uid=%s reason='OCPP side not connected'", uid)
+        self._emit(CardPresented(uid))
+
+    async def _watch_card_gone(self) -> None:
+        while True:
+            await self._card_presented.wait()
+            self._card_presented = trio.Event()
+            await self.cards.wait_card_gone()
+            self._emit(CardGone())
+
+    # -- requests from the OCPP side -----------------------------------------------------
+
+    def _apply_fault(self, evse_id: int) -> None:
+        self.loops[evse_id].set_external_fault(self.requests[evse_id].external_fault)
+
+    async def _apply(self, message: Message, peer: _Peer, nursery: trio.Nursery) -> None:
+        """Carry out one request (`ProtocolError` for one the service refuses)."""
+        evse_id = getattr(message, "evse", None)
+        if evse_id is not None and evse_id not in self.loops:
+            raise ProtocolError(f"{message.TYPE}: unknown EVSE {evse_id}; EVSEs {self.evse_ids}")
+        if isinstance(message, Heartbeat):
+            return
+        log.debug("event=control_request message=%r", message)
+        if isinstance(message, AllowCharging):
+            self.requests[message.evse].allowed = message.allowed
+            self.loops[message.evse].allow_charging(message.allowed)
+        elif isinstance(message, SetOperative):
+            self.requests[message.evse].operative = message.operative
+            self.loops[message.evse].set_operative(message.operative)
+        elif isinstance(message, SetCurrentLimit):
+            if message.amps < 0:
+                raise ProtocolError(f"set_current_limit.amps: {message.amps} is negative")
+            # The loop clamps it to the configured maximum.
+            self.requests[message.evse].current_limit = message.amps
+            self.loops[message.evse].set_current_limit(message.amps)
+        elif isinstance(message, SetExternalFault):
+            self.requests[message.evse].ocpp_fault = message.reason
+            self._apply_fault(message.evse)
+        elif isinstance(message, ResetEvse):
+            self.loops[message.evse].reset()
+        elif isinstance(message, ResetLatchedFaults):
+            log.warning("event=latched_faults_reset evse=%s by=ocpp", message.evse)
+            self.loops[message.evse].reset_latched_faults()
+        elif isinstance(message, SampleMeter):
+            if peer.pending_samples >= self.settings.max_pending_samples:
+                raise ProtocolError(
+                    f"more than {self.settings.max_pending_samples} meter requests in progress"
+                )
+            peer.pending_samples += 1
+            nursery.start_soon(self._sample, message, peer)
+        elif isinstance(message, StopAll):
+            await self.stop()
+        else:  # pragma: no cover - the protocol lets the OCPP side send nothing else
+            raise ProtocolError(f"{message.TYPE}: not a request")
+
+    async def _sample(self, request: SampleMeter, peer: _Peer) -> None:
+        try:
+            await self.samplers[request.evse].sample_now()
+        finally:
+            peer.pending_samples -= 1
+            peer.put(SampleDone(request.evse, request.request))
+
+    # -- serving the OCPP side -----------------------------------------------------------
+
+    def _full_state(self) -> list[Message]:
+        messages: list[Message] = []
+        for evse_id in self.evse_ids:
+            requests = self.requests[evse_id]
+            messages.append(_snapshot_message(self.loops[evse_id].snapshot))
+            messages.append(
+                Commands(
+                    evse_id,
+                    requests.allowed,
+                    requests.operative,
+                    requests.current_limit,
+                    requests.external_fault,
+                )
+            )
+            latest = self.samplers[evse_id].latest
+            if latest is not None:
+                messages.append(_reading_message(evse_id, latest))
+        messages.append(Synced())
+        return messages
+
+    async def serve(self, stream: trio.abc.Stream) -> None:
+        """Serve one OCPP side on ``stream`` until it goes away; a newer connection
+        replaces an older one (a restarted OCPP side while the old link still hangs)."""
+        try:
+            channel = await ControlChannel.open(stream, Role.CONTROL, evses=self.evse_ids)
+        except (ProtocolError, ChannelClosed) as exc:
+            log.warning("event=control_link_refused reason=%r", str(exc))
+            return
+        if self._peer_scope is not None:
+            log.warning("event=control_link_replaced")
+            self._peer_scope.cancel()
+        peer = _Peer(self.settings.outbox_limit)
+        peer.outbox.extend(self._full_state())
+        self._peer = peer
+        log.info("event=control_link_up")
+        reason = "cancelled"
+        try:
+            with trio.CancelScope() as scope:
+                self._peer_scope = scope
+                async with trio.open_nursery() as nursery:
+                    nursery.start_soon(self._send_reports, channel, peer)
+                    nursery.start_soon(self._heartbeats, peer)
+                    reason = await self._receive_requests(channel, peer, nursery)
+                    nursery.cancel_scope.cancel()
+        finally:
+            if self._peer is peer:
+                self._peer = None
+                self._peer_scope = None
+            await channel.aclose()
+            log.warning(
+                "event=control_link_down reason=%r policy='charges continue; "
+                "authorization changes wait for the OCPP side'",
+                reason,
+            )
+
+    async def _receive_requests(
+        self, channel: ControlChannel, peer: _Peer, nursery: trio.Nursery
+    ) -> str:
+        """Apply requests until the link ends; returns why it ended."""
+        timeout = self.settings.peer_timeout
+        while True:
+            with trio.move_on_after(timeout) as idle:
+                try:
+                    message = await channel.receive()
+                except ChannelClosed as exc:
+                    return str(exc)
+                except ProtocolError as exc:
+                    log.error("event=control_protocol_error side=ocpp error=%r", str(exc))
+                    return f"protocol error: {exc}"
+            if idle.cancelled_caught:
+                return f"no frame from the OCPP side for {timeout:g} s"
+            try:
+                await self._apply(message, peer, nursery)
+            except ProtocolError as exc:
+                log.error("event=control_request_refused error=%r", str(exc))
+                return f"refused request: {exc}"
+
+    async def _send_reports(self, channel: ControlChannel, peer: _Peer) -> None:
+        while True:
+            while peer.outbox:
+                await channel.send(peer.outbox.popleft())
+            if peer.overflowed:
+                raise ChannelClosed(f"the OCPP side read none of {peer.limit} reports")
+            await peer.wake.wait()
+            peer.wake = trio.Event()
+
+    async def _heartbeats(self, peer: _Peer) -> None:
+        seq = 0
+        while True:
+            seq += 1
+            peer.put(Heartbeat(seq))
+            now = trio.current_time()
+            for evse_id, loop in sorted(self.loops.items()):
+                timing = loop.timing()
+                peer.put(
+                    Health(
+                        evse_id,
+                        loop.healthy(now),
+                        loop.iterations,
+                        timing.overruns,
+                        timing.p50,
+                        timing.p99,
+                        timing.max,
+                    )
+                )
+            await trio.sleep(self.settings.heartbeat_interval)
+
+    async def serve_unix(
+        self, path: Path, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Listen on a Unix socket (mode 0600) and serve the OCPP side connecting to it."""
+        where = trio.Path(path)
+        await where.parent.mkdir(parents=True, exist_ok=True)
+        await where.unlink(missing_ok=True)
+        sock = trio.socket.socket(trio.socket.AF_UNIX, trio.socket.SOCK_STREAM)
+        await sock.bind(str(path))
+        await where.chmod(0o600)  # only the station's own user may command the hardware
+        sock.listen(4)
+        listener = trio.SocketListener(sock)
+        log.info("event=control_service_listening path=%s", path)
+        task_status.started()
+        try:
+            await trio.serve_listeners(self.serve, [listener])
+        finally:
+            with trio.CancelScope(shield=True):
+                await where.unlink(missing_ok=True)
+
+
+def _snapshot_message(s: EvseSnapshot) -> Snapshot:
+    return Snapshot(
+        s.evse_id,
+        s.ev_connected,
+        s.ev_requesting,
+        s.relay_closed,
+        s.offered_current,
+        s.fault,
+        s.pilot_state,
+        s.duty,
+    )
+
+
+def _reading_message(evse_id: int, reading: Reading) -> MeterReading:
+    s = reading.sample
+    return MeterReading(
+        evse_id,
+        s.timestamp.isoformat(),
+        *(
+            _finite(v)
+            for v in (
+                s.voltage,
+                s.current,
+                s.power,
+                s.power_factor,
+                s.frequency,
+                s.energy_import_wh,
+                s.energy_export_wh,
+                reading.offered_current,
+            )
+        ),
+        reading.phases,
+    )
+
+
+def _finite(value: float) -> float | None:
+    """A meter may not measure everything (NaN); the protocol says None for that."""
+    return value if math.isfinite(value) else None
