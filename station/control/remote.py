@@ -299,8 +299,9 @@ class ControlLink:
                         self._synced(nursery, channel)
                     else:
                         self._report(message)
-        except (ChannelClosed, ProtocolError) as exc:
-            log.error("event=control_link_down error=%r", str(exc))
+        except* (ChannelClosed, ProtocolError) as group:
+            for exc in group.exceptions:
+                log.error("event=control_link_down error=%r", str(exc))
         finally:
             await channel.aclose()
         return synced
