@@ -534,6 +534,20 @@ class Station:
     def _register_commands(self) -> None:
         socket = self.control_socket
         socket.register("status", lambda args: self.status())
+        if self.control is None:
+            # The simulated hardware lives in the control process: ask it there.
+            link = self.link
+            socket.register("sim.plug", lambda a: link.simulate("plug", int(a["evse"])))
+            socket.register("sim.unplug", lambda a: link.simulate("unplug", int(a["evse"])))
+            socket.register(
+                "sim.ev_state",
+                lambda a: link.simulate("ev_state", int(a["evse"]), str(a["state"])),
+            )
+            socket.register("sim.tap", lambda a: link.simulate("tap", None, str(a["uid"])))
+            socket.register(
+                "sim.fault", lambda a: link.simulate("fault", int(a["evse"]), str(a["kind"]))
+            )
+            return
         sim = self.hardware.sim if self.hardware is not None else None
         if sim is None:
             return

@@ -224,6 +224,19 @@ class StopAll(Message):
     SENDER = Role.OCPP
 
 
+@dataclass(frozen=True, slots=True)
+class SimCommand(Message):
+    """Drive the simulated hardware (``station sim``): refused unless the control process
+    runs simulated devices. ``name`` is plug, unplug, ev_state, tap or fault."""
+
+    TYPE = "sim_command"
+    SENDER = Role.OCPP
+    request: int
+    name: str
+    evse: int | None = None
+    value: str | None = None
+
+
 # Control process → OCPP side: reports.
 
 
@@ -321,6 +334,17 @@ class Health(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class SimResult(Message):
+    """The answer to a `SimCommand` (``error`` None when it was carried out)."""
+
+    TYPE = "sim_result"
+    SENDER = Role.CONTROL
+    request: int
+    error: str | None
+    result: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Synced(Message):
     """End of the full state the control process sends after the handshake."""
 
@@ -341,6 +365,7 @@ MESSAGES: dict[str, type[Message]] = {
         ResetLatchedFaults,
         SampleMeter,
         StopAll,
+        SimCommand,
         Snapshot,
         Commands,
         MeterReading,
@@ -348,6 +373,7 @@ MESSAGES: dict[str, type[Message]] = {
         CardPresented,
         CardGone,
         Health,
+        SimResult,
         Synced,
     )
 }

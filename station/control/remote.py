@@ -48,6 +48,8 @@ from station.control.protocol import (
     SetCurrentLimit,
     SetExternalFault,
     SetOperative,
+    SimCommand,
+    SimResult,
     Snapshot,
     StopAll,
     Synced,
@@ -209,6 +211,7 @@ class ControlLink:
         self._wake = trio.Event()
         self._request_ids = 0
         self._samples: dict[int, trio.Event] = {}
+        self._sims: dict[int, tuple[trio.Event, list[SimResult]]] = {}
         self.synced = trio.Event()
         self.connected = False
         #: How many times the link was established (1 after the first sync).
@@ -245,6 +248,28 @@ class ControlLink:
                 await done.wait()
         finally:
             self._samples.pop(request, None)
+
+    async def simulate(
+        self, name: str, evse: int | None = None, value: str | None = None, timeout: float = 5.0
+    ) -> str | None:
+        """Carry out a `station sim` command on the control process's simulated devices;
+        raises `ValueError` with its reason when it was refused or the link is down."""
+        if not self.connected:
+            raise ValueError("the control process is not reachable")
+        self._request_ids += 1
+        request = self._request_ids
+        done, results = self._sims[request] = (trio.Event(), [])
+        try:
+            self.request(SimCommand(request, name, evse, value), remember=False)
+            with trio.move_on_after(timeout):
+                await done.wait()
+        finally:
+            self._sims.pop(request, None)
+        if not results:
+            raise ValueError("no answer from the control process")
+        if results[0].error is not None:
+            raise ValueError(results[0].error)
+        return results[0].result
 
     # -- the link ------------------------------------------------------------------------
 
@@ -343,6 +368,11 @@ class ControlLink:
             done = self._samples.get(message.request)
             if done is not None:
                 done.set()
+        elif isinstance(message, SimResult):
+            waiting = self._sims.get(message.request)
+            if waiting is not None:
+                waiting[1].append(message)
+                waiting[0].set()
         elif isinstance(message, CardPresented):
             self.cards._presented()
             try:
@@ -368,6 +398,8 @@ class ControlLink:
         for evse in self.evses.values():
             evse._publish(replace(evse.snapshot, fault=UNREACHABLE))
         for done in self._samples.values():
+            done.set()
+        for done, _ in self._sims.values():
             done.set()
 
     async def _send_requests(self, channel: ControlChannel) -> None:

@@ -59,6 +59,8 @@ from station.control.protocol import (
     SetCurrentLimit,
     SetExternalFault,
     SetOperative,
+    SimCommand,
+    SimResult,
     Snapshot,
     StopAll,
     Synced,
@@ -306,8 +308,31 @@ class ControlService:
             nursery.start_soon(self._sample, message, peer)
         elif isinstance(message, StopAll):
             await self.stop()
+        elif isinstance(message, SimCommand):
+            peer.put(self._simulate(message))
         else:  # pragma: no cover - the protocol lets the OCPP side send nothing else
             raise ProtocolError(f"{message.TYPE}: not a request")
+
+    def _simulate(self, command: SimCommand) -> SimResult:
+        """Carry out a `station sim` command on the simulated devices."""
+        sim = self.hardware.sim
+        if sim is None:
+            return SimResult(command.request, "this station has no simulated hardware")
+        actions = {
+            "plug": lambda: sim.plug(_number(command.evse)),
+            "unplug": lambda: sim.unplug(_number(command.evse)),
+            "ev_state": lambda: sim.set_ev_state(_number(command.evse), str(command.value)),
+            "tap": lambda: sim.tap(str(command.value)),
+            "fault": lambda: sim.fault(_number(command.evse), str(command.value)),
+        }
+        action = actions.get(command.name)
+        if action is None:
+            return SimResult(command.request, f"unknown sim command {command.name!r}")
+        try:
+            result = action()
+        except (ValueError, KeyError, TypeError) as exc:
+            return SimResult(command.request, str(exc)[:200])
+        return SimResult(command.request, None, None if result is None else str(result)[:200])
 
     async def _sample(self, request: SampleMeter, peer: _Peer) -> None:
         try:
@@ -446,6 +471,12 @@ class ControlService:
         finally:
             with trio.CancelScope(shield=True):
                 await where.unlink(missing_ok=True)
+
+
+def _number(evse: int | None) -> int:
+    if evse is None:
+        raise ValueError("this sim command needs an EVSE")
+    return evse
 
 
 def _snapshot_message(s: EvseSnapshot) -> Snapshot:
