@@ -214,6 +214,8 @@ class Station:
             read_meter=lambda e: self.meters[e].sample_now(),
         )
         self.transactions.on_transaction_ended(self.availability.transaction_ended)
+        self.link.on_first_sync = self._resume_kept_charges
+        self.transactions.interrupted_gate = self._first_sync
         self.reset = ResetService(
             client=self.client,
             transactions=self.transactions,
@@ -648,7 +650,29 @@ class Station:
         supervisor.add("events", lambda: self._pump(evse_id))
         return supervisor
 
+    def _resume_kept_charges(self) -> None:
+        """The control process kept charging where it kept an authorization (this OCPP
+        side restarted, the control process did not): those transactions go on, and an
+        authorization without a transaction behind it is withdrawn."""
+        for evse_id, evse in self.evses.items():
+            if evse.commands is None or not evse.commands.allowed:
+                continue
+            if self.transactions.interrupted(evse_id):
+                self.transactions.resume_interrupted(evse_id)
+            else:
+                # An authorization no session of ours holds (the transaction ended just
+                # before a restart): it ends here.
+                evse.allow_charging(self.transactions.session(evse_id).may_offer_energy)
+
+    async def _first_sync(self) -> None:
+        # Bounded: a control process that does not answer must not keep transactions
+        # open for ever (they end as interrupted then).
+        with trio.move_on_after(self.config.csms.message_timeout):
+            await self.link.first_sync.wait()
+
     async def _pump(self, evse_id: int) -> None:
+        # The first full state decides on resumed transactions before any snapshot counts.
+        await self.link.first_sync.wait()
         receive = self._snapshots[evse_id][1]
         async for snapshot in receive:
             self.availability.update(snapshot)

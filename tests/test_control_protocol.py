@@ -261,3 +261,20 @@ async def test_a_peer_that_never_says_hello_times_out(autojump_clock):
     left, _right = trio.testing.memory_stream_pair()
     with pytest.raises(ProtocolError, match="no hello from the peer within 5 s"):
         await ControlChannel.open(left, Role.OCPP)
+
+
+async def test_sending_on_a_link_the_peer_closed_is_channel_closed_not_a_crash():
+    left, right = trio.testing.memory_stream_pair()
+    async with trio.open_nursery() as nursery:
+        opened: list[ControlChannel] = []
+
+        async def open_control() -> None:
+            opened.append(await ControlChannel.open(right, Role.CONTROL))
+
+        nursery.start_soon(open_control)
+        ocpp = await ControlChannel.open(left, Role.OCPP)
+    await ocpp.aclose()
+    with pytest.raises(ChannelClosed):
+        await opened[0].receive()
+    with pytest.raises(ChannelClosed):
+        await opened[0].send(CardPresented("04"))

@@ -67,6 +67,8 @@ class ControlChannel:
 
     async def send(self, message: Message) -> None:
         """Send one message (`ChannelClosed` if the stream is gone)."""
+        if self._connection.closed:
+            raise ChannelClosed("the link is closed")
         data = self._connection.send(message)
         async with self._send_lock:
             try:
@@ -77,6 +79,8 @@ class ControlChannel:
     async def receive(self) -> Message:
         """The next message from the peer."""
         connection = self._connection
+        if connection.closed:
+            raise ChannelClosed("the link is closed")
         while True:
             event = connection.next_event()
             if isinstance(event, ConnectionClosed):

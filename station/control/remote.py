@@ -213,6 +213,11 @@ class ControlLink:
         self._samples: dict[int, trio.Event] = {}
         self._sims: dict[int, tuple[trio.Event, list[SimResult]]] = {}
         self.synced = trio.Event()
+        #: Set once, after the first full state was handled (and ``on_first_sync`` ran).
+        self.first_sync = trio.Event()
+        #: Called once, synchronously, when the first full state is in: the OCPP side
+        #: decides there what to do with what the control process kept running.
+        self.on_first_sync: Callable[[], None] | None = None
         self.connected = False
         #: How many times the link was established (1 after the first sync).
         self.syncs = 0
@@ -338,6 +343,10 @@ class ControlLink:
             self._unsent.setdefault(key, message)
         self.connected = True
         self.syncs += 1
+        if not self.first_sync.is_set():
+            if self.on_first_sync is not None:
+                self.on_first_sync()
+            self.first_sync.set()
         log.info("event=control_link_synced syncs=%d", self.syncs)
         nursery.start_soon(self._send_requests, channel)
         self.synced.set()

@@ -387,7 +387,7 @@ class ControlService:
                     nursery.start_soon(self._heartbeats, peer)
                     reason = await self._receive_requests(channel, peer, nursery)
                     nursery.cancel_scope.cancel()
-        except* ChannelClosed as group:
+        except* (ChannelClosed, ProtocolError) as group:
             reason = str(group.exceptions[0])
         finally:
             if self._peer is peer:
