@@ -713,14 +713,10 @@ class Station:
                 assert connect is not None
                 top.add("control.link", lambda: self.link.run(connect))
                 control_supervisors = self.control.supervisors if self.control else []
-                self.supervisors = [top, *evse_supervisors]
+                self.supervisors = [top, *control_supervisors, *evse_supervisors]
                 for supervisor in evse_supervisors:
                     nursery.start_soon(supervisor.run, name=supervisor.name)
                 nursery.start_soon(top.run, name="station")
-                # The control service builds its supervisors when it starts.
-                await trio.lowlevel.checkpoint()
-                control_supervisors = self.control.supervisors if self.control else []
-                self.supervisors = [top, *control_supervisors, *evse_supervisors]
                 if stop_signal is not None:
                     nursery.start_soon(self._stop_on, stop_signal)
         if self._restart is not None:

@@ -165,7 +165,11 @@ class ControlService:
         self.cards = CardPoller(
             hardware.card_reader, self._on_card, interval=settings.card_interval
         )
-        self.supervisors: list[Supervisor] = []
+        rfid = Supervisor("rfid", window=settings.supervisor_window)
+        rfid.add("poller", self.cards.run)
+        rfid.add("card_gone", self._watch_card_gone)
+        #: The supervisors of the tree (`run` runs them), for status reports.
+        self.supervisors = [*(self._evse_supervisor(e) for e in sorted(self.loops)), rfid]
         self._card_presented = trio.Event()
         self._peer: _Peer | None = None
         self._peer_scope: trio.CancelScope | None = None
@@ -185,12 +189,6 @@ class ControlService:
 
     async def run(self) -> None:
         """Run every EVSE's loop and meter and the card reader until cancelled."""
-        window = self.settings.supervisor_window
-        evses = [self._evse_supervisor(e) for e in self.evse_ids]
-        rfid = Supervisor("rfid", window=window)
-        rfid.add("poller", self.cards.run)
-        rfid.add("card_gone", self._watch_card_gone)
-        self.supervisors = [*evses, rfid]
         async with trio.open_nursery() as nursery:
             for supervisor in self.supervisors:
                 nursery.start_soon(supervisor.run, name=supervisor.name)
