@@ -244,3 +244,26 @@ async def test_cards_and_meter_requests_cross_the_link(autojump_clock):
         await peer.link.meters[1].sample_now()
         assert peer.link.meters[1].latest is not None
         assert peer.link.meters[1].latest is not before
+
+
+async def test_an_unplug_while_the_ocpp_side_hangs_ends_the_authorization_when_it_is_dropped(
+    autojump_clock,
+):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        peer.scope.cancel()
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(service.serve, control_end)
+        await ControlChannel.open(ocpp_end, Role.OCPP)  # then hangs
+        await wait_until(lambda: service.peer_connected)
+        service.hardware.sim.unplug(1)
+        await wait_until(lambda: not service.loops[1].snapshot.ev_connected)
+        assert service.requests[1].allowed, "the hung OCPP side has not been dropped yet"
+        await wait_until(lambda: not service.peer_connected)
+        assert not service.requests[1].allowed
+        service.hardware.sim.plug(1)  # another EV
+        service.hardware.sim.set_ev_state(1, "C")
+        await trio.sleep(10)
+        assert not service.loops[1].snapshot.relay_closed

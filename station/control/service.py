@@ -248,6 +248,18 @@ class ControlService:
             self.loops[evse_id].allow_charging(False)
         self._emit(_snapshot_message(snapshot))
 
+    def _withdraw_unplugged(self) -> None:
+        """Offline policy for an EV that left while the OCPP side hung (before it was
+        dropped): no authorization stays on an EVSE without an EV."""
+        for evse_id, requests in self.requests.items():
+            if requests.allowed and not self.loops[evse_id].snapshot.ev_connected:
+                log.warning(
+                    "event=authorization_withdrawn evse=%s reason='no EV, OCPP side gone'",
+                    evse_id,
+                )
+                requests.allowed = False
+                self.loops[evse_id].allow_charging(False)
+
     def _on_reading(self, evse_id: int, reading: Reading) -> None:
         self._emit(_reading_message(evse_id, reading))
 
@@ -391,6 +403,7 @@ class ControlService:
             if self._peer is peer:
                 self._peer = None
                 self._peer_scope = None
+                self._withdraw_unplugged()
             await channel.aclose()
             log.warning(
                 "event=control_link_down reason=%r policy='charges continue; "
