@@ -54,8 +54,8 @@ from station.control.protocol import (
     StopAll,
     Synced,
 )
+from station.control.reading import Reading
 from station.evse import EvseSnapshot
-from station.transactions.meter_values import Reading
 
 log = logging.getLogger(__name__)
 

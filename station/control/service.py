@@ -65,9 +65,9 @@ from station.control.protocol import (
     StopAll,
     Synced,
 )
+from station.control.reading import Reading
 from station.evse import EvseSnapshot
 from station.supervision import Supervisor
-from station.transactions.meter_values import Reading
 
 log = logging.getLogger(__name__)
 
