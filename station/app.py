@@ -732,7 +732,7 @@ class Station:
         """READY=1 once every control loop ran and the OCPP side knows the EVSEs' state."""
         if self.control is not None:
             await self.control.wait_first_iterations()
-        await self.link.synced.wait()
+        await self.link.first_sync.wait()
         self.runtime.notifier.notify("READY=1")
         self.ready.set()
         log.info("event=ready evses=%d", len(self.evses))

@@ -114,7 +114,9 @@ def _run(args: argparse.Namespace) -> int:
         return trio.run(main)
     except KeyboardInterrupt:
         log.info("event=stopped reason=interrupt")
-    except DriverError as exc:
+    except (DriverError, OSError) as exc:
+        # The hardware or the control link's socket cannot be set up: exit non-zero so
+        # that the service manager retries.
         log.error("event=control_failed reason=%r", str(exc))
         return 1
     return 0

@@ -267,3 +267,44 @@ async def test_an_unplug_while_the_ocpp_side_hangs_ends_the_authorization_when_i
         service.hardware.sim.set_ev_state(1, "C")
         await trio.sleep(10)
         assert not service.loops[1].snapshot.relay_closed
+
+
+async def test_an_ocpp_side_configured_with_other_evses_refuses_the_link(autojump_clock):
+    async with service_running() as (service, nursery):
+        link = ControlLink(
+            [1, 2, 3],
+            on_snapshot=lambda s: None,
+            on_reading=lambda e, r: None,
+            on_card=_ignore_card,
+        )
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(service.serve, control_end)
+        assert not await link._session(ocpp_end)
+        assert not link.connected
+        assert {e.snapshot.fault for e in link.evses.values()} == {UNREACHABLE}
+
+
+async def test_a_control_side_breaking_the_protocol_is_dropped_and_the_evses_faulted(
+    autojump_clock,
+):
+    link = ControlLink(
+        [1], on_snapshot=lambda s: None, on_reading=lambda e, r: None, on_card=_ignore_card
+    )
+    ocpp_end, control_end = trio.testing.memory_stream_pair()
+    async with trio.open_nursery() as nursery:
+
+        async def bad_control() -> None:
+            channel = await ControlChannel.open(control_end, Role.CONTROL, evses=(1,))
+            await channel.send(Synced())
+            # A frame that claims 1 MB: refused from its header.
+            await control_end.send_all(b"\x00\x10\x00\x00{")
+
+        nursery.start_soon(bad_control)
+        assert await link._session(ocpp_end)  # it got as far as the full state
+    link._lost()
+    assert not link.connected
+    assert link.evses[1].snapshot.fault == UNREACHABLE
+
+
+async def _ignore_card(uid: str) -> None:
+    pass
