@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import trio
 
 from station.control.process import EXIT_FIRMWARE_RESTART as PROCESS_EXIT_FIRMWARE
@@ -17,13 +18,21 @@ from tests.judge import now_iso
 from tests.test_process_kill import TOML, command
 
 
-def start(path: Path) -> subprocess.Popen:
+def start(path: Path, **options) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "station", "run", "--config", str(path)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        **options,
     )
+
+
+def groups_of(pid: int) -> set[int]:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Groups:"):
+            return {int(g) for g in line.split()[1:]}
+    raise AssertionError("no Groups line")
 
 
 def children(pid: int) -> list[int]:
@@ -144,3 +153,17 @@ def test_both_processes_agree_on_the_firmware_restart_status():
     from station.app import EXIT_FIRMWARE_RESTART
 
     assert PROCESS_EXIT_FIRMWARE == EXIT_FIRMWARE_RESTART
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs to start the station with extra groups")
+async def test_the_ocpp_side_runs_without_the_device_groups_of_the_control_process(tmp_path, judge):
+    path, _ = setup(tmp_path, judge)
+    device_groups = {20, 997}  # e.g. dialout and gpio on Raspberry Pi OS
+    process = start(path, extra_groups=sorted(device_groups))
+    try:
+        await judge.wait_for("StatusNotification", count=2, timeout=30)
+        (ocpp_side,) = children(process.pid)
+        assert device_groups <= groups_of(process.pid)
+        assert not groups_of(ocpp_side) & device_groups
+    finally:
+        await stop(process)

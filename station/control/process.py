@@ -51,6 +51,7 @@ async def supervise_child(
     stop: trio.Event,
     *,
     env: dict[str, str] | None = None,
+    options: dict[str, object] | None = None,
     initial_backoff: float = 0.5,
     max_backoff: float = 30.0,
     stable_after: float = 60.0,
@@ -63,7 +64,7 @@ async def supervise_child(
     restarts = 0
     while not stop.is_set():
         started = trio.current_time()
-        process = await trio.lowlevel.open_process(argv, env=env)
+        process = await trio.lowlevel.open_process(argv, env=env, **(options or {}))
         log.info("event=ocpp_side_started pid=%d restarts=%d", process.pid, restarts)
         try:
             async with trio.open_nursery() as nursery:
@@ -133,6 +134,53 @@ def ocpp_side_argv(config_path: Path, link: Path) -> list[str]:
     ]
 
 
+#: Linux capability and prctl numbers (linux/capability.h, linux/prctl.h).
+_CAP_SETGID = 6
+_PR_CAP_AMBIENT = 47
+_PR_CAP_AMBIENT_CLEAR_ALL = 4
+
+
+def _capable(bit: int) -> bool:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("CapEff:"):
+                    return bool(int(line.split()[1], 16) >> bit & 1)
+    except OSError:
+        pass
+    return False
+
+
+def ocpp_side_sandbox() -> dict[str, object]:
+    """Popen options that start the OCPP side without the supplementary groups that give
+    the control process its devices (gpio, spi, dialout on Raspberry Pi OS) and without
+    ambient capabilities (so that it cannot take the groups back).
+
+    Needs CAP_SETGID in the control process (the unit's ``AmbientCapabilities=CAP_SETGID``);
+    without it the OCPP side keeps the groups, and that is logged."""
+    groups = os.getgroups()
+    if not groups:
+        return {}
+    if not _capable(_CAP_SETGID):
+        log.warning(
+            "event=ocpp_side_not_sandboxed groups=%s reason='no CAP_SETGID to drop them' "
+            "detail='the OCPP side could open the devices'",
+            ",".join(str(g) for g in groups),
+        )
+        return {}
+    import ctypes
+    import ctypes.util
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+
+    def clear_ambient_capabilities() -> None:
+        # Runs in the child between fork and exec: keep it to one system call.
+        libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+
+    log.info("event=ocpp_side_sandbox dropped_groups=%s", ",".join(str(g) for g in groups))
+    return {"extra_groups": [], "preexec_fn": clear_ambient_capabilities}
+
+
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
     # Only the control process speaks to systemd (NotifyAccess=main).
@@ -178,7 +226,10 @@ async def run_control_process(
 
             nursery.start_soon(stop_in_order)
             status = await supervise_child(
-                ocpp_side_argv(config_path, link), child_stop, env=_child_env()
+                ocpp_side_argv(config_path, link),
+                child_stop,
+                env=_child_env(),
+                options=ocpp_side_sandbox(),
             )
             nursery.cancel_scope.cancel()
     finally:
