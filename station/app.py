@@ -125,6 +125,9 @@ class Runtime:
             meter_interval=self.meter_interval,
             card_interval=self.card_interval,
             supervisor_window=self.supervisor_window,
+            # In one process neither side can hang without the other: a loop blocked for
+            # a while must not look like a hung peer once it runs again.
+            peer_timeout=math.inf,
         )
 
 
@@ -187,6 +190,7 @@ class Station:
             on_snapshot=lambda s: self._snapshots[s.evse_id][0].send_nowait(s),
             on_reading=self._on_reading,
             on_card=lambda uid: self.transactions.card_presented(uid),
+            peer_timeout=math.inf if control is not None else ControlSettings.peer_timeout,
         )
         #: The EVSEs and meters of the control service, as the OCPP side commands them.
         self.evses = self.link.evses
