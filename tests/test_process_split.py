@@ -113,6 +113,25 @@ async def test_the_ocpp_side_killed_mid_charge_restarts_and_the_charge_goes_on(t
     assert not judge.violations
 
 
+async def test_a_hung_ocpp_side_is_killed_and_replaced_while_the_charge_goes_on(tmp_path, judge):
+    path, socket = setup(tmp_path, judge)
+    process = start(path)
+    try:
+        await start_charging(judge, socket)
+        (ocpp_side,) = children(process.pid)
+        boots = len(await judge.wait_for("BootNotification"))
+        os.kill(ocpp_side, signal.SIGSTOP)  # hangs: alive, but silent on the link
+        await judge.wait_for("BootNotification", count=boots + 1, timeout=60)
+        assert not _alive(ocpp_side), "the hung OCPP side was killed"
+        status = await command(socket, "status")
+        assert status["evses"]["1"]["relay"] == "closed"
+        assert status["evses"]["1"]["transaction_id"] is not None
+    finally:
+        stderr = await stop(process)
+    assert process.returncode == 0, stderr
+    assert "event=ocpp_side_killed" in stderr
+
+
 async def test_the_control_process_killed_leaves_the_ocpp_side_reporting_faulted(tmp_path, judge):
     path, socket = setup(tmp_path, judge)
     process = start(path)

@@ -4,8 +4,9 @@ The control process (this module's `run_control_process`) builds the hardware, r
 `ControlService` at real-time priority with its memory locked where allowed, serves the
 control protocol on a Unix socket in the data directory, talks to systemd (READY once
 every control loop ran, WATCHDOG while they meet their deadlines), and supervises the
-OCPP side: ``python -m station ocpp-side`` (`run_ocpp_side`), restarted with exponential
-back-off when it exits or crashes. Why the control process is the root, and not a third
+OCPP side: ``python -m station ocpp-side``, restarted with exponential back-off when it
+exits or crashes, and killed first when it hangs (no frame on the link for the peer
+timeout). Why the control process is the root, and not a third
 supervisor process: the process that must never stop is the one that owns the contactors;
 making it the parent means nothing above it can fail, and its death takes the whole service
 (systemd then restarts it and a hardware interlock has already opened the contactors).
@@ -46,68 +47,87 @@ def link_path(config: StationConfig) -> Path:
     return config.station.data_dir / "control-link.sock"
 
 
-async def supervise_child(
-    argv: list[str],
-    stop: trio.Event,
-    *,
-    env: dict[str, str] | None = None,
-    options: dict[str, object] | None = None,
-    initial_backoff: float = 0.5,
-    max_backoff: float = 30.0,
-    stable_after: float = 60.0,
-    on_exit: Callable[[int], None] | None = None,
-) -> int:
-    """Run ``argv`` and start it again with back-off whenever it ends, until ``stop`` is
-    set (then SIGTERM, SIGKILL after `CHILD_STOP_TIMEOUT`) or it exits with
-    `EXIT_FIRMWARE_RESTART` (returned: the root must exit with it)."""
-    backoff = initial_backoff
-    restarts = 0
-    while not stop.is_set():
-        started = trio.current_time()
-        process = await trio.lowlevel.open_process(argv, env=env, **(options or {}))
-        log.info("event=ocpp_side_started pid=%d restarts=%d", process.pid, restarts)
-        try:
-            async with trio.open_nursery() as nursery:
+class ChildSupervisor:
+    """Runs the OCPP side and starts it again with back-off whenever it ends."""
 
-                async def stop_child(process: trio.Process = process) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        options: dict[str, object] | None = None,
+        initial_backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        stable_after: float = 60.0,
+    ) -> None:
+        self.argv = argv
+        self.env = env
+        self.options = options or {}
+        self.initial_backoff = initial_backoff
+        self.max_backoff = max_backoff
+        self.stable_after = stable_after
+        self.process: trio.Process | None = None
+        self.restarts = 0
+
+    def kill(self, reason: str) -> None:
+        """Kill the running OCPP side (it hangs); `run` starts a new one."""
+        process = self.process
+        if process is not None and process.returncode is None:
+            log.error("event=ocpp_side_killed pid=%d reason=%r", process.pid, reason)
+            process.kill()
+
+    async def run(self, stop: trio.Event) -> int:
+        """Supervise until ``stop`` is set (then SIGTERM, SIGKILL after
+        `CHILD_STOP_TIMEOUT`) or the child exits with `EXIT_FIRMWARE_RESTART` (returned:
+        the root must exit with it)."""
+        backoff = self.initial_backoff
+        while not stop.is_set():
+            started = trio.current_time()
+            process = await trio.lowlevel.open_process(self.argv, env=self.env, **self.options)
+            self.process = process
+            log.info("event=ocpp_side_started pid=%d restarts=%d", process.pid, self.restarts)
+            try:
+                async with trio.open_nursery() as nursery:
+
+                    async def stop_child(process: trio.Process = process) -> None:
+                        await stop.wait()
+                        _terminate(process)
+
+                    nursery.start_soon(stop_child)
+                    status = await process.wait()
+                    nursery.cancel_scope.cancel()
+            finally:
+                if process.returncode is None:
+                    with trio.CancelScope(shield=True):
+                        _terminate(process)
+                        with trio.move_on_after(CHILD_STOP_TIMEOUT):
+                            await process.wait()
+                        if process.returncode is None:
+                            process.kill()
+                            await process.wait()
+                self.process = None
+            if status == EXIT_FIRMWARE_RESTART:
+                log.warning("event=ocpp_side_exited reason='new firmware installed'")
+                return status
+            if status == 0:
+                # A service manager that signals the whole unit at once: let our own
+                # SIGTERM arrive rather than restart a child that was told to stop.
+                with trio.move_on_after(1.0):
                     await stop.wait()
-                    _terminate(process)
-
-                nursery.start_soon(stop_child)
-                status = await process.wait()
-                nursery.cancel_scope.cancel()
-        finally:
-            if process.returncode is None:
-                with trio.CancelScope(shield=True):
-                    _terminate(process)
-                    with trio.move_on_after(CHILD_STOP_TIMEOUT):
-                        await process.wait()
-                    if process.returncode is None:
-                        process.kill()
-                        await process.wait()
-        if on_exit is not None:
-            on_exit(status)
-        if status == EXIT_FIRMWARE_RESTART:
-            log.warning("event=ocpp_side_exited reason='new firmware installed'")
-            return status
-        if status == 0:
-            # systemd signals the whole unit at once: let our own SIGTERM arrive.
-            with trio.move_on_after(1.0):
-                await stop.wait()
-        if stop.is_set():
-            break
-        if trio.current_time() - started > stable_after:
-            backoff = initial_backoff
-        restarts += 1
-        log.error(
-            "event=ocpp_side_exited status=%d restart_in_s=%g restarts=%d",
-            status,
-            backoff,
-            restarts,
-        )
-        await trio.sleep(backoff)
-        backoff = min(backoff * 2, max_backoff)
-    return 0
+            if stop.is_set():
+                break
+            if trio.current_time() - started > self.stable_after:
+                backoff = self.initial_backoff
+            self.restarts += 1
+            log.error(
+                "event=ocpp_side_exited status=%d restart_in_s=%g restarts=%d",
+                status,
+                backoff,
+                self.restarts,
+            )
+            await trio.sleep(backoff)
+            backoff = min(backoff * 2, self.max_backoff)
+        return 0
 
 
 def _terminate(process: trio.Process) -> None:
@@ -225,12 +245,12 @@ async def run_control_process(
                 child_stop.set()
 
             nursery.start_soon(stop_in_order)
-            status = await supervise_child(
-                ocpp_side_argv(config_path, link),
-                child_stop,
-                env=_child_env(),
-                options=ocpp_side_sandbox(),
+            child = ChildSupervisor(
+                ocpp_side_argv(config_path, link), env=_child_env(), options=ocpp_side_sandbox()
             )
+            # A hung OCPP side (no frame for the peer timeout) is killed and started again.
+            service.on_peer_hung = child.kill
+            status = await child.run(child_stop)
             nursery.cancel_scope.cancel()
     finally:
         with trio.CancelScope(shield=True):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +172,8 @@ class ControlService:
         #: The supervisors of the tree (`run` runs them), for status reports.
         self.supervisors = [*(self._evse_supervisor(e) for e in sorted(self.loops)), rfid]
         self._card_presented = trio.Event()
+        #: Called with the reason when an OCPP side is dropped for silence (it hangs).
+        self.on_peer_hung: Callable[[str], None] | None = None
         self._peer: _Peer | None = None
         self._peer_scope: trio.CancelScope | None = None
         self._connected: dict[int, bool] = {e: False for e in self.loops}
@@ -426,7 +429,10 @@ class ControlService:
                     log.error("event=control_protocol_error side=ocpp error=%r", str(exc))
                     return f"protocol error: {exc}"
             if idle.cancelled_caught:
-                return f"no frame from the OCPP side for {timeout:g} s"
+                reason = f"no frame from the OCPP side for {timeout:g} s"
+                if self.on_peer_hung is not None:
+                    self.on_peer_hung(reason)
+                return reason
             try:
                 await self._apply(message, peer, nursery)
             except ProtocolError as exc:
