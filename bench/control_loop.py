@@ -19,6 +19,12 @@ The station's resident memory is printed before the load starts (both EVSEs char
 its highest sample during the run and after it, with how the station took the CSMS's
 CALLs (handled, refused beyond the backlog) and what the CSMS got back.
 
+With ``--split`` the station runs as `station run` does, in two processes: this process
+is the control process (the control service with its loops, meters and card reader,
+serving the control protocol on a Unix socket) and the OCPP side is a child process
+(``station ocpp-side``) that talks to the load CSMS, so the figures show what the load on
+the network side still costs the control loops across the process boundary.
+
 Reaction: the simulated EV goes from C to B (it stops asking for power); the time until
 the control loop commands the contactor open is measured from outside the loop. The
 IEC 61851-1 bound for opening after such a change is 100 ms (Table A.6). Because the
@@ -26,7 +32,7 @@ contactor is not re-closed within 10 s of its last closing, each EVSE gives one 
 per 10 s; longer ``--duration`` gives more samples.
 
     python -m bench.control_loop [--duration S]
-        [--scenarios quiet,flood,storm,slow_meter,hostile,big_frames]
+        [--scenarios quiet,flood,storm,slow_meter,hostile,big_frames] [--split]
 """
 
 from __future__ import annotations
@@ -39,11 +45,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import trio
 
-from bench.common import PASSWORD, ROOT, STAT_COLUMNS, Stats, ratio, stats_row, table
+from bench.common import (
+    PASSWORD,
+    ROOT,
+    STAT_COLUMNS,
+    Stats,
+    process_env,
+    ratio,
+    stats_row,
+    table,
+)
 
 IEC_BOUND_MS = 100.0
 SCENARIOS = ("quiet", "flood", "storm", "slow_meter", "hostile", "big_frames")
@@ -97,13 +114,39 @@ def _load_csms(scenario: str, pki) -> tuple[subprocess.Popen, int]:
     return process, port
 
 
-def _rss_mb() -> float:
-    """Resident memory of this process (the station under test), in MB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+def _rss_mb(pid: int | str = "self") -> float:
+    """Resident memory of a process of the station under test, in MB."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return float("nan")
+
+
+class Probe:
+    """What the bench reads of the station under test besides its control loops: the
+    resident memory of its processes (summed) and how its OCPP side took the CSMS's CALLs
+    (known only when that side runs in this process)."""
+
+    def __init__(self, pids: list[int | str], client: object | None = None) -> None:
+        self.pids = pids
+        self.client = client
+
+    def rss_mb(self) -> float:
+        return sum(_rss_mb(pid) for pid in self.pids)
+
+    def calls_taken(self) -> dict:
+        if self.client is None:
+            return {"handled": 0, "refused": 0, "backlog_peak": 0}
+        inbound = self.client.inbound  # type: ignore[attr-defined]
+        return {
+            "handled": inbound.handled,
+            "refused": inbound.refused,
+            "backlog_peak": inbound.backlog_peak,
+        }
 
 
 async def _wait_relay(loop, closed: bool, timeout: float = 15.0) -> None:
@@ -112,8 +155,83 @@ async def _wait_relay(loop, closed: bool, timeout: float = 15.0) -> None:
             await loop.wait_snapshot()
 
 
-async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dict:
+def _toml(data: dict) -> str:
+    """A config as TOML (tables of strings and integers are all the bench writes)."""
+    lines = []
+    for table_name, values in data.items():
+        lines.append(f"[{table_name}]")
+        for name, value in values.items():
+            lines.append(f"{name} = {json.dumps(value)}")
+    return "\n".join(lines) + "\n"
+
+
+@asynccontextmanager
+async def _in_process(config) -> AsyncIterator[tuple[dict, object]]:
+    """The station in this process; yields its control loops and simulated hardware."""
     from station.app import Runtime, Station
+
+    station = await Station.create(config, Runtime(rng=random.Random(1)))
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(station.run)
+            await station.ready.wait()
+            client = station.client
+            with trio.fail_after(30):
+                await client.wait_until(lambda: client.boot_state.value == "Accepted")
+            yield station.loops, station.samplers, station.hardware.sim, Probe(["self"], client)
+            nursery.cancel_scope.cancel()
+    finally:
+        station.close()
+
+
+@asynccontextmanager
+async def _split(config, data: dict, directory: Path) -> AsyncIterator[tuple[dict, object]]:
+    """This process as the control process, the OCPP side as a child process."""
+    import os
+
+    from drivers import build_hardware
+    from station.control.process import link_path, ocpp_side_argv
+    from station.control.realtime import enter_realtime
+    from station.control.service import ControlService
+
+    granted = enter_realtime()  # as `station run` does (logged when refused)
+    print(f"# control process real-time: {granted}", file=sys.stderr)
+    path = directory / f"{config.station.identity}.toml"
+    path.write_text(_toml(data))
+    hardware = build_hardware(config.hardware, now=trio.current_time, wall_clock=_utc)
+    service = ControlService(config.hardware, hardware)
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(service.run)
+            await nursery.start(service.serve_unix, link_path(config))
+            child = await trio.lowlevel.open_process(
+                ocpp_side_argv(path, link_path(config)), env=process_env()
+            )
+            assert ocpp_side_argv(path, link_path(config))[-1] == str(os.getpid())
+            try:
+                await service.wait_first_iterations()
+                with trio.fail_after(30):
+                    while not service.peer_connected:  # noqa: ASYNC110 - no event for it
+                        await trio.sleep(0.05)
+                yield service.loops, service.samplers, hardware.sim, Probe(["self", child.pid])
+            finally:
+                child.terminate()
+                with trio.CancelScope(shield=True):
+                    await child.wait()
+            nursery.cancel_scope.cancel()
+    finally:
+        service.close()
+
+
+def _utc():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
+
+
+async def _scenario(
+    scenario: str, duration: float, directory: Path, pki, split: bool = False
+) -> dict:
     from station.config import parse_config
 
     process, port = _load_csms(scenario, pki)
@@ -125,54 +243,49 @@ async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dic
     }
     if tls:
         csms["ca_file"] = str(pki.csms_root.cert)
-    config = parse_config(
-        {
-            "station": {
-                "identity": "BENCH-LOOP",
-                "serial_number": "BENCH-SN-2",
-                "vendor_name": "OpenCharge",
-                "model": "AC22-2",
-                "data_dir": str(directory / scenario),
-                "log_level": "warning",
-            },
-            "csms": csms,
-            "hardware": {"driver": "sim"},
-        }
-    )
-    station = await Station.create(config, Runtime(rng=random.Random(1)))
-    relays = {}
-    for evse_id, loop in station.loops.items():
-        relays[evse_id] = RecordingRelay(loop._relay)
-        loop._relay = relays[evse_id]
-    if scenario == "slow_meter":
-        for sampler in station.samplers.values():
-            sampler._meter = SlowMeter(sampler._meter, 0.2)
+    data = {
+        "station": {
+            "identity": "BENCH-LOOP",
+            "serial_number": "BENCH-SN-2",
+            "vendor_name": "OpenCharge",
+            "model": "AC22-2",
+            "data_dir": str(directory / scenario),
+            "control_socket": str(directory / f"{scenario}.sock"),
+            "log_level": "warning",
+        },
+        "csms": csms,
+        "hardware": {"driver": "sim"},
+    }
+    config = parse_config(data)
+    under_test = _split(config, data, directory) if split else _in_process(config)
     reactions: list[float] = []
     rss = {"before": float("nan"), "max": float("nan"), "after": float("nan")}
     answered: dict = {}
     taken = {"handled": 0, "refused": 0, "backlog_peak": 0}
     try:
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(station.run)
-            await station.ready.wait()
-            client = station.client
-            with trio.fail_after(30):
-                await client.wait_until(lambda: client.boot_state.value == "Accepted")
-            sim = station.hardware.sim
+        async with under_test as (loops, samplers, sim, probe):
+            relays = {}
+            for evse_id, loop in loops.items():
+                relays[evse_id] = RecordingRelay(loop._relay)
+                loop._relay = relays[evse_id]
+            if scenario == "slow_meter":
+                for sampler in samplers.values():
+                    sampler._meter = SlowMeter(sampler._meter, 0.2)
             for evse_id, card in ((1, "04000001"), (2, "04000002")):
                 sim.plug(evse_id)
                 sim.tap(card)
                 sim.set_ev_state(evse_id, "C")  # the EV asks for power
-                await _wait_relay(station.loops[evse_id], True, timeout=30)
-            for loop in station.loops.values():
+                await _wait_relay(loops[evse_id], True, timeout=30)
+                await trio.sleep(2)  # the card leaves the reader before the next one
+            for loop in loops.values():
                 loop._lateness.clear()
-            rss["before"] = rss["max"] = _rss_mb()
+            rss["before"] = rss["max"] = probe.rss_mb()
             if scenario in ON_SIGNAL:
                 process.send_signal(signal.SIGUSR1)  # the load starts now
             end = time.perf_counter() + duration
             while time.perf_counter() < end:
-                rss["max"] = max(rss["max"], _rss_mb())
-                for evse_id, loop in station.loops.items():
+                rss["max"] = max(rss["max"], probe.rss_mb())
+                for evse_id, loop in loops.items():
                     if not loop.snapshot.relay_closed:
                         continue
                     opened = len(relays[evse_id].opened_at)
@@ -182,19 +295,12 @@ async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dic
                     reactions.append(relays[evse_id].opened_at[opened] - changed)
                     sim.set_ev_state(evse_id, "C")
                 await trio.sleep(0.25)
-            rss["after"] = _rss_mb()
-            inbound = station.client.inbound
-            taken = {
-                "handled": inbound.handled,
-                "refused": inbound.refused,
-                "backlog_peak": inbound.backlog_peak,
-            }
-            lateness = [v for loop in station.loops.values() for v in loop._lateness]
-            overruns = sum(loop.overruns for loop in station.loops.values())
-            period = next(iter(station.loops.values())).period
-            nursery.cancel_scope.cancel()
+            rss["after"] = probe.rss_mb()
+            taken = probe.calls_taken()
+            lateness = [v for loop in loops.values() for v in loop._lateness]
+            overruns = sum(loop.overruns for loop in loops.values())
+            period = next(iter(loops.values())).period
     finally:
-        station.close()
         process.terminate()
         out, _ = process.communicate(timeout=10)
         lines = out.strip().splitlines()
@@ -210,7 +316,9 @@ async def _scenario(scenario: str, duration: float, directory: Path, pki) -> dic
     }
 
 
-def run(duration: float = 20.0, scenarios: tuple[str, ...] = SCENARIOS) -> dict:
+def run(
+    duration: float = 20.0, scenarios: tuple[str, ...] = SCENARIOS, split: bool = False
+) -> dict:
     from tools.testpki import make_test_pki
 
     results = {}
@@ -218,7 +326,7 @@ def run(duration: float = 20.0, scenarios: tuple[str, ...] = SCENARIOS) -> dict:
         directory = Path(scratch)
         pki = make_test_pki(directory / "pki", hosts=("localhost", "127.0.0.1"))
         for scenario in scenarios:
-            results[scenario] = trio.run(_scenario, scenario, duration, directory, pki)
+            results[scenario] = trio.run(_scenario, scenario, duration, directory, pki, split)
     rows = []
     for scenario, data in results.items():
         rows.append(stats_row(f"{scenario}: lateness", Stats(**data["lateness_ms"])))
@@ -241,7 +349,8 @@ def run(duration: float = 20.0, scenarios: tuple[str, ...] = SCENARIOS) -> dict:
     period = next(iter(results.values()))["period_ms"] if results else 0
     text = "\n".join(
         [
-            f"## control_loop (period {period:g} ms, both EVSEs charging, {duration:g} s each)",
+            f"## control_loop{' (two processes)' if split else ''} "
+            f"(period {period:g} ms, both EVSEs charging, {duration:g} s each)",
             table(rows, STAT_COLUMNS),
             "",
             "overruns: " + ", ".join(f"{s} = {d['overruns']}" for s, d in results.items()),
@@ -275,8 +384,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per scenario")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--split", action="store_true", help="the OCPP side in a child process, as `station run`"
+    )
     args = parser.parse_args(argv)
-    result = run(args.duration, tuple(s for s in args.scenarios.split(",") if s))
+    result = run(args.duration, tuple(s for s in args.scenarios.split(",") if s), args.split)
     print(json.dumps(result, indent=1) if args.json else result["text"])
     return 0
 

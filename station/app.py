@@ -8,8 +8,15 @@ DESIGN.md:
     station                         (top level: escalation ends the process)
     ├── ocpp        connection, heartbeat, security events, transaction queue
     ├── features    transaction timers, status notifications, control socket
-    ├── evse N      control loop + meter sampler + event pump (escalation: Faulted)
-    └── rfid        card poller
+    ├── control     the link to the control service (`station.control.remote`)
+    └── evse N      event pump: snapshots to availability and transactions
+
+The hardware (control loops, meters, card reader) belongs to the control service
+(`station.control.service`), reached through the control protocol: in another process in
+production (`station.control.process`), or — ``Runtime.control_connect`` unset, for the
+simulator, the demo and the tests — in this process over a memory stream, with the same
+protocol code (then ``Station.control`` is that service and ``loops``, ``samplers`` and
+``cards`` are its objects, for tests and tools that look inside).
 
 Everything that touches the outside world (time, randomness, where blocking work runs,
 how a connection is dialled) comes from a `Runtime`, so tests run the same assembly on
@@ -27,16 +34,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import trio
+import trio.testing
 
-from drivers import Hardware, build_hardware
+from drivers import build_hardware
 from station import __version__
 from station.availability import Availability
 from station.clock import WallClock
 from station.config import StationConfig
-from station.control.cards import CardPoller
-from station.control.latches import LatchFile
-from station.control.loop import DEFAULT_PERIOD, ControlLoop
-from station.control.meter import MeterSampler
+from station.control.loop import DEFAULT_PERIOD
+from station.control.remote import Connect, ControlLink
+from station.control.service import ControlService, ControlSettings, apply_pilot_voltage
 from station.devicemodel.catalogue import CERTIFICATE_CAPACITY, EvseTopology, build_catalogue
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
@@ -48,7 +55,6 @@ from station.maintenance.getlog import LogUploads, render_security_log
 from station.maintenance.transfer import trust
 from station.ocpp.client import Admission, BootState, OcppClient
 from station.ocpp.connection import ConnectionManager, Dialer, NetworkProfile, NetworkProfiles
-from station.ocpp.datetimes import format_date_time
 from station.ocpp.declined import Declined
 from station.ocpp.messages import (
     BootReasonEnumType,
@@ -109,6 +115,20 @@ class Runtime:
     card_interval: float = 0.3
     supervisor_window: float = 60.0
     notifier: Notifier = field(default_factory=Notifier)
+    #: How to reach a control service in another process; None runs one in this process.
+    control_connect: Connect | None = None
+
+    def control_settings(self) -> ControlSettings:
+        """The periods of an in-process control service."""
+        return ControlSettings(
+            period=self.control_period,
+            meter_interval=self.meter_interval,
+            card_interval=self.card_interval,
+            supervisor_window=self.supervisor_window,
+            # In one process neither side can hang without the other: a loop blocked for
+            # a while must not look like a hung peer once it runs again.
+            peer_timeout=math.inf,
+        )
 
 
 class Station:
@@ -120,13 +140,20 @@ class Station:
         runtime: Runtime,
         store: Store,
         device_model: DeviceModel,
-        hardware: Hardware,
+        control: ControlService | None,
     ) -> None:
+        """``control`` is the in-process control service, or None when it runs in
+        another process (``runtime.control_connect``)."""
         self.config = config
         self.runtime = runtime
         self.store = store
         self.device_model = device_model
-        self.hardware = hardware
+        self.control = control
+        self.hardware = control.hardware if control is not None else None
+        # The control service's own objects, when it runs in this process (tests, tools).
+        self.loops = dict(control.loops) if control is not None else {}
+        self.samplers = dict(control.samplers) if control is not None else {}
+        self.cards = control.cards if control is not None else None
         self.clock = runtime.clock
         self.client = OcppClient(rng=runtime.rng, message_timeout=config.csms.message_timeout)
         self.security_log = SecurityLog(store, self.clock.now)
@@ -152,46 +179,30 @@ class Station:
         self.ready = trio.Event()
         self._restart: BootReasonEnumType | None = None
         self._scope = trio.CancelScope()
-        evse_config = {e.id: e for e in config.hardware.evse}
-        # Each loop publishes its snapshots into a channel that the EVSE's event pump reads,
-        # so that no transition (a short C, a quick unplug) is lost between two reads.
+        evse_ids = [e.id for e in config.hardware.evse]
+        # Each EVSE's snapshots go into a channel that its event pump reads, so that no
+        # transition (a short C, a quick unplug) is lost between two reads.
         self._snapshots: dict[int, tuple[trio.MemorySendChannel, trio.MemoryReceiveChannel]] = {
-            devices.id: trio.open_memory_channel[EvseSnapshot](math.inf)
-            for devices in hardware.evses
+            evse_id: trio.open_memory_channel[EvseSnapshot](math.inf) for evse_id in evse_ids
         }
-        self.loops = {
-            devices.id: ControlLoop(
-                devices.id,
-                pilot=devices.pilot,
-                relay=devices.relay,
-                faults=devices.faults,
-                max_current=evse_config[devices.id].max_current,
-                period=runtime.control_period,
-                on_snapshot=self._snapshots[devices.id][0].send_nowait,
-                heartbeat=devices.heartbeat,
-                # A welded contactor stays latched across Reset and restart.
-                latches=LatchFile.for_evse(config.station.data_dir, devices.id, runtime.offload),
-                max_reading_age=evse_config[devices.id].pilot.max_reading_age,
-            )
-            for devices in hardware.evses
-        }
-        window = config.hardware.sim.interlock_window
-        if hardware.sim is not None and window is not None and window < 2 * runtime.control_period:
-            # The heartbeat toggles once per period: a window this short drops the
-            # simulated contactor between two healthy iterations.
-            log.warning(
-                "event=interlock_window_too_short window_s=%g control_period_s=%g",
-                window,
-                runtime.control_period,
-            )
+        self.link = ControlLink(
+            evse_ids,
+            on_snapshot=lambda s: self._snapshots[s.evse_id][0].send_nowait(s),
+            on_reading=self._on_reading,
+            on_card=lambda uid: self.transactions.card_presented(uid),
+            peer_timeout=math.inf if control is not None else ControlSettings.peer_timeout,
+        )
+        #: The EVSEs and meters of the control service, as the OCPP side commands them.
+        self.evses = self.link.evses
+        self.meters = self.link.meters
         self.queue = TransactionQueue(store, self.client, device_model)
         self.availability = Availability(
             client=self.client,
             store=store,
             device_model=device_model,
             clock=self.clock,
-            evse_ids=sorted(self.loops),
-            apply_operative=lambda e, operative: self.loops[e].set_operative(operative),
+            evse_ids=sorted(self.evses),
+            apply_operative=lambda e, operative: self.evses[e].set_operative(operative),
             transaction_active=lambda e: self.transactions.transaction_active(e),
         )
         self.transactions = TransactionService(
@@ -201,32 +212,20 @@ class Station:
             clock=self.clock,
             rng=runtime.rng,
             queue=self.queue,
-            evses=dict(self.loops),
+            evses=dict(self.evses),
             usable=lambda e: self.availability.status(e).value not in ("Unavailable", "Faulted"),
             phases={e.id: e.phases for e in config.hardware.evse},
-            read_meter=lambda e: self.samplers[e].sample_now(),
+            read_meter=lambda e: self.meters[e].sample_now(),
         )
         self.transactions.on_transaction_ended(self.availability.transaction_ended)
-        self.samplers = {
-            devices.id: MeterSampler(
-                devices.id,
-                devices.meter,
-                offered_current=lambda e=devices.id: self.loops[e].snapshot.offered_current,
-                on_reading=self._on_reading,
-                interval=runtime.meter_interval,
-                phases=evse_config[devices.id].phases,
-            )
-            for devices in hardware.evses
-        }
-        self.cards = CardPoller(
-            hardware.card_reader, self.transactions.card_presented, interval=runtime.card_interval
-        )
+        self.link.on_first_sync = self._resume_kept_charges
+        self.transactions.interrupted_gate = self._first_sync
         self.reset = ResetService(
             client=self.client,
             transactions=self.transactions,
-            evse_ids=sorted(self.loops),
+            evse_ids=sorted(self.evses),
             restart=self.request_restart,
-            reset_evse=lambda e: self.loops[e].reset(),
+            reset_evse=lambda e: self.evses[e].reset(),
             drained=self.queue.drained,
         )
         Declined(self.client)
@@ -242,10 +241,23 @@ class Station:
         store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
         device_model = build_device_model(config, store)
         await device_model.load(_seeds(config))
-        hardware = build_hardware(
-            config.hardware, now=trio.current_time, wall_clock=runtime.clock.now
-        )
-        station = cls(config, runtime, store, device_model, hardware)
+        control = None
+        if runtime.control_connect is None:
+            try:
+                hardware = build_hardware(
+                    config.hardware, now=trio.current_time, wall_clock=runtime.clock.now
+                )
+            except BaseException:
+                store.close()
+                raise
+            control = ControlService(
+                config.hardware,
+                hardware,
+                runtime.control_settings(),
+                latch_dir=config.station.data_dir,
+                offload=runtime.offload,
+            )
+        station = cls(config, runtime, store, device_model, control)
         try:
             await station._load()
         except BaseException:
@@ -258,7 +270,7 @@ class Station:
         dm = self.device_model
         dm.bind_live(DATE_TIME, self.clock.now)
         dm.bind_live(key("SecurityCtrlr", "CertificateEntries"), self.certificates.count)
-        for evse_id in self.loops:
+        for evse_id in self.evses:
             dm.bind_live(key("EVSE", "Power", evse=evse_id), lambda e=evse_id: self._power(e))
         await self.security_log.load()
         await self.certificates.load(
@@ -390,7 +402,7 @@ class Station:
     async def _hold_for_firmware(self, held: bool) -> None:
         """Idle EVSEs Unavailable while an installation waits or runs (L01.FR.07); returns
         once the CSMS was told (TC_L_10 expects Unavailable before Installing)."""
-        evse_ids = sorted(self.loops)
+        evse_ids = sorted(self.evses)
         if held:
             evse_ids = [e for e in evse_ids if not self.transactions.transaction_active(e)]
         self.availability.hold(evse_ids, held)
@@ -400,7 +412,7 @@ class Station:
 
     def _sessions(self) -> list[tuple[int, str | None, str]]:
         sessions = []
-        for evse_id in sorted(self.loops):
+        for evse_id in sorted(self.evses):
             authorization = self.transactions.session(evse_id).state.authorization
             if authorization is not None:
                 sessions.append(
@@ -420,9 +432,7 @@ class Station:
         lines = [
             f"# diagnostics of {self.config.station.identity} "
             f"(serial {self.config.station.serial_number}, version {__version__})",
-            f"# generated {format_date_time(self.clock.now())} window "
-            f"{format_date_time(oldest) if oldest else '-'} .. "
-            f"{format_date_time(latest) if latest else '-'}",
+            f"# generated {self.clock.now().isoformat()} window {oldest} .. {latest}",
             "## status",
             json.dumps(self.status(), indent=1, default=str),
             "## log",
@@ -450,11 +460,10 @@ class Station:
         self.availability.boot_accepted()
 
     def _power(self, evse_id: int) -> float:
-        reading = self.samplers[evse_id].latest if evse_id in self.samplers else None
+        reading = self.meters[evse_id].latest if evse_id in self.meters else None
         return round(max(reading.sample.power, 0.0), 1) if reading is not None else 0.0
 
     def _on_reading(self, evse_id: int, reading) -> None:
-        self.loops[evse_id].set_measured_current(reading.sample.current)  # over-current check
         self.transactions.reading(evse_id, reading)
 
     # -- triggers and operator commands --------------------------------------------------
@@ -462,12 +471,12 @@ class Station:
     def _register_triggers(self) -> None:
         provisioning = self.provisioning
         assert provisioning is not None
-        evse_ids = sorted(self.loops)
+        evse_ids = sorted(self.evses)
 
         def evses(evse) -> list[int] | None:
             if evse is None or evse.id == 0:
                 return evse_ids
-            return [evse.id] if evse.id in self.loops else None
+            return [evse.id] if evse.id in self.evses else None
 
         def boot(evse):
             if not provisioning.can_trigger():
@@ -486,7 +495,7 @@ class Station:
 
         def status(evse):
             # F06.FR.12: StatusNotification is per connector.
-            if evse is None or evse.id not in self.loops or evse.connector_id not in (None, 1):
+            if evse is None or evse.id not in self.evses or evse.connector_id not in (None, 1):
                 return None
 
             async def send() -> None:
@@ -538,7 +547,31 @@ class Station:
         socket = self.control_socket
         socket.register("status", lambda args: self.status())
         socket.register("evse.clear_fault", self._clear_fault)
-        sim = self.hardware.sim
+        if self.control is None:
+            # The simulated hardware lives in the control process: ask it there.
+            link = self.link
+            socket.register("sim.plug", lambda a: link.simulate("plug", int(a["evse"])))
+            socket.register("sim.unplug", lambda a: link.simulate("unplug", int(a["evse"])))
+            socket.register(
+                "sim.ev_state",
+                lambda a: link.simulate("ev_state", int(a["evse"]), str(a["state"])),
+            )
+            socket.register("sim.tap", lambda a: link.simulate("tap", None, str(a["uid"])))
+            socket.register(
+                "sim.fault", lambda a: link.simulate("fault", int(a["evse"]), str(a["kind"]))
+            )
+            socket.register(
+                "sim.pilot_voltage",
+                lambda a: link.simulate("pilot_voltage", int(a["evse"]), _pilot_levels(a)),
+            )
+            socket.register(
+                "sim.ev_ignore_pwm",
+                lambda a: link.simulate(
+                    "ev_ignore_pwm", int(a["evse"]), "on" if a["on"] else "off"
+                ),
+            )
+            return
+        sim = self.hardware.sim if self.hardware is not None else None
         if sim is None:
             return
         socket.register("sim.plug", lambda a: sim.plug(int(a["evse"])))
@@ -546,7 +579,10 @@ class Station:
         socket.register("sim.ev_state", lambda a: sim.set_ev_state(int(a["evse"]), str(a["state"])))
         socket.register("sim.tap", lambda a: sim.tap(str(a["uid"])))
         socket.register("sim.fault", lambda a: sim.fault(int(a["evse"]), str(a["kind"])))
-        socket.register("sim.pilot_voltage", lambda a: _pilot_voltage(sim, a))
+        socket.register(
+            "sim.pilot_voltage",
+            lambda a: apply_pilot_voltage(sim, int(a["evse"]), _pilot_levels(a)),
+        )
         socket.register(
             "sim.ev_ignore_pwm", lambda a: sim.set_ev_ignores_pwm(int(a["evse"]), a["on"])
         )
@@ -554,8 +590,13 @@ class Station:
     async def _clear_fault(self, args: dict) -> str:
         """Operator command: clear an EVSE's latched faults (a welded contactor)."""
         evse_id = args["evse"]
-        if isinstance(evse_id, bool) or not isinstance(evse_id, int) or evse_id not in self.loops:
-            raise ValueError(f"unknown EVSE {evse_id!r}; this station has {sorted(self.loops)}")
+        if isinstance(evse_id, bool) or not isinstance(evse_id, int) or evse_id not in self.evses:
+            raise ValueError(f"unknown EVSE {evse_id!r}; this station has {sorted(self.evses)}")
+        if self.control is None:
+            # The latch lives in the control process: ask it there (it logs what it cleared).
+            self.evses[evse_id].reset_latched_faults()
+            log.warning("event=operator_cleared_latched_faults evse=%s via=control_link", evse_id)
+            return f"EVSE {evse_id}: clearing requested from the control process"
         cleared = await self.loops[evse_id].clear_latched_faults()
         log.warning("event=operator_cleared_latched_faults evse=%s faults=%s", evse_id, cleared)
         if not cleared:
@@ -566,9 +607,9 @@ class Station:
         """What `station status` and `station sim status` print."""
         connection = self.connection
         evses = {}
-        for evse_id, loop in sorted(self.loops.items()):
-            snap = loop.snapshot
-            reading = self.samplers[evse_id].latest
+        for evse_id, evse in sorted(self.evses.items()):
+            snap = evse.snapshot
+            reading = self.meters[evse_id].latest
             evses[str(evse_id)] = {
                 "pilot_state": snap.pilot_state,
                 "duty": snap.duty,
@@ -601,7 +642,7 @@ class Station:
                 for c in supervisor.status()
             ],
         }
-        if self.hardware.sim is not None:
+        if self.hardware is not None and self.hardware.sim is not None:
             result["hardware"] = self.hardware.sim.status()
         return result
 
@@ -649,22 +690,33 @@ class Station:
         self._scope.cancel()
 
     def _evse_supervisor(self, evse_id: int) -> Supervisor:
-        loop = self.loops[evse_id]
-        sampler = self.samplers[evse_id]
         supervisor = Supervisor(f"evse{evse_id}", window=self.runtime.supervisor_window)
-
-        def escalate(child: str, error: BaseException) -> None:
-            loop.set_external_fault("supervisor")  # shows as Faulted; offers no energy
-
-        def recover(child: str) -> None:
-            loop.set_external_fault(None)
-
-        supervisor.add("control", loop.run, on_escalate=escalate, on_recover=recover)
-        supervisor.add("meter", sampler.run, on_escalate=escalate, on_recover=recover)
         supervisor.add("events", lambda: self._pump(evse_id))
         return supervisor
 
+    def _resume_kept_charges(self) -> None:
+        """The control process kept charging where it kept an authorization (this OCPP
+        side restarted, the control process did not): those transactions go on, and an
+        authorization without a transaction behind it is withdrawn."""
+        for evse_id, evse in self.evses.items():
+            if evse.commands is None or not evse.commands.allowed:
+                continue
+            if self.transactions.interrupted(evse_id):
+                self.transactions.resume_interrupted(evse_id)
+            else:
+                # An authorization no session of ours holds (the transaction ended just
+                # before a restart): it ends here.
+                evse.allow_charging(self.transactions.session(evse_id).may_offer_energy)
+
+    async def _first_sync(self) -> None:
+        # Bounded: a control process that does not answer must not keep transactions
+        # open for ever (they end as interrupted then).
+        with trio.move_on_after(self.config.csms.message_timeout):
+            await self.link.first_sync.wait()
+
     async def _pump(self, evse_id: int) -> None:
+        # The first full state decides on resumed transactions before any snapshot counts.
+        await self.link.first_sync.wait()
         receive = self._snapshots[evse_id][1]
         async for snapshot in receive:
             self.availability.update(snapshot)
@@ -693,15 +745,21 @@ class Station:
             "systemd.watchdog", lambda: watchdog(self.runtime.notifier, self.healthy, self.ready)
         )
         top.add("systemd.ready", self._ready)
-        rfid = Supervisor("rfid", window=self.runtime.supervisor_window)
-        rfid.add("poller", self.cards.run)
-        evse_supervisors = [self._evse_supervisor(e) for e in sorted(self.loops)]
-        self.supervisors = [top, rfid, *evse_supervisors]
+        evse_supervisors = [self._evse_supervisor(e) for e in sorted(self.evses)]
         with self._scope:
             async with trio.open_nursery() as nursery:
+                connect = self.runtime.control_connect
+                if self.control is not None:
+                    # Both sides in this process: the control service first, so that the
+                    # hardware is under control before the OCPP side asks anything.
+                    nursery.start_soon(self.control.run, name="control")
+                    connect = _in_process(self.control, nursery)
+                assert connect is not None
+                top.add("control.link", lambda: self.link.run(connect))
+                control_supervisors = self.control.supervisors if self.control else []
+                self.supervisors = [top, *control_supervisors, *evse_supervisors]
                 for supervisor in evse_supervisors:
                     nursery.start_soon(supervisor.run, name=supervisor.name)
-                nursery.start_soon(rfid.run, name="rfid")
                 nursery.start_soon(top.run, name="station")
                 if stop_signal is not None:
                     nursery.start_soon(self._stop_on, stop_signal)
@@ -710,15 +768,18 @@ class Station:
 
     def healthy(self, now: float) -> bool:
         """Every control loop meets its deadlines (what the service watchdog vouches for)."""
-        return all(loop.healthy(now) for loop in self.loops.values())
+        if self.control is not None:
+            return self.control.healthy(now)
+        return self.link.connected and all(e.healthy(now) for e in self.evses.values())
 
     async def _ready(self) -> None:
-        """READY=1 once every control loop ran: the station controls its hardware."""
-        for loop in self.loops.values():
-            await loop.first_iteration.wait()
+        """READY=1 once every control loop ran and the OCPP side knows the EVSEs' state."""
+        if self.control is not None:
+            await self.control.wait_first_iterations()
+        await self.link.first_sync.wait()
         self.runtime.notifier.notify("READY=1")
         self.ready.set()
-        log.info("event=ready evses=%d", len(self.loops))
+        log.info("event=ready evses=%d", len(self.evses))
         # Everything built so far lives as long as the station: keep it out of the
         # collector's full passes, which otherwise stall the event loop (and the control
         # loops on it) for tens of milliseconds under load (see bench/control_loop.py).
@@ -739,27 +800,41 @@ class Station:
         """Orderly shutdown: contactors open first, then the tree is cancelled (the store
         is closed by the caller, the WebSocket closes with 1001 on cancellation)."""
         self.runtime.notifier.notify("STOPPING=1")
-        for loop in self.loops.values():
-            await loop.stop()
-        log.info("event=stopping relays=open")
+        if self.control is not None:
+            await self.control.stop()
+            log.info("event=stopping relays=open")
+        else:
+            # The control process stays in charge of the contactors (it stops them itself
+            # when it is stopped; a running charge goes on while the OCPP side restarts).
+            log.info("event=stopping")
         self._scope.cancel()
 
     def close(self) -> None:
         """Release the hardware (contactors first) and the store."""
         try:
-            self.hardware.close()
+            if self.control is not None:
+                self.control.close()
         finally:
             self.store.close()
 
 
-def _pilot_voltage(sim, args: dict) -> None:
-    """``sim.pilot_voltage``: {"evse": N, "high": V, "low": V} injects, without them
-    the modelled EV is read again."""
-    evse = int(args["evse"])
+def _in_process(control: ControlService, nursery: trio.Nursery) -> Connect:
+    """Connect to a control service in this process over a memory stream pair."""
+
+    async def connect() -> trio.abc.Stream:
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(control.serve, control_end, name="control.serve")
+        return ocpp_end
+
+    return connect
+
+
+def _pilot_levels(args: dict) -> str | None:
+    """``sim.pilot_voltage`` arguments {"evse", "high", "low"} as the sim command's value:
+    "HIGH,LOW" volts, or None to read the modelled EV again."""
     if args.get("high") is None and args.get("low") is None:
-        sim.release_pilot_voltage(evse)
-    else:
-        sim.inject_pilot_voltage(evse, float(args["high"]), float(args["low"]))
+        return None
+    return f"{float(args['high'])},{float(args['low'])}"
 
 
 def _take_meta(db, name: str) -> str | None:

@@ -35,7 +35,20 @@ def _parser() -> argparse.ArgumentParser:
         description="Connect to the CSMS and run the station until stopped.",
     )
     run.add_argument("--config", type=Path, required=True, help="station TOML file")
+    run.add_argument(
+        "--single-process",
+        action="store_true",
+        help="run the control loops and the OCPP side in one process (development only: "
+        "the network side then shares the control loops' process)",
+    )
     run.set_defaults(handler=_run)
+
+    # Started by `station run` (the control process) for its network side; not for people.
+    ocpp_side = commands.add_parser("ocpp-side")
+    ocpp_side.add_argument("--config", type=Path, required=True)
+    ocpp_side.add_argument("--link", type=Path, required=True)
+    ocpp_side.add_argument("--parent", type=int, required=True)
+    ocpp_side.set_defaults(handler=_ocpp_side)
 
     demo = commands.add_parser(
         "demo",
@@ -74,30 +87,74 @@ def load_or_exit(path: Path) -> StationConfig:
         raise SystemExit(EXIT_CONFIG) from None
 
 
+async def _on_signal(stop: trio.Event) -> None:
+    import signal
+
+    with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+        async for number in signals:
+            log.info("event=signal name=%s", signal.Signals(number).name)
+            stop.set()
+            return
+
+
 def _run(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
     from station import logs
-    from station.app import EXIT_FIRMWARE_RESTART, FirmwareRestart, run_station
+
+    logs.configure(config.station.log_level)
+    if args.single_process:
+        return _run_station(config, None, None)
+    from drivers import DriverError
+    from station.control.process import run_control_process
+
+    async def main() -> int:
+        stop = trio.Event()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(_on_signal, stop)
+            status = await run_control_process(config, args.config.resolve(), stop)
+            nursery.cancel_scope.cancel()
+        log.info("event=stopped status=%d", status)
+        return status
+
+    try:
+        return trio.run(main)
+    except KeyboardInterrupt:
+        log.info("event=stopped reason=interrupt")
+    except (DriverError, OSError) as exc:
+        # The hardware or the control link's socket cannot be set up: exit non-zero so
+        # that the service manager retries.
+        log.error("event=control_failed reason=%r", str(exc))
+        return 1
+    return 0
+
+
+def _ocpp_side(args: argparse.Namespace) -> int:
+    config = load_or_exit(args.config)
+    from station import logs
+    from station.control.process import prepare_ocpp_side, unix_connect
+
+    logs.configure(config.station.log_level)
+    prepare_ocpp_side()
+    return _run_station(config, unix_connect(args.link, args.parent), args.parent)
+
+
+def _run_station(config: StationConfig, control_connect, parent: int | None) -> int:
+    """Run the OCPP side (with the control loops in this process if ``control_connect``
+    is None) until a signal; the exit status of a station."""
+    from station.app import EXIT_FIRMWARE_RESTART, FirmwareRestart, Runtime, run_station
     from station.store import StoreError
     from station.supervision import EscalationError
 
-    logs.configure(config.station.log_level)
-
     async def main() -> None:
-        import signal
-
         stop = trio.Event()
+        runtime = Runtime(control_connect=control_connect)
         async with trio.open_nursery() as nursery:
+            nursery.start_soon(_on_signal, stop)
+            if parent is not None:
+                from station.control.process import watch_parent
 
-            async def on_signal() -> None:
-                with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
-                    async for number in signals:
-                        log.info("event=signal name=%s", signal.Signals(number).name)
-                        stop.set()
-                        return
-
-            nursery.start_soon(on_signal)
-            await run_station(config, stop_signal=stop, exit_on_firmware_update=True)
+                nursery.start_soon(watch_parent, parent, stop)
+            await run_station(config, runtime, stop_signal=stop, exit_on_firmware_update=True)
             nursery.cancel_scope.cancel()
         log.info("event=stopped")
 

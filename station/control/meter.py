@@ -17,7 +17,7 @@ import trio
 
 from drivers.interfaces import EnergyMeter, MeterSample
 from station.control.loop import call_driver
-from station.transactions.meter_values import Reading
+from station.control.reading import Reading
 
 log = logging.getLogger(__name__)
 

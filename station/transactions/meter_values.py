@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import datetime
 
-from drivers.interfaces import MeterSample
+from station.control.reading import Reading
 from station.ocpp.messages import (
     MeasurandEnumType,
     MeterValueType,
@@ -22,21 +20,6 @@ from station.ocpp.messages import (
     SampledValueType,
     UnitOfMeasureType,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One EVSE's electrical state at an instant."""
-
-    sample: MeterSample
-    offered_current: float  # A, what the pilot PWM currently allows (0 when not offering)
-    phases: int = 1
-
-    @property
-    def timestamp(self) -> datetime:
-        """When the meter was read."""
-        return self.sample.timestamp
-
 
 _Extract = Callable[[Reading], float]
 

@@ -152,6 +152,9 @@ class TransactionService:
         self._ended_hooks: list[Callable[[int], Awaitable[None]]] = []
         self._ended: list[int] = []
         self.interrupted_reason = Reason.PowerLoss
+        #: Awaited before the interrupted transactions are ended: until then one may still
+        #: be resumed (`resume_interrupted`).
+        self.interrupted_gate: Callable[[], Awaitable[None]] | None = None
         client.route("RequestStartTransaction", self.request_start)
         client.route("RequestStopTransaction", self.request_stop)
         client.route("GetTransactionStatus", self.transaction_status)
@@ -570,13 +573,44 @@ class TransactionService:
             for evse_id in self._evses:
                 nursery.start_soon(self._periodic_meter_values, evse_id)
 
+    def interrupted(self, evse_id: int) -> bool:
+        """Whether a previous run left a transaction on the EVSE, not ended yet."""
+        return evse_id in self._interrupted
+
+    def resume_interrupted(self, evse_id: int) -> None:
+        """Go on with the transaction a previous run of the OCPP side left: the control
+        process kept charging (it kept the authorization), so it was not interrupted.
+        The next snapshots are compared with the state the store holds, so what changed
+        meanwhile (the EV stopped, unplugged) still gives its transaction events."""
+        state = self._interrupted.pop(evse_id)
+        self._sessions[evse_id] = session = EvseSession(state, self._new_id)
+        self._snapshots[evse_id] = EvseSnapshot(
+            evse_id,
+            ev_connected=state.ev_connected,
+            ev_requesting=state.requesting,
+            relay_closed=state.delivering,
+        )
+        log.warning(
+            "event=transaction_resumed evse=%s transaction_id=%s",
+            evse_id,
+            state.transaction.transaction_id if state.transaction else None,
+        )
+        if evse_id in self._evses:
+            self._evses[evse_id].allow_charging(session.may_offer_energy)
+        self._changed.set()
+        self._changed = trio.Event()
+
     async def _end_interrupted(self) -> None:
         """End the transactions a previous run left (see the module docstring)."""
+        if self.interrupted_gate is not None:
+            await self.interrupted_gate()
         for evse_id, state in sorted(self._interrupted.items()):
             # Give the meter a moment to be read so that the end reading is real.
             with trio.move_on_after(5):
                 while evse_id in self._evses and evse_id not in self._readings:
                     await self._reading_arrived.wait()
+            if evse_id not in self._interrupted:
+                continue  # resumed meanwhile
             self._sessions[evse_id] = EvseSession(state, self._new_id)
             state.ev_connected = state.requesting = state.delivering = False
             log.warning(

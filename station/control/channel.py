@@ -1,0 +1,99 @@
+"""The control protocol over a trio stream: a Unix socket in production, a memory stream
+pair when both sides run in one process (simulator, demo, tests).
+
+`ControlChannel` is the thin shell around the sans-IO `ProtocolConnection`: it writes
+the frames `send` produces and reads until `next_event` has a message. A protocol
+violation raises `ProtocolError` (the caller logs it and drops the link); a stream that
+ends or breaks raises `ChannelClosed`.
+"""
+
+from __future__ import annotations
+
+import trio
+
+from station.control.protocol import (
+    VERSION,
+    ConnectionClosed,
+    Hello,
+    Message,
+    ProtocolConnection,
+    ProtocolError,
+    Role,
+)
+
+#: How long a peer has to say hello.
+HANDSHAKE_TIMEOUT = 5.0
+
+
+class ChannelClosed(Exception):
+    """The stream to the peer ended or broke."""
+
+
+class ControlChannel:
+    """A handshaken control-protocol link over one trio stream."""
+
+    def __init__(self, stream: trio.abc.Stream, connection: ProtocolConnection) -> None:
+        self._stream = stream
+        self._connection = connection
+        self._send_lock = trio.Lock()
+
+    @property
+    def peer(self) -> Hello:
+        """The peer's hello (its version, role and, from the control side, its EVSEs)."""
+        assert self._connection.peer_hello is not None
+        return self._connection.peer_hello
+
+    @classmethod
+    async def open(
+        cls,
+        stream: trio.abc.Stream,
+        role: Role,
+        *,
+        evses: tuple[int, ...] = (),
+        timeout: float = HANDSHAKE_TIMEOUT,
+    ) -> ControlChannel:
+        """Say hello and wait for the peer's; `ProtocolError` if it is not a matching one
+        in time (the stream is closed then)."""
+        channel = cls(stream, ProtocolConnection(role))
+        try:
+            await channel.send(Hello(version=VERSION, role=role.value, evses=evses))
+            with trio.move_on_after(timeout):
+                await channel.receive()
+                return channel
+            raise ProtocolError(f"no hello from the peer within {timeout:g} s")
+        except BaseException:
+            await channel.aclose()
+            raise
+
+    async def send(self, message: Message) -> None:
+        """Send one message (`ChannelClosed` if the stream is gone)."""
+        if self._connection.closed:
+            raise ChannelClosed("the link is closed")
+        data = self._connection.send(message)
+        async with self._send_lock:
+            try:
+                await self._stream.send_all(data)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                raise ChannelClosed(f"cannot send: {exc!r}") from None
+
+    async def receive(self) -> Message:
+        """The next message from the peer."""
+        connection = self._connection
+        if connection.closed:
+            raise ChannelClosed("the link is closed")
+        while True:
+            event = connection.next_event()
+            if isinstance(event, ConnectionClosed):
+                raise ChannelClosed("the peer closed the link")
+            if event is not None:
+                return event
+            try:
+                data = await self._stream.receive_some(65536)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                raise ChannelClosed(f"cannot receive: {exc!r}") from None
+            connection.receive_data(data)
+
+    async def aclose(self) -> None:
+        """Close the stream (idempotent)."""
+        with trio.CancelScope(shield=True):
+            await trio.aclose_forcefully(self._stream)

@@ -1,0 +1,366 @@
+"""The control service and the OCPP side's link to it, over the control protocol on
+MockClock: the service enforces the safety rules whatever it is asked, keeps charges going
+while the OCPP side is away, and re-syncs a returning OCPP side with the full state first."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import pytest
+import trio
+import trio.testing
+
+from drivers import HardwareConfig, build_hardware
+from station.control.channel import ChannelClosed, ControlChannel
+from station.control.protocol import (
+    AllowCharging,
+    Commands,
+    Role,
+    SetCurrentLimit,
+    Snapshot,
+    Synced,
+)
+from station.control.remote import UNREACHABLE, ControlLink
+from station.control.service import ControlService, ControlSettings
+
+SETTINGS = ControlSettings(period=0.05, meter_interval=1.0, card_interval=0.3)
+
+
+def make_service() -> ControlService:
+    config = HardwareConfig()
+    hardware = build_hardware(
+        config, now=trio.current_time, wall_clock=lambda: datetime(2026, 1, 5, tzinfo=UTC)
+    )
+    return ControlService(config, hardware, SETTINGS)
+
+
+async def wait_until(predicate, timeout: float = 30) -> None:
+    """Poll state owned by several tasks, in virtual time (MockClock jumps the sleeps)."""
+    with trio.fail_after(timeout):
+        while not predicate():  # noqa: ASYNC110 - no single event covers these states
+            await trio.sleep(0.01)
+
+
+@asynccontextmanager
+async def service_running():
+    service = make_service()
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(service.run)
+            await service.wait_first_iterations()
+            yield service, nursery
+            nursery.cancel_scope.cancel()
+    finally:
+        service.close()
+
+
+class Peer:
+    """A link run by the test, with a switch to cut it."""
+
+    def __init__(self, service: ControlService, nursery: trio.Nursery) -> None:
+        self.cards: list[str] = []
+
+        async def on_card(uid: str) -> None:
+            self.cards.append(uid)
+
+        self.link = ControlLink(
+            list(service.evse_ids),
+            on_snapshot=lambda s: None,
+            on_reading=lambda e, r: None,
+            on_card=on_card,
+        )
+        self.scope = trio.CancelScope()
+        self._service, self._nursery = service, nursery
+        self.streams: list[trio.abc.Stream] = []
+
+    async def connect(self) -> trio.abc.Stream:
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        self._nursery.start_soon(self._service.serve, control_end)
+        self.streams.append(ocpp_end)
+        return ocpp_end
+
+    async def start(self) -> None:
+        async def run() -> None:
+            with self.scope:
+                await self.link.run(self.connect)
+
+        self._nursery.start_soon(run)
+        with trio.fail_after(10):
+            await self.link.synced.wait()
+
+
+async def charge(service: ControlService, peer: Peer, evse: int = 1) -> None:
+    sim = service.hardware.sim
+    sim.plug(evse)
+    peer.link.evses[evse].allow_charging(True)
+    sim.set_ev_state(evse, "C")
+    await wait_until(lambda: service.loops[evse].snapshot.relay_closed)
+
+
+async def test_an_authorization_for_an_inoperative_evse_never_closes_the_contactor(
+    autojump_clock,
+):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        evse = peer.link.evses[1]
+        evse.set_operative(False)
+        service.hardware.sim.plug(1)
+        service.hardware.sim.set_ev_state(1, "C")
+        evse.allow_charging(True)
+        evse.set_current_limit(1000)
+        await trio.sleep(5)
+        assert service.requests[1].allowed and not service.requests[1].operative
+        assert not service.loops[1].snapshot.relay_closed
+        assert service.hardware.sim.status()["evses"]["1"]["relay"]["commanded"] is False
+        # Operative again: the machine's own conditions decide, and the limit is clamped.
+        evse.set_operative(True)
+        await wait_until(lambda: service.loops[1].snapshot.relay_closed)
+        assert service.loops[1].snapshot.offered_current == pytest.approx(32.0, abs=0.1)
+
+
+async def test_the_ocpp_side_cannot_clear_a_fault_the_control_service_found(autojump_clock):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        service.requests[1].supervisor_fault = "supervisor"
+        service._apply_fault(1)
+        peer.link.evses[1].set_external_fault(None)
+        await charge_attempt(service, peer)
+        assert peer.link.evses[1].snapshot.fault == "supervisor"
+        assert not service.loops[1].snapshot.relay_closed
+
+
+async def charge_attempt(service: ControlService, peer: Peer) -> None:
+    service.hardware.sim.plug(1)
+    peer.link.evses[1].allow_charging(True)
+    service.hardware.sim.set_ev_state(1, "C")
+    await trio.sleep(5)
+
+
+async def test_a_charge_continues_while_the_ocpp_side_is_away_and_it_resyncs_first(
+    autojump_clock,
+):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        peer.scope.cancel()  # the OCPP side dies
+        await wait_until(lambda: not service.peer_connected)
+        await trio.sleep(60)
+        assert service.loops[1].snapshot.relay_closed, "the charge goes on offline"
+        # A new OCPP side connects: the full state comes first.
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(service.serve, control_end)
+        channel = await ControlChannel.open(ocpp_end, Role.OCPP)
+        state = []
+        while not isinstance(message := await channel.receive(), Synced):
+            state.append(message)
+        snapshots = {m.evse: m for m in state if isinstance(m, Snapshot)}
+        commands = {m.evse: m for m in state if isinstance(m, Commands)}
+        assert snapshots[1].relay_closed and snapshots[1].ev_requesting
+        assert commands[1].allowed and not commands[2].allowed
+        await channel.aclose()
+
+
+async def test_an_unplug_while_the_ocpp_side_is_away_ends_the_authorization(autojump_clock):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        peer.scope.cancel()
+        await wait_until(lambda: not service.peer_connected)
+        service.hardware.sim.unplug(1)
+        await wait_until(lambda: not service.loops[1].snapshot.ev_connected)
+        service.hardware.sim.plug(1)  # another EV
+        service.hardware.sim.set_ev_state(1, "C")
+        await trio.sleep(10)
+        assert not service.requests[1].allowed
+        assert not service.loops[1].snapshot.relay_closed
+
+
+async def test_a_hung_ocpp_side_is_dropped_and_the_charge_goes_on(autojump_clock):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        peer.scope.cancel()
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(service.serve, control_end)
+        await ControlChannel.open(ocpp_end, Role.OCPP)  # says hello, then nothing
+        await wait_until(lambda: service.peer_connected)
+        connected_at = trio.current_time()
+        await wait_until(lambda: not service.peer_connected)
+        # Dropped after the peer timeout (give or take the polling step).
+        assert trio.current_time() - connected_at >= SETTINGS.peer_timeout - 0.02
+        assert not service.peer_connected
+        assert service.loops[1].snapshot.relay_closed
+
+
+async def test_a_request_for_an_unknown_evse_drops_the_link_and_changes_nothing(autojump_clock):
+    async with service_running() as (service, nursery):
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(service.serve, control_end)
+        channel = await ControlChannel.open(ocpp_end, Role.OCPP)
+        await channel.send(AllowCharging(7, True))
+        await channel.send(SetCurrentLimit(1, -3.0))
+        with trio.fail_after(10):
+            try:
+                while True:
+                    await channel.receive()
+            except ChannelClosed:
+                pass
+        assert not service.peer_connected
+        assert not any(r.allowed for r in service.requests.values())
+
+
+async def test_the_ocpp_side_sees_every_evse_faulted_while_the_control_service_is_gone(
+    autojump_clock,
+):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        for stream in peer.streams:
+            await stream.aclose()  # the control process died: its end of the link is gone
+        await wait_until(lambda: not peer.link.connected)
+        assert {e.snapshot.fault for e in peer.link.evses.values()} == {UNREACHABLE}
+        # It comes back (here the same service): the link re-syncs by itself.
+        await wait_until(lambda: peer.link.connected)
+        assert peer.link.syncs == 2
+        assert peer.link.evses[1].snapshot.fault is None
+
+
+async def test_cards_and_meter_requests_cross_the_link(autojump_clock):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        service.hardware.sim.tap("04a1b2c3")
+        await wait_until(lambda: peer.cards == ["04A1B2C3"])
+        assert peer.link.cards.held
+        await peer.link.cards.wait_card_gone()
+        before = peer.link.meters[1].latest
+        await peer.link.meters[1].sample_now()
+        assert peer.link.meters[1].latest is not None
+        assert peer.link.meters[1].latest is not before
+
+
+async def test_an_unplug_while_the_ocpp_side_hangs_ends_the_authorization_when_it_is_dropped(
+    autojump_clock,
+):
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        peer.scope.cancel()
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(service.serve, control_end)
+        await ControlChannel.open(ocpp_end, Role.OCPP)  # then hangs
+        await wait_until(lambda: service.peer_connected)
+        service.hardware.sim.unplug(1)
+        await wait_until(lambda: not service.loops[1].snapshot.ev_connected)
+        assert service.requests[1].allowed, "the hung OCPP side has not been dropped yet"
+        await wait_until(lambda: not service.peer_connected)
+        assert not service.requests[1].allowed
+        service.hardware.sim.plug(1)  # another EV
+        service.hardware.sim.set_ev_state(1, "C")
+        await trio.sleep(10)
+        assert not service.loops[1].snapshot.relay_closed
+
+
+async def test_an_ocpp_side_configured_with_other_evses_refuses_the_link(autojump_clock):
+    async with service_running() as (service, nursery):
+        link = ControlLink(
+            [1, 2, 3],
+            on_snapshot=lambda s: None,
+            on_reading=lambda e, r: None,
+            on_card=_ignore_card,
+        )
+        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        nursery.start_soon(service.serve, control_end)
+        assert not await link._session(ocpp_end)
+        assert not link.connected
+        assert {e.snapshot.fault for e in link.evses.values()} == {UNREACHABLE}
+
+
+async def test_a_control_side_breaking_the_protocol_is_dropped_and_the_evses_faulted(
+    autojump_clock,
+):
+    link = ControlLink(
+        [1], on_snapshot=lambda s: None, on_reading=lambda e, r: None, on_card=_ignore_card
+    )
+    ocpp_end, control_end = trio.testing.memory_stream_pair()
+    async with trio.open_nursery() as nursery:
+
+        async def bad_control() -> None:
+            channel = await ControlChannel.open(control_end, Role.CONTROL, evses=(1,))
+            await channel.send(Synced())
+            # A frame that claims 1 MB: refused from its header.
+            await control_end.send_all(b"\x00\x10\x00\x00{")
+
+        nursery.start_soon(bad_control)
+        assert await link._session(ocpp_end)  # it got as far as the full state
+    link._lost()
+    assert not link.connected
+    assert link.evses[1].snapshot.fault == UNREACHABLE
+
+
+async def _ignore_card(uid: str) -> None:
+    pass
+
+
+async def test_pilot_voltage_and_an_over_drawing_ev_are_driven_across_the_link(autojump_clock):
+    # `station sim pilot-voltage` and `ev-ignore-pwm` under `station run`: the simulated
+    # hardware lives in the control process, the OCPP side forwards the commands.
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        await peer.link.simulate("pilot_voltage", 1, "-5.0,-12.0")  # in no band: a fault
+        await wait_until(lambda: not service.loops[1].snapshot.relay_closed)
+        assert service.loops[1].snapshot.fault is not None
+        await peer.link.simulate("pilot_voltage", 1, None)
+        assert await peer.link.simulate("ev_ignore_pwm", 1, "on") is None
+        with pytest.raises(ValueError, match="HIGH,LOW"):
+            await peer.link.simulate("pilot_voltage", 1, "twelve")
+        with pytest.raises(ValueError, match="on or off"):
+            await peer.link.simulate("ev_ignore_pwm", 1, "maybe")
+
+
+async def test_a_welded_latch_is_kept_on_disk_and_cleared_only_by_the_operator_request(
+    autojump_clock, tmp_path
+):
+    config = HardwareConfig()
+    hardware = build_hardware(
+        config, now=trio.current_time, wall_clock=lambda: datetime(2026, 1, 5, tzinfo=UTC)
+    )
+    from station.offload import InlineOffload
+
+    service = ControlService(
+        config, hardware, SETTINGS, latch_dir=tmp_path, offload=InlineOffload()
+    )
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(service.run)
+            await service.wait_first_iterations()
+            peer = Peer(service, nursery)
+            await peer.start()
+            await charge(service, peer)
+            hardware.sim.evse(1).set_welded(True)
+            hardware.sim.unplug(1)
+            await wait_until(lambda: service.loops[1].snapshot.fault == "welded")
+            await wait_until(lambda: (tmp_path / "latched-faults" / "evse-1.json").exists())
+            assert "welded" in (tmp_path / "latched-faults" / "evse-1.json").read_text()
+            hardware.sim.evse(1).set_welded(False)
+            # A reset of the EVSE (what an OCPP Reset does) does not clear it ...
+            peer.link.evses[1].reset()
+            await trio.sleep(2)
+            assert service.loops[1].snapshot.fault == "welded"
+            # ... the operator's clear-fault, forwarded over the link, does.
+            peer.link.evses[1].reset_latched_faults()
+            await wait_until(lambda: service.loops[1].snapshot.fault is None)
+            assert "welded" not in (tmp_path / "latched-faults" / "evse-1.json").read_text()
+            nursery.cancel_scope.cancel()
+    finally:
+        service.close()
