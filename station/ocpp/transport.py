@@ -152,6 +152,9 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
     trio-websocket reports a refused upgrade (HTTP 401, 503...) from its reader task, not
     from the connect call; running both in a nursery of our own turns every handshake
     failure into one `ConnectFailed` raised out of ``nursery.start``.
+
+    The TCP (or TLS) stream is ours: it is closed on every way out (a refused or broken
+    handshake, a close by either side, cancellation), never left to the garbage collector.
     """
     parts = urlsplit(endpoint.url)
     host = parts.hostname or ""
@@ -187,6 +190,16 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
         raise _connect_failure(_leaf(failures), host, port) from None
     except _CONNECT_ERRORS as exc:
         raise _connect_failure(exc, host, port) from None
+    finally:
+        # trio-websocket closes the stream itself only when it started the close (or met a
+        # protocol error). When the CSMS closes, it answers the close frame (RFC 6455
+        # §5.5.1) but keeps the socket open, and `aclose` above returns at once; a refused
+        # upgrade leaves the socket open too. The CSMS would wait out its close timeout
+        # for our TCP close, and the descriptor would live until the garbage collector
+        # found it. Once both close frames are exchanged the client may close the TCP
+        # connection (RFC 6455 §7.1.1); on every other way out there is nothing to wait for.
+        with trio.CancelScope(shield=True):
+            await recorder.aclose()
 
 
 _CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, ConnectFailed)
@@ -218,21 +231,31 @@ async def _connect(
             subprotocols=[SUBPROTOCOL],
             extra_headers=endpoint.headers(),
         )
-    return await trio_websocket.connect_websocket(
+    stream = await trio.open_tcp_stream(host, port)
+    recorder.stream = stream  # to be closed by `_hold_connection`, whatever happens
+    return await trio_websocket.wrap_client_stream(
         nursery,
-        host,
-        port,
+        stream,
+        _host_header(host, port, default_port=80),
         resource,
-        use_ssl=False,
         subprotocols=[SUBPROTOCOL],
         extra_headers=endpoint.headers(),
     )
 
 
+def _host_header(host: str, port: int, *, default_port: int) -> str:
+    """The Host header: the port only when it is not the default (RFC 7230 §5.4)."""
+    name = f"[{host}]" if ":" in host else host  # an IPv6 literal (RFC 3986 §3.2.2)
+    return name if port == default_port else f"{name}:{port}"
+
+
 class _StreamErrors(trio.abc.Stream):
     """Passes a stream through and, until the WebSocket is up, cancels the handshake on the
     first transport error (trio-websocket would otherwise wait for its timeout and drop
-    the TLS error that explains the failure)."""
+    the TLS error that explains the failure).
+
+    It also holds the connection's stream (TLS or plain TCP) so that `_hold_connection`
+    can close it on every way out; a plain TCP stream is held but not passed through."""
 
     def __init__(self, handshake: trio.CancelScope) -> None:
         self.stream: trio.abc.Stream | None = None
