@@ -36,6 +36,7 @@ from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallResult, MessageType, unpack, validate_payload
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.datastructures import Headers
+from websockets.frames import Close
 from websockets.http11 import Response
 
 from tests import part2_formats
@@ -46,6 +47,10 @@ SUBPROTOCOL = "ocpp2.0.1"
 def now_iso() -> str:
     """The judge's current time in OCPP form."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _close_code(frame: Close | None) -> int | None:
+    return None if frame is None else frame.code
 
 
 def _default_responses() -> dict[str, Any]:
@@ -117,6 +122,15 @@ class Connection:
     closed_at: float | None = None
     #: The close code the judge saw (the station's, if the station closed).
     close_code: int | None = None
+    #: Close code of the station's close frame (None: it sent none).
+    close_received: int | None = None
+    #: Close code of the judge's close frame (None: it sent none).
+    close_sent: int | None = None
+    #: True when the station's close frame came first (the station started the close).
+    closed_by_station: bool | None = None
+    #: True when the station did not close its TCP side within the judge's close timeout
+    #: after the closing handshake, so the judge had to abort the connection.
+    close_timed_out: bool = False
     peer_certificate: dict | None = None
     ws: ServerConnection | None = field(default=None, repr=False)
 
@@ -141,6 +155,7 @@ class Judge:
         select_subprotocol: bool = True,
         password: str | None = None,
         response_timeout: float = 10.0,
+        close_timeout: float = 1.0,
     ) -> None:
         self.ssl_context = ssl_context
         #: The context of the next handshakes; swap it to change certificates mid-test.
@@ -150,6 +165,8 @@ class Judge:
         self.select_subprotocol = select_subprotocol
         self.password = password
         self.response_timeout = response_timeout
+        #: How long the judge waits for the station's TCP close after a closing handshake.
+        self.close_timeout = close_timeout
         self.responses: dict[str, Any] = _default_responses()
         self.received: list[Received] = []
         self.violations: list[str] = []
@@ -203,7 +220,7 @@ class Judge:
             process_request=self._process_request,
             ssl=self.ssl_context,
             ping_interval=None,
-            close_timeout=1,
+            close_timeout=self.close_timeout,
         )
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -289,6 +306,15 @@ class Judge:
             with self._cond:
                 connection.close_code = ws.close_code
                 connection.closed_at = time.monotonic()
+                # The loop ends once the TCP connection is gone, so the closing handshake
+                # is over: record how it went.
+                protocol = ws.protocol
+                connection.close_received = _close_code(protocol.close_rcvd)
+                connection.close_sent = _close_code(protocol.close_sent)
+                connection.closed_by_station = protocol.close_rcvd_then_sent
+                # websockets aborts the connection with this error when the peer keeps its
+                # TCP side open past close_timeout.
+                connection.close_timed_out = isinstance(ws.connection_exc, TimeoutError)
                 if self._current is connection:
                     self._current = None
                 self._cond.notify_all()
@@ -488,7 +514,8 @@ class Judge:
             if connection is not None and connection.ws is not None:
                 await connection.ws.close(code)
 
-        await trio.to_thread.run_sync(lambda: self._run(go(), 5))
+        # ws.close returns once the TCP connection is gone, at the latest after close_timeout.
+        await trio.to_thread.run_sync(lambda: self._run(go(), self.close_timeout + 5))
 
     async def wait_for(
         self,

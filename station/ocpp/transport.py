@@ -184,6 +184,9 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
     trio-websocket reports a refused upgrade (HTTP 401, 503...) from its reader task, not
     from the connect call; running both in a nursery of our own turns every handshake
     failure into one `ConnectFailed` raised out of ``nursery.start``.
+
+    The TCP (or TLS) stream is ours: it is closed on every way out (a refused or broken
+    handshake, a close by either side, cancellation), never left to the garbage collector.
     """
     parts = urlsplit(endpoint.url)
     host = parts.hostname or ""
@@ -193,7 +196,7 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
     try:
         async with trio.open_nursery() as inner:
             with trio.fail_after(endpoint.connect_timeout), handshake:
-                connection, stream = await _connect(inner, endpoint, host, port, recorder)
+                connection = await _connect(inner, endpoint, host, port, recorder)
             if handshake.cancelled_caught:
                 # The TLS stream broke during the WebSocket handshake: with TLS 1.3 this is
                 # how a CSMS refuses the client certificate (alert after our Finished).
@@ -209,10 +212,6 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
                 with trio.move_on_after(0.1) as cleanup:
                     cleanup.shield = True
                     await connection.aclose(1001, "going away")
-                # trio-websocket leaves the TCP connection open when it closed the
-                # WebSocket itself (1009 Message Too Big): close it, or every oversized
-                # message would leave a socket behind.
-                await trio.aclose_forcefully(stream)
     except BaseExceptionGroup as group:
         failures, rest = group.split(_CONNECT_ERRORS)
         if rest is not None:
@@ -223,6 +222,18 @@ async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> 
         raise _connect_failure(_leaf(failures), host, port) from None
     except _CONNECT_ERRORS as exc:
         raise _connect_failure(exc, host, port) from None
+    finally:
+        # trio-websocket closes the stream itself only when it started the close (or met a
+        # protocol error). When the CSMS closes, it answers the close frame (RFC 6455
+        # §5.5.1) but keeps the socket open, and `aclose` above returns at once; a refused
+        # upgrade leaves the socket open too. The CSMS would wait out its close timeout
+        # for our TCP close, and the descriptor would live until the garbage collector
+        # found it. Once both close frames are exchanged the client may close the TCP
+        # connection (RFC 6455 §7.1.1); on every other way out there is nothing to wait for.
+        # The same holds when trio-websocket closed the WebSocket itself (1009 Message Too
+        # Big): without this, every oversized message would leave a socket behind.
+        with trio.CancelScope(shield=True):
+            await recorder.aclose()
 
 
 _CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, ConnectFailed)
@@ -230,8 +241,9 @@ _CONNECT_ERRORS = (trio.TooSlowError, trio_websocket.HandshakeError, OSError, Co
 
 async def _connect(
     nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int, recorder: _StreamErrors
-) -> tuple[trio_websocket.WebSocketConnection, trio.abc.Stream]:
-    """The WebSocket, and the stream under it (which the caller closes at the end)."""
+) -> trio_websocket.WebSocketConnection:
+    """The WebSocket; the stream under it goes into ``recorder``, which the caller closes
+    at the end."""
     resource = endpoint.resource()
     if urlsplit(endpoint.url).scheme == "wss":
         from station.ocpp.tls import CsmsConnectError, open_tls_stream
@@ -250,7 +262,7 @@ async def _connect(
         connection = await trio_websocket.wrap_client_stream(
             nursery,
             recorder,  # type: ignore[arg-type]
-            host,
+            _host_header(host, port, default_port=443),
             resource,
             subprotocols=[SUBPROTOCOL],
             extra_headers=endpoint.headers(),
@@ -258,31 +270,36 @@ async def _connect(
             max_message_size=MAX_MESSAGE_SIZE,
             receive_buffer_size=RECEIVE_BUFFER_SIZE,
         )
-        return connection, recorder
+        return connection
     # What trio_websocket.connect_websocket does, keeping hold of the TCP stream.
-    tcp = await trio.open_tcp_stream(host, port)
-    try:
-        connection = await trio_websocket.wrap_client_stream(
-            nursery,
-            tcp,
-            host if port == 80 else f"{host}:{port}",
-            resource,
-            subprotocols=[SUBPROTOCOL],
-            extra_headers=endpoint.headers(),
-            message_queue_size=MESSAGE_QUEUE_SIZE,
-            max_message_size=MAX_MESSAGE_SIZE,
-            receive_buffer_size=RECEIVE_BUFFER_SIZE,
-        )
-    except BaseException:
-        await trio.aclose_forcefully(tcp)
-        raise
-    return connection, tcp
+    stream = await trio.open_tcp_stream(host, port)
+    recorder.stream = stream  # to be closed by `_hold_connection`, whatever happens
+    return await trio_websocket.wrap_client_stream(
+        nursery,
+        stream,
+        _host_header(host, port, default_port=80),
+        resource,
+        subprotocols=[SUBPROTOCOL],
+        extra_headers=endpoint.headers(),
+        message_queue_size=MESSAGE_QUEUE_SIZE,
+        max_message_size=MAX_MESSAGE_SIZE,
+        receive_buffer_size=RECEIVE_BUFFER_SIZE,
+    )
+
+
+def _host_header(host: str, port: int, *, default_port: int) -> str:
+    """The Host header: the port only when it is not the default (RFC 7230 §5.4)."""
+    name = f"[{host}]" if ":" in host else host  # an IPv6 literal (RFC 3986 §3.2.2)
+    return name if port == default_port else f"{name}:{port}"
 
 
 class _StreamErrors(trio.abc.Stream):
     """Passes a stream through and, until the WebSocket is up, cancels the handshake on the
     first transport error (trio-websocket would otherwise wait for its timeout and drop
-    the TLS error that explains the failure)."""
+    the TLS error that explains the failure).
+
+    It also holds the connection's stream (TLS or plain TCP) so that `_hold_connection`
+    can close it on every way out; a plain TCP stream is held but not passed through."""
 
     def __init__(self, handshake: trio.CancelScope) -> None:
         self.stream: trio.abc.Stream | None = None
