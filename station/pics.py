@@ -676,6 +676,15 @@ ITEMS: tuple[Item, ...] = (
         ),
         "A02.FR.17-19 in security/service.py",
     ),
+    # -- ISO 15118 support (only the item a Core test case depends on) ---------------------
+    Item(
+        "ISO-3",
+        "ISO 15118 support",
+        "Combined charging station Certificate (for both OCPP and ISO 15118)",
+        False,
+        _const(False),
+        "no ISO 15118",
+    ),
     # -- Additional questions (Part 5 Appendix A) -------------------------------------------
     Item(
         "AQ-1",
