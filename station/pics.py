@@ -127,6 +127,16 @@ def _writable(reference: str) -> Rule:
     return lambda s: s.writable(reference)
 
 
+#: Writable settings that nothing in the station reads yet: a CSMS may set them, but the
+#: feature they name is not there, so the PICS must not claim it (issue 14, defect 8).
+#: Remove an entry when the setting takes effect.
+NOT_ACTED_ON: frozenset[str] = frozenset({"OCPPCommCtrlr.QueueAllMessages", "ClockCtrlr.TimeZone"})
+
+
+def _acted_on(reference: str) -> Rule:
+    return lambda s: s.writable(reference) and reference not in NOT_ACTED_ON
+
+
 def _has(reference: str) -> Rule:
     return lambda s: s.has(reference)
 
@@ -384,8 +394,8 @@ ITEMS: tuple[Item, ...] = (
         "Support for queuing all or only Transaction related messages until they are "
         "delivered to the CSMS",
         False,
-        _writable("OCPPCommCtrlr.QueueAllMessages"),
-        "OCPPCommCtrlr.QueueAllMessages is writable",
+        _acted_on("OCPPCommCtrlr.QueueAllMessages"),
+        "Yes once OCPPCommCtrlr.QueueAllMessages is writable and acted on",
     ),
     Item(
         "C-23",
@@ -404,7 +414,14 @@ ITEMS: tuple[Item, ...] = (
         _has("ClockCtrlr.TimeOffset"),
         "TimeOffset is not built",
     ),
-    Item("C-26", CORE, "Support for setting the TimeZone", True, _writable("ClockCtrlr.TimeZone")),
+    Item(
+        "C-26",
+        CORE,
+        "Support for setting the TimeZone",
+        True,
+        _acted_on("ClockCtrlr.TimeZone"),
+        "Yes once ClockCtrlr.TimeZone is writable and acted on",
+    ),
     Item(
         "C-28",
         CORE,

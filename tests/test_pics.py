@@ -128,14 +128,24 @@ def test_measurand_lists_come_from_the_device_model():
 
 def test_a_setting_made_read_only_or_absent_turns_its_feature_off():
     station = _station()
-    assert pics.answers_by_id(station)["C-21"] is True
+    answers = pics.answers_by_id(station)
+    assert (answers["C-51"], answers["C-03"]) == (True, True)
     variables = dict(station.variables)
-    queue = "OCPPCommCtrlr.QueueAllMessages"
-    variables[queue] = replace(variables[queue], mutability=Mutability.ReadOnly)
+    start = "TxCtrlr.TxStartPoint"
+    variables[start] = replace(variables[start], mutability=Mutability.ReadOnly)
     del variables["TxCtrlr.MaxEnergyOnInvalidId"]
     answers = pics.answers_by_id(replace(station, variables=variables))
-    assert answers["C-21"] is False
-    assert answers["C-03"] is False
+    assert (answers["C-51"], answers["C-03"]) == (False, False)
+
+
+def test_a_writable_setting_nothing_acts_on_is_not_claimed(monkeypatch):
+    station = _station()
+    for reference in pics.NOT_ACTED_ON:
+        # Still writable: when it becomes read-only or takes effect, the entry goes.
+        assert station.writable(reference), reference
+    assert pics.answers_by_id(station)["C-21"] is False
+    monkeypatch.setattr(pics, "NOT_ACTED_ON", frozenset())
+    assert pics.answers_by_id(station)["C-21"] is True
 
 
 def test_features_that_are_not_built_answer_no():
