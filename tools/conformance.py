@@ -241,12 +241,20 @@ def _cell(text: str) -> str:
 
 def _verdict(case: Case, answers: Answers) -> str:
     if not case.applies:
-        reason = f"not applicable: `{case.when}` is false"
+        named = dict.fromkeys(t for t in _tokens(case.when) if t in answers)
+        values = ", ".join(f"{t}: {_answer(answers[t])}" for t in named)
+        reason = f"not applicable: `{case.when}` is false ({values})"
         return reason + (f"; {case.note}" if case.note else "")
     if case.tests:
         text = "<br>".join(f"`{t}`" for t in case.tests)
         return text + (f"<br>{case.note}" if case.note else "")
     return f"**not yet covered**: {case.missing}"
+
+
+def _answer(value: object) -> str:
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
 
 
 def counts(cases: list[Case]) -> tuple[int, int, int, int]:
