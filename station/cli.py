@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=_demo)
 
+    from station import pics
     from station.devicemodel import cli as config_cli
     from station.ops import check, failsafe, sim_cli
     from station.ops import commands as operator_commands
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     check.register(commands)
     failsafe.register(commands)
     operator_commands.register(commands)
+    pics.register(commands)
     return parser
 
 
