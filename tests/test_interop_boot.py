@@ -6,6 +6,7 @@ CALLERROR rules of Part 4 §4.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 
@@ -100,6 +101,33 @@ async def test_tc_b_02_pending_boot_configuration_report_and_triggered_boot(tmp_
     actions = judge.actions()
     accepted_boot = [i for i, a in enumerate(actions) if a == "BootNotification"][1]
     assert set(actions[:accepted_boot]) <= {"BootNotification", "NotifyReport"}
+
+
+async def test_b02_fr_02_a_report_requested_before_the_boot_answer_is_sent(tmp_path, judge):
+    # Many CSMSs ask for a report while they answer the BootNotification. The station
+    # accepts it, so it must send it (before: Accepted, then `report_aborted`).
+    answers: dict = {}
+
+    async def boot(payload):
+        if "report" not in answers:
+            ws = judge._current.ws
+            future = asyncio.get_running_loop().create_future()
+            judge._raw_waiters["r-1"] = future
+            await ws.send(
+                json.dumps(
+                    [2, "r-1", "GetBaseReport", {"requestId": 9, "reportBase": "SummaryInventory"}]
+                )
+            )
+            answers["report"] = (await asyncio.wait_for(future, 10)).payload
+        return {"currentTime": now_iso(), "interval": 300, "status": "Accepted"}
+
+    judge.responses["BootNotification"] = boot
+    async with live_station(make_config(tmp_path, judge.url), variables=FAST):
+        reports = await judge.wait_for("NotifyReport", where=lambda p: not p.get("tbc", False))
+    assert answers["report"] == {"status": "Accepted"}
+    assert reports[-1].payload["requestId"] == 9
+    actions = judge.actions()
+    assert actions.index("BootNotification") < actions.index("NotifyReport")
 
 
 async def test_tc_b_03_and_b_30_rejected_boot_answers_security_error(tmp_path, judge):

@@ -282,6 +282,22 @@ class OcppClient:
         action = _action_of(request)
         if wait:
             await self.wait_until(lambda: self.admits(admission))
+        elif (
+            admission is Admission.REQUESTED and self.connected and self._boot is BootState.Unknown
+        ):
+            # The CSMS asked for this (a report, a triggered message) while it had not yet
+            # answered our BootNotification, as many do right at boot (B02.FR.02 allows it
+            # once Pending or Accepted). The request was Accepted: wait for the boot answer
+            # on this connection instead of dropping what was promised.
+            connection = self.connection_number
+            with trio.move_on_after(self.message_timeout):
+                await self.wait_until(
+                    lambda: (
+                        self._boot is not BootState.Unknown
+                        or not self.connected
+                        or self.connection_number != connection
+                    )
+                )
         async with self._turns.turn(bulk=bulk, label=action):
             # The lock may have been held across a disconnect: check again.
             if not self.admits(admission):
