@@ -65,7 +65,8 @@ def test_cable_first_default_points_start_at_authorization_and_end_at_local_stop
     assert started["seqNo"] == 0
     assert started["evse"] == {"id": 1, "connectorId": 1}
     assert started["idToken"] == {"idToken": "04A1B2C3", "type": "ISO14443"}
-    assert started["transactionInfo"]["chargingState"] == "SuspendedEV"
+    # EV in B, no PWM offered yet: EVConnected, not SuspendedEV (nothing was offered).
+    assert started["transactionInfo"]["chargingState"] == "EVConnected"
     (begin,) = started["meterValue"]
     assert begin["sampledValue"][0]["context"] == "Transaction.Begin"
     (charging,) = payloads(s.ev_status(c.moment(p), requesting=True, delivering=True))
@@ -104,6 +105,8 @@ def test_local_stop_with_ev_connected_stop_point_is_remembered_until_unplug():
     s, c, p = session(), Clock(), policy(start="EVConnected", stop="EVConnected")
     s.plug(c.moment(p))
     s.authorize(c.moment(p), CARD)
+    (offered,) = payloads(s.ev_status(c.moment(p), requesting=False, delivering=False))
+    assert offered["transactionInfo"]["chargingState"] == "SuspendedEV"  # PWM on, EV in B
     (stop,) = payloads(s.end_authorization(c.moment(p), Trigger.StopAuthorized, Reason.Local, CARD))
     assert (stop["eventType"], stop["transactionInfo"]["chargingState"]) == (
         "Updated",
@@ -157,6 +160,29 @@ def test_connection_timeout_without_transaction_sends_nothing():
     assert not s.authorized
 
 
+def test_charging_state_follows_what_the_evse_offers():
+    # Issue 14 item 4: SuspendedEV only when current is offered and the EV takes none.
+    s, c, p = session(), Clock(), policy()
+    s.plug(c.moment(p))
+    (started,) = payloads(s.authorize(c.moment(p), CARD))
+    assert started["transactionInfo"]["chargingState"] == "EVConnected"
+    (offered,) = payloads(
+        s.ev_status(c.moment(p), requesting=False, delivering=False, offering=True)
+    )
+    assert offered["transactionInfo"]["chargingState"] == "SuspendedEV"
+    (charging,) = payloads(
+        s.ev_status(c.moment(p), requesting=True, delivering=True, offering=True)
+    )
+    assert charging["transactionInfo"]["chargingState"] == "Charging"
+    # The energy limit of an invalidated idToken (E05.FR.03) withdraws the PWM: the EVSE
+    # holds the EV back, SuspendedEVSE, whether the EV still asks or not.
+    s.limit_energy(c.moment(p), 0)
+    (held,) = payloads(s.ev_status(c.moment(p), requesting=True, delivering=False, offering=False))
+    assert held["transactionInfo"]["chargingState"] == "SuspendedEVSE"
+    # The EV stops asking: still SuspendedEVSE, so no ChargingStateChanged event.
+    assert s.ev_status(c.moment(p), requesting=False, delivering=False, offering=False) == []
+
+
 def test_energy_transfer_start_point_starts_when_power_flows():
     s, c, p = session(), Clock(), policy(start="EnergyTransfer", stop="EVConnected")
     s.plug(c.moment(p))
@@ -171,6 +197,7 @@ def test_immediate_reset_ends_with_reset_command_and_immediate_reset():
     s, c, p = session(), Clock(), policy()
     s.plug(c.moment(p))
     s.authorize(c.moment(p), CARD)
+    s.ev_status(c.moment(p), requesting=False, delivering=False)  # PWM on, EV in B
     (ended,) = payloads(s.abort(c.moment(p), Trigger.ResetCommand, Reason.ImmediateReset))
     assert ended["transactionInfo"]["stoppedReason"] == "ImmediateReset"
     assert ended["transactionInfo"]["chargingState"] == "EVConnected"  # B12.FR.04

@@ -316,7 +316,10 @@ class TransactionService:
                 await self._apply_locked(
                     evse_id,
                     lambda s, m: s.ev_status(
-                        m, requesting=snapshot.ev_requesting, delivering=snapshot.delivering
+                        m,
+                        requesting=snapshot.ev_requesting,
+                        delivering=snapshot.delivering,
+                        offering=snapshot.offered_current > 0,
                     ),
                 )
         await self._after_unlock()

@@ -134,6 +134,8 @@ class SessionState:
     ev_connected: bool = False
     requesting: bool = False
     delivering: bool = False
+    #: The EVSE offers current (PWM on): an EV that then draws nothing is SuspendedEV.
+    offering: bool = False
     authorization: Authorization | None = None
     transaction: Transaction | None = None
     #: The start/stop conditions that held after the latest input: a transaction starts
@@ -160,6 +162,7 @@ class SessionState:
             ev_connected=data.get("ev_connected", False),
             requesting=data.get("requesting", False),
             delivering=data.get("delivering", False),
+            offering=data.get("offering", False),
             authorization=None
             if auth is None
             else Authorization(
@@ -222,7 +225,12 @@ class EvseSession:
             return State.Charging
         if s.requesting:
             return State.SuspendedEVSE
-        return State.SuspendedEV
+        if s.offering:
+            return State.SuspendedEV  # current offered, the EV takes none
+        # EV in B without PWM: about to be offered (EVConnected), or held back by the
+        # EVSE (an energy limit, an inoperative EVSE: SuspendedEVSE). Not SuspendedEV:
+        # the EV was never offered anything.
+        return State.EVConnected if self.may_offer_energy else State.SuspendedEVSE
 
     def _conditions(self) -> dict[str, bool]:
         s = self.state
@@ -253,7 +261,7 @@ class EvseSession:
         if not self.state.ev_connected:
             return []
         s = self.state
-        s.ev_connected = s.requesting = s.delivering = False
+        s.ev_connected = s.requesting = s.delivering = s.offering = False
         if s.authorization is not None:
             s.authorization = None
             if s.transaction is not None and s.transaction.stop_reason is None:
@@ -306,14 +314,16 @@ class EvseSession:
         return []
 
     def ev_status(
-        self, moment: Moment, *, requesting: bool, delivering: bool
+        self, moment: Moment, *, requesting: bool, delivering: bool, offering: bool = True
     ) -> list[TransactionEventRequest]:
-        """What the control loop sees: EV asking for power (C/D), power flowing (relay)."""
+        """What the control loop sees: EV asking for power (C/D), power flowing (relay),
+        current offered (PWM on)."""
         self._account(moment)
         s = self.state
-        if not s.ev_connected or (s.requesting, s.delivering) == (requesting, delivering):
+        now = (requesting, delivering, offering)
+        if not s.ev_connected or (s.requesting, s.delivering, s.offering) == now:
             return []
-        s.requesting, s.delivering = requesting, delivering
+        s.requesting, s.delivering, s.offering = now
         return self._after_change(moment, Trigger.ChargingStateChanged)
 
     def meter_update(
