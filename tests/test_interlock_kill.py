@@ -97,12 +97,13 @@ async def test_the_control_process_killed_mid_charge_opens_the_contactor_by_the_
     assert last.coil_commanded is True
     assert opened.state.reason == "heartbeat stopped"
     # The heartbeat went on until the process died, and not a beat after.
-    assert last.last_edge is not None and closed.last_edge is not None
-    assert closed.last_edge <= last.last_edge <= reaped
-    assert opened.state.last_edge == last.last_edge and opened.state.edges == last.edges
-    # The coil dropped one window after the last edge (the model's clock, from the
+    assert last.last_rising is not None and last.last_edge is not None
+    assert closed.last_rising is not None
+    assert closed.last_rising <= last.last_rising <= last.last_edge <= reaped
+    assert opened.state.last_rising == last.last_rising and opened.state.edges == last.edges
+    # The coil dropped one window after the last rising edge (the model's clock, from the
     # recorded times: the same however late this test looked), never before it.
-    assert opened.at == pytest.approx(last.last_edge + WINDOW)
+    assert opened.at == pytest.approx(last.last_rising + WINDOW)
     assert opened.at <= reaped + WINDOW
     assert opened.observed_at >= opened.at
     assert not model.energized(2), "EVSE 2 had no EV"

@@ -14,25 +14,31 @@ heartbeat a second, external path:
   nothing per period. The mapping is shared, so the last values stay readable after the
   writer was killed.
 * `InterlockModel` reads a snapshot of the region in any process and computes what the
-  circuit does: the coil carries current only while it is commanded AND the heartbeat
-  toggled within the window. The instant it drops follows from the recorded timestamps
-  alone (the later of the last edge plus the window and the last coil command), so two
-  readers of the same region agree on it.
+  reference circuit (docs/safety.md) does: the coil carries current only while it is
+  commanded AND the monostable is on, that is a rising edge of the heartbeat came within
+  the window (the 74HCT123's B input triggers on rising edges only; the line starts low,
+  so every odd edge rises). The instant it drops follows from the recorded timestamps
+  alone (the last rising edge plus the window, or the coil command that came first), so
+  two readers of the same region agree on it.
 
 ``python -m drivers.sim.interlock FILE`` prints the modelled state of every EVSE
 (``--follow`` keeps printing the changes).
 
-Layout (version 1, little-endian): a 32-byte header, then one 40-byte slot per EVSE
+The in-process model of `drivers.sim.evse` retriggers on every edge; with a window of at
+least two control periods both keep a healthy loop's coil on, and this one, the reference
+circuit's, drops up to one period earlier after the heartbeat stops.
+
+Layout (version 1, little-endian): a 32-byte header, then one 48-byte slot per EVSE
 (EVSE id n in slot n - 1)::
 
     header  magic "SIMILOCK" (8 bytes), version u32, evse count u32,
             window f64 (s), writer pid u32, 4 bytes reserved
     slot    sequence u64 (odd while the writer is in the middle of an update),
-            heartbeat edges u64, last edge f64, coil commanded u64 (0/1), last coil
-            command f64
+            heartbeat edges u64, last edge f64, last rising edge f64,
+            coil commanded u64 (0/1), last coil command f64
 
 Times are ``CLOCK_MONOTONIC`` seconds, the clock every process on the host shares; a
-last edge or coil command of 0.0 means "never". The sequence number lets a reader retry
+time of 0.0 means "never". The sequence number lets a reader retry
 a slot it read half-written (a seqlock: one writer per slot, readers never block it).
 """
 
@@ -53,7 +59,7 @@ from pathlib import Path
 MAGIC = b"SIMILOCK"
 VERSION = 1
 _HEADER = struct.Struct("<8sIIdI4x")
-_SLOT = struct.Struct("<QQdQd")
+_SLOT = struct.Struct("<QQddQd")
 _SEQ = struct.Struct("<Q")
 #: How often a reader retries a slot the writer keeps changing under it.
 _READ_ATTEMPTS = 1000
@@ -72,6 +78,8 @@ class SlotSnapshot:
     edges: int
     #: Monotonic time of the last edge; None before the first.
     last_edge: float | None
+    #: Monotonic time of the last rising edge (the ones that retrigger the monostable).
+    last_rising: float | None
     coil_commanded: bool
     #: Monotonic time of the last coil command; None before the first.
     coil_changed: float | None
@@ -156,14 +164,17 @@ class InterlockRegion:
     def publish_edge(self, evse_id: int) -> None:
         """Record one heartbeat edge of EVSE ``evse_id`` now."""
         offset = self._offset(evse_id)
-        seq, edges, _, coil, coil_at = _SLOT.unpack_from(self._map, offset)
-        self._write(offset, seq, edges + 1, self._clock(), coil, coil_at)
+        seq, edges, _, rising_at, coil, coil_at = _SLOT.unpack_from(self._map, offset)
+        now = self._clock()
+        if edges % 2 == 0:  # the line was low: this edge rises
+            rising_at = now
+        self._write(offset, seq, edges + 1, now, rising_at, coil, coil_at)
 
     def publish_coil(self, evse_id: int, closed: bool) -> None:
         """Record that the coil of EVSE ``evse_id`` is now commanded ``closed``."""
         offset = self._offset(evse_id)
-        seq, edges, edge_at, _, _ = _SLOT.unpack_from(self._map, offset)
-        self._write(offset, seq, edges, edge_at, int(closed), self._clock())
+        seq, edges, edge_at, rising_at, _, _ = _SLOT.unpack_from(self._map, offset)
+        self._write(offset, seq, edges, edge_at, rising_at, int(closed), self._clock())
 
     def _write(self, offset: int, seq: int, *fields: object) -> None:
         if not self._writable:
@@ -192,12 +203,13 @@ class InterlockRegion:
     def _read_slot(self, evse_id: int) -> SlotSnapshot:
         offset = self._offset(evse_id)
         for _ in range(_READ_ATTEMPTS):
-            seq, edges, edge_at, coil, coil_at = _SLOT.unpack_from(self._map, offset)
+            seq, edges, edge_at, rising_at, coil, coil_at = _SLOT.unpack_from(self._map, offset)
             if seq % 2 == 0 and _SEQ.unpack_from(self._map, offset)[0] == seq:
                 return SlotSnapshot(
                     evse_id=evse_id,
                     edges=edges,
                     last_edge=edge_at or None,
+                    last_rising=rising_at or None,
                     coil_commanded=bool(coil),
                     coil_changed=coil_at or None,
                 )
@@ -223,24 +235,26 @@ class ContactorState:
     dropped_at: float | None
     #: Why it is not energized: "commanded open", "heartbeat stopped", "no heartbeat".
     reason: str | None
-    last_edge: float | None
+    #: The last rising edge of the heartbeat (what the window counts from).
+    last_rising: float | None
     edges: int
 
 
 def contactor_state(slot: SlotSnapshot, window: float, now: float) -> ContactorState:
     """The modelled coil of one EVSE at ``now`` (monotonic s) given what was published.
 
-    The monostable holds its output for ``window`` after each edge; the coil needs both
-    that output and the software's command. The drop instant is computed from the
+    The monostable holds its output for ``window`` after each rising edge; the coil needs
+    both that output and the software's command. The drop instant is computed from the
     recorded times, not from when a reader looked, so every reader reports the same."""
-    beating = slot.last_edge is not None and now - slot.last_edge <= window
+    rising = slot.last_rising
+    beating = rising is not None and now - rising <= window
     if slot.coil_commanded and beating:
-        return ContactorState(slot.evse_id, True, None, None, slot.last_edge, slot.edges)
-    # The monostable went low one window after the last edge.
-    stopped = None if slot.last_edge is None or beating else slot.last_edge + window
+        return ContactorState(slot.evse_id, True, None, None, rising, slot.edges)
+    # The monostable went low one window after the last rising edge.
+    stopped = None if rising is None or beating else rising + window
     commanded = slot.coil_changed
     dropped: float | None
-    if slot.last_edge is None:
+    if rising is None:
         reason, dropped = "no heartbeat", None
     elif slot.coil_commanded:
         assert stopped is not None
@@ -253,7 +267,7 @@ def contactor_state(slot: SlotSnapshot, window: float, now: float) -> ContactorS
         reason, dropped = "heartbeat stopped", stopped  # the first to cut the coil
     else:
         reason, dropped = "commanded open", commanded
-    return ContactorState(slot.evse_id, False, dropped, reason, slot.last_edge, slot.edges)
+    return ContactorState(slot.evse_id, False, dropped, reason, rising, slot.edges)
 
 
 @dataclass(frozen=True)
@@ -306,7 +320,7 @@ def _describe(state: ContactorState) -> dict:
         "contactor": "closed" if state.energized else "open",
         "reason": state.reason,
         "dropped_at": state.dropped_at,
-        "last_edge": state.last_edge,
+        "last_rising": state.last_rising,
         "edges": state.edges,
     }
 

@@ -60,18 +60,10 @@ def test_a_reader_sees_what_the_writer_published(tmp_path, region, clock):
     snapshot = InterlockRegion.open(tmp_path / "interlock").snapshot()
     assert snapshot.window == WINDOW
     one, two = snapshot.slots
-    assert (one.coil_commanded, one.coil_changed, one.edges, one.last_edge) == (
-        True,
-        1.0,
-        1,
-        1.01,
-    )
-    assert (two.coil_commanded, two.coil_changed, two.edges, two.last_edge) == (
-        False,
-        None,
-        0,
-        None,
-    )
+    assert (one.coil_commanded, one.coil_changed, one.edges) == (True, 1.0, 1)
+    assert one.last_edge == one.last_rising == 1.01
+    assert (two.coil_commanded, two.coil_changed, two.edges) == (False, None, 0)
+    assert two.last_edge is None and two.last_rising is None
 
 
 def test_the_coil_is_energized_only_while_commanded_and_beating(region, model, clock):
@@ -89,35 +81,47 @@ def test_the_coil_is_energized_only_while_commanded_and_beating(region, model, c
     assert not model.energized(2), "EVSE 2 was never commanded"
 
 
-def test_the_coil_drops_one_window_after_the_last_edge(region, model, clock):
+def test_the_coil_drops_one_window_after_the_last_rising_edge(region, model, clock):
     region.publish_coil(1, True)
-    beat_for(region, clock, 1, 1.0)
-    last_edge = clock.t
+    beat_for(region, clock, 1, 1.0)  # 100 edges: the last one falls
+    rising = region.snapshot().slots[0].last_rising
+    assert rising == pytest.approx(clock.t - 0.01)
     model.observe(clock.t)
-    # Exactly at the window the monostable still holds; just after it, it has dropped.
-    assert model.observe(last_edge + WINDOW) == []
-    (dropped,) = model.observe(last_edge + WINDOW + 0.001)
+    # Just inside the window the monostable still holds; just after it, it has dropped.
+    assert model.observe(rising + WINDOW * 0.999) == []
+    (dropped,) = model.observe(rising + WINDOW + 0.001)
     assert dropped.energized is False
     assert dropped.state.reason == "heartbeat stopped"
-    assert dropped.at == last_edge + WINDOW, "from the recorded times, not the observation"
-    assert dropped.observed_at == last_edge + WINDOW + 0.001
-    # Edges coming back re-energize the coil, which is still commanded.
-    clock.t = last_edge + 1.0
+    assert dropped.at == rising + WINDOW, "from the recorded times, not the observation"
+    assert dropped.observed_at == rising + WINDOW + 0.001
+    # A rising edge coming back re-energizes the coil, which is still commanded.
+    clock.t = rising + 1.0
     region.publish_edge(1)
     (back,) = model.observe(clock.t)
     assert back.energized
 
 
+def test_a_falling_edge_does_not_retrigger_the_monostable(region, model, clock):
+    region.publish_coil(1, True)
+    region.publish_edge(1)  # rises
+    rising = clock.t
+    model.observe(clock.t)
+    clock.t += WINDOW * 0.9
+    region.publish_edge(1)  # falls: a line stuck at either level is no heartbeat
+    (dropped,) = model.observe(rising + WINDOW + 0.001)
+    assert dropped.at == rising + WINDOW
+
+
 def test_two_readers_agree_on_the_drop_instant_however_late_they_look(tmp_path, region, clock):
     region.publish_coil(1, True)
     beat_for(region, clock, 1, 0.5)
-    last_edge = clock.t
+    rising = region.snapshot().slots[0].last_rising
     early, late = (InterlockModel(InterlockRegion.open(tmp_path / "interlock")) for _ in "ab")
     early.observe(clock.t)
     late.observe(clock.t)
-    (seen_early,) = early.observe(last_edge + WINDOW + 0.002)
-    (seen_late,) = late.observe(last_edge + 30.0)
-    assert seen_early.at == seen_late.at == last_edge + WINDOW
+    (seen_early,) = early.observe(rising + WINDOW + 0.002)
+    (seen_late,) = late.observe(rising + 30.0)
+    assert seen_early.at == seen_late.at == rising + WINDOW
 
 
 @pytest.mark.parametrize(
