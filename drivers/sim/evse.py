@@ -157,6 +157,10 @@ class SimulatedEvse:
         self._advance()
         self.ev.ignores_pwm = bool(ignores)
 
+    def detach_interlock_region(self) -> None:
+        """Stop publishing to the interlock region (it is being closed)."""
+        self._region = None
+
     def clear_faults(self) -> None:
         """Reset the RCD, repair the EV's diode and free a welded contactor."""
         self.set_rcd_tripped(False)

@@ -45,6 +45,7 @@ a slot it read half-written (a seqlock: one writer per slot, readers never block
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import math
 import mmap
@@ -99,11 +100,20 @@ class InterlockRegion:
     readers. Create it with `create` (the control process, at start-up), open it with
     `open` (anyone, read-only)."""
 
-    def __init__(self, mapping: mmap.mmap, count: int, *, writable: bool, clock: Callable) -> None:
+    def __init__(
+        self,
+        mapping: mmap.mmap,
+        count: int,
+        *,
+        writable: bool,
+        clock: Callable,
+        lock_fd: int | None = None,
+    ) -> None:
         self._map = mapping
         self.count = count
         self._writable = writable
         self._clock = clock
+        self._lock_fd = lock_fd
 
     @classmethod
     def create(
@@ -117,8 +127,11 @@ class InterlockRegion:
         """Create (or reset) the region at ``path`` for ``evse_count`` EVSEs.
 
         A file left by an earlier writer is rewritten in place, so a reader that still
-        maps it sees the new writer's values. ``clock`` stamps the edges and commands; it
-        must be a clock the readers share (the default), a fake one only in tests."""
+        maps it sees the new writer's values. A writer that is still alive holds a lock
+        on the file, and another one (``station check`` building the simulated hardware
+        next to a running station) is refused with `InterlockRegionError` rather than
+        zeroing the live region. ``clock`` stamps the edges and commands; it must be a
+        clock the readers share (the default), a fake one only in tests."""
         if evse_count < 1:
             raise ValueError(f"an interlock region needs at least one EVSE, got {evse_count}")
         if not (math.isfinite(window) and window > 0):
@@ -126,12 +139,20 @@ class InterlockRegion:
         size = _HEADER.size + _SLOT.size * evse_count
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
+            try:
+                # Held until this writer closes the region or dies (the kernel drops it).
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise InterlockRegionError(
+                    f"{path}: interlock region in use by another simulated station"
+                ) from None
             os.ftruncate(fd, size)
             mapping = mmap.mmap(fd, size, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-        finally:
+        except BaseException:
             os.close(fd)
+            raise
         mapping[:] = bytes(size)
-        region = cls(mapping, evse_count, writable=True, clock=clock)
+        region = cls(mapping, evse_count, writable=True, clock=clock, lock_fd=fd)
         # The header last: a reader that finds the magic finds zeroed slots behind it.
         _HEADER.pack_into(mapping, 0, MAGIC, VERSION, evse_count, window, os.getpid())
         return region
@@ -217,8 +238,11 @@ class InterlockRegion:
         raise InterlockRegionError(f"slot of EVSE {evse_id} never read whole")
 
     def close(self) -> None:
-        """Unmap the region (the file stays for other readers)."""
+        """Unmap the region and let another writer have it (the file stays for readers)."""
         self._map.close()
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
 
 # -- the circuit ----------------------------------------------------------------------------

@@ -122,6 +122,15 @@ class SimulatedStation:
             real_card_reader=config.driver_for("rfid") != "sim",
         )
 
+    def close(self) -> None:
+        """Release the interlock region (after the devices published their last state),
+        so that a simulated station started later in this process can take it."""
+        if self.interlock_region is not None:
+            for evse in self._evses.values():
+                evse.detach_interlock_region()
+            self.interlock_region.close()
+            self.interlock_region = None
+
     @property
     def evse_ids(self) -> list[int]:
         """The EVSE ids, 1..n."""

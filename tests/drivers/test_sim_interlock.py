@@ -7,6 +7,7 @@ import json
 import struct
 import subprocess
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
@@ -166,6 +167,16 @@ def test_a_file_that_is_not_a_region_is_refused(tmp_path, region):
         InterlockRegion.open(path)
 
 
+def test_a_second_writer_is_refused_while_the_first_holds_the_region(tmp_path, region, clock):
+    region.publish_coil(1, True)
+    with pytest.raises(InterlockRegionError, match="in use by another simulated station"):
+        InterlockRegion.create(tmp_path / "interlock", 2, WINDOW, clock=clock)
+    assert region.snapshot().slots[0].coil_commanded, "the live region was left alone"
+    region.close()
+    again = InterlockRegion.create(tmp_path / "interlock", 2, WINDOW, clock=clock)
+    assert again.snapshot().slots[0].coil_commanded is False
+
+
 def test_a_reader_cannot_write(model):
     with pytest.raises(InterlockRegionError, match="read-only"):
         model.region.publish_edge(1)
@@ -185,6 +196,23 @@ def test_the_simulated_relay_and_heartbeat_publish_to_the_region(tmp_path):
     assert (slots[0].coil_commanded, slots[0].edges) == (False, 0)
     evse.relay.close()
     assert InterlockRegion.open(path).snapshot().slots[1].coil_commanded is False
+    station.close()
+    # Released: the next simulated station of this process takes the region over.
+    SimulatedStation(now=lambda: 0.0, interlock_window=WINDOW, interlock_file=path).close()
+
+
+def test_closing_the_hardware_releases_the_region(tmp_path):
+    from drivers import build_hardware
+
+    path = tmp_path / "interlock"
+    config = HardwareConfig.model_validate(
+        {"sim": {"interlock_window": WINDOW, "interlock_file": str(path)}}
+    )
+    hardware = build_hardware(config, now=lambda: 0.0, wall_clock=lambda: datetime.now(UTC))
+    hardware.evse(1).relay.set_closed(True)
+    hardware.close()
+    assert InterlockRegion.open(path).snapshot().slots[0].coil_commanded is False
+    build_hardware(config, now=lambda: 0.0, wall_clock=lambda: datetime.now(UTC)).close()
 
 
 def test_the_region_is_configured_with_its_window(tmp_path):
