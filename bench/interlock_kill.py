@@ -120,10 +120,12 @@ def _round(directory: Path, port: int, window: float, poll: float) -> dict:
         _command(socket, "sim.tap", {"uid": "04A1B2C3"})
         _command(socket, "sim.ev_state", {"evse": 1, "state": "C"})
         model = InterlockModel(InterlockRegion.open(region_file))
-        _until(
-            lambda: model.observe(time.monotonic()) is not None and model.energized(1),
-            "the contactor to close",
-        )
+
+        def energized() -> bool:
+            model.observe(time.monotonic())
+            return model.energized(1)
+
+        _until(energized, "the contactor to close")
         ocpp_side = _children(station.pid)
         killed = time.monotonic()
         os.kill(station.pid, signal.SIGKILL)
