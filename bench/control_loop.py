@@ -13,7 +13,12 @@ that its work does not share our interpreter. Scenarios:
 * ``hostile``: the CSMS sends CALLs without waiting for the answers (2000 GetBaseReport
   every 0.2 s, OCPP-J 4.1.1 broken on purpose);
 * ``big_frames``: the CSMS sends DataTransfer CALLs of about 1 MB back to back, without
-  waiting for the answers.
+  waiting for the answers;
+* ``busy_side``: the OCPP side keeps a core at 100 % (a thread of interpreter work,
+  `bench.busy`) while it goes on serving its CSMS. With ``--split`` the thread runs in
+  the OCPP side's process; in one process it runs in the station's own interpreter, so
+  the figures show what sharing a process and its interpreter lock costs. The CPU the
+  busy side got is printed, as a share of one core.
 
 The station's resident memory is printed before the load starts (both EVSEs charging),
 its highest sample during the run and after it, with how the station took the CSMS's
@@ -32,13 +37,14 @@ contactor is not re-closed within 10 s of its last closing, each EVSE gives one 
 per 10 s; longer ``--duration`` gives more samples.
 
     python -m bench.control_loop [--duration S]
-        [--scenarios quiet,flood,storm,slow_meter,hostile,big_frames] [--split]
+        [--scenarios quiet,flood,storm,slow_meter,hostile,big_frames,busy_side] [--split]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import signal
 import subprocess
@@ -51,11 +57,13 @@ from pathlib import Path
 
 import trio
 
+from bench.busy import Burner
 from bench.common import (
     PASSWORD,
     ROOT,
     STAT_COLUMNS,
     Stats,
+    cpu_seconds,
     process_env,
     ratio,
     stats_row,
@@ -63,7 +71,7 @@ from bench.common import (
 )
 
 IEC_BOUND_MS = 100.0
-SCENARIOS = ("quiet", "flood", "storm", "slow_meter", "hostile", "big_frames")
+SCENARIOS = ("quiet", "flood", "storm", "slow_meter", "hostile", "big_frames", "busy_side")
 #: Scenarios whose load starts on a signal, once both EVSEs charge (RSS measured before).
 ON_SIGNAL = {"hostile": "hostile", "big_frames": "bigframes"}
 
@@ -102,9 +110,13 @@ class SlowMeter:
 
 
 def _load_csms(scenario: str, pki) -> tuple[subprocess.Popen, int]:
-    load = {"quiet": "quiet", "flood": "flood", "storm": "storm", "slow_meter": "quiet"}.get(
-        scenario
-    ) or ON_SIGNAL[scenario]
+    load = {
+        "quiet": "quiet",
+        "flood": "flood",
+        "storm": "storm",
+        "slow_meter": "quiet",
+        "busy_side": "quiet",
+    }.get(scenario) or ON_SIGNAL[scenario]
     command = [sys.executable, "-m", "bench.loadcsms", load]
     if scenario == "storm":
         command += ["--cert", str(pki.server.chain), "--key", str(pki.server.key)]
@@ -128,12 +140,40 @@ def _rss_mb(pid: int | str = "self") -> float:
 
 class Probe:
     """What the bench reads of the station under test besides its control loops: the
-    resident memory of its processes (summed) and how its OCPP side took the CSMS's CALLs
-    (known only when that side runs in this process)."""
+    resident memory of its processes (summed), how its OCPP side took the CSMS's CALLs
+    (known only when that side runs in this process), and the busy side's switch."""
 
-    def __init__(self, pids: list[int | str], client: object | None = None) -> None:
+    def __init__(
+        self, pids: list[int | str], client: object | None = None, side: int | None = None
+    ) -> None:
         self.pids = pids
         self.client = client
+        self.side = side  # pid of the OCPP side when it is a child process
+        self._burner: Burner | None = None
+        self._busy_from = 0.0
+        self._side_cpu = 0.0
+
+    def start_busy(self) -> None:
+        """Make the OCPP side spin a core (``busy_side``)."""
+        self._busy_from = time.perf_counter()
+        if self.side is not None:
+            self._side_cpu = cpu_seconds(self.side)
+            os.kill(self.side, signal.SIGUSR1)
+        else:
+            self._burner = Burner()
+            self._burner.start()
+
+    def stop_busy(self) -> float:
+        """Stop the in-process burner; the busy side's CPU since `start_busy`, in cores."""
+        elapsed = time.perf_counter() - self._busy_from
+        if self.side is not None:
+            used = cpu_seconds(self.side) - self._side_cpu
+        elif self._burner is not None:
+            self._burner.stop()
+            used = self._burner.cpu_seconds
+        else:
+            return float("nan")  # never started
+        return used / elapsed if elapsed > 0 else float("nan")
 
     def rss_mb(self) -> float:
         return sum(_rss_mb(pid) for pid in self.pids)
@@ -171,6 +211,7 @@ async def _in_process(config) -> AsyncIterator[tuple[dict, object]]:
     from station.app import Runtime, Station
 
     station = await Station.create(config, Runtime(rng=random.Random(1)))
+    probe = Probe(["self"], station.client)
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(station.run)
@@ -178,17 +219,19 @@ async def _in_process(config) -> AsyncIterator[tuple[dict, object]]:
             client = station.client
             with trio.fail_after(30):
                 await client.wait_until(lambda: client.boot_state.value == "Accepted")
-            yield station.loops, station.samplers, station.hardware.sim, Probe(["self"], client)
+            yield station.loops, station.samplers, station.hardware.sim, probe
             nursery.cancel_scope.cancel()
     finally:
+        probe.stop_busy()  # a burner thread must not outlive its scenario
         station.close()
 
 
 @asynccontextmanager
-async def _split(config, data: dict, directory: Path) -> AsyncIterator[tuple[dict, object]]:
-    """This process as the control process, the OCPP side as a child process."""
-    import os
-
+async def _split(
+    config, data: dict, directory: Path, busy_side: bool = False
+) -> AsyncIterator[tuple[dict, object]]:
+    """This process as the control process, the OCPP side as a child process (wrapped by
+    `bench.busy` when ``busy_side``: it spins a core once told to)."""
     from drivers import build_hardware
     from station.control.process import link_path, ocpp_side_argv
     from station.control.realtime import enter_realtime
@@ -204,16 +247,19 @@ async def _split(config, data: dict, directory: Path) -> AsyncIterator[tuple[dic
         async with trio.open_nursery() as nursery:
             nursery.start_soon(service.run)
             await nursery.start(service.serve_unix, link_path(config))
-            child = await trio.lowlevel.open_process(
-                ocpp_side_argv(path, link_path(config)), env=process_env()
-            )
-            assert ocpp_side_argv(path, link_path(config))[-1] == str(os.getpid())
+            argv = ocpp_side_argv(path, link_path(config))
+            assert argv[-1] == str(os.getpid())
+            if busy_side:
+                assert argv[1:3] == ["-m", "station"]
+                argv[1:3] = ["-m", "bench.busy"]
+            child = await trio.lowlevel.open_process(argv, env=process_env())
             try:
                 await service.wait_first_iterations()
                 with trio.fail_after(30):
                     while not service.peer_connected:  # noqa: ASYNC110 - no event for it
                         await trio.sleep(0.05)
-                yield service.loops, service.samplers, hardware.sim, Probe(["self", child.pid])
+                probe = Probe(["self", child.pid], side=child.pid)
+                yield service.loops, service.samplers, hardware.sim, probe
             finally:
                 child.terminate()
                 with trio.CancelScope(shield=True):
@@ -257,7 +303,10 @@ async def _scenario(
         "hardware": {"driver": "sim"},
     }
     config = parse_config(data)
-    under_test = _split(config, data, directory) if split else _in_process(config)
+    under_test = (
+        _split(config, data, directory, scenario == "busy_side") if split else _in_process(config)
+    )
+    busy_cores = float("nan")
     reactions: list[float] = []
     rss = {"before": float("nan"), "max": float("nan"), "after": float("nan")}
     answered: dict = {}
@@ -282,6 +331,8 @@ async def _scenario(
             rss["before"] = rss["max"] = probe.rss_mb()
             if scenario in ON_SIGNAL:
                 process.send_signal(signal.SIGUSR1)  # the load starts now
+            if scenario == "busy_side":
+                probe.start_busy()
             end = time.perf_counter() + duration
             while time.perf_counter() < end:
                 rss["max"] = max(rss["max"], probe.rss_mb())
@@ -296,6 +347,8 @@ async def _scenario(
                     sim.set_ev_state(evse_id, "C")
                 await trio.sleep(0.25)
             rss["after"] = probe.rss_mb()
+            if scenario == "busy_side":
+                busy_cores = probe.stop_busy()
             taken = probe.calls_taken()
             lateness = [v for loop in loops.values() for v in loop._lateness]
             overruns = sum(loop.overruns for loop in loops.values())
@@ -313,6 +366,7 @@ async def _scenario(
         "rss_mb": rss,
         "calls_taken": taken,
         "csms_got": answered,
+        "busy_side_cores": busy_cores,
     }
 
 
@@ -366,6 +420,11 @@ def run(
                 f" {json.dumps(d['csms_got'], sort_keys=True)}"
                 for s, d in results.items()
                 if s in ON_SIGNAL or d["calls_taken"]["refused"]
+            ),
+            *(
+                [f"busy OCPP side CPU during the load: {busy:.2f} of a core"]
+                if (busy := results.get("busy_side", {}).get("busy_side_cores")) is not None
+                else []
             ),
             "ratios: " + ", ".join(f"{k} = {v:.3g}" for k, v in ratios.items()),
         ]

@@ -16,6 +16,7 @@ numbers, not header pin numbers.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -168,6 +169,17 @@ class SimConfig(_Strict):
     #: circuit). Off by default: a simulated station shares its host with other work,
     #: and a stall of the window would then open its contactor, as it should on a Pi.
     interlock_window: float | None = Field(default=None, gt=0, le=1)
+    #: Also publish every coil command and heartbeat edge to this file (a small shared
+    #: memory region, `drivers.sim.interlock`), so that another process can model the
+    #: interlock and see the contactor drop when the control process is killed. Needs
+    #: ``interlock_window``. Off by default.
+    interlock_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _file_needs_window(self) -> SimConfig:
+        if self.interlock_file is not None and self.interlock_window is None:
+            raise ValueError("interlock_file needs interlock_window (the modelled window)")
+        return self
 
 
 class EvseHardware(_Strict):

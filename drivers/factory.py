@@ -63,14 +63,18 @@ class Hardware:
     def close(self) -> None:
         """Open every contactor, then release all devices; raises one `DriverError` at the end
         naming every device that failed to close."""
-        _close_all(
-            [e.relay for e in self.evses]
-            + [e.pilot for e in self.evses]
-            + [e.faults for e in self.evses]
-            + [e.meter for e in self.evses]
-            + [e.heartbeat for e in self.evses if e.heartbeat is not None]
-            + [self.card_reader]
-        )
+        try:
+            _close_all(
+                [e.relay for e in self.evses]
+                + [e.pilot for e in self.evses]
+                + [e.faults for e in self.evses]
+                + [e.meter for e in self.evses]
+                + [e.heartbeat for e in self.evses if e.heartbeat is not None]
+                + [self.card_reader]
+            )
+        finally:
+            if self.sim is not None:
+                self.sim.close()
 
 
 def _close_all(devices: list[Any]) -> None:

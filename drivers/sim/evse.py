@@ -18,6 +18,10 @@ seconds, the contactor coil and the pilot's PWM follow their commands; once the 
 stop for longer, the coil drops (the contacts open unless welded) and the pilot output
 stage shows a steady -12 V (state F), whatever the software commands, until the edges
 come back. Before the first edge the interlock is open, as on the real board.
+
+With an `InterlockRegion` as well, every coil command and heartbeat edge is also
+published there, so that a process other than this one can model the interlock (and see
+it drop when this process is killed); see `drivers.sim.interlock`.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from drivers.interfaces import DeviceUnavailable, MeterSample, PilotReading
 from drivers.sim.ev import (
@@ -36,6 +40,9 @@ from drivers.sim.ev import (
     offered_current,
     pilot_levels,
 )
+
+if TYPE_CHECKING:
+    from drivers.sim.interlock import InterlockRegion
 
 #: Power factor of the simulated on-board charger while it draws current.
 _CHARGING_POWER_FACTOR = 0.99
@@ -48,7 +55,8 @@ class SimulatedEvse:
 
     ``now`` is a monotonic clock in seconds (the station passes ``trio.current_time``),
     ``wall_clock`` gives the timestamps of meter samples. ``relay_feedback_delay`` is the
-    time the mirror contact takes to follow a command.
+    time the mirror contact takes to follow a command. ``interlock_region`` receives
+    the coil commands and heartbeat edges (slot ``evse_id``) for outside observers.
     """
 
     def __init__(
@@ -61,6 +69,7 @@ class SimulatedEvse:
         ev_max_current: float = 32.0,
         relay_feedback_delay: float = 0.0,
         interlock_window: float | None = None,
+        interlock_region: InterlockRegion | None = None,
     ) -> None:
         self.id = evse_id
         self.ev = SimulatedEv(max_current=ev_max_current)
@@ -82,6 +91,7 @@ class SimulatedEvse:
         self._last_beat: float | None = None
         self._interlock_open = interlock_window is not None
         self.interlock_opened_at: float | None = None
+        self._region = interlock_region
         self.pilot = SimulatedPilot(self)
         self.relay = SimulatedRelay(self)
         self.faults = SimulatedFaultInputs(self)
@@ -146,6 +156,10 @@ class SimulatedEvse:
         misreading on-board charger), as long as the contactor is closed and it is in C/D."""
         self._advance()
         self.ev.ignores_pwm = bool(ignores)
+
+    def detach_interlock_region(self) -> None:
+        """Stop publishing to the interlock region (it is being closed)."""
+        self._region = None
 
     def clear_faults(self) -> None:
         """Reset the RCD, repair the EV's diode and free a welded contactor."""
@@ -231,6 +245,8 @@ class SimulatedEvse:
         """One heartbeat edge: the monostable is retriggered (and re-enables the coil)."""
         self._advance()
         self._last_beat = self._last
+        if self._region is not None:
+            self._region.publish_edge(self.id)
         if self._interlock_open and self._interlock_window is not None:
             self._interlock_open = False
             self._move_contacts(self._commanded)
@@ -286,6 +302,8 @@ class SimulatedEvse:
     def _command_relay(self, closed: bool) -> None:
         self._advance()
         self._commanded = closed
+        if self._region is not None:
+            self._region.publish_coil(self.id, closed)
         self._move_contacts(closed)
 
     def _move_contacts(self, closed: bool) -> None:

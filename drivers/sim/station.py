@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.sim.card_reader import SimulatedCardReader
 from drivers.sim.evse import SimulatedEvse
+from drivers.sim.interlock import InterlockRegion
 
 if TYPE_CHECKING:
     from drivers.config import HardwareConfig
@@ -39,6 +41,10 @@ class SimulatedStation:
     EVSE (``pilot``, ``relay``, ``faults``, ``meter``) and ``real_card_reader`` says
     whether the reader is served by real hardware; acting on the simulated twin of a
     real device is refused, because the station would never see the effect.
+
+    ``interlock_file`` (with ``interlock_window``) creates an `InterlockRegion` there
+    that every EVSE publishes its coil commands and heartbeat edges to, so that another
+    process can model the interlock when this one is gone.
     """
 
     def __init__(
@@ -52,6 +58,7 @@ class SimulatedStation:
         card_present_for: float = 1.0,
         relay_feedback_delay: float = 0.0,
         interlock_window: float | None = None,
+        interlock_file: Path | None = None,
         real_devices: Mapping[int, Collection[str]] | None = None,
         real_card_reader: bool = False,
     ) -> None:
@@ -63,6 +70,13 @@ class SimulatedStation:
                 return nominal_voltage[evse_id]
             return nominal_voltage
 
+        self.interlock_region: InterlockRegion | None = None
+        if interlock_file is not None:
+            if interlock_window is None:
+                raise ValueError("an interlock file needs an interlock window")
+            self.interlock_region = InterlockRegion.create(
+                interlock_file, len(evse_ids), interlock_window
+            )
         self._evses = {
             evse_id: SimulatedEvse(
                 evse_id,
@@ -72,6 +86,7 @@ class SimulatedStation:
                 ev_max_current=ev_max_current,
                 relay_feedback_delay=relay_feedback_delay,
                 interlock_window=interlock_window,
+                interlock_region=self.interlock_region,
             )
             for evse_id in evse_ids
         }
@@ -99,12 +114,22 @@ class SimulatedStation:
             card_present_for=config.sim.card_present_for,
             relay_feedback_delay=config.sim.relay_feedback_delay,
             interlock_window=config.sim.interlock_window,
+            interlock_file=config.sim.interlock_file,
             real_devices={
                 evse.id: [d for d in _DEVICES if config.driver_for(d, evse.id) != "sim"]
                 for evse in config.evse
             },
             real_card_reader=config.driver_for("rfid") != "sim",
         )
+
+    def close(self) -> None:
+        """Release the interlock region (after the devices published their last state),
+        so that a simulated station started later in this process can take it."""
+        if self.interlock_region is not None:
+            for evse in self._evses.values():
+                evse.detach_interlock_region()
+            self.interlock_region.close()
+            self.interlock_region = None
 
     @property
     def evse_ids(self) -> list[int]:
