@@ -160,6 +160,37 @@ def test_connection_timeout_without_transaction_sends_nothing():
     assert not s.authorized
 
 
+@pytest.mark.parametrize(
+    ("stop", "expected"), [("EVConnected,Authorized", "Ended"), ("EVConnected", "Updated")]
+)
+def test_tc_e_05_local_authorization_timeout_ends_only_with_authorized_stop_point(stop, expected):
+    s, c, p = session(None), Clock(), policy(start="Authorized", stop=stop)
+    (started,) = payloads(s.authorize(c.moment(p), CARD))
+    (timeout,) = payloads(
+        s.end_authorization(c.moment(p), Trigger.EVConnectTimeout, Reason.Timeout)
+    )
+    assert timeout["triggerReason"] == "EVConnectTimeout"
+    assert timeout["eventType"] == expected
+    if expected == "Ended":
+        assert timeout["transactionInfo"]["stoppedReason"] == "Timeout"
+        return
+    # The transaction waits for the next authorization (TC_E_05 steps 3-4), then the EV.
+    assert s.transaction is not None and not s.authorized
+    (again,) = payloads(s.authorize(c.moment(p), CARD))
+    assert again["eventType"] == "Updated"
+    assert again["transactionInfo"]["transactionId"] == started["transactionInfo"]["transactionId"]
+
+
+def test_f02_fr_07_a_remote_start_that_times_out_always_ends_the_transaction():
+    s, c, p = session(None), Clock(), policy(start="Authorized", stop="EVConnected")
+    s.authorize(c.moment(p), Token("R1", "Central"), remote_start_id=3)
+    (timeout,) = payloads(
+        s.end_authorization(c.moment(p), Trigger.EVConnectTimeout, Reason.Timeout)
+    )
+    assert timeout["eventType"] == "Ended"
+    assert timeout["transactionInfo"]["stoppedReason"] == "Timeout"
+
+
 def test_charging_state_follows_what_the_evse_offers():
     # Issue 14 item 4: SuspendedEV only when current is offered and the EV takes none.
     s, c, p = session(), Clock(), policy()

@@ -291,12 +291,21 @@ class EvseSession:
         s = self.state
         if s.authorization is None:
             return []
+        # TC_E_05 (E03.FR.05 is a SHOULD): a local authorization that timed out waiting
+        # for the EV ends the transaction only where Authorized is a stop point; otherwise
+        # the event is an Updated and the transaction stays for the next authorization.
+        # A remote start that timed out always ends it (F02.FR.07, TC_F_04).
+        keep_open = (
+            trigger is Trigger.EVConnectTimeout
+            and s.authorization.remote_start_id is None
+            and "Authorized" not in moment.policy.stop_points
+        )
         s.authorization = None
         if s.transaction is not None:
-            if s.transaction.stop_reason is None:
+            if s.transaction.stop_reason is None and not keep_open:
                 s.transaction.stop_reason = reason.value
             s.transaction.token_reported = token is None  # E07.FR.02: idToken once at the end
-        return self._after_change(moment, trigger, token=token)
+        return self._after_change(moment, trigger, token=token, keep_open=keep_open)
 
     def limit_energy(self, moment: Moment, max_energy_wh: float) -> list[TransactionEventRequest]:
         """E05.FR.02/03: the CSMS said the idToken is not valid but StopTxOnInvalidId is
@@ -386,7 +395,12 @@ class EvseSession:
             tx.charging_since = moment.mono
 
     def _after_change(
-        self, moment: Moment, trigger: Trigger, token: Token | None = None
+        self,
+        moment: Moment,
+        trigger: Trigger,
+        token: Token | None = None,
+        *,
+        keep_open: bool = False,
     ) -> list[TransactionEventRequest]:
         s = self.state
         conditions = self._conditions()
@@ -408,7 +422,7 @@ class EvseSession:
             p for p in moment.policy.stop_points if p in tx.held and not conditions.get(p, True)
         ]
         tx.held |= {p for p in moment.policy.stop_points if conditions.get(p, False)}
-        if stopped or (not s.ev_connected and s.authorization is None):
+        if stopped or (not s.ev_connected and s.authorization is None and not keep_open):
             # Nothing keeps a transaction going without EV and authorization: ending it
             # avoids transactions left open by start/stop point combinations (E.1.1 warning).
             return [self._end(moment, trigger, token=token)]
