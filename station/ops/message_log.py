@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -171,7 +172,7 @@ class MessageLog:
                     batch.append(self._receive.receive_nowait())
                 except trio.WouldBlock:
                     break
-            await self._offload.run(lambda lines=batch: self._write(lines))
+            await self._offload.run(partial(self._write, batch))
             self._queued_bytes -= sum(len(line) for line in batch)
             if self._dropped_unreported:
                 log.warning("event=message_log_lines_dropped count=%d", self._dropped_unreported)
