@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -60,7 +61,7 @@ class LogUploads:
         build: LogBuilder,
         identity: str,
         now: Callable[[], datetime],
-        verify: Callable[[], object],
+        verify: Callable[[], ssl.SSLContext | bool],
         timeout: float = 60.0,
     ) -> None:
         self._client = client
