@@ -44,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from station.maintenance.transfer import TransferError, download, safe_url, supported
 from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
 from station.ocpp.messages import (
+    EVSEType,
     FirmwareStatusEnumType,
     FirmwareStatusNotificationRequest,
     StatusInfoType,
@@ -370,7 +371,7 @@ class FirmwareUpdates:
                 "event=firmware_status_not_sent status=%s reason=%r", status.value, str(exc)
             )
 
-    def trigger(self, evse) -> Callable[[], Awaitable[None]]:
+    def trigger(self, evse: EVSEType | None) -> Callable[[], Awaitable[None]]:
         """TriggerMessage(FirmwareStatusNotification): the current status, or Idle when
         nothing is going on (L01.FR.25/26)."""
 

@@ -18,7 +18,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -101,7 +101,7 @@ class MessageLog:
         *,
         max_bytes: int = 5_000_000,
         backups: int = 2,
-        now=None,
+        now: Callable[[], datetime] | None = None,
         max_queued_bytes: int = 8_000_000,
     ) -> None:
         self.path = directory / FILENAME
