@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 _compiled: list[bool] = []
 
@@ -144,33 +145,43 @@ driver = "sim"
     return path
 
 
+class StationProcess(subprocess.Popen[bytes]):
+    """A station started by `station_process`; ``config`` is its configuration file."""
+
+    config: Path
+
+
+_P = TypeVar("_P", bound=subprocess.Popen[bytes])
+
+
 @contextmanager
-def station_process(url: str, *, data_dir: Path | None = None) -> Iterator[subprocess.Popen]:
+def station_process(url: str, *, data_dir: Path | None = None) -> Iterator[StationProcess]:
     """`python -m station run` against ``url`` on simulated hardware."""
     with tempfile.TemporaryDirectory(prefix="bench-station-") as scratch:
         directory = data_dir or Path(scratch)
         config = station_config(directory, url)
-        with _process([sys.executable, "-m", "station", "run", "--config", str(config)]) as p:
-            p.config = config  # type: ignore[attr-defined]
+        command = [sys.executable, "-m", "station", "run", "--config", str(config)]
+        with _process(command, StationProcess) as p:
+            p.config = config
             yield p
 
 
 @contextmanager
-def peer_process(kind: str, url: str, *, ping: float | None = None) -> Iterator[subprocess.Popen]:
+def peer_process(
+    kind: str, url: str, *, ping: float | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """A baseline station (``floor`` or ``ocpplib``, see `bench.peers`)."""
     command = [sys.executable, "-m", "bench.peers", kind, url, IDENTITY]
     if ping is not None:
         command += ["--ping", str(ping)]
-    with _process(command) as process:
+    with _process(command, subprocess.Popen[bytes]) as process:
         yield process
 
 
 @contextmanager
-def _process(command: list[str]) -> Iterator[subprocess.Popen]:
+def _process(command: list[str], kind: type[_P]) -> Iterator[_P]:
     env = process_env()
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    process = kind(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         yield process
     finally:

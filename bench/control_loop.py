@@ -54,6 +54,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
 
 import trio
 
@@ -75,9 +76,21 @@ SCENARIOS = ("quiet", "flood", "storm", "slow_meter", "hostile", "big_frames", "
 #: Scenarios whose load starts on a signal, once both EVSEs charge (RSS measured before).
 ON_SIGNAL = {"hostile": "hostile", "big_frames": "bigframes"}
 
+if TYPE_CHECKING:
+    from drivers.sim.station import SimulatedStation
+    from station.control.loop import ControlLoop
+    from station.control.meter import MeterSampler
+
+    #: What a station under test yields: its control loops and meter samplers by EVSE id,
+    #: its simulated hardware, and the `Probe`.
+    UnderTest = tuple[dict[int, ControlLoop], dict[int, MeterSampler], SimulatedStation, "Probe"]
+
 
 class RecordingRelay:
     """Wraps a contactor driver; remembers when it was commanded open."""
+
+    # Declared for the ContactorRelay protocol; read from the wrapped driver (__getattr__).
+    blocking: ClassVar[bool]
 
     def __init__(self, relay) -> None:
         self._relay = relay
@@ -95,7 +108,7 @@ class RecordingRelay:
 class SlowMeter:
     """A meter whose every reading blocks for ``delay`` seconds (in a worker thread)."""
 
-    blocking = True
+    blocking: ClassVar[bool] = True
 
     def __init__(self, meter, delay: float) -> None:
         self._meter = meter
@@ -206,7 +219,7 @@ def _toml(data: dict) -> str:
 
 
 @asynccontextmanager
-async def _in_process(config) -> AsyncIterator[tuple[dict, object]]:
+async def _in_process(config) -> AsyncIterator[UnderTest]:
     """The station in this process; yields its control loops and simulated hardware."""
     from station.app import Runtime, Station
 
@@ -219,6 +232,8 @@ async def _in_process(config) -> AsyncIterator[tuple[dict, object]]:
             client = station.client
             with trio.fail_after(30):
                 await client.wait_until(lambda: client.boot_state.value == "Accepted")
+            # The bench configures simulated hardware, run by this (the control) process.
+            assert station.hardware is not None and station.hardware.sim is not None
             yield station.loops, station.samplers, station.hardware.sim, probe
             nursery.cancel_scope.cancel()
     finally:
@@ -229,7 +244,7 @@ async def _in_process(config) -> AsyncIterator[tuple[dict, object]]:
 @asynccontextmanager
 async def _split(
     config, data: dict, directory: Path, busy_side: bool = False
-) -> AsyncIterator[tuple[dict, object]]:
+) -> AsyncIterator[UnderTest]:
     """This process as the control process, the OCPP side as a child process (wrapped by
     `bench.busy` when ``busy_side``: it spins a core once told to)."""
     from drivers import build_hardware
@@ -258,6 +273,7 @@ async def _split(
                 with trio.fail_after(30):
                     while not service.peer_connected:  # noqa: ASYNC110 - no event for it
                         await trio.sleep(0.05)
+                assert hardware.sim is not None  # the bench configures simulated hardware
                 probe = Probe(["self", child.pid], side=child.pid)
                 yield service.loops, service.samplers, hardware.sim, probe
             finally:

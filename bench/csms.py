@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.frames import Opcode
+from websockets.typing import Subprotocol
 
 
 def now_iso() -> str:
@@ -58,7 +59,7 @@ class _PingRecorder(ServerConnection):
 
     pings: list[float]
 
-    def process_event(self, event) -> None:  # type: ignore[override]
+    def process_event(self, event) -> None:
         if getattr(event, "opcode", None) is Opcode.PING:
             self.pings.append(time.perf_counter())
         super().process_event(event)
@@ -87,7 +88,7 @@ class BenchCsms:
         self._pending: dict[str, tuple[float, asyncio.Future]] = {}
         self._ids = itertools.count()
         self._changed = threading.Condition()
-        self._server = None
+        self._server: Server | None = None
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -123,17 +124,17 @@ class BenchCsms:
             pass
 
         Recorder.pings = pings
-        self._server = await serve(
+        self._server = server = await serve(
             self._handle,
             self.host,
             self.port,
-            subprotocols=["ocpp2.0.1"],
+            subprotocols=[Subprotocol("ocpp2.0.1")],
             ssl=self.ssl_context,
             ping_interval=None,
             max_size=None,
             create_connection=Recorder,
         )
-        self.port = self._server.sockets[0].getsockname()[1]
+        self.port = server.sockets[0].getsockname()[1]
 
     async def _handle(self, ws: ServerConnection) -> None:
         self._ws = ws

@@ -27,10 +27,10 @@ import itertools
 import json
 import signal
 import ssl
-import sys
 from datetime import UTC, datetime
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.typing import Subprotocol
 
 
 def now_iso() -> str:
@@ -152,7 +152,7 @@ async def main_async(
         lambda ws: handle(ws, scenario, frame_bytes),
         "127.0.0.1",
         0,
-        subprotocols=["ocpp2.0.1"],
+        subprotocols=[Subprotocol("ocpp2.0.1")],
         ssl=context,
         ping_interval=None,
         max_size=None,
@@ -181,4 +181,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -23,6 +23,7 @@ import json
 from datetime import UTC, datetime
 
 import websockets
+from websockets.typing import Subprotocol
 
 from bench.common import PASSWORD
 
@@ -116,13 +117,13 @@ class FloorResponder:
 
     def __init__(self) -> None:
         self.prebuilt: dict[str, str] = {}
-        self.cache: dict[str, str] = {}
+        self.cache: dict[str | bytes, str] = {}
         for action, answer in FLOOR_ANSWERS.items():
             if not callable(answer):
                 self.prebuilt[action] = json.dumps(answer)
         self.follow = {k: json.dumps([2, "f", a, p]) for k, (a, p) in FLOOR_FOLLOW_UPS.items()}
 
-    def answer(self, raw: str) -> list[str]:
+    def answer(self, raw: str | bytes) -> list[str]:
         frame = json.loads(raw)
         if frame[0] != 2:
             return []
@@ -158,7 +159,7 @@ async def floor(url: str, identity: str, ping: float | None) -> None:
     responder = FloorResponder()
     async with websockets.connect(
         f"{url}/{identity}",
-        subprotocols=["ocpp2.0.1"],
+        subprotocols=[Subprotocol("ocpp2.0.1")],
         additional_headers=_headers(identity),
         ping_interval=ping,
     ) as ws:
@@ -182,7 +183,7 @@ def floor_trio(url: str, identity: str, ping: float | None) -> None:
             await ws.ping()
 
     async def run() -> None:
-        headers = list(_headers(identity).items())
+        headers = [(k.encode(), v.encode()) for k, v in _headers(identity).items()]
         async with trio_websocket.open_websocket_url(
             f"{url}/{identity}", subprotocols=["ocpp2.0.1"], extra_headers=headers
         ) as ws:
@@ -306,7 +307,7 @@ async def ocpplib(url: str, identity: str, ping: float | None) -> None:
 
     async with websockets.connect(
         f"{url}/{identity}",
-        subprotocols=["ocpp2.0.1"],
+        subprotocols=[Subprotocol("ocpp2.0.1")],
         additional_headers=_headers(identity),
         ping_interval=ping,
     ) as ws:

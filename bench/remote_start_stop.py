@@ -15,6 +15,7 @@ import sys
 
 from bench.common import (
     STAT_COLUMNS,
+    StationProcess,
     Stats,
     peer_process,
     ratio,
@@ -66,6 +67,7 @@ def run_peer(kind: str, samples: int) -> dict[str, list[float]]:
             csms.wait_for("BootNotification", timeout=60)
             config = None
             if kind == "ours":
+                assert isinstance(process, StationProcess)
                 csms.wait_for("StatusNotification", count=2, timeout=30)
                 config = process.config
             cycle(csms, 1, config)  # warm-up

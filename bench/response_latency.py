@@ -22,6 +22,7 @@ import sys
 
 from bench.common import (
     STAT_COLUMNS,
+    StationProcess,
     Stats,
     add_rig_options,
     peer_process,
@@ -145,6 +146,7 @@ def run_peer(kind: str, samples: int, rig: dict | None = None) -> dict[str, list
         with context as process:
             csms.wait_for("BootNotification", timeout=60)
             if kind == "ours":
+                assert isinstance(process, StationProcess)
                 csms.wait_for("StatusNotification", count=2, timeout=30)
                 start_charging(csms, process.config)
             return measure(csms, samples)

@@ -13,12 +13,14 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench import control_loop, footprint, ping, remote_start_stop, response_latency, triggered
 
-DEFAULT = {
+DEFAULT: dict[str, dict[str, Any]] = {
     "response_latency": {"samples": 30},
     "triggered": {"samples": 10},
     "remote_start_stop": {"samples": 5},
@@ -26,7 +28,7 @@ DEFAULT = {
     "control_loop": {"duration": 12.0},
     "footprint": {"samples": 3, "charge": 20.0, "idle": 10.0},
 }
-QUICK = {
+QUICK: dict[str, dict[str, Any]] = {
     "response_latency": {"samples": 2},
     "triggered": {"samples": 1},
     "remote_start_stop": {"samples": 1},
@@ -34,7 +36,8 @@ QUICK = {
     "control_loop": {"duration": 0.5, "scenarios": ("quiet", "flood")},
     "footprint": {"samples": 1, "charge": 1.0, "idle": 0.5},
 }
-HARNESSES = {
+#: Each harness's ``run``: keyword settings in, its results (with a ``text`` table) out.
+HARNESSES: dict[str, Callable[..., dict]] = {
     "response_latency": response_latency.run,
     "triggered": triggered.run,
     "remote_start_stop": remote_start_stop.run,

@@ -24,6 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from drivers.wiring import DEFAULT_EVSE_IDS, evse_defaults
 
 Family = Literal["sim", "gpio", "serial"]
+#: The devices a driver family serves (`HardwareConfig.driver_for`).
+Device = Literal["pilot", "relay", "faults", "meter", "rfid"]
 AdcChip = Literal["MCP3002", "MCP3004", "MCP3008", "MCP3202", "MCP3204", "MCP3208"]
 Pull = Literal["up", "down", "off"]
 
@@ -277,9 +279,7 @@ class HardwareConfig(_Strict):
                 )
         return warnings
 
-    def driver_for(
-        self, device: Literal["pilot", "relay", "faults", "meter", "rfid"], evse_id: int = 0
-    ) -> Family:
+    def driver_for(self, device: Device, evse_id: int = 0) -> Family:
         """The family that serves ``device`` (of EVSE ``evse_id``; not needed for ``rfid``)."""
         if device == "rfid":
             chosen = self.rfid.driver
@@ -299,7 +299,7 @@ class HardwareConfig(_Strict):
         """True when at least one device is simulated."""
         if self.driver_for("rfid") == "sim":
             return True
-        devices = ("pilot", "relay", "faults", "meter")
+        devices: tuple[Device, ...] = ("pilot", "relay", "faults", "meter")
         return any(self.driver_for(d, e.id) == "sim" for e in self.evse for d in devices)
 
 

@@ -32,6 +32,7 @@ import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ def plan_from_table(hardware: Mapping[str, Any]) -> FailsafePlan:
 
 
 def _sections(entry: Mapping[str, Any], evse_id: int) -> dict[str, Mapping[str, Any]]:
-    merged = {}
+    merged: dict[str, Mapping[str, Any]] = {}
     for section, defaults in evse_defaults(evse_id).items():
         given = entry.get(section, {})
         if not isinstance(given, Mapping):
@@ -207,7 +208,7 @@ def force_safe(
         outcomes.append(
             _attempt(
                 f"evse {coil.evse_id} contactor coil GPIO{coil.pin}",
-                lambda coil=coil: _drive_off(coil.pin, coil.active_high, pin_factory),
+                partial(_drive_off, coil.pin, coil.active_high, pin_factory),
             )
         )
     for pilot in plan.pilots:
@@ -216,7 +217,7 @@ def force_safe(
             outcomes.append(
                 _attempt(
                     f"{name} PWM pwmchip{pilot.pwm_chip}/pwm{pilot.pwm_channel}",
-                    lambda pilot=pilot: _sysfs_to_state_f(pilot),
+                    partial(_sysfs_to_state_f, pilot),
                 )
             )
         else:
@@ -225,7 +226,7 @@ def force_safe(
             outcomes.append(
                 _attempt(
                     f"{name} PWM GPIO{pilot.pwm_pin}",
-                    lambda pilot=pilot: _drive_off(pilot.pwm_pin, not pilot.inverted, pin_factory),
+                    partial(_drive_off, pilot.pwm_pin, not pilot.inverted, pin_factory),
                 )
             )
         if pilot.enable_pin is not None:
@@ -233,9 +234,7 @@ def force_safe(
             outcomes.append(
                 _attempt(
                     f"{name} output stage GPIO{pilot.enable_pin}",
-                    lambda pilot=pilot: _drive_off(
-                        pilot.enable_pin, pilot.enable_active_high, pin_factory
-                    ),
+                    partial(_drive_off, pilot.enable_pin, pilot.enable_active_high, pin_factory),
                 )
             )
     return outcomes

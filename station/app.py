@@ -32,6 +32,7 @@ import math
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 import trio
 import trio.testing
@@ -271,7 +272,7 @@ class Station:
         dm.bind_live(DATE_TIME, self.clock.now)
         dm.bind_live(key("SecurityCtrlr", "CertificateEntries"), self.certificates.count)
         for evse_id in self.evses:
-            dm.bind_live(key("EVSE", "Power", evse=evse_id), lambda e=evse_id: self._power(e))
+            dm.bind_live(key("EVSE", "Power", evse=evse_id), partial(self._power, evse_id))
         await self.security_log.load()
         await self.certificates.load(
             csms_root=config.csms.ca_file,
@@ -509,7 +510,7 @@ class Station:
                 return None
 
             async def send() -> None:
-                measurands = tuple(self.device_model.get(ALIGNED_MEASURANDS) or ())
+                measurands = self.device_model.get_list(ALIGNED_MEASURANDS) or ()
                 for evse_id in targets:
                     await self.transactions.send_meter_values(
                         evse_id, measurands, ReadingContextEnumType.Trigger, Admission.REQUESTED

@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import trio
 
@@ -109,11 +110,11 @@ class Availability:
         for evse_id in evse_ids:
             device_model.bind_live(
                 key("EVSE", "AvailabilityState", evse=evse_id),
-                lambda e=evse_id: self.status(e).value,
+                partial(self._status_value, evse_id),
             )
             device_model.bind_live(
                 key("Connector", "AvailabilityState", evse=evse_id, connector=1),
-                lambda e=evse_id: self.status(e).value,
+                partial(self._status_value, evse_id),
             )
         device_model.bind_live(key("ChargingStation", "AvailabilityState"), self._station_status)
 
@@ -169,6 +170,9 @@ class Availability:
         if snapshot.ev_connected:
             return Status.Occupied
         return Status.Available
+
+    def _status_value(self, evse_id: int) -> str:
+        return self.status(evse_id).value
 
     def _station_status(self) -> str:
         statuses = {self.status(e) for e in self._evse_ids}
@@ -345,7 +349,7 @@ class Availability:
         if client.disconnected_at is None or client.connected_at is None:
             return  # first connection: the boot reports everything anyway
         offline_for = client.connected_at - client.disconnected_at
-        if offline_for > float(self._dm.get(OFFLINE_THRESHOLD) or 0):
+        if offline_for > (self._dm.get_float(OFFLINE_THRESHOLD) or 0.0):
             self._report_all = True  # B04.FR.01; else only the changed ones (B04.FR.02)
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from drivers.config import HardwareConfig
 
@@ -147,7 +148,7 @@ class StationConfig(_Section):
         return self.station.control_socket or self.station.data_dir / "station.sock"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     location = ".".join(str(part) for part in error["loc"])
     kind = error["type"]
     if kind == "missing":

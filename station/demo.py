@@ -80,7 +80,7 @@ class _Printer:
 async def _demo(charge_seconds: float) -> int:
     printer = _Printer()
     csms = DevCsms()
-    responses_seen: set[str] = set()
+    responses_seen: set[tuple[str, str]] = set()
 
     def observe(direction: str, action: str, message_id: str, payload: dict) -> None:
         # Print each request once and each response once (by message id).
@@ -142,8 +142,11 @@ async def _demo(charge_seconds: float) -> int:
 async def _script(
     station: Station, csms: DevCsms, printer: _Printer, charge_seconds: float
 ) -> list[str]:
+    # The demo station runs its control side in-process, on simulated hardware.
+    assert station.hardware is not None and station.cards is not None
     sim = station.hardware.sim
     assert sim is not None
+    cards = station.cards
     client = station.client
     with trio.fail_after(30):
         await client.wait_until(lambda: client.boot_state.value == "Accepted")
@@ -164,15 +167,19 @@ async def _script(
         reading = await station.samplers[1].next_reading()
     start_energy = reading.sample.energy_import_wh
     await trio.sleep(charge_seconds)
-    await station.cards.wait_card_gone()  # a card held to the reader counts only once
-    reading = station.samplers[1].latest
+    await cards.wait_card_gone()  # a card held to the reader counts only once
+    latest = station.samplers[1].latest
+    assert latest is not None  # a sampler keeps its last reading once it has one
+    reading = latest
     printer.say(f"charging at {reading.sample.power / 1000:.1f} kW; the driver taps the card again")
     sim.tap(CARD)
     await trio.sleep(1.5)
     printer.say("the EV stops drawing (state B) and the driver unplugs")
     sim.set_ev_state(1, "B")
     await trio.sleep(1)
-    energy = station.samplers[1].latest.sample.energy_import_wh - start_energy
+    latest = station.samplers[1].latest
+    assert latest is not None
+    energy = latest.sample.energy_import_wh - start_energy
     duration = trio.current_time() - started
     sim.unplug(1)
     await trio.sleep(1.5)

@@ -59,7 +59,9 @@ class DevCsms:
         """The URL to put in a station's config."""
         return f"ws://{self.host}:{self.port}/ocpp"
 
-    async def run(self, *, task_status: trio.TaskStatus = trio.TASK_STATUS_IGNORED) -> None:
+    async def run(
+        self, *, task_status: trio.TaskStatus[DevCsms] = trio.TASK_STATUS_IGNORED
+    ) -> None:
         """Serve until cancelled."""
         async with trio.open_nursery() as nursery:
             server = await nursery.start(
@@ -91,7 +93,8 @@ class DevCsms:
                 self._connected = trio.Event()
                 nursery.cancel_scope.cancel()
 
-    async def _route(self, ws: trio_websocket.WebSocketConnection, text: str) -> None:
+    async def _route(self, ws: trio_websocket.WebSocketConnection, text: str | bytes) -> None:
+        # A binary frame is decoded too: `rpc.decode` refuses it as a framing error.
         try:
             frame = rpc.decode(text)
         except rpc.FrameError as exc:

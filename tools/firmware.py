@@ -75,15 +75,15 @@ def build_wheel(out_dir: Path, *, version: str | None = None, source: Path = ROO
     files[f"{info}/top_level.txt"] = ("\n".join(PACKAGES) + "\n").encode()
     record = io.StringIO()
     writer = csv.writer(record, lineterminator="\n")
-    for path, data in files.items():
-        writer.writerow([path, _record_hash(data), len(data)])
+    for member, data in files.items():
+        writer.writerow([member, _record_hash(data), len(data)])
     writer.writerow([f"{info}/RECORD", "", ""])
     files[f"{info}/RECORD"] = record.getvalue().encode()
     out_dir.mkdir(parents=True, exist_ok=True)
     wheel = out_dir / f"{dist}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in files.items():
-            archive.writestr(zipfile.ZipInfo(path, date_time=(2020, 1, 1, 0, 0, 0)), data)
+        for member, data in files.items():
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
     return wheel
 
 

@@ -65,7 +65,7 @@ class ModbusRtuBus:
         retries: int = 1,
     ) -> None:
         self.port = port
-        self._settings = {"baudrate": baudrate, "parity": parity, "stopbits": stopbits}
+        self._baudrate, self._parity, self._stopbits = baudrate, parity, stopbits
         self._client = ModbusSerialClient(
             port,
             framer=FramerType.RTU,
@@ -153,7 +153,13 @@ class ModbusRtuBus:
         if self._client.connect():
             return
         # pymodbus only logs why; open the port once more to say it in the error.
-        open_port(self.port, device=device, **self._settings).close()
+        open_port(
+            self.port,
+            device=device,
+            baudrate=self._baudrate,
+            parity=self._parity,
+            stopbits=self._stopbits,
+        ).close()
         raise DeviceUnavailable(f"{where}: cannot open the port")
 
     def _no_valid_answer(self, where: str, address: int, count: int) -> Exception:

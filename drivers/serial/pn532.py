@@ -89,7 +89,7 @@ class Pn532CardReader:
         self._response_timeout = response_timeout
         self._write_timeout = write_timeout
         self._name = name
-        self._serial: serial.SerialBase | None = None
+        self._serial: serial.Serial | None = None
         self._decoder = FrameDecoder()
         self._lock = threading.Lock()
 

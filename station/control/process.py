@@ -25,6 +25,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypedDict
 
 import trio
 
@@ -47,6 +48,14 @@ def link_path(config: StationConfig) -> Path:
     return config.station.data_dir / "control-link.sock"
 
 
+class SpawnOptions(TypedDict, total=False):
+    """Process-creation options `ChildSupervisor` passes to `trio.lowlevel.open_process`
+    (those `ocpp_side_sandbox` sets)."""
+
+    extra_groups: list[int]
+    preexec_fn: Callable[[], object]
+
+
 class ChildSupervisor:
     """Runs the OCPP side and starts it again with back-off whenever it ends."""
 
@@ -55,14 +64,14 @@ class ChildSupervisor:
         argv: list[str],
         *,
         env: dict[str, str] | None = None,
-        options: dict[str, object] | None = None,
+        options: SpawnOptions | None = None,
         initial_backoff: float = 0.5,
         max_backoff: float = 30.0,
         stable_after: float = 60.0,
     ) -> None:
         self.argv = argv
         self.env = env
-        self.options = options or {}
+        self.options: SpawnOptions = options or {}
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.stable_after = stable_after
@@ -171,7 +180,7 @@ def _capable(bit: int) -> bool:
     return False
 
 
-def ocpp_side_sandbox() -> dict[str, object]:
+def ocpp_side_sandbox() -> SpawnOptions:
     """Popen options that start the OCPP side without the supplementary groups that give
     the control process its devices (gpio, spi, dialout on Raspberry Pi OS) and without
     ambient capabilities (so that it cannot take the groups back).

@@ -438,7 +438,7 @@ class ProtocolConnection:
         self.peer_hello: Hello | None = None
         self.closed = False
 
-    def receive_data(self, data: bytes) -> None:
+    def receive_data(self, data: bytes | bytearray) -> None:
         """Bytes from the peer; ``b""`` means the peer closed its end."""
         if self.closed:
             raise ProtocolError("connection already closed")

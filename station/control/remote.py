@@ -330,8 +330,8 @@ class ControlLink:
                     else:
                         self._report(message)
         except* (ChannelClosed, ProtocolError) as group:
-            for exc in group.exceptions:
-                log.error("event=control_link_down error=%r", str(exc))
+            for error in group.exceptions:
+                log.error("event=control_link_down error=%r", str(error))
         finally:
             await channel.aclose()
         return synced

@@ -33,6 +33,7 @@ import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import trio
@@ -181,7 +182,7 @@ class ControlService:
             d.id: MeterSampler(
                 d.id,
                 d.meter,
-                offered_current=lambda e=d.id: self.loops[e].snapshot.offered_current,
+                offered_current=partial(self._offered_current, d.id),
                 on_reading=self._on_reading,
                 interval=settings.meter_interval,
                 phases=evse_config[d.id].phases,
@@ -287,6 +288,9 @@ class ControlService:
                 )
                 requests.allowed = False
                 self.loops[evse_id].allow_charging(False)
+
+    def _offered_current(self, evse_id: int) -> float:
+        return self.loops[evse_id].snapshot.offered_current
 
     def _on_reading(self, evse_id: int, reading: Reading) -> None:
         self.loops[evse_id].set_measured_current(reading.sample.current)  # over-current check
@@ -571,22 +575,17 @@ def _snapshot_message(s: EvseSnapshot) -> Snapshot:
 def _reading_message(evse_id: int, reading: Reading) -> MeterReading:
     s = reading.sample
     return MeterReading(
-        evse_id,
-        s.timestamp.isoformat(),
-        *(
-            _finite(v)
-            for v in (
-                s.voltage,
-                s.current,
-                s.power,
-                s.power_factor,
-                s.frequency,
-                s.energy_import_wh,
-                s.energy_export_wh,
-                reading.offered_current,
-            )
-        ),
-        reading.phases,
+        evse=evse_id,
+        timestamp=s.timestamp.isoformat(),
+        voltage=_finite(s.voltage),
+        current=_finite(s.current),
+        power=_finite(s.power),
+        power_factor=_finite(s.power_factor),
+        frequency=_finite(s.frequency),
+        energy_import_wh=_finite(s.energy_import_wh),
+        energy_export_wh=_finite(s.energy_export_wh),
+        offered_current=_finite(reading.offered_current),
+        phases=reading.phases,
     )
 
 

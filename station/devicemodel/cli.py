@@ -181,14 +181,14 @@ async def _run(args: argparse.Namespace, config) -> int:
                 return EXIT_FAILED
             print(_shown(dm, found, attribute))
             return 0
-        (outcome,) = await dm.set_variables(
+        (written,) = await dm.set_variables(
             [SetItem(component, name, instance, args.value, attribute)]
         )
-        if outcome.status in (SetStatus.Accepted, SetStatus.RebootRequired):
-            print(f"{args.reference}: {outcome.status.value}")
+        if written.status in (SetStatus.Accepted, SetStatus.RebootRequired):
+            print(f"{args.reference}: {written.status.value}")
             return 0
-        reason = f" ({outcome.reason})" if outcome.reason else ""
-        print(f"station config: {args.reference}: {outcome.status.value}{reason}", file=sys.stderr)
+        reason = f" ({written.reason})" if written.reason else ""
+        print(f"station config: {args.reference}: {written.status.value}{reason}", file=sys.stderr)
         return EXIT_FAILED
     except InvalidValue as exc:
         print(f"station config: {exc}", file=sys.stderr)

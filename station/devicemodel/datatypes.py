@@ -59,9 +59,9 @@ def parse(text: str, limits: Limits) -> Value:
     if kind is DataType.integer:
         if not _INTEGER.fullmatch(text.strip()):
             raise InvalidValue(f"{text!r} is not an integer")
-        value: Value = int(text)
-        _check_range(value, limits)
-        return value
+        integer = int(text)
+        _check_range(integer, limits)
+        return integer
     if kind is DataType.decimal:
         if not _DECIMAL.fullmatch(text.strip()):
             raise InvalidValue(f"{text!r} is not a decimal number")

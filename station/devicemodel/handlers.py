@@ -113,13 +113,13 @@ class DeviceModelService:
         client.route("GetBaseReport", self.get_base_report)
 
     def _check_size(self, items: int, items_key, bytes_key, action: str) -> None:
-        limit = int(self._dm.get(items_key) or 0)
+        limit = self._dm.get_int(items_key) or 0
         if limit and items > limit:
             raise HandlerError(
                 ErrorCode.OccurrenceConstraintViolation,
                 f"{action} has {items} items; ItemsPerMessage{action} is {limit}",
             )
-        byte_limit = int(self._dm.get(bytes_key) or 0)
+        byte_limit = self._dm.get_int(bytes_key) or 0
         size = current_frame_size.get()
         if byte_limit and size > byte_limit:
             raise HandlerError(
@@ -225,7 +225,7 @@ class DeviceModelService:
 
     async def send_report(self, request_id: int, variables: list[Variable]) -> None:
         """Send ``variables`` as NotifyReport parts of ItemsPerMessage[GetReport] items."""
-        per_message = max(1, int(self._dm.get(ITEMS_REPORT) or 100))
+        per_message = max(1, self._dm.get_int(ITEMS_REPORT) or 100)
         generated_at = self._now()
         chunks = [
             variables[i : i + per_message] for i in range(0, len(variables), per_message)

@@ -353,6 +353,40 @@ class DeviceModel:
         """The current value (None if unset). For the station's own code: WriteOnly allowed."""
         return self._value(self.declaration(variable_key), attribute)
 
+    # The typed readers below exist because `get` can only promise the union `Value`: the
+    # Python type follows the variable's declared dataType (`parse` builds it), so a reader
+    # that names the type it expects turns a wrong declaration into a clear error here
+    # instead of a surprise wherever the value is used.
+
+    def get_int(
+        self, variable_key: VariableKey, attribute: Attribute = Attribute.Actual
+    ) -> int | None:
+        """The current value of an integer variable (None if unset)."""
+        value = self.get(variable_key, attribute)
+        if value is None or isinstance(value, int):
+            return value
+        raise TypeError(f"{variable_key} holds {value!r}, not an integer")
+
+    def get_float(
+        self, variable_key: VariableKey, attribute: Attribute = Attribute.Actual
+    ) -> float | None:
+        """The current value of a decimal or integer variable as a float (None if unset)."""
+        value = self.get(variable_key, attribute)
+        if value is None:
+            return None
+        if isinstance(value, int | float):
+            return float(value)
+        raise TypeError(f"{variable_key} holds {value!r}, not a number")
+
+    def get_list(
+        self, variable_key: VariableKey, attribute: Attribute = Attribute.Actual
+    ) -> tuple[str, ...] | None:
+        """The current value of a MemberList or SequenceList variable (None if unset)."""
+        value = self.get(variable_key, attribute)
+        if value is None or isinstance(value, tuple):
+            return value
+        raise TypeError(f"{variable_key} holds {value!r}, not a list")
+
     def text(self, variable: Variable, attribute: Attribute = Attribute.Actual) -> str:
         """Wire text of a value; empty string when unset (B06.FR.13)."""
         value = self._value(variable, attribute)

@@ -31,6 +31,7 @@ import base64
 import json
 import logging
 import os
+import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from station.maintenance.transfer import TransferError, download, safe_url, supported
 from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
 from station.ocpp.messages import (
+    EVSEType,
     FirmwareStatusEnumType,
     FirmwareStatusNotificationRequest,
     StatusInfoType,
@@ -112,7 +114,7 @@ class FirmwareUpdates:
         hold: Callable[[bool], Awaitable[None]],
         restart: Callable[[], Awaitable[None]],
         drained: Callable[[], Awaitable[None]],
-        verify: Callable[[], object],
+        verify: Callable[[], ssl.SSLContext | bool],
         install_timeout: float = 900.0,
     ) -> None:
         self._client = client
@@ -172,8 +174,8 @@ class FirmwareUpdates:
         """L01: check, answer, then run the update after the answer."""
         firmware = request.firmware
 
-        def answer(status: Answer, code: str | None = None, text: str | None = None) -> Reply:
-            info = StatusInfoType(reason_code=code, additional_info=text[:512]) if code else None
+        def answer(status: Answer, code: str, text: str) -> Reply:
+            info = StatusInfoType(reason_code=code, additional_info=text[:512])
             return Reply(UpdateFirmwareResponse(status=status, status_info=info))
 
         if not firmware.signing_certificate:
@@ -226,6 +228,9 @@ class FirmwareUpdates:
         request_id = request.request_id
         firmware = request.firmware
         path = self.directory / f"firmware-{request_id}.bin"
+        certificate, signature = firmware.signing_certificate, firmware.signature
+        # `update_firmware` answers a request without them and never starts its update.
+        assert certificate is not None and signature is not None
         with scope:
             try:
                 await self._offload.run(lambda: self.directory.mkdir(parents=True, exist_ok=True))
@@ -237,11 +242,7 @@ class FirmwareUpdates:
                     return
                 await self._notify(Fw.Downloaded, request_id)
                 try:
-                    await self._offload.run(
-                        lambda: verify_signature(
-                            firmware.signing_certificate, firmware.signature, path
-                        )
-                    )
+                    await self._offload.run(lambda: verify_signature(certificate, signature, path))
                 except (InvalidSignature, ValueError) as exc:
                     reason = str(exc) or "signature does not match the file"
                     log.warning("event=firmware_signature_invalid reason=%r", reason)
@@ -370,7 +371,7 @@ class FirmwareUpdates:
                 "event=firmware_status_not_sent status=%s reason=%r", status.value, str(exc)
             )
 
-    def trigger(self, evse) -> Callable[[], Awaitable[None]]:
+    def trigger(self, evse: EVSEType | None) -> Callable[[], Awaitable[None]]:
         """TriggerMessage(FirmwareStatusNotification): the current status, or Idle when
         nothing is going on (L01.FR.25/26)."""
 

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+import ssl
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 
 import trio
@@ -28,6 +29,7 @@ from station.maintenance.transfer import TransferError, safe_url, supported, upl
 from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
 from station.ocpp.datetimes import format_date_time
 from station.ocpp.messages import (
+    EVSEType,
     GetLogRequest,
     GetLogResponse,
     LogEnumType,
@@ -36,6 +38,7 @@ from station.ocpp.messages import (
     StatusInfoType,
     UploadLogStatusEnumType,
 )
+from station.security.events import SecurityEvent
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +63,7 @@ class LogUploads:
         build: LogBuilder,
         identity: str,
         now: Callable[[], datetime],
-        verify: Callable[[], object],
+        verify: Callable[[], ssl.SSLContext | bool],
         timeout: float = 60.0,
     ) -> None:
         self._client = client
@@ -179,7 +182,7 @@ class LogUploads:
         except CallFailed as exc:
             log.warning("event=log_status_not_sent status=%s reason=%r", status.value, str(exc))
 
-    def trigger(self, evse) -> Callable[[], Awaitable[None]]:
+    def trigger(self, evse: EVSEType | None) -> Callable[[], Awaitable[None]]:
         """TriggerMessage(LogStatusNotification): the ongoing upload's status, else Idle
         without requestId (N01.FR.13)."""
 
@@ -193,7 +196,7 @@ class LogUploads:
         return send
 
 
-def render_security_log(entries) -> bytes:
+def render_security_log(entries: Iterable[SecurityEvent]) -> bytes:
     """One line per security event."""
     lines = [
         f"{format_date_time(e.timestamp)} seq={e.seq} type={e.type} "

@@ -11,6 +11,7 @@ import logging
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -116,7 +117,7 @@ async def download(
                 file = await offload.run(lambda: target.open(mode))
                 try:
                     async for chunk in response.aiter_bytes(65536):
-                        await offload.run(lambda c=chunk: file.write(c))
+                        await offload.run(partial(file.write, chunk))
                         size += len(chunk)
                         if progress is not None:
                             progress(size)

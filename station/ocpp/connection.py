@@ -167,7 +167,7 @@ class ConnectionManager:
         self._skip_backoff = False
         self._connected_hooks: list[Callable[[NetworkProfile], Awaitable[None]]] = []
         #: B10.FR.04/A05.FR.05: a new NetworkConfigurationPriority applies after a reboot.
-        self._priority_at_start = [int(slot) for slot in (device_model.get(PRIORITY) or ())]
+        self._priority_at_start = [int(slot) for slot in (device_model.get_list(PRIORITY) or ())]
         for variable in (PING_INTERVAL, WAIT_MINIMUM, RANDOM_RANGE, REPEAT_TIMES):
             device_model.on_change(variable, lambda _: self._settings_changed.set())
         device_model.bind_live(ACTIVE_PROFILE, lambda: self.active.slot if self.active else 0)
@@ -201,7 +201,7 @@ class ConnectionManager:
             for slot in self._priority():
                 if self._profiles.get(slot) is None:
                     continue
-                attempts = int(self._dm.get(ATTEMPTS) or 1)
+                attempts = self._dm.get_int(ATTEMPTS) or 1
                 for _ in range(attempts):
                     tried = True
                     yield slot
@@ -215,9 +215,9 @@ class ConnectionManager:
 
     def _backoff_settings(self) -> BackoffSettings:
         return BackoffSettings(
-            wait_minimum=float(self._dm.get(WAIT_MINIMUM) or 0),
-            random_range=float(self._dm.get(RANDOM_RANGE) or 0),
-            repeat_times=int(self._dm.get(REPEAT_TIMES) or 0),
+            wait_minimum=self._dm.get_float(WAIT_MINIMUM) or 0.0,
+            random_range=self._dm.get_float(RANDOM_RANGE) or 0.0,
+            repeat_times=self._dm.get_int(REPEAT_TIMES) or 0,
         )
 
     async def run(self) -> None:
@@ -289,7 +289,7 @@ class ConnectionManager:
         """Ping every WebSocketPingInterval seconds (0 = off); no pong → drop the connection."""
         next_ping = trio.current_time()
         while True:
-            interval = int(self._dm.get(PING_INTERVAL) or 0)
+            interval = self._dm.get_int(PING_INTERVAL) or 0
             self._settings_changed = trio.Event()
             deadline = next_ping + interval if interval > 0 else math.inf
             with trio.move_on_at(deadline):

@@ -132,7 +132,7 @@ class NetworkService:
             return f"ocppVersion {data.ocpp_version.value} is not supported (OCPP20 only)"
         if data.ocpp_transport is not OCPPTransportEnumType.JSON:
             return "ocppTransport must be JSON"
-        current = int(self._dm.get(SECURITY_PROFILE) or 1)
+        current = self._dm.get_int(SECURITY_PROFILE) or 1
         if not 1 <= data.security_profile <= 3:
             return f"securityProfile {data.security_profile} does not exist"
         if data.security_profile < current:
@@ -154,7 +154,7 @@ class NetworkService:
 
     def _check_priority(self, value: object) -> str | None:
         slots = [int(s) for s in value]  # type: ignore[attr-defined]
-        current = int(self._dm.get(SECURITY_PROFILE) or 1)
+        current = self._dm.get_int(SECURITY_PROFILE) or 1
         for slot in slots:
             profile = self._profiles.get(slot)
             if profile is None:
@@ -176,7 +176,7 @@ class NetworkService:
         if self._last_slot is not None and self._last_slot != profile.slot:
             self._provisioning.require_boot()  # errata B10.FR.10
         self._last_slot = profile.slot
-        current = int(self._dm.get(SECURITY_PROFILE) or 1)
+        current = self._dm.get_int(SECURITY_PROFILE) or 1
         if profile.security_profile <= current:
             return
         # A05.FR.06: the upgrade holds; profiles below it are gone for good.
@@ -188,7 +188,7 @@ class NetworkService:
         ]
         for slot in removed:
             await self._profiles.delete(slot)
-        priority = [int(s) for s in (self._dm.get(PRIORITY) or ()) if int(s) not in removed]
+        priority = [int(s) for s in (self._dm.get_list(PRIORITY) or ()) if int(s) not in removed]
         await self._dm.set(PRIORITY, ",".join(map(str, priority or [profile.slot])))
         await self._security_event(
             "ReconfigurationOfSecurityParameters",

@@ -147,11 +147,11 @@ class Provisioning:
 
     async def _adopt_time(self, current_time: datetime) -> None:
         """B01.FR.06 / G02.FR.06: take the CSMS's time when it is our time source."""
-        sources = self._dm.get(TIME_SOURCE) or ()
+        sources = self._dm.get_list(TIME_SOURCE) or ()
         if not sources or sources[0] != "Heartbeat":
             return
         jump = self._clock.set_time(current_time)
-        threshold = float(self._dm.get(TIME_THRESHOLD) or 0)
+        threshold = self._dm.get_float(TIME_THRESHOLD) or 0.0
         if threshold and abs(jump) > threshold:
             await self._security_event(
                 "SettingSystemTime", f"clock adjusted by {jump:+.1f} s from the CSMS"
@@ -170,7 +170,7 @@ class Provisioning:
         last_heartbeat = trio.current_time()
         while True:
             await self._client.wait_until(lambda: self._client.admits(Admission.NORMAL))
-            interval = float(self._dm.get(HEARTBEAT_INTERVAL) or 0)
+            interval = self._dm.get_float(HEARTBEAT_INTERVAL) or 0.0
             deadline = min(self._last_call + interval, last_heartbeat + MAX_HEARTBEAT_GAP)
             self._heartbeat_reset = trio.Event()
             with trio.move_on_at(deadline) as scope:

@@ -22,7 +22,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from typing import Any
+from typing import Any, Literal
 
 #: Part 4 §4.1.1: a message id is a string of at most 36 characters.
 MAX_MESSAGE_ID_LENGTH = 36
@@ -198,7 +198,7 @@ def decode(text: str | bytes) -> Frame:
     return _decode_response(message, type_id, readable_id)
 
 
-def _too_deep(message_id: str | bool | None) -> FrameError:
+def _too_deep(message_id: str | Literal[False] | None) -> FrameError:
     """The error for a frame nested too deep: no reply to a response (``False``)."""
     reason = f"frame is nested deeper than {MAX_DEPTH} levels"
     if message_id is False:
@@ -227,7 +227,7 @@ def _nested_deeper_than(value: list, limit: int) -> bool:
     return True
 
 
-def _peek_call_id(text: str) -> str | bool | None:
+def _peek_call_id(text: str) -> str | Literal[False] | None:
     """The message id of a CALL whose payload will not be parsed: None if unreadable,
     False if the frame is a response. Reads only the first two elements."""
     try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import quote, urlsplit
 
@@ -130,14 +130,14 @@ class WebSocketTransport:
         try:
             await self._ws.send_message(text)
         except trio_websocket.ConnectionClosed as exc:
-            raise TransportClosed(exc.reason.code, exc.reason.reason) from None
+            raise TransportClosed(*_close_reason(exc)) from None
 
     async def receive(self) -> str:
         """Receive one message (bytes are passed on for the RPC layer to refuse)."""
         try:
             message = await self._ws.get_message()
         except trio_websocket.ConnectionClosed as exc:
-            code, reason = exc.reason.code, exc.reason.reason
+            code, reason = _close_reason(exc)
             if code == 1009 and (reason or "").startswith(_TOO_BIG_REASON):
                 # trio-websocket closed it: the reason is its own, not the CSMS's.
                 raise MessageTooBig(code, reason) from None
@@ -149,13 +149,24 @@ class WebSocketTransport:
         try:
             await self._ws.ping()
         except trio_websocket.ConnectionClosed as exc:
-            raise TransportClosed(exc.reason.code, exc.reason.reason) from None
+            raise TransportClosed(*_close_reason(exc)) from None
 
     async def aclose(self, code: int = 1000, reason: str = "") -> None:
         """Close with a close frame; give up on a peer that does not answer."""
         with trio.move_on_after(2) as scope:
             scope.shield = True
             await self._ws.aclose(code, reason)
+
+
+def _close_reason(exc: trio_websocket.ConnectionClosed) -> tuple[int, str | None]:
+    """Close code and reason of a closed connection.
+
+    trio-websocket types the reason as optional; a connection that ended without one was
+    closed abnormally (RFC 6455 §7.1.5: 1006), as `MemoryTransport` reports it too.
+    """
+    if exc.reason is None:
+        return 1006, None
+    return exc.reason.code, exc.reason.reason
 
 
 #: How trio-websocket words the close reason when a message exceeds its limit.
@@ -178,7 +189,9 @@ async def dial_websocket(nursery: trio.Nursery, endpoint: Endpoint) -> WebSocket
     return WebSocketTransport(connection)
 
 
-async def _hold_connection(endpoint: Endpoint, task_status: trio.TaskStatus) -> None:
+async def _hold_connection(
+    endpoint: Endpoint, task_status: trio.TaskStatus[trio_websocket.WebSocketConnection]
+) -> None:
     """Open the WebSocket and keep its reader task alive until cancelled.
 
     trio-websocket reports a refused upgrade (HTTP 401, 503...) from its reader task, not
@@ -249,7 +262,7 @@ async def _connect(
         from station.ocpp.tls import CsmsConnectError, open_tls_stream
 
         try:
-            stream = await open_tls_stream(
+            tls_stream = await open_tls_stream(
                 host,
                 port,
                 endpoint.ssl_context,  # type: ignore[arg-type]
@@ -258,7 +271,7 @@ async def _connect(
             )
         except CsmsConnectError as exc:
             raise ConnectFailed(exc.detail, getattr(exc, "security_event", None)) from None
-        recorder.stream = stream
+        recorder.stream = tls_stream
         connection = await trio_websocket.wrap_client_stream(
             nursery,
             recorder,  # type: ignore[arg-type]
@@ -388,8 +401,8 @@ class MemoryTransport:
 
     def __init__(
         self,
-        outgoing: trio.MemorySendChannel,
-        incoming: trio.MemoryReceiveChannel,
+        outgoing: trio.MemorySendChannel[str],
+        incoming: trio.MemoryReceiveChannel[str],
         state: _PairState,
         side: int,
     ) -> None:
@@ -449,14 +462,15 @@ class MemoryTransport:
 @dataclass
 class _PairState:
     closed: tuple[int, str] | None = None
-    pings: list[int] | None = None
-    answer_pings: list[bool] | None = None
-    other: list[MemoryTransport] | None = None
+    # Indexed by side (0 = station, 1 = CSMS).
+    pings: list[int] = field(default_factory=lambda: [0, 0])
+    answer_pings: list[bool] = field(default_factory=lambda: [True, True])
+    other: list[MemoryTransport] = field(default_factory=list)
 
 
 def memory_pair() -> tuple[MemoryTransport, MemoryTransport]:
     """Two connected transports: (station side, CSMS side)."""
-    state = _PairState(pings=[0, 0], answer_pings=[True, True])
+    state = _PairState()
     a_send, b_receive = trio.open_memory_channel[str](math.inf)
     b_send, a_receive = trio.open_memory_channel[str](math.inf)
     a = MemoryTransport(a_send, a_receive, state, 0)

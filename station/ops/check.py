@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import trio
 
 from drivers.interfaces import DriverError
+from station.config import StationConfig
 
 EXIT_FAILED = 1
 
@@ -68,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if any(r.verdict == "FAIL" for r in results) else 0
 
 
-def safety_warnings(config) -> list[Result]:
+def safety_warnings(config: StationConfig) -> list[Result]:
     """One WARN line per `HardwareConfig.safety_warnings` finding."""
     return [Result("SAFETY", "WARN", line) for line in config.hardware.safety_warnings()]
 

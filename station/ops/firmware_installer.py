@@ -63,7 +63,7 @@ def wheel_identity(path: Path) -> tuple[str, str, str]:
             wheel = archive.read(f"{info}/WHEEL").decode()
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         raise InstallError(f"{path.name}: not a wheel ({exc})") from None
-    fields = {}
+    fields: dict[str, str] = {}
     for line in metadata.splitlines():
         if not line.strip():
             break

@@ -18,8 +18,9 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +101,7 @@ class MessageLog:
         *,
         max_bytes: int = 5_000_000,
         backups: int = 2,
-        now=None,
+        now: Callable[[], datetime] | None = None,
         max_queued_bytes: int = 8_000_000,
     ) -> None:
         self.path = directory / FILENAME
@@ -171,7 +172,7 @@ class MessageLog:
                     batch.append(self._receive.receive_nowait())
                 except trio.WouldBlock:
                     break
-            await self._offload.run(lambda lines=batch: self._write(lines))
+            await self._offload.run(partial(self._write, batch))
             self._queued_bytes -= sum(len(line) for line in batch)
             if self._dropped_unreported:
                 log.warning("event=message_log_lines_dropped count=%d", self._dropped_unreported)

@@ -40,6 +40,10 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import (
+    CertificateIssuerPrivateKeyTypes,
+    PrivateKeyTypes,
+)
 from cryptography.x509.oid import NameOID
 
 from station.ocpp.messages import (
@@ -239,7 +243,9 @@ def new_private_key(key_type: str) -> ec.EllipticCurvePrivateKey | rsa.RSAPrivat
     raise ValueError(f"key type {key_type!r} is not one of {', '.join(KEY_TYPES)}")
 
 
-def build_csr(key, *, common_name: str, organization: str | None) -> str:
+def build_csr(
+    key: CertificateIssuerPrivateKeyTypes, *, common_name: str, organization: str | None
+) -> str:
     """A PKCS#10 CSR in PEM: CN = the serial number, O = OrganizationName (A00.FR.501)."""
     attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
     if organization:
@@ -270,7 +276,7 @@ def _pem(certificates: Iterable[x509.Certificate]) -> bytes:
     return b"".join(c.public_bytes(serialization.Encoding.PEM) for c in certificates)
 
 
-def _key_pem(key) -> bytes:
+def _key_pem(key: PrivateKeyTypes) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
@@ -299,7 +305,7 @@ class CertificateStore:
         self.capacity = capacity
         self._roots: list[Installed] = []
         self._station_chain: list[x509.Certificate] = []
-        self._pending_key = None
+        self._pending_key: PrivateKeyTypes | None = None
         #: Problems met while loading (unreadable files), for the security log.
         self.problems: list[str] = []
 
@@ -405,7 +411,7 @@ class CertificateStore:
         return self._now
 
     @staticmethod
-    def _read_key(path: Path):
+    def _read_key(path: Path) -> PrivateKeyTypes:
         return serialization.load_pem_private_key(path.read_bytes(), password=None)
 
     def _write_root(self, use: str, certificate: x509.Certificate) -> Path:
@@ -558,7 +564,7 @@ class CertificateStore:
     async def new_csr(self, *, key_type: str, common_name: str, organization: str | None) -> str:
         """Generate a key pair (kept as the pending key, 0600) and return its CSR."""
 
-        def make() -> tuple[object, str]:
+        def make() -> tuple[ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey, str]:
             key = new_private_key(key_type)
             _write_private(self._pending_path, _key_pem(key))
             return key, build_csr(key, common_name=common_name, organization=organization)
@@ -595,16 +601,17 @@ class CertificateStore:
         """Make a validated chain the station certificate; the old one is discarded."""
         leaf_key = chain[0].public_key()
         pending = self._pending_key
-        use_pending = pending is not None and pending.public_key() == leaf_key
+        # The key of our CSR, if the certificate is for it (else it renews the current key).
+        new_key = pending if pending is not None and pending.public_key() == leaf_key else None
 
         def write() -> None:
-            if use_pending:
-                _write_private(self.key_path, _key_pem(pending))
+            if new_key is not None:
+                _write_private(self.key_path, _key_pem(new_key))
                 self._pending_path.unlink(missing_ok=True)
             _write_private(self.chain_path, _pem(chain))
 
         await self._offload.run(write)
-        if use_pending:
+        if new_key is not None:
             self._pending_key = None
         self._station_chain = list(chain)
         log.info(

@@ -46,6 +46,7 @@ from station.ocpp.messages import (
     InstallCertificateResponse,
     InstallCertificateStatusEnumType,
     SignCertificateRequest,
+    SignCertificateResponse,
     StatusInfoType,
 )
 from station.security.certificates import CertificateError, CertificateStore
@@ -193,8 +194,8 @@ class CertificateService:
             common_name=self._serial,
             organization=str(organization) if organization else None,
         )
-        wait = float(self._dm.get(WAIT_MINIMUM) or 30)
-        resends = int(self._dm.get(REPEAT_TIMES) or 0) + 1
+        wait = self._dm.get_float(WAIT_MINIMUM) or 30.0
+        resends = (self._dm.get_int(REPEAT_TIMES) or 0) + 1
         for attempt in range(resends + 1):
             if self._signed.is_set():
                 return
@@ -224,6 +225,7 @@ class CertificateService:
         except CallFailed as exc:
             log.warning("event=sign_certificate_failed reason=%r", str(exc))
             return None
+        assert isinstance(response, SignCertificateResponse)
         return response.status is GenericStatusEnumType.Accepted
 
     async def certificate_signed(self, request: CertificateSignedRequest) -> Reply:
@@ -236,10 +238,10 @@ class CertificateService:
                     status_info=_info("NotSupported", "ISO 15118 certificates are not supported"),
                 )
             )
-        max_size = self._dm.get(MAX_CHAIN)
+        max_size = self._dm.get_int(MAX_CHAIN)
         try:
             chain = self.store.validate_signed(
-                request.certificate_chain, max_size=int(max_size) if max_size else None
+                request.certificate_chain, max_size=max_size if max_size else None
             )
         except CertificateError as exc:
             log.warning("event=certificate_signed_rejected reason=%r", str(exc))

@@ -161,7 +161,7 @@ class TransactionQueue:
             return  # not an attempt: wait for the next connection
         except (CallErrorResponse, CallFailed) as exc:
             attempts = message.attempts + 1
-            limit = int(self._dm.get(ATTEMPTS) or 1)
+            limit = self._dm.get_int(ATTEMPTS) or 1
             if attempts >= limit:
                 log.error(
                     "event=transaction_message_discarded seq=%d transaction_id=%s "
@@ -181,7 +181,7 @@ class TransactionQueue:
                 )
             )
             self._written.pop(message.seq, None)  # read the stored attempts next time
-            wait = int(self._dm.get(INTERVAL) or 0) * attempts  # E13.FR.03
+            wait = (self._dm.get_int(INTERVAL) or 0) * attempts  # E13.FR.03
             log.warning(
                 "event=transaction_message_retry seq=%d attempt=%d wait=%d reason=%r",
                 message.seq,
