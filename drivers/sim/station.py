@@ -13,12 +13,12 @@ from drivers.sim.evse import SimulatedEvse
 from drivers.sim.interlock import InterlockRegion
 
 if TYPE_CHECKING:
-    from drivers.config import HardwareConfig
+    from drivers.config import Device, HardwareConfig
 
 #: The faults `SimulatedStation.fault` can inject.
 FAULTS = ("rcd", "diode", "welded", "clear")
 
-_DEVICES = ("pilot", "relay", "faults", "meter")
+_DEVICES: tuple[Device, ...] = ("pilot", "relay", "faults", "meter")
 _DEVICE_NAMES = {
     "pilot": "control pilot (and so its EV)",
     "relay": "contactor",

@@ -37,6 +37,7 @@ from typing import Any
 from station.ocpp.messages import (
     ChargingStateEnumType,
     EVSEType,
+    IdTokenEnumType,
     IdTokenType,
     MeterValueType,
     ReadingContextEnumType,
@@ -84,7 +85,9 @@ class Token:
 
     def wire(self) -> IdTokenType:
         """As IdTokenType."""
-        return IdTokenType(id_token=self.id_token, type=self.type)
+        # The token type was an IdTokenEnumType value when the token was made (a card is
+        # ISO14443, a remote start takes the CSMS's type); the model validates it again.
+        return IdTokenType(id_token=self.id_token, type=IdTokenEnumType(self.type))
 
     def same_as(self, other: Token) -> bool:
         """idToken is case-insensitive (Part 2 IdTokenType)."""
