@@ -21,7 +21,15 @@ Raspberry Pi: what that path costs per period). ``floor`` is the baseline: two b
 tasks that do nothing but sleep until their next 10 ms deadline, what any design with one
 trio task per EVSE costs before it does any work.
 
-    python -m bench.control_idle [--seconds S] [--scenarios idle,charging] [--profile FILE]
+    python -m bench.control_idle [--seconds S] [--scenarios floor,idle,charging,threaded]
+        [--virtual S] [--profile FILE]
+
+On a loaded machine the figures above move by half their value from one run to the next
+(a loop that sleeps 10 ms wakes to cold caches, and the run loop's own wake-up is most of
+the cost). ``--virtual S`` adds a steadier figure for comparing two versions of the code:
+the floor, idle and charging scenarios run again for S seconds of `trio.testing.MockClock`
+time, so that the iterations follow each other without sleeping, and the CPU per
+iteration is the work of the iteration and of trio's timer machinery alone.
 
 ``--profile FILE`` runs cProfile over the first window of each scenario and writes the
 statistics to FILE.<scenario> (read them with ``python -m pstats``); the figures of a
@@ -38,6 +46,7 @@ import time
 from datetime import UTC, datetime
 
 import trio
+import trio.testing
 
 from bench.common import Stats, stats_row, table
 
@@ -115,7 +124,7 @@ async def _floor(seconds: float) -> dict:
     }
 
 
-async def _scenario(name: str, seconds: float, profile: str | None) -> dict:
+async def _scenario(name: str, seconds: float, profile: str | None, virtual: bool = False) -> dict:
     if name == "floor":
         return await _floor(seconds)
     from dataclasses import replace
@@ -125,7 +134,8 @@ async def _scenario(name: str, seconds: float, profile: str | None) -> dict:
 
     config = HardwareConfig()
     # The simulation's clock must be readable from the worker threads of ``threaded``.
-    hardware = build_hardware(config, now=time.perf_counter, wall_clock=_utc)
+    now = trio.current_time if virtual else time.perf_counter
+    hardware = build_hardware(config, now=now, wall_clock=_utc)
     if name == "threaded":
         evses = tuple(replace(d, pilot=ThreadedPilot(d.pilot)) for d in hardware.evses)
         hardware = replace(hardware, evses=evses)
@@ -157,9 +167,10 @@ async def _scenario(name: str, seconds: float, profile: str | None) -> dict:
             iterations = sum(loop.iterations for loop in loops) - iterations
 
             clock = StepClock()
-            trio.lowlevel.add_instrument(clock)
-            await trio.sleep(min(seconds, 5.0))
-            trio.lowlevel.remove_instrument(clock)
+            if not virtual:
+                trio.lowlevel.add_instrument(clock)
+                await trio.sleep(min(seconds, 5.0))
+                trio.lowlevel.remove_instrument(clock)
             if name == "charging":
                 assert all(loop.snapshot.relay_closed for loop in loops), "a charge stopped"
             nursery.cancel_scope.cancel()
@@ -174,7 +185,12 @@ async def _scenario(name: str, seconds: float, profile: str | None) -> dict:
     }
 
 
-def run(seconds: float = 20.0, scenarios: tuple[str, ...] = SCENARIOS, profile=None) -> dict:
+def run(
+    seconds: float = 20.0,
+    scenarios: tuple[str, ...] = SCENARIOS,
+    profile: str | None = None,
+    virtual: float = 0.0,
+) -> dict:
     """Measure each scenario in turn (a fresh service each) and format the report."""
     results = {name: trio.run(_scenario, name, seconds, profile) for name in scenarios}
     lines = ["## control_idle", f"control service alone, 2 EVSEs, {seconds:g} s window each", ""]
@@ -195,6 +211,16 @@ def run(seconds: float = 20.0, scenarios: tuple[str, ...] = SCENARIOS, profile=N
             ("what", "n", "min µs", "p50 µs", "p99 µs", "max µs"),
         ),
     ]
+    if virtual:
+        lines += ["", f"virtual time ({virtual:g} s of MockClock each, no sleeping):"]
+        for name in scenarios:
+            if name == "threaded":
+                continue  # worker threads run in real time: not on a MockClock
+            clock = trio.testing.MockClock(autojump_threshold=0)
+            r = trio.run(_scenario, name, virtual, None, True, clock=clock)
+            r.pop("_steps")
+            results[f"{name}_virtual"] = r
+            lines.append(f"{name}: {r['us_per_iteration']:.1f} µs CPU per iteration")
     return {"name": "control_idle", "results": results, "text": "\n".join(lines)}
 
 
@@ -204,13 +230,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0, help="window per scenario")
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--profile", metavar="FILE", help="write cProfile statistics")
+    parser.add_argument(
+        "--virtual", type=float, default=0.0, metavar="S", help="also S s of MockClock time"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     scenarios = tuple(s for s in args.scenarios.split(",") if s)
     unknown = set(scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; choose from {SCENARIOS}")
-    result = run(args.seconds, scenarios, args.profile)
+    result = run(args.seconds, scenarios, args.profile, args.virtual)
     print(json.dumps(result, indent=1) if args.json else result["text"])
     return 0
 

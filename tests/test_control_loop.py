@@ -526,3 +526,32 @@ async def test_an_unknown_latched_fault_name_keeps_the_evse_out_of_service(autoj
         await trio.sleep(1)
         assert loop.snapshot.fault == "welded" and not loop.snapshot.relay_closed
         nursery.cancel_scope.cancel()
+
+
+async def test_snapshots_are_published_on_change_only_and_follow_the_external_fault(
+    autojump_clock,
+):
+    """An idle loop publishes nothing new period after period; an external fault set and
+    cleared between iterations still reaches the snapshot both ways and stays."""
+    sim, loop = make()
+    seen = timeline(loop)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(1.0)
+        # Nothing changed from the initial snapshot (no EV, +12 V): nothing published.
+        assert loop.iterations >= 99 and seen == []
+        loop.set_external_fault("supervisor")
+        await trio.sleep(0.05)
+        assert loop.snapshot.fault == "supervisor" and not loop.snapshot.relay_closed
+        loop.set_external_fault(None)
+        await trio.sleep(1.0)
+        assert loop.snapshot.fault is None
+        sim.set_ev_state("B")
+        await trio.sleep(0.05)
+        assert loop.snapshot.ev_connected and loop.snapshot.fault is None
+        published = len(seen)
+        await trio.sleep(1.0)
+        assert len(seen) == published
+        nursery.cancel_scope.cancel()
+    faults = [s.fault for _, s in seen]
+    assert faults[:2] == ["supervisor", None]
