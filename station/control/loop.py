@@ -6,9 +6,11 @@ inside IEC 61851-1's 100 ms) the loop reads the pilot, the RCD input and the con
 mirror contact, feeds the `PilotMachine`, carries out its decision and publishes an
 `EvseSnapshot` when something the layers above care about changed.
 
-Deadlines are scheduled from the previous deadline, never from "now", so the loop does
-not drift; an iteration that ends more than a period late skips ahead and is counted as
-an overrun. Lateness is recorded for the bench and for the watchdog (`healthy`).
+Deadlines are the multiples of the period (a grid that every loop of the process
+shares, so that their iterations share one wake-up of the process), never computed from
+"now", so the loop does not drift; an iteration that ends more than a period late skips
+ahead (the next iteration at once, the one after it on the grid) and is counted as an
+overrun. Lateness is recorded for the bench and for the watchdog (`healthy`).
 
 Safety: whatever ends the loop — an exception from a driver, a timeout, cancellation —
 the ``finally`` opens the contactor first (shielded from cancellation), then puts the
@@ -69,6 +71,9 @@ DRIVER_TIMEOUT = 0.5
 #: A meter current older than this is not used for the over-current check (the meter is
 #: sampled every 1-2 s).
 MEASURED_CURRENT_MAX_AGE = 5.0
+#: A time this close below a multiple of the period (in periods) counts as on the grid:
+#: ``0.03 / 0.01`` is 2.9999999999999996 in floating point.
+GRID_EPSILON = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +248,11 @@ class ControlLoop:
             if self._heartbeat is not None:
                 self._heartbeat.toggle()  # arm the interlock before the first reading
             deadline = trio.current_time()
+            # Deadlines lie on one grid, multiples of the period, shared by every loop of
+            # the process: the EVSEs' iterations wake the process together, once a
+            # period, even after one of them restarted or skipped ahead (a wake-up of
+            # the run loop costs more than an iteration's own work).
+            tick = math.floor(deadline / self.period + GRID_EPSILON)
             while True:
                 if self._reset_requested:
                     self._reset_requested = False
@@ -352,11 +362,15 @@ class ControlLoop:
                 self.iterations += 1
                 if not self.first_iteration.is_set():
                     self.first_iteration.set()
-                deadline += self.period
+                tick += 1
+                deadline = tick * self.period  # never later than a period after the last
                 now = trio.current_time()
                 if now > deadline + self.period:
                     self.overruns += 1
-                    deadline = now  # skip ahead rather than burst to catch up
+                    # Skip ahead rather than burst to catch up: the next iteration now,
+                    # the one after it back on the grid.
+                    tick = math.floor(now / self.period + GRID_EPSILON)
+                    deadline = now
                 else:
                     self.last_healthy = now
                 await trio.sleep_until(deadline)
