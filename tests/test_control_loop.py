@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -526,3 +527,68 @@ async def test_an_unknown_latched_fault_name_keeps_the_evse_out_of_service(autoj
         await trio.sleep(1)
         assert loop.snapshot.fault == "welded" and not loop.snapshot.relay_closed
         nursery.cancel_scope.cancel()
+
+
+async def test_snapshots_are_published_on_change_only_and_follow_the_external_fault(
+    autojump_clock,
+):
+    """An idle loop publishes nothing new period after period; an external fault set and
+    cleared between iterations still reaches the snapshot both ways and stays."""
+    sim, loop = make()
+    seen = timeline(loop)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(1.0)
+        # Nothing changed from the initial snapshot (no EV, +12 V): nothing published.
+        assert loop.iterations >= 99 and seen == []
+        loop.set_external_fault("supervisor")
+        await trio.sleep(0.05)
+        assert loop.snapshot.fault == "supervisor" and not loop.snapshot.relay_closed
+        loop.set_external_fault(None)
+        await trio.sleep(1.0)
+        assert loop.snapshot.fault is None
+        sim.set_ev_state("B")
+        await trio.sleep(0.05)
+        assert loop.snapshot.ev_connected and loop.snapshot.fault is None
+        published = len(seen)
+        await trio.sleep(1.0)
+        assert len(seen) == published
+        nursery.cancel_scope.cancel()
+    faults = [s.fault for _, s in seen]
+    assert faults[:2] == ["supervisor", None]
+
+
+class RecordingHeartbeat:
+    """A heartbeat output that remembers when it was toggled (once per iteration)."""
+
+    blocking: ClassVar[bool] = False
+
+    def __init__(self):
+        self.toggled_at: list[float] = []
+
+    def toggle(self) -> None:
+        self.toggled_at.append(trio.current_time())
+
+    def close(self) -> None:
+        pass
+
+
+async def test_loops_started_apart_iterate_on_one_shared_grid(autojump_clock):
+    """Two EVSEs' loops started at different times (a restart of one of them) iterate at
+    the same instants, a period apart, so that the process wakes once a period for both;
+    the first interval of the later one is shorter, never longer, than a period."""
+    beats = [RecordingHeartbeat(), RecordingHeartbeat()]
+    loops = [make(n + 1, heartbeat=beats[n])[1] for n in range(2)]
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loops[0].run)
+        await trio.sleep(0.0537)
+        nursery.start_soon(loops[1].run)
+        await trio.sleep(0.5)
+        nursery.cancel_scope.cancel()
+    first, second = (b.toggled_at[1:] for b in beats)  # without the arming edge
+    assert second[0] == pytest.approx(0.0537)  # the later loop's first reading: at once
+    assert second[1] == pytest.approx(0.06)
+    shared = set(second[1:])
+    assert shared and shared <= set(first)
+    gaps = [b - a for a, b in itertools.pairwise(first)]
+    assert gaps == pytest.approx([PERIOD] * len(gaps))

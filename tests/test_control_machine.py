@@ -561,3 +561,41 @@ TestSafety = SafetyMachine.TestCase
 TestSafety.settings = settings(
     max_examples=150, stateful_step_count=25, deadline=None, derandomize=True
 )
+
+
+def test_an_unchanged_step_hands_back_the_same_decision_and_never_repeats_events():
+    """The loop skips its snapshot work by identity: the machine must hand back the same
+    `Decision` only while nothing in it changed, and never a decision whose events (or
+    safety opening) belonged to an earlier step."""
+    m = PilotMachine()
+    now = 0.0
+
+    def step(state: str, **kwargs) -> object:
+        nonlocal now
+        now += 0.01
+        return m.step(Inputs(now=now, reading=reading(state, m), **kwargs))
+
+    first = step("A")
+    assert step("A") is first and step("A").events == ()
+    step("B")
+    moved = step("B")  # the second reading of B moves the machine
+    assert moved.events == ("state_A_to_B",) and moved.state is PilotState.B
+    again = step("B")
+    assert again is not moved and again.events == () and again.state is PilotState.B
+    assert step("B") is again
+    offered = step("B", charging_allowed=True)
+    assert offered is not again and offered.output is Output.PWM
+    closed = step("C", charging_allowed=True)
+    while not closed.relay_closed:
+        closed = step("C", charging_allowed=True)
+    assert "relay_closed" in closed.events
+    steady = step("C", charging_allowed=True)
+    assert steady.relay_closed and steady.events == () and steady is not closed
+    opened = step("B", charging_allowed=True)
+    assert opened.opened_for_safety and not opened.relay_closed
+    after = step("B", charging_allowed=True)
+    assert not after.opened_for_safety and after is not opened
+    tripped = step("B", charging_allowed=True, rcd_tripped=True)
+    assert Fault.RCD in tripped.faults and tripped.events == ("fault_rcd",)
+    held = step("B", charging_allowed=True, rcd_tripped=True)
+    assert held.faults == tripped.faults and held.events == () and held is not tripped

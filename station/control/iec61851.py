@@ -257,6 +257,10 @@ class PilotMachine:
     _fault_since: float | None = None
     _overcurrent: OverCurrentGuard = field(default_factory=OverCurrentGuard)
     _cap: float | None = None
+    # The previous step's decision, handed back again while nothing in it changed (the
+    # common case, once per control period), so that its caller can tell "same as
+    # before" by identity and skip its own work.
+    _decision: Decision | None = field(default=None, repr=False, compare=False)
 
     def reset_latched_faults(self) -> None:
         """Operator action: clear a welded-contactor fault after inspection."""
@@ -286,7 +290,19 @@ class PilotMachine:
             events.append("relay_closed" if self.relay_closed else "relay_opened")
             if self.relay_closed:
                 self._last_close = inputs.now
-        return Decision(
+        last = self._decision
+        if (
+            last is not None
+            and not (events or last.events)
+            and not (opened_for_safety or last.opened_for_safety)
+            and last.output is self.output
+            and last.duty == self.duty
+            and last.relay_closed == self.relay_closed
+            and last.state is self.state
+            and last.faults == self.faults
+        ):
+            return last
+        self._decision = decision = Decision(
             self.output,
             self.duty,
             self.relay_closed,
@@ -295,6 +311,7 @@ class PilotMachine:
             tuple(events),
             opened_for_safety,
         )
+        return decision
 
     # -- reading the pilot -----------------------------------------------------------------
 
@@ -371,6 +388,8 @@ class PilotMachine:
             if verdict.trip:
                 raised.add(Fault.OVERCURRENT)
 
+        if not raised and not self.faults:
+            return  # the common case: nothing raised, nothing to clear
         cleared: set[Fault] = set()
         for fault in self.faults - raised:
             if fault in LATCHED:

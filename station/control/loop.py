@@ -6,9 +6,11 @@ inside IEC 61851-1's 100 ms) the loop reads the pilot, the RCD input and the con
 mirror contact, feeds the `PilotMachine`, carries out its decision and publishes an
 `EvseSnapshot` when something the layers above care about changed.
 
-Deadlines are scheduled from the previous deadline, never from "now", so the loop does
-not drift; an iteration that ends more than a period late skips ahead and is counted as
-an overrun. Lateness is recorded for the bench and for the watchdog (`healthy`).
+Deadlines are the multiples of the period (a grid that every loop of the process
+shares, so that their iterations share one wake-up of the process), never computed from
+"now", so the loop does not drift; an iteration that ends more than a period late skips
+ahead (the next iteration at once, the one after it on the grid) and is counted as an
+overrun. Lateness is recorded for the bench and for the watchdog (`healthy`).
 
 Safety: whatever ends the loop — an exception from a driver, a timeout, cancellation —
 the ``finally`` opens the contactor first (shielded from cancellation), then puts the
@@ -16,6 +18,11 @@ pilot in state F. A pilot reading older than ``max_reading_age`` (50 ms) when th
 machine decides is a fault; a blocking pilot driver gets that long to answer, and one
 that does not opens the contactor, shows the fault and ends the loop (its supervisor
 restarts it with back-off, so a hung ADC does not leave a thread behind every period).
+
+An iteration does no avoidable work: drivers that never block are called directly
+(only blocking ones go through a worker thread with a timeout), and while the machine
+hands back the same `Decision` no snapshot is built, compared or sent. Every reading is
+still classified and every fault input read in every period.
 
 Every iteration ends by toggling the heartbeat output that the hardware interlock
 watches: a loop that stops (a hung driver call, a dead process) stops toggling, and the
@@ -64,6 +71,9 @@ DRIVER_TIMEOUT = 0.5
 #: A meter current older than this is not used for the over-current check (the meter is
 #: sampled every 1-2 s).
 MEASURED_CURRENT_MAX_AGE = 5.0
+#: A time this close below a multiple of the period (in periods) counts as on the grid:
+#: ``0.03 / 0.01`` is 2.9999999999999996 in floating point.
+GRID_EPSILON = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +142,7 @@ class ControlLoop:
         self._max_current = max_current
         self._external_fault: str | None = None
         self.snapshot = EvseSnapshot(evse_id)
+        self._published = self.snapshot
         self._lateness: deque[float] = deque(maxlen=history)
         self.overruns = 0
         self.iterations = 0
@@ -141,6 +152,15 @@ class ControlLoop:
         self._reset_requested = False
         #: Set after the first complete iteration (the station is in control).
         self.first_iteration = trio.Event()
+        # Built once: the names of the devices in DeviceTimeout messages and logs.
+        self._pilot_name = f"EVSE {evse_id} pilot"
+        self._rcd_name = f"EVSE {evse_id} RCD input"
+        self._feedback_name = f"EVSE {evse_id} contactor feedback"
+        self._relay_name = f"EVSE {evse_id} contactor"
+        # The decision and the external fault the published snapshot was made from: an
+        # iteration that decides the same (the machine hands back the same `Decision`
+        # while nothing changed) builds and compares no snapshot.
+        self._snapshot_source: tuple[Decision, str | None] | None = None
 
     # -- commands (EvseCommands) ---------------------------------------------------------
 
@@ -228,6 +248,11 @@ class ControlLoop:
             if self._heartbeat is not None:
                 self._heartbeat.toggle()  # arm the interlock before the first reading
             deadline = trio.current_time()
+            # Deadlines lie on one grid, multiples of the period, shared by every loop of
+            # the process: the EVSEs' iterations wake the process together, once a
+            # period, even after one of them restarted or skipped ahead (a wake-up of
+            # the run loop costs more than an iteration's own work).
+            tick = math.floor(deadline / self.period + GRID_EPSILON)
             while True:
                 if self._reset_requested:
                     self._reset_requested = False
@@ -241,30 +266,48 @@ class ControlLoop:
                     )
                     applied_output, applied_relay = None, None
                 woke = trio.current_time()
-                self._lateness.append(max(0.0, woke - deadline))
+                self._lateness.append(woke - deadline if woke > deadline else 0.0)
                 taken_at = woke
+                # Drivers that never block (the simulator, GPIO inputs) are called
+                # directly; the others go through `call_driver`'s worker thread with a
+                # timeout. ``blocking`` is read every time: a driver may change it.
+                pilot = self._pilot
                 try:
-                    reading = await call_driver(
-                        self._pilot.read,
-                        blocking=self._pilot.blocking,
-                        timeout=min(self._timeout, self._max_reading_age),
-                        name=f"EVSE {self.evse_id} pilot",
+                    reading = (
+                        await call_driver(
+                            pilot.read,
+                            blocking=True,
+                            timeout=min(self._timeout, self._max_reading_age),
+                            name=self._pilot_name,
+                        )
+                        if pilot.blocking
+                        else pilot.read()
                     )
                 except DeviceTimeout:
                     await self._pilot_too_slow()
                     raise
                 read_at = trio.current_time()
-                rcd = await call_driver(
-                    self._faults.rcd_tripped,
-                    blocking=self._faults.blocking,
-                    timeout=self._timeout,
-                    name=f"EVSE {self.evse_id} RCD input",
+                faults = self._faults
+                rcd = (
+                    await call_driver(
+                        faults.rcd_tripped,
+                        blocking=True,
+                        timeout=self._timeout,
+                        name=self._rcd_name,
+                    )
+                    if faults.blocking
+                    else faults.rcd_tripped()
                 )
-                feedback = await call_driver(
-                    self._relay.feedback,
-                    blocking=self._relay.blocking,
-                    timeout=self._timeout,
-                    name=f"EVSE {self.evse_id} contactor feedback",
+                relay = self._relay
+                feedback = (
+                    await call_driver(
+                        relay.feedback,
+                        blocking=True,
+                        timeout=self._timeout,
+                        name=self._feedback_name,
+                    )
+                    if relay.blocking
+                    else relay.feedback()
                 )
                 decision = self.machine.step(
                     Inputs(
@@ -276,32 +319,22 @@ class ControlLoop:
                         current_limit=self._limit,
                         rcd_tripped=rcd,
                         relay_feedback=feedback,
-                        measured_current=self._fresh_current(),
+                        measured_current=None if self._measured is None else self._fresh_current(),
                     )
                 )
                 # Open before anything else; close only after the pilot offers current.
                 if applied_relay is not False and not decision.relay_closed:
-                    await call_driver(
-                        self._relay.set_closed,
-                        False,
-                        blocking=self._relay.blocking,
-                        timeout=self._timeout,
-                        name=f"EVSE {self.evse_id} contactor",
-                    )
+                    await self._set_relay(False)
                     if decision.opened_for_safety:
                         self.reaction_times.append(trio.current_time() - read_at)
                     applied_relay = False
-                if (decision.output, decision.duty) != applied_output:
+                if applied_output is None or (
+                    decision.output is not applied_output[0] or decision.duty != applied_output[1]
+                ):
                     await self._drive(decision)
                     applied_output = (decision.output, decision.duty)
                 if decision.relay_closed and applied_relay is not True:
-                    await call_driver(
-                        self._relay.set_closed,
-                        True,
-                        blocking=self._relay.blocking,
-                        timeout=self._timeout,
-                        name=f"EVSE {self.evse_id} contactor",
-                    )
+                    await self._set_relay(True)
                     applied_relay = True
                 for event in decision.events:
                     log.info(
@@ -310,7 +343,16 @@ class ControlLoop:
                         event,
                         decision.state.value,
                     )
-                self._publish(self._snapshot_of(decision))
+                source = self._snapshot_source
+                if (
+                    source is None
+                    or source[0] is not decision
+                    or source[1] != self._external_fault
+                    or self.snapshot is not self._published
+                ):
+                    self._publish(self._snapshot_of(decision))
+                    self._snapshot_source = (decision, self._external_fault)
+                    self._published = self.snapshot
                 if self._heartbeat is not None:
                     # Last: only a loop that got through all of the above keeps the
                     # interlock (and with it the contactor coil) alive.
@@ -318,18 +360,35 @@ class ControlLoop:
                 if self._latches is not None:
                     await self._latches.follow(self.machine.latched)
                 self.iterations += 1
-                self.first_iteration.set()
-                deadline += self.period
+                if not self.first_iteration.is_set():
+                    self.first_iteration.set()
+                tick += 1
+                deadline = tick * self.period  # never later than a period after the last
                 now = trio.current_time()
                 if now > deadline + self.period:
                     self.overruns += 1
-                    deadline = now  # skip ahead rather than burst to catch up
+                    # Skip ahead rather than burst to catch up: the next iteration now,
+                    # the one after it back on the grid.
+                    tick = math.floor(now / self.period + GRID_EPSILON)
+                    deadline = now
                 else:
                     self.last_healthy = now
                 await trio.sleep_until(deadline)
         finally:
             with trio.CancelScope(shield=True):
                 await self._fail_safe()
+
+    async def _set_relay(self, closed: bool) -> None:
+        if self._relay.blocking:
+            await call_driver(
+                self._relay.set_closed,
+                closed,
+                blocking=True,
+                timeout=self._timeout,
+                name=self._relay_name,
+            )
+        else:
+            self._relay.set_closed(closed)
 
     def _fresh_current(self) -> float | None:
         if self._measured is None:
@@ -354,25 +413,17 @@ class ControlLoop:
         self._publish(self._snapshot_of(decision))
 
     async def _drive(self, decision: Decision) -> None:
-        name = f"EVSE {self.evse_id} pilot"
+        pilot = self._pilot
         if decision.output is Output.PWM:
-            await call_driver(
-                self._pilot.set_duty, decision.duty, blocking=self._pilot.blocking, name=name
-            )
+            fn, args, timeout = pilot.set_duty, (decision.duty,), DRIVER_TIMEOUT
         elif decision.output is Output.HIGH:
-            await call_driver(
-                self._pilot.set_high,
-                blocking=self._pilot.blocking,
-                timeout=self._timeout,
-                name=name,
-            )
+            fn, args, timeout = pilot.set_high, (), self._timeout
         else:
-            await call_driver(
-                self._pilot.set_negative,
-                blocking=self._pilot.blocking,
-                timeout=self._timeout,
-                name=name,
-            )
+            fn, args, timeout = pilot.set_negative, (), self._timeout
+        if pilot.blocking:
+            await call_driver(fn, *args, blocking=True, timeout=timeout, name=self._pilot_name)
+        else:
+            fn(*args)
 
     async def _fail_safe(self) -> None:
         """Contactor open first, then pilot to F; each step tried even if another fails."""
