@@ -44,6 +44,7 @@ import json
 import sys
 import time
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import trio
 import trio.testing
@@ -77,7 +78,7 @@ class ThreadedPilot:
     """A simulated pilot that declares itself blocking, so that the control loop calls it
     from a worker thread with a timeout, as it calls the gpio pilot."""
 
-    blocking = True
+    blocking: ClassVar[bool] = True
 
     def __init__(self, pilot) -> None:
         self._pilot = pilot

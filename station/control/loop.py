@@ -414,6 +414,8 @@ class ControlLoop:
 
     async def _drive(self, decision: Decision) -> None:
         pilot = self._pilot
+        fn: Callable[..., None]
+        args: tuple[float, ...]
         if decision.output is Output.PWM:
             fn, args, timeout = pilot.set_duty, (decision.duty,), DRIVER_TIMEOUT
         elif decision.output is Output.HIGH:
