@@ -141,6 +141,9 @@ class ControlLoop:
         self._reset_requested = False
         #: Set after the first complete iteration (the station is in control).
         self.first_iteration = trio.Event()
+        #: Set once the machine confirmed what the pilot shows (an EV plugged in before
+        #: the start is seen as such), CLOSE_CONFIRMATIONS readings at most.
+        self.settled = trio.Event()
 
     # -- commands (EvseCommands) ---------------------------------------------------------
 
@@ -319,6 +322,8 @@ class ControlLoop:
                     await self._latches.follow(self.machine.latched)
                 self.iterations += 1
                 self.first_iteration.set()
+                if self.machine.settled:
+                    self.settled.set()
                 deadline += self.period
                 now = trio.current_time()
                 if now > deadline + self.period:
