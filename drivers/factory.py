@@ -155,6 +155,11 @@ class _Builder:
             _close_all(relays_first)
         except DriverError:
             pass  # the error that stopped the build is the one to report
+        finally:
+            if self.sim is not None:
+                # Releases the world file and the interlock region, so that a retry in
+                # this process can take them again.
+                self.sim.close()
 
     def _keep(self, device: Any) -> Any:
         self.created.append(device)
