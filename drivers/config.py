@@ -176,6 +176,13 @@ class SimConfig(_Strict):
     #: interlock and see the contactor drop when the control process is killed. Needs
     #: ``interlock_window``. Off by default.
     interlock_file: Path | None = None
+    #: Keep the simulated world across the station's restarts, as real hardware would:
+    #: the EVs (plugged in, state, own max current, ignoring the PWM), the meters' energy
+    #: registers and a card on the reader, in ``<data_dir>/sim-world`` (`drivers.sim.world`).
+    #: On by default: a station that forgets its plugged-in EV and counts from 0 Wh after
+    #: a Reset sends what no real one would. A new data_dir is a fresh world; false
+    #: starts every run with no EV, 0 Wh and an empty reader.
+    persist_world: bool = True
 
     @model_validator(mode="after")
     def _file_needs_window(self) -> SimConfig:

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.config import EvseHardware, HardwareConfig
@@ -94,18 +95,23 @@ def build_hardware(
     now: Callable[[], float],
     wall_clock: Callable[[], datetime],
     pin_factory: object | None = None,
+    data_dir: Path | None = None,
 ) -> Hardware:
     """Create the devices ``config`` asks for.
 
     ``now`` is the monotonic clock of the simulated devices (``trio.current_time``),
     ``wall_clock`` stamps meter samples. ``pin_factory`` is a gpiozero pin factory for
     the gpio devices; by default gpiozero picks one (``GPIOZERO_PIN_FACTORY``).
+    ``data_dir`` is the station's data directory, where the simulated devices keep their
+    world across restarts (``[hardware.sim] persist_world``); None keeps nothing.
     Raises `DriverError` (usually `DeviceUnavailable`) naming the device that failed.
     Logs each of the configuration's `HardwareConfig.safety_warnings` first.
     """
     for warning in config.safety_warnings():
         log.warning("event=hardware_safety_warning detail=%r", warning)
-    builder = _Builder(config, now=now, wall_clock=wall_clock, pin_factory=pin_factory)
+    builder = _Builder(
+        config, now=now, wall_clock=wall_clock, pin_factory=pin_factory, data_dir=data_dir
+    )
     try:
         return builder.build()
     except BaseException:
@@ -121,8 +127,10 @@ class _Builder:
         now: Callable[[], float],
         wall_clock: Callable[[], datetime],
         pin_factory: object | None,
+        data_dir: Path | None = None,
     ) -> None:
         self.config = config
+        self.data_dir = data_dir
         self.now = now
         self.wall_clock = wall_clock
         self.pin_factory = pin_factory
@@ -135,7 +143,7 @@ class _Builder:
             from drivers.sim import SimulatedStation
 
             self.sim = SimulatedStation.from_config(
-                self.config, now=self.now, wall_clock=self.wall_clock
+                self.config, now=self.now, wall_clock=self.wall_clock, data_dir=self.data_dir
             )
         evses = tuple(self._evse(evse) for evse in self.config.evse)
         card_reader = self._keep(self._card_reader())
@@ -147,6 +155,11 @@ class _Builder:
             _close_all(relays_first)
         except DriverError:
             pass  # the error that stopped the build is the one to report
+        finally:
+            if self.sim is not None:
+                # Releases the world file and the interlock region, so that a retry in
+                # this process can take them again.
+                self.sim.close()
 
     def _keep(self, device: Any) -> Any:
         self.created.append(device)

@@ -246,7 +246,10 @@ class Station:
         if runtime.control_connect is None:
             try:
                 hardware = build_hardware(
-                    config.hardware, now=trio.current_time, wall_clock=runtime.clock.now
+                    config.hardware,
+                    now=trio.current_time,
+                    wall_clock=runtime.clock.now,
+                    data_dir=config.station.data_dir,
                 )
             except BaseException:
                 store.close()
@@ -715,6 +718,15 @@ class Station:
         with trio.move_on_after(self.config.csms.message_timeout):
             await self.link.first_sync.wait()
 
+    async def _availability(self) -> None:
+        # The statuses sent after the boot (B01.FR.03; TC_B_22 step 7) describe the
+        # hardware, so they wait for the control service's first full state: an EV still
+        # plugged in after a reboot is Occupied from the first one on, not Available first.
+        await self._first_sync()
+        for evse in self.evses.values():
+            self.availability.update(evse.snapshot)
+        await self.availability.run()
+
     async def _pump(self, evse_id: int) -> None:
         # The first full state decides on resumed transactions before any snapshot counts.
         await self.link.first_sync.wait()
@@ -739,7 +751,7 @@ class Station:
         top.add("maintenance.firmware", self.firmware.run)
         top.add("transactions.queue", self.queue.run)
         top.add("transactions.timers", self.transactions.run)
-        top.add("availability", self.availability.run)
+        top.add("availability", self._availability)
         top.add("control_socket", self.control_socket.run)
         top.add("message_log", self.message_log.run)
         top.add(

@@ -104,3 +104,94 @@ async def test_sigkill_mid_transaction_then_restart(tmp_path, judge):
     assert ended["transactionInfo"]["stoppedReason"] == "PowerLoss"
     assert any(v["sampledValue"][0]["context"] == "Transaction.End" for v in ended["meterValue"])
     assert not judge.violations
+
+
+async def wait_status(socket, condition):
+    """The station's status once ``condition`` holds for it (polled over the socket)."""
+    with trio.fail_after(30):
+        while True:
+            status = await command(socket, "status")
+            if condition(status):
+                return status
+            await trio.sleep(0.05)
+
+
+def statuses_on(judge, connection):
+    """The StatusNotifications the station sent on judge connection ``connection``."""
+    return [
+        r.payload
+        for r in list(judge.received)
+        if r.action == "StatusNotification" and r.connection == connection
+    ]
+
+
+def register(event, context):
+    """The Energy.Active.Import.Register value (Wh) of ``context`` in a TransactionEvent."""
+    return next(
+        float(v["value"])
+        for meter_value in event.get("meterValue", [])
+        for v in meter_value["sampledValue"]
+        if v.get("measurand", "Energy.Active.Import.Register") == "Energy.Active.Import.Register"
+        and v.get("context") == context
+    )
+
+
+async def test_sigkill_keeps_the_plugged_in_ev_and_the_meter_register(tmp_path, judge):
+    """The simulated hardware is physical: after a SIGKILL the new process finds the EV
+    still plugged in and the meter's register where the station last read it, so the
+    PowerLoss Ended event never reports less energy than the Started one."""
+    judge.responses["BootNotification"] = lambda p: {
+        "currentTime": now_iso(),
+        "interval": 300,
+        "status": "Accepted",
+    }
+    socket = tmp_path / "s.sock"
+    path = tmp_path / "station.toml"
+    path.write_text(
+        TOML.format(data=tmp_path / "data", socket=socket, url=judge.url, password=PASSWORD)
+    )
+    process = start(path)
+    try:
+        await judge.wait_for("StatusNotification", count=2, timeout=30)
+        await command(socket, "sim.plug", {"evse": 1})
+        await command(socket, "sim.tap", {"uid": "04A1B2C3"})
+        await judge.wait_for("TransactionEvent")
+        await command(socket, "sim.ev_state", {"evse": 1, "state": "C"})
+        # Charge until the meter counted a few Wh (32 A: about 2 Wh a second).
+        before = await wait_status(socket, lambda s: (s["evses"]["1"]["energy_wh"] or 0) >= 3)
+        process.send_signal(signal.SIGKILL)
+        await trio.to_thread.run_sync(process.wait)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == -signal.SIGKILL
+    process = start(path)
+    try:
+        await judge.wait_for(
+            "TransactionEvent", where=lambda p: p["eventType"] == "Ended", timeout=30
+        )
+        boot = (await judge.wait_for("BootNotification", count=2, timeout=30))[1]
+        await judge.wait_until(
+            lambda: len(statuses_on(judge, boot.connection)) >= 2,
+            timeout=30,
+            what="the statuses after the new boot",
+        )
+        after = await wait_status(socket, lambda s: s["evses"]["1"]["energy_wh"] is not None)
+    finally:
+        process.terminate()
+        await trio.to_thread.run_sync(process.wait)
+    events = [e.payload for e in await judge.wait_for("TransactionEvent", count=0)]
+    started = next(p for p in events if p["eventType"] == "Started")
+    ended = next(p for p in events if p["eventType"] == "Ended")
+    assert ended["transactionInfo"]["stoppedReason"] == "PowerLoss"
+    assert register(ended, "Transaction.End") >= register(started, "Transaction.Begin")
+    # The register resumed where the killed process last read it.
+    assert after["evses"]["1"]["energy_wh"] >= before["evses"]["1"]["energy_wh"] >= 3
+    assert register(ended, "Transaction.End") >= before["evses"]["1"]["energy_wh"] - 0.05
+    # The EV stayed plugged in (and ready): its connector is Occupied from the boot on.
+    assert after["evses"]["1"]["pilot_state"] == "C"
+    # The statuses the new process sent after its boot (the killed process's OCPP side
+    # may still have reported its lost control link on its own connection meanwhile).
+    after_boot = statuses_on(judge, boot.connection)
+    assert next(s["connectorStatus"] for s in after_boot if s["evseId"] == 1) == "Occupied"
+    assert not judge.violations

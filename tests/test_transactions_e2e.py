@@ -216,7 +216,6 @@ async def test_tc_c_02_06_07_refused_card_starts_nothing(config, autojump_clock,
         await trio.sleep(0.5)
         sim.tap(OTHER)
         await env.csms.wait_for("Authorize")
-        await trio.sleep(5)
         assert tes(env) == []
         assert env.station.loops[1].snapshot.offered_current == 0
 
@@ -297,8 +296,13 @@ async def test_e05_invalid_verdict_without_stop_suspends_at_max_energy(
         await trio.sleep(0.5)
         assert not env.station.loops[1].snapshot.relay_closed
         delivered = env.station.samplers[1].latest.sample.energy_import_wh - begin["value"]
-        per_sample = 230 * 32 / 3600  # at most one meter interval's energy past the limit
-        assert max_energy <= delivered <= max_energy + per_sample
+        # Past the limit: at most one meter interval's energy (the reading that crossed it)
+        # plus what flows while the loop withdraws the PWM and opens the contactor (two
+        # control periods of 0.05 s). Which side of a period boundary the crossing reading
+        # falls on depends on trio's scheduling order, so the bound must hold for both.
+        per_sample = 230 * 32 / 3600
+        reaction = 230 * 32 * 2 * 0.05 / 3600
+        assert max_energy <= delivered <= max_energy + per_sample + reaction
         charged = [p for p in tes(env) if p["transactionInfo"].get("chargingState") == "Charging"]
         assert bool(charged) == (max_energy > 0)
         assert tes(env, eventType="Ended") == []
@@ -533,7 +537,6 @@ async def test_tc_b_51_52_statuses_after_an_outage(config, autojump_clock):
         env.station.hardware.sim.plug(1)
         await env.csms.wait(lambda: len(env.csms.connections) == 2, timeout=2000)
         await env.csms.wait(lambda: len(env.csms.of("StatusNotification")) == 3, timeout=200)
-        await trio.sleep(5)
         assert [r.payload["evseId"] for r in env.csms.of("StatusNotification")] == [1, 2, 1]
         # Long outage without change: every connector is reported.
         env.csms.refuse_next = 4
@@ -588,6 +591,8 @@ async def test_tc_b_21_on_idle_reset_waits_for_a_transaction_without_an_evse(
 
 
 async def test_tc_b_22_immediate_reset_ends_the_transaction_first(config, autojump_clock):
+    """TC_B_22: the transaction ends first; after the reboot the EV, still plugged in
+    (the simulated world survives the restart), makes its connector Occupied."""
     async with running_station(config, control_period=0.05) as env:
         await booted(env)
         await charge(env)
@@ -598,6 +603,16 @@ async def test_tc_b_22_immediate_reset_ends_the_transaction_first(config, autoju
         assert ended["triggerReason"] == "ResetCommand"
         assert ended["transactionInfo"]["stoppedReason"] == "ImmediateReset"
         assert "idToken" not in ended
+        assert ended["transactionInfo"]["chargingState"] == "EVConnected"
+        # The station reboots (in this process); the EV is still plugged in and
+        # ready, as it would be at a real charger, so its connector is Occupied.
+        boots = await env.csms.wait_for("BootNotification", count=2, timeout=60)
+        assert boots[1].payload["reason"] == "RemoteReset"
+        await env.csms.wait(lambda: len(statuses(env, 1)) >= 3 and len(statuses(env, 2)) >= 2)
+        assert statuses(env, 1)[-1] == "Occupied"
+        assert statuses(env, 2)[-1] == "Available"
+        ev = env.station.hardware.sim.status()["evses"]["1"]["ev"]
+        assert ev["plugged"] and ev["state"] == "C"
 
 
 async def test_reset_of_one_evse_c13(config, autojump_clock):

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import ClassVar
 
 from drivers.interfaces import DeviceUnavailable
+from drivers.sim.world import CardWorld
 
 _SEPARATORS = re.compile(r"[\s:-]")
 _HEX = re.compile(r"[0-9A-F]+")
@@ -33,7 +34,13 @@ class SimulatedCardReader:
 
     blocking: ClassVar[bool] = False
 
-    def __init__(self, *, now: Callable[[], float], present_for: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        now: Callable[[], float],
+        present_for: float = 1.0,
+        on_change: Callable[[], None] | None = None,
+    ) -> None:
         if present_for <= 0:
             raise ValueError(f"present_for must be positive, got {present_for}")
         self._now = now
@@ -42,6 +49,26 @@ class SimulatedCardReader:
         self._until = 0.0
         self._seen = False
         self._closed = False
+        self.on_change = on_change
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
+
+    def held(self) -> CardWorld | None:
+        """The card in the field with what is left of its window, or None."""
+        if self.present() is None:
+            return None
+        assert self._uid is not None
+        remaining = max(0.0, self._until - self._now())
+        return CardWorld(uid=self._uid, remaining=remaining, seen=self._seen)
+
+    def hold(self, card: CardWorld) -> None:
+        """Put back a card that was in the field (with ``card.remaining`` of its window)
+        before a restart; an unseen one is still reported by the next poll."""
+        self._uid = normalize_uid(card.uid)
+        self._until = self._now() + min(card.remaining, self._present_for)
+        self._seen = card.seen
 
     def tap(self, uid_hex: str) -> str:
         """Hold a card with this UID to the reader; returns the UID as `poll` will report it."""
@@ -49,6 +76,7 @@ class SimulatedCardReader:
         self._uid = uid
         self._until = self._now() + self._present_for
         self._seen = False
+        self._changed()
         return uid
 
     def present(self) -> str | None:
@@ -57,6 +85,7 @@ class SimulatedCardReader:
             return None
         if self._seen and self._now() >= self._until:
             self._uid = None
+            self._changed()
         return self._uid
 
     def poll(self) -> str | None:
@@ -65,6 +94,7 @@ class SimulatedCardReader:
             raise DeviceUnavailable("simulated card reader is closed")
         if self._uid is not None and not self._seen:
             self._seen = True
+            self._changed()
             return self._uid
         return self.present()
 

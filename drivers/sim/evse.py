@@ -22,6 +22,10 @@ come back. Before the first edge the interlock is open, as on the real board.
 With an `InterlockRegion` as well, every coil command and heartbeat edge is also
 published there, so that a process other than this one can model the interlock (and see
 it drop when this process is killed); see `drivers.sim.interlock`.
+
+With a `SimWorld`, the EV and the meter's registers start as the world file left them
+and are recorded there as they change (the registers on every meter sample), so that
+they survive a restart of the station; see `drivers.sim.world`.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from drivers.sim.ev import (
     offered_current,
     pilot_levels,
 )
+from drivers.sim.world import EvseWorld, SimWorld
 
 if TYPE_CHECKING:
     from drivers.sim.interlock import InterlockRegion
@@ -57,6 +62,7 @@ class SimulatedEvse:
     ``wall_clock`` gives the timestamps of meter samples. ``relay_feedback_delay`` is the
     time the mirror contact takes to follow a command. ``interlock_region`` receives
     the coil commands and heartbeat edges (slot ``evse_id``) for outside observers.
+    ``world`` restores the EV and the meter registers of a previous run and keeps them.
     """
 
     def __init__(
@@ -70,6 +76,7 @@ class SimulatedEvse:
         relay_feedback_delay: float = 0.0,
         interlock_window: float | None = None,
         interlock_region: InterlockRegion | None = None,
+        world: SimWorld | None = None,
     ) -> None:
         self.id = evse_id
         self.ev = SimulatedEv(max_current=ev_max_current)
@@ -85,6 +92,17 @@ class SimulatedEvse:
         self._welded = False
         self._rcd_tripped = False
         self._energy_wh = 0.0
+        self._export_wh = 0.0
+        self._world = world
+        kept = world.evse(evse_id) if world is not None else None
+        if kept is not None:
+            self.ev = SimulatedEv(
+                state=kept.ev_state,
+                max_current=kept.ev_max_current,
+                ignores_pwm=kept.ev_ignores_pwm,
+            )
+            self._energy_wh = kept.energy_import_wh
+            self._export_wh = kept.energy_export_wh
         self._last = now()
         self._injected: tuple[float, float] | None = None  # raw (high, low) plateaus
         self._interlock_window = interlock_window
@@ -97,6 +115,7 @@ class SimulatedEvse:
         self.faults = SimulatedFaultInputs(self)
         self.meter = SimulatedMeter(self)
         self.heartbeat = SimulatedHeartbeat(self)
+        self._keep()  # a fresh world starts with this EV (the configured max current)
 
     # -- what a person or a test does to the hardware ---------------------------------
 
@@ -106,6 +125,7 @@ class SimulatedEvse:
             raise ValueError(f"ev-state must be one of A-F, got {state!r}")
         self._advance()
         self.ev.state = state
+        self._keep()
 
     def set_ev_max_current(self, amps: float) -> None:
         """Set the EV's own current limit (0 A: stays in C/D but draws nothing)."""
@@ -115,6 +135,7 @@ class SimulatedEvse:
             raise ValueError(f"max-current must be between 0 and 80 A, got {amps:g}")
         self._advance()
         self.ev.max_current = float(amps)
+        self._keep()
 
     def set_diode_fault(self, failed: bool) -> None:
         """Short (``True``) or repair the EV's pilot diode."""
@@ -156,6 +177,30 @@ class SimulatedEvse:
         misreading on-board charger), as long as the contactor is closed and it is in C/D."""
         self._advance()
         self.ev.ignores_pwm = bool(ignores)
+        self._keep()
+
+    def keep_in_world(self) -> None:
+        """Record the EV and the registers as they are now (before the world closes)."""
+        self._advance()
+        self._keep()
+
+    def detach_world(self) -> None:
+        """Stop recording to the world file (it is being closed)."""
+        self._world = None
+
+    def _keep(self) -> None:
+        if self._world is None:
+            return
+        self._world.write_evse(
+            self.id,
+            EvseWorld(
+                ev_state=self.ev.state,
+                ev_max_current=self.ev.max_current,
+                ev_ignores_pwm=self.ev.ignores_pwm,
+                energy_import_wh=self._energy_wh,
+                energy_export_wh=self._export_wh,
+            ),
+        )
 
     def detach_interlock_region(self) -> None:
         """Stop publishing to the interlock region (it is being closed)."""
@@ -199,6 +244,7 @@ class SimulatedEvse:
                 "current": round(current, 3),
                 "power": round(voltage * current * self._power_factor(current), 1),
                 "energy_import_wh": round(self._energy_wh, 3),
+                "energy_export_wh": round(self._export_wh, 3),
             },
         }
         if self._interlock_window is not None:
@@ -328,6 +374,9 @@ class SimulatedEvse:
         current = self._current()
         voltage = self._voltage(self._last, current)
         power_factor = self._power_factor(current)
+        # The registers go to the world file once per sample: after a SIGKILL the meter
+        # resumes at the last value the station read, never below it.
+        self._keep()
         return MeterSample(
             timestamp=self._wall_clock(),
             voltage=voltage,
@@ -336,7 +385,7 @@ class SimulatedEvse:
             power_factor=power_factor,
             frequency=self._frequency(self._last),
             energy_import_wh=self._energy_wh,
-            energy_export_wh=0.0,
+            energy_export_wh=self._export_wh,
         )
 
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from drivers.sim.card_reader import SimulatedCardReader
 from drivers.sim.evse import SimulatedEvse
 from drivers.sim.interlock import InterlockRegion
+from drivers.sim.world import FILE_NAME as WORLD_FILE_NAME
+from drivers.sim.world import SimWorld
 
 if TYPE_CHECKING:
     from drivers.config import Device, HardwareConfig
@@ -45,6 +47,12 @@ class SimulatedStation:
     ``interlock_file`` (with ``interlock_window``) creates an `InterlockRegion` there
     that every EVSE publishes its coil commands and heartbeat edges to, so that another
     process can model the interlock when this one is gone.
+
+    ``world_file`` keeps the world outside the station across its restarts, as real
+    hardware would (`drivers.sim.world`): the EVs (plugged, state, max current, ignoring
+    the PWM), the meters' registers and the card on the reader start as an earlier
+    simulated station on the same file left them, and are recorded there as they change.
+    Without it every simulated station starts with no EV, 0 Wh and an empty reader.
     """
 
     def __init__(
@@ -61,6 +69,7 @@ class SimulatedStation:
         interlock_file: Path | None = None,
         real_devices: Mapping[int, Collection[str]] | None = None,
         real_card_reader: bool = False,
+        world_file: Path | None = None,
     ) -> None:
         if list(evse_ids) != list(range(1, len(evse_ids) + 1)):
             raise ValueError(f"EVSE ids must be 1..n in order, got {list(evse_ids)}")
@@ -70,13 +79,22 @@ class SimulatedStation:
                 return nominal_voltage[evse_id]
             return nominal_voltage
 
+        if interlock_file is not None and interlock_window is None:
+            raise ValueError("an interlock file needs an interlock window")
+        self.world: SimWorld | None = None
+        if world_file is not None:
+            self.world = SimWorld.open(world_file, len(evse_ids))
         self.interlock_region: InterlockRegion | None = None
         if interlock_file is not None:
-            if interlock_window is None:
-                raise ValueError("an interlock file needs an interlock window")
-            self.interlock_region = InterlockRegion.create(
-                interlock_file, len(evse_ids), interlock_window
-            )
+            assert interlock_window is not None
+            try:
+                self.interlock_region = InterlockRegion.create(
+                    interlock_file, len(evse_ids), interlock_window
+                )
+            except BaseException:
+                if self.world is not None:
+                    self.world.close()
+                raise
         self._evses = {
             evse_id: SimulatedEvse(
                 evse_id,
@@ -87,10 +105,15 @@ class SimulatedStation:
                 relay_feedback_delay=relay_feedback_delay,
                 interlock_window=interlock_window,
                 interlock_region=self.interlock_region,
+                world=self.world,
             )
             for evse_id in evse_ids
         }
         self.card_reader = SimulatedCardReader(now=now, present_for=card_present_for)
+        if self.world is not None:
+            if self.world.card is not None and not real_card_reader:
+                self.card_reader.hold(self.world.card)
+            self.card_reader.on_change = self._keep_card
         self._real = {
             evse_id: frozenset((real_devices or {}).get(evse_id, ())) for evse_id in evse_ids
         }
@@ -103,8 +126,15 @@ class SimulatedStation:
         *,
         now: Callable[[], float],
         wall_clock: Callable[[], datetime] = _utc_now,
+        data_dir: Path | None = None,
     ) -> SimulatedStation:
-        """Build the simulation for the EVSEs of ``config`` with its ``[hardware.sim]`` settings."""
+        """Build the simulation for the EVSEs of ``config`` with its ``[hardware.sim]`` settings.
+
+        With ``data_dir`` and ``persist_world`` on, the world is kept in
+        ``data_dir / "sim-world"``; without a ``data_dir`` nothing is kept."""
+        world_file = None
+        if data_dir is not None and config.sim.persist_world:
+            world_file = data_dir / WORLD_FILE_NAME
         return cls(
             now=now,
             wall_clock=wall_clock,
@@ -120,11 +150,24 @@ class SimulatedStation:
                 for evse in config.evse
             },
             real_card_reader=config.driver_for("rfid") != "sim",
+            world_file=world_file,
         )
 
+    def _keep_card(self) -> None:
+        if self.world is not None:
+            self.world.write_card(self.card_reader.held())
+
     def close(self) -> None:
-        """Release the interlock region (after the devices published their last state),
-        so that a simulated station started later in this process can take it."""
+        """Record the world as it is now and release the world file and the interlock
+        region (after the devices published their last state), so that a simulated
+        station started later in this process (after a Reset) can take them."""
+        if self.world is not None:
+            for evse in self._evses.values():
+                evse.keep_in_world()
+                evse.detach_world()
+            self._keep_card()
+            self.world.close()
+            self.world = None
         if self.interlock_region is not None:
             for evse in self._evses.values():
                 evse.detach_interlock_region()

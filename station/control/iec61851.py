@@ -267,6 +267,11 @@ class PilotMachine:
         self.faults -= LATCHED
 
     @property
+    def settled(self) -> bool:
+        """The last reading agreed with ``state``: no change waits for confirmation."""
+        return self._candidate is None
+
+    @property
     def latched(self) -> frozenset[Fault]:
         """The latched faults present now (what must survive a Reset and a restart)."""
         return frozenset(self.faults & LATCHED)

@@ -161,6 +161,9 @@ class ControlLoop:
         # iteration that decides the same (the machine hands back the same `Decision`
         # while nothing changed) builds and compares no snapshot.
         self._snapshot_source: tuple[Decision, str | None] | None = None
+        #: Set once the machine confirmed what the pilot shows (an EV plugged in before
+        #: the start is seen as such), CLOSE_CONFIRMATIONS readings at most.
+        self.settled = trio.Event()
 
     # -- commands (EvseCommands) ---------------------------------------------------------
 
@@ -362,6 +365,8 @@ class ControlLoop:
                 self.iterations += 1
                 if not self.first_iteration.is_set():
                     self.first_iteration.set()
+                if not self.settled.is_set() and self.machine.settled:
+                    self.settled.set()
                 tick += 1
                 deadline = tick * self.period  # never later than a period after the last
                 now = trio.current_time()

@@ -225,7 +225,12 @@ async def run_control_process(
     if realtime:
         enter_realtime()
     notifier = Notifier()
-    hardware = build_hardware(config.hardware, now=trio.current_time, wall_clock=_wall_clock)
+    hardware = build_hardware(
+        config.hardware,
+        now=trio.current_time,
+        wall_clock=_wall_clock,
+        data_dir=config.station.data_dir,
+    )
     service = ControlService(
         config.hardware, hardware, ControlSettings(), latch_dir=config.station.data_dir
     )

@@ -75,6 +75,10 @@ from station.supervision import Supervisor
 
 log = logging.getLogger(__name__)
 
+#: Longest a new OCPP side waits for the control loops to confirm the pilot states
+#: before it gets the full state (s); a few control periods suffice.
+SETTLE_WAIT = 1.0
+
 
 @dataclass(frozen=True)
 class ControlSettings:
@@ -431,6 +435,13 @@ class ControlService:
         if self._peer_scope is not None:
             log.warning("event=control_link_replaced")
             self._peer_scope.cancel()
+        # The first full state describes the hardware as the loops confirmed it, so that
+        # an EV plugged in across a restart is reported connected from the start (the
+        # statuses after a boot, B01.FR.03). Bounded: a pilot that never settles must
+        # not keep the OCPP side from the rest of the state.
+        with trio.move_on_after(SETTLE_WAIT):
+            for loop in self.loops.values():
+                await loop.settled.wait()
         peer = _Peer(self.settings.outbox_limit)
         peer.outbox.extend(self._full_state())
         self._peer = peer

@@ -148,6 +148,8 @@ class TransactionService:
         self._lock = trio.Lock()
         self._changed = trio.Event()
         self._interrupted: dict[int, SessionState] = {}
+        #: Snapshots that came while their EVSE's interrupted transaction was not ended yet.
+        self._held_snapshots: dict[int, EvseSnapshot] = {}
         self._reading_arrived = trio.Event()
         self._ended_hooks: list[Callable[[int], Awaitable[None]]] = []
         self._ended: list[int] = []
@@ -298,6 +300,12 @@ class TransactionService:
     async def evse_changed(self, snapshot: EvseSnapshot) -> None:
         """A control loop published a new snapshot."""
         evse_id = snapshot.evse_id
+        if evse_id in self._interrupted:
+            # The transaction a previous run left ends first (`_end_interrupted`); what
+            # the hardware shows meanwhile (an EV still plugged in after the restart)
+            # belongs to what follows it, and is replayed then.
+            self._held_snapshots[evse_id] = snapshot
+            return
         previous = self._snapshots[evse_id]
         self._snapshots[evse_id] = snapshot
         if (snapshot.ev_connected, snapshot.ev_requesting, snapshot.delivering) != (
@@ -586,6 +594,7 @@ class TransactionService:
         The next snapshots are compared with the state the store holds, so what changed
         meanwhile (the EV stopped, unplugged) still gives its transaction events."""
         state = self._interrupted.pop(evse_id)
+        self._held_snapshots.pop(evse_id, None)  # the next snapshot compares with the store
         self._sessions[evse_id] = session = EvseSession(state, self._new_id)
         self._snapshots[evse_id] = EvseSnapshot(
             evse_id,
@@ -625,10 +634,14 @@ class TransactionService:
             await self._apply(
                 evse_id, lambda s, m: s.abort(m, Trigger.AbnormalCondition, self.interrupted_reason)
             )
-            snapshot = self._snapshots.get(evse_id)
+            snapshot = self._held_snapshots.pop(evse_id, None) or self._snapshots.get(evse_id)
+            self._interrupted.pop(evse_id, None)
             if snapshot is not None and snapshot.ev_connected:
                 await self.evse_changed(replace(snapshot))
         self._interrupted.clear()
+        held, self._held_snapshots = self._held_snapshots, {}
+        for snapshot in held.values():
+            await self.evse_changed(snapshot)
 
     async def _connection_timeouts(self) -> None:
         """EVConnectionTimeOut: an authorization without EV expires (E03.FR.05, F02)."""

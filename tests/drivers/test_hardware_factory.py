@@ -182,6 +182,19 @@ def test_a_device_that_fails_releases_everything_built_before(tmp_path, mock_fac
     assert sysfs.value(0, "duty_cycle") == "0"
 
 
+def test_a_failed_build_releases_the_simulated_world(tmp_path, mock_factory):
+    sysfs = FakePwmSysfs(tmp_path / "pwm", npwm=1)  # no channel for EVSE 2
+    sysfs.export(0)
+    config = gpio_config(sysfs.root, tmp_path, rfid={"driver": "sim"})
+    data = tmp_path / "data"
+
+    with pytest.raises(DeviceUnavailable, match="EVSE 2 control pilot PWM"):
+        build(config, data_dir=data)
+
+    # The world file is free again: a simulated station in this process can take it.
+    build(HardwareConfig.model_validate({"driver": "sim"}), data_dir=data).close()
+
+
 def test_a_heartbeat_pin_gives_a_toggling_output_and_none_warns(
     tmp_path, mock_factory, exported_sysfs, caplog
 ):
