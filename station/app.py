@@ -31,7 +31,7 @@ import trio
 from drivers import Hardware, build_hardware
 from station import __version__
 from station.availability import Availability
-from station.clock import WallClock
+from station.clock import WallClock, local_time
 from station.config import StationConfig
 from station.control.cards import CardPoller
 from station.control.loop import DEFAULT_PERIOD, ControlLoop
@@ -82,6 +82,8 @@ ORGANIZATION = key("SecurityCtrlr", "OrganizationName")
 WILDCARDS = key("SecurityCtrlr", "AllowCSMSTLSWildcards")
 DATE_TIME = key("ClockCtrlr", "DateTime")
 ALIGNED_MEASURANDS = key("AlignedDataCtrlr", "Measurands")
+TIME_ZONE = key("ClockCtrlr", "TimeZone")
+RESET_RETRIES = key("OCPPCommCtrlr", "ResetRetries")
 
 #: meta key holding why the station restarted itself (consumed at the next start).
 BOOT_REASON_META = "boot_reason"
@@ -558,6 +560,10 @@ class Station:
             "last_connection_failure": connection.last_failure if connection else None,
             "queued_transaction_messages": self.queue.count(),
             "uptime_s": round(trio.current_time() - self.started_at, 1),
+            # ClockCtrlr.TimeZone is for display (Part 2 §3.1.1): the operator's view.
+            "local_time": local_time(
+                self.clock.now(), str(self.device_model.get(TIME_ZONE) or "")
+            ).isoformat(timespec="seconds"),
             "evses": evses,
             "supervision": [
                 {
@@ -767,8 +773,8 @@ async def run_station(
     With ``exit_on_firmware_update`` a restart after a firmware installation raises
     `FirmwareRestart` instead: new code needs a new process.
     """
+    station = await Station.create(config, runtime)
     while True:
-        station = await Station.create(config, runtime)
         try:
             await station.run(stop_signal)
             return
@@ -776,5 +782,28 @@ async def run_station(
             log.warning("event=restarting reason=%s", restart.reason.value)
             if exit_on_firmware_update and restart.reason is BootReasonEnumType.FirmwareUpdate:
                 raise FirmwareRestart from None
+            retries = int(station.device_model.get(RESET_RETRIES) or 0)
         finally:
             station.close()
+        station = await _restart(config, runtime, retries)
+
+
+#: Wait between the attempts of a restart that failed (OCPPCommCtrlr.ResetRetries).
+RESET_RETRY_DELAY = 5.0
+
+
+async def _restart(config: StationConfig, runtime: Runtime | None, retries: int) -> Station:
+    """The station after a reset: a reset fails when the new station cannot be built (store
+    unreadable, a serial port gone...); it is retried ``retries`` times
+    (OCPPCommCtrlr.ResetRetries) before the error ends the process for the service manager."""
+    for attempt in range(retries + 1):
+        try:
+            return await Station.create(config, runtime)
+        except Exception as exc:
+            if attempt == retries:
+                raise
+            log.exception(
+                "event=reset_failed attempt=%d retries=%d error=%r", attempt + 1, retries, str(exc)
+            )
+        await trio.sleep(RESET_RETRY_DELAY)
+    raise AssertionError("unreachable")

@@ -9,8 +9,32 @@ keeping an offset, never by touching the operating system's clock.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import trio
+
+
+def time_zone_problem(name: str) -> str | None:
+    """Why ``name`` is not a usable ClockCtrlr.TimeZone ("Europe/Oslo"), or None.
+
+    The empty string means "no time zone configured" (local time is UTC)."""
+    if name == "":
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{name!r} is not a time zone of the IANA database (e.g. 'Europe/Oslo')"
+    return None
+
+
+def local_time(moment: datetime, zone: str) -> datetime:
+    """``moment`` as local time in ``zone`` (ClockCtrlr.TimeZone), daylight saving time
+    included (Part 2 §3.1.1.1: transitions known from the configured TimeZone).
+
+    For display only (Part 2 ClockCtrlr.TimeZone): OCPP messages always carry UTC."""
+    if not zone or time_zone_problem(zone) is not None:
+        return moment.astimezone(UTC)
+    return moment.astimezone(ZoneInfo(zone))
 
 
 class WallClock:

@@ -99,6 +99,8 @@ UPDATED_MEASURANDS = key(SAMPLED, "TxUpdatedMeasurands")
 UPDATED_INTERVAL = key(SAMPLED, "TxUpdatedInterval")
 ENDED_MEASURANDS = key(SAMPLED, "TxEndedMeasurands")
 ENDED_INTERVAL = key(SAMPLED, "TxEndedInterval")
+SAMPLED_ENABLED = key(SAMPLED, "Enabled")
+ALIGNED_ENABLED = key(ALIGNED, "Enabled")
 ALIGNED_MEASURANDS = key(ALIGNED, "Measurands")
 ALIGNED_INTERVAL = key(ALIGNED, "Interval")
 ALIGNED_ENDED_MEASURANDS = key(ALIGNED, "TxEndedMeasurands")
@@ -196,12 +198,30 @@ class TransactionService:
         """Whether any transaction runs (unplaced ones included)."""
         return any(s.transaction is not None for s in self._sessions.values())
 
+    def _sampled(self, variable_key) -> tuple[str, ...]:
+        """Sampled measurands in force: none while SampledDataCtrlr.Enabled is false."""
+        if not self._dm.get(SAMPLED_ENABLED):
+            return ()
+        return tuple(self._dm.get(variable_key) or ())
+
+    def _sampled_interval(self, variable_key) -> float:
+        """A sampled-data interval in force: 0 (none) while sampled data is disabled."""
+        if not self._dm.get(SAMPLED_ENABLED):
+            return 0.0
+        return float(self._dm.get(variable_key) or 0)
+
+    def _aligned_interval(self, variable_key) -> float:
+        """A clock-aligned interval in force: 0 (none) while AlignedDataCtrlr.Enabled is false."""
+        if not self._dm.get(ALIGNED_ENABLED):
+            return 0.0
+        return float(self._dm.get(variable_key) or 0)
+
     def _policy(self) -> Policy:
         return Policy(
             start_points=frozenset(self._dm.get(START_POINTS) or ()),
             stop_points=frozenset(self._dm.get(STOP_POINTS) or ()),
-            started_measurands=tuple(self._dm.get(STARTED_MEASURANDS) or ()),
-            ended_measurands=tuple(self._dm.get(ENDED_MEASURANDS) or ()),
+            started_measurands=self._sampled(STARTED_MEASURANDS),
+            ended_measurands=self._sampled(ENDED_MEASURANDS),
         )
 
     def _moment(self, evse_id: int) -> Moment:
@@ -620,8 +640,8 @@ class TransactionService:
             started = trio.current_time()
             updated_at = ended_at = started
             while self.transaction_id(evse_id) == tx_id:
-                updated = float(self._dm.get(UPDATED_INTERVAL) or 0)
-                ended = float(self._dm.get(ENDED_INTERVAL) or 0)
+                updated = self._sampled_interval(UPDATED_INTERVAL)
+                ended = self._sampled_interval(ENDED_INTERVAL)
                 next_update = updated_at + updated if updated > 0 else math.inf
                 next_ended = ended_at + ended if ended > 0 else math.inf
                 with trio.move_on_at(min(next_update, next_ended)):
@@ -630,7 +650,7 @@ class TransactionService:
                 now = trio.current_time()
                 if now >= next_update:
                     updated_at = next_update
-                    measurands = tuple(self._dm.get(UPDATED_MEASURANDS) or ())
+                    measurands = self._sampled(UPDATED_MEASURANDS)
                     await self._apply(
                         evse_id,
                         lambda s, m, measurands=measurands: s.meter_update(
@@ -642,7 +662,7 @@ class TransactionService:
                     )
                 if now >= next_ended:
                     ended_at = next_ended
-                    measurands = tuple(self._dm.get(ENDED_MEASURANDS) or ())
+                    measurands = self._sampled(ENDED_MEASURANDS)
                     await self._apply(
                         evse_id,
                         lambda s, m, measurands=measurands: (
@@ -655,8 +675,8 @@ class TransactionService:
         """Clock-aligned values (J01): MeterValues for idle EVSEs, TransactionEvent with
         MeterValueClock for EVSEs in a transaction; AlignedDataTxEnded samples for Ended."""
         while True:
-            interval = float(self._dm.get(ALIGNED_INTERVAL) or 0)
-            ended_interval = float(self._dm.get(ALIGNED_ENDED_INTERVAL) or 0)
+            interval = self._aligned_interval(ALIGNED_INTERVAL)
+            ended_interval = self._aligned_interval(ALIGNED_ENDED_INTERVAL)
             now = trio.current_time()
             next_values = (
                 now + self._clock.seconds_until_aligned(interval) if interval > 0 else math.inf
@@ -668,7 +688,7 @@ class TransactionService:
             )
             with trio.move_on_at(min(next_values, next_ended)):
                 # A new interval takes effect at once.
-                await self._dm_changed(ALIGNED_INTERVAL, ALIGNED_ENDED_INTERVAL)
+                await self._dm_changed(ALIGNED_INTERVAL, ALIGNED_ENDED_INTERVAL, ALIGNED_ENABLED)
                 continue
             now = trio.current_time()
             for evse_id in self._evses:
