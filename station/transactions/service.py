@@ -30,6 +30,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 import trio
 
@@ -150,6 +151,8 @@ class TransactionService:
         self._lock = trio.Lock()
         self._changed = trio.Event()
         self._interrupted: dict[int, SessionState] = {}
+        #: Numbers of the Ended samples in the store, per transaction id.
+        self._stored_samples: dict[str, set[int]] = {}
         self._reading_arrived = trio.Event()
         self._ended_hooks: list[Callable[[int], Awaitable[None]]] = []
         self._ended: list[int] = []
@@ -172,8 +175,20 @@ class TransactionService:
         rows = await self._store.run(
             lambda db: db.execute("SELECT evse_id, state FROM transactions").fetchall()
         )
+        samples: dict[str, list[tuple[int, dict]]] = {}
+        for transaction_id, number, value in await self._store.run(
+            lambda db: db.execute(
+                "SELECT transaction_id, number, value FROM ended_samples ORDER BY number"
+            ).fetchall()
+        ):
+            samples.setdefault(transaction_id, []).append((number, json.loads(value)))
         for evse_id, text in rows:
             state = SessionState.from_json(json.loads(text))
+            tx = state.transaction
+            if tx is not None:
+                tx.ended_values += samples.get(tx.transaction_id, [])
+                tx.ended_values.sort(key=lambda sample: sample[0])
+                self._stored_samples[tx.transaction_id] = {n for n, _ in tx.ended_values}
             if evse_id not in self._sessions:
                 log.error("event=stored_session_for_unknown_evse evse=%s", evse_id)
                 continue
@@ -257,9 +272,11 @@ class TransactionService:
         self, evse_id: int, step: Callable[[EvseSession, Moment], list]
     ) -> list:
         session = self._sessions[evse_id]
-        had_tx = session.transaction is not None
+        before = session.transaction
+        had_tx = before is not None
         events: list[TransactionEventRequest] = step(session, self._moment(evse_id))
         state = json.dumps(session.state.to_json())
+        samples = self._sample_changes(before, session.transaction)
 
         def write(db) -> list[tuple[int, str]]:
             staged = [self._queue.stage(db, event) for event in events]
@@ -267,6 +284,7 @@ class TransactionService:
                 "INSERT OR REPLACE INTO transactions (evse_id, state) VALUES (?, ?)",
                 (evse_id, state),
             )
+            samples(db)
             return staged
 
         self._queue.commit(await self._store.run(write))
@@ -292,6 +310,40 @@ class TransactionService:
             # before any EV was connected (TxStartPoint Authorized, card only).
             self._ended.append(evse_id)
         return events
+
+    def _sample_changes(self, before, after) -> Callable[[Any], None]:
+        """The store writes for the Ended samples: insert the new ones, delete the thinned
+        ones, and all of a transaction that ended (its Ended event holds them now)."""
+        inserts: list[tuple[str, int, str]] = []
+        deletes: list[tuple[str, int]] = []
+        ended: str | None = None
+        if before is not None and (after is None or after.transaction_id != before.transaction_id):
+            ended = before.transaction_id
+            self._stored_samples.pop(ended, None)
+        if after is not None:
+            stored = self._stored_samples.setdefault(after.transaction_id, set())
+            present = {number for number, _ in after.ended_values}
+            inserts = [
+                (after.transaction_id, number, json.dumps(value))
+                for number, value in after.ended_values
+                if number not in stored
+            ]
+            deletes = [(after.transaction_id, number) for number in stored - present]
+            self._stored_samples[after.transaction_id] = present
+
+        def write(db) -> None:
+            if ended is not None:
+                db.execute("DELETE FROM ended_samples WHERE transaction_id = ?", (ended,))
+            db.executemany(
+                "DELETE FROM ended_samples WHERE transaction_id = ? AND number = ?", deletes
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO ended_samples (transaction_id, number, value)"
+                " VALUES (?, ?, ?)",
+                inserts,
+            )
+
+        return write
 
     # -- inputs from the EVSEs -----------------------------------------------------------
 

@@ -48,6 +48,11 @@ from station.ocpp.messages import (
 )
 from station.transactions.meter_values import Reading, meter_value
 
+#: Samples an Ended event carries at most besides its Transaction.End value (J02.FR.20):
+#: with every supported measurand in both TxEnded lists a sample is under 1.2 kB of JSON,
+#: so an Ended event stays below 64 KiB however long the transaction (see the README).
+MAX_ENDED_SAMPLES = 48
+
 State = ChargingStateEnumType
 Trigger = TriggerReasonEnumType
 Reason = ReasonEnumType
@@ -119,7 +124,11 @@ class Transaction:
     #: trio time of the latest input while charging. Not persisted: each process's trio
     #: clock has its own offset, so an instant from before a restart means nothing after it.
     charging_since: float | None = None
-    ended_values: list[dict[str, Any]] = field(default_factory=list)
+    #: Samples for the Ended event as (number, MeterValueType wire form), oldest first,
+    #: thinned to at most `MAX_ENDED_SAMPLES` (J02.FR.20). Not part of `to_json`: the
+    #: service stores them append-only, by number, beside the session.
+    ended_values: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    next_sample_no: int = 0
     start_energy_wh: float | None = None  # import register when the transaction started
     #: Whether the Transaction.Begin values went out; a transaction that started before
     #: its EVSE was known sends them with the first event that names the EVSE (E01.FR.17).
@@ -147,7 +156,11 @@ class SessionState:
             "transaction": None
             if self.transaction is None
             else dataclasses.asdict(self.transaction)
-            | {"held": sorted(self.transaction.held), "charging_since": None},
+            | {
+                "held": sorted(self.transaction.held),
+                "charging_since": None,
+                "ended_values": [],  # stored apart, append-only
+            },
         }
 
     @classmethod
@@ -168,8 +181,35 @@ class SessionState:
             conditions=set(data.get("conditions", ())),
             transaction=None
             if tx is None
-            else Transaction(**(tx | {"held": set(tx["held"]), "charging_since": None})),
+            else Transaction(
+                **(
+                    tx
+                    | {
+                        "held": set(tx["held"]),
+                        "charging_since": None,
+                        # A session stored before the samples were kept apart has them inline.
+                        "ended_values": list(enumerate(tx.get("ended_values", ()))),
+                        "next_sample_no": tx.get("next_sample_no", len(tx.get("ended_values", ()))),
+                    }
+                )
+            ),
         )
+
+
+def thin_samples(samples: list[Any], limit: int = MAX_ENDED_SAMPLES) -> list[Any]:
+    """J02.FR.20: once ``limit`` samples are kept, drop the intermediate ones (2nd, 4th,
+    6th...), never the first (Transaction.Begin, the start of billing) nor the last."""
+    if len(samples) < limit:
+        return samples
+    kept = samples[0:-1:2]
+    kept.append(samples[-1])
+    return kept
+
+
+def _keep_for_end(tx: Transaction, value: MeterValueType) -> None:
+    tx.ended_values.append((tx.next_sample_no, value.to_payload()))
+    tx.next_sample_no += 1
+    tx.ended_values = thin_samples(tx.ended_values)
 
 
 def new_transaction_id(random_bits: Callable[[int], int]) -> str:
@@ -346,7 +386,7 @@ class EvseSession:
             return
         value = meter_value(moment.reading, measurands, context)
         if value is not None:
-            tx.ended_values.append(value.to_payload())
+            _keep_for_end(tx, value)
 
     def abort(
         self, moment: Moment, trigger: Trigger, reason: Reason
@@ -436,7 +476,7 @@ class EvseSession:
                 ReadingContextEnumType.Transaction_Begin,
             )
             if ended is not None:
-                tx.ended_values.append(ended.to_payload())
+                _keep_for_end(tx, ended)
         return self._event(moment, TransactionEventEnumType.Started, trigger, meter_values=values)
 
     def _end(
@@ -444,7 +484,7 @@ class EvseSession:
     ) -> TransactionEventRequest:
         tx = self.state.transaction
         assert tx is not None
-        values = [MeterValueType.model_validate(v, by_alias=True) for v in tx.ended_values]
+        values = [MeterValueType.model_validate(v, by_alias=True) for _, v in tx.ended_values]
         if moment.reading is not None:
             end = meter_value(
                 moment.reading,
