@@ -19,7 +19,7 @@ from station.offload import InlineOffload
 from station.ops.commands import render_status
 from station.store import StoreError
 from tests.conftest import START, make_config, running_station
-from tests.memcsms import MemoryCsms
+from tests.memcsms import MemoryCsms, NoReply
 from tests.test_transactions_e2e import CARD, booted, call, charge, tes
 
 
@@ -224,3 +224,41 @@ async def test_a_reset_that_keeps_failing_gives_up_after_reset_retries(
             await run_station(config, _runtime(csms, clock))
         assert len(attempts) == 3  # the first start, the restart and one retry
         nursery.cancel_scope.cancel()
+
+
+async def test_authorize_unanswered_while_online_refuses_the_card(config, autojump_clock):
+    """An Authorize that times out while the WebSocket is open is no "Offline" case
+    (Part 2 terminology): the card is refused even though the offline rules
+    (LocalAuthorizeOffline, OfflineTxForUnknownIdEnabled: both true) would accept it."""
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        env.csms.responses["Authorize"] = NoReply
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.2)
+        sim.tap(CARD)
+        await env.csms.wait_for("Authorize")
+        await trio.sleep(60)  # well past the 30 s message timeout
+        assert env.station.client.connected
+        assert not env.station.transactions.session(1).authorized
+        assert tes(env) == []
+        assert not env.station.loops[1].snapshot.relay_closed
+
+
+async def test_authorize_unanswered_while_online_can_apply_the_offline_rules(
+    config, autojump_clock
+):
+    """AuthCtrlr.OfflineRulesOnAuthorizeTimeout = true: the timeout falls back to the
+    offline rules, which accept an unknown card (OfflineTxForUnknownIdEnabled)."""
+    variables = {"AuthCtrlr.OfflineRulesOnAuthorizeTimeout": "true"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        env.csms.responses["Authorize"] = NoReply
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.2)
+        sim.tap(CARD)
+        started = await env.csms.wait(lambda: tes(env, eventType="Started"), timeout=120)
+        assert started is None
+        assert env.station.transactions.session(1).authorized
+        assert tes(env, eventType="Started")[0]["idToken"]["idToken"] == CARD

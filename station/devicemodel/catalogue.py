@@ -224,6 +224,10 @@ def controller_variables(identity: str) -> list[Variable]:
         v(key(auth, "LocalAuthorizeOffline"), dt.boolean, RW, "true"),
         v(key(auth, "LocalPreAuthorize"), dt.boolean, RW, "false"),
         v(key(auth, "OfflineTxForUnknownIdEnabled"), dt.boolean, RW, "true"),
+        # Vendor-specific: an AuthorizeRequest unanswered within the message timeout while
+        # the connection is open is no "Offline" case (Part 2 terminology), so the card is
+        # refused; true applies the offline rules above instead (C15), as if offline.
+        v(key(auth, "OfflineRulesOnAuthorizeTimeout"), dt.boolean, RW, "false"),
         v(
             key(auth, "SupportedIdTokenTypes"),
             dt.MemberList,

@@ -13,7 +13,10 @@ Authorization (C01, C09, C15; PICS C-01, C-02, C-06.2, C-48.2): a card that auth
 session ends it when presented again; a card of the same group ends it after the CSMS
 confirmed the group; any other card is authorized by the CSMS (AuthorizeRequest) or,
 offline, by LocalAuthorizeOffline/OfflineTxForUnknownIdEnabled, and the CSMS's later
-verdict in the TransactionEventResponse is honoured per StopTxOnInvalidId.
+verdict in the TransactionEventResponse is honoured per StopTxOnInvalidId. An Authorize
+that times out while the connection is open is not "offline" in Part 2's sense: the card
+is refused unless AuthCtrlr.OfflineRulesOnAuthorizeTimeout (vendor-specific) says to
+apply the offline rules.
 
 Power loss (DESIGN.md rule 5): a transaction found in the store at start-up was
 interrupted. The station *ends* it (Ended, triggerReason AbnormalCondition, stoppedReason
@@ -40,8 +43,8 @@ from station.evse import EvseCommands, EvseSnapshot
 from station.ocpp.client import (
     Admission,
     BootState,
-    CallErrorResponse,
     CallFailed,
+    CallTimeout,
     OcppClient,
     Offline,
     Reply,
@@ -95,6 +98,7 @@ AUTH_ENABLED = key(AUTH, "Enabled")
 AUTHORIZE_REMOTE_START = key(AUTH, "AuthorizeRemoteStart")
 LOCAL_AUTHORIZE_OFFLINE = key(AUTH, "LocalAuthorizeOffline")
 OFFLINE_UNKNOWN = key(AUTH, "OfflineTxForUnknownIdEnabled")
+OFFLINE_RULES_ON_TIMEOUT = key(AUTH, "OfflineRulesOnAuthorizeTimeout")
 STARTED_MEASURANDS = key(SAMPLED, "TxStartedMeasurands")
 UPDATED_MEASURANDS = key(SAMPLED, "TxUpdatedMeasurands")
 UPDATED_INTERVAL = key(SAMPLED, "TxUpdatedInterval")
@@ -461,10 +465,27 @@ class TransactionService:
         if self._client.admits(Admission.NORMAL):
             try:
                 response = await self._client.call(AuthorizeRequest(id_token=token.wire()))
-            except (Offline, CallFailed) as exc:
-                if isinstance(exc, CallErrorResponse):
-                    log.warning("event=authorize_failed reason=%r", str(exc))
+            except Offline:
+                pass  # the connection went during the call: the offline rules below apply
+            except CallTimeout as exc:
+                # Part 2 "Offline": no communication possible, for OCPP-J the WebSocket is
+                # not open. A CSMS that is connected but slow is not offline, so C15's
+                # offline rules do not apply by themselves and Part 2 says nothing else:
+                # refuse, unless the operator chose the offline rules for this case.
+                if not self._dm.get(OFFLINE_RULES_ON_TIMEOUT):
+                    log.warning(
+                        "event=authorize_failed id_token=%s reason=%r accepted=False",
+                        token.id_token,
+                        str(exc),
+                    )
                     return False, None
+                log.warning("event=authorize_timeout id_token=%s rules=offline", token.id_token)
+            except CallFailed as exc:
+                # A CALLERROR or an answer that is no AuthorizeResponse: not a verdict.
+                log.warning(
+                    "event=authorize_failed id_token=%s reason=%r", token.id_token, str(exc)
+                )
+                return False, None
             else:
                 assert isinstance(response, AuthorizeResponse)
                 info = response.id_token_info
