@@ -87,6 +87,8 @@ RESET_RETRIES = key("OCPPCommCtrlr", "ResetRetries")
 
 #: meta key holding why the station restarted itself (consumed at the next start).
 BOOT_REASON_META = "boot_reason"
+#: meta key holding the wall clock's last offset to the system time, in seconds.
+CLOCK_OFFSET_META = "clock_offset_s"
 
 
 class RestartRequested(Exception):
@@ -273,6 +275,7 @@ class Station:
                 stored.url,
             )
         reason_text = await self.store.run(lambda db: _take_meta(db, BOOT_REASON_META))
+        await self._restore_clock_offset()
         self.boot_reason = (
             BootReasonEnumType(reason_text) if reason_text else BootReasonEnumType.PowerUp
         )
@@ -307,6 +310,7 @@ class Station:
             reason=self.boot_reason,
             security_event=self.security_log.record,
         )
+        self.provisioning.on_time_set(self._persist_clock_offset)
         self.provisioning.on_accepted(self._accepted)
         self.connection = ConnectionManager(
             client=self.client,
@@ -608,6 +612,28 @@ class Station:
             ssl_context=context,
             allow_wildcards=bool(self.device_model.get(WILDCARDS)),
             connect_timeout=float(profile.message_timeout),
+        )
+
+    async def _restore_clock_offset(self) -> None:
+        """Without a real-time clock the system time after a power cut can be far off: start
+        from the last offset the CSMS's time gave, until the CSMS answers again. The clock
+        stays "unsynchronised" meanwhile (what it stamps is marked, see station.clock)."""
+        text = await self.store.run(
+            lambda db: db.execute(
+                "SELECT value FROM meta WHERE name = ?", (CLOCK_OFFSET_META,)
+            ).fetchone()
+        )
+        if text is not None and not self.clock.synchronised:
+            self.clock.restore_offset(float(text[0]))
+            log.info("event=clock_offset_restored offset_s=%s", text[0])
+
+    async def _persist_clock_offset(self) -> None:
+        offset = repr(self.clock.offset_seconds)
+        await self.store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                (CLOCK_OFFSET_META, offset),
+            )
         )
 
     # -- running -------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from typing import Any
 
 import trio
 
-from station.clock import WallClock
+from station.clock import WallClock, correct_timestamps
 from station.devicemodel.model import DeviceModel, key
 from station.evse import EvseCommands, EvseSnapshot
 from station.ocpp.client import (
@@ -107,6 +107,7 @@ ENDED_INTERVAL = key(SAMPLED, "TxEndedInterval")
 SAMPLED_ENABLED = key(SAMPLED, "Enabled")
 ALIGNED_ENABLED = key(ALIGNED, "Enabled")
 ALIGNED_MEASURANDS = key(ALIGNED, "Measurands")
+TIME_SOURCE = key("ClockCtrlr", "TimeSource")
 ALIGNED_INTERVAL = key(ALIGNED, "Interval")
 ALIGNED_ENDED_MEASURANDS = key(ALIGNED, "TxEndedMeasurands")
 ALIGNED_ENDED_INTERVAL = key(ALIGNED, "TxEndedInterval")
@@ -166,6 +167,8 @@ class TransactionService:
         client.route("GetTransactionStatus", self.transaction_status)
         client.route("UnlockConnector", self.unlock_connector)
         queue.on_response(self._on_response)
+        # Timestamps taken before the clock was synchronised, corrected once it is.
+        queue.before_send(lambda payload: correct_timestamps(payload, clock))
 
     # -- state and persistence -----------------------------------------------------------
 
@@ -250,7 +253,16 @@ class TransactionService:
             offline=not self._client.connected,
             reading=self._readings.get(evse_id),
             policy=self._policy(),
+            unsynchronised=self._unsynchronised(),
         )
+
+    def _unsynchronised(self) -> str | None:
+        """The clock's epoch while the CSMS has not set it. With another first time source
+        (NTP) the operating system keeps the time, and the station trusts it."""
+        sources = self._dm.get(TIME_SOURCE) or ()
+        if sources and sources[0] != "Heartbeat":
+            return None
+        return self._clock.unsynchronised_epoch()
 
     async def _fresh_reading(self, evse_id: int) -> None:
         """Read the EVSE's meter now: an event carries the value at its own moment."""

@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from station.clock import mark_unsynchronised
 from station.ocpp.messages import (
     ChargingStateEnumType,
+    CustomDataType,
     EVSEType,
     IdTokenType,
     MeterValueType,
@@ -77,6 +79,9 @@ class Moment:
     offline: bool  # no connection to the CSMS right now
     reading: Reading | None = None
     policy: Policy = field(default_factory=Policy)
+    #: The clock's epoch while it is not synchronised yet (None once it is): what is
+    #: stamped now is marked with it, to be corrected before it is sent (see clock.py).
+    unsynchronised: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +209,14 @@ def thin_samples(samples: list[Any], limit: int = MAX_ENDED_SAMPLES) -> list[Any
     kept = samples[0:-1:2]
     kept.append(samples[-1])
     return kept
+
+
+def _stamped(value: MeterValueType | None, moment: Moment) -> MeterValueType | None:
+    """``value`` marked when its timestamp comes from an unsynchronised clock."""
+    mark = mark_unsynchronised(moment.unsynchronised)
+    if value is None or mark is None:
+        return value
+    return value.model_copy(update={"custom_data": CustomDataType.model_validate(mark)})
 
 
 def _keep_for_end(tx: Transaction, value: MeterValueType) -> None:
@@ -370,7 +383,7 @@ class EvseSession:
             return []
         values = None
         if moment.reading is not None:
-            value = meter_value(moment.reading, measurands, context)
+            value = _stamped(meter_value(moment.reading, measurands, context), moment)
             values = [value] if value is not None else None
         if values is None and trigger in (Trigger.MeterValuePeriodic, Trigger.MeterValueClock):
             return []
@@ -384,7 +397,7 @@ class EvseSession:
         tx = self.state.transaction
         if tx is None or moment.reading is None:
             return
-        value = meter_value(moment.reading, measurands, context)
+        value = _stamped(meter_value(moment.reading, measurands, context), moment)
         if value is not None:
             _keep_for_end(tx, value)
 
@@ -464,16 +477,22 @@ class EvseSession:
             tx.begin_reported = False  # no EVSE (so no meter) yet
         else:
             tx.start_energy_wh = moment.reading.sample.energy_import_wh
-            begin = meter_value(
-                moment.reading,
-                moment.policy.started_measurands,
-                ReadingContextEnumType.Transaction_Begin,
+            begin = _stamped(
+                meter_value(
+                    moment.reading,
+                    moment.policy.started_measurands,
+                    ReadingContextEnumType.Transaction_Begin,
+                ),
+                moment,
             )
             values = [begin] if begin is not None else None
-            ended = meter_value(
-                moment.reading,
-                moment.policy.ended_measurands,
-                ReadingContextEnumType.Transaction_Begin,
+            ended = _stamped(
+                meter_value(
+                    moment.reading,
+                    moment.policy.ended_measurands,
+                    ReadingContextEnumType.Transaction_Begin,
+                ),
+                moment,
             )
             if ended is not None:
                 _keep_for_end(tx, ended)
@@ -486,10 +505,13 @@ class EvseSession:
         assert tx is not None
         values = [MeterValueType.model_validate(v, by_alias=True) for _, v in tx.ended_values]
         if moment.reading is not None:
-            end = meter_value(
-                moment.reading,
-                moment.policy.ended_measurands,
-                ReadingContextEnumType.Transaction_End,
+            end = _stamped(
+                meter_value(
+                    moment.reading,
+                    moment.policy.ended_measurands,
+                    ReadingContextEnumType.Transaction_End,
+                ),
+                moment,
             )
             if end is not None:
                 values.append(end)
@@ -550,10 +572,13 @@ class EvseSession:
                 tx.begin_reported = True
                 if tx.start_energy_wh is None:
                     tx.start_energy_wh = moment.reading.sample.energy_import_wh
-                begin = meter_value(
-                    moment.reading,
-                    moment.policy.started_measurands,
-                    ReadingContextEnumType.Transaction_Begin,
+                begin = _stamped(
+                    meter_value(
+                        moment.reading,
+                        moment.policy.started_measurands,
+                        ReadingContextEnumType.Transaction_Begin,
+                    ),
+                    moment,
                 )
                 if begin is not None:
                     meter_values = [begin, *(meter_values or [])]
@@ -580,7 +605,9 @@ class EvseSession:
         )
         seq_no = tx.next_seq_no
         tx.next_seq_no += 1
+        mark = mark_unsynchronised(moment.unsynchronised)
         return TransactionEventRequest(
+            custom_data=CustomDataType.model_validate(mark) if mark else None,
             event_type=kind,
             timestamp=moment.now,
             trigger_reason=trigger,
