@@ -310,7 +310,7 @@ class Station:
             reason=self.boot_reason,
             security_event=self.security_log.record,
         )
-        self.provisioning.on_time_set(self._persist_clock_offset)
+        self.provisioning.on_time_set(self._clock_set)
         self.provisioning.on_accepted(self._accepted)
         self.connection = ConnectionManager(
             client=self.client,
@@ -623,11 +623,17 @@ class Station:
                 "SELECT value FROM meta WHERE name = ?", (CLOCK_OFFSET_META,)
             ).fetchone()
         )
+        self._clock_unsynchronised_at_start = not self.clock.synchronised
         if text is not None and not self.clock.synchronised:
             self.clock.restore_offset(float(text[0]))
             log.info("event=clock_offset_restored offset_s=%s", text[0])
 
-    async def _persist_clock_offset(self) -> None:
+    async def _clock_set(self) -> None:
+        """The CSMS's time was adopted: keep the offset; if this was the clock's first
+        synchronisation in this run, correct what the security log stamped before it."""
+        if self._clock_unsynchronised_at_start and self.clock.first_jump is not None:
+            self._clock_unsynchronised_at_start = False
+            await self.security_log.correct_early_timestamps(self.clock.first_jump)
         offset = repr(self.clock.offset_seconds)
         await self.store.run(
             lambda db: db.execute(

@@ -89,6 +89,7 @@ async def test_the_offset_is_persisted_and_early_events_are_corrected(config, au
     await charge_then_die(config, true_clock)
 
     async def body(station: Station, csms: MemoryCsms) -> None:
+        started_at = true_clock.now()
         # The persisted offset of run 1 applies before any answer from the CSMS.
         assert station.clock.offset_seconds == pytest.approx(DAY.total_seconds(), abs=1)
         assert not station.clock.synchronised
@@ -108,6 +109,10 @@ async def test_the_offset_is_persisted_and_early_events_are_corrected(config, au
         # The Transaction.Begin value was stamped after run 1 was synchronised: unchanged.
         begin_value = ended["meterValue"][0]
         assert abs((parse(begin_value["timestamp"]) - START).total_seconds()) < 5
+        # The security log's StartupOfTheDevice, recorded at start-up, is corrected too.
+        events = await csms.wait_for("SecurityEventNotification")
+        startup = next(e.payload for e in events if e.payload["type"] == "StartupOfTheDevice")
+        assert abs((parse(startup["timestamp"]) - started_at).total_seconds()) < 2
 
     await run_once(
         config,

@@ -133,10 +133,13 @@ class Provisioning:
                 await trio.sleep(BOOT_RETRY_AFTER_FAILURE)
                 continue
             assert isinstance(response, BootNotificationResponse)
+            accepted = response.status is RegistrationStatusEnumType.Accepted
+            if accepted and response.interval > 0:
+                # First: a SetVariables the CSMS sends right after its answer must find the
+                # interval of the answer already in place, not be overwritten by it.
+                await self._dm.set(HEARTBEAT_INTERVAL, response.interval)
             await self._adopt_time(response.current_time)
-            if response.status is RegistrationStatusEnumType.Accepted:
-                if response.interval > 0:
-                    await self._dm.set(HEARTBEAT_INTERVAL, response.interval)
+            if accepted:
                 self._must_boot = False
                 self._client.set_boot_state(BootState.Accepted)
                 for hook in self._accepted_hooks:
