@@ -40,7 +40,7 @@ import trio.testing
 from drivers import build_hardware
 from station import __version__
 from station.availability import Availability
-from station.clock import WallClock
+from station.clock import WallClock, local_time
 from station.config import StationConfig
 from station.control.loop import DEFAULT_PERIOD
 from station.control.remote import Connect, ControlLink
@@ -90,9 +90,13 @@ ORGANIZATION = key("SecurityCtrlr", "OrganizationName")
 WILDCARDS = key("SecurityCtrlr", "AllowCSMSTLSWildcards")
 DATE_TIME = key("ClockCtrlr", "DateTime")
 ALIGNED_MEASURANDS = key("AlignedDataCtrlr", "Measurands")
+TIME_ZONE = key("ClockCtrlr", "TimeZone")
+RESET_RETRIES = key("OCPPCommCtrlr", "ResetRetries")
 
 #: meta key holding why the station restarted itself (consumed at the next start).
 BOOT_REASON_META = "boot_reason"
+#: meta key holding the wall clock's last offset to the system time, in seconds.
+CLOCK_OFFSET_META = "clock_offset_s"
 
 
 class RestartRequested(Exception):
@@ -301,6 +305,7 @@ class Station:
                 stored.url,
             )
         reason_text = await self.store.run(lambda db: _take_meta(db, BOOT_REASON_META))
+        await self._restore_clock_offset()
         self.boot_reason = (
             BootReasonEnumType(reason_text) if reason_text else BootReasonEnumType.PowerUp
         )
@@ -335,6 +340,7 @@ class Station:
             reason=self.boot_reason,
             security_event=self.security_log.record,
         )
+        self.provisioning.on_time_set(self._clock_set)
         self.provisioning.on_accepted(self._accepted)
         self.connection = ConnectionManager(
             client=self.client,
@@ -634,6 +640,10 @@ class Station:
             "last_connection_failure": connection.last_failure if connection else None,
             "queued_transaction_messages": self.queue.count(),
             "uptime_s": round(trio.current_time() - self.started_at, 1),
+            # ClockCtrlr.TimeZone is for display (Part 2 §3.1.1): the operator's view.
+            "local_time": local_time(
+                self.clock.now(), str(self.device_model.get(TIME_ZONE) or "")
+            ).isoformat(timespec="seconds"),
             "evses": evses,
             "supervision": [
                 {
@@ -678,6 +688,34 @@ class Station:
             ssl_context=context,
             allow_wildcards=bool(self.device_model.get(WILDCARDS)),
             connect_timeout=float(profile.message_timeout),
+        )
+
+    async def _restore_clock_offset(self) -> None:
+        """Without a real-time clock the system time after a power cut can be far off: start
+        from the last offset the CSMS's time gave, until the CSMS answers again. The clock
+        stays "unsynchronised" meanwhile (what it stamps is marked, see station.clock)."""
+        text = await self.store.run(
+            lambda db: db.execute(
+                "SELECT value FROM meta WHERE name = ?", (CLOCK_OFFSET_META,)
+            ).fetchone()
+        )
+        self._clock_unsynchronised_at_start = not self.clock.synchronised
+        if text is not None and not self.clock.synchronised:
+            self.clock.restore_offset(float(text[0]))
+            log.info("event=clock_offset_restored offset_s=%s", text[0])
+
+    async def _clock_set(self) -> None:
+        """The CSMS's time was adopted: keep the offset; if this was the clock's first
+        synchronisation in this run, correct what the security log stamped before it."""
+        if self._clock_unsynchronised_at_start and self.clock.first_jump is not None:
+            self._clock_unsynchronised_at_start = False
+            await self.security_log.correct_early_timestamps(self.clock.first_jump)
+        offset = repr(self.clock.offset_seconds)
+        await self.store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                (CLOCK_OFFSET_META, offset),
+            )
         )
 
     # -- running -------------------------------------------------------------------------
@@ -896,8 +934,8 @@ async def run_station(
     With ``exit_on_firmware_update`` a restart after a firmware installation raises
     `FirmwareRestart` instead: new code needs a new process.
     """
+    station = await Station.create(config, runtime)
     while True:
-        station = await Station.create(config, runtime)
         try:
             await station.run(stop_signal)
             return
@@ -905,5 +943,28 @@ async def run_station(
             log.warning("event=restarting reason=%s", restart.reason.value)
             if exit_on_firmware_update and restart.reason is BootReasonEnumType.FirmwareUpdate:
                 raise FirmwareRestart from None
+            retries = station.device_model.get_int(RESET_RETRIES) or 0
         finally:
             station.close()
+        station = await _restart(config, runtime, retries)
+
+
+#: Wait between the attempts of a restart that failed (OCPPCommCtrlr.ResetRetries).
+RESET_RETRY_DELAY = 5.0
+
+
+async def _restart(config: StationConfig, runtime: Runtime | None, retries: int) -> Station:
+    """The station after a reset: a reset fails when the new station cannot be built (store
+    unreadable, a serial port gone...); it is retried ``retries`` times
+    (OCPPCommCtrlr.ResetRetries) before the error ends the process for the service manager."""
+    for attempt in range(retries + 1):
+        try:
+            return await Station.create(config, runtime)
+        except Exception as exc:
+            if attempt == retries:
+                raise
+            log.exception(
+                "event=reset_failed attempt=%d retries=%d error=%r", attempt + 1, retries, str(exc)
+            )
+        await trio.sleep(RESET_RETRY_DELAY)
+    raise AssertionError("unreachable")

@@ -130,7 +130,7 @@ def _writable(reference: str) -> Rule:
 #: Writable settings that nothing in the station reads yet: a CSMS may set them, but the
 #: feature they name is not there, so the PICS must not claim it (issue 14, defect 8).
 #: Remove an entry when the setting takes effect.
-NOT_ACTED_ON: frozenset[str] = frozenset({"OCPPCommCtrlr.QueueAllMessages", "ClockCtrlr.TimeZone"})
+NOT_ACTED_ON: frozenset[str] = frozenset()
 
 
 def _acted_on(reference: str) -> Rule:

@@ -65,6 +65,16 @@ MIGRATIONS: tuple[str, ...] = (
         delivered INTEGER NOT NULL DEFAULT 0
     );
     """,
+    # Samples for a transaction's Ended event, appended one row at a time instead of
+    # rewriting them with the session on every input; thinned rows are deleted.
+    """
+    CREATE TABLE ended_samples (
+        transaction_id TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        value TEXT NOT NULL,            -- MeterValueType as JSON (wire form)
+        PRIMARY KEY (transaction_id, number)
+    );
+    """,
 )
 
 

@@ -140,12 +140,13 @@ def test_a_setting_made_read_only_or_absent_turns_its_feature_off():
 
 def test_a_writable_setting_nothing_acts_on_is_not_claimed(monkeypatch):
     station = _station()
-    for reference in pics.NOT_ACTED_ON:
-        # Still writable: when it becomes read-only or takes effect, the entry goes.
-        assert station.writable(reference), reference
-    assert pics.answers_by_id(station)["C-21"] is False
-    monkeypatch.setattr(pics, "NOT_ACTED_ON", frozenset())
-    assert pics.answers_by_id(station)["C-21"] is True
+    # QueueAllMessages is read-only false (C-21: No); TimeZone is acted on (C-26: Yes).
+    assert not station.writable("OCPPCommCtrlr.QueueAllMessages")
+    answers = pics.answers_by_id(station)
+    assert answers["C-21"] is False and answers["C-26"] is True
+    # A writable setting listed as not acted on is not claimed.
+    monkeypatch.setattr(pics, "NOT_ACTED_ON", frozenset({"ClockCtrlr.TimeZone"}))
+    assert pics.answers_by_id(station)["C-26"] is False
 
 
 def test_features_that_are_not_built_answer_no():

@@ -313,7 +313,11 @@ def test_state_round_trips_through_json_and_continues_seq_no():
     s.record_for_end(
         c.moment(p), ("Energy.Active.Import.Register",), ReadingContextEnumType.Sample_Periodic
     )
-    restored = EvseSession(SessionState.from_json(s.state.to_json()), lambda: "unused")
+    restored_state = SessionState.from_json(s.state.to_json())
+    # The Ended samples are stored apart, append-only (the service restores them).
+    assert restored_state.transaction.ended_values == []
+    restored_state.transaction.ended_values = s.transaction.ended_values
+    restored = EvseSession(restored_state, lambda: "unused")
     (ended,) = payloads(restored.abort(c.moment(p), Trigger.AbnormalCondition, Reason.PowerLoss))
     assert ended["seqNo"] == 1
     assert ended["transactionInfo"]["transactionId"] == "tx-1"

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from station.clock import time_zone_problem
 from station.devicemodel.datatypes import DataType
 from station.devicemodel.model import Attribute, Mutability, Variable, key
 
@@ -60,6 +61,10 @@ def _check_password(value: object) -> str | None:
     if set(text) - PASSWORD_CHARS:
         return "contains characters outside OCPP's passwordString set"
     return None
+
+
+def _check_time_zone(value: object) -> str | None:
+    return time_zone_problem(str(value))
 
 
 def _refuse_profile_change(_: object) -> str:
@@ -143,7 +148,11 @@ def controller_variables(identity: str) -> list[Variable]:
             min_limit=0,
             max_limit=86400,
         ),
-        v(key(comm, "QueueAllMessages"), dt.boolean, RW, "false"),
+        # Read-only false: what must not be lost is queued and persisted whatever this
+        # says (TransactionEvents E04.FR.01, security events A04.FR.02); the other
+        # messages report a present state that the station sends afresh after a reconnect
+        # (StatusNotification, B04.FR.01/G01) or answer a request of that connection.
+        v(key(comm, "QueueAllMessages"), dt.boolean, RO, "false", constant=True),
         v(key(comm, "ResetRetries"), dt.integer, RW, "3", min_limit=0, max_limit=10),
         v(
             key(comm, "RetryBackOffRandomRange"),
@@ -215,6 +224,10 @@ def controller_variables(identity: str) -> list[Variable]:
         v(key(auth, "LocalAuthorizeOffline"), dt.boolean, RW, "true"),
         v(key(auth, "LocalPreAuthorize"), dt.boolean, RW, "false"),
         v(key(auth, "OfflineTxForUnknownIdEnabled"), dt.boolean, RW, "true"),
+        # Vendor-specific: an AuthorizeRequest unanswered within the message timeout while
+        # the connection is open is no "Offline" case (Part 2 terminology), so the card is
+        # refused; true applies the offline rules above instead (C15), as if offline.
+        v(key(auth, "OfflineRulesOnAuthorizeTimeout"), dt.boolean, RW, "false"),
         v(
             key(auth, "SupportedIdTokenTypes"),
             dt.MemberList,
@@ -341,7 +354,9 @@ def controller_variables(identity: str) -> list[Variable]:
             "Heartbeat",
             values_list=("Heartbeat", "NTP"),
         ),
-        v(key(clock, "TimeZone"), dt.string, RW, "", max_limit=64),
+        # PICS C-26. For display (Part 2 §3.1.1): the station's local time in `station
+        # status`; every OCPP timestamp stays UTC.
+        v(key(clock, "TimeZone"), dt.string, RW, "", max_limit=64, check=_check_time_zone),
         v(
             key(clock, "TimeAdjustmentReportingThreshold"),
             dt.integer,

@@ -80,6 +80,7 @@ class Provisioning:
         self._must_boot = True
         self._triggered = trio.Event()
         self._accepted_hooks: list[Callable[[], Awaitable[None]]] = []
+        self._time_hooks: list[Callable[[], Awaitable[None]]] = []
         self._heartbeat_reset = trio.Event()
         self._last_call = trio.current_time()
         client.on_connected(self.on_connected)
@@ -89,6 +90,11 @@ class Provisioning:
     def on_accepted(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run ``hook()`` after each Accepted BootNotification (e.g. StatusNotifications)."""
         self._accepted_hooks.append(hook)
+
+    def on_time_set(self, hook: Callable[[], Awaitable[None]]) -> None:
+        """Run ``hook()`` after each adjustment of the clock from the CSMS's time (before the
+        Accepted boot state lets other messages out), e.g. to persist the offset."""
+        self._time_hooks.append(hook)
 
     def require_boot(self) -> None:
         """Send BootNotification on the next connection (e.g. after a network-profile switch)."""
@@ -127,10 +133,13 @@ class Provisioning:
                 await trio.sleep(BOOT_RETRY_AFTER_FAILURE)
                 continue
             assert isinstance(response, BootNotificationResponse)
+            accepted = response.status is RegistrationStatusEnumType.Accepted
+            if accepted and response.interval > 0:
+                # First: a SetVariables the CSMS sends right after its answer must find the
+                # interval of the answer already in place, not be overwritten by it.
+                await self._dm.set(HEARTBEAT_INTERVAL, response.interval)
             await self._adopt_time(response.current_time)
-            if response.status is RegistrationStatusEnumType.Accepted:
-                if response.interval > 0:
-                    await self._dm.set(HEARTBEAT_INTERVAL, response.interval)
+            if accepted:
                 self._must_boot = False
                 self._client.set_boot_state(BootState.Accepted)
                 for hook in self._accepted_hooks:
@@ -151,6 +160,8 @@ class Provisioning:
         if not sources or sources[0] != "Heartbeat":
             return
         jump = self._clock.set_time(current_time)
+        for hook in self._time_hooks:
+            await hook()
         threshold = self._dm.get_float(TIME_THRESHOLD) or 0.0
         if threshold and abs(jump) > threshold:
             await self._security_event(

@@ -125,6 +125,7 @@ def render_status(status: dict) -> str:
         + ("connected" if status["connected"] else "NOT connected")
         + f", boot {status['boot']}, security profile {status.get('security_profile') or '-'}, "
         f"up {_duration(status.get('uptime_s', 0))}",
+        *([f"local time: {status['local_time']}"] if status.get("local_time") else []),
         f"queued transaction messages: {status['queued_transaction_messages']}",
     ]
     if status.get("last_connection_failure"):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import trio
 
@@ -78,6 +78,8 @@ class SecurityLog:
         self._now = now
         self._undelivered_types: set[str] = set()
         self._wakeup = trio.Event()
+        #: First entry of this run: entries from here on were stamped by this run's clock.
+        self._first_of_run: int | None = None
 
     async def load(self) -> None:
         """Remember which critical events still wait for delivery (after a restart)."""
@@ -87,6 +89,38 @@ class SecurityLog:
             ).fetchall()
         )
         self._undelivered_types = {row[0] for row in rows}
+        (last,) = await self._store.run(
+            lambda db: db.execute("SELECT COALESCE(MAX(seq), 0) FROM security_log").fetchone()
+        )
+        self._first_of_run = last + 1
+
+    async def correct_early_timestamps(self, jump: float) -> int:
+        """The clock was just synchronised for the first time in this run, by ``jump``
+        seconds: the entries this run made before (StartupOfTheDevice, TLS failures...)
+        carry the unsynchronised time, so move them by the same jump, before any of them
+        is sent (station.clock explains why that is exact). Once a run; returns the
+        number of entries corrected."""
+        first = self._first_of_run
+        self._first_of_run = None
+        if first is None or not jump:
+            return 0
+
+        def correct(db) -> int:
+            rows = db.execute(
+                "SELECT seq, timestamp FROM security_log WHERE seq >= ?", (first,)
+            ).fetchall()
+            for seq, text in rows:
+                moment = datetime.fromisoformat(text) + timedelta(seconds=jump)
+                db.execute(
+                    "UPDATE security_log SET timestamp = ? WHERE seq = ?",
+                    (moment.isoformat(), seq),
+                )
+            return len(rows)
+
+        corrected = await self._store.run(correct)
+        if corrected:
+            log.info("event=security_log_time_corrected entries=%d jump_s=%.3f", corrected, jump)
+        return corrected
 
     async def record(self, event_type: str, tech_info: str | None = None) -> None:
         """Log an event; queue it for the CSMS if it is critical.

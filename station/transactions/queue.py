@@ -63,10 +63,17 @@ class TransactionQueue:
         self._written: dict[int, QueuedMessage] = {}
         self._wakeup = trio.Event()
         self._handlers: list[ResponseHandler] = []
+        self._prepare: list[Callable[[dict], dict]] = []
         self._empty = trio.Event()
         self._empty.set()
         #: Messages discarded after their last failed attempt (status and tests).
         self.discarded = 0
+
+    def before_send(self, prepare: Callable[[dict], dict]) -> None:
+        """Pass each payload through ``prepare`` just before it is sent (it returns the
+        payload to send; the stored one is unchanged), e.g. to correct timestamps taken
+        before the clock was synchronised."""
+        self._prepare.append(prepare)
 
     def on_response(self, handler: ResponseHandler) -> None:
         """Call ``handler(message, response)`` for each confirmed message, in queue order."""
@@ -154,7 +161,10 @@ class TransactionQueue:
         return QueuedMessage(row[0], json.loads(row[1]), row[2], row[3])
 
     async def _deliver(self, message: QueuedMessage) -> None:
-        request = parse_request("TransactionEvent", message.payload)
+        payload = message.payload
+        for prepare in self._prepare:
+            payload = prepare(payload)
+        request = parse_request("TransactionEvent", payload)
         try:
             response = await self._client.call(request)
         except Offline:

@@ -13,7 +13,10 @@ Authorization (C01, C09, C15; PICS C-01, C-02, C-06.2, C-48.2): a card that auth
 session ends it when presented again; a card of the same group ends it after the CSMS
 confirmed the group; any other card is authorized by the CSMS (AuthorizeRequest) or,
 offline, by LocalAuthorizeOffline/OfflineTxForUnknownIdEnabled, and the CSMS's later
-verdict in the TransactionEventResponse is honoured per StopTxOnInvalidId.
+verdict in the TransactionEventResponse is honoured per StopTxOnInvalidId. An Authorize
+that times out while the connection is open is not "offline" in Part 2's sense: the card
+is refused unless AuthCtrlr.OfflineRulesOnAuthorizeTimeout (vendor-specific) says to
+apply the offline rules.
 
 Power loss (DESIGN.md rule 5): a transaction found in the store at start-up was
 interrupted. The station *ends* it (Ended, triggerReason AbnormalCondition, stoppedReason
@@ -30,17 +33,18 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Any
 
 import trio
 
-from station.clock import WallClock
+from station.clock import WallClock, correct_timestamps
 from station.devicemodel.model import DeviceModel, key
 from station.evse import EvseCommands, EvseSnapshot
 from station.ocpp.client import (
     Admission,
     BootState,
-    CallErrorResponse,
     CallFailed,
+    CallTimeout,
     OcppClient,
     Offline,
     Reply,
@@ -94,12 +98,16 @@ AUTH_ENABLED = key(AUTH, "Enabled")
 AUTHORIZE_REMOTE_START = key(AUTH, "AuthorizeRemoteStart")
 LOCAL_AUTHORIZE_OFFLINE = key(AUTH, "LocalAuthorizeOffline")
 OFFLINE_UNKNOWN = key(AUTH, "OfflineTxForUnknownIdEnabled")
+OFFLINE_RULES_ON_TIMEOUT = key(AUTH, "OfflineRulesOnAuthorizeTimeout")
 STARTED_MEASURANDS = key(SAMPLED, "TxStartedMeasurands")
 UPDATED_MEASURANDS = key(SAMPLED, "TxUpdatedMeasurands")
 UPDATED_INTERVAL = key(SAMPLED, "TxUpdatedInterval")
 ENDED_MEASURANDS = key(SAMPLED, "TxEndedMeasurands")
 ENDED_INTERVAL = key(SAMPLED, "TxEndedInterval")
+SAMPLED_ENABLED = key(SAMPLED, "Enabled")
+ALIGNED_ENABLED = key(ALIGNED, "Enabled")
 ALIGNED_MEASURANDS = key(ALIGNED, "Measurands")
+TIME_SOURCE = key("ClockCtrlr", "TimeSource")
 ALIGNED_INTERVAL = key(ALIGNED, "Interval")
 ALIGNED_ENDED_MEASURANDS = key(ALIGNED, "TxEndedMeasurands")
 ALIGNED_ENDED_INTERVAL = key(ALIGNED, "TxEndedInterval")
@@ -150,6 +158,8 @@ class TransactionService:
         self._interrupted: dict[int, SessionState] = {}
         #: Snapshots that came while their EVSE's interrupted transaction was not ended yet.
         self._held_snapshots: dict[int, EvseSnapshot] = {}
+        #: Numbers of the Ended samples in the store, per transaction id.
+        self._stored_samples: dict[str, set[int]] = {}
         self._reading_arrived = trio.Event()
         self._ended_hooks: list[Callable[[int], Awaitable[None]]] = []
         self._ended: list[int] = []
@@ -162,6 +172,8 @@ class TransactionService:
         client.route("GetTransactionStatus", self.transaction_status)
         client.route("UnlockConnector", self.unlock_connector)
         queue.on_response(self._on_response)
+        # Timestamps taken before the clock was synchronised, corrected once it is.
+        queue.before_send(lambda payload: correct_timestamps(payload, clock))
 
     # -- state and persistence -----------------------------------------------------------
 
@@ -175,8 +187,20 @@ class TransactionService:
         rows = await self._store.run(
             lambda db: db.execute("SELECT evse_id, state FROM transactions").fetchall()
         )
+        samples: dict[str, list[tuple[int, dict]]] = {}
+        for transaction_id, number, value in await self._store.run(
+            lambda db: db.execute(
+                "SELECT transaction_id, number, value FROM ended_samples ORDER BY number"
+            ).fetchall()
+        ):
+            samples.setdefault(transaction_id, []).append((number, json.loads(value)))
         for evse_id, text in rows:
             state = SessionState.from_json(json.loads(text))
+            tx = state.transaction
+            if tx is not None:
+                tx.ended_values += samples.get(tx.transaction_id, [])
+                tx.ended_values.sort(key=lambda sample: sample[0])
+                self._stored_samples[tx.transaction_id] = {n for n, _ in tx.ended_values}
             if evse_id not in self._sessions:
                 log.error("event=stored_session_for_unknown_evse evse=%s", evse_id)
                 continue
@@ -201,12 +225,30 @@ class TransactionService:
         """Whether any transaction runs (unplaced ones included)."""
         return any(s.transaction is not None for s in self._sessions.values())
 
+    def _sampled(self, variable_key) -> tuple[str, ...]:
+        """Sampled measurands in force: none while SampledDataCtrlr.Enabled is false."""
+        if not self._dm.get(SAMPLED_ENABLED):
+            return ()
+        return self._dm.get_list(variable_key) or ()
+
+    def _sampled_interval(self, variable_key) -> float:
+        """A sampled-data interval in force: 0 (none) while sampled data is disabled."""
+        if not self._dm.get(SAMPLED_ENABLED):
+            return 0.0
+        return self._dm.get_float(variable_key) or 0.0
+
+    def _aligned_interval(self, variable_key) -> float:
+        """A clock-aligned interval in force: 0 (none) while AlignedDataCtrlr.Enabled is false."""
+        if not self._dm.get(ALIGNED_ENABLED):
+            return 0.0
+        return self._dm.get_float(variable_key) or 0.0
+
     def _policy(self) -> Policy:
         return Policy(
-            start_points=frozenset(self._dm.get(START_POINTS) or ()),
-            stop_points=frozenset(self._dm.get(STOP_POINTS) or ()),
-            started_measurands=tuple(self._dm.get(STARTED_MEASURANDS) or ()),
-            ended_measurands=tuple(self._dm.get(ENDED_MEASURANDS) or ()),
+            start_points=frozenset(self._dm.get_list(START_POINTS) or ()),
+            stop_points=frozenset(self._dm.get_list(STOP_POINTS) or ()),
+            started_measurands=self._sampled(STARTED_MEASURANDS),
+            ended_measurands=self._sampled(ENDED_MEASURANDS),
         )
 
     def _moment(self, evse_id: int) -> Moment:
@@ -216,7 +258,16 @@ class TransactionService:
             offline=not self._client.connected,
             reading=self._readings.get(evse_id),
             policy=self._policy(),
+            unsynchronised=self._unsynchronised(),
         )
+
+    def _unsynchronised(self) -> str | None:
+        """The clock's epoch while the CSMS has not set it. With another first time source
+        (NTP) the operating system keeps the time, and the station trusts it."""
+        sources = self._dm.get_list(TIME_SOURCE) or ()
+        if sources and sources[0] != "Heartbeat":
+            return None
+        return self._clock.unsynchronised_epoch()
 
     async def _fresh_reading(self, evse_id: int) -> None:
         """Read the EVSE's meter now: an event carries the value at its own moment."""
@@ -242,16 +293,19 @@ class TransactionService:
         self, evse_id: int, step: Callable[[EvseSession, Moment], list]
     ) -> list:
         session = self._sessions[evse_id]
-        had_tx = session.transaction is not None
+        before = session.transaction
+        had_tx = before is not None
         events: list[TransactionEventRequest] = step(session, self._moment(evse_id))
         state = json.dumps(session.state.to_json())
+        samples = self._sample_changes(before, session.transaction)
 
-        def write(db) -> list[tuple[int, str]]:
+        def write(db) -> list[QueuedMessage]:
             staged = [self._queue.stage(db, event) for event in events]
             db.execute(
                 "INSERT OR REPLACE INTO transactions (evse_id, state) VALUES (?, ?)",
                 (evse_id, state),
             )
+            samples(db)
             return staged
 
         self._queue.commit(await self._store.run(write))
@@ -277,6 +331,40 @@ class TransactionService:
             # before any EV was connected (TxStartPoint Authorized, card only).
             self._ended.append(evse_id)
         return events
+
+    def _sample_changes(self, before, after) -> Callable[[Any], None]:
+        """The store writes for the Ended samples: insert the new ones, delete the thinned
+        ones, and all of a transaction that ended (its Ended event holds them now)."""
+        inserts: list[tuple[str, int, str]] = []
+        deletes: list[tuple[str, int]] = []
+        ended: str | None = None
+        if before is not None and (after is None or after.transaction_id != before.transaction_id):
+            ended = before.transaction_id
+            self._stored_samples.pop(ended, None)
+        if after is not None:
+            stored = self._stored_samples.setdefault(after.transaction_id, set())
+            present = {number for number, _ in after.ended_values}
+            inserts = [
+                (after.transaction_id, number, json.dumps(value))
+                for number, value in after.ended_values
+                if number not in stored
+            ]
+            deletes = [(after.transaction_id, number) for number in stored - present]
+            self._stored_samples[after.transaction_id] = present
+
+        def write(db) -> None:
+            if ended is not None:
+                db.execute("DELETE FROM ended_samples WHERE transaction_id = ?", (ended,))
+            db.executemany(
+                "DELETE FROM ended_samples WHERE transaction_id = ? AND number = ?", deletes
+            )
+            db.executemany(
+                "INSERT OR REPLACE INTO ended_samples (transaction_id, number, value)"
+                " VALUES (?, ?, ?)",
+                inserts,
+            )
+
+        return write
 
     # -- inputs from the EVSEs -----------------------------------------------------------
 
@@ -403,10 +491,27 @@ class TransactionService:
         if self._client.admits(Admission.NORMAL):
             try:
                 response = await self._client.call(AuthorizeRequest(id_token=token.wire()))
-            except (Offline, CallFailed) as exc:
-                if isinstance(exc, CallErrorResponse):
-                    log.warning("event=authorize_failed reason=%r", str(exc))
+            except Offline:
+                pass  # the connection went during the call: the offline rules below apply
+            except CallTimeout as exc:
+                # Part 2 "Offline": no communication possible, for OCPP-J the WebSocket is
+                # not open. A CSMS that is connected but slow is not offline, so C15's
+                # offline rules do not apply by themselves and Part 2 says nothing else:
+                # refuse, unless the operator chose the offline rules for this case.
+                if not self._dm.get(OFFLINE_RULES_ON_TIMEOUT):
+                    log.warning(
+                        "event=authorize_failed id_token=%s reason=%r accepted=False",
+                        token.id_token,
+                        str(exc),
+                    )
                     return False, None
+                log.warning("event=authorize_timeout id_token=%s rules=offline", token.id_token)
+            except CallFailed as exc:
+                # A CALLERROR or an answer that is no AuthorizeResponse: not a verdict.
+                log.warning(
+                    "event=authorize_failed id_token=%s reason=%r", token.id_token, str(exc)
+                )
+                return False, None
             else:
                 assert isinstance(response, AuthorizeResponse)
                 info = response.id_token_info
@@ -465,8 +570,8 @@ class TransactionService:
                     lambda s, m: s.end_authorization(m, Trigger.Deauthorized, Reason.DeAuthorized),
                 )
             else:
-                limit = float(self._dm.get(MAX_ENERGY_ON_INVALID) or 0)
-                await self._apply(evse_id, lambda s, m, wh=limit: s.limit_energy(m, wh))
+                limit = self._dm.get_float(MAX_ENERGY_ON_INVALID) or 0.0
+                await self._apply(evse_id, _limiting(limit))
 
     # -- CSMS requests -------------------------------------------------------------------
 
@@ -646,7 +751,7 @@ class TransactionService:
     async def _connection_timeouts(self) -> None:
         """EVConnectionTimeOut: an authorization without EV expires (E03.FR.05, F02)."""
         while True:
-            timeout = float(self._dm.get(CONNECTION_TIMEOUT) or 0)
+            timeout = self._dm.get_float(CONNECTION_TIMEOUT) or 0.0
             deadline = min((t + timeout for t in self._authorized_at.values()), default=math.inf)
             with trio.move_on_at(deadline):
                 await self.wait_changed()
@@ -670,8 +775,8 @@ class TransactionService:
             started = trio.current_time()
             updated_at = ended_at = started
             while self.transaction_id(evse_id) == tx_id:
-                updated = float(self._dm.get(UPDATED_INTERVAL) or 0)
-                ended = float(self._dm.get(ENDED_INTERVAL) or 0)
+                updated = self._sampled_interval(UPDATED_INTERVAL)
+                ended = self._sampled_interval(ENDED_INTERVAL)
                 next_update = updated_at + updated if updated > 0 else math.inf
                 next_ended = ended_at + ended if ended > 0 else math.inf
                 with trio.move_on_at(min(next_update, next_ended)):
@@ -680,11 +785,10 @@ class TransactionService:
                 now = trio.current_time()
                 if now >= next_update:
                     updated_at = next_update
-                    measurands = tuple(self._dm.get(UPDATED_MEASURANDS) or ())
+                    measurands = self._sampled(UPDATED_MEASURANDS)
                     await self._apply(
                         evse_id,
-                        lambda s, m, measurands=measurands: s.meter_update(
-                            m,
+                        _updating(
                             Trigger.MeterValuePeriodic,
                             measurands,
                             ReadingContextEnumType.Sample_Periodic,
@@ -692,21 +796,18 @@ class TransactionService:
                     )
                 if now >= next_ended:
                     ended_at = next_ended
-                    measurands = tuple(self._dm.get(ENDED_MEASURANDS) or ())
+                    measurands = self._sampled(ENDED_MEASURANDS)
                     await self._apply(
                         evse_id,
-                        lambda s, m, measurands=measurands: (
-                            s.record_for_end(m, measurands, ReadingContextEnumType.Sample_Periodic)
-                            or []
-                        ),
+                        _recording(measurands, ReadingContextEnumType.Sample_Periodic),
                     )
 
     async def _aligned_meter_values(self) -> None:
         """Clock-aligned values (J01): MeterValues for idle EVSEs, TransactionEvent with
         MeterValueClock for EVSEs in a transaction; AlignedDataTxEnded samples for Ended."""
         while True:
-            interval = float(self._dm.get(ALIGNED_INTERVAL) or 0)
-            ended_interval = float(self._dm.get(ALIGNED_ENDED_INTERVAL) or 0)
+            interval = self._aligned_interval(ALIGNED_INTERVAL)
+            ended_interval = self._aligned_interval(ALIGNED_ENDED_INTERVAL)
             now = trio.current_time()
             next_values = (
                 now + self._clock.seconds_until_aligned(interval) if interval > 0 else math.inf
@@ -718,7 +819,7 @@ class TransactionService:
             )
             with trio.move_on_at(min(next_values, next_ended)):
                 # A new interval takes effect at once.
-                await self._dm_changed(ALIGNED_INTERVAL, ALIGNED_ENDED_INTERVAL)
+                await self._dm_changed(ALIGNED_INTERVAL, ALIGNED_ENDED_INTERVAL, ALIGNED_ENABLED)
                 continue
             now = trio.current_time()
             for evse_id in self._evses:
@@ -730,7 +831,7 @@ class TransactionService:
         session = self._sessions[evse_id]
         if session.transaction is not None:
             if due_values:
-                measurands = tuple(self._dm.get(ALIGNED_MEASURANDS) or ())
+                measurands = self._dm.get_list(ALIGNED_MEASURANDS) or ()
                 await self._apply(
                     evse_id,
                     lambda s, m: s.meter_update(
@@ -738,18 +839,15 @@ class TransactionService:
                     ),
                 )
             if due_ended:
-                measurands = tuple(self._dm.get(ALIGNED_ENDED_MEASURANDS) or ())
+                measurands = self._dm.get_list(ALIGNED_ENDED_MEASURANDS) or ()
                 await self._apply(
-                    evse_id,
-                    lambda s, m: (
-                        s.record_for_end(m, measurands, ReadingContextEnumType.Sample_Clock) or []
-                    ),
+                    evse_id, _recording(measurands, ReadingContextEnumType.Sample_Clock)
                 )
             return
         if due_values:
             await self.send_meter_values(
                 evse_id,
-                tuple(self._dm.get(ALIGNED_MEASURANDS) or ()),
+                self._dm.get_list(ALIGNED_MEASURANDS) or (),
                 ReadingContextEnumType.Sample_Clock,
             )
 
@@ -780,7 +878,7 @@ class TransactionService:
         """TriggerMessage(TransactionEvent) for one EVSE (F06.FR.07); False if no transaction."""
         if self._sessions[evse_id].transaction is None:
             return False
-        measurands = tuple(self._dm.get(UPDATED_MEASURANDS) or ())
+        measurands = self._dm.get_list(UPDATED_MEASURANDS) or ()
         await self._apply(
             evse_id,
             lambda s, m: s.meter_update(
@@ -797,3 +895,37 @@ class TransactionService:
         finally:
             for unsubscribe in unsubscribes:
                 unsubscribe()
+
+
+def _recording(
+    measurands: tuple[str, ...], context: ReadingContextEnumType
+) -> Callable[[EvseSession, Moment], list[TransactionEventRequest]]:
+    """A session step that keeps a sample for the Ended event and sends nothing now."""
+
+    def step(session: EvseSession, moment: Moment) -> list[TransactionEventRequest]:
+        session.record_for_end(moment, measurands, context)
+        return []
+
+    return step
+
+
+def _limiting(
+    max_energy_wh: float,
+) -> Callable[[EvseSession, Moment], list[TransactionEventRequest]]:
+    """A session step that caps the energy of an invalidated idToken (E05.FR.02/03)."""
+
+    def step(session: EvseSession, moment: Moment) -> list[TransactionEventRequest]:
+        return session.limit_energy(moment, max_energy_wh)
+
+    return step
+
+
+def _updating(
+    trigger: Trigger, measurands: tuple[str, ...], context: ReadingContextEnumType
+) -> Callable[[EvseSession, Moment], list[TransactionEventRequest]]:
+    """A session step that sends an Updated event with these meter values."""
+
+    def step(session: EvseSession, moment: Moment) -> list[TransactionEventRequest]:
+        return session.meter_update(moment, trigger, measurands, context)
+
+    return step

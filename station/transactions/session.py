@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from station.clock import mark_unsynchronised
 from station.ocpp.messages import (
     ChargingStateEnumType,
+    CustomDataType,
     EVSEType,
     IdTokenEnumType,
     IdTokenType,
@@ -48,6 +50,11 @@ from station.ocpp.messages import (
     TriggerReasonEnumType,
 )
 from station.transactions.meter_values import Reading, meter_value
+
+#: Samples an Ended event carries at most besides its Transaction.End value (J02.FR.20):
+#: with every supported measurand in both TxEnded lists a sample is under 1.2 kB of JSON,
+#: so an Ended event stays below 64 KiB however long the transaction (see the README).
+MAX_ENDED_SAMPLES = 48
 
 State = ChargingStateEnumType
 Trigger = TriggerReasonEnumType
@@ -73,6 +80,9 @@ class Moment:
     offline: bool  # no connection to the CSMS right now
     reading: Reading | None = None
     policy: Policy = field(default_factory=Policy)
+    #: The clock's epoch while it is not synchronised yet (None once it is): what is
+    #: stamped now is marked with it, to be corrected before it is sent (see clock.py).
+    unsynchronised: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +132,11 @@ class Transaction:
     #: trio time of the latest input while charging. Not persisted: each process's trio
     #: clock has its own offset, so an instant from before a restart means nothing after it.
     charging_since: float | None = None
-    ended_values: list[dict[str, Any]] = field(default_factory=list)
+    #: Samples for the Ended event as (number, MeterValueType wire form), oldest first,
+    #: thinned to at most `MAX_ENDED_SAMPLES` (J02.FR.20). Not part of `to_json`: the
+    #: service stores them append-only, by number, beside the session.
+    ended_values: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    next_sample_no: int = 0
     start_energy_wh: float | None = None  # import register when the transaction started
     #: Whether the Transaction.Begin values went out; a transaction that started before
     #: its EVSE was known sends them with the first event that names the EVSE (E01.FR.17).
@@ -152,7 +166,11 @@ class SessionState:
             "transaction": None
             if self.transaction is None
             else dataclasses.asdict(self.transaction)
-            | {"held": sorted(self.transaction.held), "charging_since": None},
+            | {
+                "held": sorted(self.transaction.held),
+                "charging_since": None,
+                "ended_values": [],  # stored apart, append-only
+            },
         }
 
     @classmethod
@@ -174,8 +192,43 @@ class SessionState:
             conditions=set(data.get("conditions", ())),
             transaction=None
             if tx is None
-            else Transaction(**(tx | {"held": set(tx["held"]), "charging_since": None})),
+            else Transaction(
+                **(
+                    tx
+                    | {
+                        "held": set(tx["held"]),
+                        "charging_since": None,
+                        # A session stored before the samples were kept apart has them inline.
+                        "ended_values": list(enumerate(tx.get("ended_values", ()))),
+                        "next_sample_no": tx.get("next_sample_no", len(tx.get("ended_values", ()))),
+                    }
+                )
+            ),
         )
+
+
+def thin_samples(samples: list[Any], limit: int = MAX_ENDED_SAMPLES) -> list[Any]:
+    """J02.FR.20: once ``limit`` samples are kept, drop the intermediate ones (2nd, 4th,
+    6th...), never the first (Transaction.Begin, the start of billing) nor the last."""
+    if len(samples) < limit:
+        return samples
+    kept = samples[0:-1:2]
+    kept.append(samples[-1])
+    return kept
+
+
+def _stamped(value: MeterValueType | None, moment: Moment) -> MeterValueType | None:
+    """``value`` marked when its timestamp comes from an unsynchronised clock."""
+    mark = mark_unsynchronised(moment.unsynchronised)
+    if value is None or mark is None:
+        return value
+    return value.model_copy(update={"custom_data": CustomDataType.model_validate(mark)})
+
+
+def _keep_for_end(tx: Transaction, value: MeterValueType) -> None:
+    tx.ended_values.append((tx.next_sample_no, value.to_payload()))
+    tx.next_sample_no += 1
+    tx.ended_values = thin_samples(tx.ended_values)
 
 
 def new_transaction_id(random_bits: Callable[[int], int]) -> str:
@@ -352,7 +405,7 @@ class EvseSession:
             return []
         values = None
         if moment.reading is not None:
-            value = meter_value(moment.reading, measurands, context)
+            value = _stamped(meter_value(moment.reading, measurands, context), moment)
             values = [value] if value is not None else None
         if values is None and trigger in (Trigger.MeterValuePeriodic, Trigger.MeterValueClock):
             return []
@@ -366,9 +419,9 @@ class EvseSession:
         tx = self.state.transaction
         if tx is None or moment.reading is None:
             return
-        value = meter_value(moment.reading, measurands, context)
+        value = _stamped(meter_value(moment.reading, measurands, context), moment)
         if value is not None:
-            tx.ended_values.append(value.to_payload())
+            _keep_for_end(tx, value)
 
     def abort(
         self, moment: Moment, trigger: Trigger, reason: Reason
@@ -451,19 +504,25 @@ class EvseSession:
             tx.begin_reported = False  # no EVSE (so no meter) yet
         else:
             tx.start_energy_wh = moment.reading.sample.energy_import_wh
-            begin = meter_value(
-                moment.reading,
-                moment.policy.started_measurands,
-                ReadingContextEnumType.Transaction_Begin,
+            begin = _stamped(
+                meter_value(
+                    moment.reading,
+                    moment.policy.started_measurands,
+                    ReadingContextEnumType.Transaction_Begin,
+                ),
+                moment,
             )
             values = [begin] if begin is not None else None
-            ended = meter_value(
-                moment.reading,
-                moment.policy.ended_measurands,
-                ReadingContextEnumType.Transaction_Begin,
+            ended = _stamped(
+                meter_value(
+                    moment.reading,
+                    moment.policy.ended_measurands,
+                    ReadingContextEnumType.Transaction_Begin,
+                ),
+                moment,
             )
             if ended is not None:
-                tx.ended_values.append(ended.to_payload())
+                _keep_for_end(tx, ended)
         return self._event(moment, TransactionEventEnumType.Started, trigger, meter_values=values)
 
     def _end(
@@ -471,12 +530,15 @@ class EvseSession:
     ) -> TransactionEventRequest:
         tx = self.state.transaction
         assert tx is not None
-        values = [MeterValueType.model_validate(v, by_alias=True) for v in tx.ended_values]
+        values = [MeterValueType.model_validate(v, by_alias=True) for _, v in tx.ended_values]
         if moment.reading is not None:
-            end = meter_value(
-                moment.reading,
-                moment.policy.ended_measurands,
-                ReadingContextEnumType.Transaction_End,
+            end = _stamped(
+                meter_value(
+                    moment.reading,
+                    moment.policy.ended_measurands,
+                    ReadingContextEnumType.Transaction_End,
+                ),
+                moment,
             )
             if end is not None:
                 values.append(end)
@@ -537,10 +599,13 @@ class EvseSession:
                 tx.begin_reported = True
                 if tx.start_energy_wh is None:
                     tx.start_energy_wh = moment.reading.sample.energy_import_wh
-                begin = meter_value(
-                    moment.reading,
-                    moment.policy.started_measurands,
-                    ReadingContextEnumType.Transaction_Begin,
+                begin = _stamped(
+                    meter_value(
+                        moment.reading,
+                        moment.policy.started_measurands,
+                        ReadingContextEnumType.Transaction_Begin,
+                    ),
+                    moment,
                 )
                 if begin is not None:
                     meter_values = [begin, *(meter_values or [])]
@@ -567,7 +632,9 @@ class EvseSession:
         )
         seq_no = tx.next_seq_no
         tx.next_seq_no += 1
+        mark = mark_unsynchronised(moment.unsynchronised)
         return TransactionEventRequest(
+            custom_data=CustomDataType.model_validate(mark) if mark else None,
             event_type=kind,
             timestamp=moment.now,
             trigger_reason=trigger,

@@ -1,0 +1,111 @@
+"""Meter data for a transaction's Ended event: thinned (J02.FR.20) and stored append-only."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import trio
+
+from station.devicemodel.catalogue import SUPPORTED_MEASURANDS
+from station.ocpp.messages import ReadingContextEnumType
+from station.transactions.session import MAX_ENDED_SAMPLES, Policy, Reason, Trigger, thin_samples
+from tests.conftest import make_config, running_station
+from tests.test_transaction_session import CARD, Clock, session
+from tests.test_transactions_e2e import booted, charge, next_te, tes
+
+#: The largest Ended event a transaction can produce (stated in the README).
+ENDED_EVENT_BOUND = 64 * 1024
+
+
+def test_thinning_removes_intermediate_samples_and_keeps_first_and_last():
+    samples = list(range(MAX_ENDED_SAMPLES))
+    kept = thin_samples(samples)
+    assert kept[0] == 0 and kept[-1] == MAX_ENDED_SAMPLES - 1
+    assert 1 not in kept and 3 not in kept  # 2nd, 4th... go first
+    assert len(kept) == MAX_ENDED_SAMPLES // 2 + 1
+    assert thin_samples(samples[:-1]) == samples[:-1], "below the limit nothing goes"
+
+
+def test_a_week_long_transaction_with_every_measurand_has_a_bounded_ended_event():
+    """Every measurand in both TxEnded lists, a sample every second for a week: the Ended
+    event still carries the Transaction.Begin value (the start of billing) first, the
+    Transaction.End value last, both exact, and stays under ENDED_EVENT_BOUND."""
+    everything = tuple(SUPPORTED_MEASURANDS)
+    p = Policy(
+        start_points=frozenset({"PowerPathClosed"}),
+        stop_points=frozenset({"EVConnected", "Authorized"}),
+        started_measurands=everything,
+        ended_measurands=everything,
+    )
+    s, c = session(), Clock()
+    s.plug(c.moment(p))
+    s.authorize(c.moment(p), CARD)
+    begin_energy = c.energy
+    for _ in range(7 * 24 * 3600 // 60):  # a minute's worth of clock per call
+        c.t += 59
+        s.record_for_end(c.moment(p), everything, ReadingContextEnumType.Sample_Periodic)
+        assert len(s.transaction.ended_values) <= MAX_ENDED_SAMPLES
+    (ended,) = [e.to_payload() for e in s.abort(c.moment(p), Trigger.StopAuthorized, Reason.Local)]
+    text = json.dumps(ended, separators=(",", ":"))
+    assert len(text.encode()) < ENDED_EVENT_BOUND, len(text)
+    values = ended["meterValue"]
+    assert len(values) <= MAX_ENDED_SAMPLES + 1
+
+    def energy(mv):
+        return next(
+            sv["value"]
+            for sv in mv["sampledValue"]
+            if sv.get("measurand") == "Energy.Active.Import.Register"
+        )
+
+    assert values[0]["sampledValue"][0]["context"] == "Transaction.Begin"
+    assert energy(values[0]) == begin_energy
+    assert values[-1]["sampledValue"][0]["context"] == "Transaction.End"
+    assert energy(values[-1]) == c.energy
+    stamps = [mv["timestamp"] for mv in values]
+    assert stamps == sorted(stamps)
+
+
+def rows(config, table: str) -> list:
+    db = sqlite3.connect(config.station.data_dir / "station.db")
+    try:
+        return db.execute(f"SELECT * FROM {table}").fetchall()
+    finally:
+        db.close()
+
+
+async def test_ended_samples_are_stored_apart_and_survive_a_power_loss(tmp_path, autojump_clock):
+    """The session row no longer carries the samples; they are rows of their own, thinned
+    in the store too, and the PowerLoss Ended event after a restart carries them."""
+    config = make_config(tmp_path / "data")
+    variables = {
+        "SampledDataCtrlr.TxEndedInterval": 10,
+        "SampledDataCtrlr.TxUpdatedInterval": 0,
+        "AlignedDataCtrlr.Interval": 0,
+        "AlignedDataCtrlr.TxEndedInterval": 0,
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        tx = await charge(env)
+        await trio.sleep(10 * (MAX_ENDED_SAMPLES + 5))
+        (state,) = [r for r in rows(config, "transactions") if r[0] == 1]
+        assert json.loads(state[1])["transaction"]["ended_values"] == []
+        samples = [r for r in rows(config, "ended_samples") if r[0] == tx]
+        assert 2 < len(samples) <= MAX_ENDED_SAMPLES
+        numbers = sorted(r[1] for r in samples)
+        assert numbers[0] == 0, "the Transaction.Begin sample stays"
+        assert numbers[-1] >= MAX_ENDED_SAMPLES, "the newest sample is there"
+        # The station disappears here.
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        ended = await next_te(env, 0)
+        assert ended["transactionInfo"]["stoppedReason"] == "PowerLoss"
+        contexts = [mv["sampledValue"][0]["context"] for mv in ended["meterValue"]]
+        assert contexts[0] == "Transaction.Begin"
+        assert contexts[-1] == "Transaction.End"
+        assert contexts.count("Sample.Periodic") == len(samples) - 1
+        await env.station.queue.drained()
+        await trio.sleep(1)
+        assert rows(config, "ended_samples") == [], "an ended transaction leaves no samples"
+        assert tes(env, eventType="Ended")
