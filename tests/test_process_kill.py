@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import trio
 
@@ -48,15 +49,8 @@ async def command(socket, name, args=None):
                 await trio.sleep(0.05)
 
 
-def start(path):
-    return subprocess.Popen(
-        [sys.executable, "-m", "station", "run", "--config", str(path)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-
-
-async def test_sigkill_mid_transaction_then_restart(tmp_path, judge):
+def setup(tmp_path: Path, judge) -> tuple[Path, Path]:
+    """A station config against ``judge`` (which accepts the boot): (config, socket)."""
     judge.responses["BootNotification"] = lambda p: {
         "currentTime": now_iso(),
         "interval": 300,
@@ -67,6 +61,19 @@ async def test_sigkill_mid_transaction_then_restart(tmp_path, judge):
     path.write_text(
         TOML.format(data=tmp_path / "data", socket=socket, url=judge.url, password=PASSWORD)
     )
+    return path, socket
+
+
+def start(path):
+    return subprocess.Popen(
+        [sys.executable, "-m", "station", "run", "--config", str(path)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def test_sigkill_mid_transaction_then_restart(tmp_path, judge):
+    path, socket = setup(tmp_path, judge)
     process = start(path)
     try:
         await judge.wait_for("StatusNotification", count=2, timeout=30)
@@ -140,16 +147,7 @@ async def test_sigkill_keeps_the_plugged_in_ev_and_the_meter_register(tmp_path, 
     """The simulated hardware is physical: after a SIGKILL the new process finds the EV
     still plugged in and the meter's register where the station last read it, so the
     PowerLoss Ended event never reports less energy than the Started one."""
-    judge.responses["BootNotification"] = lambda p: {
-        "currentTime": now_iso(),
-        "interval": 300,
-        "status": "Accepted",
-    }
-    socket = tmp_path / "s.sock"
-    path = tmp_path / "station.toml"
-    path.write_text(
-        TOML.format(data=tmp_path / "data", socket=socket, url=judge.url, password=PASSWORD)
-    )
+    path, socket = setup(tmp_path, judge)
     process = start(path)
     try:
         await judge.wait_for("StatusNotification", count=2, timeout=30)

@@ -13,9 +13,7 @@ import pytest
 import trio
 
 from station.control.process import EXIT_FIRMWARE_RESTART as PROCESS_EXIT_FIRMWARE
-from tests.conftest import PASSWORD
-from tests.judge import now_iso
-from tests.test_process_kill import TOML, command
+from tests.test_process_kill import command, setup
 
 
 def start(path: Path, **options) -> subprocess.Popen:
@@ -41,20 +39,6 @@ def children(pid: int) -> list[int]:
     for task in Path(f"/proc/{pid}/task").iterdir():
         found += [int(p) for p in (task / "children").read_text().split()]
     return [p for p in found if _alive(p)]
-
-
-def setup(tmp_path: Path, judge) -> tuple[Path, Path]:
-    judge.responses["BootNotification"] = lambda p: {
-        "currentTime": now_iso(),
-        "interval": 300,
-        "status": "Accepted",
-    }
-    socket = tmp_path / "s.sock"
-    path = tmp_path / "station.toml"
-    path.write_text(
-        TOML.format(data=tmp_path / "data", socket=socket, url=judge.url, password=PASSWORD)
-    )
-    return path, socket
 
 
 async def start_charging(judge, socket: Path) -> None:
