@@ -1,4 +1,5 @@
-"""Part 6 block E transaction cases (E01-E07, E14) on the simulator.
+"""Part 6 transaction cases of blocks E (E01-E07, E12, E14) and C (C01, C09) on the
+simulator.
 
 Each test is named after its OCTT test case and asserts the case's tool validations,
 including those of the reusable states it runs through (Part 6 §"Reusable states"). The
@@ -118,8 +119,8 @@ async def test_tc_e_35_remote_stop_with_stop_point_power_path_closed(config, aut
 
 
 async def test_tc_e_37_ev_side_disconnect_with_stop_point_power_path_closed(config, autojump_clock):
-    variables = POWER_PATH_CLOSED | {"TxCtrlr.StopTxOnEVSideDisconnect": "false"}
-    async with running_station(config, variables=variables, control_period=0.05) as env:
+    # StopTxOnEVSideDisconnect is read-only true here, so the case leaves it as it is.
+    async with running_station(config, variables=POWER_PATH_CLOSED, control_period=0.05) as env:
         await booted(env)
         transaction_id = await energy_transfer_started(env)
         # EnergyTransferSuspended: the EV suspends (state B).
@@ -192,3 +193,123 @@ async def test_tc_e_29_ongoing_transaction_with_messages_queued_while_offline(
             assert event["offline"] is True
         answer = await call(env, "GetTransactionStatus", {"transactionId": transaction_id})
         assert answer == {"ongoingIndicator": True, "messagesInQueue": False}
+
+
+async def test_tc_e_44_local_stop_while_offline(config, autojump_clock):
+    wait_minimum = 120
+    variables = {
+        "OCPPCommCtrlr.OfflineThreshold": wait_minimum + 60,
+        "OCPPCommCtrlr.RetryBackOffWaitMinimum": wait_minimum,
+        "OCPPCommCtrlr.RetryBackOffRandomRange": 0,
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        transaction_id = await energy_transfer_started(env)
+        delivered = len(tes(env, transaction_id))
+        # Step 1: the connection closes and reconnects are refused.
+        env.csms.refuse_next = 10**6
+        await env.csms.disconnect()
+        await env.station.client.wait_until(lambda: not env.station.client.connected)
+        sim = env.station.hardware.sim
+        sim.tap(CARD)  # the same card: a local stop, offline
+        await trio.sleep(2)
+        sim.unplug(1)
+        await trio.sleep(2)
+        assert env.station.transactions.transaction_id(1) is None
+        assert not env.station.loops[1].snapshot.relay_closed
+        # Step 2: the reconnection is accepted; step 3: the queue empties.
+        env.csms.refuse_next = 0
+        await ended(env, transaction_id)
+        with trio.fail_after(600):
+            await env.station.queue.drained()
+        queued = tes(env, transaction_id)[delivered:]
+        assert queued and all(e["offline"] is True for e in queued)
+        assert [e["eventType"] for e in queued].count("Ended") == 1
+        seq = [e["seqNo"] for e in tes(env, transaction_id)]
+        assert seq == list(range(len(seq)))
+
+
+async def test_tc_c_04_a_different_card_does_not_stop_the_transaction(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        transaction_id = await energy_transfer_started(env)
+        count = len(tes(env, transaction_id))
+        before = len(env.csms.of("Authorize"))
+        # The other card is unknown to the cache and the list, of no group; OCTT accepts it.
+        env.station.hardware.sim.tap("0DD0FEED")
+        authorizations = await env.csms.wait_for("Authorize", count=before + 1, timeout=60)
+        assert authorizations[-1].payload["idToken"]["idToken"] == "0DD0FEED"
+        await trio.sleep(30)  # OCTT waits <Configured message timeout>
+        after = tes(env, transaction_id)[count:]
+        assert not any(e["eventType"] == "Ended" for e in after)
+        assert not any("idToken" in e for e in after)
+        assert env.station.transactions.transaction_id(1) == transaction_id
+        assert env.station.loops[1].snapshot.relay_closed
+
+
+async def test_tc_c_42_an_invalid_card_of_the_same_group_does_not_stop(config, autojump_clock):
+    group = {"idToken": "FAMILY", "type": "Central"}
+    invalid = "0DD0FEED"
+
+    def authorize(payload: dict) -> dict:
+        status = "Invalid" if payload["idToken"]["idToken"] == invalid else "Accepted"
+        return {"idTokenInfo": {"status": status, "groupIdToken": group}}
+
+    async with running_station(config, control_period=0.05) as env:
+        env.csms.responses["Authorize"] = authorize
+        env.csms.responses["TransactionEvent"] = lambda p: (
+            {"idTokenInfo": {"status": "Accepted", "groupIdToken": group}} if "idToken" in p else {}
+        )
+        await booted(env)
+        # EVConnectedPreSession, then the valid card of the group (steps 1-4).
+        transaction_id = await energy_transfer_started(env)
+        (first,) = env.csms.of("Authorize")
+        assert first.payload["idToken"]["idToken"] == CARD
+        authorized = next(e for e in tes(env, transaction_id) if e["triggerReason"] == "Authorized")
+        assert authorized["idToken"]["idToken"] == CARD
+        count = len(tes(env, transaction_id))
+        # Step 6: an invalid card of the same group.
+        env.station.hardware.sim.tap(invalid)
+        await env.csms.wait_for("Authorize", count=2, timeout=60)
+        await trio.sleep(30)  # OCTT waits to see that no TransactionEvent follows
+        after = tes(env, transaction_id)[count:]
+        assert not any(e["eventType"] == "Ended" or "idToken" in e for e in after)
+        # Post-scenario: the energy transfer is not stopped.
+        assert env.station.transactions.transaction_id(1) == transaction_id
+        assert env.station.loops[1].snapshot.relay_closed
+        assert env.station.loops[1].snapshot.duty != 100.0
+
+
+async def test_tc_e_43_transaction_started_and_ended_offline(config, autojump_clock):
+    variables = {"AuthCtrlr.OfflineTxForUnknownIdEnabled": "true"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        # TransactionEventsInQueueEnded: the connection closes, no reconnect accepted.
+        env.csms.refuse_next = 10**6
+        await env.csms.disconnect()
+        await env.station.client.wait_until(lambda: not env.station.client.connected)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.5)
+        sim.tap(CARD)
+        await trio.sleep(0.5)
+        transaction_id = env.station.transactions.transaction_id(1)
+        assert transaction_id is not None
+        await trio.sleep(3)  # the card leaves the reader's field
+        sim.tap(CARD)  # the same card ends it
+        await trio.sleep(2)
+        sim.unplug(1)
+        await trio.sleep(2)
+        assert env.station.transactions.transaction_id(1) is None
+        assert tes(env) == []
+        # The reconnection is accepted: step 2, the queue empties.
+        env.csms.refuse_next = 0
+        await ended(env, transaction_id)
+        with trio.fail_after(600):
+            await env.station.queue.drained()
+        queued = tes(env)
+        assert {e["transactionInfo"]["transactionId"] for e in queued} == {transaction_id}
+        assert all(e["offline"] is True for e in queued)
+        kinds = [e["eventType"] for e in queued]
+        assert kinds[0] == "Started" and kinds.count("Ended") == 1
+        assert [e["seqNo"] for e in queued] == list(range(len(queued)))
