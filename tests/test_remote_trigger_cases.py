@@ -150,3 +150,43 @@ async def test_tc_f_17_trigger_firmware_status_notification_naming_an_evse(confi
         (sent,) = await env.csms.wait_for("FirmwareStatusNotification", count=1, timeout=60)
         # No firmware update ran: Idle (F06.FR.16); the EVSE is not relevant (F06.FR.03).
         assert sent.payload["status"] == "Idle"
+
+
+async def test_tc_k_38_remote_start_ignores_the_charging_profile(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        # EVConnectedPreSession.
+        env.station.hardware.sim.plug(1)
+        await env.csms.wait_for("StatusNotification", count=3, timeout=60)
+        profile = {
+            "id": 1,
+            "stackLevel": 0,
+            "chargingProfilePurpose": "TxProfile",
+            "chargingProfileKind": "Relative",
+            "chargingSchedule": [
+                {
+                    "id": 1,
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6, "numberPhases": 3}],
+                }
+            ],
+        }
+        answer = await call(
+            env,
+            "RequestStartTransaction",
+            {"idToken": REMOTE, "remoteStartId": 38, "evseId": 1, "chargingProfile": profile},
+        )
+        # Step 2: without smart charging the profile is ignored, the start is not.
+        assert answer["status"] == "Accepted"
+        (started,) = await env.csms.wait_for("TransactionEvent", count=1, timeout=60)
+        # Step 5.
+        assert started.payload["triggerReason"] == "RemoteStart"
+        assert started.payload["transactionInfo"]["remoteStartId"] == 38
+        # EnergyTransferStarted, at the station's own current, not the profile's 6 A.
+        env.station.hardware.sim.set_ev_state(1, "C")
+        await relay_closed(env, 1)
+        await env.csms.wait(
+            lambda: any(e["transactionInfo"].get("chargingState") == "Charging" for e in tes(env)),
+            timeout=60,
+        )
+        assert env.station.loops[1].snapshot.offered_current > 6
