@@ -1,0 +1,212 @@
+"""Part 6 block G (ChangeAvailability, G03/G04) test cases on the simulator.
+
+Each test is named after its OCTT test case and asserts the case's tool validations: the
+ChangeAvailabilityResponse status and the StatusNotification the station sends (this
+station reports connector status with StatusNotification, not NotifyEvent
+AvailabilityState, which the cases accept as the alternative). The CSMS side is the
+in-memory CSMS; the station side is the real assembly on simulated hardware.
+"""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from tests.conftest import make_config, running_station
+
+CARD = "04A1B2C3"
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path / "data")
+
+
+def statuses(env, evse: int) -> list[str]:
+    """Every connectorStatus the station reported for the EVSE's connector, in order."""
+    return [
+        r.payload["connectorStatus"]
+        for r in env.csms.of("StatusNotification")
+        if r.payload["evseId"] == evse
+    ]
+
+
+def status_count(env) -> int:
+    return len(env.csms.of("StatusNotification"))
+
+
+async def booted(env) -> None:
+    """The Booted reusable state: both connectors reported Available."""
+    await env.csms.wait_for("StatusNotification", count=2)
+    await trio.sleep(0.1)
+    assert statuses(env, 1) == ["Available"] and statuses(env, 2) == ["Available"]
+
+
+async def change(env, operational_status: str, evse: dict | None = None) -> dict:
+    payload: dict = {"operationalStatus": operational_status}
+    if evse is not None:
+        payload["evse"] = evse
+    frame = await env.csms.call("ChangeAvailability", payload)
+    assert not hasattr(frame, "code"), frame
+    return frame.payload
+
+
+async def quiet(env) -> None:
+    """Let any status report the last request would cause go out (virtual time)."""
+    await trio.sleep(5)
+
+
+async def charge(env, evse: int = 1) -> None:
+    """The EnergyTransferStarted reusable state on one EVSE (plug, tap, EV in C)."""
+    sim = env.station.hardware.sim
+    sim.plug(evse)
+    await trio.sleep(0.1)
+    sim.tap(CARD)
+    await env.csms.wait(lambda: env.station.transactions.transaction_id(evse) is not None)
+    await trio.sleep(0.1)
+    sim.set_ev_state(evse, "C")
+    loop = env.station.loops[evse]
+    with trio.fail_after(3):
+        while not loop.snapshot.relay_closed:
+            await loop.wait_snapshot()
+
+
+async def test_tc_g_06_station_inoperative_to_operative(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        # Reusable state "State is Unavailable".
+        assert (await change(env, "Inoperative"))["status"] == "Accepted"
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == statuses(env, 2)[-1] == "Unavailable")
+        before = status_count(env)
+        # Step 1-2.
+        assert (await change(env, "Operative")) == {"status": "Accepted"}
+        # Step 3 and the post-scenario validation: every connector reported Available.
+        await env.csms.wait(lambda: status_count(env) >= before + 2, timeout=60)
+        after = [r.payload for r in env.csms.of("StatusNotification")[before:]]
+        assert sorted((p["evseId"], p["connectorId"]) for p in after) == [(1, 1), (2, 1)]
+        assert {p["connectorStatus"] for p in after} == {"Available"}
+        assert env.station.availability.state.station
+
+
+async def test_tc_g_08_connector_inoperative_to_operative(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        # Memory state: connector 1 of EVSE 1 Unavailable.
+        connector = {"id": 1, "connectorId": 1}
+        assert (await change(env, "Inoperative", connector))["status"] == "Accepted"
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Unavailable")
+        before = status_count(env)
+        assert (await change(env, "Operative", connector)) == {"status": "Accepted"}
+        await env.csms.wait(lambda: status_count(env) > before, timeout=60)
+        report = env.csms.of("StatusNotification")[before].payload
+        assert (report["evseId"], report["connectorId"]) == (1, 1)
+        assert report["connectorStatus"] == "Available"
+        await quiet(env)
+        # Only the changed connector is reported; the other EVSE never left Available.
+        assert statuses(env, 2) == ["Available"]
+
+
+@pytest.mark.parametrize(
+    ("case", "evse"),
+    [
+        ("TC_G_09", {"id": 1}),
+        ("TC_G_12", None),
+        ("TC_G_15", {"id": 1, "connectorId": 1}),
+    ],
+)
+async def test_tc_g_09_12_15_operative_to_operative(config, autojump_clock, case, evse):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        before = status_count(env)
+        # G03.FR.03 / G04.FR.04: the state it is already in is Accepted.
+        assert (await change(env, "Operative", evse)) == {"status": "Accepted"}, case
+        await quiet(env)
+        # Nothing changed, so nothing more is reported; every connector was reported
+        # (post-scenario validation) by the boot, Available.
+        assert status_count(env) == before
+        assert statuses(env, 1) == ["Available"] and statuses(env, 2) == ["Available"]
+        # The EVSEs still take a session.
+        env.station.hardware.sim.plug(1)
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Occupied", timeout=60)
+
+
+async def test_tc_g_16_connector_inoperative_to_inoperative(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        connector = {"id": 1, "connectorId": 1}
+        assert (await change(env, "Inoperative", connector))["status"] == "Accepted"
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Unavailable")
+        before = status_count(env)
+        assert (await change(env, "Inoperative", connector)) == {"status": "Accepted"}
+        await quiet(env)
+        assert status_count(env) == before
+        assert statuses(env, 1) == ["Available", "Unavailable"]
+        assert statuses(env, 2) == ["Available"]
+
+
+async def test_tc_g_17_connector_inoperative_during_a_transaction(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, evse=1)
+        connector = {"id": 1, "connectorId": 1}
+        # Step 2: G03.FR.05.
+        assert (await change(env, "Inoperative", connector)) == {"status": "Scheduled"}
+        await quiet(env)
+        assert env.station.loops[1].snapshot.relay_closed, "the transaction goes on"
+        assert statuses(env, 1)[-1] == "Occupied"
+        assert statuses(env, 2) == ["Available"], "the other EVSE is not affected"
+        # Step 3, StopAuthorized: the same card ends the transaction.
+        env.station.hardware.sim.tap(CARD)
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Unavailable", timeout=60)
+        ended = env.csms.of("TransactionEvent")[-1].payload
+        assert ended["eventType"] == "Ended"
+        report = env.csms.of("StatusNotification")[-1].payload
+        assert (report["evseId"], report["connectorId"]) == (1, 1)
+        # EVDisconnected: the connector stays Unavailable.
+        env.station.hardware.sim.unplug(1)
+        await quiet(env)
+        assert statuses(env, 1)[-1] == "Unavailable"
+        assert "Available" not in statuses(env, 1)[statuses(env, 1).index("Unavailable") :]
+        assert statuses(env, 2) == ["Available"]
+
+
+async def test_tc_g_18_evse_inoperative_persists_across_reboot(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert (await change(env, "Inoperative", {"id": 1}))["status"] == "Accepted"
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Unavailable")
+        await quiet(env)
+        # Step 3: no connector of another EVSE is reported other than Available.
+        assert statuses(env, 2) == ["Available"]
+    # Step 5, Booted: the station comes back with EVSE 1 still Inoperative.
+    async with running_station(config, control_period=0.05) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        await quiet(env)
+        reports = [r.payload for r in env.csms.of("StatusNotification")]
+        assert all(p["evseId"] != 0 and p["connectorId"] != 0 for p in reports)
+        assert statuses(env, 1) == ["Unavailable"]
+        assert statuses(env, 2) == ["Available"]
+
+
+async def test_tc_g_19_connector_inoperative_persists_across_reboot(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        connector = {"id": 2, "connectorId": 1}
+        assert (await change(env, "Inoperative", connector))["status"] == "Accepted"
+        await env.csms.wait(lambda: statuses(env, 2)[-1] == "Unavailable")
+    async with running_station(config, control_period=0.05) as env:
+        # Steps 2-5: BootNotification, then every connector's status.
+        await env.csms.wait_for("StatusNotification", count=2)
+        assert env.csms.actions()[0] == "BootNotification"
+        await quiet(env)
+        reports = [r.payload for r in env.csms.of("StatusNotification")]
+        assert all(p["evseId"] != 0 and p["connectorId"] != 0 for p in reports)
+        assert statuses(env, 2) == ["Unavailable"]
+        assert statuses(env, 1) == ["Available"]
+        # Step 6.
+        (event,) = [
+            r.payload
+            for r in env.csms.of("SecurityEventNotification")
+            if r.payload["type"] in ("StartupOfTheDevice", "ResetOrReboot")
+        ]
+        assert event["type"] in ("StartupOfTheDevice", "ResetOrReboot")

@@ -1,0 +1,117 @@
+"""Part 6 block J meter-value cases on the simulator (in-memory CSMS, MockClock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+import trio
+
+from tests.conftest import make_config, running_station
+
+CARD = "04A1B2C3"
+MEASURANDS = ["Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage"]
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path / "data")
+
+
+def tes(env) -> list[dict]:
+    return [r.payload for r in env.csms.of("TransactionEvent")]
+
+
+def instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+async def test_tc_j_09_periodic_values_in_transaction_events(config, autojump_clock):
+    interval = 30
+    variables = {
+        "SampledDataCtrlr.TxUpdatedInterval": interval,
+        "SampledDataCtrlr.TxUpdatedMeasurands": ",".join(MEASURANDS),
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        # EnergyTransferStarted.
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.1)
+        sim.tap(CARD)
+        await env.csms.wait(lambda: env.station.transactions.transaction_id(1) is not None)
+        await trio.sleep(0.1)
+        sim.set_ev_state(1, "C")
+        await env.csms.wait(
+            lambda: any(e["transactionInfo"].get("chargingState") == "Charging" for e in tes(env)),
+            timeout=60,
+        )
+        # <Configured transaction duration>: five intervals.
+        await trio.sleep(5 * interval + 1)
+    periodic = [e for e in tes(env) if e["triggerReason"] == "MeterValuePeriodic"]
+    assert len(periodic) >= 4
+    for event in periodic:
+        assert event["eventType"] == "Updated"
+        for meter_value in event["meterValue"]:
+            values = meter_value["sampledValue"]
+            assert values[0]["context"] == "Sample.Periodic"
+            assert {v.get("context") for v in values} == {"Sample.Periodic"}
+            measurands = [v.get("measurand", "Energy.Active.Import.Register") for v in values]
+            assert set(measurands) == set(MEASURANDS), "an element per configured measurand"
+    # Post-scenario: the events are TxUpdatedInterval apart.
+    stamps = [instant(e["timestamp"]) for e in periodic]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(stamps)]
+    assert all(abs(gap - interval) <= 1 for gap in gaps), gaps
+
+
+async def energy_transfer_then_parking_bay_unoccupied(env, duration: float) -> dict:
+    """EnergyTransferStarted for ``duration`` s, then the driver stops and leaves; the
+    transaction's Ended event."""
+    sim = env.station.hardware.sim
+    sim.plug(1)
+    await trio.sleep(0.1)
+    sim.tap(CARD)
+    await env.csms.wait(lambda: env.station.transactions.transaction_id(1) is not None)
+    await trio.sleep(0.1)
+    sim.set_ev_state(1, "C")
+    await env.csms.wait(
+        lambda: any(e["transactionInfo"].get("chargingState") == "Charging" for e in tes(env)),
+        timeout=60,
+    )
+    await trio.sleep(duration)
+    sim.tap(CARD)
+    await trio.sleep(2)
+    sim.unplug(1)
+    await env.csms.wait(lambda: any(e["eventType"] == "Ended" for e in tes(env)), timeout=60)
+    (ended,) = [e for e in tes(env) if e["eventType"] == "Ended"]
+    return ended
+
+
+def gaps(meter_values: list[dict]) -> list[float]:
+    stamps = [instant(m["timestamp"]) for m in meter_values]
+    return [(b - a).total_seconds() for a, b in itertools.pairwise(stamps)]
+
+
+async def test_tc_j_03_clock_aligned_values_in_the_ended_event(config, autojump_clock):
+    interval = 60
+    variables = {
+        "AlignedDataCtrlr.TxEndedInterval": interval,
+        "AlignedDataCtrlr.TxEndedMeasurands": "Energy.Active.Import.Register,Power.Active.Import",
+        "SampledDataCtrlr.TxEndedMeasurands": "",
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        ended = await energy_transfer_then_parking_bay_unoccupied(env, 5 * interval)
+    meter_values = ended["meterValue"]
+    clock = [m for m in meter_values if m["sampledValue"][0].get("context") == "Sample.Clock"]
+    assert len(clock) >= 4
+    assert clock == meter_values, "only clock-aligned values are configured"
+    for meter_value in clock:
+        values = meter_value["sampledValue"]
+        assert {v.get("context") for v in values} == {"Sample.Clock"}
+        measurands = {v.get("measurand", "Energy.Active.Import.Register") for v in values}
+        assert measurands == {"Energy.Active.Import.Register", "Power.Active.Import"}
+        # Clock-aligned: on the minute.
+        assert instant(meter_value["timestamp"]).second == 0
+    assert all(gap == interval for gap in gaps(clock)), gaps(clock)
