@@ -243,6 +243,11 @@ class Availability:
                 s for s in self.state.scheduled if s[:2] != (evse_id, connector)
             ]
             await self._save()
+            if evse_id is None and not operative:
+                # TC_G_13 step 3: a station already Inoperative, told so again, reports the
+                # state of every connector (stricter than G04.FR.05's changed connectors).
+                self._reported = dict.fromkeys(self._evse_ids)
+                self._changed.set()
             return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Accepted)
         affected = self._evse_ids if evse_id is None else [evse_id]
         if not operative and any(self._transaction_active(e) for e in affected):

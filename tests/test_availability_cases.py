@@ -210,3 +210,22 @@ async def test_tc_g_19_connector_inoperative_persists_across_reboot(config, auto
             if r.payload["type"] in ("StartupOfTheDevice", "ResetOrReboot")
         ]
         assert event["type"] in ("StartupOfTheDevice", "ResetOrReboot")
+
+
+async def test_tc_g_13_station_inoperative_told_again_reports_every_connector(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert (await change(env, "Inoperative")) == {"status": "Accepted"}
+        await env.csms.wait(
+            lambda: statuses(env, 1)[-1] == statuses(env, 2)[-1] == "Unavailable", timeout=60
+        )
+        before = status_count(env)
+        # Step 1-3: already Inoperative; Accepted, then the state of all connectors.
+        assert (await change(env, "Inoperative")) == {"status": "Accepted"}
+        await env.csms.wait(lambda: status_count(env) >= before + 2, timeout=60)
+        await quiet(env)
+        assert status_count(env) == before + 2
+        assert statuses(env, 1)[-2:] == ["Unavailable", "Unavailable"]
+        assert statuses(env, 2)[-2:] == ["Unavailable", "Unavailable"]

@@ -698,6 +698,26 @@ async def test_tc_f_13_trigger_transaction_event(config, autojump_clock):
         assert event["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
 
 
+async def test_tc_f_14_trigger_transaction_event_for_the_station_names_each_evse(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, evse=1)
+        await trio.sleep(3)  # the first card left the reader's field
+        await charge(env, evse=2, card="04A1B2C4")
+        await trio.sleep(2)
+        count = len(tes(env))
+        await call(env, "TriggerMessage", {"requestedMessage": "TransactionEvent"})
+        await env.csms.wait_for("TransactionEvent", count=count + 2, timeout=60)
+        triggered = tes(env)[count:]
+        assert [e["triggerReason"] for e in triggered] == ["Trigger", "Trigger"]
+        assert sorted(e["evse"]["id"] for e in triggered) == [1, 2]
+        assert {e["transactionInfo"]["chargingState"] for e in triggered} == {"Charging"}
+        for event in triggered:
+            assert event["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
+
+
 async def test_tc_j_01_02_clock_aligned_meter_values(config, autojump_clock):
     variables = {"AlignedDataCtrlr.Interval": 900}
     async with running_station(config, variables=variables, control_period=0.25) as env:

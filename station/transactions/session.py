@@ -586,7 +586,12 @@ class EvseSession:
         tx.charging_state = state.value
 
         evse = None
-        if (
+        if s.evse_id is not None and trigger is Trigger.Trigger and tx.evse_reported:
+            # TC_F_14: a TriggerMessage(TransactionEvent) for the whole station gets one
+            # event per transaction, and each names its EVSE, so the CSMS can tell them
+            # apart (E01.FR.16 otherwise names it once per connection of the EV).
+            evse = EVSEType(id=s.evse_id, connector_id=self._connector_id)
+        elif (
             s.evse_id is not None
             and (not tx.evse_reported)
             and (s.ev_connected or kind is not TransactionEventEnumType.Updated)
