@@ -94,7 +94,7 @@ async def test_ended_samples_are_stored_apart_and_survive_a_power_loss(tmp_path,
         samples = [r for r in rows(config, "ended_samples") if r[0] == tx]
         assert 2 < len(samples) <= MAX_ENDED_SAMPLES
         numbers = sorted(r[1] for r in samples)
-        assert numbers[0] == 0, "the Transaction.Begin sample stays"
+        assert numbers[0] == 0, "the sample at the start stays"
         assert numbers[-1] >= MAX_ENDED_SAMPLES, "the newest sample is there"
         # The station disappears here.
     async with running_station(config, variables=variables, control_period=0.05) as env:
@@ -102,9 +102,9 @@ async def test_ended_samples_are_stored_apart_and_survive_a_power_loss(tmp_path,
         ended = await next_te(env, 0)
         assert ended["transactionInfo"]["stoppedReason"] == "PowerLoss"
         contexts = [mv["sampledValue"][0]["context"] for mv in ended["meterValue"]]
-        assert contexts[0] == "Transaction.Begin"
+        # TC_J_10: with a TxEndedInterval the start value is the first Sample.Periodic one.
         assert contexts[-1] == "Transaction.End"
-        assert contexts.count("Sample.Periodic") == len(samples) - 1
+        assert contexts.count("Sample.Periodic") == len(samples) == len(contexts) - 1
         await env.station.queue.drained()
         await trio.sleep(1)
         assert rows(config, "ended_samples") == [], "an ended transaction leaves no samples"

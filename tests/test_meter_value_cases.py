@@ -115,3 +115,28 @@ async def test_tc_j_03_clock_aligned_values_in_the_ended_event(config, autojump_
         # Clock-aligned: on the minute.
         assert instant(meter_value["timestamp"]).second == 0
     assert all(gap == interval for gap in gaps(clock)), gaps(clock)
+
+
+async def test_tc_j_10_sampled_values_in_the_ended_event(config, autojump_clock):
+    interval = 60
+    variables = {
+        "SampledDataCtrlr.TxEndedInterval": interval,
+        "SampledDataCtrlr.TxEndedMeasurands": "Energy.Active.Import.Register,Current.Import",
+        "AlignedDataCtrlr.TxEndedMeasurands": "",
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        ended = await energy_transfer_then_parking_bay_unoccupied(env, 5 * interval)
+    meter_values = ended["meterValue"]
+    contexts = [m["sampledValue"][0]["context"] for m in meter_values]
+    # Every element but one is Sample.Periodic; one (the last) is Transaction.End.
+    assert contexts[-1] == "Transaction.End"
+    assert contexts[:-1] == ["Sample.Periodic"] * (len(contexts) - 1)
+    assert len(contexts) - 1 >= 5
+    periodic = [instant(m["timestamp"]) for m in meter_values[:-1]]
+    gaps = {round((b - a).total_seconds()) for a, b in itertools.pairwise(periodic)}
+    assert gaps == {interval}, "the samples are TxEndedInterval apart"
+    for meter_value in meter_values:
+        values = meter_value["sampledValue"]
+        measurands = sorted(v.get("measurand", "Energy.Active.Import.Register") for v in values)
+        assert measurands == ["Current.Import", "Energy.Active.Import.Register"]

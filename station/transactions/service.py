@@ -249,6 +249,7 @@ class TransactionService:
             stop_points=frozenset(self._dm.get_list(STOP_POINTS) or ()),
             started_measurands=self._sampled(STARTED_MEASURANDS),
             ended_measurands=self._sampled(ENDED_MEASURANDS),
+            ended_interval=self._sampled_interval(ENDED_INTERVAL),
         )
 
     def _moment(self, evse_id: int) -> Moment:

@@ -69,6 +69,8 @@ class Policy:
     stop_points: frozenset[str] = frozenset({"EVConnected", "Authorized"})
     started_measurands: tuple[str, ...] = ("Energy.Active.Import.Register",)
     ended_measurands: tuple[str, ...] = ("Energy.Active.Import.Register",)
+    #: SampledDataCtrlr.TxEndedInterval in force (0: only the start and end values).
+    ended_interval: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -513,12 +515,17 @@ class EvseSession:
                 moment,
             )
             values = [begin] if begin is not None else None
+            # With a TxEndedInterval the start value is the first sample of that series,
+            # measured from the start of the transaction: Sample.Periodic, as the others
+            # (TC_J_10: every element but the Transaction.End one is Sample.Periodic).
+            # Without one only the start and end values go: Transaction.Begin.
+            start_context = (
+                ReadingContextEnumType.Sample_Periodic
+                if moment.policy.ended_interval > 0
+                else ReadingContextEnumType.Transaction_Begin
+            )
             ended = _stamped(
-                meter_value(
-                    moment.reading,
-                    moment.policy.ended_measurands,
-                    ReadingContextEnumType.Transaction_Begin,
-                ),
+                meter_value(moment.reading, moment.policy.ended_measurands, start_context),
                 moment,
             )
             if ended is not None:
