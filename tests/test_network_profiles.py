@@ -133,6 +133,44 @@ async def test_tc_b_49_fallback_when_the_new_profile_fails(config, autojump_cloc
         assert urls[-3:] == [OTHER_URL, OTHER_URL, first]
 
 
+async def test_tc_b_49_after_every_profile_failed_it_reconnects_to_the_last_working_one(
+    config, autojump_clock
+):
+    # TC_B_49 steps 7-12 (B10.FR.07): new profile refused, previous profile refused, then
+    # after RetryBackOffWaitMinimum the previous profile again (not the new one first).
+    variables = {
+        "OCPPCommCtrlr.NetworkProfileConnectionAttempts": 1,
+        "OCPPCommCtrlr.RetryBackOffRepeatTimes": 0,
+        "OCPPCommCtrlr.RetryBackOffWaitMinimum": 30,
+        "OCPPCommCtrlr.RetryBackOffRandomRange": 0,
+    }
+    async with running_station(config, variables=variables) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        env.csms.refuse_urls.add(OTHER_URL)
+        await call(env, "SetNetworkProfile", {"configurationSlot": 2, "connectionData": profile()})
+        await call(
+            env,
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": "2,1",
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "NetworkConfigurationPriority"},
+                    }
+                ]
+            },
+        )
+        before = len(env.csms.attempted_urls)
+        env.csms.refuse_next = 1  # step 10: the previous profile refused once (step 8: down)
+        await call(env, "Reset", {"type": "OnIdle"})
+        await env.csms.wait_for("BootNotification", count=2, timeout=600)
+        first = config.csms.url
+        assert env.csms.attempted_urls[before:] == [OTHER_URL, first, first]
+        refused, accepted = env.csms.attempts[-2:]
+        assert accepted - refused == pytest.approx(30, abs=0.5)  # step 11
+
+
 async def test_tc_a_09_new_password_is_used_on_the_next_connection(tmp_path):
     new_password = "N3w-Passw0rd_For+Station"
     with Judge(password=PASSWORD) as judge:

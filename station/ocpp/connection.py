@@ -80,23 +80,48 @@ class NetworkProfile:
         )
 
 
+#: Store meta key of the slot of the last successful connection.
+LAST_WORKING_META = "last_working_network_slot"
+
+
 class NetworkProfiles:
     """The configuration slots, persisted in the store."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._slots: dict[int, NetworkProfile] = {}
+        #: The slot of the last successful connection, across restarts (B10.FR.07).
+        self.last_working: int | None = None
 
     async def load(self, seed: NetworkProfile) -> None:
         """Load the stored slots; on a first start store ``seed`` (from the config)."""
-        rows = await self._store.run(
-            lambda db: db.execute("SELECT slot, profile FROM network_profiles").fetchall()
-        )
+
+        def read(db) -> tuple[list, tuple | None]:
+            rows = db.execute("SELECT slot, profile FROM network_profiles").fetchall()
+            working = db.execute(
+                "SELECT value FROM meta WHERE name = ?", (LAST_WORKING_META,)
+            ).fetchone()
+            return rows, working
+
+        rows, working = await self._store.run(read)
         self._slots = {
             slot: NetworkProfile.from_wire(slot, json.loads(text)) for slot, text in rows
         }
+        self.last_working = int(working[0]) if working is not None else None
         if not self._slots:
             await self.put(seed)
+
+    async def remember_working(self, slot: int) -> None:
+        """Keep the slot of a successful connection (written only when it changes)."""
+        if slot == self.last_working:
+            return
+        self.last_working = slot
+        await self._store.run(
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                (LAST_WORKING_META, str(slot)),
+            )
+        )
 
     async def put(self, profile: NetworkProfile) -> None:
         """Store (or replace) a slot durably."""
@@ -156,7 +181,7 @@ class ConnectionManager:
         self._security_event = security_event
         self._settings_changed = trio.Event()
         self.active: NetworkProfile | None = None
-        self.last_working: int | None = None
+        self.last_working: int | None = profiles.last_working
         #: Number of successful connections so far (tests and status).
         self.connections = 0
         #: Reason of the last failed attempt (status command).
@@ -195,8 +220,20 @@ class ConnectionManager:
         await self._client.close(1000, "reconnecting")
 
     def _slot_sequence(self) -> Iterator[int]:
-        """Slots to try, one per attempt, forever (B10.FR.07–09)."""
+        """Slots to try, one per attempt, forever (B10.FR.07–09): each slot of
+        NetworkConfigurationPriority NetworkProfileConnectionAttempts times; when every one
+        failed, the slot of the last successful connection from then on (B10.FR.07:
+        'reconnecting' to it with the usual back-off, TC_B_49), or the list again when no
+        connection ever succeeded."""
         while True:
+            if self.last_working is not None and self._profiles.get(self.last_working):
+                for slot in self._priority():
+                    if self._profiles.get(slot) is None:
+                        continue
+                    for _ in range(self._dm.get_int(ATTEMPTS) or 1):
+                        yield slot
+                while True:
+                    yield self.last_working
             tried = False
             for slot in self._priority():
                 if self._profiles.get(slot) is None:
@@ -205,9 +242,6 @@ class ConnectionManager:
                 for _ in range(attempts):
                     tried = True
                     yield slot
-            if self.last_working is not None and self._profiles.get(self.last_working) is not None:
-                tried = True
-                yield self.last_working
             if not tried:
                 raise RuntimeError(
                     "no configured network connection profile in NetworkConfigurationPriority"
@@ -274,6 +308,7 @@ class ConnectionManager:
             self._backoff.reset()
             self.active = profile
             self.last_working = profile.slot
+            await self._profiles.remember_working(profile.slot)
             self.connections += 1
             self.last_failure = None
             self._client.message_timeout = profile.message_timeout
