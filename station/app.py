@@ -56,6 +56,7 @@ from station.maintenance.getlog import LogUploads, render_security_log
 from station.maintenance.transfer import trust
 from station.ocpp.client import Admission, BootState, OcppClient
 from station.ocpp.connection import ConnectionManager, Dialer, NetworkProfile, NetworkProfiles
+from station.ocpp.datetimes import format_date_time
 from station.ocpp.declined import Declined
 from station.ocpp.messages import (
     BootReasonEnumType,
@@ -442,7 +443,9 @@ class Station:
         lines = [
             f"# diagnostics of {self.config.station.identity} "
             f"(serial {self.config.station.serial_number}, version {__version__})",
-            f"# generated {self.clock.now().isoformat()} window {oldest} .. {latest}",
+            f"# generated {format_date_time(self.clock.now())} window "
+            f"{format_date_time(oldest) if oldest else '-'} .. "
+            f"{format_date_time(latest) if latest else '-'}",
             "## status",
             json.dumps(self.status(), indent=1, default=str),
             "## log",

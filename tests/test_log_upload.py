@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import trio
@@ -67,6 +68,10 @@ async def test_diagnostics_log_holds_status_log_lines_and_messages(tmp_path):
             await judge.wait_for("LogStatusNotification", where=lambda p: p["status"] == "Uploaded")
     body = server.uploads[0].body.decode()
     assert "## status" in body and '"identity": "CS-TEST-01"' in body
+    # The header's times are written as every dateTime the station writes (Part 2 §2.1.4).
+    header = next(line for line in body.splitlines() if line.startswith("# generated "))
+    assert re.fullmatch(r"# generated \S+Z window 2000-01-01T00:00:00Z \.\. -", header), header
+    assert not re.search(r"\.\d{4,}", header), header
     assert "event=connected" in body or "event=connecting" in body
     assert '"action":"BootNotification"' in body
     assert PASSWORD not in body
