@@ -103,6 +103,8 @@ class Availability:
         self._reported: dict[int, Status | None] = dict.fromkeys(evse_ids)
         self._changed = trio.Event()
         self._report_all = True
+        #: EVSEs whose status goes out again even if unchanged (taken by the next round).
+        self._report_again: set[int] = set()
         #: EVSEs held Unavailable by maintenance (a firmware installation); not persisted.
         self._held: set[int] = set()
         self._reported_event = trio.Event()
@@ -246,7 +248,7 @@ class Availability:
             if evse_id is None and not operative:
                 # TC_G_13 step 3: a station already Inoperative, told so again, reports the
                 # state of every connector (stricter than G04.FR.05's changed connectors).
-                self._reported = dict.fromkeys(self._evse_ids)
+                self._report_again.update(self._evse_ids)
                 self._changed.set()
             return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Accepted)
         affected = self._evse_ids if evse_id is None else [evse_id]
@@ -337,13 +339,15 @@ class Availability:
             if self._client.connected_at != handled_connection:
                 handled_connection = self._client.connected_at
                 self._after_outage()
+            again, self._report_again = self._report_again, set()
             try:
                 for evse_id in self._evse_ids:
                     status = self.status(evse_id)
-                    if self._report_all or status != self._reported[evse_id]:
+                    if self._report_all or evse_id in again or status != self._reported[evse_id]:
                         await self.notify(evse_id)
                 self._report_all = False
             except Offline:
+                self._report_again |= again  # still owed after the reconnection
                 continue
             except CallFailed as exc:
                 log.warning("event=status_notification_failed reason=%r", str(exc))
