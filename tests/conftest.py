@@ -201,3 +201,12 @@ def judge() -> Iterator[Judge]:
     with Judge(password=PASSWORD) as csms:
         yield csms
         assert not csms.violations, csms.violations
+
+
+def connector_statuses(env, evse: int) -> list[str]:
+    """Every connectorStatus an in-memory-CSMS station reported for the EVSE, in order."""
+    return [
+        r.payload["connectorStatus"]
+        for r in env.csms.of("StatusNotification")
+        if r.payload["evseId"] == evse
+    ]

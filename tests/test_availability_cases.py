@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 import trio
 
+from tests.conftest import connector_statuses as statuses
 from tests.conftest import make_config, running_station
 
 CARD = "04A1B2C3"
@@ -20,15 +21,6 @@ CARD = "04A1B2C3"
 @pytest.fixture
 def config(tmp_path):
     return make_config(tmp_path / "data")
-
-
-def statuses(env, evse: int) -> list[str]:
-    """Every connectorStatus the station reported for the EVSE's connector, in order."""
-    return [
-        r.payload["connectorStatus"]
-        for r in env.csms.of("StatusNotification")
-        if r.payload["evseId"] == evse
-    ]
 
 
 def status_count(env) -> int:

@@ -103,6 +103,26 @@ async def test_tc_b_45_migrate_to_another_slot_after_reset(config, autojump_cloc
         assert env.csms.connections[-1]["endpoint"].url == OTHER_URL
 
 
+async def prefer_an_unreachable_new_profile(env) -> None:
+    """TC_B_49 steps 1-4: slot 2 (a CSMS that refuses) first in NetworkConfigurationPriority,
+    the working slot 1 after it."""
+    env.csms.refuse_urls.add(OTHER_URL)
+    await call(env, "SetNetworkProfile", {"configurationSlot": 2, "connectionData": profile()})
+    await call(
+        env,
+        "SetVariables",
+        {
+            "setVariableData": [
+                {
+                    "attributeValue": "2,1",
+                    "component": {"name": "OCPPCommCtrlr"},
+                    "variable": {"name": "NetworkConfigurationPriority"},
+                }
+            ]
+        },
+    )
+
+
 async def test_tc_b_49_fallback_when_the_new_profile_fails(config, autojump_clock):
     variables = {
         "OCPPCommCtrlr.NetworkProfileConnectionAttempts": 2,
@@ -111,21 +131,7 @@ async def test_tc_b_49_fallback_when_the_new_profile_fails(config, autojump_cloc
     }
     async with running_station(config, variables=variables) as env:
         await env.csms.wait_for("StatusNotification", count=2)
-        env.csms.refuse_urls.add(OTHER_URL)
-        await call(env, "SetNetworkProfile", {"configurationSlot": 2, "connectionData": profile()})
-        await call(
-            env,
-            "SetVariables",
-            {
-                "setVariableData": [
-                    {
-                        "attributeValue": "2,1",
-                        "component": {"name": "OCPPCommCtrlr"},
-                        "variable": {"name": "NetworkConfigurationPriority"},
-                    }
-                ]
-            },
-        )
+        await prefer_an_unreachable_new_profile(env)
         await call(env, "Reset", {"type": "OnIdle"})
         await env.csms.wait_for("BootNotification", count=2)
         first = config.csms.url
@@ -146,21 +152,7 @@ async def test_tc_b_49_after_every_profile_failed_it_reconnects_to_the_last_work
     }
     async with running_station(config, variables=variables) as env:
         await env.csms.wait_for("StatusNotification", count=2)
-        env.csms.refuse_urls.add(OTHER_URL)
-        await call(env, "SetNetworkProfile", {"configurationSlot": 2, "connectionData": profile()})
-        await call(
-            env,
-            "SetVariables",
-            {
-                "setVariableData": [
-                    {
-                        "attributeValue": "2,1",
-                        "component": {"name": "OCPPCommCtrlr"},
-                        "variable": {"name": "NetworkConfigurationPriority"},
-                    }
-                ]
-            },
-        )
+        await prefer_an_unreachable_new_profile(env)
         before = len(env.csms.attempted_urls)
         env.csms.refuse_next = 1  # step 10: the previous profile refused once (step 8: down)
         await call(env, "Reset", {"type": "OnIdle"})

@@ -14,6 +14,7 @@ import logging
 import pytest
 import trio
 
+from tests.conftest import connector_statuses as statuses
 from tests.conftest import make_config, running_station
 
 CARD = "04A1B2C3"
@@ -23,15 +24,6 @@ OTHER = "0DD0FEED"
 @pytest.fixture
 def config(tmp_path):
     return make_config(tmp_path / "data")
-
-
-def statuses(env, evse: int) -> list[str]:
-    """Every connectorStatus the station reported for the EVSE's connector, in order."""
-    return [
-        r.payload["connectorStatus"]
-        for r in env.csms.of("StatusNotification")
-        if r.payload["evseId"] == evse
-    ]
 
 
 async def booted(env) -> None:

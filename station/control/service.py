@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -72,6 +73,9 @@ from station.control.reading import Reading
 from station.evse import EvseSnapshot
 from station.offload import Offload, ThreadOffload
 from station.supervision import Supervisor
+
+if TYPE_CHECKING:
+    from drivers.sim.station import SimulatedStation
 
 log = logging.getLogger(__name__)
 
@@ -545,17 +549,17 @@ class ControlService:
                 await where.unlink(missing_ok=True)
 
 
-def apply_pilot_voltage(sim: object, evse: int, value: str | None) -> None:
+def apply_pilot_voltage(sim: SimulatedStation, evse: int, value: str | None) -> None:
     """``station sim pilot-voltage``: ``value`` "HIGH,LOW" (volts of the positive and
     negative plateau) injects a raw reading; None reads the modelled EV again."""
     if value is None or value == "auto":
-        sim.release_pilot_voltage(evse)  # type: ignore[attr-defined]
+        sim.release_pilot_voltage(evse)
         return
     try:
         high, low = (float(part) for part in value.split(","))
     except ValueError:
         raise ValueError(f"pilot voltage {value!r}: expected HIGH,LOW in volts") from None
-    sim.inject_pilot_voltage(evse, high, low)  # type: ignore[attr-defined]
+    sim.inject_pilot_voltage(evse, high, low)
 
 
 def _on_off(value: str | None) -> bool:

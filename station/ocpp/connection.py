@@ -225,23 +225,20 @@ class ConnectionManager:
         failed, the slot of the last successful connection from then on (B10.FR.07:
         'reconnecting' to it with the usual back-off, TC_B_49), or the list again when no
         connection ever succeeded."""
+        last = self.last_working
+        if last is not None and self._profiles.get(last) is None:
+            last = None
         while True:
-            if self.last_working is not None and self._profiles.get(self.last_working):
-                for slot in self._priority():
-                    if self._profiles.get(slot) is None:
-                        continue
-                    for _ in range(self._dm.get_int(ATTEMPTS) or 1):
-                        yield slot
-                while True:
-                    yield self.last_working
             tried = False
             for slot in self._priority():
                 if self._profiles.get(slot) is None:
                     continue
-                attempts = self._dm.get_int(ATTEMPTS) or 1
-                for _ in range(attempts):
+                for _ in range(self._dm.get_int(ATTEMPTS) or 1):
                     tried = True
                     yield slot
+            if last is not None:
+                while True:
+                    yield last
             if not tried:
                 raise RuntimeError(
                     "no configured network connection profile in NetworkConfigurationPriority"
