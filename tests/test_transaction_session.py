@@ -206,10 +206,13 @@ def test_charging_state_follows_what_the_evse_offers():
     )
     assert charging["transactionInfo"]["chargingState"] == "Charging"
     # The energy limit of an invalidated idToken (E05.FR.03) withdraws the PWM: the EVSE
-    # holds the EV back, SuspendedEVSE, whether the EV still asks or not.
-    s.limit_energy(c.moment(p), 0)
-    (held,) = payloads(s.ev_status(c.moment(p), requesting=True, delivering=False, offering=False))
+    # holds the EV back, SuspendedEVSE at once (C15.FR.06), while the contactor is still
+    # closed, and whether the EV still asks or not.
+    (held,) = payloads(s.limit_energy(c.moment(p), 0))
     assert held["transactionInfo"]["chargingState"] == "SuspendedEVSE"
+    assert held["triggerReason"] == "ChargingStateChanged"
+    assert s.ev_status(c.moment(p), requesting=True, delivering=True, offering=False) == []
+    assert s.ev_status(c.moment(p), requesting=True, delivering=False, offering=False) == []
     # The EV stops asking: still SuspendedEVSE, so no ChargingStateChanged event.
     assert s.ev_status(c.moment(p), requesting=False, delivering=False, offering=False) == []
 
@@ -401,7 +404,9 @@ def test_energy_limit_after_an_invalid_verdict_survives_a_restart():
     (started,) = s.authorize(c.moment(p), CARD)
     assert started.event_type.value == "Started"
     start = c.energy
-    assert s.limit_energy(c.moment(p), 25.0) == []
+    s.energy_wh = start
+    assert s.limit_energy(c.moment(p), 25.0) == [], "below the limit: nothing changes yet"
+
     assert s.authorized, "E05.FR.02/03: the transaction stays authorized"
     s.energy_wh = start + 24.9
     assert s.may_offer_energy

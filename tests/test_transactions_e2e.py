@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 import trio
 
+from station.control.iec61851 import C1_FORCE_OPEN_S
 from tests.conftest import make_config, running_station
 from tests.memcsms import NoReply
 
@@ -293,7 +294,11 @@ async def test_e05_invalid_verdict_without_stop_suspends_at_max_energy(
         )
         assert suspended["eventType"] == "Updated"
         assert suspended["triggerReason"] == "ChargingStateChanged"
-        await trio.sleep(0.5)
+        # C15.FR.06: reported when the PWM is withdrawn; the EV (still in C) draws nothing
+        # and the contactor is forced open after the IEC 61851-1 time.
+        await trio.sleep(0.2)
+        assert env.station.loops[1].snapshot.offered_current == 0
+        await trio.sleep(C1_FORCE_OPEN_S)
         assert not env.station.loops[1].snapshot.relay_closed
         delivered = env.station.samplers[1].latest.sample.energy_import_wh - begin["value"]
         # Past the limit: at most one meter interval's energy (the reading that crossed it)
@@ -397,6 +402,60 @@ async def test_tc_e_43_offline_start_with_an_unknown_card_and_late_verdict(confi
         assert started["offline"] is True
         ended = tes(env, eventType="Ended")[0]
         assert ended["transactionInfo"]["stoppedReason"] == "DeAuthorized"
+
+
+async def test_tc_c_26_offline_unknown_id_invalid_verdict_without_stop(config, autojump_clock):
+    """TC_C_26 (C15.FR.02/06/08, C13.FR.04): an unknown card starts charging offline; on
+    reconnection the queue is emptied, the CSMS answers the idToken Invalid, and with
+    StopTxOnInvalidId false and MaxEnergyOnInvalidId 0 the station suspends the delivery at
+    once: one SuspendedEVSE event, and every message of the emptied queue offline."""
+    variables = {"TxCtrlr.StopTxOnInvalidId": "false", "TxCtrlr.MaxEnergyOnInvalidId": 0}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        env.csms.refuse_next = 10**6
+        await env.csms.disconnect()
+        await env.station.client.wait_until(lambda: not env.station.client.connected)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.2)
+        sim.tap(CARD)  # C15.FR.08: accepted offline
+        await trio.sleep(0.5)
+        sim.set_ev_state(1, "C")
+        await trio.sleep(0.5)
+        assert env.station.loops[1].snapshot.relay_closed
+        offline_count = env.station.transactions._queue.count()
+        env.csms.responses["TransactionEvent"] = lambda p: (
+            {"idTokenInfo": {"status": "Invalid"}} if "idToken" in p else {}
+        )
+        reconnected = trio.current_time()
+        env.csms.refuse_next = 0
+
+        def suspended() -> list[dict]:
+            return [
+                p for p in tes(env) if p["transactionInfo"].get("chargingState") == "SuspendedEVSE"
+            ]
+
+        await env.csms.wait(lambda: suspended(), timeout=600)
+        # C15.FR.06: the delivery stops at once, the contactor no later than the IEC 61851-1
+        # time the EV has to leave state C.
+        assert trio.current_time() - reconnected < 5
+        [event] = suspended()
+        assert event["eventType"] == "Updated"
+        assert event["triggerReason"] == "ChargingStateChanged"
+        await trio.sleep(0.2)  # two control periods: the loop withdraws the PWM
+        assert env.station.loops[1].snapshot.offered_current == 0
+        emptied = tes(env)
+        assert len(emptied) == offline_count + 1
+        assert all(p.get("offline") is True for p in emptied)
+        assert tes(env, eventType="Ended") == []
+        sim.set_ev_state(1, "B")
+        await trio.sleep(1)
+        assert not env.station.loops[1].snapshot.relay_closed
+        assert len(suspended()) == 1
+        # Once the queue is delivered, new events are live again.
+        sim.unplug(1)
+        await env.csms.wait(lambda: tes(env, eventType="Ended"), timeout=60)
+        assert tes(env, eventType="Ended")[0].get("offline") is None
 
 
 async def test_station_killed_mid_transaction_ends_it_with_power_loss_on_restart(

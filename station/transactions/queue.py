@@ -61,6 +61,9 @@ class TransactionQueue:
         #: Messages as they were written, so that sending needs no store round trip (which
         #: would wait behind unrelated writes); the table stays the truth after a restart.
         self._written: dict[int, QueuedMessage] = {}
+        #: Queued messages that carry offline=true: until they are delivered the station is
+        #: still catching up on its offline period (see `catching_up`).
+        self._offline: set[int] = set()
         self._wakeup = trio.Event()
         self._handlers: list[ResponseHandler] = []
         self._prepare: list[Callable[[dict], dict]] = []
@@ -82,9 +85,12 @@ class TransactionQueue:
     async def load(self) -> None:
         """Read what a previous run left in the queue."""
         rows = await self._store.run(
-            lambda db: db.execute("SELECT seq, transaction_id FROM outbox ORDER BY seq").fetchall()
+            lambda db: db.execute(
+                "SELECT seq, transaction_id, payload FROM outbox ORDER BY seq"
+            ).fetchall()
         )
-        self._pending = {seq: transaction_id for seq, transaction_id in rows}
+        self._pending = {seq: transaction_id for seq, transaction_id, _ in rows}
+        self._offline = {seq for seq, _, text in rows if json.loads(text).get("offline")}
         if self._pending:
             self._empty = trio.Event()
             log.info("event=queue_restored messages=%d", len(self._pending))
@@ -115,6 +121,8 @@ class TransactionQueue:
         for message in staged:
             self._pending[message.seq] = message.transaction_id
             self._written[message.seq] = message
+            if message.payload.get("offline"):
+                self._offline.add(message.seq)
         if self._empty.is_set():
             self._empty = trio.Event()
         self._wakeup.set()
@@ -124,6 +132,13 @@ class TransactionQueue:
         if transaction_id is None:
             return len(self._pending)
         return sum(1 for tx in self._pending.values() if tx == transaction_id)
+
+    def catching_up(self) -> bool:
+        """Whether messages of an offline period still wait for delivery. An event that
+        arises meanwhile (e.g. SuspendedEVSE after the CSMS's late Invalid verdict on an
+        offline start, C15.FR.06) reaches the CSMS behind them, as part of the emptied
+        queue, so it is marked offline too (TC_C_26: every message of the queue offline)."""
+        return bool(self._offline)
 
     async def drained(self) -> None:
         """Wait until the queue is empty."""
@@ -213,6 +228,7 @@ class TransactionQueue:
         await self._store.run(lambda db: db.execute("DELETE FROM outbox WHERE seq = ?", (seq,)))
         self._pending.pop(seq, None)
         self._written.pop(seq, None)
+        self._offline.discard(seq)
         if not self._pending:
             self._empty.set()
 
@@ -229,4 +245,5 @@ class TransactionQueue:
                     )
 
         await self._store.run(mark)
+        self._offline |= set(self._pending)
         self._written.clear()  # the stored payloads changed

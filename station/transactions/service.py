@@ -256,7 +256,8 @@ class TransactionService:
         return Moment(
             now=self._clock.now(),
             mono=trio.current_time(),
-            offline=not self._client.connected,
+            # Part 2 TransactionEventRequest.offline; see TransactionQueue.catching_up.
+            offline=not self._client.connected or self._queue.catching_up(),
             reading=self._readings.get(evse_id),
             policy=self._policy(),
             unsynchronised=self._unsynchronised(),

@@ -280,7 +280,11 @@ class EvseSession:
         if s.authorization is None:
             return State.EVConnected
         if s.delivering:
-            return State.Charging
+            # C15.FR.06/E05.FR.03: once the EVSE withdraws its offer (an invalidated idToken
+            # past MaxEnergyOnInvalidId) it has suspended the delivery, although the
+            # contactor stays closed until the EV leaves state C (up to the IEC 61851-1
+            # time): the CSMS learns it at once, not seconds later.
+            return State.Charging if self.may_offer_energy else State.SuspendedEVSE
         if s.requesting:
             return State.SuspendedEVSE
         if s.offering:
@@ -368,8 +372,8 @@ class EvseSession:
     def limit_energy(self, moment: Moment, max_energy_wh: float) -> list[TransactionEventRequest]:
         """E05.FR.02/03: the CSMS said the idToken is not valid but StopTxOnInvalidId is
         false: the transaction stays authorized and energy flows until the transaction has
-        delivered ``max_energy_wh`` (MaxEnergyOnInvalidId; 0 stops it at once). The relay
-        opening is then reported as ChargingStateChanged / SuspendedEVSE by `ev_status`."""
+        delivered ``max_energy_wh`` (MaxEnergyOnInvalidId; 0 stops it at once). Reaching
+        the limit is reported as ChargingStateChanged / SuspendedEVSE (C15.FR.06)."""
         auth = self.state.authorization
         tx = self.state.transaction
         if auth is None or tx is None or auth.energy_limit_wh is not None:
@@ -378,7 +382,8 @@ class EvseSession:
         if start is None:
             start = moment.reading.sample.energy_import_wh if moment.reading is not None else 0.0
         auth.energy_limit_wh = start + max_energy_wh
-        return []
+        # C15.FR.06: a limit already reached stops the delivery now, and says so now.
+        return self._after_change(moment, Trigger.ChargingStateChanged)
 
     def ev_status(
         self, moment: Moment, *, requesting: bool, delivering: bool, offering: bool = True
