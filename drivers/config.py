@@ -230,6 +230,9 @@ class HardwareConfig(_Strict):
     evse: list[EvseHardware] = Field(
         default_factory=lambda: [EvseHardware(id=i) for i in DEFAULT_EVSE_IDS], min_length=1
     )
+    #: The grid connection's current per phase (A) that the EVSEs share: the currents they
+    #: offer together never exceed it (load balancing); None: each EVSE its own maximum.
+    grid_max_current: float | None = Field(default=None, ge=6.0, le=1000.0)
 
     @model_validator(mode="after")
     def _evse_ids_are_1_to_n(self) -> HardwareConfig:

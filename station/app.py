@@ -77,6 +77,8 @@ from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
 from station.security.service import CertificateService
+from station.smartcharging.schedule import Electrical
+from station.smartcharging.service import SmartChargingService
 from station.store import Store
 from station.supervision import Supervisor
 from station.transactions.queue import TransactionQueue
@@ -234,6 +236,26 @@ class Station:
             reset_evse=lambda e: self.evses[e].reset(),
             drained=self.queue.drained,
         )
+        self.smart_charging = SmartChargingService(
+            client=self.client,
+            store=store,
+            device_model=device_model,
+            now=self.clock.now,
+            evses=self.evses,
+            electrical={
+                e.id: Electrical(
+                    voltage=e.nominal_voltage, phases=e.phases, max_current=e.max_current
+                )
+                for e in config.hardware.evse
+            },
+            transaction_id=self.transactions.transaction_id,
+            transactions_changed=self.transactions.wait_changed,
+            remote_start_id=self.transactions.remote_start_id,
+            rate_changed=self.transactions.charging_rate_changed,
+            grid_max_current=config.hardware.grid_max_current,
+            authorized=lambda e: self.transactions.session(e).authorized,
+        )
+        self.transactions.start_profile = self.smart_charging
         Declined(self.client)
         DeviceModelService(self.client, device_model, self.clock.now)
         self.provisioning: Provisioning | None = None
@@ -324,6 +346,7 @@ class Station:
         )
         await self.availability.load()
         await self.transactions.load()
+        await self.smart_charging.load()
         self.transactions.interrupted_reason = (
             Reason.PowerLoss if self.boot_reason is BootReasonEnumType.PowerUp else Reason.Reboot
         )
@@ -792,6 +815,7 @@ class Station:
         top.add("maintenance.firmware", self.firmware.run)
         top.add("transactions.queue", self.queue.run)
         top.add("transactions.timers", self.transactions.run)
+        top.add("smart_charging", self.smart_charging.run)
         top.add("availability", self._availability)
         top.add("control_socket", self.control_socket.run)
         top.add("message_log", self.message_log.run)

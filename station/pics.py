@@ -216,8 +216,12 @@ ITEMS: tuple[Item, ...] = (
         PROFILES,
         "Smart Charging",
         False,
-        _available("SmartChargingCtrlr"),
-        "no charging profiles (SmartChargingCtrlr.Available = false)",
+        # Charging profiles work (SmartChargingCtrlr.Available = true: K01–K10 with the
+        # limit at the pilot), but the profile is claimed only when all of it is built.
+        _const(False),
+        "charging profiles are built (K01-K10), not yet the rest of the profile: external "
+        "limits (K11-K14), the offered-current measurands, and the Smart Charging test "
+        "cases in the matrix",
     ),
     Item(
         "P-AdvancedDeviceManagement",

@@ -75,6 +75,14 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (transaction_id, number)
     );
     """,
+    # 2: charging profiles (K01.FR.27: they survive restarts).
+    """
+    CREATE TABLE charging_profiles (
+        id INTEGER PRIMARY KEY,         -- chargingProfile.id
+        evse_id INTEGER NOT NULL,
+        profile TEXT NOT NULL           -- ChargingProfileType as JSON (wire form)
+    );
+    """,
 )
 
 

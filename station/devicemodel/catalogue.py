@@ -38,6 +38,11 @@ TX_START_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransf
 TX_STOP_POINTS = ("EVConnected", "Authorized", "PowerPathClosed")
 NETWORK_SLOTS = ("1", "2", "3")
 AVAILABILITY_STATES = ("Available", "Occupied", "Reserved", "Unavailable", "Faulted")
+#: Smart Charging limits (SmartChargingCtrlr.Entries maxLimit, PeriodsPerSchedule,
+#: ProfileStackLevel).
+SMART_CHARGING_CAPACITY = 64
+SMART_CHARGING_PERIODS = 48
+SMART_CHARGING_STACK_LEVEL = 10
 #: Capacity of the certificate store (SecurityCtrlr.CertificateEntries maxLimit).
 CERTIFICATE_CAPACITY = 50
 #: passwordString characters (Part 2 §2.1.5).
@@ -85,6 +90,7 @@ def controller_variables(identity: str) -> list[Variable]:
     aligned = "AlignedDataCtrlr"
     data = "DeviceDataCtrlr"
     clock = "ClockCtrlr"
+    sc = "SmartChargingCtrlr"
     measurands = SUPPORTED_MEASURANDS
     return [
         # -- OCPPCommCtrlr ---------------------------------------------------------------
@@ -366,13 +372,48 @@ def controller_variables(identity: str) -> list[Variable]:
             min_limit=0,
             max_limit=86400,
         ),
+        # -- SmartChargingCtrlr (K01–K10) ------------------------------------------------
+        v(key(sc, "Available"), dt.boolean, RO, "true", constant=True),
+        v(key(sc, "Enabled"), dt.boolean, RW, "true"),
+        v(
+            key(sc, "Entries", "ChargingProfiles"),
+            dt.integer,
+            RO,
+            max_limit=SMART_CHARGING_CAPACITY,
+        ),
+        # Below this change (percent) of the offered limit no ChargingRateChanged is sent.
+        v(key(sc, "LimitChangeSignificance"), dt.decimal, RW, "10", unit="Percent", min_limit=0),
+        v(
+            key(sc, "PeriodsPerSchedule"),
+            dt.integer,
+            RO,
+            str(SMART_CHARGING_PERIODS),
+            constant=True,
+        ),
+        v(
+            key(sc, "ProfileStackLevel"),
+            dt.integer,
+            RO,
+            str(SMART_CHARGING_STACK_LEVEL),
+            constant=True,
+        ),
+        v(
+            key(sc, "RateUnit"),
+            dt.MemberList,
+            RO,
+            "A,W",
+            values_list=("A", "W"),
+            constant=True,
+        ),
+        v(key(sc, "ExternalControlSignalsEnabled"), dt.boolean, RW, "false"),
+        v(key(sc, "NotifyChargingLimitWithSchedules"), dt.boolean, RW, "false"),
+        v(key(sc, "Phases3to1"), dt.boolean, RO, "false", constant=True),
         # -- Optional controllers: what the station does not implement (yet) ------------
         *[
             variable
             for name in (
                 "AuthCacheCtrlr",
                 "LocalAuthListCtrlr",
-                "SmartChargingCtrlr",
                 "ReservationCtrlr",
                 "TariffCostCtrlr",
                 "DisplayMessageCtrlr",

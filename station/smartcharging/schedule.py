@@ -91,6 +91,8 @@ class Profile:
     valid_to: datetime | None = None
     transaction_id: str | None = None
     min_rate: float | None = None
+    #: phaseToUse of each period as given (checked against the EVSE, K01.FR.48).
+    raw_phase_to_use: tuple[int | None, ...] = ()
 
     def valid_at(self, t: datetime) -> bool:
         """K01.FR.36/37: validFrom ≤ t < validTo."""
@@ -367,3 +369,12 @@ def composite_schedule(
             continue
         periods.append(CompositePeriod(offset, value, limit.phases))
     return periods
+
+
+def next_change(
+    profiles: Sequence[Profile], now: datetime, situation: Situation, horizon: int = 8 * 86400
+) -> datetime | None:
+    """The first moment after ``now`` (within ``horizon`` seconds) where a limit may change."""
+    end = now + timedelta(seconds=horizon)
+    later = [t for t in _boundaries(profiles, now, end, situation) if t > now]
+    return later[0] if later else None

@@ -33,7 +33,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 import trio
 
@@ -53,6 +53,7 @@ from station.ocpp.messages import (
     AuthorizationStatusEnumType,
     AuthorizeRequest,
     AuthorizeResponse,
+    ChargingProfileType,
     GetTransactionStatusRequest,
     GetTransactionStatusResponse,
     MeterValuesRequest,
@@ -114,6 +115,18 @@ ALIGNED_ENDED_INTERVAL = key(ALIGNED, "TxEndedInterval")
 
 #: Session key of an authorization not yet placed on an EVSE.
 UNPLACED = 0
+
+
+class StartProfile(Protocol):
+    """What takes the chargingProfile of a RequestStartTransaction (F01.FR.08–11)."""
+
+    def check(self, evse_id: int, profile: ChargingProfileType) -> str | None:
+        """A reason code to reject the request for this profile, or None."""
+
+    async def bind(self, evse_id: int, profile: ChargingProfileType, remote_start_id: int) -> None:
+        """Install the profile for the transaction this remote start begins (F01.FR.10)."""
+
+
 Accepted = AuthorizationStatusEnumType.Accepted
 
 
@@ -167,6 +180,9 @@ class TransactionService:
         #: Awaited before the interrupted transactions are ended: until then one may still
         #: be resumed (`resume_interrupted`).
         self.interrupted_gate: Callable[[], Awaitable[None]] | None = None
+        #: Takes the charging profile of a RequestStartTransaction (F01.FR.08–11), when
+        #: smart charging is part of the station.
+        self.start_profile: StartProfile | None = None
         client.route("RequestStartTransaction", self.request_start)
         client.route("RequestStopTransaction", self.request_stop)
         client.route("GetTransactionStatus", self.transaction_status)
@@ -597,6 +613,17 @@ class TransactionService:
             return rejected("NoFreeEvse")
         session = self._sessions[target]
         transaction_id = session.transaction.transaction_id if session.transaction else None
+        profile = request.charging_profile
+        if profile is not None:
+            if self.start_profile is None:
+                return rejected("NotSupported")
+            if profile.charging_profile_purpose.value != "TxProfile":
+                return rejected("InvalidProfile")  # F01.FR.09
+            if profile.transaction_id is not None:
+                return rejected("InvalidProfile")  # F01.FR.11
+            problem = self.start_profile.check(target, profile)
+            if problem is not None:
+                return rejected(problem)
         group = request.group_id_token.id_token if request.group_id_token else None
         token = Token(request.id_token.id_token, request.id_token.type.value, group)
 
@@ -610,6 +637,9 @@ class TransactionService:
             await self._apply(
                 target, lambda s, m: s.authorize(m, token, remote_start_id=request.remote_start_id)
             )
+            if profile is not None and self.start_profile is not None:
+                # F01.FR.10: the profile is this transaction's, once it has started.
+                await self.start_profile.bind(target, profile, request.remote_start_id)
 
         return Reply(
             RequestStartTransactionResponse(
@@ -888,6 +918,28 @@ class TransactionService:
             ),
         )
         return True
+
+    async def charging_rate_changed(self, evse_id: int) -> bool:
+        """The limit offered to a running transaction changed by at least
+        SmartChargingCtrlr.LimitChangeSignificance: an Updated event with triggerReason
+        ChargingRateChanged and the sampled values. False if no transaction runs."""
+        session = self._sessions.get(evse_id)
+        if session is None or session.transaction is None:
+            return False
+        measurands = self._sampled(UPDATED_MEASURANDS)
+        await self._apply(
+            evse_id,
+            lambda s, m: s.meter_update(
+                m, Trigger.ChargingRateChanged, measurands, ReadingContextEnumType.Other
+            ),
+        )
+        return True
+
+    def remote_start_id(self, evse_id: int) -> int | None:
+        """The remoteStartId of the authorization in force on an EVSE, if it came from a
+        RequestStartTransaction."""
+        authorization = self._sessions[evse_id].state.authorization
+        return authorization.remote_start_id if authorization is not None else None
 
     async def _dm_changed(self, *keys) -> None:
         event = trio.Event()

@@ -1,0 +1,383 @@
+"""Smart Charging (Part 2 block K) end to end: profiles from the CSMS over a WebSocket
+frame path, the limit at the pilot, the store across restarts (MockClock)."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+
+from station.control.iec61851 import PWM_RAISE_INTERVAL_S
+from station.devicemodel.model import key
+from station.ocpp.datetimes import format_date_time
+from tests.conftest import START, make_config, running_station
+
+CARD = "04A1B2C3"
+
+
+@pytest.fixture
+def config(tmp_path):
+    return make_config(tmp_path / "data")
+
+
+async def booted(env):
+    await env.csms.wait_for("StatusNotification", count=2)
+    await trio.sleep(0.1)
+
+
+async def call(env, action, payload):
+    frame = await env.csms.call(action, payload)
+    assert not hasattr(frame, "code"), frame
+    return frame.payload
+
+
+def profile(
+    id=1,
+    purpose="TxDefaultProfile",
+    periods=((0, 10.0),),
+    *,
+    stack=0,
+    kind="Absolute",
+    unit="A",
+    start=START,
+    duration=None,
+    **extra,
+):
+    schedule = {
+        "id": id,
+        "chargingRateUnit": unit,
+        "chargingSchedulePeriod": [{"startPeriod": s, "limit": limit} for s, limit in periods],
+    }
+    if kind != "Relative":
+        schedule["startSchedule"] = format_date_time(start)
+    if duration is not None:
+        schedule["duration"] = duration
+    return {
+        "id": id,
+        "stackLevel": stack,
+        "chargingProfilePurpose": purpose,
+        "chargingProfileKind": kind,
+        "chargingSchedule": [schedule],
+        **extra,
+    }
+
+
+async def offered_after_a_period(env, evse=1) -> float:
+    await trio.sleep(0.2)  # a few control periods
+    return offered(env, evse)
+
+
+def offered(env, evse=1) -> float:
+    """The current the PWM offers, to the 0.05 % duty resolution of the pilot."""
+    return round(env.station.loops[evse].snapshot.offered_current, 1)
+
+
+async def charge(env, evse=1, card=CARD):
+    sim = env.station.hardware.sim
+    sim.plug(evse)
+    await trio.sleep(0.1)
+    sim.tap(card)
+    await env.csms.wait(
+        lambda: env.station.transactions.transaction_id(evse) is not None, timeout=30
+    )
+    await trio.sleep(0.1)
+    sim.set_ev_state(evse, "C")
+    await trio.sleep(0.5)
+    assert env.station.loops[evse].snapshot.relay_closed
+    return env.station.transactions.transaction_id(evse)
+
+
+async def test_tc_k_01_tx_default_profile_on_an_evse_limits_its_pilot_and_is_reported(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        assert await offered_after_a_period(env) == 32
+        sent = profile(periods=((0, 10.0),), duration=60)
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": sent})
+        assert answer["status"] == "Accepted"
+        assert await offered_after_a_period(env) == 10  # K01.FR.07, K01.FR.32
+        assert await offered_after_a_period(env, 2) == 0  # EVSE 2: no EV
+        answer = await call(
+            env,
+            "GetChargingProfiles",
+            {"requestId": 7, "chargingProfile": {"chargingProfileId": [1]}},
+        )
+        assert answer["status"] == "Accepted"
+        [report] = await env.csms.wait_for("ReportChargingProfiles")
+        assert report.payload["requestId"] == 7
+        assert report.payload["evseId"] == 1
+        assert report.payload["chargingLimitSource"] == "CSO"
+        assert report.payload["chargingProfile"] == [sent]  # the same profile as sent
+        # K01.FR.11: after the schedule's duration, no limit from it.
+        await trio.sleep(60)
+        assert await offered_after_a_period(env) == 32
+
+
+async def test_schedule_boundary_changes_the_duty_within_a_control_period(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        now = env.station.clock.now()
+        sent = profile(periods=((0, 16.0), (30, 8.0)), start=now)
+        await call(env, "SetChargingProfile", {"evseId": 0, "chargingProfile": sent})
+        assert await offered_after_a_period(env) == 16
+        await trio.sleep(30 - 0.2 - 0.1)
+        assert offered(env) == 16
+        await trio.sleep(0.2)  # the boundary plus two control periods
+        assert offered(env) == 8
+
+
+async def test_a_limit_below_6_amperes_pauses_the_ev_not_an_illegal_duty(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        sent = profile(periods=((0, 4.0),))
+        await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": sent})
+        await trio.sleep(0.2)
+        snapshot = env.station.loops[1].snapshot
+        assert snapshot.offered_current == 0
+        assert snapshot.duty == 100.0  # +12 V steady: no PWM (IEC 61851-1 state C1)
+        await env.csms.wait(
+            lambda: any(
+                r.payload["transactionInfo"].get("chargingState") == "SuspendedEVSE"
+                for r in env.csms.of("TransactionEvent")
+            ),
+            timeout=30,
+        )
+
+
+async def test_tx_profile_rules_k01_fr_09_16_33(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        tx = profile(id=5, purpose="TxProfile", periods=((0, 12.0),), transactionId="nope")
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": tx})
+        assert answer["status"] == "Rejected"
+        assert answer["statusInfo"]["reasonCode"] == "NoTransaction"  # K01.FR.09
+        transaction = await charge(env)
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": tx})
+        assert answer["statusInfo"]["reasonCode"] == "TxNotFound"  # K01.FR.33
+        answer = await call(env, "SetChargingProfile", {"evseId": 0, "chargingProfile": tx})
+        assert answer["status"] == "Rejected"  # K01.FR.16
+        tx["transactionId"] = transaction
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": tx})
+        assert answer["status"] == "Accepted"
+        assert await offered_after_a_period(env) == 12
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"stackLevel": 11}, "InvalidStackLevel"),
+        ({"chargingProfilePurpose": "ChargingStationExternalConstraints"}, "InvalidProfile"),
+        ({"chargingProfileKind": "Recurring"}, "InvalidSchedule"),
+    ],
+)
+async def test_set_charging_profile_rejections_name_their_reason(
+    config, autojump_clock, change, reason
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        sent = {**profile(), **change}
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": sent})
+        assert answer["status"] == "Rejected"
+        assert answer["statusInfo"]["reasonCode"] == reason
+
+
+async def test_rejections_for_periods_units_and_evses(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        too_many = profile(periods=tuple((i * 60, 10.0) for i in range(49)))
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": too_many})
+        assert answer["statusInfo"]["reasonCode"] == "InvalidSchedule"
+        answer = await call(env, "SetChargingProfile", {"evseId": 9, "chargingProfile": profile()})
+        assert answer["statusInfo"]["reasonCode"] == "UnknownEvse"  # K01.FR.28
+        late_start = profile(periods=((60, 10.0),))
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": late_start})
+        assert answer["statusInfo"]["reasonCode"] == "InvalidSchedule"  # K01.FR.31
+        station_wide = profile(id=2, stack=1)
+        assert (
+            await call(env, "SetChargingProfile", {"evseId": 0, "chargingProfile": station_wide})
+        )["status"] == "Accepted"
+        same_level = profile(id=3, stack=1)
+        answer = await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": same_level})
+        assert answer["statusInfo"]["reasonCode"] == "DuplicateProfile"  # K01.FR.53
+
+
+async def test_k01_fr_27_profiles_survive_a_restart_and_apply_offline(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        sent = profile(periods=((0, 13.0),), purpose="ChargingStationMaxProfile")
+        answer = await call(env, "SetChargingProfile", {"evseId": 0, "chargingProfile": sent})
+        assert answer["status"] == "Accepted"
+    async with running_station(config, control_period=0.05) as env:
+        env.csms.refuse_next = 10**6  # offline from the start
+        await trio.sleep(1)
+        await charge(env)
+        assert await offered_after_a_period(env) == 13
+
+
+async def test_k08_composite_schedule_and_k10_clear(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        now = env.station.clock.now().replace(microsecond=0)
+        await call(
+            env,
+            "SetChargingProfile",
+            {
+                "evseId": 0,
+                "chargingProfile": profile(
+                    id=1, purpose="ChargingStationMaxProfile", periods=((0, 20.0),), start=now
+                ),
+            },
+        )
+        await call(
+            env,
+            "SetChargingProfile",
+            {
+                "evseId": 1,
+                "chargingProfile": profile(
+                    id=2, periods=((0, 10.0), (300, 25.0)), start=now, duration=900
+                ),
+            },
+        )
+        answer = await call(
+            env, "GetCompositeSchedule", {"evseId": 1, "duration": 1200, "chargingRateUnit": "A"}
+        )
+        assert answer["status"] == "Accepted"
+        schedule = answer["schedule"]
+        assert schedule["evseId"] == 1
+        assert schedule["duration"] == 1200
+        assert schedule["chargingRateUnit"] == "A"
+        start = schedule["scheduleStart"]
+        assert start == format_date_time(env.station.clock.now().replace(microsecond=0))
+        elapsed = int((env.station.clock.now().replace(microsecond=0) - now).total_seconds())
+        assert [(p["startPeriod"], p["limit"]) for p in schedule["chargingSchedulePeriod"]] == [
+            (0, 10.0),
+            (300 - elapsed, 20.0),
+        ]
+        in_watts = await call(
+            env, "GetCompositeSchedule", {"evseId": 1, "duration": 0, "chargingRateUnit": "W"}
+        )
+        assert in_watts["schedule"]["chargingSchedulePeriod"][0]["limit"] == 2300.0
+        unknown = await call(env, "GetCompositeSchedule", {"evseId": 5, "duration": 60})
+        assert unknown["status"] == "Rejected"  # K08.FR.05
+        grid = await call(env, "GetCompositeSchedule", {"evseId": 0, "duration": 60})
+        assert grid["schedule"]["chargingSchedulePeriod"][0]["limit"] == 20.0  # 10 + 32, max 20
+        cleared = await call(
+            env,
+            "ClearChargingProfile",
+            {"chargingProfileCriteria": {"chargingProfilePurpose": "TxDefaultProfile"}},
+        )
+        assert cleared["status"] == "Accepted"
+        again = await call(env, "ClearChargingProfile", {"chargingProfileId": 2})
+        assert again["status"] == "Unknown"
+        after = await call(env, "GetCompositeSchedule", {"evseId": 1, "duration": 0})
+        assert after["schedule"]["chargingSchedulePeriod"][0]["limit"] == 20.0
+        none = await call(
+            env, "GetChargingProfiles", {"requestId": 1, "chargingProfile": {"stackLevel": 4}}
+        )
+        assert none["status"] == "NoProfiles"
+        entries = key("SmartChargingCtrlr", "Entries", "ChargingProfiles")
+        assert env.station.device_model.get_int(entries) == 1
+
+
+def tes(env, trigger=None):
+    return [
+        r.payload
+        for r in env.csms.of("TransactionEvent")
+        if trigger is None or r.payload["triggerReason"] == trigger
+    ]
+
+
+async def test_f01_fr_08_10_request_start_with_a_tx_profile_limits_that_transaction(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        start = {
+            "idToken": {"idToken": CARD, "type": "ISO14443"},
+            "remoteStartId": 41,
+            "evseId": 1,
+            "chargingProfile": profile(id=9, purpose="TxProfile", periods=((0, 8.0),)),
+        }
+        answer = await call(env, "RequestStartTransaction", start)
+        assert answer["status"] == "Accepted"
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await env.csms.wait(lambda: env.station.transactions.transaction_id(1) is not None)
+        sim.set_ev_state(1, "C")
+        assert await offered_after_a_period(env) == 8
+        transaction = env.station.transactions.transaction_id(1)
+        await call(
+            env, "GetChargingProfiles", {"requestId": 3, "chargingProfile": {"stackLevel": 0}}
+        )
+        [report] = await env.csms.wait_for("ReportChargingProfiles")
+        [installed] = report.payload["chargingProfile"]
+        assert installed["transactionId"] == transaction
+        assert installed["chargingProfilePurpose"] == "TxProfile"
+
+
+@pytest.mark.parametrize(
+    "change", [{"chargingProfilePurpose": "TxDefaultProfile"}, {"transactionId": "given"}]
+)
+async def test_f01_fr_09_11_request_start_profile_must_be_a_tx_profile_without_transaction(
+    config, autojump_clock, change
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        start = {
+            "idToken": {"idToken": CARD, "type": "ISO14443"},
+            "remoteStartId": 42,
+            "chargingProfile": {**profile(id=9, purpose="TxProfile"), **change},
+        }
+        answer = await call(env, "RequestStartTransaction", start)
+        assert answer["status"] == "Rejected"
+        assert answer["statusInfo"]["reasonCode"] == "InvalidProfile"
+
+
+async def test_a_significant_limit_change_is_reported_as_charging_rate_changed(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        await trio.sleep(0.5)
+        small = profile(id=1, periods=((0, 31.0),))  # 3 % < LimitChangeSignificance 10 %
+        await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": small})
+        await trio.sleep(0.5)
+        assert tes(env, "ChargingRateChanged") == []
+        large = profile(id=1, periods=((0, 16.0),))
+        await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": large})
+        await env.csms.wait(lambda: tes(env, "ChargingRateChanged"), timeout=5)
+        [event] = tes(env, "ChargingRateChanged")
+        assert event["eventType"] == "Updated"
+
+
+async def test_grid_limit_is_shared_by_the_authorized_evses_and_never_exceeded(
+    tmp_path, autojump_clock
+):
+    config = make_config(tmp_path / "data", hardware={"driver": "sim", "grid_max_current": 40})
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        allocations: list[dict[int, float]] = []
+
+        async def watch() -> None:
+            while True:
+                allocations.append(dict(env.station.smart_charging.applied))
+                await trio.sleep(0.01)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(watch)
+            await charge(env, 1)
+            assert await offered_after_a_period(env, 1) == 32  # alone: its own maximum
+            await charge(env, 2, card="0DD0FEED")
+            assert await offered_after_a_period(env, 1) == 20
+            assert await offered_after_a_period(env, 2) == 20
+            env.station.hardware.sim.unplug(1)
+            # The PWM is raised no sooner than PWM_RAISE_INTERVAL_S after its last change.
+            await trio.sleep(PWM_RAISE_INTERVAL_S)
+            assert await offered_after_a_period(env, 2) == 32
+            nursery.cancel_scope.cancel()
+        assert all(sum(a.values()) <= 40 for a in allocations)
+        assert any(a == {1: 20.0, 2: 20.0} for a in allocations)
