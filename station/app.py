@@ -583,6 +583,8 @@ class Station:
         socket = self.control_socket
         socket.register("status", lambda args: self.status())
         socket.register("evse.clear_fault", self._clear_fault)
+        socket.register("limit.set", self._set_limit)
+        socket.register("limit.clear", self._clear_limit)
         if self.control is None:
             # The simulated hardware lives in the control process: ask it there.
             link = self.link
@@ -622,6 +624,30 @@ class Station:
         socket.register(
             "sim.ev_ignore_pwm", lambda a: sim.set_ev_ignores_pwm(int(a["evse"]), a["on"])
         )
+
+    async def _set_limit(self, args: dict) -> str:
+        """Local limit command (an energy manager, K11/K12): ``evse`` (0 = the station),
+        ``amps`` per phase, ``source`` EMS / SO / Other."""
+        evse_id, amps = args.get("evse"), args.get("amps")
+        if isinstance(evse_id, bool) or not isinstance(evse_id, int):
+            raise ValueError(f"evse {evse_id!r} is not an EVSE id")
+        if isinstance(amps, bool) or not isinstance(amps, int | float):
+            raise ValueError(f"amps {amps!r} is not a number")
+        source = str(args.get("source", "EMS"))
+        notified = await self.smart_charging.set_external_limit(evse_id, float(amps), source)
+        where = f"EVSE {evse_id}" if evse_id else "the station"
+        told = "CSMS notified" if notified else "CSMS not notified (offline or not significant)"
+        return f"{where}: limited to {float(amps):g} A by {source}; {told}"
+
+    async def _clear_limit(self, args: dict) -> str:
+        """Release a local limit (K13)."""
+        evse_id = args.get("evse")
+        if isinstance(evse_id, bool) or not isinstance(evse_id, int):
+            raise ValueError(f"evse {evse_id!r} is not an EVSE id")
+        source = str(args.get("source", "EMS"))
+        if not await self.smart_charging.clear_external_limit(evse_id, source):
+            return f"EVSE {evse_id}: no local limit to clear"
+        return f"EVSE {evse_id}: local limit cleared"
 
     async def _clear_fault(self, args: dict) -> str:
         """Operator command: clear an EVSE's latched faults (a welded contactor)."""

@@ -66,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     from station import pics
     from station.devicemodel import cli as config_cli
-    from station.ops import check, failsafe, sim_cli
+    from station.ops import check, failsafe, limit_cli, sim_cli
     from station.ops import commands as operator_commands
 
     sim_cli.register(commands)
@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     failsafe.register(commands)
     operator_commands.register(commands)
     pics.register(commands)
+    limit_cli.register(commands)
     return parser
 
 

@@ -216,12 +216,12 @@ ITEMS: tuple[Item, ...] = (
         PROFILES,
         "Smart Charging",
         False,
-        # Charging profiles work (SmartChargingCtrlr.Available = true: K01–K10 with the
+        # Charging profiles work (SmartChargingCtrlr.Available = true: K01–K13 with the
         # limit at the pilot), but the profile is claimed only when all of it is built.
         _const(False),
-        "charging profiles are built (K01-K10), not yet the rest of the profile: external "
-        "limits (K11-K14), the offered-current measurands, and the Smart Charging test "
-        "cases in the matrix",
+        "charging profiles and local limits are built (K01-K13), not yet the rest of the "
+        "profile: the offered-current measurands and the Smart Charging test cases in the "
+        "matrix",
     ),
     Item(
         "P-AdvancedDeviceManagement",

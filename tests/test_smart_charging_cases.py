@@ -381,3 +381,62 @@ async def test_grid_limit_is_shared_by_the_authorized_evses_and_never_exceeded(
             nursery.cancel_scope.cancel()
         assert all(sum(a.values()) <= 40 for a in allocations)
         assert any(a == {1: 20.0, 2: 20.0} for a in allocations)
+
+
+async def test_k11_k13_external_limit_during_a_transaction(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        smart = env.station.smart_charging
+        assert await smart.set_external_limit(1, 10.0, "EMS") is True
+        assert await offered_after_a_period(env) == 10  # K11.FR.01
+        [notify] = env.csms.of("NotifyChargingLimit")
+        assert notify.payload["evseId"] == 1
+        assert notify.payload["chargingLimit"]["chargingLimitSource"] == "EMS"  # K11.FR.05
+        assert "chargingSchedule" not in notify.payload  # NotifyChargingLimitWithSchedules false
+        await env.csms.wait(lambda: tes(env, "ChargingRateChanged"), timeout=5)  # K11.FR.04
+        # Less than LimitChangeSignificance (10 %): applied, not notified (K11.FR.02).
+        assert await smart.set_external_limit(1, 9.5, "EMS") is False
+        assert await offered_after_a_period(env) == 9.5
+        assert len(env.csms.of("NotifyChargingLimit")) == 1
+        # K11.FR.06: reported as ChargingStationExternalConstraints, with its source.
+        await call(
+            env,
+            "GetChargingProfiles",
+            {"requestId": 2, "chargingProfile": {"chargingLimitSource": ["EMS"]}},
+        )
+        [report] = await env.csms.wait_for("ReportChargingProfiles")
+        assert report.payload["chargingLimitSource"] == "EMS"
+        [external] = report.payload["chargingProfile"]
+        assert external["chargingProfilePurpose"] == "ChargingStationExternalConstraints"
+        assert external["id"] < 0
+        # The CSMS cannot clear it; the local source can (K13).
+        cleared = await call(env, "ClearChargingProfile", {"chargingProfileId": external["id"]})
+        assert cleared["status"] == "Unknown"
+        assert await smart.clear_external_limit(1, "EMS") is True
+        [released] = await env.csms.wait_for("ClearedChargingLimit")  # K13.FR.02
+        assert released.payload == {"chargingLimitSource": "EMS", "evseId": 1}
+        await trio.sleep(PWM_RAISE_INTERVAL_S)
+        assert await offered_after_a_period(env) == 32  # K13.FR.01
+        assert len(tes(env, "ChargingRateChanged")) == 2  # K13.FR.03
+
+
+async def test_k12_station_wide_external_limit_without_a_transaction_survives_a_restart(
+    config, autojump_clock
+):
+    variables = {"SmartChargingCtrlr.NotifyChargingLimitWithSchedules": "true"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await env.station.smart_charging.set_external_limit(0, 12.0, "SO", grid_critical=True)
+        [notify] = env.csms.of("NotifyChargingLimit")
+        assert notify.payload["evseId"] == 0
+        assert notify.payload["chargingLimit"] == {
+            "chargingLimitSource": "SO",
+            "isGridCritical": True,
+        }
+        [schedule] = notify.payload["chargingSchedule"]  # K12.FR.03
+        assert schedule["chargingSchedulePeriod"] == [{"startPeriod": 0, "limit": 12.0}]
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        assert await offered_after_a_period(env) == 12  # K12.FR.01, kept across the restart

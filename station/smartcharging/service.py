@@ -27,23 +27,31 @@ import trio
 from station.devicemodel.catalogue import SMART_CHARGING_CAPACITY
 from station.devicemodel.model import DeviceModel, key
 from station.evse import EvseCommands
-from station.ocpp.client import Admission, OcppClient, Offline, Reply
+from station.ocpp.client import Admission, CallFailed, OcppClient, Offline, Reply
 from station.ocpp.messages import (
     ChargingLimitSourceEnumType,
+    ChargingLimitType,
+    ChargingProfileKindEnumType,
+    ChargingProfilePurposeEnumType,
     ChargingProfileStatusEnumType,
     ChargingProfileType,
     ChargingRateUnitEnumType,
     ChargingSchedulePeriodType,
+    ChargingScheduleType,
     ClearChargingProfileRequest,
     ClearChargingProfileResponse,
     ClearChargingProfileStatusEnumType,
+    ClearedChargingLimitRequest,
     CompositeScheduleType,
+    CustomDataType,
     GenericStatusEnumType,
     GetChargingProfilesRequest,
     GetChargingProfilesResponse,
     GetChargingProfileStatusEnumType,
     GetCompositeScheduleRequest,
     GetCompositeScheduleResponse,
+    Message,
+    NotifyChargingLimitRequest,
     ReportChargingProfilesRequest,
     SetChargingProfileRequest,
     SetChargingProfileResponse,
@@ -72,6 +80,9 @@ RATE_UNIT = key(CTRLR, "RateUnit")
 STACK_LEVEL = key(CTRLR, "ProfileStackLevel")
 PERIODS = key(CTRLR, "PeriodsPerSchedule")
 SIGNIFICANCE = key(CTRLR, "LimitChangeSignificance")
+WITH_SCHEDULES = key(CTRLR, "NotifyChargingLimitWithSchedules")
+#: vendorId of what the station keeps in a profile's customData.
+VENDOR = "ocpp-station"
 TIME_ZONE = key("ClockCtrlr", "TimeZone")
 
 #: The lowest current a PWM may offer (IEC 61851-1); a smaller share pauses the EV.
@@ -292,6 +303,91 @@ class SmartChargingService:
         threshold = self._dm.get_float(SIGNIFICANCE) or 0.0
         base = max(before, 1e-9)
         return abs(after - before) * 100 / base >= threshold
+
+    # -- External limits (K11–K13) -------------------------------------------------------
+
+    async def set_external_limit(
+        self, evse_id: int, amps: float, source: str = "EMS", *, grid_critical: bool = False
+    ) -> bool:
+        """K11/K12: a local source (an energy manager, an inverter) limits an EVSE, or (0)
+        the whole station, to ``amps`` per phase from now on. It is kept as a
+        ChargingStationExternalConstraints profile (K11.FR.06) with a negative id, applied
+        like any profile (K11.FR.01, K12.FR.01), and the CSMS learns it by
+        NotifyChargingLimit when it changed by LimitChangeSignificance (K11.FR.02,
+        K12.FR.02). Returns whether the CSMS was notified."""
+        limit_source = _external_source(source)
+        if evse_id != 0 and evse_id not in self._evses:
+            raise ValueError(f"evse {evse_id} does not exist")
+        if not math.isfinite(amps) or amps < 0:
+            raise ValueError(f"amps {amps} is not a current")
+        profile_id = _external_id(evse_id)
+        previous = self._profiles.get(profile_id)
+        now = self._now().replace(microsecond=0)
+        model = ChargingProfileType(
+            id=profile_id,
+            stack_level=0,
+            charging_profile_purpose=ChargingProfilePurposeEnumType.ChargingStationExternalConstraints,
+            charging_profile_kind=ChargingProfileKindEnumType.Absolute,
+            charging_schedule=[
+                ChargingScheduleType(
+                    id=profile_id,
+                    start_schedule=now,
+                    charging_rate_unit=ChargingRateUnitEnumType.A,
+                    charging_schedule_period=[
+                        ChargingSchedulePeriodType(start_period=0, limit=amps)
+                    ],
+                )
+            ],
+            custom_data=CustomDataType.model_validate(
+                {"vendorId": VENDOR, "chargingLimitSource": limit_source.value}
+            ),
+        )
+        await self._install(_profile(model, evse_id), model.to_payload())
+        before = previous[0].periods[0].limit if previous is not None else None
+        significance = self._dm.get_float(SIGNIFICANCE) or 0.0
+        if before is not None and abs(amps - before) * 100 / max(before, 1e-9) < significance:
+            return False
+        request = NotifyChargingLimitRequest(
+            charging_limit=ChargingLimitType(
+                charging_limit_source=limit_source,  # K11.FR.05: never CSO
+                is_grid_critical=grid_critical or None,
+            ),
+            evse_id=evse_id,
+            charging_schedule=model.charging_schedule  # K11.FR.03
+            if self._dm.get(WITH_SCHEDULES)
+            else None,
+        )
+        return await self._notify(request)
+
+    async def clear_external_limit(self, evse_id: int, source: str = "EMS") -> bool:
+        """K13: the local source releases its limit: charging is no longer limited by it
+        (K13.FR.01) and the CSMS gets ClearedChargingLimit (K13.FR.02). False when there
+        was no such limit."""
+        limit_source = _external_source(source)
+        profile_id = _external_id(evse_id)
+        if profile_id not in self._profiles:
+            return False
+        await self._store.run(
+            lambda db: db.execute("DELETE FROM charging_profiles WHERE id = ?", (profile_id,))
+        )
+        del self._profiles[profile_id]
+        log.info("event=external_limit_cleared evse=%d source=%s", evse_id, limit_source.value)
+        self.changed()
+        await self._notify(
+            ClearedChargingLimitRequest(charging_limit_source=limit_source, evse_id=evse_id)
+        )
+        return True
+
+    async def _notify(self, request: Message) -> bool:
+        try:
+            await self._client.call(request)
+        except CallFailed as exc:  # Offline included
+            # The limit applies all the same; the CSMS sees it in the composite schedule.
+            log.warning(
+                "event=limit_notification_not_sent action=%s reason=%r", request.ACTION, str(exc)
+            )
+            return False
+        return True
 
     # -- RequestStartTransaction with a charging profile (F01.FR.08–11) ------------------
 
@@ -539,7 +635,7 @@ class SmartChargingService:
                 continue
             if criterion.stack_level is not None and profile.stack_level != criterion.stack_level:
                 continue
-            source = _source(profile)
+            source = _source(profile, wire)
             sources = criterion.charging_limit_source
             if sources and source.value not in {s.value for s in sources}:
                 continue
@@ -552,7 +648,7 @@ class SmartChargingService:
         async def report() -> None:
             groups: dict[tuple[int, ChargingLimitSourceEnumType], list[dict]] = {}
             for profile, wire in found:
-                groups.setdefault((profile.evse_id, _source(profile)), []).append(wire)
+                groups.setdefault((profile.evse_id, _source(profile, wire)), []).append(wire)
             messages = []
             for (evse_id, source), wires in groups.items():
                 for start in range(0, len(wires), REPORT_CHUNK):
@@ -686,9 +782,27 @@ def _composite_rejected(reason: str, detail: str) -> GetCompositeScheduleRespons
     )
 
 
-def _source(profile: Profile) -> ChargingLimitSourceEnumType:
-    # Profiles from SetChargingProfile come from the CSO; local limits name their own.
+def _source(profile: Profile, wire: dict | None = None) -> ChargingLimitSourceEnumType:
+    """Profiles from SetChargingProfile come from the CSO; local limits name their own."""
+    if profile.purpose is Purpose.EXTERNAL and wire is not None:
+        named = (wire.get("customData") or {}).get("chargingLimitSource")
+        if isinstance(named, str) and named in ChargingLimitSourceEnumType.__members__:
+            return ChargingLimitSourceEnumType(named)
+        return ChargingLimitSourceEnumType.Other
     return ChargingLimitSourceEnumType.CSO
+
+
+def _external_source(source: str) -> ChargingLimitSourceEnumType:
+    """EMS, SO or Other: a local limit is never the CSO's (K11.FR.05, K12.FR.04)."""
+    if source not in ("EMS", "SO", "Other"):
+        raise ValueError(f"source {source!r}: one of EMS, SO, Other")
+    return ChargingLimitSourceEnumType(source)
+
+
+def _external_id(evse_id: int) -> int:
+    """The id of an EVSE's external-limit profile: negative (K11.FR.06's recommendation),
+    so that it never meets a CSMS's id."""
+    return -1 - evse_id
 
 
 def _overlap(a: Profile, b: Profile) -> bool:
