@@ -216,12 +216,8 @@ ITEMS: tuple[Item, ...] = (
         PROFILES,
         "Smart Charging",
         False,
-        # Charging profiles work (SmartChargingCtrlr.Available = true: K01–K13 with the
-        # limit at the pilot), but the profile is claimed only when all of it is built.
-        _const(False),
-        "charging profiles and local limits are built (K01-K13), not yet the rest of the "
-        "profile: the offered-current measurands and the Smart Charging test cases in the "
-        "matrix",
+        _available("SmartChargingCtrlr"),
+        "charging profiles, composite schedules and local limits in smartcharging/",
     ),
     Item(
         "P-AdvancedDeviceManagement",
@@ -696,6 +692,23 @@ ITEMS: tuple[Item, ...] = (
             and s.writable("SecurityCtrlr.CertSigningRepeatTimes")
         ),
         "A02.FR.17-19 in security/service.py",
+    ),
+    # -- Smart Charging ---------------------------------------------------------------------
+    Item(
+        "SC-2.1",
+        "Smart Charging",
+        "Supported charging rate units (ChargingScheduleChargingRateUnit) - A",
+        False,
+        _member("SmartChargingCtrlr.RateUnit", "A"),
+        "SmartChargingCtrlr.RateUnit",
+    ),
+    Item(
+        "SC-2.2",
+        "Smart Charging",
+        "Supported charging rate units (ChargingScheduleChargingRateUnit) - W",
+        False,
+        _member("SmartChargingCtrlr.RateUnit", "W"),
+        "SmartChargingCtrlr.RateUnit; W converts with the EVSE's nominal voltage and phases",
     ),
     # -- ISO 15118 support (only the item a Core test case depends on) ---------------------
     Item(

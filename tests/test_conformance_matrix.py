@@ -46,13 +46,18 @@ def test_the_document_is_what_the_generator_writes(matrix):
     )
 
 
-def test_the_matrix_holds_every_core_and_advanced_security_case(matrix):
+def test_the_matrix_holds_every_case_of_the_claimed_profiles(matrix):
     cases, _ = matrix
     by_profile = {}
     for case in cases:
         by_profile.setdefault(case.profile, []).append(case.id)
-    # Part 5 §4.2 and §4.3 list 222 and 7 test cases with a Charging-Station column.
-    assert {p: len(ids) for p, ids in by_profile.items()} == {"Core": 222, "Advanced Security": 7}
+    # Part 5 §4.2, §4.3 and §4.5 list 222, 7 and 36 test cases with a Charging-Station
+    # column.
+    assert {p: len(ids) for p, ids in by_profile.items()} == {
+        "Core": 222,
+        "Advanced Security": 7,
+        "Smart Charging": 36,
+    }
     assert all(c.id.startswith("TC_") and c.id.endswith("_CS") for c in cases)
 
 

@@ -153,7 +153,9 @@ async def test_tc_f_17_trigger_firmware_status_notification_naming_an_evse(confi
 
 
 async def test_tc_k_38_remote_start_ignores_the_charging_profile(config, autojump_clock):
-    async with running_station(config, control_period=0.05) as env:
+    # TC_K_38 is for a station without smart charging: here, smart charging switched off.
+    variables = {"SmartChargingCtrlr.Enabled": "false"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
         await booted(env)
         # EVConnectedPreSession.
         env.station.hardware.sim.plug(1)

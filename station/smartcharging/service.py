@@ -204,11 +204,12 @@ class SmartChargingService:
     def limit(self, evse_id: int, now: datetime | None = None) -> float:
         """The EVSE's composite limit now (A per phase)."""
         now = now or self._now()
-        profiles = self.profiles() if self._enabled() else []
+        profiles = self.profiles() if self.enabled() else []
         situation = self._situation(evse_id, now)
         return limit_at(profiles, evse_id, now, situation, self._electrical[evse_id]).current
 
-    def _enabled(self) -> bool:
+    def enabled(self) -> bool:
+        """Whether smart charging is on (SmartChargingCtrlr.Enabled)."""
         return bool(self._dm.get(ENABLED))
 
     def changed(self) -> None:
@@ -244,7 +245,7 @@ class SmartChargingService:
 
     def _apply(self, now: datetime) -> datetime | None:
         """Apply the limits at ``now``; return when the next may change."""
-        profiles = self.profiles() if self._enabled() else []
+        profiles = self.profiles() if self.enabled() else []
         wake: datetime | None = None
         limits: dict[int, float] = {}
         situations: dict[int, Situation] = {}
@@ -393,7 +394,7 @@ class SmartChargingService:
 
     def check(self, evse_id: int, model: ChargingProfileType) -> str | None:
         """The reason code that refuses a RequestStartTransaction's TxProfile, or None."""
-        if not self._enabled():
+        if not self.enabled():
             return "NotEnabled"
         try:
             profile = _profile(model, evse_id)
@@ -469,7 +470,7 @@ class SmartChargingService:
         self.changed()  # K01.FR.07
 
     def _check(self, request: SetChargingProfileRequest) -> Profile:
-        if not self._enabled():
+        if not self.enabled():
             raise ProfileRejected("NotEnabled", "SmartChargingCtrlr.Enabled is false")
         evse_id = request.evse_id
         if evse_id != 0 and evse_id not in self._evses:
@@ -693,7 +694,7 @@ class SmartChargingService:
             return _composite_rejected("InvalidValue", "duration is negative")
         # Whole seconds: the periods' offsets are whole seconds from scheduleStart.
         now = self._now().replace(microsecond=0)
-        profiles = self.profiles() if self._enabled() else []
+        profiles = self.profiles() if self.enabled() else []
         if evse_id != 0:
             periods = composite_schedule(
                 profiles,

@@ -120,6 +120,9 @@ UNPLACED = 0
 class StartProfile(Protocol):
     """What takes the chargingProfile of a RequestStartTransaction (F01.FR.08–11)."""
 
+    def enabled(self) -> bool:
+        """Whether smart charging is on (SmartChargingCtrlr.Enabled)."""
+
     def check(self, evse_id: int, profile: ChargingProfileType) -> str | None:
         """A reason code to reject the request for this profile, or None."""
 
@@ -614,9 +617,9 @@ class TransactionService:
         session = self._sessions[target]
         transaction_id = session.transaction.transaction_id if session.transaction else None
         profile = request.charging_profile
-        if profile is not None:
-            if self.start_profile is None:
-                return rejected("NotSupported")
+        if profile is not None and (self.start_profile is None or not self.start_profile.enabled()):
+            profile = None  # TC_K_38: without smart charging the profile is ignored, not the start
+        if profile is not None and self.start_profile is not None:
             if profile.charging_profile_purpose.value != "TxProfile":
                 return rejected("InvalidProfile")  # F01.FR.09
             if profile.transaction_id is not None:
