@@ -3,6 +3,8 @@ frame path, the limit at the pilot, the store across restarts (MockClock)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import trio
 
@@ -440,3 +442,26 @@ async def test_k12_station_wide_external_limit_without_a_transaction_survives_a_
         await booted(env)
         await charge(env)
         assert await offered_after_a_period(env) == 12  # K12.FR.01, kept across the restart
+
+
+async def test_daily_profile_follows_the_station_time_zone_across_dst(config, autojump_clock):
+    """A daily profile set for 18:00 local in summer time still starts at 18:00 local in
+    winter (ClockCtrlr.TimeZone), an hour later in UTC."""
+    variables = {"ClockCtrlr.TimeZone": "Europe/Amsterdam"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        summer = datetime(2025, 10, 25, 16, 0, tzinfo=UTC)  # 18:00 CEST (UTC+2)
+        sent = profile(
+            id=5, kind="Recurring", start=summer, duration=3600, periods=((0, 8.0),),
+            recurrencyKind="Daily",
+        )  # fmt: skip
+        assert (await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": sent}))[
+            "status"
+        ] == "Accepted"
+        answer = await call(env, "GetCompositeSchedule", {"evseId": 1, "duration": 12 * 3600})
+        start = datetime.fromisoformat(answer["schedule"]["scheduleStart"])
+        periods = answer["schedule"]["chargingSchedulePeriod"]
+        begins = start + timedelta(seconds=periods[1]["startPeriod"])
+        assert (begins.hour, begins.minute, periods[1]["limit"]) == (17, 0, 8.0)  # 18:00 CET
+        ends = start + timedelta(seconds=periods[2]["startPeriod"])
+        assert ends - begins == timedelta(hours=1)
