@@ -81,6 +81,7 @@ from station.smartcharging.schedule import Electrical
 from station.smartcharging.service import SmartChargingService
 from station.store import Store
 from station.supervision import Supervisor
+from station.transactions.localauth import LocalAuthorization
 from station.transactions.queue import TransactionQueue
 from station.transactions.service import TransactionService
 from station.transactions.session import Reason
@@ -226,6 +227,10 @@ class Station:
             read_meter=lambda e: self.meters[e].sample_now(),
         )
         self.transactions.on_transaction_ended(self.availability.transaction_ended)
+        self.local_auth = LocalAuthorization(
+            client=self.client, store=store, device_model=device_model, now=self.clock.now
+        )
+        self.transactions.local_auth = self.local_auth
         self.link.on_first_sync = self._resume_kept_charges
         self.transactions.interrupted_gate = self._first_sync
         self.reset = ResetService(
@@ -345,6 +350,7 @@ class Station:
             f"boot reason {self.boot_reason}",
         )
         await self.availability.load()
+        await self.local_auth.load()
         await self.transactions.load()
         await self.smart_charging.load()
         self.transactions.interrupted_reason = (

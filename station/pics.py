@@ -137,6 +137,21 @@ def _acted_on(reference: str) -> Rule:
     return lambda s: s.writable(reference) and reference not in NOT_ACTED_ON
 
 
+#: The Authorization Cache and the Local Authorization List work (station.transactions.
+#: localauth), but the PICS claims them, and with them the OCA test cases that depend on
+#: them, only once those test cases are covered in the conformance matrix.
+LOCAL_AUTHORIZATION_CLAIMED = False
+_NOT_CLAIMED = (
+    "cache and list are built (transactions/localauth.py); not claimed until their test "
+    "cases are covered in docs/conformance.md"
+)
+
+
+def _claimed(rule: Rule, otherwise: Answer) -> Rule:
+    """``rule`` once the local authorization features are claimed, else ``otherwise``."""
+    return lambda s: rule(s) if LOCAL_AUTHORIZATION_CLAIMED else otherwise
+
+
 def _has(reference: str) -> Rule:
     return lambda s: s.has(reference)
 
@@ -208,8 +223,8 @@ ITEMS: tuple[Item, ...] = (
         PROFILES,
         "Local Authorization List Management",
         False,
-        _available("LocalAuthListCtrlr"),
-        "no local authorization list (LocalAuthListCtrlr.Available = false)",
+        _claimed(_available("LocalAuthListCtrlr"), False),
+        _NOT_CLAIMED,
     ),
     Item(
         "P-SmartCharging",
@@ -620,16 +635,16 @@ ITEMS: tuple[Item, ...] = (
         CORE,
         "Authorization Cache",
         False,
-        _available("AuthCacheCtrlr"),
-        "no authorization cache (AuthCacheCtrlr.Available = false)",
+        _claimed(_available("AuthCacheCtrlr"), False),
+        _NOT_CLAIMED,
     ),
     Item(
         "C-59",
         CORE,
         "Option for disabling remote authorization for cached invalid idTokens",
         False,
-        _has("AuthCacheCtrlr.DisablePostAuthorize"),
-        "no authorization cache",
+        _claimed(_has("AuthCacheCtrlr.DisablePostAuthorize"), False),
+        _NOT_CLAIMED,
     ),
     Item("C-51", CORE, "Configurable TxStartPoint", True, _writable(_TX_START)),
     Item("C-52", CORE, "Configurable TxStopPoint", True, _writable(_TX_STOP)),
@@ -638,16 +653,16 @@ ITEMS: tuple[Item, ...] = (
         CORE,
         "Support for lifetime cached token",
         False,
-        _has("AuthCacheCtrlr.LifeTime"),
-        "no authorization cache",
+        _claimed(_has("AuthCacheCtrlr.LifeTime"), False),
+        _NOT_CLAIMED,
     ),
     Item(
         "C-54",
         CORE,
         "Supported policies for replacing cached entries",
         (),
-        _values("AuthCacheCtrlr.Policy"),
-        "no authorization cache",
+        _claimed(_values("AuthCacheCtrlr.Policy"), ()),
+        _NOT_CLAIMED,
     ),
     Item(
         "C-56",

@@ -83,6 +83,19 @@ MIGRATIONS: tuple[str, ...] = (
         profile TEXT NOT NULL           -- ChargingProfileType as JSON (wire form)
     );
     """,
+    # 3: the Local Authorization List (D01.FR.10) and the Authorization Cache (C10.FR.02),
+    # keyed by a hash of the idToken (C10.FR.12), never the idToken itself.
+    """
+    CREATE TABLE local_list (
+        token_key TEXT PRIMARY KEY,     -- SHA-256 of type and case-folded idToken
+        info TEXT NOT NULL              -- IdTokenInfoType as JSON (wire form)
+    );
+    CREATE TABLE auth_cache (
+        token_key TEXT PRIMARY KEY,
+        info TEXT NOT NULL,
+        last_used TEXT NOT NULL         -- ISO 8601, UTC
+    );
+    """,
 )
 
 

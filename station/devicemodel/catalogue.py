@@ -38,6 +38,11 @@ TX_START_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransf
 TX_STOP_POINTS = ("EVConnected", "Authorized", "PowerPathClosed")
 NETWORK_SLOTS = ("1", "2", "3")
 AVAILABILITY_STATES = ("Available", "Occupied", "Reserved", "Unavailable", "Faulted")
+#: The Local Authorization List and the Authorization Cache: most entries, per message.
+LOCAL_LIST_CAPACITY = 2000
+LOCAL_LIST_ITEMS_PER_MESSAGE = 250
+LOCAL_LIST_BYTES_PER_MESSAGE = 65536
+AUTH_CACHE_CAPACITY = 1000
 #: Smart Charging limits (SmartChargingCtrlr.Entries maxLimit, PeriodsPerSchedule,
 #: ProfileStackLevel).
 SMART_CHARGING_CAPACITY = 64
@@ -372,6 +377,46 @@ def controller_variables(identity: str) -> list[Variable]:
             min_limit=0,
             max_limit=86400,
         ),
+        # -- LocalAuthListCtrlr (D01–D04) and AuthCacheCtrlr (C10–C12) --------------------
+        v(key("LocalAuthListCtrlr", "Available"), dt.boolean, RO, "true", constant=True),
+        v(key("LocalAuthListCtrlr", "Enabled"), dt.boolean, RW, "true"),
+        v(
+            key("LocalAuthListCtrlr", "Entries"),
+            dt.integer,
+            RO,
+            max_limit=LOCAL_LIST_CAPACITY,
+        ),
+        v(
+            key("LocalAuthListCtrlr", "ItemsPerMessage"),
+            dt.integer,
+            RO,
+            str(LOCAL_LIST_ITEMS_PER_MESSAGE),
+            constant=True,
+        ),
+        v(
+            key("LocalAuthListCtrlr", "BytesPerMessage"),
+            dt.integer,
+            RO,
+            str(LOCAL_LIST_BYTES_PER_MESSAGE),
+            constant=True,
+        ),
+        # LA-3: a list entry that is not Accepted is refused without asking the CSMS.
+        v(key("LocalAuthListCtrlr", "DisablePostAuthorize"), dt.boolean, RW, "false"),
+        v(key("AuthCacheCtrlr", "Available"), dt.boolean, RO, "true", constant=True),
+        v(key("AuthCacheCtrlr", "Enabled"), dt.boolean, RW, "true"),
+        v(key("AuthCacheCtrlr", "LifeTime"), dt.integer, RW, "86400", unit="s", min_limit=1),
+        v(
+            key("AuthCacheCtrlr", "Policy"),
+            dt.OptionList,
+            RO,
+            "LRU",
+            values_list=("LRU",),
+            constant=True,
+        ),
+        # Entries in the cache (maxLimit: the most it keeps before it drops the least used).
+        v(key("AuthCacheCtrlr", "Storage"), dt.integer, RO, max_limit=AUTH_CACHE_CAPACITY),
+        # C-59: a cached idToken that is not Accepted is refused without asking the CSMS.
+        v(key("AuthCacheCtrlr", "DisablePostAuthorize"), dt.boolean, RW, "false"),
         # -- SmartChargingCtrlr (K01–K10) ------------------------------------------------
         v(key(sc, "Available"), dt.boolean, RO, "true", constant=True),
         v(key(sc, "Enabled"), dt.boolean, RW, "true"),
@@ -412,8 +457,6 @@ def controller_variables(identity: str) -> list[Variable]:
         *[
             variable
             for name in (
-                "AuthCacheCtrlr",
-                "LocalAuthListCtrlr",
                 "ReservationCtrlr",
                 "TariffCostCtrlr",
                 "DisplayMessageCtrlr",

@@ -1,7 +1,5 @@
 """Answers for requests the station understands but has nothing behind.
 
-* ClearCache: the station has no authorization cache (PICS C-49: No), so the answer is
-  Rejected (C11.FR.04), matching AuthCacheCtrlr.Available/Enabled = false.
 * DataTransfer: no vendor extensions are implemented; UnknownVendorId (P01.FR.06,
   TC_P_01). A vendor that adds one registers its vendorId in ``VENDORS``.
 """
@@ -12,9 +10,6 @@ from collections.abc import Awaitable, Callable
 
 from station.ocpp.client import OcppClient
 from station.ocpp.messages import (
-    ClearCacheRequest,
-    ClearCacheResponse,
-    ClearCacheStatusEnumType,
     DataTransferRequest,
     DataTransferResponse,
     DataTransferStatusEnumType,
@@ -25,16 +20,11 @@ VendorHandler = Callable[[DataTransferRequest], Awaitable[DataTransferResponse]]
 
 
 class Declined:
-    """ClearCache and DataTransfer handlers."""
+    """DataTransfer handlers (ClearCache is `station.transactions.localauth`'s)."""
 
     def __init__(self, client: OcppClient) -> None:
         self.vendors: dict[str, VendorHandler] = {}
-        client.route("ClearCache", self.clear_cache)
         client.route("DataTransfer", self.data_transfer)
-
-    async def clear_cache(self, request: ClearCacheRequest) -> ClearCacheResponse:
-        """C11.FR.04: no cache to clear."""
-        return ClearCacheResponse(status=ClearCacheStatusEnumType.Rejected)
 
     async def data_transfer(self, request: DataTransferRequest) -> DataTransferResponse:
         """P01: hand over to a registered vendor, else UnknownVendorId."""

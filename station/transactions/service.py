@@ -56,6 +56,7 @@ from station.ocpp.messages import (
     ChargingProfileType,
     GetTransactionStatusRequest,
     GetTransactionStatusResponse,
+    IdTokenType,
     MeterValuesRequest,
     ReadingContextEnumType,
     RequestStartStopStatusEnumType,
@@ -71,6 +72,7 @@ from station.ocpp.messages import (
     UnlockStatusEnumType,
 )
 from station.store import Store
+from station.transactions.localauth import Known, LocalAuthorization
 from station.transactions.meter_values import Reading, meter_value
 from station.transactions.queue import QueuedMessage, TransactionQueue
 from station.transactions.session import (
@@ -100,6 +102,9 @@ AUTHORIZE_REMOTE_START = key(AUTH, "AuthorizeRemoteStart")
 LOCAL_AUTHORIZE_OFFLINE = key(AUTH, "LocalAuthorizeOffline")
 OFFLINE_UNKNOWN = key(AUTH, "OfflineTxForUnknownIdEnabled")
 OFFLINE_RULES_ON_TIMEOUT = key(AUTH, "OfflineRulesOnAuthorizeTimeout")
+LOCAL_PRE_AUTHORIZE = key(AUTH, "LocalPreAuthorize")
+LIST_NO_POST_AUTHORIZE = key("LocalAuthListCtrlr", "DisablePostAuthorize")
+CACHE_NO_POST_AUTHORIZE = key("AuthCacheCtrlr", "DisablePostAuthorize")
 STARTED_MEASURANDS = key(SAMPLED, "TxStartedMeasurands")
 UPDATED_MEASURANDS = key(SAMPLED, "TxUpdatedMeasurands")
 UPDATED_INTERVAL = key(SAMPLED, "TxUpdatedInterval")
@@ -186,6 +191,9 @@ class TransactionService:
         #: Takes the charging profile of a RequestStartTransaction (F01.FR.08–11), when
         #: smart charging is part of the station.
         self.start_profile: StartProfile | None = None
+        #: The Local Authorization List and the Authorization Cache, when the station has
+        #: them (C10–C14).
+        self.local_auth: LocalAuthorization | None = None
         client.route("RequestStartTransaction", self.request_start)
         client.route("RequestStopTransaction", self.request_stop)
         client.route("GetTransactionStatus", self.transaction_status)
@@ -506,10 +514,33 @@ class TransactionService:
         await self._apply(target, lambda s, m: s.authorize(m, token))
 
     async def authorize(self, token: Token) -> tuple[bool, str | None]:
-        """Ask the CSMS (C01) or apply the offline rules (C15); returns (accepted, group)."""
+        """The list or the cache (C12–C14), the CSMS (C01) or the offline rules (C13,
+        C15); returns (accepted, group)."""
         if not self._dm.get(AUTH_ENABLED):
             return True, None
-        if self._client.admits(Admission.NORMAL):
+        known = self.local_auth.lookup(token.wire()) if self.local_auth is not None else None
+        online = self._client.admits(Admission.NORMAL)
+        if known is not None and online:
+            if known.accepted and self._dm.get(LOCAL_PRE_AUTHORIZE):
+                # C12.FR.02, C14.FR.02: start at once; the transaction's idToken lets the
+                # CSMS check it (C12.FR.03).
+                await self._used(token, known)
+                log.info(
+                    "event=authorize_local id_token=%s source=%s", token.id_token, known.source
+                )
+                return True, known.group
+            if not known.accepted and self._dm.get(
+                LIST_NO_POST_AUTHORIZE if known.source == "list" else CACHE_NO_POST_AUTHORIZE
+            ):
+                # LA-3 / C-59: a known invalid idToken is refused without asking.
+                log.info(
+                    "event=authorize_local id_token=%s source=%s status=%s",
+                    token.id_token,
+                    known.source,
+                    known.info.status.value,
+                )
+                return False, None
+        if online:
             try:
                 response = await self._client.call(AuthorizeRequest(id_token=token.wire()))
             except Offline:
@@ -536,15 +567,33 @@ class TransactionService:
             else:
                 assert isinstance(response, AuthorizeResponse)
                 info = response.id_token_info
+                if self.local_auth is not None:
+                    await self.local_auth.remember(token.wire(), info)  # C10.FR.04
                 group = info.group_id_token.id_token if info.group_id_token else None
                 log.info("event=authorize id_token=%s status=%s", token.id_token, info.status.value)
                 return info.status is Accepted, group
-        # Offline: no authorization cache or local list here, so only unknown ids apply.
-        allowed = bool(self._dm.get(LOCAL_AUTHORIZE_OFFLINE)) and bool(
-            self._dm.get(OFFLINE_UNKNOWN)
+        # Offline (C13, C15): the list and the cache decide what they know, with
+        # LocalAuthorizeOffline; OfflineTxForUnknownIdEnabled decides the rest.
+        if not self._dm.get(LOCAL_AUTHORIZE_OFFLINE):
+            allowed = False
+        elif known is not None:
+            allowed = known.accepted  # C13.FR.02/04: an entry that is not Accepted: refused
+        else:
+            allowed = bool(self._dm.get(OFFLINE_UNKNOWN))
+        log.info(
+            "event=authorize_offline id_token=%s accepted=%s source=%s",
+            token.id_token,
+            allowed,
+            known.source if known is not None else "unknown",
         )
-        log.info("event=authorize_offline id_token=%s accepted=%s", token.id_token, allowed)
+        if allowed and known is not None:
+            await self._used(token, known)
+            return True, known.group
         return allowed, None
+
+    async def _used(self, token: Token, known: Known) -> None:
+        if known.source == "cache" and self.local_auth is not None:
+            await self.local_auth.used(token.wire())  # C10.FR.08: its lifetime restarts
 
     def _target_for_new_authorization(self, evse_id: int | None) -> int | None:
         if evse_id is not None:
@@ -573,6 +622,9 @@ class TransactionService:
     ) -> None:
         """C05/E05: the CSMS's verdict on the idToken of a transaction."""
         info = response.id_token_info
+        if info is not None and "idToken" in message.payload and self.local_auth is not None:
+            token = IdTokenType.model_validate(message.payload["idToken"])
+            await self.local_auth.remember(token, info)  # C10.FR.05
         if info is None or info.status is Accepted or "idToken" not in message.payload:
             return
         for evse_id, session in list(self._sessions.items()):

@@ -1,0 +1,308 @@
+"""What the station knows of idTokens without asking the CSMS: the Local Authorization List
+(Part 2 D01–D04) and the Authorization Cache (C10–C12), both in the store.
+
+* The list changes only by SendLocalList (D01.FR.09): Full replaces it (an empty Full
+  empties it, D01.FR.04), Differential adds or updates entries with idTokenInfo and removes
+  those without (D01.FR.16/17) and is refused with VersionMismatch unless its version is
+  newer (D01.FR.19); the version is kept with it and GetLocalListVersion reports it, 0
+  when there is none or the list is disabled (D02).
+* The cache keeps the latest idTokenInfo the CSMS gave for each idToken, whatever its
+  status (C10.FR.01), from AuthorizeResponse and TransactionEventResponse (C10.FR.04/05).
+  An entry lasts until its cacheExpiryDateTime (C10.FR.13) or AuthCacheLifeTime after its
+  last use (C10.FR.08); expired entries are never used (C10.FR.10). A full cache makes
+  room by dropping entries that are not Accepted first, then the least recently used
+  (C10.FR.07, the LRU policy). ClearCache empties it (C11).
+* A list entry has priority over a cache entry for the same idToken (C13.FR.01,
+  C14.FR.01).
+
+Neither table holds an idToken in clear: the key is a SHA-256 of its type and its
+case-folded value (idTokens compare case-insensitively), as C10.FR.12 recommends; what is
+stored beside it is the idTokenInfo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from station.devicemodel.catalogue import (
+    AUTH_CACHE_CAPACITY as CACHE_CAPACITY,
+)
+from station.devicemodel.catalogue import (
+    LOCAL_LIST_CAPACITY as LIST_CAPACITY,
+)
+from station.devicemodel.catalogue import (
+    LOCAL_LIST_ITEMS_PER_MESSAGE as ITEMS_PER_MESSAGE,
+)
+from station.devicemodel.model import DeviceModel, key
+from station.ocpp.client import OcppClient
+from station.ocpp.messages import (
+    AuthorizationStatusEnumType,
+    ClearCacheRequest,
+    ClearCacheResponse,
+    ClearCacheStatusEnumType,
+    GetLocalListVersionRequest,
+    GetLocalListVersionResponse,
+    IdTokenInfoType,
+    IdTokenType,
+    SendLocalListRequest,
+    SendLocalListResponse,
+    SendLocalListStatusEnumType,
+    StatusInfoType,
+    UpdateEnumType,
+)
+from station.store import Store
+
+log = logging.getLogger(__name__)
+
+LIST = "LocalAuthListCtrlr"
+CACHE = "AuthCacheCtrlr"
+LIST_ENABLED = key(LIST, "Enabled")
+LIST_ENTRIES = key(LIST, "Entries")
+CACHE_ENABLED = key(CACHE, "Enabled")
+CACHE_LIFETIME = key(CACHE, "LifeTime")
+#: Meta row of the list's version.
+VERSION_META = "local_list_version"
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What the station knows of an idToken: where from ("list" or "cache") and the
+    idTokenInfo."""
+
+    source: str
+    info: IdTokenInfoType
+
+    @property
+    def accepted(self) -> bool:
+        """Whether the idTokenInfo says Accepted."""
+        return self.info.status is AuthorizationStatusEnumType.Accepted
+
+    @property
+    def group(self) -> str | None:
+        """The groupIdToken's value, if any."""
+        group = self.info.group_id_token
+        return group.id_token if group is not None else None
+
+
+def token_key(id_token: str, token_type: str) -> str:
+    """The stored key of an idToken: not reversible, case-insensitive (Part 2 IdTokenType)."""
+    return hashlib.sha256(f"{token_type}:{id_token.casefold()}".encode()).hexdigest()
+
+
+class LocalAuthorization:
+    """The Local Authorization List and the Authorization Cache, with their handlers."""
+
+    def __init__(
+        self,
+        *,
+        client: OcppClient,
+        store: Store,
+        device_model: DeviceModel,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._store = store
+        self._dm = device_model
+        self._now = now
+        self._list: dict[str, IdTokenInfoType] = {}
+        self._version = 0
+        #: key → (idTokenInfo, last used); insertion order is not use order.
+        self._cache: dict[str, tuple[IdTokenInfoType, datetime]] = {}
+        client.route("SendLocalList", self.send_local_list)
+        client.route("GetLocalListVersion", self.get_local_list_version)
+        client.route("ClearCache", self.clear_cache)
+        device_model.bind_live(LIST_ENTRIES, lambda: len(self._list))
+        device_model.bind_live(key(CACHE, "Storage"), lambda: len(self._cache))
+
+    async def load(self) -> None:
+        """Read the list, its version and the cache."""
+
+        def read(db: sqlite3.Connection) -> tuple[list, list, str | None]:
+            listed = db.execute("SELECT token_key, info FROM local_list").fetchall()
+            cached = db.execute("SELECT token_key, info, last_used FROM auth_cache").fetchall()
+            row = db.execute("SELECT value FROM meta WHERE name = ?", (VERSION_META,)).fetchone()
+            return listed, cached, row[0] if row else None
+
+        listed, cached, version = await self._store.run(read)
+        self._list = {k: IdTokenInfoType.model_validate_json(v) for k, v in listed}
+        self._cache = {
+            k: (IdTokenInfoType.model_validate_json(v), datetime.fromisoformat(used))
+            for k, v, used in cached
+        }
+        self._version = int(version) if version else 0
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def lookup(self, token: IdTokenType) -> Known | None:
+        """The list's entry (C13.FR.01) or else a live cache entry for ``token``."""
+        token_id = token_key(token.id_token, token.type.value)
+        if self._dm.get(LIST_ENABLED) and token_id in self._list:
+            return Known("list", self._list[token_id])
+        if self._dm.get(CACHE_ENABLED):
+            entry = self._cache.get(token_id)
+            if entry is not None and not self._expired(*entry):
+                return Known("cache", entry[0])
+        return None
+
+    def _expired(self, info: IdTokenInfoType, last_used: datetime) -> bool:
+        now = self._now()
+        if info.cache_expiry_date_time is not None:
+            return now >= info.cache_expiry_date_time  # C10.FR.13
+        lifetime = self._dm.get_int(CACHE_LIFETIME)
+        return lifetime is not None and now >= last_used + timedelta(seconds=lifetime)
+
+    # -- the cache -----------------------------------------------------------------------
+
+    async def remember(self, token: IdTokenType, info: IdTokenInfoType) -> None:
+        """C10.FR.01/04/05: keep the CSMS's latest verdict on ``token``."""
+        if not self._dm.get(CACHE_ENABLED):
+            return
+        token_id = token_key(token.id_token, token.type.value)
+        now = self._now()
+        evicted = self._make_room() if token_id not in self._cache else []
+        self._cache[token_id] = (info, now)
+        text = info.model_dump_json(by_alias=True, exclude_none=True)
+
+        def write(db: sqlite3.Connection) -> None:
+            db.executemany("DELETE FROM auth_cache WHERE token_key = ?", [(k,) for k in evicted])
+            db.execute(
+                "INSERT OR REPLACE INTO auth_cache (token_key, info, last_used) VALUES (?, ?, ?)",
+                (token_id, text, now.isoformat()),
+            )
+
+        await self._store.run(write)
+
+    async def used(self, token: IdTokenType) -> None:
+        """A cache entry was used to authorize: its lifetime starts again (C10.FR.08)."""
+        token_id = token_key(token.id_token, token.type.value)
+        entry = self._cache.get(token_id)
+        if entry is None:
+            return
+        now = self._now()
+        self._cache[token_id] = (entry[0], now)
+        await self._store.run(
+            lambda db: db.execute(
+                "UPDATE auth_cache SET last_used = ? WHERE token_key = ?",
+                (now.isoformat(), token_id),
+            )
+        )
+
+    def _make_room(self) -> list[str]:
+        """C10.FR.07: expired entries first, then those not Accepted, then the least
+        recently used."""
+        if len(self._cache) < CACHE_CAPACITY:
+            return []
+
+        def rank(item: tuple[str, tuple[IdTokenInfoType, datetime]]) -> tuple:
+            info, used = item[1]
+            return (
+                not self._expired(info, used),
+                info.status is AuthorizationStatusEnumType.Accepted,
+                used,
+            )
+
+        victims = sorted(self._cache.items(), key=rank)[: len(self._cache) - CACHE_CAPACITY + 1]
+        for token_id, _ in victims:
+            del self._cache[token_id]
+        return [token_id for token_id, _ in victims]
+
+    async def forget(self, token: IdTokenType) -> bool:
+        """Drop an idToken from the cache (CustomerInformation clear; N10: not from the
+        list, which only SendLocalList changes). Whether it was there."""
+        token_id = token_key(token.id_token, token.type.value)
+        if self._cache.pop(token_id, None) is None:
+            return False
+        await self._store.run(
+            lambda db: db.execute("DELETE FROM auth_cache WHERE token_key = ?", (token_id,))
+        )
+        return True
+
+    async def clear_cache(self, request: ClearCacheRequest) -> ClearCacheResponse:
+        """C11: Accepted once the cache is empty; Rejected while it is disabled."""
+        if not self._dm.get(CACHE_ENABLED):
+            return ClearCacheResponse(status=ClearCacheStatusEnumType.Rejected)  # C11.FR.04
+        try:
+            await self._store.run(lambda db: db.execute("DELETE FROM auth_cache"))
+        except sqlite3.Error as exc:
+            log.error("event=clear_cache_failed reason=%r", str(exc))
+            return ClearCacheResponse(status=ClearCacheStatusEnumType.Rejected)  # C11.FR.05
+        self._cache.clear()
+        log.info("event=authorization_cache_cleared")
+        return ClearCacheResponse(status=ClearCacheStatusEnumType.Accepted)
+
+    # -- the list ------------------------------------------------------------------------
+
+    async def get_local_list_version(
+        self, request: GetLocalListVersionRequest
+    ) -> GetLocalListVersionResponse:
+        """D02: the list's version; 0 for none, or while the list is disabled."""
+        version = self._version if self._dm.get(LIST_ENABLED) else 0
+        return GetLocalListVersionResponse(version_number=version)
+
+    async def send_local_list(self, request: SendLocalListRequest) -> SendLocalListResponse:
+        """D01: a Full or Differential update with its version."""
+
+        def failed(reason: str, detail: str) -> SendLocalListResponse:
+            log.warning("event=local_list_refused reason=%s detail=%r", reason, detail)
+            return SendLocalListResponse(
+                status=SendLocalListStatusEnumType.Failed,
+                status_info=StatusInfoType(reason_code=reason, additional_info=detail),
+            )
+
+        if not self._dm.get(LIST_ENABLED):
+            return failed("NotEnabled", "LocalAuthListCtrlr.Enabled is false")
+        if request.version_number <= 0:
+            return failed("InvalidValue", "versionNumber must be above 0")  # D01.FR.18
+        entries = request.local_authorization_list or []
+        if len(entries) > ITEMS_PER_MESSAGE:
+            return failed(
+                "TooManyElements", f"{len(entries)} entries, at most {ITEMS_PER_MESSAGE}"
+            )  # D01.FR.11
+        keys = [token_key(e.id_token.id_token, e.id_token.type.value) for e in entries]
+        if len(set(keys)) != len(keys):
+            return failed("DuplicateEntry", "an idToken appears twice")  # D01.FR.06
+        full = request.update_type is UpdateEnumType.Full
+        if not full and request.version_number <= self._version:
+            return SendLocalListResponse(  # D01.FR.19
+                status=SendLocalListStatusEnumType.VersionMismatch
+            )
+        updated = {} if full else dict(self._list)
+        for token_id, entry in zip(keys, entries, strict=True):
+            if entry.id_token_info is None:
+                updated.pop(token_id, None)  # D01.FR.17 (in a Full list: not added)
+            else:
+                updated[token_id] = entry.id_token_info
+        if len(updated) > LIST_CAPACITY:
+            return failed("NoCapacity", f"{len(updated)} entries, at most {LIST_CAPACITY}")
+        rows = [
+            (token_id, info.model_dump_json(by_alias=True, exclude_none=True))
+            for token_id, info in updated.items()
+        ]
+        version = request.version_number
+
+        def write(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM local_list")
+            db.executemany("INSERT INTO local_list (token_key, info) VALUES (?, ?)", rows)
+            db.execute(
+                "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
+                (VERSION_META, str(version)),
+            )
+
+        await self._store.run(write)
+        self._list, self._version = updated, version
+        log.info(
+            "event=local_list_updated type=%s version=%d entries=%d",
+            request.update_type.value,
+            version,
+            len(updated),
+        )
+        return SendLocalListResponse(status=SendLocalListStatusEnumType.Accepted)
+
+    @property
+    def version(self) -> int:
+        """The list's version (0: none)."""
+        return self._version
