@@ -351,6 +351,7 @@ class Station:
             dial=self.runtime.dial,
             rng=self.runtime.rng,
             security_event=self.security_log.record,
+            now=self.clock.now,
         )
         NetworkService(
             client=self.client,
@@ -641,6 +642,11 @@ class Station:
                 connection.active.security_profile if connection and connection.active else None
             ),
             "last_connection_failure": connection.last_failure if connection else None,
+            "last_connection_failure_at": (
+                format_date_time(connection.last_failure_at)
+                if connection and connection.last_failure_at
+                else None
+            ),
             "queued_transaction_messages": self.queue.count(),
             "uptime_s": round(trio.current_time() - self.started_at, 1),
             # ClockCtrlr.TimeZone is for display (Part 2 §3.1.1): the operator's view.

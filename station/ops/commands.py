@@ -13,6 +13,7 @@ import shlex
 import shutil
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from station.ops.control_socket import ControlClientError, request
@@ -128,8 +129,7 @@ def render_status(status: dict) -> str:
         *([f"local time: {status['local_time']}"] if status.get("local_time") else []),
         f"queued transaction messages: {status['queued_transaction_messages']}",
     ]
-    if status.get("last_connection_failure"):
-        lines.append(f"last connection failure: {status['last_connection_failure']}")
+    lines.append(_last_failure(status))
     lines.append(
         f"{'EVSE':<5}{'pilot':<7}{'duty':>6}  {'relay':<7}{'status':<12}"
         f"{'energy Wh':>10}{'power W':>9}  {'fault':<12}transaction"
@@ -148,6 +148,25 @@ def render_status(status: dict) -> str:
             f"{child['last_error']}"
         )
     return "\n".join(lines)
+
+
+def _last_failure(status: dict) -> str:
+    """``last connection failure: 22:10:05Z (3m12s ago): <why>``, or that there was none."""
+    reason = status.get("last_connection_failure")
+    if not reason:
+        return "last connection failure: none since the station started"
+    at = status.get("last_connection_failure_at")
+    when = ""
+    if at:
+        when = at
+        try:
+            now = datetime.fromisoformat(status["local_time"])
+            ago = (now - datetime.fromisoformat(at)).total_seconds()
+            when += f", {_duration(max(ago, 0))} ago"
+        except (KeyError, TypeError, ValueError):
+            pass  # an older station without a local time: the moment alone
+        when = f" ({when})"
+    return f"last connection failure{when}: {reason}"
 
 
 def _num(value) -> str:
