@@ -77,6 +77,7 @@ from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
 from station.security.service import CertificateService
+from station.seeding import reconcile
 from station.store import Store
 from station.supervision import Supervisor
 from station.transactions.queue import TransactionQueue
@@ -297,14 +298,8 @@ class Station:
                 message_timeout=config.csms.message_timeout,
             )
         )
-        stored = self.profiles.get(1)
-        if stored is not None and stored.url != config.csms.url:
-            log.warning(
-                "event=config_url_ignored config_url=%s stored_url=%s "
-                "detail='network profile 1 was changed over OCPP; the stored one is used'",
-                config.csms.url,
-                stored.url,
-            )
+        # The store decides after the first start; say where the file differs, and why.
+        await reconcile(self.store.run, config)
         reason_text = await self.store.run(lambda db: _take_meta(db, BOOT_REASON_META))
         await self._restore_clock_offset()
         self.boot_reason = (
@@ -472,6 +467,7 @@ class Station:
 
     async def _accepted(self) -> None:
         self.availability.boot_accepted()
+        await self.transactions.boot_accepted()
 
     def _power(self, evse_id: int) -> float:
         reading = self.meters[evse_id].latest if evse_id in self.meters else None

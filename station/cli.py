@@ -36,6 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--config", type=Path, required=True, help="station TOML file")
     run.add_argument(
+        "--reseed",
+        action="store_true",
+        help="first take the config file's CSMS URL, security profile, password, "
+        "organization name and certificates again (the store keeps what the CSMS set "
+        "otherwise), listing what changes",
+    )
+    run.add_argument(
         "--single-process",
         action="store_true",
         help="run the control loops and the OCPP side in one process (development only: "
@@ -104,6 +111,10 @@ def _run(args: argparse.Namespace) -> int:
     from station import logs
 
     logs.configure(config.station.log_level)
+    if args.reseed:
+        status = _reseed(config)
+        if status:
+            return status
     if args.single_process:
         return _run_station(config, None, None)
     from drivers import DriverError
@@ -127,6 +138,33 @@ def _run(args: argparse.Namespace) -> int:
         # that the service manager retries.
         log.error("event=control_failed reason=%r", str(exc))
         return 1
+    return 0
+
+
+def _reseed(config: StationConfig) -> int:
+    """``station run --reseed``: the file's seeded values into the store, each change
+    printed; refused while a station runs on this store (it holds the values in memory)."""
+    from station.ops.control_socket import ControlClientError, request
+    from station.seeding import reseed_store
+    from station.store import StoreError
+
+    try:
+        request(config.control_socket, "status", timeout=2)
+    except ControlClientError:
+        pass
+    else:
+        print(
+            "station run --reseed: a station is running on this data_dir; stop it first",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        changes = trio.run(reseed_store, config)
+    except StoreError as exc:
+        print(f"station run --reseed: {exc}", file=sys.stderr)
+        return 1
+    for line in changes or ["the store already holds the file's values"]:
+        print(f"reseed: {line}", flush=True)
     return 0
 
 
