@@ -28,11 +28,13 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from station.config import StationConfig
 from station.devicemodel.model import Attribute, DeviceModel, key, store_key
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: meta key: JSON {config key: fingerprint of the file's value when it last seeded the store}.
 RECORD_META = "config_seed_fingerprints"
@@ -280,12 +282,18 @@ async def reconcile(run: Callable, config: StationConfig) -> list[Difference]:
 def read_only(config: StationConfig) -> StoredState | None:
     """The store's state without writing anything (for `station check`, while a station
     may be running); None before the first start (no store yet)."""
+    return query_read_only(config, lambda db: read_state(db, config))
+
+
+def query_read_only(config: StationConfig, query: Callable[[sqlite3.Connection], T]) -> T | None:
+    """``query`` on a read-only connection to the store; None when there is no store yet.
+    Raises `sqlite3.Error` when the file cannot be read."""
     path = config.station.data_dir / "station.db"
     if not path.exists():
         return None
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
     try:
-        return read_state(connection, config)
+        return query(connection)
     finally:
         connection.close()
 

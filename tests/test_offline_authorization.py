@@ -76,3 +76,30 @@ async def test_the_defaults(config, autojump_clock):
         assert dm.get(key(auth, "LocalAuthorizeOffline")) is True
         assert dm.get(key(auth, "OfflineTxForUnknownIdEnabled")) is True
         assert dm.get(key(auth, "OfflineTxForUnknownIdBeforeAccepted")) is False
+
+
+def test_check_notes_the_rules_of_a_station_never_accepted(tmp_path):
+    from station.ops.check import offline_authorization
+
+    (note,) = offline_authorization(make_config(tmp_path / "data"))
+    assert (note.item, note.verdict) == ("offline authorization", "NOTE")
+    assert note.detail == (
+        "unknown cards are refused offline until a CSMS has accepted this station once; "
+        "after that any card charges while the CSMS is unreachable (AuthCtrlr "
+        "LocalAuthorizeOffline=true, OfflineTxForUnknownIdEnabled=true, "
+        "OfflineTxForUnknownIdBeforeAccepted=false; defaults: first start)"
+    )
+    assert "station config set AuthCtrlr." in note.fix
+
+
+async def test_check_notes_the_stored_rules_once_accepted(tmp_path, autojump_clock):
+    from station.ops.check import offline_authorization
+
+    config = make_config(tmp_path / "data")
+    async with running_station(config, control_period=0.05) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+    (note,) = offline_authorization(config)
+    assert note.detail.startswith(
+        "any card charges while the CSMS is unreachable (a CSMS accepted this station) "
+    )
+    assert note.detail.endswith("; store)")

@@ -147,3 +147,80 @@ def test_the_run_command_offers_reseed(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     assert "--reseed" in capsys.readouterr().out
+
+
+def write_config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "station.toml"
+    path.write_text(
+        f"""
+[station]
+identity = "CS-TEST-01"
+serial_number = "SN-0001"
+vendor_name = "OpenCharge"
+model = "AC22-2"
+data_dir = "data"
+[csms]
+url = "{url}"
+security_profile = 1
+basic_auth_password = "{FILE_PASSWORD}"
+"""
+    )
+    return path
+
+
+def check_lines(path: Path, capsys) -> tuple[int, list[str]]:
+    status = main(["check", "--config", str(path), "--timeout", "5"])
+    return status, capsys.readouterr().out.splitlines()
+
+
+def test_check_before_the_first_start_probes_the_files_url(tmp_path, capsys, judge):
+    status, lines = check_lines(write_config(tmp_path, judge.url), capsys)
+    assert status == 0
+    expected = f"CSMS profile OK {judge.url}: the file's (it seeds the first start)"
+    assert any(" ".join(line.split()) == expected for line in lines), lines
+
+
+def test_check_probes_the_stored_profile_that_run_will_use(tmp_path, capsys, judge, closed_port):
+    """The CSMS moved the station to another URL; the file still has the first one."""
+    import trio
+
+    file_url = f"ws://127.0.0.1:{closed_port}/ocpp"
+    path = write_config(tmp_path, file_url)
+
+    async def moved_by_the_csms() -> None:
+        station = await Station.create(make_config(tmp_path / "data", file_url))
+        await station.profiles.put(NetworkProfile(slot=1, url=judge.url, security_profile=1))
+        station.close()
+
+    trio.run(moved_by_the_csms)
+    status, lines = check_lines(path, capsys)
+    assert status == 0, lines
+    text = "\n".join(lines)
+    assert (
+        f"CSMS profile           OK      {judge.url} (security profile 1): the store's "
+        "network profile slot 1, what `station run` uses"
+    ) in text
+    assert (
+        f"config vs store        NOTE    csms.url: file '{file_url}', store '{judge.url}': "
+        "using the store's value (changed by the CSMS (SetNetworkProfile) since the file "
+        "seeded it)"
+    ) in text
+    assert "127.0.0.1:" + str(judge.port) + " accepts connections" in text
+
+
+def test_check_says_a_refused_port_is_refused(tmp_path, capsys, closed_port):
+    status, lines = check_lines(write_config(tmp_path, f"ws://127.0.0.1:{closed_port}/o"), capsys)
+    assert status == 1
+    assert any(
+        f"127.0.0.1:{closed_port}: connection refused: nothing listens on that port" in line
+        for line in lines
+    ), lines
+
+
+@pytest.fixture
+def closed_port():
+    import socket
+
+    with socket.socket() as bound:
+        bound.bind(("127.0.0.1", 0))
+        yield bound.getsockname()[1]
