@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 #: Exit status for a configuration the station cannot use.
 EXIT_CONFIG = 2
+#: Exit status when the reader of the output went away (what a shell shows for SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--duration",
-        type=float,
+        type=_positive_seconds,
         default=None,
         help="stop after this many seconds (default: run the scripted session)",
     )
@@ -83,6 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     operator_commands.register(commands)
     pics.register(commands)
     return parser
+
+
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0 (`--duration -5` is a usage error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds above 0")
+    return value
 
 
 def load_or_exit(path: Path) -> StationConfig:
@@ -246,4 +259,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return failsafe.main(argv[1:])
     args = _parser().parse_args(argv)
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except BrokenPipeError:
+        # The reader of our output left (`station config list | head`): stop quietly, as
+        # a command killed by SIGPIPE would (status 128 + 13), and point stdout at
+        # /dev/null so that the interpreter's last flush does not fail a second time.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from station.ops.control_socket import ControlClientError, request
-from station.ops.message_log import format_entry, matches, read_entries
+from station.ops.message_log import FILENAME, format_entry, matches, read_entries
 
 EXIT_FAILED = 1
 UNIT_TEMPLATE = Path(__file__).resolve().parent / "ocpp-station.service.in"
@@ -188,11 +188,16 @@ def run_log(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
     directory = config.station.data_dir
     seen = 0
+    shown = 0
     while True:
         entries = list(read_entries(directory))
         for entry in entries[seen:]:
             if matches(entry, action=args.action, transaction_id=args.transaction):
                 print(format_entry(entry, full=args.full), flush=True)
+                shown += 1
+        if seen == 0 and not shown:
+            # Silence would look like a broken command: say why nothing is printed.
+            print(_nothing_logged(directory, args, bool(entries)), file=sys.stderr, flush=True)
         seen = len(entries)
         if not args.follow:
             return 0
@@ -200,6 +205,25 @@ def run_log(args: argparse.Namespace) -> int:
             time.sleep(0.5)
         except KeyboardInterrupt:
             return 0
+
+
+def _nothing_logged(directory: Path, args: argparse.Namespace, any_entries: bool) -> str:
+    if any_entries:
+        wanted = " and ".join(
+            text
+            for text in (
+                f"action {args.action}" if args.action else "",
+                f"transaction {args.transaction}" if args.transaction else "",
+            )
+            if text
+        )
+        text = f"station log: no logged frame matches {wanted}"
+    else:
+        text = (
+            f"station log: no OCPP messages logged yet in {directory / FILENAME} (has the "
+            "station run with this config and reached its CSMS?)"
+        )
+    return text + (" — waiting for new ones" if args.follow else "")
 
 
 # -- service ------------------------------------------------------------------------------
