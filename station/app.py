@@ -3,7 +3,7 @@
 `Station.create` opens the store, loads the device model, the network profiles, the
 security log and the transactions in progress, builds the hardware drivers the config
 names, and wires the OCPP session to the features. `Station.run` runs the tree of
-DESIGN.md:
+docs/architecture.md:
 
     station                         (top level: escalation ends the process)
     ├── ocpp        connection, heartbeat, security events, transaction queue

@@ -6,7 +6,7 @@ the Basic-auth password and the organization name (device-model variables,
 SetVariables), the CSMS root and the station certificate (InstallCertificate,
 CertificateSigned). The file only seeds them into the store on the first start; from
 then on the store's value is used, because the CSMS may have changed it and must find
-it as it left it (DESIGN.md, "Configuration").
+it as it left it (docs/architecture.md, "Where state lives").
 
 That rule must not be silent. At every start `reconcile` logs one line per seeded value
 whose file and store values differ, naming the value used and why: the CSMS (or

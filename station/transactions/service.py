@@ -19,7 +19,7 @@ that times out while the connection is open is not "offline" in Part 2's sense: 
 is refused unless AuthCtrlr.OfflineRulesOnAuthorizeTimeout (vendor-specific) says to
 apply the offline rules.
 
-Power loss (DESIGN.md rule 5): a transaction found in the store at start-up was
+Power loss (rule 5 of docs/architecture.md): a transaction found in the store at start-up was
 interrupted. The station *ends* it (Ended, triggerReason AbnormalCondition, stoppedReason
 PowerLoss after an unexpected restart, Reboot after one it chose, with the meter reading
 taken after the restart) rather than resuming it: the contactor opened when power went,
