@@ -159,8 +159,17 @@ class StationConfig(_Section):
         return self.station.control_socket or self.station.data_dir / "station.sock"
 
 
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``("hardware", "evse", 0, "max_current")`` → ``hardware.evse[1].max_current``: an
+    EVSE is named by its id (ids run 1..n in order), as everywhere else."""
+    text = ""
+    for part in loc:
+        text += f"[{part + 1}]" if isinstance(part, int) else ("." if text else "") + part
+    return text
+
+
 def _describe(error: ErrorDetails) -> str:
-    location = ".".join(str(part) for part in error["loc"])
+    location = _location(error["loc"])
     kind = error["type"]
     if kind == "missing":
         return f"{location}: required key is missing"
@@ -180,7 +189,7 @@ def _describe(error: ErrorDetails) -> str:
 
 def _unknown_key(loc: tuple[int | str, ...]) -> str:
     """``csms.urll: unknown key (did you mean url?)``: the known key nearest in spelling."""
-    location = ".".join(str(part) for part in loc)
+    location = _location(loc)
     known = _keys_at(loc[:-1])
     close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]}?)" if close else ""

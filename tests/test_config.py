@@ -73,11 +73,11 @@ def test_the_example_config_is_valid_and_resolves_relative_paths():
         ),
         (
             lambda t: t + '\n[[hardware.evse]]\nid = 1\nmax_current = "32"\n',
-            "hardware.evse.0.max_current: Input should be a valid number (got '32')",
+            "hardware.evse[1].max_current: Input should be a valid number (got '32')",
         ),
         (
             lambda t: t + "\n[[hardware.evse]]\nid = 1\n[hardware.evse.meter]\nbaudrat = 2400\n",
-            "hardware.evse.0.meter.baudrat: unknown key (did you mean baudrate?)",
+            "hardware.evse[1].meter.baudrat: unknown key (did you mean baudrate?)",
         ),
         (
             lambda t: t.replace("[csms]", "[csms]\nmessage_timeout = '30'"),
