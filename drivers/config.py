@@ -17,7 +17,7 @@ numbers, not header pin numbers.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -50,8 +50,16 @@ def _pin() -> Any:
     return Field(default=None, ge=0, le=27)
 
 
+#: A path: TOML has no path type, so a string is what the file gives (the one field type
+#: that is converted; every other value must already have its type, see `_Strict`).
+ConfigPath = Annotated[Path, Field(strict=False)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a value of the wrong TOML type is an error, not a guess. Without it
+    # `max_current = "32"` would pass as 32.0 and `feedback = "false"` as False, and the
+    # file would not say what the station does (an integer is still a valid float).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class PilotConfig(_Strict):
@@ -175,7 +183,7 @@ class SimConfig(_Strict):
     #: memory region, `drivers.sim.interlock`), so that another process can model the
     #: interlock and see the contactor drop when the control process is killed. Needs
     #: ``interlock_window``. Off by default.
-    interlock_file: Path | None = None
+    interlock_file: ConfigPath | None = None
     #: Keep the simulated world across the station's restarts, as real hardware would:
     #: the EVs (plugged in, state, own max current, ignoring the PWM), the meters' energy
     #: registers and a card on the reader, in ``<data_dir>/sim-world`` (`drivers.sim.world`).

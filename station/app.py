@@ -3,7 +3,7 @@
 `Station.create` opens the store, loads the device model, the network profiles, the
 security log and the transactions in progress, builds the hardware drivers the config
 names, and wires the OCPP session to the features. `Station.run` runs the tree of
-DESIGN.md:
+docs/architecture.md:
 
     station                         (top level: escalation ends the process)
     ├── ocpp        connection, heartbeat, security events, transaction queue
@@ -77,6 +77,7 @@ from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
 from station.security.service import CertificateService
+from station.seeding import reconcile
 from station.smartcharging.schedule import Electrical
 from station.smartcharging.service import SmartChargingService
 from station.store import Store
@@ -324,14 +325,8 @@ class Station:
                 message_timeout=config.csms.message_timeout,
             )
         )
-        stored = self.profiles.get(1)
-        if stored is not None and stored.url != config.csms.url:
-            log.warning(
-                "event=config_url_ignored config_url=%s stored_url=%s "
-                "detail='network profile 1 was changed over OCPP; the stored one is used'",
-                config.csms.url,
-                stored.url,
-            )
+        # The store decides after the first start; say where the file differs, and why.
+        await reconcile(self.store.run, config)
         reason_text = await self.store.run(lambda db: _take_meta(db, BOOT_REASON_META))
         await self._restore_clock_offset()
         self.boot_reason = (
@@ -380,6 +375,7 @@ class Station:
             dial=self.runtime.dial,
             rng=self.runtime.rng,
             security_event=self.security_log.record,
+            now=self.clock.now,
         )
         NetworkService(
             client=self.client,
@@ -500,6 +496,7 @@ class Station:
 
     async def _accepted(self) -> None:
         self.availability.boot_accepted()
+        await self.transactions.boot_accepted()
 
     def _power(self, evse_id: int) -> float:
         reading = self.meters[evse_id].latest if evse_id in self.meters else None
@@ -696,6 +693,11 @@ class Station:
                 connection.active.security_profile if connection and connection.active else None
             ),
             "last_connection_failure": connection.last_failure if connection else None,
+            "last_connection_failure_at": (
+                format_date_time(connection.last_failure_at)
+                if connection and connection.last_failure_at
+                else None
+            ),
             "queued_transaction_messages": self.queue.count(),
             "uptime_s": round(trio.current_time() - self.started_at, 1),
             # ClockCtrlr.TimeZone is for display (Part 2 §3.1.1): the operator's view.

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 #: Exit status for a configuration the station cannot use.
 EXIT_CONFIG = 2
+#: Exit status when the reader of the output went away (what a shell shows for SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
         description="Connect to the CSMS and run the station until stopped.",
     )
     run.add_argument("--config", type=Path, required=True, help="station TOML file")
+    run.add_argument(
+        "--reseed",
+        action="store_true",
+        help="first take the config file's CSMS URL, security profile, password, "
+        "organization name and certificates again (the store keeps what the CSMS set "
+        "otherwise), listing what changes",
+    )
     run.add_argument(
         "--single-process",
         action="store_true",
@@ -58,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--duration",
-        type=float,
+        type=_positive_seconds,
         default=None,
         help="stop after this many seconds (default: run the scripted session)",
     )
@@ -77,6 +86,17 @@ def _parser() -> argparse.ArgumentParser:
     pics.register(commands)
     limit_cli.register(commands)
     return parser
+
+
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds above 0 (`--duration -5` is a usage error)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds above 0")
+    return value
 
 
 def load_or_exit(path: Path) -> StationConfig:
@@ -105,6 +125,10 @@ def _run(args: argparse.Namespace) -> int:
     from station import logs
 
     logs.configure(config.station.log_level)
+    if args.reseed:
+        status = _reseed(config)
+        if status:
+            return status
     if args.single_process:
         return _run_station(config, None, None)
     from drivers import DriverError
@@ -128,6 +152,33 @@ def _run(args: argparse.Namespace) -> int:
         # that the service manager retries.
         log.error("event=control_failed reason=%r", str(exc))
         return 1
+    return 0
+
+
+def _reseed(config: StationConfig) -> int:
+    """``station run --reseed``: the file's seeded values into the store, each change
+    printed; refused while a station runs on this store (it holds the values in memory)."""
+    from station.ops.control_socket import ControlClientError, request
+    from station.seeding import reseed_store
+    from station.store import StoreError
+
+    try:
+        request(config.control_socket, "status", timeout=2)
+    except ControlClientError:
+        pass
+    else:
+        print(
+            "station run --reseed: a station is running on this data_dir; stop it first",
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        changes = trio.run(reseed_store, config)
+    except StoreError as exc:
+        print(f"station run --reseed: {exc}", file=sys.stderr)
+        return 1
+    for line in changes or ["the store already holds the file's values"]:
+        print(f"reseed: {line}", flush=True)
     return 0
 
 
@@ -209,4 +260,13 @@ def main(argv: list[str] | None = None) -> int:
 
         return failsafe.main(argv[1:])
     args = _parser().parse_args(argv)
-    return int(args.handler(args) or 0)
+    try:
+        return int(args.handler(args) or 0)
+    except BrokenPipeError:
+        # The reader of our output left (`station config list | head`): stop quietly, as
+        # a command killed by SIGPIPE would (status 128 + 13), and point stdout at
+        # /dev/null so that the interpreter's last flush does not fail a second time.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -7,6 +7,7 @@ as one line naming the key and the reason (`ConfigError`), and the CLI exits wit
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
-from drivers.config import HardwareConfig
+from drivers.config import ConfigPath, HardwareConfig
 
 #: identifierString of OCPP 2.0.1 Part 2 §2.1.4 (the identity must not contain ':').
 _IDENTIFIER_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789*-_=+|@.")
@@ -28,7 +29,9 @@ class ConfigError(Exception):
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: `message_timeout = "30"` is an error naming the key, not a silent 30
+    # (paths are the one conversion, `ConfigPath`).
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 class StationSection(_Section):
@@ -40,8 +43,8 @@ class StationSection(_Section):
     model: str = Field(min_length=1, max_length=20)
     firmware_version: str | None = Field(default=None, max_length=50)
     organization_name: str | None = Field(default=None, max_length=64)
-    data_dir: Path
-    control_socket: Path | None = None
+    data_dir: ConfigPath
+    control_socket: ConfigPath | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("identity")
@@ -61,9 +64,9 @@ class CsmsSection(_Section):
     url: str
     security_profile: Literal[1, 2, 3] = 2
     basic_auth_password: str | None = None
-    ca_file: Path | None = None
-    cert_file: Path | None = None
-    key_file: Path | None = None
+    ca_file: ConfigPath | None = None
+    cert_file: ConfigPath | None = None
+    key_file: ConfigPath | None = None
     message_timeout: int = Field(default=30, ge=1, le=600)
     #: Key pair generated for each certificate signing request (A02/A03).
     csr_key_type: Literal["ec-p256", "rsa-2048"] = "ec-p256"
@@ -74,6 +77,14 @@ class CsmsSection(_Section):
         parts = urlsplit(value)
         if parts.scheme not in ("ws", "wss") or not parts.hostname:
             raise ValueError(f"{value!r} is not a ws:// or wss:// URL with a host")
+        try:
+            port = parts.port  # urlsplit checks the port only when asked
+        except ValueError:
+            port = 0
+        if port == 0:
+            # Caught here, not at the first connection attempt: a restart loop under
+            # the service manager is a poor way to learn of a typo.
+            raise ValueError("the port must be a number from 1 to 65535")
         return value.rstrip("/")
 
     @field_validator("basic_auth_password")
@@ -148,13 +159,22 @@ class StationConfig(_Section):
         return self.station.control_socket or self.station.data_dir / "station.sock"
 
 
+def _location(loc: tuple[int | str, ...]) -> str:
+    """``("hardware", "evse", 0, "max_current")`` → ``hardware.evse[1].max_current``: an
+    EVSE is named by its id (ids run 1..n in order), as everywhere else."""
+    text = ""
+    for part in loc:
+        text += f"[{part + 1}]" if isinstance(part, int) else ("." if text else "") + part
+    return text
+
+
 def _describe(error: ErrorDetails) -> str:
-    location = ".".join(str(part) for part in error["loc"])
+    location = _location(error["loc"])
     kind = error["type"]
     if kind == "missing":
         return f"{location}: required key is missing"
     if kind == "extra_forbidden":
-        return f"{location}: unknown key"
+        return _unknown_key(error["loc"])
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
@@ -167,12 +187,63 @@ def _describe(error: ErrorDetails) -> str:
     return f"{location}: {message}{shown}"
 
 
+def _unknown_key(loc: tuple[int | str, ...]) -> str:
+    """``csms.urll: unknown key (did you mean url?)``: the known key nearest in spelling."""
+    location = _location(loc)
+    known = _keys_at(loc[:-1])
+    close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{location}: unknown key{hint}"
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the section at ``loc`` (e.g. ``("hardware", "evse", 0, "meter")``) accepts."""
+    model: type[BaseModel] = StationConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue  # an index into a list of sections (hardware.evse)
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        inner = _section_type(field.annotation)
+        if inner is None:
+            return []
+        model = inner
+    return list(model.model_fields)
+
+
+def _section_type(annotation: object) -> type[BaseModel] | None:
+    """The model a field holds, directly or as ``list[Model]`` / ``Model | None``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in getattr(annotation, "__args__", ()):
+        found = _section_type(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _first_error(errors: list[ErrorDetails]) -> str:
+    """The one line to show. An unknown key comes first: a misspelt key also makes the
+    key it was meant to be "missing", and the misspelling is the thing to fix."""
+    unknown = [e for e in errors if e["type"] == "extra_forbidden"]
+    if unknown:
+        first = _describe(unknown[0])
+        missing = [
+            e for e in errors if e["type"] == "missing" and e["loc"][:-1] == unknown[0]["loc"][:-1]
+        ]
+        if missing:
+            first += "; " + _describe(missing[0])
+        return first
+    return _describe(errors[0])
+
+
 def parse_config(data: dict, *, base_dir: Path | None = None) -> StationConfig:
     """Validate a parsed TOML document. Relative paths are resolved against ``base_dir``."""
     try:
         config = StationConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc.errors()[0])) from None
+        raise ConfigError(_first_error(exc.errors())) from None
     if base_dir is not None:
         config = _resolve_paths(config, base_dir)
     return config

@@ -1,9 +1,9 @@
 """Where blocking work runs: a worker thread in production, inline under MockClock tests.
 
-DESIGN.md rule 3: blocking calls (SQLite, serial, GPIO, key generation) never run on the
-event loop. They go through an `Offload`. `ThreadOffload` runs them in trio's worker
-threads (one at a time when given a limiter of one). `InlineOffload` runs them on the
-calling task; tests that use ``MockClock(autojump_threshold=0)`` use it, because a
+Rule 3 of docs/architecture.md: blocking calls (SQLite, serial, GPIO, key generation)
+never run on the event loop. They go through an `Offload`. `ThreadOffload` runs them in
+trio's worker threads (one at a time when given a limiter of one). `InlineOffload` runs
+them on the calling task; tests that use ``MockClock(autojump_threshold=0)`` use it, because a
 virtual clock jumps ahead while a real thread is busy, which would make timeouts fire
 that never would in real time.
 """

@@ -59,6 +59,34 @@ def test_the_example_config_is_valid_and_resolves_relative_paths():
             lambda t: t.replace('identity = "CS-1"', 'identity = "CS:1"'),
             "station.identity: contains ':'",
         ),
+        (
+            lambda t: t.replace(":9000/", ":99999/"),
+            "csms.url: the port must be a number from 1 to 65535",
+        ),
+        (
+            lambda t: t.replace(":9000/", ":0/"),
+            "csms.url: the port must be a number from 1 to 65535",
+        ),
+        (
+            lambda t: t.replace("url =", "urll ="),
+            "csms.urll: unknown key (did you mean url?); csms.url: required key is missing",
+        ),
+        (
+            lambda t: t + '\n[[hardware.evse]]\nid = 1\nmax_current = "32"\n',
+            "hardware.evse[1].max_current: Input should be a valid number (got '32')",
+        ),
+        (
+            lambda t: t + "\n[[hardware.evse]]\nid = 1\n[hardware.evse.meter]\nbaudrat = 2400\n",
+            "hardware.evse[1].meter.baudrat: unknown key (did you mean baudrate?)",
+        ),
+        (
+            lambda t: t.replace("[csms]", "[csms]\nmessage_timeout = '30'"),
+            "csms.message_timeout: Input should be a valid integer (got '30')",
+        ),
+        (
+            lambda t: t + "\n[hardware.relay]\npin = 17\n",
+            "hardware.relay: unknown key\n",
+        ),
     ],
 )
 def test_a_bad_key_is_named_in_one_line(tmp_path, change, message):
@@ -66,7 +94,9 @@ def test_a_bad_key_is_named_in_one_line(tmp_path, change, message):
     path.write_text(change(VALID))
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert message in str(caught.value)
+    assert message.rstrip("\n") in str(caught.value)
+    if message.endswith("\n"):  # no suggestion for a key nothing resembles
+        assert str(caught.value).endswith(message.rstrip("\n"))
     assert "\n" not in str(caught.value)
 
 
@@ -87,6 +117,27 @@ def test_cli_exits_with_2_and_names_the_key(tmp_path, capsys):
     assert caught.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("station: config error: csms.security_profile")
+
+
+def test_an_integer_is_a_valid_float_and_a_path_may_be_a_string(tmp_path):
+    path = tmp_path / "station.toml"
+    path.write_text(VALID + "\n[[hardware.evse]]\nid = 1\nmax_current = 16\n")
+    config = load_config(path)
+    assert config.hardware.evse[0].max_current == 16.0
+    assert config.station.data_dir == tmp_path / "data"
+
+
+@pytest.mark.parametrize("command", [["check"], ["run"], ["status"]])
+def test_an_out_of_range_port_is_a_config_error_for_every_command(tmp_path, capsys, command):
+    path = tmp_path / "station.toml"
+    path.write_text(VALID.replace(":9000/", ":70000/"))
+    with pytest.raises(SystemExit) as caught:
+        main([*command, "--config", str(path)])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err == (
+        "station: config error: csms.url: the port must be a number from 1 to 65535 "
+        "(got 'ws://127.0.0.1:70000/ocpp')\n"
+    )
 
 
 def test_help_lists_every_subcommand(capsys):

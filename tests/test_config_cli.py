@@ -78,3 +78,82 @@ def test_write_only_values_never_show(config_path, capsys):
     assert "0123456789abcdef" not in out
     assert "SecurityCtrlr.BasicAuthPassword = <secret>" in out
     assert "OCPPCommCtrlr.HeartbeatInterval = 300" in out
+
+
+def readme_references() -> list[str]:
+    """The REF examples of the README's `station config` row."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `station config ")]
+    return re.findall(r"`([A-Za-z]+(?:#\d+)?\.[A-Za-z]+(?:\[[A-Za-z]+\])?)`", row)
+
+
+def test_every_reference_the_readme_shows_reads(config_path, capsys):
+    references = readme_references()
+    assert len(references) == 3
+    for reference in references:
+        assert main(["config", "--config", config_path, "get", reference]) == 0, reference
+    assert capsys.readouterr().err == ""
+
+
+def test_a_value_only_the_running_station_knows_says_so(config_path, capsys):
+    reference = "OCPPCommCtrlr.ActiveNetworkProfile"
+    assert main(["config", "--config", config_path, "get", reference]) == 0
+    assert capsys.readouterr().out == "(live: read from the running station)\n"
+    assert main(["config", "--config", config_path, "list"]) == 0
+    out = capsys.readouterr().out
+    assert f"{reference} = (live: read from the running station)" in out
+    assert "ClockCtrlr.TimeZone = <unset>" in out  # writable and not set: really unset
+
+
+def test_list_into_a_closed_pipe_ends_quietly(config_path):
+    """`station config list | head`: the reader has gone; no traceback, status 141."""
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader left before the first line
+    try:
+        finished = subprocess.run(
+            [sys.executable, "-m", "station", "config", "--config", config_path, "list"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert finished.stderr == ""
+    assert finished.returncode == 141
+
+
+def test_demo_refuses_a_duration_that_is_not_positive(capsys):
+    for bad in ("-5", "0", "soon"):
+        with pytest.raises(SystemExit) as caught:
+            main(["demo", "--duration", bad])
+        assert caught.value.code == 2
+        err = capsys.readouterr().err
+        assert "argument --duration:" in err and "Traceback" not in err
+
+
+def test_log_without_a_log_says_so(config_path, capsys, tmp_path):
+    assert main(["log", "--config", config_path]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        f"station log: no OCPP messages logged yet in {tmp_path / 'data' / 'ocpp-messages.log'} "
+        "(has the station run with this config and reached its CSMS?)\n"
+    )
+
+
+def test_log_with_a_filter_that_matches_nothing_says_so(config_path, capsys, tmp_path):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "ocpp-messages.log").write_text(
+        '{"time": "2026-12-04T10:00:00Z", "direction": "out", "action": "Heartbeat", '
+        '"frame": [2, "1", "Heartbeat", {}]}\n'
+    )
+    assert main(["log", "--config", config_path, "--action", "Authorize"]) == 0
+    assert capsys.readouterr().err == "station log: no logged frame matches action Authorize\n"

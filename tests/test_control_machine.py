@@ -437,7 +437,8 @@ def fits_c_under_pwm(r: PilotReading) -> bool:
 
 class SafetyMachine(RuleBasedStateMachine):
     """Random sequences of EV states, raw pilot voltages, stale readings, over-drawing EVs,
-    permissions, faults and time: the contactor is closed only under DESIGN.md rule 4."""
+    permissions, faults and time: the contactor is closed only under rule 4 of
+    docs/architecture.md."""
 
     def __init__(self):
         super().__init__()
@@ -528,8 +529,8 @@ class SafetyMachine(RuleBasedStateMachine):
             rig.last = d
             self.history = [*self.history[-1:], (driven, r, self.stale)]
             if d.relay_closed and not before:
-                # DESIGN.md rule 4: two readings of C taken under PWM with a good diode,
-                # fresh, and every permission given.
+                # Rule 4 (docs/architecture.md): two readings of C taken under PWM with a good
+                # diode, fresh, and every permission given.
                 assert len(self.history) == 2
                 for out, seen, stale in self.history:
                     assert out is Output.PWM and not stale and fits_c_under_pwm(seen), seen

@@ -134,7 +134,7 @@ def test_string_length_limits(text):
 
 TOPOLOGY = [EvseTopology(1, "cType1", 1, 7360.0), EvseTopology(2, "cType1", 1, 7360.0)]
 
-#: OCPP201.md §3: required (Y / B53) for Core and Advanced Security.
+#: Required (Part 2 §2 'Required' column, B53) for Core and Advanced Security.
 REQUIRED = [
     ("AlignedDataCtrlr", "Interval", None),
     ("AlignedDataCtrlr", "Measurands", None),

@@ -45,18 +45,28 @@ async def test_plug_tap_ev_state_and_status_through_the_cli(tmp_path, judge, cap
     )
     async with live_station(config, variables=FAST):
         await judge.wait_for("StatusNotification", count=2)
+        capsys.readouterr()
         assert await cli("sim", "--config", str(path), "plug", "1") == 0
+        assert capsys.readouterr().out == "EVSE 1: EV plugged in (state B)\n"
         await judge.wait_for(
             "StatusNotification", where=lambda p: p["connectorStatus"] == "Occupied"
         )
         assert await cli("sim", "--config", str(path), "tap", "04a1b2c3") == 0
+        assert capsys.readouterr().out == "card 04A1B2C3 presented to the reader\n"
         await judge.wait_for("TransactionEvent")
         assert await cli("sim", "--config", str(path), "ev-state", "1", "C") == 0
+        assert capsys.readouterr().out == "EVSE 1: EV in state C\n"
         await judge.wait_for(
             "TransactionEvent", where=lambda p: p["triggerReason"] == "ChargingStateChanged"
         )
-        capsys.readouterr()
         assert await cli("sim", "--config", str(path), "status") == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 3  # one line per EVSE and the card reader
+        assert lines[0].startswith("EVSE 1: Occupied, EV C, pilot "), lines
+        assert ", contactor " in lines[0] and ", tx " in lines[0], lines
+        assert lines[1].startswith("EVSE 2: Available, no EV, pilot A, contactor open")
+        assert lines[2].startswith("card reader: ")
+        assert await cli("sim", "--config", str(path), "status", "--json") == 0
         status = json.loads(capsys.readouterr().out)
         evse = status["evses"]["1"]
         assert evse["connector_status"] == "Occupied"
@@ -101,13 +111,14 @@ async def test_pilot_voltage_ev_ignore_pwm_and_clear_fault_through_the_cli(tmp_p
             "StatusNotification", where=lambda p: p["connectorStatus"] == "Faulted"
         )
         capsys.readouterr()
-        assert await cli("sim", "--config", str(path), "status") == 0
+        assert await cli("sim", "--config", str(path), "status", "--json") == 0
         status = json.loads(capsys.readouterr().out)
         assert status["evses"]["1"]["relay"] == "open"
         assert status["hardware"]["evses"]["1"]["pilot"]["injected"] is True
         assert await cli("sim", "--config", str(path), "pilot-voltage", "1", "auto") == 0
         assert await cli("sim", "--config", str(path), "ev-ignore-pwm", "1", "on") == 0
-        assert await cli("sim", "--config", str(path), "status") == 0
+        capsys.readouterr()
+        assert await cli("sim", "--config", str(path), "status", "--json") == 0
         hardware = json.loads(capsys.readouterr().out)["hardware"]["evses"]["1"]
         assert hardware["pilot"]["injected"] is False
         assert hardware["ev"]["ignores_pwm"] is True

@@ -736,7 +736,7 @@ async def test_refused_connection_is_connect_failed(profile2: ssl.SSLContext) ->
     with socket.socket() as bound_not_listening:
         bound_not_listening.bind(("127.0.0.1", 0))
         port = bound_not_listening.getsockname()[1]
-        with pytest.raises(ConnectFailed, match=f"127.0.0.1:{port}: cannot connect"):
+        with pytest.raises(ConnectFailed, match=f"127.0.0.1:{port}: connection refused"):
             await open_tls_stream("127.0.0.1", port, profile2, connect_timeout=TIMEOUT)
 
 

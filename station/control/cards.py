@@ -1,7 +1,7 @@
 """Card reader polling: a supervised task that turns card presentations into events.
 
-Polls the reader every ``interval`` seconds (HARDWARE.md §4: 250–500 ms). A card that
-stays in the field is reported once; it is reported again only after it was away for
+Polls the reader every ``interval`` seconds (250–500 ms is usual for a PN532). A card
+that stays in the field is reported once; it is reported again only after it was away for
 ``gone_after`` seconds, so holding a card to the reader does not start and stop a session.
 """
 

@@ -5,12 +5,12 @@ the layers above allow, the fault inputs) and returns the `Decision`: what the p
 output (+12 V steady, PWM at a duty, -12 V steady), whether the contactor is closed, and
 the events for the layers above. No I/O, no clock reads.
 
-Detection (HARDWARE.md §1.1, the hysteresis table of a Linux-side IEC implementation):
+Detection (the hysteresis table of Linux-side IEC 61851-1 implementations):
 positive plateau A 11..13 V, B 8..10, C 5..7, D 2..4, E -1..2, F -13..-11. The gaps
 between two bands (10..11, 7..8, 4..5) and at the edge of E (-2..-1) and F (-11..-10) are
 hysteresis: a reading there keeps the current state *only if the gap borders that state*
 (noise at the edge of the band the EV is in). Any other reading fits no state and is a
-fault (`Fault.PILOT_RANGE`, DESIGN.md rule 4): a gap that borders another state, the
+fault (`Fault.PILOT_RANGE`, rule 4 of docs/architecture.md): a gap that borders another state, the
 -10..-2 V region where no IEC 61851-1 state lives, anything beyond ±13 V. One such reading
 opens the contactor. That is the fail-safe choice: a pilot line that reads no state may be
 broken, and a wrong "still C" costs more than an interrupted charge; measurement noise is
@@ -25,7 +25,7 @@ positive one the EV's diode is missing (`Fault.DIODE`); any other value outside 
 A reading older than ``max_reading_age`` (50 ms by default: a slow ADC, a stuck driver,
 a loop that stalled between reading and deciding) is `Fault.PILOT_STALE`.
 
-Safety (DESIGN.md rule 4):
+Safety (rule 4 of docs/architecture.md):
 
 * the contactor is *closed* only while the EV requests power (C, or D with ventilation),
   the EVSE is operative, charging is allowed, PWM is offered and no fault is present, and
@@ -354,7 +354,7 @@ class PilotMachine:
     def _count_pwm_readings(
         self, inputs: Inputs, seen: PilotState | Fault | None, driven: Output
     ) -> None:
-        # DESIGN.md rule 4: only readings taken while the PWM was on show that the EV
+        # Rule 4 (docs/architecture.md): only readings taken while the PWM was on show that the EV
         # answers our offer and that its diode is there; a reading with a fault resets.
         requesting = seen is PilotState.C or (seen is PilotState.D and inputs.ventilation_allowed)
         if driven is Output.PWM and requesting:

@@ -1,7 +1,7 @@
 """Latched faults that outlive the process: a welded contactor stays a fault after a
 Reset, a crash or a power cycle, until an operator has looked at it and cleared it.
 
-The control side writes no SQLite (DESIGN.md), so each EVSE keeps its latched faults in
+The control side writes no SQLite (docs/architecture.md), so each EVSE keeps its latched faults in
 a small JSON file of its own, ``<data_dir>/latched-faults/evse-<id>.json``, replaced
 atomically (write a temporary file, fsync it, rename it over the old one, fsync the
 directory): after a power loss the file holds either the old or the new set, never a

@@ -150,6 +150,8 @@ class ControlLoop:
         self.reaction_times: deque[float] = deque(maxlen=1000)
         self._changed = trio.Event()
         self._reset_requested = False
+        #: control_loop_stopped was logged for this run (`stop`, then the run's own end).
+        self._stop_logged = False
         #: Set after the first complete iteration (the station is in control).
         self.first_iteration = trio.Event()
         # Built once: the names of the devices in DeviceTimeout messages and logs.
@@ -189,6 +191,9 @@ class ControlLoop:
         self._operative = False
         self._allowed = False
         await self._fail_safe()
+        if not self._stop_logged:
+            self._stop_logged = True
+            log.info("event=control_loop_stopped evse=%s relay=open", self.evse_id)
 
     def reset(self) -> None:
         """Reset the EVSE (B11 per-EVSE reset): contactor open, machine back to its start."""
@@ -243,6 +248,7 @@ class ControlLoop:
         log.info(
             "event=control_loop_started evse=%s period_ms=%.1f", self.evse_id, self.period * 1000
         )
+        self._stop_logged = False
         applied_output: tuple[Output, float] | None = None
         applied_relay: bool | None = None
         try:
@@ -260,6 +266,7 @@ class ControlLoop:
                 if self._reset_requested:
                     self._reset_requested = False
                     await self._fail_safe()
+                    log.info("event=evse_reset evse=%s relay=open", self.evse_id)
                     # A Reset restarts the machine, never a latched fault (welded contactor).
                     self.machine = PilotMachine(
                         output=Output.NEGATIVE,  # what the fail-safe just drove
@@ -382,6 +389,11 @@ class ControlLoop:
         finally:
             with trio.CancelScope(shield=True):
                 await self._fail_safe()
+            # Once per stop: after `stop` the loop's cancellation opens it again (a second
+            # command, kept for safety), which is no second event.
+            if not self._stop_logged:
+                self._stop_logged = True
+                log.info("event=control_loop_stopped evse=%s relay=open", self.evse_id)
 
     async def _set_relay(self, closed: bool) -> None:
         if self._relay.blocking:
@@ -457,7 +469,6 @@ class ControlLoop:
         self._publish(
             replace(self.snapshot, relay_closed=False, ev_requesting=False, offered_current=0.0)
         )
-        log.info("event=control_loop_stopped evse=%s relay=open", self.evse_id)
 
     def _snapshot_of(self, decision: Decision) -> EvseSnapshot:
         state = decision.state

@@ -1,7 +1,7 @@
-"""Meter sampling of one EVSE: a supervised task of its own (DESIGN.md tree).
+"""Meter sampling of one EVSE: a supervised task of its own (the tree in docs/architecture.md).
 
 Reads the energy meter every ``interval`` seconds (1 s by default; an Eastron meter at
-2400 baud needs about 0.45 s per sample, see HARDWARE.md §5) and hands each `Reading`
+2400 baud needs about 0.45 s per sample) and hands each `Reading`
 to the station. A failing meter raises out of `MeterSampler.run`, so its supervisor
 restarts it with back-off without touching the control loop: a dead meter never stops
 the contactor logic of its own or the other EVSE.

@@ -2,7 +2,7 @@
 
 IEC 61851-1 lets the EV follow a change of the PWM within 5 s, and the meter's current
 has some noise; peers allow the offered current + 10 % + 0.5 A and act only after the
-excess lasted several seconds (HARDWARE.md §1.4: a soft over-current timeout of 7 s,
+excess lasted several seconds (a soft over-current timeout of 7 s is common,
 never below 6 s). `OverCurrentGuard` does that in two stages:
 
 1. the measured current stays above ``offered × 1.1 + 0.5 A`` for ``LOWER_AFTER_S``:

@@ -144,7 +144,7 @@ class Heartbeat(Message):
 
 
 # OCPP side → control process: requests. None of them can make an EVSE offer energy
-# that its own pilot machine would not (rule 4 of DESIGN.md is enforced there).
+# that its own pilot machine would not (rule 4 of docs/architecture.md is enforced there).
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ whatever the OCPP side does, these loops keep their period.
 
 The OCPP side can ask, never force. Its requests only feed the inputs of each EVSE's
 pilot machine (`station.control.iec61851`), which closes a contactor only under the
-conditions of DESIGN.md rule 4 whatever it was asked; a current limit is clamped to the
+conditions of rule 4 (docs/architecture.md) whatever it was asked; a current limit is clamped to the
 EVSE's configured maximum; an EVSE id the service does not have, a negative limit or a
 malformed frame is a protocol error that drops the link. A fault the service found itself
 (its supervisor gave up on the meter or the loop) cannot be cleared by the OCPP side.

@@ -239,6 +239,10 @@ def controller_variables(identity: str) -> list[Variable]:
         # the connection is open is no "Offline" case (Part 2 terminology), so the card is
         # refused; true applies the offline rules above instead (C15), as if offline.
         v(key(auth, "OfflineRulesOnAuthorizeTimeout"), dt.boolean, RW, "false"),
+        # Vendor-specific: OfflineTxForUnknownIdEnabled applies only once a CSMS has
+        # accepted the station (a first BootNotification Accepted, remembered for good);
+        # true lets unknown ids charge offline before that too (a station without CSMS).
+        v(key(auth, "OfflineTxForUnknownIdBeforeAccepted"), dt.boolean, RW, "false"),
         v(
             key(auth, "SupportedIdTokenTypes"),
             dt.MemberList,

@@ -3,7 +3,7 @@
     station config --config FILE list
     station config --config FILE get OCPPCommCtrlr.HeartbeatInterval
     station config --config FILE get "OCPPCommCtrlr.MessageAttempts[TransactionEvent]"
-    station config --config FILE get "EVSE#1.Power[MaxSet]"
+    station config --config FILE get "EVSE#1.SupplyPhases"
     station config --config FILE set OCPPCommCtrlr.OfflineThreshold 300
 
 A reference is ``COMPONENT[(INSTANCE)][#EVSE[,CONNECTOR]].VARIABLE[[INSTANCE]][[ATTRIBUTE]]``;
@@ -112,7 +112,10 @@ def _shown(dm: DeviceModel, variable: Variable, attribute: Attribute = Attribute
     if variable.live is not None:
         return "(read from the running station)"
     text = dm.text(variable, attribute)
-    if text == "" and variable.stored is False:
+    if text == "" and (variable.stored is False or variable.mutability is Mutability.ReadOnly):
+        # A read-only value with nothing stored is one the running station computes
+        # (ActiveNetworkProfile, AvailabilityState, Power...): a stopped one has none, and
+        # "<unset>" would contradict what GetVariables answers.
         return "(live: read from the running station)"
     return text if text != "" else "<unset>"
 

@@ -236,6 +236,12 @@ def _store_key(variable_key: VariableKey, attribute: Attribute) -> str:
     return "/".join(parts)
 
 
+def store_key(variable_key: VariableKey, attribute: Attribute = Attribute.Actual) -> str:
+    """The key of a value in the store's ``variables`` table (for tools that read the
+    store without a device model, e.g. `station.seeding`)."""
+    return _store_key(variable_key, attribute)
+
+
 class UnknownVariableError(KeyError):
     """A variable the station does not have was asked for by the station's own code."""
 

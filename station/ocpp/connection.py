@@ -18,13 +18,21 @@ import math
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import trio
 
 from station.devicemodel.model import DeviceModel, key
+from station.ocpp import failures
 from station.ocpp.backoff import BackoffSettings, ReconnectBackoff
 from station.ocpp.client import OcppClient
-from station.ocpp.transport import ConnectFailed, Endpoint, Transport, TransportClosed
+from station.ocpp.transport import (
+    ConnectFailed,
+    Endpoint,
+    MessageTooBig,
+    Transport,
+    TransportClosed,
+)
 from station.store import Store
 
 log = logging.getLogger(__name__)
@@ -171,8 +179,11 @@ class ConnectionManager:
         dial: Dialer,
         rng: random.Random,
         security_event: SecurityEventSink,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        """``now`` is the wall clock that stamps `last_failure_at`."""
         self._client = client
+        self._now = now
         self._dm = device_model
         self._profiles = profiles
         self._endpoint_for = endpoint_for
@@ -184,8 +195,14 @@ class ConnectionManager:
         self.last_working: int | None = profiles.last_working
         #: Number of successful connections so far (tests and status).
         self.connections = 0
-        #: Reason of the last failed attempt (status command).
+        #: Why the last attempt failed or the last connection ended, kept after a
+        #: successful reconnect so that `station status` can still say what happened.
         self.last_failure: str | None = None
+        #: When `last_failure` happened (the station's wall clock).
+        self.last_failure_at: datetime | None = None
+        #: Failed attempts and lost connections since start.
+        self.failures = 0
+        self._failure_recorded = trio.Event()
         #: Failed attempts since start (status command, tests).
         self.failed_attempts = 0
         self._attempted = trio.Event()
@@ -273,10 +290,22 @@ class ConnectionManager:
             await self._attempted.wait()
 
     def _failed(self, reason: str) -> None:
-        self.last_failure = reason
+        self._lost(reason)
         self.failed_attempts += 1
         self._attempted.set()
         self._attempted = trio.Event()
+
+    def _lost(self, reason: str) -> None:
+        self.last_failure = reason
+        self.last_failure_at = self._now()
+        self.failures += 1
+        self._failure_recorded.set()
+        self._failure_recorded = trio.Event()
+
+    async def wait_failures(self, count: int) -> None:
+        """Wait until at least ``count`` failures (attempts or lost connections) happened."""
+        while self.failures < count:
+            await self._failure_recorded.wait()
 
     async def _attempt(self, profile: NetworkProfile) -> bool:
         """One connection attempt; returns True if a connection was established."""
@@ -307,14 +336,19 @@ class ConnectionManager:
             self.last_working = profile.slot
             await self._profiles.remember_working(profile.slot)
             self.connections += 1
-            self.last_failure = None
             self._client.message_timeout = profile.message_timeout
             log.info("event=connected slot=%d url=%s", profile.slot, profile.url)
             for hook in self._connected_hooks:
                 await hook(profile)
-            nursery.start_soon(self._ping, transport)
-            await self._client.serve(transport)
+            watched = _WatchedTransport(transport)
+            opened = trio.current_time()
+            nursery.start_soon(self._ping, watched)
+            await self._client.serve(watched)
             nursery.cancel_scope.cancel()
+        ended = watched.ending(trio.current_time() - opened)
+        if ended is not None:
+            self._lost(ended)
+            log.warning("event=connection_lost slot=%d reason=%r", profile.slot, ended)
         return True
 
     async def _ping(self, transport: Transport) -> None:
@@ -337,3 +371,58 @@ class ConnectionManager:
                 log.warning("event=pong_missing timeout=%s", self._client.message_timeout)
                 await transport.aclose(1001, "no pong")
                 return
+
+
+class _WatchedTransport:
+    """A `Transport` that remembers how the connection ended, for `last_failure`: the
+    CSMS's close code and reason, or the station's own close and why."""
+
+    def __init__(self, transport: Transport) -> None:
+        self._transport = transport
+        self._closed: TransportClosed | None = None
+        self._own_close: tuple[int, str] | None = None
+        self._received = 0
+
+    async def send(self, text: str) -> None:
+        """Send one message."""
+        try:
+            await self._transport.send(text)
+        except TransportClosed as exc:
+            self._closed = self._closed or exc
+            raise
+
+    async def receive(self) -> str:
+        """Receive one message."""
+        try:
+            text = await self._transport.receive()
+        except TransportClosed as exc:
+            self._closed = self._closed or exc
+            raise
+        self._received += 1
+        return text
+
+    async def ping(self) -> None:
+        """Ping and wait for the pong."""
+        await self._transport.ping()
+
+    async def aclose(self, code: int = 1000, reason: str = "") -> None:
+        """Close from this side (a reconnect, a missing pong, shutdown)."""
+        if self._closed is None and self._own_close is None:
+            self._own_close = (code, reason)
+        await self._transport.aclose(code, reason)
+
+    def ending(self, after: float) -> str | None:
+        """Why the connection ended, or None when the station closed it on purpose and
+        nothing went wrong (a reconnect to use new credentials)."""
+        if self._own_close is not None:
+            code, reason = self._own_close
+            if code == 1000:
+                return None
+            return f"the station closed the connection: {reason or failures.CLOSE_CODES.get(code)}"
+        if isinstance(self._closed, MessageTooBig):
+            return "the station closed the connection: the CSMS sent a message over 1 MiB (1009)"
+        if self._closed is not None:
+            return failures.closed_by_csms(
+                self._closed.code, self._closed.reason, after, self._received
+            )
+        return None

@@ -67,6 +67,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
+from station.ocpp import failures
+
 __all__ = [
     "ALLOWED_CIPHER_SUITES",
     "ALLOWED_TLS_VERSIONS",
@@ -481,9 +483,9 @@ async def open_tls_stream(
         with trio.fail_at(deadline):
             tcp = await trio.open_tcp_stream(host, port)
     except trio.TooSlowError:
-        raise ConnectFailed(f"{peer}: no TCP connection within {connect_timeout:g} s") from None
+        raise ConnectFailed(failures.tcp_timeout(peer, connect_timeout)) from None
     except OSError as exc:
-        raise ConnectFailed(f"{peer}: cannot connect: {exc}") from exc
+        raise ConnectFailed(failures.tcp_error(exc, peer)) from exc
 
     observer = _HandshakeObserver(tcp)
     # https_compatible: like trio-websocket's own wss:// client, tolerate a missing

@@ -29,6 +29,8 @@ from urllib.parse import quote, urlsplit
 import trio
 import trio_websocket
 
+from station.ocpp import failures
+
 log = logging.getLogger(__name__)
 
 SUBPROTOCOL = "ocpp2.0.1"
@@ -208,12 +210,13 @@ async def _hold_connection(
     recorder = _StreamErrors(handshake)
     try:
         async with trio.open_nursery() as inner:
-            with trio.fail_after(endpoint.connect_timeout), handshake:
+            with handshake:
                 connection = await _connect(inner, endpoint, host, port, recorder)
             if handshake.cancelled_caught:
-                # The TLS stream broke during the WebSocket handshake: with TLS 1.3 this is
-                # how a CSMS refuses the client certificate (alert after our Finished).
-                raise _tls_failure_after_handshake(recorder.error, host, port)
+                # The stream broke or ended during the WebSocket handshake: with TLS 1.3
+                # this is how a CSMS refuses the client certificate (alert after our
+                # Finished); over plain TCP, a server that hangs up before answering.
+                raise _failure_during_upgrade(recorder.error, host, port)
             recorder.watching = False
             task_status.started(connection)
             try:
@@ -232,9 +235,9 @@ async def _hold_connection(
             # longer matters, and must not escape as an error of its own.
             raise rest from None
         assert failures is not None
-        raise _connect_failure(_leaf(failures), host, port) from None
+        raise _connect_failure(_leaf(failures), endpoint, host, port) from None
     except _CONNECT_ERRORS as exc:
-        raise _connect_failure(exc, host, port) from None
+        raise _connect_failure(exc, endpoint, host, port) from None
     finally:
         # trio-websocket closes the stream itself only when it started the close (or met a
         # protocol error). When the CSMS closes, it answers the close frame (RFC 6455
@@ -256,13 +259,16 @@ async def _connect(
     nursery: trio.Nursery, endpoint: Endpoint, host: str, port: int, recorder: _StreamErrors
 ) -> trio_websocket.WebSocketConnection:
     """The WebSocket; the stream under it goes into ``recorder``, which the caller closes
-    at the end."""
-    resource = endpoint.resource()
+    at the end. Each stage that runs out of ``endpoint.connect_timeout`` (counted from
+    the start) says which stage it was: the remedies differ."""
+    peer = f"{host}:{port}"
+    deadline = trio.current_time() + endpoint.connect_timeout
+    stream: trio.abc.Stream
     if urlsplit(endpoint.url).scheme == "wss":
         from station.ocpp.tls import CsmsConnectError, open_tls_stream
 
         try:
-            tls_stream = await open_tls_stream(
+            stream = await open_tls_stream(
                 host,
                 port,
                 endpoint.ssl_context,  # type: ignore[arg-type]
@@ -271,33 +277,35 @@ async def _connect(
             )
         except CsmsConnectError as exc:
             raise ConnectFailed(exc.detail, getattr(exc, "security_event", None)) from None
-        recorder.stream = tls_stream
-        connection = await trio_websocket.wrap_client_stream(
-            nursery,
-            recorder,  # type: ignore[arg-type]
-            _host_header(host, port, default_port=443),
-            resource,
-            subprotocols=[SUBPROTOCOL],
-            extra_headers=endpoint.headers(),
-            message_queue_size=MESSAGE_QUEUE_SIZE,
-            max_message_size=MAX_MESSAGE_SIZE,
-            receive_buffer_size=RECEIVE_BUFFER_SIZE,
-        )
-        return connection
-    # What trio_websocket.connect_websocket does, keeping hold of the TCP stream.
-    stream = await trio.open_tcp_stream(host, port)
-    recorder.stream = stream  # to be closed by `_hold_connection`, whatever happens
-    return await trio_websocket.wrap_client_stream(
-        nursery,
-        stream,
-        _host_header(host, port, default_port=80),
-        resource,
-        subprotocols=[SUBPROTOCOL],
-        extra_headers=endpoint.headers(),
-        message_queue_size=MESSAGE_QUEUE_SIZE,
-        max_message_size=MAX_MESSAGE_SIZE,
-        receive_buffer_size=RECEIVE_BUFFER_SIZE,
-    )
+        default_port = 443
+    else:
+        try:
+            with trio.fail_at(deadline):
+                stream = await trio.open_tcp_stream(host, port)
+        except trio.TooSlowError:
+            raise ConnectFailed(failures.tcp_timeout(peer, endpoint.connect_timeout)) from None
+        except OSError as exc:
+            raise ConnectFailed(failures.tcp_error(exc, peer)) from None
+        default_port = 80
+    # From here the stream is closed by `_hold_connection`, whatever happens. It is read
+    # through the recorder so that a close or an error during the upgrade ends the
+    # handshake at once with its cause (trio-websocket would wait for the timeout).
+    recorder.stream = stream
+    try:
+        with trio.fail_at(deadline):
+            return await trio_websocket.wrap_client_stream(
+                nursery,
+                recorder,  # type: ignore[arg-type]  # any trio Stream works
+                _host_header(host, port, default_port=default_port),
+                endpoint.resource(),
+                subprotocols=[SUBPROTOCOL],
+                extra_headers=endpoint.headers(),
+                message_queue_size=MESSAGE_QUEUE_SIZE,
+                max_message_size=MAX_MESSAGE_SIZE,
+                receive_buffer_size=RECEIVE_BUFFER_SIZE,
+            )
+    except trio.TooSlowError:
+        raise ConnectFailed(failures.no_upgrade_answer(peer, endpoint.connect_timeout)) from None
 
 
 def _host_header(host: str, port: int, *, default_port: int) -> str:
@@ -308,11 +316,11 @@ def _host_header(host: str, port: int, *, default_port: int) -> str:
 
 class _StreamErrors(trio.abc.Stream):
     """Passes a stream through and, until the WebSocket is up, cancels the handshake on the
-    first transport error (trio-websocket would otherwise wait for its timeout and drop
-    the TLS error that explains the failure).
+    first transport error or end of stream (trio-websocket would otherwise wait for its
+    timeout and drop the TLS error that explains the failure).
 
     It also holds the connection's stream (TLS or plain TCP) so that `_hold_connection`
-    can close it on every way out; a plain TCP stream is held but not passed through."""
+    can close it on every way out."""
 
     def __init__(self, handshake: trio.CancelScope) -> None:
         self.stream: trio.abc.Stream | None = None
@@ -354,17 +362,13 @@ class _StreamErrors(trio.abc.Stream):
             await self.stream.aclose()
 
 
-def _tls_failure_after_handshake(
-    error: BaseException | None, host: str, port: int
-) -> ConnectFailed:
+def _failure_during_upgrade(error: BaseException | None, host: str, port: int) -> ConnectFailed:
     from station.ocpp.tls import classify_tls_failure
 
     rejected = classify_tls_failure(error) if error is not None else None
     if rejected is not None:
         return ConnectFailed(rejected.detail, rejected.security_event)
-    return ConnectFailed(
-        f"{host}:{port}: the CSMS closed the connection during the WebSocket handshake"
-    )
+    return ConnectFailed(failures.closed_before_upgrade(f"{host}:{port}"))
 
 
 def _leaf(group: BaseExceptionGroup) -> BaseException:
@@ -375,22 +379,23 @@ def _leaf(group: BaseExceptionGroup) -> BaseException:
     return first
 
 
-def _connect_failure(exc: BaseException, host: str, port: int) -> ConnectFailed:
+def _connect_failure(exc: BaseException, endpoint: Endpoint, host: str, port: int) -> ConnectFailed:
+    peer = f"{host}:{port}"
     if isinstance(exc, ConnectFailed):
         return exc
-    if isinstance(exc, trio.TooSlowError):
-        return ConnectFailed(f"no connection to {host}:{port} in time")
+    if isinstance(exc, trio.TooSlowError):  # every stage names its own; a safety net
+        return ConnectFailed(f"{peer}: no connection within {endpoint.connect_timeout:g} s")
     if isinstance(exc, trio_websocket.ConnectionRejected):
         # 401/403: the CSMS did not accept our credentials (Basic auth or certificate).
         event = "FailedToAuthenticateAtCsms" if exc.status_code in (401, 403) else None
         return ConnectFailed(
-            f"CSMS refused the WebSocket upgrade with HTTP {exc.status_code}", event
+            failures.upgrade_rejected(peer, exc.status_code, endpoint.identity), event
         )
     if isinstance(exc, trio_websocket.HandshakeError):
-        return ConnectFailed(f"WebSocket handshake failed: {exc!r}")
+        return ConnectFailed(f"{peer}: WebSocket handshake failed: {exc!r}")
     if isinstance(exc, OSError):
-        return ConnectFailed(f"cannot connect to {host}:{port}: {exc.strerror or exc}")
-    return ConnectFailed(f"connection to {host}:{port} failed: {exc!r}")
+        return ConnectFailed(failures.tcp_error(exc, peer))
+    return ConnectFailed(f"{peer}: connection failed: {exc!r}")
 
 
 # -- in-memory transport -------------------------------------------------------------------

@@ -10,6 +10,12 @@ status is 1 when anything failed. Contactors are commanded open before and after
 A configuration that is valid but leaves real hardware unguarded (a contactor without a
 mirror contact, simulated inputs next to a real contactor on a bench, a simulated meter)
 gets a WARN line per finding and a verdict that says so; warnings alone do not fail.
+
+The CSMS probed is the one ``station run`` will use: after the first start that is the
+store's network profile (the CSMS may have changed it), with the store's CSMS roots; each
+seeded value where file and store differ gets a NOTE line saying which is used and why
+(`station.seeding`). A NOTE also states the offline-authorization rules in force, which
+decide whether a card the station cannot check charges while the CSMS is unreachable.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import argparse
 import logging
 import socket
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,7 +43,7 @@ class Result:
     """One line of the report."""
 
     item: str
-    verdict: str  # OK, FAIL, SKIP, WARN
+    verdict: str  # OK, FAIL, SKIP, WARN, NOTE
     detail: str
     fix: str = ""
 
@@ -64,6 +71,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("drivers.factory").addHandler(logging.NullHandler())
     results = [Result("configuration", "OK", str(args.config))]
     results += safety_warnings(config)
+    results += offline_authorization(config)
     results += trio.run(_probe_all, config, args.timeout)
     print(render(results))
     return EXIT_FAILED if any(r.verdict == "FAIL" for r in results) else 0
@@ -74,6 +82,74 @@ def safety_warnings(config: StationConfig) -> list[Result]:
     return [Result("SAFETY", "WARN", line) for line in config.hardware.safety_warnings()]
 
 
+#: The device-model variables of the offline rules (C15) and their meaning, for the NOTE.
+_OFFLINE_VARIABLES = (
+    "LocalAuthorizeOffline",
+    "OfflineTxForUnknownIdEnabled",
+    "OfflineTxForUnknownIdBeforeAccepted",
+)
+
+
+def offline_authorization(config: StationConfig) -> list[Result]:
+    """A NOTE with the offline-authorization rules in force (the store's values, or the
+    defaults before the first start) and whether a CSMS has accepted the station yet."""
+    from station.app import build_device_model
+    from station.devicemodel.model import Attribute, key, store_key
+    from station.seeding import query_read_only
+    from station.transactions.service import FIRST_ACCEPTED_META
+
+    model = build_device_model(config, None)
+    keys = {name: key("AuthCtrlr", name) for name in _OFFLINE_VARIABLES}
+
+    def read(db: sqlite3.Connection) -> tuple[dict[str, str], bool]:
+        values = {}
+        for name, variable_key in keys.items():
+            row = db.execute(
+                "SELECT value FROM variables WHERE key = ?",
+                (store_key(variable_key, Attribute.Actual),),
+            ).fetchone()
+            if row is not None:
+                values[name] = row[0]
+        accepted = db.execute(
+            "SELECT 1 FROM meta WHERE name = ?", (FIRST_ACCEPTED_META,)
+        ).fetchone()
+        return values, accepted is not None
+
+    try:
+        found = query_read_only(config, read)
+    except sqlite3.Error as exc:
+        return [Result("offline authorization", "NOTE", f"store unreadable ({exc})")]
+    stored, accepted = found if found is not None else ({}, False)
+    values = {
+        name: stored.get(name, model.declaration(k).default or "") == "true"
+        for name, k in keys.items()
+    }
+    settings = ", ".join(
+        f"{name}={'true' if values[name] else 'false'}" for name in _OFFLINE_VARIABLES
+    )
+    if not (values["LocalAuthorizeOffline"] and values["OfflineTxForUnknownIdEnabled"]):
+        meaning = "unknown cards are refused while the CSMS is unreachable"
+    elif values["OfflineTxForUnknownIdBeforeAccepted"]:
+        meaning = "any card charges while the CSMS is unreachable, even before a first accept"
+    elif accepted:
+        meaning = "any card charges while the CSMS is unreachable (a CSMS accepted this station)"
+    else:
+        meaning = (
+            "unknown cards are refused offline until a CSMS has accepted this station once; "
+            "after that any card charges while the CSMS is unreachable"
+        )
+    source = "store" if found is not None else "defaults: first start"
+    return [
+        Result(
+            "offline authorization",
+            "NOTE",
+            f"{meaning} (AuthCtrlr {settings}; {source})",
+            "change with `station config set AuthCtrlr.<variable> true|false` on the "
+            "stopped station, or SetVariables from the CSMS",
+        )
+    ]
+
+
 def render(results: list[Result]) -> str:
     """The report table and a verdict line."""
     width = max(len(r.item) for r in results)
@@ -81,7 +157,8 @@ def render(results: list[Result]) -> str:
     for r in results:
         lines.append(f"{r.item:<{width}}  {r.verdict:<6}  {r.detail}")
         if r.fix:
-            lines.append(f"{'':<{width}}          fix: {r.fix}")
+            label = "how" if r.verdict == "NOTE" else "fix"
+            lines.append(f"{'':<{width}}          {label}: {r.fix}")
     failed = [r.item for r in results if r.verdict == "FAIL"]
     warned = sum(r.verdict == "WARN" for r in results)
     verdict = (
@@ -266,33 +343,75 @@ def _reader(reader) -> tuple[str, str, str]:
     return "OK", f"PN532 firmware {firmware}", ""
 
 
-async def _csms(config, timeout: float) -> list[Result]:
-    url = config.csms.url
+async def _csms(config: StationConfig, timeout: float) -> list[Result]:
+    from station.seeding import differences, read_only
+
+    results: list[Result] = []
+    url: str = config.csms.url
+    security_profile: int = config.csms.security_profile
+    certificates = config.station.data_dir / "certificates"
+    ca_file = config.csms.ca_file
+    cert_file, key_file = config.csms.cert_file, config.csms.key_file
+    try:
+        state = read_only(config)
+    except sqlite3.Error as exc:
+        state = None
+        results.append(
+            Result(
+                "CSMS profile",
+                "FAIL",
+                f"the store cannot be read ({exc}); probing the file's csms.url",
+                "check data_dir and its permissions",
+            )
+        )
+    slot = state.slot_in_use() if state is not None else None
+    if state is None or slot is None:
+        if not results:
+            results.append(
+                Result("CSMS profile", "OK", f"{url}: the file's (it seeds the first start)")
+            )
+    else:
+        url, security_profile = state.profiles[slot]
+        results.append(
+            Result(
+                "CSMS profile",
+                "OK",
+                f"{url} (security profile {security_profile}): the store's network profile "
+                f"slot {slot}, what `station run` uses",
+            )
+        )
+        results += [Result("config vs store", "NOTE", d.line) for d in differences(state)]
+        # What the station connects with: the certificates in the store, once imported.
+        if (certificates / "csms-roots.pem").exists():
+            ca_file = certificates / "csms-roots.pem"
+        if (certificates / "station" / "chain.pem").exists():
+            cert_file = certificates / "station" / "chain.pem"
+            key_file = certificates / "station" / "key.pem"
     parts = urlsplit(url)
     host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "wss" else 80)
     try:
         await trio.to_thread.run_sync(lambda: socket.getaddrinfo(host, port))
     except OSError as exc:
-        return [
+        results.append(
             Result(
                 "CSMS address",
                 "FAIL",
                 f"{host} does not resolve: {exc}",
                 "check csms.url and the DNS settings",
             )
-        ]
-    results = [Result("CSMS address", "OK", f"{host} resolves")]
+        )
+        return results
+    results.append(Result("CSMS address", "OK", f"{host} resolves"))
     if parts.scheme == "ws":
         results.append(await _tcp(host, port, timeout))
         return results
     from station.ocpp.tls import CsmsConnectError, TlsConfigError, client_context, open_tls_stream
 
-    csms = config.csms
     try:
         context = client_context(
-            ca_files=[csms.ca_file] if csms.ca_file else [],
-            cert_file=csms.cert_file if csms.security_profile == 3 else None,
-            key_file=csms.key_file if csms.security_profile == 3 else None,
+            ca_files=[ca_file] if ca_file else [],
+            cert_file=cert_file if security_profile == 3 else None,
+            key_file=key_file if security_profile == 3 else None,
         )
     except TlsConfigError as exc:
         results.append(
@@ -323,15 +442,17 @@ async def _csms(config, timeout: float) -> list[Result]:
 
 
 async def _tcp(host: str, port: int, timeout: float) -> Result:
+    from station.ocpp import failures
+
+    peer = f"{host}:{port}"
     try:
         with trio.fail_after(timeout):
             stream = await trio.open_tcp_stream(host, port)
         await stream.aclose()
-    except (OSError, trio.TooSlowError) as exc:
-        return Result(
-            "CSMS port",
-            "FAIL",
-            f"{host}:{port} does not answer ({exc or 'timeout'})",
-            "check csms.url, the CSMS and the firewall",
-        )
-    return Result("CSMS port", "OK", f"{host}:{port} accepts connections")
+    except trio.TooSlowError:
+        detail = failures.tcp_timeout(peer, timeout)
+    except OSError as exc:
+        detail = failures.tcp_error(exc, peer)
+    else:
+        return Result("CSMS port", "OK", f"{peer} accepts connections")
+    return Result("CSMS port", "FAIL", detail, "check csms.url, the CSMS and the firewall")

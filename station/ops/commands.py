@@ -13,10 +13,11 @@ import shlex
 import shutil
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 from station.ops.control_socket import ControlClientError, request
-from station.ops.message_log import format_entry, matches, read_entries
+from station.ops.message_log import FILENAME, format_entry, matches, read_entries
 
 EXIT_FAILED = 1
 UNIT_TEMPLATE = Path(__file__).resolve().parent / "ocpp-station.service.in"
@@ -128,8 +129,7 @@ def render_status(status: dict) -> str:
         *([f"local time: {status['local_time']}"] if status.get("local_time") else []),
         f"queued transaction messages: {status['queued_transaction_messages']}",
     ]
-    if status.get("last_connection_failure"):
-        lines.append(f"last connection failure: {status['last_connection_failure']}")
+    lines.append(_last_failure(status))
     lines.append(
         f"{'EVSE':<5}{'pilot':<7}{'duty':>6}  {'relay':<7}{'status':<12}"
         f"{'energy Wh':>10}{'power W':>9}  {'fault':<12}transaction"
@@ -148,6 +148,25 @@ def render_status(status: dict) -> str:
             f"{child['last_error']}"
         )
     return "\n".join(lines)
+
+
+def _last_failure(status: dict) -> str:
+    """``last connection failure: 22:10:05Z (3m12s ago): <why>``, or that there was none."""
+    reason = status.get("last_connection_failure")
+    if not reason:
+        return "last connection failure: none since the station started"
+    at = status.get("last_connection_failure_at")
+    when = ""
+    if at:
+        when = at
+        try:
+            now = datetime.fromisoformat(status["local_time"])
+            ago = (now - datetime.fromisoformat(at)).total_seconds()
+            when += f", {_duration(max(ago, 0))} ago"
+        except (KeyError, TypeError, ValueError):
+            pass  # an older station without a local time: the moment alone
+        when = f" ({when})"
+    return f"last connection failure{when}: {reason}"
 
 
 def _num(value) -> str:
@@ -169,11 +188,16 @@ def run_log(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
     directory = config.station.data_dir
     seen = 0
+    shown = 0
     while True:
         entries = list(read_entries(directory))
         for entry in entries[seen:]:
             if matches(entry, action=args.action, transaction_id=args.transaction):
                 print(format_entry(entry, full=args.full), flush=True)
+                shown += 1
+        if seen == 0 and not shown:
+            # Silence would look like a broken command: say why nothing is printed.
+            print(_nothing_logged(directory, args, bool(entries)), file=sys.stderr, flush=True)
         seen = len(entries)
         if not args.follow:
             return 0
@@ -181,6 +205,25 @@ def run_log(args: argparse.Namespace) -> int:
             time.sleep(0.5)
         except KeyboardInterrupt:
             return 0
+
+
+def _nothing_logged(directory: Path, args: argparse.Namespace, any_entries: bool) -> str:
+    if any_entries:
+        wanted = " and ".join(
+            text
+            for text in (
+                f"action {args.action}" if args.action else "",
+                f"transaction {args.transaction}" if args.transaction else "",
+            )
+            if text
+        )
+        text = f"station log: no logged frame matches {wanted}"
+    else:
+        text = (
+            f"station log: no OCPP messages logged yet in {directory / FILENAME} (has the "
+            "station run with this config and reached its CSMS?)"
+        )
+    return text + (" — waiting for new ones" if args.follow else "")
 
 
 # -- service ------------------------------------------------------------------------------

@@ -8,10 +8,11 @@
     station sim --config FILE pilot-voltage 1 -5 -12     (raw plateaus, volts)
     station sim --config FILE pilot-voltage 1 auto       (the modelled EV again)
     station sim --config FILE ev-ignore-pwm 1 on|off
-    station sim --config FILE status
+    station sim --config FILE status [--json]
 
-Each command goes to the station's control socket (its path is in the config);
-``status`` prints JSON. Exit status 0 on success, 1 with a one-line reason otherwise.
+Each command goes to the station's control socket (its path is in the config) and
+prints what it did; ``status`` prints one line per EVSE (``--json``: the whole state).
+Exit status 0 on success, 1 with a one-line reason otherwise.
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     ignore.add_argument("evse", type=int)
     ignore.add_argument("switch", choices=["on", "off"])
-    actions.add_parser("status", help="print the state of every EVSE as JSON")
+    status = actions.add_parser("status", help="print the state of every EVSE, one line each")
+    status.add_argument("--json", action="store_true", help="print the whole state as JSON")
     sim.set_defaults(handler=run)
 
 
@@ -108,7 +110,64 @@ def run(args: argparse.Namespace) -> int:
         print(f"station sim: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.action == "status":
-        print(json.dumps(result, indent=2, sort_keys=True))
-    elif result:
-        print(result)
+        print(json.dumps(result, indent=2, sort_keys=True) if args.json else render(result))
+    else:
+        print(_done(args, result))
     return 0
+
+
+def _done(args: argparse.Namespace, result: object) -> str:
+    """One line saying what the command did (every action answers, not only tap)."""
+    evse = f"EVSE {getattr(args, 'evse', '')}"
+    if args.action == "plug":
+        return f"{evse}: EV plugged in (state B)"
+    if args.action == "unplug":
+        return f"{evse}: EV unplugged (state A)"
+    if args.action == "ev-state":
+        return f"{evse}: EV in state {args.state}"
+    if args.action == "tap":
+        return f"card {result or args.uid} presented to the reader"
+    if args.action == "fault":
+        return f"{evse}: faults cleared" if args.kind == "clear" else f"{evse}: {args.kind} fault"
+    if args.action == "pilot-voltage":
+        if args.levels == ["auto"]:
+            return f"{evse}: the pilot reads the modelled EV again"
+        return f"{evse}: the pilot reads {args.levels[0]} V / {args.levels[1]} V"
+    if args.action == "ev-ignore-pwm":
+        return f"{evse}: the EV ignores the PWM: {args.switch}"
+    return str(result)
+
+
+def render(status: dict) -> str:
+    """The station's state, one line per EVSE (and the card reader, when simulated)."""
+    hardware = status.get("hardware", {}).get("evses", {})
+    lines = []
+    for evse_id, evse in sorted(status.get("evses", {}).items(), key=lambda i: int(i[0])):
+        parts = [f"EVSE {evse_id}: {evse['connector_status']}"]
+        ev = hardware.get(evse_id, {}).get("ev")
+        if ev is not None:
+            parts.append(
+                f"EV {ev['state']}" + (" (ignores PWM)" if ev.get("ignores_pwm") else "")
+                if ev["plugged"]
+                else "no EV"
+            )
+        duty = evse.get("duty")
+        pilot = f"pilot {evse['pilot_state']}"
+        if duty not in (None, 0.0, 100.0):
+            pilot += f" {duty:.1f}%"
+        parts.append(pilot)
+        parts.append(f"contactor {evse['relay']}")
+        if evse.get("power_w") is not None:
+            parts.append(f"{evse['power_w'] / 1000:.1f} kW")
+        if evse.get("energy_wh") is not None:
+            parts.append(f"{evse['energy_wh'] / 1000:.3f} kWh")
+        if evse.get("transaction_id"):
+            parts.append(f"tx {evse['transaction_id']}")
+        if evse.get("fault"):
+            parts.append(f"FAULT {evse['fault']}")
+        lines.append(", ".join(parts))
+    reader = status.get("hardware", {}).get("card_reader")
+    if reader is not None and reader.get("simulated"):
+        present = reader.get("present")
+        lines.append(f"card reader: {'card ' + present if present else 'no card'}")
+    return "\n".join(lines)

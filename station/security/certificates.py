@@ -342,6 +342,22 @@ class CertificateStore:
         """Read the store; on the very first start import the configured files."""
         await self._offload.run(lambda: self._load(csms_root, certificate, key))
 
+    async def import_configured(
+        self,
+        *,
+        csms_root: Path | None = None,
+        certificate: Path | None = None,
+        key: Path | None = None,
+    ) -> None:
+        """Import the configured files again, as on a first start (``station run
+        --reseed``): the roots are added, the station certificate and key replaced."""
+
+        def work() -> None:
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._seed(csms_root, certificate, key)
+
+        await self._offload.run(work)
+
     def _load(self, csms_root: Path | None, certificate: Path | None, key: Path | None) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if not (self.directory / _SEEDED).exists():

@@ -52,6 +52,8 @@ CRITICAL: dict[str, bool] = {
 
 #: Failures that repeat while offline: sent once until delivered (A00.FR.316 note).
 SEND_ONCE = frozenset({"InvalidCsmsCertificate", "InvalidTLSVersion", "InvalidTLSCipherSuite"})
+#: Events every normal start records (the "Booted" reusable state): logged as information.
+ROUTINE = frozenset({"StartupOfTheDevice", "ResetOrReboot"})
 
 #: The security log keeps at most this many entries; the oldest delivered ones go first.
 MAX_ENTRIES = 10_000
@@ -152,7 +154,9 @@ class SecurityLog:
             )
 
         await self._store.run(write)
-        log.warning(
+        # Every start records one of the routine events: a warning there would teach
+        # operators to ignore the security events that matter.
+        (log.info if event_type in ROUTINE else log.warning)(
             "event=security_event type=%s critical=%s tech_info=%r", event_type, critical, info
         )
         if critical and not duplicate:

@@ -1,4 +1,4 @@
-"""The persistent queue of transaction messages (E04, E11–E13, DESIGN.md rule 5).
+"""The persistent queue of transaction messages (E04, E11–E13; rule 5 of docs/architecture.md).
 
 Every TransactionEvent is written to the store *before* it is sent and removed only when
 the CSMS answered it (or after its last failed attempt, E13.FR.04). Messages go out one

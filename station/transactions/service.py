@@ -12,13 +12,14 @@ offer energy.
 Authorization (C01, C09, C15; PICS C-01, C-02, C-06.2, C-48.2): a card that authorized a
 session ends it when presented again; a card of the same group ends it after the CSMS
 confirmed the group; any other card is authorized by the CSMS (AuthorizeRequest) or,
-offline, by LocalAuthorizeOffline/OfflineTxForUnknownIdEnabled, and the CSMS's later
+offline, by LocalAuthorizeOffline/OfflineTxForUnknownIdEnabled (only once a CSMS has
+accepted the station, unless AuthCtrlr.OfflineTxForUnknownIdBeforeAccepted), and the CSMS's later
 verdict in the TransactionEventResponse is honoured per StopTxOnInvalidId. An Authorize
 that times out while the connection is open is not "offline" in Part 2's sense: the card
 is refused unless AuthCtrlr.OfflineRulesOnAuthorizeTimeout (vendor-specific) says to
 apply the offline rules.
 
-Power loss (DESIGN.md rule 5): a transaction found in the store at start-up was
+Power loss (rule 5 of docs/architecture.md): a transaction found in the store at start-up was
 interrupted. The station *ends* it (Ended, triggerReason AbnormalCondition, stoppedReason
 PowerLoss after an unexpected restart, Reboot after one it chose, with the meter reading
 taken after the restart) rather than resuming it: the contactor opened when power went,
@@ -105,6 +106,9 @@ OFFLINE_RULES_ON_TIMEOUT = key(AUTH, "OfflineRulesOnAuthorizeTimeout")
 LOCAL_PRE_AUTHORIZE = key(AUTH, "LocalPreAuthorize")
 LIST_NO_POST_AUTHORIZE = key("LocalAuthListCtrlr", "DisablePostAuthorize")
 CACHE_NO_POST_AUTHORIZE = key("AuthCacheCtrlr", "DisablePostAuthorize")
+OFFLINE_UNKNOWN_BEFORE_ACCEPTED = key(AUTH, "OfflineTxForUnknownIdBeforeAccepted")
+#: meta key: when a CSMS first accepted this station's BootNotification (kept for good).
+FIRST_ACCEPTED_META = "first_accepted_at"
 STARTED_MEASURANDS = key(SAMPLED, "TxStartedMeasurands")
 UPDATED_MEASURANDS = key(SAMPLED, "TxUpdatedMeasurands")
 UPDATED_INTERVAL = key(SAMPLED, "TxUpdatedInterval")
@@ -177,6 +181,8 @@ class TransactionService:
         self._lock = trio.Lock()
         self._changed = trio.Event()
         self._interrupted: dict[int, SessionState] = {}
+        #: A CSMS has accepted this station's BootNotification at least once, in any run.
+        self.accepted_once = False
         #: Snapshots that came while their EVSE's interrupted transaction was not ended yet.
         self._held_snapshots: dict[int, EvseSnapshot] = {}
         #: Numbers of the Ended samples in the store, per transaction id.
@@ -233,7 +239,27 @@ class TransactionService:
                 continue
             if state.transaction is not None:
                 self._interrupted[evse_id] = state
+        first = await self._store.run(
+            lambda db: db.execute(
+                "SELECT value FROM meta WHERE name = ?", (FIRST_ACCEPTED_META,)
+            ).fetchone()
+        )
+        self.accepted_once = first is not None
         await self._queue.load()
+
+    async def boot_accepted(self) -> None:
+        """A CSMS accepted the BootNotification: from now on, for good, the offline rules
+        for unknown ids apply as configured (see `authorize`)."""
+        if self.accepted_once:
+            return
+        moment = self._clock.now().isoformat()
+        await self._store.run(
+            lambda db: db.execute(
+                "INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)",
+                (FIRST_ACCEPTED_META, moment),
+            )
+        )
+        self.accepted_once = True
 
     def session(self, evse_id: int) -> EvseSession:
         """The session of an EVSE (``UNPLACED`` for an authorization without EVSE)."""
@@ -589,6 +615,17 @@ class TransactionService:
         if allowed and known is not None:
             await self._used(token, known)
             return True, known.group
+        if allowed and not self.accepted_once and not self._dm.get(OFFLINE_UNKNOWN_BEFORE_ACCEPTED):
+            # A station no CSMS has ever accepted has no operator yet to bill the energy
+            # or to have set OfflineTxForUnknownIdEnabled: a fresh install with a wrong
+            # URL must not hand out free energy to any card. The vendor-specific
+            # AuthCtrlr.OfflineTxForUnknownIdBeforeAccepted (default false) allows it.
+            log.warning(
+                "event=authorize_offline id_token=%s accepted=False "
+                "reason='no CSMS has accepted this station yet'",
+                token.id_token,
+            )
+            return False, None
         return allowed, None
 
     async def _used(self, token: Token, known: Known) -> None:
