@@ -4,6 +4,7 @@ installer for this project's wheels (install, boot guard, rollback)."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import subprocess
@@ -11,7 +12,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
+from station.maintenance.firmware import verify_signature
+from station.maintenance.transfer import Downloaded, DownloadLimits, TransferError, download
+from station.offload import ThreadOffload
 from station.ops import firmware_installer
 from tests.conftest import FAST, PASSWORD, live_station, make_config
 from tests.fileserver import FileServer
@@ -350,6 +359,151 @@ async def test_installation_waits_for_the_transaction(tmp_path, pki):
     )
     installing = next(r.at for r in judge.received if r.payload.get("status") == "Installing")
     assert ended <= installing
+
+
+# -- bounded downloads, hashed while streaming ----------------------------------------------
+
+#: 200 000 bytes that differ from block to block (a wrong offset shows in the hash).
+PAYLOAD = b"".join(i.to_bytes(4, "big") * 1000 for i in range(50))
+
+
+async def test_download_hashes_while_streaming_and_resumes_a_partial_file(tmp_path):
+    """The digest covers the file on disk: the partial prefix already there (hashed from
+    disk) and the rest the server sends after Range; a file exactly at the limit passes."""
+    target = tmp_path / "fw.bin"
+    prefix = b"P" * 70_000  # not the server's bytes: the hash must follow the disk
+    target.write_bytes(prefix)
+    with FileServer(files={"/fw.bin": PAYLOAD}) as server:
+        done = await download(
+            server.url("/fw.bin"),
+            target,
+            ThreadOffload(),
+            limits=DownloadLimits(max_bytes=len(PAYLOAD)),
+        )
+    expected = prefix + PAYLOAD[70_000:]
+    assert target.read_bytes() == expected
+    assert done == Downloaded(len(PAYLOAD), hashlib.sha256(expected).digest())
+
+
+async def test_download_announced_larger_than_the_limit_is_refused_before_the_body(tmp_path):
+    target = tmp_path / "fw.bin"
+    with FileServer(files={"/fw.bin": PAYLOAD}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(
+                server.url("/fw.bin"),
+                target,
+                ThreadOffload(),
+                limits=DownloadLimits(max_bytes=len(PAYLOAD) - 1),
+            )
+    assert refused.value.kind == "too_large"
+    assert str(refused.value) == (
+        f"the file has {len(PAYLOAD)} bytes (announced), more than the limit of {len(PAYLOAD) - 1}"
+    )
+    assert not target.exists()
+
+
+async def test_download_without_a_length_is_stopped_at_the_limit(tmp_path):
+    """Chunked, no Content-Length: the running count stops it and the part is removed."""
+    target = tmp_path / "fw.bin"
+    with FileServer(files={"/fw.bin": PAYLOAD}, chunked={"/fw.bin"}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(
+                server.url("/fw.bin"),
+                target,
+                ThreadOffload(),
+                limits=DownloadLimits(max_bytes=100_000),
+            )
+    assert refused.value.kind == "too_large"
+    assert str(refused.value) == "more than the limit of 100000 bytes received"
+    assert not target.exists()
+
+
+async def test_download_refused_when_the_disk_has_no_room(tmp_path):
+    target = tmp_path / "fw.bin"
+    with FileServer(files={"/fw.bin": PAYLOAD}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(
+                server.url("/fw.bin"),
+                target,
+                ThreadOffload(),
+                limits=DownloadLimits(max_bytes=len(PAYLOAD), reserve_bytes=1 << 60),
+            )
+    assert refused.value.kind == "no_space"
+    assert f"{len(PAYLOAD) + (1 << 60)} needed" in str(refused.value)
+    assert not target.exists()
+
+
+def test_signature_checked_against_the_streamed_digest_ec_and_rsa(tmp_path, pki):
+    """`sign` (blocks) and `verify_signature` (a digest) agree for both key types, and a
+    digest of other bytes fails."""
+    path = tmp_path / "fw.bin"
+    path.write_bytes(PAYLOAD)
+    digest = hashlib.sha256(PAYLOAD).digest()
+    other = hashlib.sha256(PAYLOAD + b"x").digest()
+    ec_certificate = pki.firmware_signing.cert.read_text()
+    ec_signature = sign(path, pki.firmware_signing.private_key)
+    verify_signature(ec_certificate, ec_signature, digest)
+    with pytest.raises(InvalidSignature):
+        verify_signature(ec_certificate, ec_signature, other)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "RSA signer")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    rsa_certificate = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    rsa_signature = sign(path, key)
+    verify_signature(rsa_certificate, rsa_signature, digest)
+    with pytest.raises(InvalidSignature):
+        verify_signature(rsa_certificate, rsa_signature, other)
+
+
+def bounded_config(tmp_path: Path, judge: Judge, **transfers: float):
+    return make_config(tmp_path / "station", judge.url, transfers=transfers)
+
+
+async def test_oversize_firmware_ends_download_failed_without_retries(tmp_path, pki, caplog):
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        config = bounded_config(tmp_path, judge, max_firmware_mib=0.05)  # 52 428 bytes
+        async with live_station(config, variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            request = update(pki, server.url("/fw.bin"), 12, retries=3, retryInterval=1)
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "DownloadFailed", 12)
+    assert firmware_statuses(judge, 12) == ["Downloading", "DownloadFailed"]
+    assert len(server.requests) == 1
+    assert (
+        f"kind=too_large reason='the file has {len(FIRMWARE)} bytes (announced), "
+        "more than the limit of 52428'" in caplog.text
+    )
+    assert not list((tmp_path / "station" / "firmware").glob("*.bin"))
+    assert not judge.violations
+
+
+async def test_firmware_download_without_disk_room_reports_memory_exhaustion(tmp_path, pki):
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        config = bounded_config(tmp_path, judge, min_free_mib=1e12)
+        async with live_station(config, variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            request = update(pki, server.url("/fw.bin"), 13, retries=2, retryInterval=1)
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "DownloadFailed", 13)
+            (event,) = await judge.wait_for(
+                "SecurityEventNotification", where=lambda p: p["type"] == "MemoryExhaustion"
+            )
+    assert firmware_statuses(judge, 13) == ["Downloading", "DownloadFailed"]
+    assert "firmware download:" in event.payload["techInfo"]
+    assert "bytes free on the disk of" in event.payload["techInfo"]
+    assert not judge.violations
 
 
 # -- the installer for this project's wheels ------------------------------------------------

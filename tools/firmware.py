@@ -26,6 +26,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("station", "drivers")
@@ -95,16 +96,27 @@ def _with_version(data: bytes, version: str) -> bytes:
     ).encode()
 
 
+def file_sha256(path: Path) -> bytes:
+    """SHA-256 of a file, read in blocks (a bundle can be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while block := file.read(1 << 20):
+            digest.update(block)
+    return digest.digest()
+
+
 def sign(path: Path, key) -> str:
-    """Base64 signature over the whole file."""
-    data = path.read_bytes()
+    """Base64 signature over the whole file (the same signature as over its bytes; the
+    file is hashed in blocks rather than read into memory)."""
+    digest = file_sha256(path)
+    prehashed = Prehashed(hashes.SHA256())
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        signature = key.sign(data, ec.ECDSA(hashes.SHA256()))
+        signature = key.sign(digest, ec.ECDSA(prehashed))
     elif isinstance(key, rsa.RSAPrivateKey):
         signature = key.sign(
-            data,
+            digest,
             padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.MAX_LENGTH),
-            hashes.SHA256(),
+            prehashed,
         )
     else:
         raise ValueError(f"unsupported key type {type(key).__name__}")
