@@ -199,6 +199,8 @@ async def download(
                 _classify(response)
                 resumed = response.status_code == 206
                 if resumed and _range_start(response) != have:
+                    # Not the part asked for: start afresh on the next attempt.
+                    await offload.run(lambda: target.unlink(missing_ok=True))
                     raise TransferError(
                         f"the server resumed at byte {_range_start(response)}, not at {have}"
                     )

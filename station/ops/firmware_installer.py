@@ -165,6 +165,9 @@ def read_manifest(path: Path) -> dict:
         isinstance(v, list) and all(isinstance(n, str) for n in v) for v in extras.values()
     ):
         raise _verification(f"{path.name}: manifest 'extras' is not a table of name lists")
+    odd = [e for e in extras if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", e)]
+    if odd:
+        raise _verification(f"{path.name}: extra name(s) {odd[:5]} are not normalized names")
     try:
         version_key(manifest["version"])
     except ValueError as exc:
