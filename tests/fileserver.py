@@ -46,6 +46,8 @@ class FileServer:
     held: set[str] = field(default_factory=set)
     #: Paths served chunked, without Content-Length (the size is known only at the end).
     chunked: set[str] = field(default_factory=set)
+    #: Paths whose ranged requests get a 206 of the whole file (a broken server).
+    wrong_range: set[str] = field(default_factory=set)
     context: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
@@ -87,6 +89,13 @@ class FileServer:
                 ranged = self.headers.get("Range")
                 if ranged and ranged.startswith("bytes="):
                     start = int(ranged[6:].split("-")[0])
+                if start and self.path in server.wrong_range:
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes 0-{len(data) - 1}/{len(data)}")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 self.send_response(206 if start else 200)
                 chunked = self.path in server.chunked
                 if start:

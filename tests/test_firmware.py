@@ -388,6 +388,22 @@ async def test_download_hashes_while_streaming_and_resumes_a_partial_file(tmp_pa
     assert done == Downloaded(len(PAYLOAD), hashlib.sha256(expected).digest())
 
 
+async def test_download_resumed_at_the_wrong_byte_is_refused_and_starts_afresh(tmp_path):
+    """A 206 that is not the part asked for: a precise error, the partial file removed,
+    and the next attempt fetches the whole file."""
+    target = tmp_path / "fw.bin"
+    target.write_bytes(PAYLOAD[:70_000])
+    limits = DownloadLimits(max_bytes=len(PAYLOAD))
+    with FileServer(files={"/fw.bin": PAYLOAD}, wrong_range={"/fw.bin"}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(server.url("/fw.bin"), target, ThreadOffload(), limits=limits)
+        assert str(refused.value) == "the server resumed at byte 0, not at 70000"
+        assert not target.exists()
+        done = await download(server.url("/fw.bin"), target, ThreadOffload(), limits=limits)
+    assert target.read_bytes() == PAYLOAD
+    assert done == Downloaded(len(PAYLOAD), hashlib.sha256(PAYLOAD).digest())
+
+
 async def test_download_announced_larger_than_the_limit_is_refused_before_the_body(tmp_path):
     target = tmp_path / "fw.bin"
     with FileServer(files={"/fw.bin": PAYLOAD}) as server:
