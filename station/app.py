@@ -382,6 +382,7 @@ class Station:
             now=self.clock.now,
             verify=lambda: trust(self.certificates.bundle_path),
             max_bytes=int(config.transfers.max_log_mib * MIB),
+            deadline=config.transfers.max_transfer_minutes * 60,
         )
         CustomerInformation(
             client=self.client,
@@ -409,6 +410,7 @@ class Station:
             limits=DownloadLimits(
                 max_bytes=int(config.transfers.max_firmware_mib * MIB),
                 reserve_bytes=int(config.transfers.min_free_mib * MIB),
+                deadline=config.transfers.max_transfer_minutes * 60,
             ),
             allow_downgrade=config.firmware.allow_downgrade,
         )

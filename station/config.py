@@ -147,6 +147,8 @@ class TransfersSection(_Section):
     max_log_mib: float = Field(default=32, gt=0, le=1024)
     #: Space that must stay free on data_dir's file system once a download is complete.
     min_free_mib: float = Field(default=64, ge=0)
+    #: Minutes one download or upload attempt may take in all (a trickling server).
+    max_transfer_minutes: float = Field(default=60, gt=0)
 
 
 class StationConfig(_Section):

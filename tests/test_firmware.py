@@ -404,6 +404,21 @@ async def test_download_resumed_at_the_wrong_byte_is_refused_and_starts_afresh(t
     assert done == Downloaded(len(PAYLOAD), hashlib.sha256(PAYLOAD).digest())
 
 
+async def test_download_that_does_not_finish_in_time_fails_and_keeps_its_part(tmp_path):
+    """limits.deadline bounds the whole attempt, whatever the per-read timeout: a server
+    that holds the answer fails the attempt with a precise error."""
+    target = tmp_path / "fw.bin"
+    target.write_bytes(PAYLOAD[:1000])
+    limits = DownloadLimits(max_bytes=len(PAYLOAD), deadline=0.5)
+    with FileServer(files={"/fw.bin": PAYLOAD}, held={"/fw.bin"}) as server:
+        with pytest.raises(TransferError) as failed:
+            await download(server.url("/fw.bin"), target, ThreadOffload(), limits=limits)
+        server.release()
+    assert failed.value.kind == "failure"
+    assert str(failed.value) == "not complete within 0.5 s"
+    assert target.read_bytes() == PAYLOAD[:1000]  # kept for the next attempt to resume
+
+
 async def test_download_announced_larger_than_the_limit_is_refused_before_the_body(tmp_path):
     target = tmp_path / "fw.bin"
     with FileServer(files={"/fw.bin": PAYLOAD}) as server:

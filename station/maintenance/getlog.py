@@ -71,6 +71,7 @@ class LogUploads:
         verify: Callable[[], ssl.SSLContext | bool],
         timeout: float = 60.0,
         max_bytes: int = 32 * MIB,
+        deadline: float = 3600.0,
     ) -> None:
         self._client = client
         self._build = build
@@ -79,6 +80,7 @@ class LogUploads:
         self._verify = verify
         self._timeout = timeout
         self._max_bytes = max_bytes
+        self._deadline = deadline
         self._nursery: trio.Nursery | None = None
         self._current: tuple[int, trio.CancelScope] | None = None
         self._status: tuple[Status, int | None] = (Status.Idle, None)
@@ -161,7 +163,12 @@ class LogUploads:
                     await self._notify(Status.Uploading, request_id)
                     try:
                         await upload(
-                            url, filename, data, verify=self._verify(), timeout=self._timeout
+                            url,
+                            filename,
+                            data,
+                            verify=self._verify(),
+                            timeout=self._timeout,
+                            deadline=self._deadline,
                         )
                     except TransferError as exc:
                         failure = exc

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import shutil
 import ssl
 from collections.abc import Callable
@@ -28,6 +29,7 @@ from typing import BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import trio
 
 from station.offload import Offload
 
@@ -59,6 +61,9 @@ class DownloadLimits:
     max_bytes: int
     #: Bytes that must stay free on the target's file system once the file is complete.
     reserve_bytes: int = 0
+    #: Seconds one attempt may take in all (a server that trickles bytes never trips the
+    #: per-read timeout); the part received stays for the next attempt to resume.
+    deadline: float = math.inf
 
 
 @dataclass(frozen=True)
@@ -109,11 +114,27 @@ async def upload(
     *,
     verify: ssl.SSLContext | bool = True,
     timeout: float = 60.0,
+    deadline: float = math.inf,
     content_type: str = "application/octet-stream",
 ) -> None:
-    """POST ``data`` as multipart form field ``uploadfile`` named ``filename`` (N01.FR.19)."""
+    """POST ``data`` as multipart form field ``uploadfile`` named ``filename`` (N01.FR.19),
+    within ``deadline`` seconds in all."""
     if not supported(url):
         raise TransferError(f"unsupported location {safe_url(url)!r}", "unsupported")
+    with trio.move_on_after(deadline) as scope:
+        await _upload(url, filename, data, verify, timeout, content_type)
+    if scope.cancelled_caught:
+        raise TransferError(f"not complete within {deadline:g} s")
+
+
+async def _upload(
+    url: str,
+    filename: str,
+    data: bytes,
+    verify: ssl.SSLContext | bool,
+    timeout: float,
+    content_type: str,
+) -> None:
     try:
         async with httpx.AsyncClient(verify=verify, timeout=timeout) as client:
             # Streamed so that the server's answer is never read: only its status counts,
@@ -181,10 +202,35 @@ async def download(
 
     `TransferError` kinds: "too_large" (announced or received size above
     ``limits.max_bytes``) and "no_space" (not enough room on disk) remove the partial
-    file, since retrying the same file cannot succeed.
+    file, since retrying the same file cannot succeed; after ``limits.deadline`` the
+    part received stays for the next attempt.
     """
     if not supported(url):
         raise TransferError(f"unsupported location {safe_url(url)!r}", "unsupported")
+    received = 0
+
+    def count(size: int) -> None:
+        nonlocal received
+        received = size
+        if progress is not None:
+            progress(size)
+
+    with trio.move_on_after(limits.deadline) as scope:
+        return await _download(url, target, offload, limits, verify, timeout, count)
+    assert scope.cancelled_caught
+    on_disk = f" ({received} bytes on disk)" if received else ""
+    raise TransferError(f"not complete within {limits.deadline:g} s{on_disk}")
+
+
+async def _download(
+    url: str,
+    target: Path,
+    offload: Offload,
+    limits: DownloadLimits,
+    verify: ssl.SSLContext | bool,
+    timeout: float,
+    progress: Callable[[int], None],
+) -> Downloaded:
     have = await offload.run(lambda: target.stat().st_size if target.exists() else 0)
     if have > limits.max_bytes:  # a left-over from a larger limit
         await offload.run(lambda: target.unlink(missing_ok=True))
@@ -235,10 +281,10 @@ async def download(
                                 "too_large",
                             )
                         await offload.run(partial(_write, file, digest, chunk))
-                        if progress is not None:
-                            progress(size)
+                        progress(size)
                 finally:
-                    await offload.run(file.close)
+                    with trio.CancelScope(shield=True):  # closed after a deadline too
+                        await offload.run(file.close)
     except TransferError as exc:
         if exc.kind in ("too_large", "no_space"):
             await offload.run(lambda: target.unlink(missing_ok=True))
