@@ -53,7 +53,7 @@ from station.logs import recent_records
 from station.maintenance.customer import CustomerInformation, MessageLogFiles
 from station.maintenance.firmware import FirmwareUpdates
 from station.maintenance.getlog import LogUploads, render_security_log
-from station.maintenance.transfer import trust
+from station.maintenance.transfer import MIB, DownloadLimits, trust
 from station.ocpp.client import Admission, BootState, OcppClient
 from station.ocpp.connection import ConnectionManager, Dialer, NetworkProfile, NetworkProfiles
 from station.ocpp.datetimes import format_date_time
@@ -406,6 +406,8 @@ class Station:
             identity=config.station.identity,
             now=self.clock.now,
             verify=lambda: trust(self.certificates.bundle_path),
+            max_bytes=int(config.transfers.max_log_mib * MIB),
+            deadline=config.transfers.max_transfer_minutes * 60,
         )
         CustomerInformation(
             client=self.client,
@@ -430,6 +432,12 @@ class Station:
             restart=lambda: self.request_restart(BootReasonEnumType.FirmwareUpdate),
             drained=self.queue.drained,
             verify=lambda: trust(self.certificates.bundle_path),
+            limits=DownloadLimits(
+                max_bytes=int(config.transfers.max_firmware_mib * MIB),
+                reserve_bytes=int(config.transfers.min_free_mib * MIB),
+                deadline=config.transfers.max_transfer_minutes * 60,
+            ),
+            allow_downgrade=config.firmware.allow_downgrade,
         )
         await self.firmware.load()
         self._register_triggers()

@@ -127,6 +127,9 @@ class FirmwareSection(_Section):
     #: station then restarts), 3 = verification failed, anything else = failed.
     installer: list[str] | None = None
     install_timeout: int = Field(default=900, ge=10, le=7200)
+    #: Let the installer install a version that is not newer than the running one
+    #: (a deliberate rollback); off, an older signed file is refused.
+    allow_downgrade: bool = False
 
     @field_validator("installer", mode="before")
     @classmethod
@@ -145,6 +148,20 @@ class FirmwareSection(_Section):
         return value
 
 
+class TransfersSection(_Section):
+    """``[transfers]``: bounds of firmware downloads and log uploads (a remote party picks
+    the file; the station picks how much it takes)."""
+
+    #: A firmware file announced or received larger than this is refused (DownloadFailed).
+    max_firmware_mib: float = Field(default=128, gt=0, le=4096)
+    #: A log file (GetLog) larger than this is not uploaded (UploadFailure).
+    max_log_mib: float = Field(default=32, gt=0, le=1024)
+    #: Space that must stay free on data_dir's file system once a download is complete.
+    min_free_mib: float = Field(default=64, ge=0)
+    #: Minutes one download or upload attempt may take in all (a trickling server).
+    max_transfer_minutes: float = Field(default=60, gt=0)
+
+
 class StationConfig(_Section):
     """The whole file."""
 
@@ -152,6 +169,7 @@ class StationConfig(_Section):
     csms: CsmsSection
     hardware: HardwareConfig = Field(default_factory=HardwareConfig)
     firmware: FirmwareSection = Field(default_factory=FirmwareSection)
+    transfers: TransfersSection = Field(default_factory=TransfersSection)
 
     @property
     def control_socket(self) -> Path:

@@ -44,6 +44,10 @@ class FileServer:
     fail_next: list[int] = field(default_factory=list)
     #: While set, requests to these paths wait (``release`` lets them go).
     held: set[str] = field(default_factory=set)
+    #: Paths served chunked, without Content-Length (the size is known only at the end).
+    chunked: set[str] = field(default_factory=set)
+    #: Paths whose ranged requests get a 206 of the whole file (a broken server).
+    wrong_range: set[str] = field(default_factory=set)
     context: ssl.SSLContext | None = None
 
     def __post_init__(self) -> None:
@@ -85,7 +89,29 @@ class FileServer:
                 ranged = self.headers.get("Range")
                 if ranged and ranged.startswith("bytes="):
                     start = int(ranged[6:].split("-")[0])
+                if start and self.path in server.wrong_range:
+                    self.send_response(206)
+                    self.send_header("Content-Range", f"bytes 0-{len(data) - 1}/{len(data)}")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 self.send_response(206 if start else 200)
+                chunked = self.path in server.chunked
+                if start:
+                    total = "*" if chunked else str(len(data))
+                    self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{total}")
+                if chunked:
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    try:
+                        for offset in range(start, len(data), 16384):
+                            piece = data[offset : offset + 16384]
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                        self.wfile.write(b"0\r\n\r\n")
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass  # the client stopped reading (a size limit)
+                    return
                 self.send_header("Content-Length", str(len(data) - start))
                 self.end_headers()
                 self.wfile.write(data[start:])

@@ -1,22 +1,34 @@
-"""Secure firmware update (L01) against the judge and a local HTTP server, and the
-installer for this project's wheels (install, boot guard, rollback)."""
+"""Secure firmware update (L01) against the judge and a local HTTP server, bounded
+downloads hashed while they stream, and the installer for this project's firmware bundles
+(hash-pinned wheels, no index, extras, downgrade rule, boot guard, rollback)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
+from station.maintenance.firmware import verify_signature
+from station.maintenance.transfer import Downloaded, DownloadLimits, TransferError, download
+from station.offload import ThreadOffload
 from station.ops import firmware_installer
 from tests.conftest import FAST, PASSWORD, live_station, make_config
 from tests.fileserver import FileServer
 from tests.judge import Judge
-from tools.firmware import build_wheel, sign
+from tools.firmware import build_bundle, pack_bundle, sign, write_wheel
 from tools.testpki import TestPki, make_test_pki
 
 FIRMWARE = b"new firmware image\n" * 5000
@@ -352,36 +364,386 @@ async def test_installation_waits_for_the_transaction(tmp_path, pki):
     assert ended <= installing
 
 
-# -- the installer for this project's wheels ------------------------------------------------
+# -- bounded downloads, hashed while streaming ----------------------------------------------
+
+#: 200 000 bytes that differ from block to block (a wrong offset shows in the hash).
+PAYLOAD = b"".join(i.to_bytes(4, "big") * 1000 for i in range(50))
 
 
-def run_installer(*args: str) -> subprocess.CompletedProcess:
+async def test_download_hashes_while_streaming_and_resumes_a_partial_file(tmp_path):
+    """The digest covers the file on disk: the partial prefix already there (hashed from
+    disk) and the rest the server sends after Range; a file exactly at the limit passes."""
+    target = tmp_path / "fw.bin"
+    prefix = b"P" * 70_000  # not the server's bytes: the hash must follow the disk
+    target.write_bytes(prefix)
+    with FileServer(files={"/fw.bin": PAYLOAD}) as server:
+        done = await download(
+            server.url("/fw.bin"),
+            target,
+            ThreadOffload(),
+            limits=DownloadLimits(max_bytes=len(PAYLOAD)),
+        )
+    expected = prefix + PAYLOAD[70_000:]
+    assert target.read_bytes() == expected
+    assert done == Downloaded(len(PAYLOAD), hashlib.sha256(expected).digest())
+
+
+async def test_download_resumed_at_the_wrong_byte_is_refused_and_starts_afresh(tmp_path):
+    """A 206 that is not the part asked for: a precise error, the partial file removed,
+    and the next attempt fetches the whole file."""
+    target = tmp_path / "fw.bin"
+    target.write_bytes(PAYLOAD[:70_000])
+    limits = DownloadLimits(max_bytes=len(PAYLOAD))
+    with FileServer(files={"/fw.bin": PAYLOAD}, wrong_range={"/fw.bin"}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(server.url("/fw.bin"), target, ThreadOffload(), limits=limits)
+        assert str(refused.value) == "the server resumed at byte 0, not at 70000"
+        assert not target.exists()
+        done = await download(server.url("/fw.bin"), target, ThreadOffload(), limits=limits)
+    assert target.read_bytes() == PAYLOAD
+    assert done == Downloaded(len(PAYLOAD), hashlib.sha256(PAYLOAD).digest())
+
+
+async def test_download_that_does_not_finish_in_time_fails_and_keeps_its_part(tmp_path):
+    """limits.deadline bounds the whole attempt, whatever the per-read timeout: a server
+    that holds the answer fails the attempt with a precise error."""
+    target = tmp_path / "fw.bin"
+    target.write_bytes(PAYLOAD[:1000])
+    limits = DownloadLimits(max_bytes=len(PAYLOAD), deadline=0.5)
+    with FileServer(files={"/fw.bin": PAYLOAD}, held={"/fw.bin"}) as server:
+        with pytest.raises(TransferError) as failed:
+            await download(server.url("/fw.bin"), target, ThreadOffload(), limits=limits)
+        server.release()
+    assert failed.value.kind == "failure"
+    assert str(failed.value) == "not complete within 0.5 s"
+    assert target.read_bytes() == PAYLOAD[:1000]  # kept for the next attempt to resume
+
+
+async def test_download_announced_larger_than_the_limit_is_refused_before_the_body(tmp_path):
+    target = tmp_path / "fw.bin"
+    with FileServer(files={"/fw.bin": PAYLOAD}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(
+                server.url("/fw.bin"),
+                target,
+                ThreadOffload(),
+                limits=DownloadLimits(max_bytes=len(PAYLOAD) - 1),
+            )
+    assert refused.value.kind == "too_large"
+    assert str(refused.value) == (
+        f"the file has {len(PAYLOAD)} bytes (announced), more than the limit of {len(PAYLOAD) - 1}"
+    )
+    assert not target.exists()
+
+
+async def test_download_without_a_length_is_stopped_at_the_limit(tmp_path):
+    """Chunked, no Content-Length: the running count stops it and the part is removed."""
+    target = tmp_path / "fw.bin"
+    with FileServer(files={"/fw.bin": PAYLOAD}, chunked={"/fw.bin"}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(
+                server.url("/fw.bin"),
+                target,
+                ThreadOffload(),
+                limits=DownloadLimits(max_bytes=100_000),
+            )
+    assert refused.value.kind == "too_large"
+    assert str(refused.value) == "more than the limit of 100000 bytes received"
+    assert not target.exists()
+
+
+async def test_download_refused_when_the_disk_has_no_room(tmp_path):
+    target = tmp_path / "fw.bin"
+    with FileServer(files={"/fw.bin": PAYLOAD}) as server:
+        with pytest.raises(TransferError) as refused:
+            await download(
+                server.url("/fw.bin"),
+                target,
+                ThreadOffload(),
+                limits=DownloadLimits(max_bytes=len(PAYLOAD), reserve_bytes=1 << 60),
+            )
+    assert refused.value.kind == "no_space"
+    assert f"{len(PAYLOAD) + (1 << 60)} needed" in str(refused.value)
+    assert not target.exists()
+
+
+def test_signature_checked_against_the_streamed_digest_ec_and_rsa(tmp_path, pki):
+    """`sign` (blocks) and `verify_signature` (a digest) agree for both key types, and a
+    digest of other bytes fails."""
+    path = tmp_path / "fw.bin"
+    path.write_bytes(PAYLOAD)
+    digest = hashlib.sha256(PAYLOAD).digest()
+    other = hashlib.sha256(PAYLOAD + b"x").digest()
+    ec_certificate = pki.firmware_signing.cert.read_text()
+    ec_signature = sign(path, pki.firmware_signing.private_key)
+    verify_signature(ec_certificate, ec_signature, digest)
+    with pytest.raises(InvalidSignature):
+        verify_signature(ec_certificate, ec_signature, other)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "RSA signer")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    rsa_certificate = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    rsa_signature = sign(path, key)
+    verify_signature(rsa_certificate, rsa_signature, digest)
+    with pytest.raises(InvalidSignature):
+        verify_signature(rsa_certificate, rsa_signature, other)
+
+
+def bounded_config(tmp_path: Path, judge: Judge, **transfers: float):
+    return make_config(tmp_path / "station", judge.url, transfers=transfers)
+
+
+async def test_oversize_firmware_ends_download_failed_without_retries(tmp_path, pki, caplog):
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        config = bounded_config(tmp_path, judge, max_firmware_mib=0.05)  # 52 428 bytes
+        async with live_station(config, variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            request = update(pki, server.url("/fw.bin"), 12, retries=3, retryInterval=1)
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "DownloadFailed", 12)
+    assert firmware_statuses(judge, 12) == ["Downloading", "DownloadFailed"]
+    assert len(server.requests) == 1
+    assert (
+        f"kind=too_large reason='the file has {len(FIRMWARE)} bytes (announced), "
+        "more than the limit of 52428'" in caplog.text
+    )
+    assert not list((tmp_path / "station" / "firmware").glob("*.bin"))
+    assert not judge.violations
+
+
+async def test_firmware_download_without_disk_room_reports_memory_exhaustion(tmp_path, pki):
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.bin": FIRMWARE}) as server:
+        config = bounded_config(tmp_path, judge, min_free_mib=1e12)
+        async with live_station(config, variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            request = update(pki, server.url("/fw.bin"), 13, retries=2, retryInterval=1)
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "DownloadFailed", 13)
+            (event,) = await judge.wait_for(
+                "SecurityEventNotification", where=lambda p: p["type"] == "MemoryExhaustion"
+            )
+    assert firmware_statuses(judge, 13) == ["Downloading", "DownloadFailed"]
+    assert "firmware download:" in event.payload["techInfo"]
+    assert "bytes free on the disk of" in event.payload["techInfo"]
+    assert not judge.violations
+
+
+# -- the installer for this project's firmware bundles ---------------------------------------
+
+
+def run_installer(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, firmware_installer.__file__, *args],
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, **(env or {})},
     )
 
 
-def test_installer_refuses_what_is_not_our_wheel(tmp_path):
+def tiny_wheels(directory: Path, version: str = "0.1.1") -> tuple[Path, Path, Path]:
+    """A small wheel of ``ocpp-station`` (depends on ``tinydep``; its extra ``gpio`` on
+    ``tinygpio``) and those two dependencies."""
+    station = write_wheel(
+        directory,
+        name="ocpp-station",
+        version=version,
+        files={
+            "station/__init__.py": f'__version__ = "{version}"\n'.encode(),
+            "station/cli.py": b"def main():\n    return 0\n",
+        },
+        requires=["tinydep==1.0"],
+        extras={"gpio": ["tinygpio==1.0"]},
+        scripts={"station": "station.cli:main"},
+    )
+    dep = write_wheel(directory, name="tinydep", version="1.0", files={"tinydep/__init__.py": b""})
+    gpio = write_wheel(
+        directory, name="tinygpio", version="1.0", files={"tinygpio/__init__.py": b""}
+    )
+    return station, dep, gpio
+
+
+def tiny_bundle(directory: Path, version: str = "0.1.1", *, with_dep: bool = True) -> Path:
+    station, dep, gpio = tiny_wheels(directory / f"wheels-{version}", version)
+    groups = {"": [dep] if with_dep else [], "gpio": [gpio]}
+    return pack_bundle(directory / f"dist-{version}", station, groups, {"gpio": ["tinygpio==1.0"]})
+
+
+def running_release(root: Path, version: str, distributions: tuple[str, ...] = ()) -> Path:
+    """A release directory as a virtual environment lays it out, with ``ocpp-station``
+    of ``version`` and ``distributions`` installed; ``current`` points at it."""
+    release = root / "releases" / version
+    site = release / "lib" / "python3.11" / "site-packages"
+    for name, dist_version in [("ocpp-station", version), *((d, "1.0") for d in distributions)]:
+        info = site / f"{name.replace('-', '_')}-{dist_version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: {name}\nVersion: {dist_version}\n"
+        )
+    (root / "current").symlink_to(release)
+    return release
+
+
+def repack(bundle: Path, target: Path, change) -> Path:
+    """A copy of ``bundle`` with ``change(name, data)`` applied to each member (None drops
+    it); ``change`` may return (name, data) to rename."""
+    with zipfile.ZipFile(bundle) as source, zipfile.ZipFile(target, "w") as out:
+        for item in source.infolist():
+            result = change(item.filename, source.read(item))
+            if result is None:
+                continue
+            name, data = result if isinstance(result, tuple) else (item.filename, result)
+            out.writestr(name, data)
+    return target
+
+
+def test_version_order_follows_pep_440():
+    ordered = [
+        "1.0.dev1",
+        "1.0a1",
+        "1.0a2.dev1",
+        "1.0a2",
+        "1.0b1",
+        "1.0rc1",
+        "1.0",
+        "1.0.post1.dev1",
+        "1.0.post1",
+        "1.0.1",
+        "1.1",
+        "1!0.1",
+    ]
+    keys = [firmware_installer.version_key(v) for v in ordered]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+    assert firmware_installer.version_key("1.0") == firmware_installer.version_key("1.0.0")
+    assert not firmware_installer.is_newer("0.1.0", "0.1.0")
+    assert firmware_installer.is_newer("0.10.0", "0.9.9")
+    with pytest.raises(ValueError, match="not a PEP 440 version"):
+        firmware_installer.version_key("latest")
+
+
+def test_installer_refuses_what_is_not_a_bundle_of_this_project(tmp_path):
+    root = tmp_path / "r"
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"not a zip")
-    result = run_installer("install", str(junk), "--root", str(tmp_path / "r"))
-    assert result.returncode == 1 and "not a wheel" in result.stderr
-    other = build_wheel(tmp_path / "dist", version="9.9")
-    renamed = tmp_path / "other.whl"
-    import zipfile
+    result = run_installer("install", str(junk), "--root", str(root))
+    assert result.returncode == 3 and "junk.bin: not a firmware bundle" in result.stderr
+    # A bare wheel (what a station used to install, resolving its dependencies from an
+    # index at install time) is not a firmware file any more.
+    station, _, _ = tiny_wheels(tmp_path / "w")
+    result = run_installer("install", str(station), "--root", str(root))
+    assert result.returncode == 3 and "unexpected member(s)" in result.stderr
+    bundle = tiny_bundle(tmp_path)
+    other = repack(
+        bundle,
+        tmp_path / "other.zip",
+        lambda name, data: (
+            data.replace(b'"ocpp-station"', b'"something-else"')
+            if name == "manifest.json"
+            else data
+        ),
+    )
+    result = run_installer("install", str(other), "--root", str(root))
+    assert result.returncode == 3 and "not of 'ocpp-station'" in result.stderr
+    escape = repack(
+        bundle,
+        tmp_path / "escape.zip",
+        lambda name, data: ("wheels/../../evil.whl", data) if "tinydep" in name else data,
+    )
+    result = run_installer("install", str(escape), "--root", str(root))
+    assert result.returncode == 3 and "wheels/../../evil.whl" in result.stderr
+    assert not (tmp_path / "evil.whl").exists() and not (root / "current").exists()
 
-    with zipfile.ZipFile(other) as source, zipfile.ZipFile(renamed, "w") as target:
-        for item in source.infolist():
-            data = source.read(item)
-            if item.filename.endswith("METADATA"):
-                data = data.replace(b"Name: ocpp-station", b"Name: something-else")
-            target.writestr(item, data)
-    result = run_installer("install", str(renamed), "--root", str(tmp_path / "r"))
-    assert result.returncode == 1 and "not of 'ocpp-station'" in result.stderr
-    assert not (tmp_path / "r" / "current").exists()
+
+def test_installer_refuses_a_wheel_that_does_not_match_its_pin(tmp_path):
+    root = tmp_path / "r"
+    bundle = tiny_bundle(tmp_path)
+
+    def tamper(name: str, data: bytes) -> bytes:
+        return data + b"\0" if name.startswith("wheels/tinydep") else data
+
+    result = run_installer(
+        "install", str(repack(bundle, tmp_path / "t.zip", tamper)), "--root", str(root)
+    )
+    assert result.returncode == 3
+    assert "tinydep-1.0-py3-none-any.whl: SHA-256" in result.stderr
+    assert "matches no pinned hash" in result.stderr
+
+    def smuggle(name: str, data: bytes):
+        return ("wheels/extra_thing-1.0-py3-none-any.whl", data) if "tinygpio" in name else data
+
+    result = run_installer(
+        "install", str(repack(bundle, tmp_path / "s.zip", smuggle)), "--root", str(root)
+    )
+    assert result.returncode == 3
+    assert "extra_thing-1.0-py3-none-any.whl: not pinned" in result.stderr
+    assert not (root / "current").exists()
+    assert not (root / "releases").exists() or not any((root / "releases").iterdir())
+
+
+def test_installer_installs_no_dependency_the_bundle_does_not_pin(tmp_path):
+    """The bundle lacks a dependency that another source could supply (a find-links
+    directory holding it): the installation fails (--require-hashes, --no-index) and
+    nothing is switched."""
+    root = tmp_path / "r"
+    running_release(root, "0.1.0")
+    bundle = tiny_bundle(tmp_path, with_dep=False)
+    elsewhere = tmp_path / "elsewhere"
+    tiny_wheels(elsewhere)  # holds tinydep-1.0
+    result = run_installer(
+        "install", str(bundle), "--root", str(root), env={"PIP_FIND_LINKS": str(elsewhere)}
+    )
+    assert result.returncode == 1, result.stderr
+    assert "pip install failed" in result.stderr and "tinydep" in result.stderr
+    assert (root / "current").resolve() == root / "releases" / "0.1.0"
+    assert sorted(p.name for p in (root / "releases").iterdir()) == ["0.1.0"]
+
+
+def test_installer_refuses_to_drop_an_extra_the_running_station_has(tmp_path):
+    root = tmp_path / "r"
+    release = running_release(root, "0.1.0")
+    (release / "installed.json").write_text(json.dumps({"version": "0.1.0", "extras": ["gpio"]}))
+    station, dep, _ = tiny_wheels(tmp_path / "w")
+    without_gpio = pack_bundle(tmp_path / "dist", station, {"": [dep]}, {})
+    result = run_installer("install", str(without_gpio), "--root", str(root))
+    assert result.returncode == 3
+    assert "has (or was asked for) the extra(s) gpio" in result.stderr
+
+
+def test_installer_downgrade_only_with_the_operators_consent(tmp_path):
+    root, data = tmp_path / "r", tmp_path / "data"
+    running_release(root, "0.2.0", ("tinygpio",))
+    bundle = tiny_bundle(tmp_path, "0.1.1")
+    args = ("install", str(bundle), "--root", str(root), "--data-dir", str(data))
+    refused = run_installer(*args)
+    assert refused.returncode == 3
+    assert "version 0.1.1 is not newer than the running 0.2.0" in refused.stderr
+    assert (root / "current").resolve() == root / "releases" / "0.2.0"
+    # The machine's pip settings do not reach the installation: a constraint that
+    # contradicts the bundle would make pip fail if they did.
+    conflicting = tmp_path / "constraints.txt"
+    conflicting.write_text("tinydep==2.0\n")
+    allowed = run_installer(
+        *args, env={"OCPP_FIRMWARE_ALLOW_DOWNGRADE": "1", "PIP_CONSTRAINT": str(conflicting)}
+    )
+    assert allowed.returncode == 0, allowed.stderr
+    current = (root / "current").resolve()
+    assert current.name.startswith("0.1.1-")
+    assert json.loads((current / "installed.json").read_text())["extras"] == ["gpio"]
+    assert json.loads((data / "firmware" / "pending.json").read_text())["previous"] == str(
+        root / "releases" / "0.2.0"
+    )
 
 
 def test_guard_rolls_back_an_unconfirmed_version(tmp_path):
@@ -406,15 +768,16 @@ def test_guard_rolls_back_an_unconfirmed_version(tmp_path):
     assert "nothing pending" in run_installer(*args).stdout
 
 
-async def test_end_to_end_update_to_a_new_wheel_of_this_project(tmp_path, pki):
-    """The station downloads a signed wheel of this project from a local server, the
-    shipped installer puts it into a new virtual environment and switches to it, the
-    station restarts, reports Installed and confirms the version to the boot guard."""
-    wheel = build_wheel(tmp_path / "dist", version="0.1.1")
-    data = wheel.read_bytes()
+async def test_end_to_end_update_to_a_bundle_of_this_project(tmp_path, pki):
+    """The station downloads a signed firmware bundle from a local server; the shipped
+    installer checks every wheel against its pinned hash, installs them with no index into
+    a new virtual environment with the extra the running station has (``gpio``), switches
+    to it; the station restarts, reports Installed and confirms the version to the boot
+    guard."""
+    bundle = tiny_bundle(tmp_path, "0.1.1")
+    data = bundle.read_bytes()
     root = tmp_path / "opt"
-    (root / "releases" / "0.1.0").mkdir(parents=True)
-    (root / "current").symlink_to(root / "releases" / "0.1.0")
+    running_release(root, "0.1.0", ("tinygpio",))
     station_dir = tmp_path / "station"
     installer = [
         sys.executable,
@@ -424,14 +787,12 @@ async def test_end_to_end_update_to_a_new_wheel_of_this_project(tmp_path, pki):
         str(root),
         "--data-dir",
         str(station_dir),
-        # The wheel's dependencies are those of the running version; no index here.
-        "--pip-arg=--no-deps",
     ]
-    with Judge(password=PASSWORD) as judge, FileServer(files={"/station.whl": data}) as server:
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/fw.zip": data}) as server:
         async with live_station(config(tmp_path, judge, installer), variables=FAST):
             await judge.wait_for("BootNotification")
             await install_manufacturer_root(judge, pki)
-            request = update(pki, server.url("/station.whl"), 10, data=data)
+            request = update(pki, server.url("/fw.zip"), 10, data=data)
             assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
             await wait_status(judge, "Installed", 10, timeout=120)
             # Confirmed to the boot guard before Installed was sent.
@@ -439,14 +800,93 @@ async def test_end_to_end_update_to_a_new_wheel_of_this_project(tmp_path, pki):
     current = (root / "current").resolve()
     assert current.parent == root / "releases" and current.name.startswith("0.1.1-")
     assert (root / "previous").resolve() == root / "releases" / "0.1.0"
-    version = subprocess.run(  # noqa: ASYNC221 (after the station stopped)
-        [str(current / "bin" / "python"), "-c", "import station; print(station.__version__)"],
+    listed = subprocess.run(  # noqa: ASYNC221 (after the station stopped)
+        [
+            str(current / "bin" / "python"),
+            "-c",
+            "import importlib.metadata as m, json, station; print(json.dumps("
+            "[station.__version__, sorted(d.metadata['Name'] for d in m.distributions())]))",
+        ],
         capture_output=True,
         text=True,
         check=True,
         cwd=tmp_path,  # not the source tree
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
     )
-    assert version.stdout.strip() == "0.1.1"
+    version, names = json.loads(listed.stdout)
+    assert version == "0.1.1"
+    assert {"ocpp-station", "tinydep", "tinygpio"} <= set(names)
     assert (current / "bin" / "station").exists()
+    assert json.loads((current / "installed.json").read_text())["extras"] == ["gpio"]
     assert firmware_statuses(judge, 10)[-3:] == ["Installing", "InstallRebooting", "Installed"]
+
+
+async def test_an_older_version_ends_install_verification_failed(tmp_path, pki, caplog):
+    """A replayed, correctly signed older bundle: the installer refuses it (the station
+    tells it its running version), InstallVerificationFailed, nothing switched."""
+    bundle = tiny_bundle(tmp_path, "0.0.9")
+    data = bundle.read_bytes()
+    root = tmp_path / "opt"
+    running_release(root, "0.1.0")
+    installer = [
+        sys.executable,
+        firmware_installer.__file__,
+        "install",
+        "--root",
+        str(root),
+        "--data-dir",
+        str(tmp_path / "station"),
+    ]
+    with Judge(password=PASSWORD) as judge, FileServer(files={"/old.zip": data}) as server:
+        async with live_station(config(tmp_path, judge, installer), variables=FAST):
+            await judge.wait_for("BootNotification")
+            await install_manufacturer_root(judge, pki)
+            request = update(pki, server.url("/old.zip"), 14, data=data)
+            assert (await judge.call("UpdateFirmware", request))["status"] == "Accepted"
+            await wait_status(judge, "InstallVerificationFailed", 14)
+    assert firmware_statuses(judge, 14) == [
+        "Downloading",
+        "Downloaded",
+        "SignatureVerified",
+        "Installing",
+        "InstallVerificationFailed",
+    ]
+    assert "version 0.0.9 is not newer than the running 0.1.0" in caplog.text
+    assert (root / "current").resolve() == root / "releases" / "0.1.0"
+    assert sorted(p.name for p in (root / "releases").iterdir()) == ["0.1.0"]
+
+
+def test_tools_firmware_bundle_from_pip_installs_with_no_index(tmp_path):
+    """The real thing: `tools.firmware bundle` collects every dependency of this project
+    and the gpio extra with pip (index or local cache), and the installer puts it into a
+    virtual environment with --no-index --require-hashes. Slow: tens of seconds."""
+    bundle = build_bundle(tmp_path / "dist", version="0.1.1", extras=("gpio",))
+    with zipfile.ZipFile(bundle) as archive:
+        manifest = json.loads(archive.read("manifest.json"))
+        base = archive.read("requirements/base.txt").decode()
+        gpio = archive.read("requirements/gpio.txt").decode()
+    assert manifest["extras"] == {"gpio": ["lgpio", "spidev"]}
+    for line in (base + gpio).splitlines():
+        assert re.fullmatch(r"[a-z0-9-]+==\S+( --hash=sha256:[0-9a-f]{64})+", line), line
+    assert {"trio", "pydantic", "cryptography", "httpx", "gpiozero"} <= {
+        line.split("==")[0] for line in base.splitlines()
+    }
+    assert {line.split("==")[0] for line in gpio.splitlines()} == {"lgpio", "spidev"}
+    root = tmp_path / "opt"
+    result = run_installer(
+        "install",
+        str(bundle),
+        "--root",
+        str(root),
+        "--data-dir",
+        str(tmp_path / "d"),
+        "--extra",
+        "gpio",
+    )
+    assert result.returncode == 0, result.stderr
+    current = (root / "current").resolve()
+    names = {
+        p.name.split("-")[0].lower() for p in current.glob("lib/python3*/site-packages/*.dist-info")
+    }
+    assert {"ocpp_station", "lgpio", "spidev", "pydantic_core", "trio"} <= names
+    assert not (tmp_path / "d" / "firmware" / "pending.json").exists()  # a first install

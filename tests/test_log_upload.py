@@ -143,6 +143,28 @@ async def test_tc_n_36_second_request_cancels_the_upload(tmp_path):
     assert server.uploads[0].path == "/upload"
 
 
+async def test_log_larger_than_the_limit_is_not_uploaded(tmp_path, caplog):
+    """[transfers] max_log_mib: the diagnostics log (several KiB here) against a limit of
+    1 KiB; UploadFailure at once, nothing sent, a log line with the size and the limit."""
+    with Judge(password=PASSWORD) as judge, FileServer() as server:
+        config = make_config(tmp_path, judge.url, transfers={"max_log_mib": 1 / 1024})
+        async with live_station(config, variables=FAST):
+            await judge.wait_for("BootNotification")
+            await judge.wait_for("StatusNotification", count=2)
+            answer = await judge.call("GetLog", get_log(server, 30, "DiagnosticsLog", retries=2))
+            assert answer["status"] == "Accepted"
+            await judge.wait_for(
+                "LogStatusNotification", where=lambda p: p["status"] == "UploadFailure"
+            )
+    assert statuses(judge, 30) == ["UploadFailure"]
+    assert not server.requests and not server.uploads
+    refused = next(r.getMessage() for r in caplog.records if "log_upload_refused" in r.getMessage())
+    pattern = r"request_id=30 file=\S+-diagnostics-30-\S+\.log bytes=\d+ limit=1024 "
+    assert re.search(pattern, refused), refused
+    assert int(re.search(r"bytes=(\d+)", refused)[1]) > 1024
+    assert not judge.violations
+
+
 # -- CustomerInformation ----------------------------------------------------------------
 
 

@@ -17,12 +17,23 @@ Then, with every FirmwareStatusNotification carrying the requestId:
 
 The download runs during transactions (AQ-7); the installation waits for them to end,
 and meanwhile idle EVSEs are held Unavailable (L01.FR.07). The signature is verified over
-the whole file: ECDSA with SHA-256 for an EC signing key, RSA-PSS with SHA-256 for RSA.
+the whole file (L01.FR.04): ECDSA with SHA-256 for an EC signing key, RSA-PSS with SHA-256
+for RSA, against the SHA-256 computed while the file streamed to disk (the file is never
+read into memory).
+
+The download is bounded (``[transfers]`` in the config): a file announced or received
+larger than ``max_firmware_mib``, or one the disk has no room for (plus ``min_free_mib``),
+ends the update with DownloadFailed at once, without retries; a full disk also raises
+the security event MemoryExhaustion.
 
 "Install" runs the operator's installer command (``[firmware] installer`` in the config)
 with the file's path as its argument; exit status 0 means installed and the station
-restarts into the new version. Without an installer the update ends InstallationFailed.
-`station/ops/firmware_installer.py` is the installer for this project's own wheels.
+restarts into the new version, 3 means the file failed the installer's verification
+(InstallVerificationFailed), anything else InstallationFailed; so does a missing
+installer. The installer's environment tells it the running version
+(``OCPP_FIRMWARE_RUNNING_VERSION``) and whether the operator allows installing a version
+that is not newer (``OCPP_FIRMWARE_ALLOW_DOWNGRADE``, ``[firmware] allow_downgrade``).
+`station/ops/firmware_installer.py` is the installer for this project's firmware bundles.
 """
 
 from __future__ import annotations
@@ -40,8 +51,17 @@ import trio
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 
-from station.maintenance.transfer import TransferError, download, safe_url, supported
+from station import __version__
+from station.maintenance.transfer import (
+    MIB,
+    DownloadLimits,
+    TransferError,
+    download,
+    safe_url,
+    supported,
+)
 from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
 from station.ocpp.messages import (
     EVSEType,
@@ -77,19 +97,21 @@ _INSTALLING = (Fw.Installing, Fw.InstallRebooting)
 SecurityEventSink = Callable[[str, str], Awaitable[None]]
 
 
-def verify_signature(certificate_pem: str, signature_b64: str, path: Path) -> None:
-    """Check the signature over the whole file; `InvalidSignature` or `ValueError` if not."""
+def verify_signature(certificate_pem: str, signature_b64: str, sha256: bytes) -> None:
+    """Check the signature over a whole file given the file's SHA-256 (L01.FR.04: the
+    same check as over the bytes, without holding them); `InvalidSignature` or
+    `ValueError` if it does not hold."""
     public_key = parse_pem_chain(certificate_pem)[0].public_key()
     signature = base64.b64decode(signature_b64, validate=True)
-    data = path.read_bytes()
+    prehashed = Prehashed(hashes.SHA256())
     if isinstance(public_key, ec.EllipticCurvePublicKey):
-        public_key.verify(signature, data, ec.ECDSA(hashes.SHA256()))
+        public_key.verify(signature, sha256, ec.ECDSA(prehashed))
     elif isinstance(public_key, rsa.RSAPublicKey):
         public_key.verify(
             signature,
-            data,
+            sha256,
             padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO),
-            hashes.SHA256(),
+            prehashed,
         )
     else:
         raise ValueError(f"unsupported signing key {type(public_key).__name__}")
@@ -116,6 +138,8 @@ class FirmwareUpdates:
         drained: Callable[[], Awaitable[None]],
         verify: Callable[[], ssl.SSLContext | bool],
         install_timeout: float = 900.0,
+        limits: DownloadLimits = DownloadLimits(max_bytes=128 * MIB, reserve_bytes=64 * MIB),
+        allow_downgrade: bool = False,
     ) -> None:
         self._client = client
         self._certificates = certificates
@@ -132,6 +156,8 @@ class FirmwareUpdates:
         self._drained = drained
         self._verify = verify
         self._install_timeout = install_timeout
+        self._limits = limits
+        self._allow_downgrade = allow_downgrade
         self._nursery: trio.Nursery | None = None
         self._current: tuple[int, trio.CancelScope] | None = None
         #: Last status sent and its requestId (for TriggerMessage).
@@ -238,11 +264,14 @@ class FirmwareUpdates:
                 if delay > SCHEDULE_TOLERANCE:
                     await self._notify(Fw.DownloadScheduled, request_id)
                     await trio.sleep(delay)
-                if not await self._download(request, path):
+                sha256 = await self._download(request, path)
+                if sha256 is None:
                     return
                 await self._notify(Fw.Downloaded, request_id)
                 try:
-                    await self._offload.run(lambda: verify_signature(certificate, signature, path))
+                    await self._offload.run(
+                        lambda: verify_signature(certificate, signature, sha256)
+                    )
                 except (InvalidSignature, ValueError) as exc:
                     reason = str(exc) or "signature does not match the file"
                     log.warning("event=firmware_signature_invalid reason=%r", reason)
@@ -260,7 +289,8 @@ class FirmwareUpdates:
                         await self._hold(False)
                         await self._offload.run(lambda: path.unlink(missing_ok=True))
 
-    async def _download(self, request: UpdateFirmwareRequest, path: Path) -> bool:
+    async def _download(self, request: UpdateFirmwareRequest, path: Path) -> bytes | None:
+        """The file's SHA-256 once it is complete, or None after DownloadFailed."""
         retries = request.retries or 0
         interval = float(request.retry_interval or 0)
         url = request.firmware.location
@@ -269,22 +299,34 @@ class FirmwareUpdates:
                 await trio.sleep(interval)
             await self._notify(Fw.Downloading, request.request_id)
             try:
-                size = await download(url, path, self._offload, verify=self._verify())
+                done = await download(
+                    url, path, self._offload, limits=self._limits, verify=self._verify()
+                )
             except TransferError as exc:
                 log.warning(
-                    "event=firmware_download_failed request_id=%d attempt=%d url=%s reason=%r",
+                    "event=firmware_download_failed request_id=%d attempt=%d url=%s kind=%s "
+                    "reason=%r",
                     request.request_id,
                     attempt + 1,
                     safe_url(url),
+                    exc.kind,
                     str(exc),
                 )
-                if exc.kind in ("unsupported", "permission"):
+                if exc.kind == "no_space":
+                    await self._security_event("MemoryExhaustion", f"firmware download: {exc}")
+                # Retrying cannot help: the same file, the same disk, the same refusal.
+                if exc.kind in ("unsupported", "permission", "too_large", "no_space"):
                     break
                 continue
-            log.info("event=firmware_downloaded request_id=%d bytes=%d", request.request_id, size)
-            return True
+            log.info(
+                "event=firmware_downloaded request_id=%d bytes=%d sha256=%s",
+                request.request_id,
+                done.size,
+                done.sha256.hex(),
+            )
+            return done.sha256
         await self._notify(Fw.DownloadFailed, request.request_id)
-        return False
+        return None
 
     async def _wait_for_install_time(self, request: UpdateFirmwareRequest) -> None:
         install_at = request.firmware.install_date_time
@@ -314,7 +356,14 @@ class FirmwareUpdates:
             await self._notify(Fw.InstallationFailed, request_id)
             return
         command = [*self._installer, str(path)]
-        env = dict(os.environ, OCPP_FIRMWARE_REQUEST_ID=str(request_id))
+        env = dict(
+            os.environ,
+            OCPP_FIRMWARE_REQUEST_ID=str(request_id),
+            # The installer refuses a version that is not newer than this one unless the
+            # operator allows it (a replayed old signed file is a downgrade attack).
+            OCPP_FIRMWARE_RUNNING_VERSION=__version__,
+            OCPP_FIRMWARE_ALLOW_DOWNGRADE="1" if self._allow_downgrade else "0",
+        )
         try:
             with trio.fail_after(self._install_timeout):
                 result = await trio.run_process(

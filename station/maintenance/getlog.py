@@ -13,6 +13,10 @@
 * DiagnosticsLog: the station's status, its recent log lines and its OCPP message log,
   limited to [oldestTimestamp, latestTimestamp]. SecurityLog: the security log entries in
   that window. Both are UTF-8 text.
+* A log file larger than ``max_bytes`` (``[transfers] max_log_mib``) is not sent:
+  UploadFailure at once, and a log line naming the size and the limit (the CSMS can ask
+  again for a narrower window). What the file is built from is bounded too (the message
+  log's rotation, the security log's entry limit, the in-memory record buffer).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import datetime
 
 import trio
 
-from station.maintenance.transfer import TransferError, safe_url, supported, upload
+from station.maintenance.transfer import MIB, TransferError, safe_url, supported, upload
 from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
 from station.ocpp.datetimes import format_date_time
 from station.ocpp.messages import (
@@ -48,6 +52,7 @@ _FAILURES = {
     "permission": Status.PermissionDenied,
     "bad_request": Status.BadMessage,
     "unsupported": Status.NotSupportedOperation,
+    "too_large": Status.UploadFailure,
 }
 #: Builds a log file: (log type, oldest, latest) → bytes.
 LogBuilder = Callable[[LogEnumType, datetime | None, datetime | None], Awaitable[bytes]]
@@ -65,6 +70,8 @@ class LogUploads:
         now: Callable[[], datetime],
         verify: Callable[[], ssl.SSLContext | bool],
         timeout: float = 60.0,
+        max_bytes: int = 32 * MIB,
+        deadline: float = 3600.0,
     ) -> None:
         self._client = client
         self._build = build
@@ -72,6 +79,8 @@ class LogUploads:
         self._now = now
         self._verify = verify
         self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._deadline = deadline
         self._nursery: trio.Nursery | None = None
         self._current: tuple[int, trio.CancelScope] | None = None
         self._status: tuple[Status, int | None] = (Status.Idle, None)
@@ -137,13 +146,29 @@ class LogUploads:
                     request.log_type, request.log.oldest_timestamp, request.log.latest_timestamp
                 )
                 failure: TransferError | None = None
+                if len(data) > self._max_bytes:
+                    log.warning(
+                        "event=log_upload_refused request_id=%d file=%s bytes=%d limit=%d "
+                        "reason='log file larger than the limit; ask for a narrower window'",
+                        request_id,
+                        filename,
+                        len(data),
+                        self._max_bytes,
+                    )
+                    await self._notify(Status.UploadFailure, request_id)
+                    return
                 for attempt in range(retries + 1):
                     if attempt:
                         await trio.sleep(interval)
                     await self._notify(Status.Uploading, request_id)
                     try:
                         await upload(
-                            url, filename, data, verify=self._verify(), timeout=self._timeout
+                            url,
+                            filename,
+                            data,
+                            verify=self._verify(),
+                            timeout=self._timeout,
+                            deadline=self._deadline,
                         )
                     except TransferError as exc:
                         failure = exc
