@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import trio
+import trio.testing
 
 from drivers.interfaces import DeviceUnavailable
 from station.cli import main
@@ -327,3 +328,26 @@ def test_message_log_lines_copy_plain_frames_and_redact_secrets(tmp_path):
     assert "Top-Secret-Password-1" not in lines[2] and "<redacted>" in lines[2]
     assert "pw-1" not in lines[3]
     assert entries[4]["frame"] == '[2,"m-5","Heartbeat",{'
+
+
+async def test_a_control_socket_leaves_a_newer_socket_at_its_path_alone(tmp_path):
+    """After a SIGKILL the old OCPP side may exit after a new station bound the path: its
+    listener must not remove the new station's socket."""
+    from station.ops.control_socket import ControlSocket
+
+    path = tmp_path / "s.sock"
+    async with trio.open_nursery() as nursery:
+        old_scope = trio.CancelScope()
+
+        async def old_listener(task_status=trio.TASK_STATUS_IGNORED) -> None:
+            with old_scope:
+                await ControlSocket(path).run(task_status=task_status)
+
+        await nursery.start(old_listener)
+        await nursery.start(ControlSocket(path).run)  # the new station takes the path over
+        new_inode = path.stat().st_ino
+        old_scope.cancel()  # the old one stops last
+        await trio.testing.wait_all_tasks_blocked()
+        assert path.exists() and path.stat().st_ino == new_inode
+        nursery.cancel_scope.cancel()
+    assert not path.exists()  # the new one removed its own on exit

@@ -53,8 +53,11 @@ class ControlSocket:
         if self.path.exists() or self.path.is_symlink():
             self.path.unlink()
         sock = trio.socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        mine: tuple[int, int] | None = None
         try:
             await sock.bind(str(self.path))
+            made = os.stat(self.path)
+            mine = (made.st_dev, made.st_ino)
             os.chmod(self.path, 0o660)
             sock.listen(16)
             listener = trio.SocketListener(sock)
@@ -63,8 +66,12 @@ class ControlSocket:
             await trio.serve_listeners(self._serve, [listener])
         finally:
             sock.close()
+            # Only the socket this listener made: after a SIGKILL a new station may have
+            # bound the path again while the old process's OCPP side was still exiting.
             try:
-                self.path.unlink()
+                now = os.stat(self.path)
+                if mine == (now.st_dev, now.st_ino):
+                    self.path.unlink()
             except FileNotFoundError:
                 pass
 
