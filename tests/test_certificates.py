@@ -34,6 +34,8 @@ from tools.testpki import IssuedCertificate, TestPki, make_test_pki
 CSMS = InstallCertificateUseEnumType.CSMSRootCertificate
 MANUFACTURER = InstallCertificateUseEnumType.ManufacturerRootCertificate
 NOW = dt.datetime.now(dt.UTC)
+#: What the station checks a signed certificate's subject against (A00.FR.509/511).
+SUBJECT = {"serial_number": SERIAL, "organization": None}
 
 
 @pytest.fixture(scope="module")
@@ -244,23 +246,25 @@ async def test_signed_certificate_checks(tmp_path, pki):
     store = await open_store(tmp_path / "c", pki, csms_root=pki.csms_root.cert)
     csr = await store.new_csr(key_type="ec-p256", common_name=SERIAL, organization=None)
     with pytest.raises(CertificateError, match="does not chain"):
-        store.validate_signed(sign_csr(csr, pki.unknown_root), max_size=10000)
+        store.validate_signed(sign_csr(csr, pki.unknown_root), max_size=10000, **SUBJECT)
     with pytest.raises(CertificateError, match="not valid before"):
         store.validate_signed(
-            sign_csr(csr, pki.csms_root, not_before=NOW + dt.timedelta(days=2)), max_size=10000
+            sign_csr(csr, pki.csms_root, not_before=NOW + dt.timedelta(days=2)),
+            max_size=10000,
+            **SUBJECT,
         )
     with pytest.raises(CertificateError, match="not for a key"):
-        store.validate_signed(pem(pki.station), max_size=10000)
+        store.validate_signed(pem(pki.station), max_size=10000, **SUBJECT)
     good = sign_csr(csr, pki.csms_root)
     with pytest.raises(CertificateError, match="MaxCertificateChainSize"):
-        store.validate_signed(good, max_size=100)
+        store.validate_signed(good, max_size=100, **SUBJECT)
     with pytest.raises(CertificateError, match="PEM"):
-        store.validate_signed("garbage", max_size=10000)
+        store.validate_signed("garbage", max_size=10000, **SUBJECT)
     # Through an intermediate CA sent along in the chain.
     via = sign_csr(csr, pki.csms_intermediate) + pem(pki.csms_intermediate)
-    chain = store.validate_signed(via, max_size=10000)
+    chain = store.validate_signed(via, max_size=10000, **SUBJECT)
     assert len(chain) == 2
-    await store.install_signed(store.validate_signed(good, max_size=10000))
+    await store.install_signed(store.validate_signed(good, max_size=10000, **SUBJECT), trial=False)
     assert not store.has_pending_key
     assert stat.S_IMODE(store.key_path.stat().st_mode) == 0o600
     reloaded = await open_store(tmp_path / "c", pki)

@@ -262,7 +262,11 @@ def weak_rsa_certificate(pki: TestPki, directory: Path) -> tuple[Path, Path]:
 # -- the context ------------------------------------------------------------------------------
 
 
-def test_context_allows_tls12_and_up_with_the_ocpp_suites_only(profile2: ssl.SSLContext) -> None:
+def test_context_allows_tls12_and_up_with_forward_secret_suites_only(
+    profile2: ssl.SSLContext,
+) -> None:
+    """A00.FR.313/319 and issue item 7: the PICS C-41 ECDHE-ECDSA suites plus ECDHE-RSA
+    with AES-GCM; no static-RSA suite (no forward secrecy)."""
     assert profile2.minimum_version == ssl.TLSVersion.TLSv1_2
     assert profile2.verify_mode == ssl.CERT_REQUIRED
     assert profile2.check_hostname
@@ -272,9 +276,10 @@ def test_context_allows_tls12_and_up_with_the_ocpp_suites_only(profile2: ssl.SSL
     assert tls12 == {
         "ECDHE-ECDSA-AES128-GCM-SHA256",
         "ECDHE-ECDSA-AES256-GCM-SHA384",
-        "AES128-GCM-SHA256",
-        "AES256-GCM-SHA384",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES256-GCM-SHA384",
     }
+    assert all(c["kea"] == "kx-ecdhe" for c in profile2.get_ciphers() if c["name"] in tls12)
     assert tls12 < ALLOWED_CIPHER_SUITES
 
 
@@ -389,18 +394,27 @@ def test_context_accepts_certificate_and_key_in_one_file(pki: TestPki, tmp_path:
         (
             "rsa_server",
             ssl.TLSVersion.TLSv1_2,
-            "AES128-GCM-SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
             "localhost",
             "TLSv1.2",
-            "AES128-GCM-SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
         ),
         (
             "rsa_server",
             ssl.TLSVersion.TLSv1_2,
-            "AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
             "127.0.0.1",
             "TLSv1.2",
-            "AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
+        ),
+        (
+            # An RSA-certificate CSMS that prefers static RSA still gets ECDHE from us.
+            "rsa_server",
+            ssl.TLSVersion.TLSv1_2,
+            "AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+            "localhost",
+            "TLSv1.2",
+            "ECDHE-RSA-AES256-GCM-SHA384",
         ),
         ("intermediate_server", None, None, "localhost", "TLSv1.3", "TLS_AES_256_GCM_SHA384"),
         (
@@ -418,8 +432,9 @@ def test_context_accepts_certificate_and_key_in_one_file(pki: TestPki, tmp_path:
         "ec-tls12-ecdhe-aes128",
         "ec-tls12-ecdhe-aes256",
         "rsa-tls13",
-        "rsa-tls12-rsa-aes128",
-        "rsa-tls12-rsa-aes256-ip-address",
+        "rsa-tls12-ecdhe-rsa-aes128",
+        "rsa-tls12-ecdhe-rsa-aes256-ip-address",
+        "rsa-tls12-static-rsa-preferred-by-server",
         "intermediate-tls13",
         "intermediate-tls12",
     ],
@@ -586,7 +601,9 @@ async def test_server_hello_with_an_old_version_gives_invalid_tls_version(
         ("server", "ECDHE-ECDSA-AES128-SHA256"),
         ("server", "ECDHE-ECDSA-CHACHA20-POLY1305"),
         ("rsa_server", "ECDHE-RSA-AES128-SHA256"),
-        ("rsa_server", "ECDHE-RSA-AES128-GCM-SHA256"),
+        # Static RSA: no forward secrecy, no longer offered.
+        ("rsa_server", "AES128-GCM-SHA256"),
+        ("rsa_server", "AES256-GCM-SHA384"),
     ],
 )
 async def test_server_without_a_shared_tls12_suite_gives_invalid_tls_cipher_suite(
@@ -848,8 +865,14 @@ def test_non_tls_errors_are_not_classified() -> None:
             None,
             TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE,
         ),
-        ("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256", None, TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
-        ("TLSv1.2", "AES128-GCM-SHA256", "zlib", TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
+        ("TLSv1.2", "AES128-GCM-SHA256", None, TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
+        ("TLSv1.2", "ECDHE-RSA-AES128-SHA256", None, TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
+        (
+            "TLSv1.2",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "zlib",
+            TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE,
+        ),
     ],
 )
 def test_negotiated_session_outside_ocpp_rules_is_rejected(

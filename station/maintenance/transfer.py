@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from station.ocpp.tls import transfer_context
 from station.offload import Offload
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ def safe_url(url: str) -> str:
 
 def trust(csms_roots: Path | None) -> ssl.SSLContext:
     """The OS trust store plus the CSMS roots."""
-    context = ssl.create_default_context()
+    context = transfer_context(csms_roots)
     if csms_roots is not None and csms_roots.exists():
         context.load_verify_locations(cafile=str(csms_roots))
     return context
