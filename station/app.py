@@ -689,7 +689,7 @@ class Station:
                     "security profile 3 but no ChargingStationCertificate is installed"
                 )
             # A renewed certificate on trial, else the established one (A02.FR.28).
-            chain, key_file = certificates.client_files()
+            chain, key_file = self.certificate_service.client_files()
             context = cached_client_context(
                 ca_files=[certificates.bundle_path] if certificates.roots(CSMS_ROOT) else [],
                 cert_file=chain if client else None,

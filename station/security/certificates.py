@@ -905,8 +905,8 @@ class CertificateStore:
         if not self._trial_chain:
             return None
         discarded = self._trial_chain[0]
+        self._trial_chain = []  # first: no connection attempt picks the files being deleted
         await self._offload.run(self._discard_trial_files)
-        self._trial_chain = []
         await self._offload.run(self._prepare_tls)
         log.warning(
             "event=station_certificate_discarded serial=%x detail='the renewed certificate "

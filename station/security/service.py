@@ -32,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import trio
 
@@ -110,6 +111,8 @@ class CertificateService:
         self._wait_failed_attempts = wait_failed_attempts
         self._trial_started = trio.Event()
         self._trial_ended = trio.Event()
+        #: Failed-attempt count at which a renewed pair on trial is given up (A02.FR.28).
+        self._trial_limit: int | None = None
         self._wanted = trio.Event()
         self._cycle: trio.CancelScope | None = None
         self._signed = trio.Event()
@@ -298,7 +301,7 @@ class CertificateService:
 
         async def switch() -> None:
             if trial:
-                self._trial_started.set()
+                self._start_trial()
                 log.info("event=reconnecting reason='new station certificate'")
                 await self._reconnect()
 
@@ -311,7 +314,12 @@ class CertificateService:
     async def connected(self, security_profile: int) -> None:
         """A connection was made: with a client certificate (profile 3) it confirms a
         renewed pair on trial, and the old pair is deleted (A02.FR.10)."""
-        if security_profile == 3 and await self.store.confirm_trial():
+        if security_profile != 3 or self.store.on_trial is None:
+            return
+        limit = self._trial_limit
+        if limit is not None and self._failed_attempts() >= limit:
+            return  # this connection used the old pair; the watcher discards the new one
+        if await self.store.confirm_trial():
             self._trial_ended.set()
 
     def _trial_budget(self) -> int:
@@ -320,26 +328,42 @@ class CertificateService:
         slots = len(self._dm.get_list(PRIORITY) or ()) or 1
         return slots * max(1, self._dm.get_int(ATTEMPTS) or 1)
 
+    def _start_trial(self) -> None:
+        # The limit is fixed here, before the reconnection, so that every attempt with
+        # the new pair counts.
+        self._trial_limit = self._failed_attempts() + self._trial_budget()
+        self._trial_started.set()
+
+    def client_files(self) -> tuple[Path, Path]:
+        """The certificate chain and key for the next TLS connection: the renewed pair on
+        trial until it has failed on every profile (A02.FR.28), else the established one.
+        Decided from the attempt count itself, so that no attempt after the last one of
+        the trial presents the renewed certificate while it is being discarded."""
+        limit = self._trial_limit
+        if limit is not None and self._failed_attempts() >= limit:
+            return self.store.chain_path, self.store.key_path
+        return self.store.client_files()
+
     async def _watch_trials(self) -> None:
         if self.store.on_trial is not None:  # a trial that a restart interrupted
-            self._trial_started.set()
+            self._start_trial()
         while True:
             await self._trial_started.wait()
             self._trial_started = trio.Event()
             self._trial_ended = trio.Event()
-            if self.store.on_trial is not None:
-                await self._judge_trial()
+            limit = self._trial_limit
+            if self.store.on_trial is not None and limit is not None:
+                await self._judge_trial(limit)
+            self._trial_limit = None
 
-    async def _judge_trial(self) -> None:
+    async def _judge_trial(self, limit: int) -> None:
         """Wait for the first connection with the renewed pair, or for the attempts that
         show it does not work (A02.FR.28), whichever comes first."""
-        budget = self._trial_budget()
-        limit = self._failed_attempts() + budget
         async with trio.open_nursery() as nursery:
 
             async def give_up() -> None:
                 await self._wait_failed_attempts(limit)
-                await self._fall_back(budget)
+                await self._fall_back(self._trial_budget())
                 nursery.cancel_scope.cancel()
 
             async def confirmed() -> None:
