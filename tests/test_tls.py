@@ -1210,3 +1210,17 @@ async def test_without_the_setting_a_revoked_server_certificate_is_not_looked_up
             stream = await connect(csms.port, profile2)
             await stream.aclose()
         assert crls.requests == []
+
+
+def test_the_tls_context_bench_runs_and_reports() -> None:
+    from bench.tls_context import run
+
+    result = run(3)
+    assert set(result["results"]) == {
+        "transfer, built per transfer",
+        "transfer, cached lookup",
+        "connection, built per attempt",
+        "connection, cached lookup",
+    }
+    assert all(stats["n"] == 3 for stats in result["results"].values())
+    assert result["text"].startswith("## TLS contexts")
