@@ -332,6 +332,9 @@ class CertificateService:
         # The limit is fixed here, before the reconnection, so that every attempt with
         # the new pair counts.
         self._trial_limit = self._failed_attempts() + self._trial_budget()
+        # A fresh event here, not in the watcher: the connection that confirms the pair
+        # may come before the watcher runs.
+        self._trial_ended = trio.Event()
         self._trial_started.set()
 
     def client_files(self) -> tuple[Path, Path]:
@@ -350,7 +353,6 @@ class CertificateService:
         while True:
             await self._trial_started.wait()
             self._trial_started = trio.Event()
-            self._trial_ended = trio.Event()
             limit = self._trial_limit
             if self.store.on_trial is not None and limit is not None:
                 await self._judge_trial(limit)
@@ -377,7 +379,8 @@ class CertificateService:
         discarded = await self.store.discard_trial()
         if discarded is None:
             return
-        # A02.FR.29: tell the CSMS, so that it can trigger a new renewal.
+        # A02.FR.29: the CSMS should learn it, to trigger a new renewal (the security log
+        # decides what is sent as SecurityEventNotification).
         await self._security_event(
             "DiscardedRenewedClientCertificate",
             f"renewed certificate serial {discarded.serial_number:x} did not connect in "
