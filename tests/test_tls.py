@@ -1224,3 +1224,29 @@ def test_the_tls_context_bench_runs_and_reports() -> None:
     }
     assert all(stats["n"] == 3 for stats in result["results"].values())
     assert result["text"].startswith("## TLS contexts")
+
+
+async def test_station_check_applies_the_crl_setting(pki: TestPki, tmp_path: Path) -> None:
+    """`station check` judges the CSMS certificate as the station will: with the CRL
+    check on, a revoked certificate is a FAIL."""
+    from station.ops.check import _csms
+    from tests.conftest import make_config
+
+    with FileServer() as crls:
+        server = server_with_crl_point(pki.csms_root, tmp_path / "server", crls.url("/ca.crl"))
+        crls.files["/ca.crl"] = make_crl(pki.csms_root, revoked=(server.certificate.serial_number,))
+        async with tls_server(server_context(server)) as csms:
+            url = f"wss://localhost:{csms.port}/ocpp"
+            verdicts = {}
+            for setting in ("off", "crl"):
+                config = make_config(
+                    tmp_path / setting,
+                    url,
+                    profile=2,
+                    csms={"ca_file": str(pki.csms_root.cert)},
+                    security={"csms_revocation_check": setting},
+                )
+                (*_, tls) = await _csms(config, TIMEOUT)
+                verdicts[setting] = tls
+    assert verdicts["off"].verdict == "OK"
+    assert verdicts["crl"].verdict == "FAIL" and "was revoked" in verdicts["crl"].detail
