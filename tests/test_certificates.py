@@ -547,6 +547,86 @@ async def test_tc_a_23_sign_certificate_is_resent_with_doubling_waits(
         assert answer.payload["status"] == "Accepted"
 
 
+def sign_at_start_as(
+    csr_pem: str, issuer: IssuedCertificate, *, common_name: str, organization: str
+) -> str:
+    """Our CSR's key certified under another subject, valid at START."""
+    csr = x509.load_pem_x509_csr(csr_pem.encode())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer.certificate.subject)
+        .public_key(csr.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(START - dt.timedelta(hours=1))
+        .not_valid_after(START + dt.timedelta(days=365))
+        .sign(issuer.private_key, hashes.SHA256())
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+
+async def test_tc_a_14_a_certificate_for_another_subject_is_rejected_and_reported(
+    tmp_path, start_pki, autojump_clock, monkeypatch
+):
+    """Over OCPP: the serial number and SecurityCtrlr.OrganizationName the station checks
+    are its own; Rejected with InvalidCertificate and the reason, the security event
+    InvalidChargingStationCertificate is sent, and the pending key stays for a good
+    certificate. A certificate that cannot be stored is Rejected too and changes nothing."""
+    config = make_config(tmp_path, profile=1, csms={})
+    async with running_station(config) as env:
+        csms = env.csms
+        await csms.wait_for("BootNotification")
+        store = env.station.certificates
+        await store.install(CSMS, pem(start_pki.csms_root))
+        await csms.call("TriggerMessage", {"requestedMessage": "SignChargingStationCertificate"})
+        (request,) = await csms.wait_for("SignCertificate")
+        csr = request.payload["csr"]
+        subject = x509.load_pem_x509_csr(csr.encode()).subject
+        organization = subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)[0].value
+        for common_name, org, reason in (
+            ("https://evil.example", organization, "subject CN 'https://evil.example'"),
+            ("SN-0001", "SomeoneElse", "subject O SomeoneElse"),
+        ):
+            chain = sign_at_start_as(
+                csr, start_pki.csms_root, common_name=common_name, organization=org
+            )
+            answer = await csms.call("CertificateSigned", {"certificateChain": chain})
+            assert answer.payload["status"] == "Rejected"
+            assert answer.payload["statusInfo"]["reasonCode"] == "InvalidCertificate"
+            assert reason in answer.payload["statusInfo"]["additionalInfo"]
+
+        def invalid() -> list:
+            return [
+                r
+                for r in csms.of("SecurityEventNotification")
+                if r.payload["type"] == "InvalidChargingStationCertificate"
+            ]
+
+        await csms.wait(lambda: len(invalid()) == 2)
+        assert "evil.example" in invalid()[0].payload["techInfo"]
+        assert store.station_certificate is None and store.has_pending_key
+
+        async def full_disk(chain, *, trial):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(store, "install_signed", full_disk)
+        good = sign_at_start(csr, start_pki.csms_root)
+        answer = await csms.call("CertificateSigned", {"certificateChain": good})
+        assert answer.payload["status"] == "Rejected"
+        assert answer.payload["statusInfo"]["reasonCode"] == "InternalError"
+        assert "No space left" in answer.payload["statusInfo"]["additionalInfo"]
+        assert store.station_certificate is None and store.has_pending_key
+        monkeypatch.undo()
+        answer = await csms.call("CertificateSigned", {"certificateChain": good})
+        assert answer.payload["status"] == "Accepted"
+
+
 async def test_tc_a_15_rejected_sign_certificate_is_not_resent(tmp_path, autojump_clock):
     config = make_config(tmp_path, profile=1, csms={})
     async with running_station(
