@@ -311,6 +311,17 @@ async def test_install_list_delete_against_the_judge(tmp_path, pki):
                 {"certificateType": "CSMSRootCertificate", "certificate": pem(pki.expired_server)},
             )
             assert bad["status"] == "Rejected"
+            # M05.FR.07: an intermediate CA is no root.
+            intermediate = await judge.call(
+                "InstallCertificate",
+                {
+                    "certificateType": "CSMSRootCertificate",
+                    "certificate": pem(pki.csms_intermediate),
+                },
+            )
+            assert intermediate["status"] == "Rejected"
+            assert intermediate["statusInfo"]["reasonCode"] == "InvalidCertificate"
+            assert "not self-signed" in intermediate["statusInfo"]["additionalInfo"]
             everything = await judge.call("GetInstalledCertificateIds", {})
             by_type = {
                 c["certificateType"]: c["certificateHashData"]
