@@ -766,7 +766,7 @@ ORGANIZATION_SUBJECT = {"serial_number": SERIAL, "organization": ORGANIZATION}
         ({"organization": None}, "subject O (none)"),
         (
             {"extended_key_usage": [x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]},
-            "does not allow TLS client authentication",
+            "extendedKeyUsage (serverAuth) does not allow TLS client authentication",
         ),
         ({"key_usage": _usage(key_encipherment=True)}, "lacks digitalSignature"),
         (

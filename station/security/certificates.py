@@ -170,6 +170,18 @@ def check_root(certificate: x509.Certificate) -> None:
         raise CertificateError("keyUsage does not allow signing certificates (keyCertSign)")
 
 
+#: RFC 5280 names of the extended key usages a CSMS's CA is likely to set.
+_PURPOSE_NAMES = {
+    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
+}
+
+
 def check_station_certificate(
     certificate: x509.Certificate, *, serial_number: str, organization: str | None
 ) -> None:
@@ -214,7 +226,7 @@ def check_station_certificate(
             raise CertificateError("keyUsage allows signing certificates or CRLs")
     purposes = extended_key_usage(certificate)
     if purposes is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in purposes:
-        shown = ", ".join(getattr(p, "_name", p.dotted_string) for p in purposes)
+        shown = ", ".join(_PURPOSE_NAMES.get(p, p.dotted_string) for p in purposes)
         raise CertificateError(
             f"extendedKeyUsage ({shown or 'empty'}) does not allow TLS client authentication "
             "(clientAuth)"
