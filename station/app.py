@@ -67,6 +67,7 @@ from station.ocpp.messages import (
 )
 from station.ocpp.network import NetworkService
 from station.ocpp.provisioning import Provisioning
+from station.ocpp.revocation import CrlChecker
 from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
 from station.offload import Offload, ThreadOffload
@@ -173,6 +174,12 @@ class Station:
             runtime.offload,
             self.clock.now,
             capacity=CERTIFICATE_CAPACITY,
+            manufacturer_root_pinned=config.security.pin_manufacturer_root,
+        )
+        self._crl_checker = (
+            CrlChecker(now=self.clock.now)
+            if config.security.csms_revocation_check == "crl"
+            else None
         )
         self.boot_reason = BootReasonEnumType.PowerUp
         self.triggers = Triggers(self.client)
@@ -398,8 +405,12 @@ class Station:
             active_security_profile=lambda: (
                 connection.active.security_profile if connection.active else None
             ),
+            failed_attempts=lambda: connection.failed_attempts,
+            wait_failed_attempts=connection.wait_failed_attempts,
             key_type=config.csms.csr_key_type,
         )
+        service = self.certificate_service
+        connection.on_connected(lambda profile: service.connected(profile.security_profile))
         self.log_uploads = LogUploads(
             client=self.client,
             build=self._build_log,
@@ -735,17 +746,19 @@ class Station:
         certificates = self.certificates
         context = None
         if profile.security_profile >= 2:
-            from station.ocpp.tls import client_context
+            from station.ocpp.tls import cached_client_context
 
             client = profile.security_profile == 3
             if client and certificates.station_certificate is None:
                 raise RuntimeError(
                     "security profile 3 but no ChargingStationCertificate is installed"
                 )
-            context = client_context(
+            # A renewed certificate on trial, else the established one (A02.FR.28).
+            chain, key_file = self.certificate_service.client_files()
+            context = cached_client_context(
                 ca_files=[certificates.bundle_path] if certificates.roots(CSMS_ROOT) else [],
-                cert_file=certificates.chain_path if client else None,
-                key_file=certificates.key_path if client else None,
+                cert_file=chain if client else None,
+                key_file=key_file if client else None,
             )
         password = self.device_model.get(PASSWORD)
         return Endpoint(
@@ -756,6 +769,7 @@ class Station:
             ssl_context=context,
             allow_wildcards=bool(self.device_model.get(WILDCARDS)),
             connect_timeout=float(profile.message_timeout),
+            revocation=self._crl_checker,
         )
 
     async def _restore_clock_offset(self) -> None:

@@ -162,6 +162,19 @@ class TransfersSection(_Section):
     max_transfer_minutes: float = Field(default=60, gt=0)
 
 
+class SecuritySection(_Section):
+    """``[security]``: trust decisions the operator keeps out of the CSMS's reach."""
+
+    #: Refuse InstallCertificate(ManufacturerRootCertificate): the manufacturer roots that
+    #: verify firmware signatures stay what the station was installed with (for operators
+    #: who do not trust the CSMS with firmware). Off by default, as OCTT TC_M_02 expects.
+    pin_manufacturer_root: bool = False
+    #: Check that the CSMS's TLS certificate is not revoked: "off", or "crl" (fetch the
+    #: CRL its cRLDistributionPoints name, over http, and refuse the connection when the
+    #: certificate is listed or no valid CRL can be had).
+    csms_revocation_check: Literal["off", "crl"] = "off"
+
+
 class StationConfig(_Section):
     """The whole file."""
 
@@ -170,6 +183,7 @@ class StationConfig(_Section):
     hardware: HardwareConfig = Field(default_factory=HardwareConfig)
     firmware: FirmwareSection = Field(default_factory=FirmwareSection)
     transfers: TransfersSection = Field(default_factory=TransfersSection)
+    security: SecuritySection = Field(default_factory=SecuritySection)
 
     @property
     def control_socket(self) -> Path:

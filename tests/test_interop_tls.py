@@ -114,3 +114,37 @@ async def test_profile_3_certificate_refused_by_the_csms_is_reported_at_once(tmp
                 await station.connection.wait_failed_attempts(1)
             entries = await station.security_log.entries()
     assert "FailedToAuthenticateAtCsms" in {e.type for e in entries}
+
+
+async def test_crl_setting_refuses_a_revoked_csms_certificate_then_connects_once_it_is_replaced(
+    tmp_path, pki
+):
+    """[security] csms_revocation_check = "crl": the CSMS's certificate is listed in its
+    CA's CRL, so the station refuses it (InvalidCsmsCertificate, sent once connected);
+    with a certificate the CRL does not list it connects."""
+    from tests.fileserver import FileServer
+    from tests.test_tls import make_crl, server_with_crl_point
+
+    with FileServer() as crls:
+        revoked = server_with_crl_point(pki.csms_root, tmp_path / "revoked", crls.url("/r.crl"))
+        good = server_with_crl_point(pki.csms_root, tmp_path / "good", crls.url("/r.crl"))
+        crls.files["/r.crl"] = make_crl(pki.csms_root, revoked=(revoked.certificate.serial_number,))
+        with Judge(ssl_context=server_context(revoked), password=PASSWORD) as judge:
+            config = make_config(
+                tmp_path / "station",
+                judge.url,
+                profile=2,
+                csms={"ca_file": str(pki.csms_root.cert)},
+                security={"csms_revocation_check": "crl"},
+            )
+            async with live_station(config, variables=FAST) as station:
+                with trio.fail_after(10):
+                    await station.connection.wait_failed_attempts(1)
+                assert "was revoked" in (station.connection.last_failure or "")
+                judge.serving_context = server_context(good)
+                (event,) = await judge.wait_for(
+                    "SecurityEventNotification",
+                    where=lambda p: p["type"] == "InvalidCsmsCertificate",
+                )
+                assert "revoked" in event.payload["techInfo"]
+            assert not judge.violations

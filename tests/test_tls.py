@@ -11,6 +11,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import threading
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from station.ocpp.revocation import CrlChecker
 from station.ocpp.tls import (
     ALLOWED_CIPHER_SUITES,
     ConnectFailed,
@@ -34,13 +36,16 @@ from station.ocpp.tls import (
     TlsConfigError,
     TlsRejected,
     TlsSecurityEvent,
+    cached_client_context,
     check_negotiated_session,
     classify_tls_failure,
     client_context,
     describe_certificate,
     open_tls_stream,
+    transfer_context,
     wildcard_names,
 )
+from tests.fileserver import FileServer
 from tools.testpki import IssuedCertificate, TestPki, make_test_pki
 
 SERIAL_NUMBER = "CT4000-0042"
@@ -262,7 +267,11 @@ def weak_rsa_certificate(pki: TestPki, directory: Path) -> tuple[Path, Path]:
 # -- the context ------------------------------------------------------------------------------
 
 
-def test_context_allows_tls12_and_up_with_the_ocpp_suites_only(profile2: ssl.SSLContext) -> None:
+def test_context_allows_tls12_and_up_with_forward_secret_suites_only(
+    profile2: ssl.SSLContext,
+) -> None:
+    """A00.FR.313/319 and issue item 7: the PICS C-41 ECDHE-ECDSA suites plus ECDHE-RSA
+    with AES-GCM; no static-RSA suite (no forward secrecy)."""
     assert profile2.minimum_version == ssl.TLSVersion.TLSv1_2
     assert profile2.verify_mode == ssl.CERT_REQUIRED
     assert profile2.check_hostname
@@ -272,9 +281,10 @@ def test_context_allows_tls12_and_up_with_the_ocpp_suites_only(profile2: ssl.SSL
     assert tls12 == {
         "ECDHE-ECDSA-AES128-GCM-SHA256",
         "ECDHE-ECDSA-AES256-GCM-SHA384",
-        "AES128-GCM-SHA256",
-        "AES256-GCM-SHA384",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES256-GCM-SHA384",
     }
+    assert all(c["kea"] == "kx-ecdhe" for c in profile2.get_ciphers() if c["name"] in tls12)
     assert tls12 < ALLOWED_CIPHER_SUITES
 
 
@@ -389,18 +399,27 @@ def test_context_accepts_certificate_and_key_in_one_file(pki: TestPki, tmp_path:
         (
             "rsa_server",
             ssl.TLSVersion.TLSv1_2,
-            "AES128-GCM-SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
             "localhost",
             "TLSv1.2",
-            "AES128-GCM-SHA256",
+            "ECDHE-RSA-AES128-GCM-SHA256",
         ),
         (
             "rsa_server",
             ssl.TLSVersion.TLSv1_2,
-            "AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
             "127.0.0.1",
             "TLSv1.2",
-            "AES256-GCM-SHA384",
+            "ECDHE-RSA-AES256-GCM-SHA384",
+        ),
+        (
+            # An RSA-certificate CSMS that prefers static RSA still gets ECDHE from us.
+            "rsa_server",
+            ssl.TLSVersion.TLSv1_2,
+            "AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384",
+            "localhost",
+            "TLSv1.2",
+            "ECDHE-RSA-AES256-GCM-SHA384",
         ),
         ("intermediate_server", None, None, "localhost", "TLSv1.3", "TLS_AES_256_GCM_SHA384"),
         (
@@ -418,8 +437,9 @@ def test_context_accepts_certificate_and_key_in_one_file(pki: TestPki, tmp_path:
         "ec-tls12-ecdhe-aes128",
         "ec-tls12-ecdhe-aes256",
         "rsa-tls13",
-        "rsa-tls12-rsa-aes128",
-        "rsa-tls12-rsa-aes256-ip-address",
+        "rsa-tls12-ecdhe-rsa-aes128",
+        "rsa-tls12-ecdhe-rsa-aes256-ip-address",
+        "rsa-tls12-static-rsa-preferred-by-server",
         "intermediate-tls13",
         "intermediate-tls12",
     ],
@@ -586,7 +606,9 @@ async def test_server_hello_with_an_old_version_gives_invalid_tls_version(
         ("server", "ECDHE-ECDSA-AES128-SHA256"),
         ("server", "ECDHE-ECDSA-CHACHA20-POLY1305"),
         ("rsa_server", "ECDHE-RSA-AES128-SHA256"),
-        ("rsa_server", "ECDHE-RSA-AES128-GCM-SHA256"),
+        # Static RSA: no forward secrecy, no longer offered.
+        ("rsa_server", "AES128-GCM-SHA256"),
+        ("rsa_server", "AES256-GCM-SHA384"),
     ],
 )
 async def test_server_without_a_shared_tls12_suite_gives_invalid_tls_cipher_suite(
@@ -848,8 +870,14 @@ def test_non_tls_errors_are_not_classified() -> None:
             None,
             TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE,
         ),
-        ("TLSv1.2", "ECDHE-RSA-AES128-GCM-SHA256", None, TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
-        ("TLSv1.2", "AES128-GCM-SHA256", "zlib", TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
+        ("TLSv1.2", "AES128-GCM-SHA256", None, TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
+        ("TLSv1.2", "ECDHE-RSA-AES128-SHA256", None, TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE),
+        (
+            "TLSv1.2",
+            "ECDHE-RSA-AES128-GCM-SHA256",
+            "zlib",
+            TlsSecurityEvent.INVALID_TLS_CIPHER_SUITE,
+        ),
     ],
 )
 def test_negotiated_session_outside_ocpp_rules_is_rejected(
@@ -930,3 +958,295 @@ async def test_websocket_over_tls_stream_exchanges_an_ocpp_message(
         nursery.cancel_scope.cancel()
     assert seen["path"] == "/ocpp/CT4000-0042"
     assert seen["headers"][b"authorization"] == b"Basic Q1Q0MDAwLTAwNDI6c2VjcmV0"
+
+
+# -- contexts built once, off the event loop --------------------------------------------------
+
+
+def count_default_contexts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record the thread of every ``ssl.create_default_context`` call (the costly one: it
+    loads the system trust store)."""
+    threads: list[str] = []
+    real = ssl.create_default_context
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counted)
+    return threads
+
+
+def test_transfer_context_is_built_once_per_version_of_the_csms_roots(
+    pki: TestPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    built = count_default_contexts(monkeypatch)
+    bundle = tmp_path / "csms-roots.pem"
+    bundle.write_bytes(pki.csms_root.cert.read_bytes())
+    first = transfer_context(bundle)
+    assert transfer_context(bundle) is first
+    assert len(built) == 1
+    assert first.minimum_version == ssl.TLSVersion.TLSv1_2
+    assert first.verify_mode == ssl.CERT_REQUIRED and first.check_hostname
+    subjects = [dict(rdn[0] for rdn in ca["subject"]) for ca in first.get_ca_certs()]
+    assert {"organizationName": ORGANIZATION, "commonName": "Test CSMS Root CA"} in subjects
+    # A changed bundle (written by rename, as the store does) is a new context.
+    replacement = tmp_path / "new.pem"
+    replacement.write_bytes(pki.csms_root.cert.read_bytes() + pki.csms_rsa_root.cert.read_bytes())
+    replacement.replace(bundle)
+    second = transfer_context(bundle)
+    assert second is not first and len(built) == 2
+    names = [
+        dict(rdn[0] for rdn in ca["subject"]).get("commonName") for ca in second.get_ca_certs()
+    ]
+    assert "Test CSMS RSA Root CA" in names
+    # Without CSMS roots: the system store alone.
+    assert transfer_context(tmp_path / "absent.pem").verify_mode == ssl.CERT_REQUIRED
+
+
+def test_transfers_share_the_cached_context(
+    pki: TestPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from station.maintenance.transfer import trust
+
+    built = count_default_contexts(monkeypatch)
+    bundle = tmp_path / "csms-roots.pem"
+    bundle.write_bytes(pki.csms_root.cert.read_bytes())
+    assert trust(bundle) is trust(bundle)
+    assert len(built) == 1
+
+
+def test_client_context_is_cached_per_version_of_its_files(pki: TestPki, tmp_path: Path) -> None:
+    key = tmp_path / "station.key"
+    key.write_bytes(pki.station.key.read_bytes())
+    arguments = {"ca_files": [pki.csms_root.cert], "cert_file": pki.station.cert, "key_file": key}
+    context = cached_client_context(**arguments)
+    assert cached_client_context(**arguments) is context
+    assert context.get_ciphers() == client_context(**arguments).get_ciphers()
+    rewritten = tmp_path / "tmp.key"
+    rewritten.write_bytes(pki.station.key.read_bytes())
+    rewritten.replace(key)
+    assert cached_client_context(**arguments) is not context
+    # A file that cannot be used is an error each time, never a cached context.
+    for _ in range(2):
+        with pytest.raises(TlsConfigError, match="cannot read"):
+            cached_client_context(ca_files=[tmp_path / "gone.pem"], cert_file=None, key_file=None)
+
+
+async def test_the_certificate_store_builds_the_contexts_in_its_worker_thread(
+    pki: TestPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After every change the store builds the transfer and connection contexts in its
+    worker thread; the event loop then only finds them (no 20+ ms build on the loop)."""
+    from station.offload import ThreadOffload
+    from station.security.certificates import CertificateStore
+
+    built = count_default_contexts(monkeypatch)
+    store = CertificateStore(
+        tmp_path / "certificates", ThreadOffload(), lambda: dt.datetime.now(dt.UTC)
+    )
+    await store.load(
+        csms_root=pki.csms_root.cert, certificate=pki.station.cert, key=pki.station.key
+    )
+    loop_thread = threading.current_thread().name
+    assert built and loop_thread not in built
+    chain, key = store.client_files()
+
+    def refuse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AssertionError("a context was built on the event loop")
+
+    monkeypatch.setattr(ssl, "create_default_context", refuse)
+    monkeypatch.setattr("station.ocpp.tls.client_context", refuse)
+    transfer_context(store.bundle_path)
+    cached_client_context(ca_files=[store.bundle_path], cert_file=None, key_file=None)
+    cached_client_context(ca_files=[store.bundle_path], cert_file=chain, key_file=key)
+
+
+# -- revocation checking of the CSMS certificate (operator setting) ---------------------------
+
+
+def server_with_crl_point(
+    issuer: IssuedCertificate, directory: Path, url: str | None
+) -> IssuedCertificate:
+    """A server certificate for localhost issued by ``issuer`` whose cRLDistributionPoints
+    names ``url`` (none when None); written to ``directory``."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(issuer.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+    )
+    if url is not None:
+        point = x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(url)],
+            relative_name=None,
+            reasons=None,
+            crl_issuer=None,
+        )
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
+    certificate = builder.sign(issuer.private_key, hashes.SHA256())
+    directory.mkdir(parents=True, exist_ok=True)
+    cert = directory / "crl-server.pem"
+    chain = directory / "crl-server-chain.pem"
+    key_path = directory / "crl-server.key"
+    pem = certificate.public_bytes(serialization.Encoding.PEM)
+    cert.write_bytes(pem)
+    root = issuer.certificate.issuer == issuer.certificate.subject
+    intermediates = b"" if root else issuer.chain.read_bytes()
+    chain.write_bytes(pem + intermediates)
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return IssuedCertificate("crl-server", cert, key_path, chain, certificate, key)
+
+
+def make_crl(
+    issuer: IssuedCertificate,
+    *,
+    revoked: tuple[int, ...] = (),
+    signer: IssuedCertificate | None = None,
+    next_update: dt.timedelta = dt.timedelta(days=1),
+) -> bytes:
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(issuer.certificate.subject)
+        .last_update(now - dt.timedelta(days=2))
+        .next_update(now + next_update)
+    )
+    for serial in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder()
+            .serial_number(serial)
+            .revocation_date(now - dt.timedelta(hours=1))
+            .build()
+        )
+    crl = builder.sign((signer or issuer).private_key, hashes.SHA256())
+    return crl.public_bytes(serialization.Encoding.DER)
+
+
+async def connect_checked(port: int, context: ssl.SSLContext, checker: CrlChecker) -> None:
+    stream = await open_tls_stream(
+        "localhost", port, context, connect_timeout=TIMEOUT, revocation=checker
+    )
+    assert await stream.receive_some() == b"welcome"
+    await stream.aclose()
+
+
+@pytest.mark.parametrize("issuer_name", ["csms_root", "csms_intermediate"])
+async def test_crl_check_accepts_a_listed_crl_without_the_server_and_caches_it(
+    pki: TestPki, profile2: ssl.SSLContext, tmp_path: Path, issuer_name: str
+) -> None:
+    """Issued by the root, or by an intermediate the server sends (found through the
+    verified chain)."""
+    issuer = getattr(pki, issuer_name)
+    with FileServer() as crls:
+        server = server_with_crl_point(issuer, tmp_path, crls.url("/ca.crl"))
+        other = x509.random_serial_number()
+        crls.files["/ca.crl"] = make_crl(issuer, revoked=(other,))
+        checker = CrlChecker()
+        async with tls_server(server_context(server)) as csms:
+            await connect_checked(csms.port, profile2, checker)
+            await connect_checked(csms.port, profile2, checker)
+        assert [r[1] for r in crls.requests] == ["/ca.crl"]  # fetched once, then cached
+
+
+@pytest.mark.parametrize(
+    ("arrange", "explanation"),
+    [
+        (lambda pki, serial: {"revoked": (serial,)}, "was revoked"),
+        (lambda pki, serial: {"signer": pki.unknown_root}, "signature does not verify"),
+        (lambda pki, serial: {"next_update": -dt.timedelta(hours=1)}, "not current"),
+        (lambda pki, serial: None, "HTTP 404"),
+    ],
+    ids=["revoked", "forged-crl", "stale-crl", "no-crl"],
+)
+async def test_crl_check_refuses_a_revoked_or_unverifiable_server_certificate(
+    pki: TestPki, profile2: ssl.SSLContext, tmp_path: Path, arrange, explanation: str
+) -> None:
+    with FileServer() as crls:
+        server = server_with_crl_point(pki.csms_root, tmp_path, crls.url("/ca.crl"))
+        crl = arrange(pki, server.certificate.serial_number)
+        if crl is not None:
+            crls.files["/ca.crl"] = make_crl(pki.csms_root, **crl)
+        async with tls_server(server_context(server)) as csms:
+            with pytest.raises(TlsRejected) as caught:
+                await connect_checked(csms.port, profile2, CrlChecker())
+    assert caught.value.security_event == TlsSecurityEvent.INVALID_CSMS_CERTIFICATE
+    assert explanation in caught.value.detail
+
+
+async def test_crl_check_refuses_a_server_certificate_without_a_distribution_point(
+    pki: TestPki, profile2: ssl.SSLContext
+) -> None:
+    async with tls_server(server_context(pki.server)) as csms:
+        with pytest.raises(TlsRejected) as caught:
+            await connect_checked(csms.port, profile2, CrlChecker())
+    assert caught.value.security_event == TlsSecurityEvent.INVALID_CSMS_CERTIFICATE
+    assert "no http cRLDistributionPoint" in caught.value.detail
+
+
+async def test_without_the_setting_a_revoked_server_certificate_is_not_looked_up(
+    pki: TestPki, profile2: ssl.SSLContext, tmp_path: Path
+) -> None:
+    """Off by default: no CRL is fetched (the operator's PKI may publish none)."""
+    with FileServer() as crls:
+        server = server_with_crl_point(pki.csms_root, tmp_path, crls.url("/ca.crl"))
+        crls.files["/ca.crl"] = make_crl(pki.csms_root, revoked=(server.certificate.serial_number,))
+        async with tls_server(server_context(server)) as csms:
+            stream = await connect(csms.port, profile2)
+            await stream.aclose()
+        assert crls.requests == []
+
+
+def test_the_tls_context_bench_runs_and_reports() -> None:
+    from bench.tls_context import run
+
+    result = run(3)
+    assert set(result["results"]) == {
+        "transfer, built per transfer",
+        "transfer, cached lookup",
+        "connection, built per attempt",
+        "connection, cached lookup",
+    }
+    assert all(stats["n"] == 3 for stats in result["results"].values())
+    assert result["text"].startswith("## TLS contexts")
+
+
+async def test_station_check_applies_the_crl_setting(pki: TestPki, tmp_path: Path) -> None:
+    """`station check` judges the CSMS certificate as the station will: with the CRL
+    check on, a revoked certificate is a FAIL."""
+    from station.ops.check import _csms
+    from tests.conftest import make_config
+
+    with FileServer() as crls:
+        server = server_with_crl_point(pki.csms_root, tmp_path / "server", crls.url("/ca.crl"))
+        crls.files["/ca.crl"] = make_crl(pki.csms_root, revoked=(server.certificate.serial_number,))
+        async with tls_server(server_context(server)) as csms:
+            url = f"wss://localhost:{csms.port}/ocpp"
+            verdicts = {}
+            for setting in ("off", "crl"):
+                config = make_config(
+                    tmp_path / setting,
+                    url,
+                    profile=2,
+                    csms={"ca_file": str(pki.csms_root.cert)},
+                    security={"csms_revocation_check": setting},
+                )
+                (*_, tls) = await _csms(config, TIMEOUT)
+                verdicts[setting] = tls
+    assert verdicts["off"].verdict == "OK"
+    assert verdicts["crl"].verdict == "FAIL" and "was revoked" in verdicts["crl"].detail

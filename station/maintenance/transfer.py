@@ -31,6 +31,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 import trio
 
+from station.ocpp.tls import transfer_context
 from station.offload import Offload
 
 log = logging.getLogger(__name__)
@@ -91,11 +92,9 @@ def safe_url(url: str) -> str:
 
 
 def trust(csms_roots: Path | None) -> ssl.SSLContext:
-    """The OS trust store plus the CSMS roots."""
-    context = ssl.create_default_context()
-    if csms_roots is not None and csms_roots.exists():
-        context.load_verify_locations(cafile=str(csms_roots))
-    return context
+    """The OS trust store plus the CSMS roots: the context built once per version of the
+    roots file (`station.ocpp.tls.transfer_context`), shared, never changed here."""
+    return transfer_context(csms_roots)
 
 
 def _classify(response: httpx.Response) -> None:

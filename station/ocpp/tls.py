@@ -1,8 +1,12 @@
 """TLS for the OCPP connection to the CSMS (security profiles 2 and 3).
 
 :func:`client_context` builds the one ``ssl.SSLContext`` the station uses: TLS 1.2 or
-newer, the OCPP cipher suites, no compression, the installed CSMS root certificates as the
-only trust anchors, and for profile 3 the station's client certificate.
+newer, forward-secret cipher suites only, no compression, the installed CSMS root
+certificates as the only trust anchors, and for profile 3 the station's client
+certificate. :func:`cached_client_context` and :func:`transfer_context` (for HTTPS file
+transfers) keep built contexts keyed by the files they were built from, so that a context
+is built once — in a worker thread, when the certificate store changes — and not on the
+event loop for every connection or transfer.
 :func:`open_tls_stream` connects, runs the handshake, applies the checks OpenSSL does not
 do, and returns a ``trio.SSLStream`` ready for ``trio_websocket.wrap_client_stream``.
 
@@ -31,9 +35,13 @@ messages (negotiation succeeded and something later failed, e.g. client authenti
 It relies on the server sending TLS alerts, as TLS stacks do; a server that just hangs up
 (trio's own ``SSLStream`` does when its handshake fails) yields ``None``.
 
-Cipher suites. For TLS 1.2 the context offers exactly the four suites of A00.FR.318/319:
-TLS_ECDHE_ECDSA_WITH_AES_{128,256}_GCM_SHA{256,384} and TLS_RSA_WITH_AES_{128,256}_GCM_SHA
-{256,384}. TLS 1.3 (RFC 8446) has its own suites, which Python's ``ssl`` module cannot
+Cipher suites. For TLS 1.2 the context offers the two suites of A00.FR.319/422 that give
+forward secrecy, TLS_ECDHE_ECDSA_WITH_AES_{128,256}_GCM_SHA{256,384} (PICS C-41), and
+their RSA-certificate twins TLS_ECDHE_RSA_WITH_AES_{128,256}_GCM_SHA{256,384}, so that a
+CSMS with only an RSA certificate still gets an ephemeral key exchange. The static-RSA
+suites TLS_RSA_WITH_AES_* of A00.FR.319 are not offered: they have no forward secrecy
+(the note to A00.FR.319 recommends ECDHE), and A00.FR.318 obliges every CSMS to offer the
+ECDHE-ECDSA pair. TLS 1.3 (RFC 8446) has its own suites, which Python's ``ssl`` module cannot
 restrict: the station offers OpenSSL's defaults (AES-256-GCM, CHACHA20-POLY1305,
 AES-128-GCM, in that order). All are AEAD with ephemeral key exchange, but BSI TR-02102-2,
 whose algorithms A00.FR.504 prescribes, lists only the AES-GCM/CCM ones; so after the
@@ -56,7 +64,9 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import cast
@@ -68,6 +78,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import NameOID
 
 from station.ocpp import failures
+from station.ocpp.revocation import CrlChecker, RevocationError
 
 __all__ = [
     "ALLOWED_CIPHER_SUITES",
@@ -78,20 +89,23 @@ __all__ = [
     "TlsConfigError",
     "TlsRejected",
     "TlsSecurityEvent",
+    "cached_client_context",
     "check_negotiated_session",
     "classify_tls_failure",
     "client_context",
     "describe_certificate",
     "open_tls_stream",
+    "transfer_context",
     "wildcard_names",
 ]
 
 log = logging.getLogger(__name__)
 
-#: OpenSSL names of the TLS 1.2 suites of A00.FR.318/319, ECDHE (forward secrecy) first.
+#: OpenSSL names of the TLS 1.2 suites offered: all with an ephemeral (forward-secret) key
+#: exchange; ECDSA ones first (PICS C-41), then ECDHE-RSA for RSA-certificate CSMSs.
 TLS12_CIPHER_STRING = (
     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-    "AES128-GCM-SHA256:AES256-GCM-SHA384"
+    "ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384"
 )
 _TLS13_CIPHER_SUITES = ("TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384")
 #: Suites a session may use, by the names ``SSLObject.cipher()`` reports.
@@ -204,6 +218,82 @@ def client_context(
         except (OSError, ssl.SSLError) as exc:  # e.g. a key too weak for security level 2
             raise TlsConfigError(cert_file, f"OpenSSL refuses certificate or key: {exc}") from exc
     return context
+
+
+# -- built once: the context cache -----------------------------------------------------------
+
+#: Contexts kept; a station uses two or three (profile 2 or 3, transfers), plus the
+#: previous ones while a renewed certificate is on trial.
+_CACHE_SIZE = 8
+_cache: OrderedDict[tuple[object, ...], ssl.SSLContext] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def _file_identity(path: Path | None) -> tuple[object, ...] | None:
+    """What changes when a file is replaced: the certificate store writes by rename, so a
+    new file has a new inode (and mtime, size)."""
+    if path is None:
+        return None
+    try:
+        status = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), status.st_ino, status.st_mtime_ns, status.st_size)
+
+
+def _cached(key: tuple[object, ...], build: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
+    with _cache_lock:
+        context = _cache.get(key)
+        if context is not None:
+            _cache.move_to_end(key)
+            return context
+    context = build()  # outside the lock: two threads may build the same; both are right
+    with _cache_lock:
+        _cache[key] = context
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return context
+
+
+def cached_client_context(
+    *, ca_files: Sequence[Path], cert_file: Path | None, key_file: Path | None
+) -> ssl.SSLContext:
+    """:func:`client_context`, built once per version of its files.
+
+    On a hit this costs a ``stat`` per file. The certificate store calls it from its
+    worker thread after every change, so the connection code normally finds the context
+    built. Raises :class:`TlsConfigError` like :func:`client_context` (not cached).
+    """
+    key = (
+        "client",
+        tuple(_file_identity(path) for path in ca_files),
+        _file_identity(cert_file),
+        _file_identity(key_file),
+    )
+    return _cached(
+        key, lambda: client_context(ca_files=ca_files, cert_file=cert_file, key_file=key_file)
+    )
+
+
+def transfer_context(csms_roots: Path | None) -> ssl.SSLContext:
+    """The TLS context for HTTPS file transfers (firmware, logs; N01.FR.15/16): the
+    operating system's trust store plus the installed CSMS roots, TLS 1.2 or newer, the
+    default suites of Python's ``ssl`` (all forward-secret: ECDHE or DHE with AES-GCM,
+    ChaCha20 or AES-CBC-SHA2; SHA-1 and static RSA excluded).
+
+    Loading the system trust store costs tens of milliseconds, so the context is built
+    once per version of ``csms_roots`` (the certificate store warms it from its worker
+    thread) and shared by every transfer.
+    """
+
+    def build() -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        if csms_roots is not None and csms_roots.exists():
+            context.load_verify_locations(cafile=str(csms_roots))
+        return context
+
+    return _cached(("transfer", _file_identity(csms_roots)), build)
 
 
 def _read(path: Path) -> bytes:
@@ -457,6 +547,61 @@ class _HandshakeObserver(trio.abc.Stream):
         await self.transport.aclose()
 
 
+# -- revocation -------------------------------------------------------------------------------
+
+
+def _verified_chain(stream: trio.SSLStream[trio.abc.Stream]) -> list[x509.Certificate]:
+    """The chain OpenSSL verified (leaf first), or [] where Python cannot tell.
+
+    ``SSLObject.get_verified_chain`` is public from Python 3.13; 3.10-3.12 have it on the
+    underlying ``_ssl`` object only. Without it the issuer is looked up among the
+    installed roots, which covers CSMS certificates issued directly by a root.
+    """
+    ssl_object = getattr(stream, "_ssl_object", None)
+    getter = getattr(ssl_object, "get_verified_chain", None)
+    if getter is None:
+        getter = getattr(getattr(ssl_object, "_sslobj", None), "get_verified_chain", None)
+    if getter is None:
+        return []
+    try:
+        items = getter() or []
+    except (ssl.SSLError, ValueError):
+        return []
+    chain = []
+    for item in items:
+        der = item if isinstance(item, bytes) else item.public_bytes(2)  # _ssl.ENCODING_DER
+        chain.append(x509.load_der_x509_certificate(der))
+    return chain
+
+
+async def _check_revocation(
+    stream: trio.SSLStream[trio.abc.Stream],
+    context: ssl.SSLContext,
+    certificate: x509.Certificate,
+    revocation: CrlChecker,
+    deadline: float,
+    peer: str,
+) -> None:
+    issuers = _verified_chain(stream)[1:]
+    issuers += [
+        x509.load_der_x509_certificate(der) for der in context.get_ca_certs(binary_form=True)
+    ]
+    timeout = max(deadline - trio.current_time(), 0.0)
+    try:
+        with trio.fail_at(deadline):
+            await revocation.check(certificate, issuers, timeout=timeout)
+    except trio.TooSlowError:
+        raise TlsRejected(
+            TlsSecurityEvent.INVALID_CSMS_CERTIFICATE,
+            f"{peer}: the revocation check of the server certificate did not finish in time",
+        ) from None
+    except RevocationError as exc:
+        raise TlsRejected(
+            TlsSecurityEvent.INVALID_CSMS_CERTIFICATE,
+            f"{peer}: server certificate rejected: {exc}; {describe_certificate(certificate)}",
+        ) from None
+
+
 # -- connecting -------------------------------------------------------------------------------
 
 
@@ -467,12 +612,15 @@ async def open_tls_stream(
     *,
     allow_wildcards: bool = False,
     connect_timeout: float,
+    revocation: CrlChecker | None = None,
 ) -> trio.SSLStream[trio.SocketStream]:
     """Connect to the CSMS at ``host``:``port`` and complete a TLS handshake.
 
     ``host`` is also the name the server certificate must match (and the SNI).
     ``connect_timeout`` bounds TCP connect and handshake together. ``allow_wildcards`` is
-    SecurityCtrlr.AllowCSMSTLSWildcards. On success the handshake is done and the stream
+    SecurityCtrlr.AllowCSMSTLSWildcards. ``revocation``, when given, checks the server
+    certificate against its CRL (an operator setting, see :mod:`station.ocpp.revocation`)
+    within the same deadline. On success the handshake is done and the stream
     is ready for ``trio_websocket.wrap_client_stream``; its ``transport_stream`` is the
     ``trio.SocketStream``. On failure nothing is left open and this raises
     :class:`ConnectFailed` or :class:`TlsRejected` (see the module documentation).
@@ -522,6 +670,8 @@ async def open_tls_stream(
             )
         except TlsRejected as exc:
             raise TlsRejected(exc.security_event, f"{peer}: {exc.detail}") from None
+        if revocation is not None:
+            await _check_revocation(stream, context, certificate, revocation, deadline, peer)
     except BaseException:
         await trio.aclose_forcefully(stream)
         raise

@@ -105,6 +105,8 @@ class Endpoint:
     ssl_context: object | None = None  # ssl.SSLContext for profiles 2 and 3
     allow_wildcards: bool = False
     connect_timeout: float = 30.0
+    #: station.ocpp.revocation.CrlChecker when the operator turned revocation checks on
+    revocation: object | None = None
 
     def resource(self) -> str:
         """The request target: the URL's path + "/" + the percent-encoded identity."""
@@ -274,6 +276,7 @@ async def _connect(
                 endpoint.ssl_context,  # type: ignore[arg-type]
                 allow_wildcards=endpoint.allow_wildcards,
                 connect_timeout=endpoint.connect_timeout,
+                revocation=endpoint.revocation,  # type: ignore[arg-type]
             )
         except CsmsConnectError as exc:
             raise ConnectFailed(exc.detail, getattr(exc, "security_event", None)) from None

@@ -424,7 +424,12 @@ async def _csms(config: StationConfig, timeout: float) -> list[Result]:
         )
         return results
     try:
-        stream = await open_tls_stream(host, port, context, connect_timeout=timeout)
+        from station.ocpp.revocation import CrlChecker
+
+        revocation = CrlChecker() if config.security.csms_revocation_check == "crl" else None
+        stream = await open_tls_stream(
+            host, port, context, connect_timeout=timeout, revocation=revocation
+        )
     except CsmsConnectError as exc:
         results.append(
             Result(

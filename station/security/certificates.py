@@ -8,6 +8,10 @@ Layout inside ``<data_dir>/certificates`` (directories 0700, files 0600)::
     MORootCertificate/<...>.pem                   implemented)
     station/chain.pem                            ChargingStationCertificate + intermediates
     station/key.pem                              its private key
+    station/new-chain.pem, station/new-key.pem   a renewed pair on trial (A02.FR.28): used
+                                                 for the connection until it has connected
+                                                 once (then it replaces chain/key.pem) or
+                                                 failed on every profile (then discarded)
     station/pending-key.pem                      key of the CSR waiting for CertificateSigned
     csms-roots.pem                               the CSMS roots as one bundle, for TLS
 
@@ -22,6 +26,12 @@ without leading zeros. The hashes are hex. For a root the issuer is the certific
 itself; for a stored certificate whose issuer is not stored, the certificate's own key
 stands in (it is the anchor the station trusts).
 
+Every file is written atomically: a temporary file, fsync, rename, fsync of the directory,
+so a power cut leaves the old file or the new one, never a torn one. A pair (certificate
+and key) is two files, so the order of writes is chosen to make every intermediate state
+recognisable at the next start (see ``_load_station_pair``): the key is written before the
+certificate; a renewed pair is promoted certificate-last and discarded certificate-first.
+
 Private keys never leave this module except as a file path handed to OpenSSL; no key
 material is ever logged.
 """
@@ -31,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import ssl
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +55,7 @@ from cryptography.hazmat.primitives.asymmetric.types import (
     CertificateIssuerPrivateKeyTypes,
     PrivateKeyTypes,
 )
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from station.ocpp.messages import (
     CertificateHashDataChainType,
@@ -55,11 +66,15 @@ from station.ocpp.messages import (
     InstallCertificateStatusEnumType,
     InstallCertificateUseEnumType,
 )
+from station.ocpp.tls import TlsConfigError, cached_client_context, transfer_context
 from station.offload import Offload
 
 log = logging.getLogger(__name__)
 
 ROOT_TYPES = tuple(use.value for use in InstallCertificateUseEnumType)
+PINNED_REASON = (
+    "the operator pinned the ManufacturerRootCertificate ([security] pin_manufacturer_root)"
+)
 CSMS_ROOT = InstallCertificateUseEnumType.CSMSRootCertificate.value
 MANUFACTURER_ROOT = InstallCertificateUseEnumType.ManufacturerRootCertificate.value
 _SEEDED = ".seeded"
@@ -116,6 +131,106 @@ def is_ca(certificate: x509.Certificate) -> bool | None:
         return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
     except x509.ExtensionNotFound:
         return None
+
+
+def key_usage(certificate: x509.Certificate) -> x509.KeyUsage | None:
+    """The keyUsage extension (None when absent)."""
+    try:
+        return certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def extended_key_usage(certificate: x509.Certificate) -> list[x509.ObjectIdentifier] | None:
+    """The extendedKeyUsage purposes (None when the extension is absent)."""
+    try:
+        return list(certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value)
+    except x509.ExtensionNotFound:
+        return None
+
+
+def check_root(certificate: x509.Certificate) -> None:
+    """`CertificateError` unless ``certificate`` can be a trust anchor (M05.FR.07): a CA
+    (basicConstraints CA=true: a certificate that does not say it is a CA must not be
+    trusted to issue others, RFC 5280 §4.2.1.9), self-signed (a root; an intermediate
+    installed as an anchor would make the station trust whatever its issuer revokes it
+    for), and, when it has a keyUsage, allowed to sign certificates."""
+    if is_ca(certificate) is not True:
+        raise CertificateError(
+            "not a certificate authority (basicConstraints CA=true is missing); "
+            "only root CA certificates can be installed"
+        )
+    if not issued_by(certificate, certificate):
+        raise CertificateError(
+            f"not self-signed (issuer {certificate.issuer.rfc4514_string()!r}); "
+            "only root CA certificates can be installed"
+        )
+    usage = key_usage(certificate)
+    if usage is not None and not usage.key_cert_sign:
+        raise CertificateError("keyUsage does not allow signing certificates (keyCertSign)")
+
+
+#: RFC 5280 names of the extended key usages a CSMS's CA is likely to set.
+_PURPOSE_NAMES = {
+    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
+    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
+    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
+    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
+    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
+    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
+}
+
+
+def check_station_certificate(
+    certificate: x509.Certificate, *, serial_number: str, organization: str | None
+) -> None:
+    """`CertificateError` unless ``certificate`` has the properties of a
+    ChargingStationCertificate (A02.FR.06 "Certificate Properties", A00.FR.509-514):
+
+    * exactly one subject CN, equal to the station's serial number (A00.FR.511: this is
+      what the CSMS matches against the BootNotification, A00.FR.405);
+    * subject O equal to SecurityCtrlr.OrganizationName when that is set (A00.FR.509;
+      the CSMS checks it, A00.FR.404);
+    * not a CA; a keyUsage, if present, with digitalSignature (the TLS client signs the
+      handshake) and without keyCertSign/cRLSign;
+    * an extendedKeyUsage, if present (A00.FR.514 recommends none), with clientAuth: the
+      certificate is presented as a TLS client certificate (A00.FR.402).
+    """
+    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if len(names) != 1:
+        raise CertificateError(f"subject has {len(names)} commonNames, needs exactly one")
+    common_name = str(names[0].value)
+    if common_name != serial_number:
+        raise CertificateError(
+            f"subject CN {common_name!r} is not the station's serial number "
+            f"{serial_number!r} (A00.FR.511)"
+        )
+    if organization:
+        orgs = [
+            str(a.value)
+            for a in certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        ]
+        if orgs != [organization]:
+            raise CertificateError(
+                f"subject O {', '.join(orgs) or '(none)'!s} is not SecurityCtrlr.OrganizationName "
+                f"{organization!r} (A00.FR.509)"
+            )
+    if is_ca(certificate) is True:
+        raise CertificateError("the certificate is a certificate authority")
+    usage = key_usage(certificate)
+    if usage is not None:
+        if not usage.digital_signature:
+            raise CertificateError("keyUsage lacks digitalSignature, needed for TLS client auth")
+        if usage.key_cert_sign or usage.crl_sign:
+            raise CertificateError("keyUsage allows signing certificates or CRLs")
+    purposes = extended_key_usage(certificate)
+    if purposes is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in purposes:
+        shown = ", ".join(_PURPOSE_NAMES.get(p, p.dotted_string) for p in purposes)
+        raise CertificateError(
+            f"extendedKeyUsage ({shown or 'empty'}) does not allow TLS client authentication "
+            "(clientAuth)"
+        )
 
 
 def issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
@@ -259,17 +374,39 @@ def build_csr(
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically with mode 0600."""
+    """Write ``data`` to ``path`` atomically with mode 0600: a temporary file, fsync,
+    rename, fsync of the directory (the rename itself is durable only then)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:  # os.write may write less than asked
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
     os.chmod(temporary, 0o600)
     os.replace(temporary, path)
+    _fsync_directory(path.parent)
+
+
+def _rename_durably(source: Path, target: Path) -> None:
+    os.replace(source, target)
+    _fsync_directory(target.parent)
+
+
+def _unlink_durably(path: Path) -> None:
+    path.unlink(missing_ok=True)
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _pem(certificates: Iterable[x509.Certificate]) -> bytes:
@@ -298,13 +435,20 @@ class CertificateStore:
         now: Callable[[], datetime],
         *,
         capacity: int = 50,
+        manufacturer_root_pinned: bool = False,
     ) -> None:
         self.directory = directory
         self._offload = offload
         self._now = now
         self.capacity = capacity
+        #: The operator's ``[security] pin_manufacturer_root``: InstallCertificate of a
+        #: ManufacturerRootCertificate is refused, so the CSMS cannot choose who signs
+        #: the firmware this station runs.
+        self.manufacturer_root_pinned = manufacturer_root_pinned
         self._roots: list[Installed] = []
         self._station_chain: list[x509.Certificate] = []
+        #: A renewed pair on trial (A02.FR.28): certificate chain, or empty.
+        self._trial_chain: list[x509.Certificate] = []
         self._pending_key: PrivateKeyTypes | None = None
         #: Problems met while loading (unreadable files), for the security log.
         self.problems: list[str] = []
@@ -327,8 +471,30 @@ class CertificateStore:
         return self.directory / "station" / "key.pem"
 
     @property
+    def trial_chain_path(self) -> Path:
+        """A renewed certificate on trial (until it has connected once)."""
+        return self.directory / "station" / "new-chain.pem"
+
+    @property
+    def trial_key_path(self) -> Path:
+        """The key of the certificate on trial."""
+        return self.directory / "station" / "new-key.pem"
+
+    @property
     def _pending_path(self) -> Path:
         return self.directory / "station" / "pending-key.pem"
+
+    def client_files(self) -> tuple[Path, Path]:
+        """The certificate chain and key to present in TLS (security profile 3): the
+        renewed pair while it is on trial, else the established one (A02.FR.08/28)."""
+        if self._trial_chain:
+            return self.trial_chain_path, self.trial_key_path
+        return self.chain_path, self.key_path
+
+    @property
+    def on_trial(self) -> x509.Certificate | None:
+        """The renewed certificate not yet confirmed by a connection, if any."""
+        return self._trial_chain[0] if self._trial_chain else None
 
     # -- loading ----------------------------------------------------------------------
 
@@ -371,16 +537,7 @@ class CertificateStore:
                         self._roots.append(Installed(use, each, path))
                 except (OSError, CertificateError) as exc:
                     self._problem(f"unreadable {use} file {path.name}: {exc}")
-        self._station_chain = []
-        if self.chain_path.exists():
-            try:
-                chain = parse_pem_chain(self.chain_path.read_bytes())
-                stored_key = self._read_key(self.key_path)
-                if chain[0].public_key() != stored_key.public_key():
-                    raise CertificateError("the stored key does not belong to the certificate")
-                self._station_chain = chain
-            except (OSError, CertificateError, ValueError) as exc:
-                self._problem(f"station certificate unusable: {exc}")
+        self._load_station_pair()
         self._pending_key = None
         if self._pending_path.exists():
             try:
@@ -388,6 +545,64 @@ class CertificateStore:
             except (OSError, ValueError) as exc:
                 self._problem(f"pending CSR key unreadable: {exc}")
         self._write_bundle()
+        self._prepare_tls()
+
+    def _prepare_tls(self) -> None:
+        """Build the TLS contexts of the current files here, in the worker thread, so that
+        connecting and transferring find them built (`station.ocpp.tls` caches them by
+        file version; building one on the event loop would stall it for milliseconds)."""
+        try:
+            transfer_context(self.bundle_path)
+            if not self.roots(CSMS_ROOT):
+                return
+            cached_client_context(ca_files=[self.bundle_path], cert_file=None, key_file=None)
+            if self.station_certificate is not None:
+                chain, key = self.client_files()
+                cached_client_context(ca_files=[self.bundle_path], cert_file=chain, key_file=key)
+        except (TlsConfigError, ssl.SSLError, OSError) as exc:
+            # The connection attempt builds it again and reports the problem.
+            log.warning("event=tls_context_not_prepared reason=%r", str(exc))
+
+    def _read_pair(self, chain_path: Path, key_path: Path) -> list[x509.Certificate]:
+        chain = parse_pem_chain(chain_path.read_bytes())
+        stored_key = self._read_key(key_path)
+        if chain[0].public_key() != stored_key.public_key():
+            raise CertificateError("the stored key does not belong to the certificate")
+        return chain
+
+    def _load_station_pair(self) -> None:
+        """Read the station pair and a renewed pair on trial, finishing or undoing what a
+        power cut interrupted (the write orders are in the module documentation):
+
+        * new-chain.pem and new-key.pem: a pair on trial, still on trial;
+        * new-chain.pem alone: a promotion was cut after the key moved; finish it;
+        * new-key.pem alone: a trial pair half written or half discarded; remove it.
+        """
+        trial_chain, trial_key = self.trial_chain_path, self.trial_key_path
+        self._trial_chain = []
+        if trial_chain.exists() and not trial_key.exists():
+            try:
+                self._read_pair(trial_chain, self.key_path)
+                _rename_durably(trial_chain, self.chain_path)
+                log.warning("event=station_certificate_promotion_completed")
+            except (OSError, CertificateError, ValueError) as exc:
+                self._problem(f"renewed station certificate without its key: {exc}")
+                _unlink_durably(trial_chain)
+        elif trial_key.exists() and not trial_chain.exists():
+            _unlink_durably(trial_key)
+        elif trial_chain.exists():
+            try:
+                self._trial_chain = self._read_pair(trial_chain, trial_key)
+            except (OSError, CertificateError, ValueError) as exc:
+                self._problem(f"renewed station certificate unusable, discarded: {exc}")
+                _unlink_durably(trial_chain)
+                _unlink_durably(trial_key)
+        self._station_chain = []
+        if self.chain_path.exists():
+            try:
+                self._station_chain = self._read_pair(self.chain_path, self.key_path)
+            except (OSError, CertificateError, ValueError) as exc:
+                self._problem(f"station certificate unusable: {exc}")
 
     def _problem(self, text: str) -> None:
         log.error("event=certificate_store_problem detail=%r", text)
@@ -452,12 +667,13 @@ class CertificateStore:
     def count(self) -> int:
         """Installed certificates (trust anchors and the station certificate):
         SecurityCtrlr.CertificateEntries."""
-        return len(self._roots) + (1 if self._station_chain else 0)
+        return len(self._roots) + (1 if self._station_chain or self._trial_chain else 0)
 
     @property
     def station_certificate(self) -> x509.Certificate | None:
-        """The ChargingStationCertificate, if one is installed."""
-        return self._station_chain[0] if self._station_chain else None
+        """The ChargingStationCertificate in use: the renewed one while it is on trial."""
+        chain = self._trial_chain or self._station_chain
+        return chain[0] if chain else None
 
     def has_valid_csms_root(self) -> bool:
         """A05.FR.02: a CSMS root that is valid now is installed."""
@@ -503,14 +719,28 @@ class CertificateStore:
     async def install(
         self, use: InstallCertificateUseEnumType, pem: str
     ) -> tuple[InstallCertificateStatusEnumType, str | None]:
-        """M05: store a trust anchor. Returns the status and, unless Accepted, why."""
+        """M05: store a trust anchor. Returns the status and, unless Accepted, why.
+
+        Rejected (M05.FR.07) for what cannot be an anchor: not PEM, more than one
+        certificate, outside its validity, not a self-signed CA (`check_root`); for a
+        ManufacturerRootCertificate while the operator pinned it; and when the store is
+        full (M05.FR.06). Failed (M05.FR.03) when a valid certificate cannot be written.
+        """
         Status = InstallCertificateStatusEnumType
+        if use is InstallCertificateUseEnumType.ManufacturerRootCertificate and (
+            self.manufacturer_root_pinned
+        ):
+            return Status.Rejected, PINNED_REASON
         try:
             certificates = parse_pem_chain(pem)
+            if len(certificates) > 1:
+                # One anchor per request; a bundle would install intermediates as roots.
+                raise CertificateError(
+                    f"{len(certificates)} certificates given; install one root at a time"
+                )
             certificate = certificates[0]
             check_validity(certificate, self._now())
-            if is_ca(certificate) is False:
-                raise CertificateError("not a certificate authority (basicConstraints CA=false)")
+            check_root(certificate)
         except CertificateError as exc:
             return Status.Rejected, str(exc)
         replacing = any(r.use == use.value and r.certificate == certificate for r in self._roots)
@@ -525,6 +755,7 @@ class CertificateStore:
         ]
         self._roots.append(Installed(use.value, certificate, path))
         await self._offload.run(self._write_bundle)
+        await self._offload.run(self._prepare_tls)
         log.info(
             "event=certificate_installed use=%s subject=%r serial=%x",
             use.value,
@@ -538,7 +769,7 @@ class CertificateStore:
         is never deleted (Failed, M04.FR.06); unknown hash data is NotFound."""
         Status = DeleteCertificateStatusEnumType
         algorithm = wanted.hash_algorithm
-        for certificate in self._station_chain[:1]:
+        for certificate in [*self._station_chain[:1], *self._trial_chain[:1]]:
             if same_hash_data(
                 wanted, hash_data(certificate, self._issuer_of(certificate), algorithm)
             ):
@@ -567,6 +798,7 @@ class CertificateStore:
             return Status.Failed
         self._roots = [r for r in self._roots if r not in matches]
         await self._offload.run(self._write_bundle)
+        await self._offload.run(self._prepare_tls)
         for match in matches:
             log.info(
                 "event=certificate_deleted use=%s serial=%x",
@@ -594,8 +826,18 @@ class CertificateStore:
         """A CSR was sent and its certificate has not arrived yet."""
         return self._pending_key is not None
 
-    def validate_signed(self, chain_pem: str, *, max_size: int | None) -> list[x509.Certificate]:
-        """Check a CertificateSigned chain (A02.FR.06/07); `CertificateError` says why not."""
+    def validate_signed(
+        self,
+        chain_pem: str,
+        *,
+        max_size: int | None,
+        serial_number: str,
+        organization: str | None,
+    ) -> list[x509.Certificate]:
+        """Check a CertificateSigned chain (A02.FR.06/07, A02.FR.16): size, PEM, a key this
+        station generated, the certificate properties (`check_station_certificate`),
+        validity now, and a path to an installed CSMS root. `CertificateError` says why
+        not."""
         if max_size is not None and len(chain_pem.encode()) > max_size:
             raise CertificateError(
                 f"chain of {len(chain_pem.encode())} bytes exceeds MaxCertificateChainSize "
@@ -604,34 +846,99 @@ class CertificateStore:
         chain = parse_pem_chain(chain_pem)
         leaf = chain[0]
         keys = [k.public_key() for k in (self._pending_key,) if k is not None]
-        if self._station_chain:
-            keys.append(self._station_chain[0].public_key())
+        keys += [c[0].public_key() for c in (self._station_chain, self._trial_chain) if c]
         if not any(leaf.public_key() == k for k in keys):
             raise CertificateError("the certificate is not for a key this station generated")
-        if is_ca(leaf) is True:
-            raise CertificateError("the certificate is a certificate authority")
+        check_station_certificate(leaf, serial_number=serial_number, organization=organization)
         build_chain(leaf, chain[1:], self.roots(CSMS_ROOT), self._now())
         return chain
 
-    async def install_signed(self, chain: list[x509.Certificate]) -> None:
-        """Make a validated chain the station certificate; the old one is discarded."""
+    async def install_signed(self, chain: list[x509.Certificate], *, trial: bool) -> None:
+        """Store a validated chain with its key.
+
+        ``trial``: the certificate is presented at the next connection while the old pair
+        stays on disk (A02.FR.28); `confirm_trial` or `discard_trial` ends the trial.
+        Otherwise (the connection does not use a client certificate, so there is nothing
+        to try) it replaces the station pair at once.
+        """
         leaf_key = chain[0].public_key()
         pending = self._pending_key
         # The key of our CSR, if the certificate is for it (else it renews the current key).
-        new_key = pending if pending is not None and pending.public_key() == leaf_key else None
+        if pending is not None and pending.public_key() == leaf_key:
+            new_key: PrivateKeyTypes | None = pending
+        else:
+            new_key = None
 
         def write() -> None:
+            key = new_key
+            if key is None:  # a renewal of a key already in use
+                for path in (self.trial_key_path, self.key_path):
+                    if path.exists() and self._read_key(path).public_key() == leaf_key:
+                        key = self._read_key(path)
+                        break
+                else:
+                    raise CertificateError("the key of the certificate is no longer stored")
+            # Key before certificate: a cut in between leaves new-key.pem alone, which the
+            # next start removes.
+            _write_private(self.trial_key_path, _key_pem(key))
+            _write_private(self.trial_chain_path, _pem(chain))
+            if not trial:
+                self._promote_files()
             if new_key is not None:
-                _write_private(self.key_path, _key_pem(new_key))
-                self._pending_path.unlink(missing_ok=True)
-            _write_private(self.chain_path, _pem(chain))
+                _unlink_durably(self._pending_path)
 
         await self._offload.run(write)
         if new_key is not None:
             self._pending_key = None
-        self._station_chain = list(chain)
+        if trial:
+            self._trial_chain = list(chain)
+        else:
+            self._trial_chain = []
+            self._station_chain = list(chain)
+        await self._offload.run(self._prepare_tls)
         log.info(
-            "event=station_certificate_installed serial=%x not_after=%s",
+            "event=station_certificate_installed serial=%x not_after=%s trial=%s",
             chain[0].serial_number,
             chain[0].not_valid_after_utc.isoformat(),
+            trial,
         )
+
+    def _promote_files(self) -> None:
+        # Key first, certificate last: new-chain.pem left alone after a cut means "finish
+        # the promotion" at the next start.
+        _rename_durably(self.trial_key_path, self.key_path)
+        _rename_durably(self.trial_chain_path, self.chain_path)
+
+    def _discard_trial_files(self) -> None:
+        # Certificate first: a cut in between leaves new-key.pem alone (removed at start).
+        _unlink_durably(self.trial_chain_path)
+        _unlink_durably(self.trial_key_path)
+
+    async def confirm_trial(self) -> bool:
+        """The pair on trial connected: it becomes the station pair and the old one is
+        discarded (A02.FR.10). Returns whether there was a trial."""
+        chain = self._trial_chain
+        if not chain:
+            return False
+
+        await self._offload.run(self._promote_files)
+        self._station_chain, self._trial_chain = chain, []
+        await self._offload.run(self._prepare_tls)
+        log.info("event=station_certificate_confirmed serial=%x", chain[0].serial_number)
+        return True
+
+    async def discard_trial(self) -> x509.Certificate | None:
+        """The pair on trial never connected: delete it and go back to the old pair
+        (A02.FR.28/29). Returns the discarded certificate, if there was one."""
+        if not self._trial_chain:
+            return None
+        discarded = self._trial_chain[0]
+        self._trial_chain = []  # first: no connection attempt picks the files being deleted
+        await self._offload.run(self._discard_trial_files)
+        await self._offload.run(self._prepare_tls)
+        log.warning(
+            "event=station_certificate_discarded serial=%x detail='the renewed certificate "
+            "did not connect; back to the previous one'",
+            discarded.serial_number,
+        )
+        return discarded

@@ -10,12 +10,19 @@
   then after twice that, and so on: CertSigningRepeatTimes doublings (A02.FR.17–19;
   TC_A_23 with RepeatTimes 1 sees three requests). A Rejected SignCertificate ends the
   cycle (TC_A_15).
-* CertificateSigned: the chain must be for a key this station generated, valid now (not
-  in the future), within MaxCertificateChainSize and chain to an installed CSMS root.
-  Valid: Accepted, stored (the old certificate and key are discarded), and when the
-  connection uses security profile 3 the station reconnects to present it (A02.FR.08).
+* CertificateSigned: the chain must be for a key this station generated, have the
+  certificate properties (CN = serial number, O = SecurityCtrlr.OrganizationName, no CA,
+  key usage and extended key usage fit for a TLS client), be valid now (not in the
+  future), within MaxCertificateChainSize and chain to an installed CSMS root (A02.FR.06).
   Invalid: Rejected, security event InvalidChargingStationCertificate, and no more
   resends until triggered again (A02.FR.07/20).
+  Valid: Accepted. When the connection uses security profile 3 the new pair is stored
+  beside the old one and the station reconnects to present it (A02.FR.08). The first
+  connection made with it confirms it and the old pair is deleted (A02.FR.10). If it
+  fails on every entry of NetworkConfigurationPriority (NetworkProfileConnectionAttempts
+  each), the new pair is deleted, the station goes back to the old one, and raises
+  DiscardedRenewedClientCertificate (A02.FR.28/29). Without a client certificate in use
+  there is nothing to try: the new pair replaces the old at once.
 * A03: once a day the station checks its certificate; within 30 days of expiry it starts
   a signing cycle of its own.
 """
@@ -25,6 +32,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from pathlib import Path
 
 import trio
 
@@ -49,7 +57,7 @@ from station.ocpp.messages import (
     SignCertificateResponse,
     StatusInfoType,
 )
-from station.security.certificates import CertificateError, CertificateStore
+from station.security.certificates import PINNED_REASON, CertificateError, CertificateStore
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +65,8 @@ WAIT_MINIMUM = key("SecurityCtrlr", "CertSigningWaitMinimum")
 REPEAT_TIMES = key("SecurityCtrlr", "CertSigningRepeatTimes")
 ORGANIZATION = key("SecurityCtrlr", "OrganizationName")
 MAX_CHAIN = key("SecurityCtrlr", "MaxCertificateChainSize")
+PRIORITY = key("OCPPCommCtrlr", "NetworkConfigurationPriority")
+ATTEMPTS = key("OCPPCommCtrlr", "NetworkProfileConnectionAttempts")
 #: A03: renew this long before the certificate expires.
 RENEW_BEFORE = timedelta(days=30)
 RENEWAL_CHECK = 24 * 3600.0
@@ -83,8 +93,12 @@ class CertificateService:
         security_event: SecurityEventSink,
         reconnect: Callable[[], Awaitable[None]],
         active_security_profile: Callable[[], int | None],
+        failed_attempts: Callable[[], int],
+        wait_failed_attempts: Callable[[int], Awaitable[None]],
         key_type: str = "ec-p256",
     ) -> None:
+        """``failed_attempts``/``wait_failed_attempts`` are the connection manager's count
+        of failed connection attempts (a renewed certificate on trial is judged by them)."""
         self._client = client
         self.store = store
         self._dm = device_model
@@ -93,6 +107,12 @@ class CertificateService:
         self._reconnect = reconnect
         self._active_profile = active_security_profile
         self._key_type = key_type
+        self._failed_attempts = failed_attempts
+        self._wait_failed_attempts = wait_failed_attempts
+        self._trial_started = trio.Event()
+        self._trial_ended = trio.Event()
+        #: Failed-attempt count at which a renewed pair on trial is given up (A02.FR.28).
+        self._trial_limit: int | None = None
         self._wanted = trio.Event()
         self._cycle: trio.CancelScope | None = None
         self._signed = trio.Event()
@@ -122,12 +142,13 @@ class CertificateService:
                 status.value,
                 reason,
             )
-        return InstallCertificateResponse(
-            status=status,
-            status_info=_info(
-                "InvalidCertificate" if status.value == "Rejected" else "WriteFailed", reason
-            ),
-        )
+        if reason == PINNED_REASON:
+            code = "UnsupportedRequest"  # the certificate may be fine; the type is closed
+        elif status is InstallCertificateStatusEnumType.Rejected:
+            code = "InvalidCertificate"
+        else:
+            code = "WriteFailed"
+        return InstallCertificateResponse(status=status, status_info=_info(code, reason))
 
     async def get_installed_certificate_ids(
         self, request: GetInstalledCertificateIdsRequest
@@ -178,6 +199,7 @@ class CertificateService:
         """Signing cycles on request, and the A03 renewal check."""
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._renewal)
+            nursery.start_soon(self._watch_trials)
             while True:
                 await self._wanted.wait()
                 self._wanted = trio.Event()
@@ -239,9 +261,13 @@ class CertificateService:
                 )
             )
         max_size = self._dm.get_int(MAX_CHAIN)
+        organization = self._dm.get(ORGANIZATION)
         try:
             chain = self.store.validate_signed(
-                request.certificate_chain, max_size=max_size if max_size else None
+                request.certificate_chain,
+                max_size=max_size if max_size else None,
+                serial_number=self._serial,
+                organization=str(organization) if organization else None,
             )
         except CertificateError as exc:
             log.warning("event=certificate_signed_rejected reason=%r", str(exc))
@@ -255,7 +281,18 @@ class CertificateService:
                     status_info=_info("InvalidCertificate", str(exc)),
                 )
             )
-        await self.store.install_signed(chain)
+        trial = self._active_profile() == 3
+        try:
+            await self.store.install_signed(chain, trial=trial)
+        except (OSError, CertificateError) as exc:
+            # Nothing usable was stored; the old pair stays in use.
+            log.error("event=certificate_signed_not_stored reason=%r", str(exc))
+            return Reply(
+                CertificateSignedResponse(
+                    status=CertificateSignedStatusEnumType.Rejected,
+                    status_info=_info("InternalError", f"cannot store the certificate: {exc}"),
+                )
+            )
         self._signed.set()
         await self._security_event(
             "ReconfigurationOfSecurityParameters",
@@ -263,12 +300,91 @@ class CertificateService:
         )
 
         async def switch() -> None:
-            if self._active_profile() == 3:
+            if trial:
+                self._start_trial()
                 log.info("event=reconnecting reason='new station certificate'")
                 await self._reconnect()
 
         return Reply(
             CertificateSignedResponse(status=CertificateSignedStatusEnumType.Accepted), switch
+        )
+
+    # -- A02.FR.10/28/29: the renewed pair on trial ----------------------------------------
+
+    async def connected(self, security_profile: int) -> None:
+        """A connection was made: with a client certificate (profile 3) it confirms a
+        renewed pair on trial, and the old pair is deleted (A02.FR.10)."""
+        if security_profile != 3 or self.store.on_trial is None:
+            return
+        limit = self._trial_limit
+        if limit is not None and self._failed_attempts() >= limit:
+            return  # this connection used the old pair; the watcher discards the new one
+        if await self.store.confirm_trial():
+            self._trial_ended.set()
+
+    def _trial_budget(self) -> int:
+        """Failed attempts that show the renewed certificate does not work: every entry
+        of NetworkConfigurationPriority, NetworkProfileConnectionAttempts times."""
+        slots = len(self._dm.get_list(PRIORITY) or ()) or 1
+        return slots * max(1, self._dm.get_int(ATTEMPTS) or 1)
+
+    def _start_trial(self) -> None:
+        # The limit is fixed here, before the reconnection, so that every attempt with
+        # the new pair counts.
+        self._trial_limit = self._failed_attempts() + self._trial_budget()
+        # A fresh event here, not in the watcher: the connection that confirms the pair
+        # may come before the watcher runs.
+        self._trial_ended = trio.Event()
+        self._trial_started.set()
+
+    def client_files(self) -> tuple[Path, Path]:
+        """The certificate chain and key for the next TLS connection: the renewed pair on
+        trial until it has failed on every profile (A02.FR.28), else the established one.
+        Decided from the attempt count itself, so that no attempt after the last one of
+        the trial presents the renewed certificate while it is being discarded."""
+        limit = self._trial_limit
+        if limit is not None and self._failed_attempts() >= limit:
+            return self.store.chain_path, self.store.key_path
+        return self.store.client_files()
+
+    async def _watch_trials(self) -> None:
+        if self.store.on_trial is not None:  # a trial that a restart interrupted
+            self._start_trial()
+        while True:
+            await self._trial_started.wait()
+            self._trial_started = trio.Event()
+            limit = self._trial_limit
+            if self.store.on_trial is not None and limit is not None:
+                await self._judge_trial(limit)
+            self._trial_limit = None
+
+    async def _judge_trial(self, limit: int) -> None:
+        """Wait for the first connection with the renewed pair, or for the attempts that
+        show it does not work (A02.FR.28), whichever comes first."""
+        async with trio.open_nursery() as nursery:
+
+            async def give_up() -> None:
+                await self._wait_failed_attempts(limit)
+                await self._fall_back(self._trial_budget())
+                nursery.cancel_scope.cancel()
+
+            async def confirmed() -> None:
+                await self._trial_ended.wait()
+                nursery.cancel_scope.cancel()
+
+            nursery.start_soon(give_up)
+            nursery.start_soon(confirmed)
+
+    async def _fall_back(self, attempts: int) -> None:
+        discarded = await self.store.discard_trial()
+        if discarded is None:
+            return
+        # A02.FR.29: the CSMS should learn it, to trigger a new renewal (the security log
+        # decides what is sent as SecurityEventNotification).
+        await self._security_event(
+            "DiscardedRenewedClientCertificate",
+            f"renewed certificate serial {discarded.serial_number:x} did not connect in "
+            f"{attempts} attempts over every network profile; the previous one is used again",
         )
 
     # -- A03 ----------------------------------------------------------------------------
