@@ -74,6 +74,7 @@ from station.offload import Offload, ThreadOffload
 from station.ops.control_socket import ControlSocket
 from station.ops.message_log import MessageLog, read_entries
 from station.ops.systemd import Notifier, watchdog
+from station.reservation import Reservations
 from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
@@ -239,6 +240,18 @@ class Station:
             client=self.client, store=store, device_model=device_model, now=self.clock.now
         )
         self.transactions.local_auth = self.local_auth
+        self.reservations = Reservations(
+            client=self.client,
+            store=store,
+            device_model=device_model,
+            now=self.clock.now,
+            connector_types={e.id: e.connector_type for e in config.hardware.evse},
+            base_status=self.availability.base_status,
+            changed=self.availability.refresh,
+        )
+        self.availability.reserved = self.reservations.reserved
+        self.availability.status_listeners.append(self.reservations.statuses_changed)
+        self.transactions.reservations = self.reservations
         self.link.on_first_sync = self._resume_kept_charges
         self.transactions.interrupted_gate = self._first_sync
         self.reset = ResetService(
@@ -353,6 +366,7 @@ class Station:
         )
         await self.availability.load()
         await self.local_auth.load()
+        await self.reservations.load()
         await self.transactions.load()
         await self.smart_charging.load()
         self.transactions.interrupted_reason = (
@@ -872,6 +886,7 @@ class Station:
         top.add("transactions.queue", self.queue.run)
         top.add("transactions.timers", self.transactions.run)
         top.add("smart_charging", self.smart_charging.run)
+        top.add("reservations", self.reservations.run)
         top.add("availability", self._availability)
         top.add("control_socket", self.control_socket.run)
         top.add("message_log", self.message_log.run)

@@ -108,6 +108,10 @@ class Availability:
         #: EVSEs held Unavailable by maintenance (a firmware installation); not persisted.
         self._held: set[int] = set()
         self._reported_event = trio.Event()
+        #: Whether an Available EVSE is held for a reservation (shown Reserved, H01).
+        self.reserved: Callable[[int], bool] = lambda evse_id: False
+        #: Called when an EVSE's status may have changed (reservations watch it).
+        self.status_listeners: list[Callable[[], None]] = []
         client.route("ChangeAvailability", self.change_availability)
         for evse_id in evse_ids:
             device_model.bind_live(
@@ -159,11 +163,18 @@ class Availability:
             self._held.difference_update(evse_ids)
         for e in self._evse_ids:
             self._apply_operative(e, self.operative(e))
-        self._changed.set()
+        self.refresh()
         log.info("event=maintenance_hold evses=%s held=%s", evse_ids, held)
 
     def status(self, evse_id: int) -> Status:
         """ConnectorStatus of the EVSE's connector now."""
+        status = self.base_status(evse_id)
+        if status is Status.Available and self.reserved(evse_id):
+            return Status.Reserved
+        return status
+
+    def base_status(self, evse_id: int) -> Status:
+        """The status without reservations."""
         snapshot = self._snapshots[evse_id]
         if snapshot.fault is not None:
             return Status.Faulted
@@ -189,12 +200,18 @@ class Availability:
     def update(self, snapshot: EvseSnapshot) -> None:
         """The control loop published a new snapshot."""
         self._snapshots[snapshot.evse_id] = snapshot
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Statuses may have changed (a snapshot, availability, a reservation)."""
         self._changed.set()
+        for listener in self.status_listeners:
+            listener()
 
     def _reapply(self) -> None:
         for e in self._evse_ids:
             self._apply_operative(e, self.operative(e))
-        self._changed.set()
+        self.refresh()
 
     async def transaction_ended(self, evse_id: int) -> None:
         """Apply ChangeAvailability requests that waited for this EVSE's transaction."""
@@ -249,7 +266,7 @@ class Availability:
                 # TC_G_13 step 3: a station already Inoperative, told so again, reports the
                 # state of every connector (stricter than G04.FR.05's changed connectors).
                 self._report_again.update(self._evse_ids)
-                self._changed.set()
+                self.refresh()
             return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Accepted)
         affected = self._evse_ids if evse_id is None else [evse_id]
         if not operative and any(self._transaction_active(e) for e in affected):
@@ -262,7 +279,7 @@ class Availability:
             return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Scheduled)
         self._set(evse_id, connector, operative)
         await self._save()
-        self._changed.set()
+        self.refresh()
         return ChangeAvailabilityResponse(status=ChangeAvailabilityStatusEnumType.Accepted)
 
     def _current(self, evse_id: int | None, connector: int | None) -> bool:

@@ -421,6 +421,11 @@ def controller_variables(identity: str) -> list[Variable]:
         v(key("AuthCacheCtrlr", "Storage"), dt.integer, RO, max_limit=AUTH_CACHE_CAPACITY),
         # C-59: a cached idToken that is not Accepted is refused without asking the CSMS.
         v(key("AuthCacheCtrlr", "DisablePostAuthorize"), dt.boolean, RW, "false"),
+        # -- ReservationCtrlr (H01–H04) ---------------------------------------------------
+        v(key("ReservationCtrlr", "Available"), dt.boolean, RO, "true", constant=True),
+        v(key("ReservationCtrlr", "Enabled"), dt.boolean, RW, "true"),
+        # H01.FR.18: reservations without an EVSE (or by connector type) are taken.
+        v(key("ReservationCtrlr", "NonEvseSpecific"), dt.boolean, RW, "true"),
         # -- SmartChargingCtrlr (K01–K10) ------------------------------------------------
         v(key(sc, "Available"), dt.boolean, RO, "true", constant=True),
         v(key(sc, "Enabled"), dt.boolean, RW, "true"),
@@ -461,7 +466,6 @@ def controller_variables(identity: str) -> list[Variable]:
         *[
             variable
             for name in (
-                "ReservationCtrlr",
                 "TariffCostCtrlr",
                 "DisplayMessageCtrlr",
                 "MonitoringCtrlr",

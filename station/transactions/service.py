@@ -72,6 +72,7 @@ from station.ocpp.messages import (
     UnlockConnectorResponse,
     UnlockStatusEnumType,
 )
+from station.reservation import Reservations
 from station.store import Store
 from station.transactions.localauth import Known, LocalAuthorization
 from station.transactions.meter_values import Reading, meter_value
@@ -200,6 +201,8 @@ class TransactionService:
         #: The Local Authorization List and the Authorization Cache, when the station has
         #: them (C10–C14).
         self.local_auth: LocalAuthorization | None = None
+        #: Reservations (H01–H04), when the station takes them.
+        self.reservations: Reservations | None = None
         client.route("RequestStartTransaction", self.request_start)
         client.route("RequestStopTransaction", self.request_stop)
         client.route("GetTransactionStatus", self.transaction_status)
@@ -481,6 +484,10 @@ class TransactionService:
         here = self._sessions[evse_id]
         if not unplaced.authorized or here.authorized or here.transaction is not None:
             return
+        auth = unplaced.state.authorization
+        if auth is not None and not self._admits(evse_id, auth.token):
+            log.info("event=authorization_not_placed evse=%s reason=reserved", evse_id)
+            return
         unplaced.state.evse_id = evse_id
         self._sessions[evse_id] = unplaced
         self._sessions[UNPLACED] = here
@@ -533,11 +540,12 @@ class TransactionService:
                         ),
                     )
                     return
-        target = self._target_for_new_authorization(None)
+        target = self._target_for_new_authorization(None, token)
         if target is None:
             log.warning("event=card_ignored id_token=%s reason='no free EVSE'", token.id_token)
             return
-        await self._apply(target, lambda s, m: s.authorize(m, token))
+        reservation_id = await self._consume_reservation(token)
+        await self._apply(target, lambda s, m: s.authorize(m, token, reservation_id=reservation_id))
 
     async def authorize(self, token: Token) -> tuple[bool, str | None]:
         """The list or the cache (C12–C14), the CSMS (C01) or the offline rules (C13,
@@ -632,23 +640,44 @@ class TransactionService:
         if known.source == "cache" and self.local_auth is not None:
             await self.local_auth.used(token.wire())  # C10.FR.08: its lifetime restarts
 
-    def _target_for_new_authorization(self, evse_id: int | None) -> int | None:
+    def _admits(self, evse_id: int, token: Token | None) -> bool:
+        """H03: reservations this idToken does not hold leave the EVSE to others."""
+        if self.reservations is None or token is None:
+            return True
+        return self.reservations.admits(evse_id, token.id_token, token.type, token.group_id)
+
+    async def _consume_reservation(self, token: Token) -> int | None:
+        if self.reservations is None:
+            return None
+        return await self.reservations.consume(token.id_token, token.type, token.group_id)
+
+    def _target_for_new_authorization(
+        self, evse_id: int | None, token: Token | None = None
+    ) -> int | None:
         if evse_id is not None:
             session = self._sessions.get(evse_id)
             if session is None or session.authorized or not self._usable(evse_id):
                 return None
-            return evse_id
+            return evse_id if self._admits(evse_id, token) else None
         waiting = [
             e
             for e, s in self._sessions.items()
-            if e != UNPLACED and s.state.ev_connected and not s.authorized and self._usable(e)
+            if e != UNPLACED
+            and s.state.ev_connected
+            and not s.authorized
+            and self._usable(e)
+            and self._admits(e, token)
         ]
         if waiting:
             return waiting[0]
         free = [
             e
             for e, s in self._sessions.items()
-            if e != UNPLACED and not s.state.ev_connected and not s.authorized and self._usable(e)
+            if e != UNPLACED
+            and not s.state.ev_connected
+            and not s.authorized
+            and self._usable(e)
+            and self._admits(e, token)
         ]
         if free and not self._sessions[UNPLACED].authorized:
             return UNPLACED
@@ -700,7 +729,9 @@ class TransactionService:
             return rejected("NotAccepted")  # B02.FR.05
         if request.evse_id is not None and request.evse_id not in self._evses:
             return rejected("UnknownEvse")
-        target = self._target_for_new_authorization(request.evse_id)
+        group = request.group_id_token.id_token if request.group_id_token else None
+        token = Token(request.id_token.id_token, request.id_token.type.value, group)
+        target = self._target_for_new_authorization(request.evse_id, token)
         if target is None:
             return rejected("NoFreeEvse")
         session = self._sessions[target]
@@ -716,8 +747,6 @@ class TransactionService:
             problem = self.start_profile.check(target, profile)
             if problem is not None:
                 return rejected(problem)
-        group = request.group_id_token.id_token if request.group_id_token else None
-        token = Token(request.id_token.id_token, request.id_token.type.value, group)
 
         async def start() -> None:
             if self._dm.get(AUTHORIZE_REMOTE_START):
@@ -726,8 +755,12 @@ class TransactionService:
                     return
             if self._sessions[target].authorized:
                 return  # someone else authorized this EVSE meanwhile
+            reservation_id = await self._consume_reservation(token)
             await self._apply(
-                target, lambda s, m: s.authorize(m, token, remote_start_id=request.remote_start_id)
+                target,
+                lambda s, m: s.authorize(
+                    m, token, remote_start_id=request.remote_start_id, reservation_id=reservation_id
+                ),
             )
             if profile is not None and self.start_profile is not None:
                 # F01.FR.10: the profile is this transaction's, once it has started.

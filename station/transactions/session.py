@@ -115,6 +115,8 @@ class Authorization:
     #: Set when the CSMS invalidated the idToken and StopTxOnInvalidId is false (E05.FR.02/03):
     #: energy is offered only while the import register is below this many Wh.
     energy_limit_wh: float | None = None
+    #: The reservation this idToken used (H03.FR.09); its transaction reports it (H01.FR.15).
+    reservation_id: int | None = None
 
 
 @dataclass(slots=True)
@@ -189,7 +191,10 @@ class SessionState:
             authorization=None
             if auth is None
             else Authorization(
-                Token(**auth["token"]), auth.get("remote_start_id"), auth.get("energy_limit_wh")
+                Token(**auth["token"]),
+                auth.get("remote_start_id"),
+                auth.get("energy_limit_wh"),
+                auth.get("reservation_id"),
             ),
             conditions=set(data.get("conditions", ())),
             transaction=None
@@ -331,12 +336,17 @@ class EvseSession:
         return self._after_change(moment, Trigger.EVCommunicationLost)
 
     def authorize(
-        self, moment: Moment, token: Token, *, remote_start_id: int | None = None
+        self,
+        moment: Moment,
+        token: Token,
+        *,
+        remote_start_id: int | None = None,
+        reservation_id: int | None = None,
     ) -> list[TransactionEventRequest]:
         """An authorization was granted (locally accepted, or RequestStartTransaction)."""
         self._account(moment)
         s = self.state
-        s.authorization = Authorization(token, remote_start_id)
+        s.authorization = Authorization(token, remote_start_id, reservation_id=reservation_id)
         if s.transaction is not None:
             s.transaction.token_reported = False
             s.transaction.stop_reason = None
@@ -627,11 +637,15 @@ class EvseSession:
                 if begin is not None:
                     meter_values = [begin, *(meter_values or [])]
         id_token = None
+        reservation_id = None
         if token is not None:
             id_token = token.wire()  # the token that ended the authorization (E07.FR.02)
         elif s.authorization is not None and not tx.token_reported:
             id_token = s.authorization.token.wire()
             tx.token_reported = True
+            # H01.FR.15: the event that names the idToken tells the CSMS which
+            # reservation it used up.
+            reservation_id = s.authorization.reservation_id
         remote_start_id = None
         if s.authorization is not None and not tx.remote_start_reported:
             remote_start_id = s.authorization.remote_start_id
@@ -657,6 +671,7 @@ class EvseSession:
             trigger_reason=trigger,
             seq_no=seq_no,
             offline=True if moment.offline else None,
+            reservation_id=reservation_id,
             transaction_info=info,
             evse=evse,
             id_token=id_token,
