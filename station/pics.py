@@ -147,9 +147,9 @@ _NOT_CLAIMED = (
 )
 
 
-#: Reservations work (station.reservation); the profile is claimed once its test cases
-#: are covered in the conformance matrix.
-RESERVATION_CLAIMED = False
+#: Reservations (station.reservation): claimed, its test cases are covered in the
+#: conformance matrix.
+RESERVATION_CLAIMED = True
 
 
 def _claimed(rule: Rule, otherwise: Answer) -> Rule:
@@ -253,8 +253,7 @@ ITEMS: tuple[Item, ...] = (
         "Reservation",
         False,
         lambda s: RESERVATION_CLAIMED and _available("ReservationCtrlr")(s),
-        "reservations are built (reservation.py); not claimed until the Reservation test "
-        "cases are covered in docs/conformance.md",
+        "reservations in reservation.py",
     ),
     Item(
         "P-AdvancedUserInterface",
@@ -712,6 +711,23 @@ ITEMS: tuple[Item, ...] = (
             and s.writable("SecurityCtrlr.CertSigningRepeatTimes")
         ),
         "A02.FR.17-19 in security/service.py",
+    ),
+    # -- Reservation ------------------------------------------------------------------------
+    Item(
+        "R-2",
+        "Reservation",
+        "Support for reservation of unspecified EVSE (ReservationNonEvseSpecific)",
+        False,
+        lambda s: RESERVATION_CLAIMED and s.has("ReservationCtrlr.NonEvseSpecific"),
+        "ReservationCtrlr.NonEvseSpecific; connector-type reservations too",
+    ),
+    Item(
+        "R-3",
+        "Reservation",
+        "Reservation support (ReservationEnabled)",
+        False,
+        lambda s: RESERVATION_CLAIMED and s.writable("ReservationCtrlr.Enabled"),
+        "ReservationCtrlr.Enabled",
     ),
     # -- Smart Charging ---------------------------------------------------------------------
     Item(

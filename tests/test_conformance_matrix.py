@@ -51,12 +51,13 @@ def test_the_matrix_holds_every_case_of_the_claimed_profiles(matrix):
     by_profile = {}
     for case in cases:
         by_profile.setdefault(case.profile, []).append(case.id)
-    # Part 5 §4.2, §4.3 and §4.5 list 222, 7 and 36 test cases with a Charging-Station
-    # column.
+    # Part 5 §4.2, §4.3, §4.5 and §4.7 list 222, 7, 36 and 22 test cases with a
+    # Charging-Station column.
     assert {p: len(ids) for p, ids in by_profile.items()} == {
         "Core": 222,
         "Advanced Security": 7,
         "Smart Charging": 36,
+        "Reservation": 22,
     }
     assert all(c.id.startswith("TC_") and c.id.endswith("_CS") for c in cases)
 

@@ -153,8 +153,13 @@ def test_features_that_are_not_built_answer_no():
     answers = pics.answers_by_id(_station())
     for item_id in ("C-04", "C-07", "C-08", "C-20", "C-25", "C-28", "C-42", "C-49", "C-58"):
         assert answers[item_id] is False, item_id
-    for profile in ("LocalAuthListManagement", "Reservation", "ISO15118Support"):
+    for profile in ("LocalAuthListManagement", "ISO15118Support"):
         assert answers[f"P-{profile}"] is False, profile
+
+
+def test_reservation_is_claimed_with_its_options():
+    answers = pics.answers_by_id(_station())
+    assert (answers["P-Reservation"], answers["R-2"], answers["R-3"]) == (True, True, True)
 
 
 def test_smart_charging_is_claimed_with_both_rate_units():
