@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     from station import pics
     from station.devcsms import cli as csms_cli
     from station.devicemodel import cli as config_cli
-    from station.ops import check, failsafe, sim_cli
+    from station.ops import check, failsafe, sim_cli, top
     from station.ops import commands as operator_commands
 
     sim_cli.register(commands)
@@ -80,6 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     operator_commands.register(commands)
     pics.register(commands)
     csms_cli.register(commands)
+    top.register(commands)
     return parser
 
 
