@@ -151,7 +151,9 @@ class DemoPrinter:
         return min(self.console.width, MAX_WIDTH)
 
     def _stamp(self) -> Text:
-        return Text(f"{trio.current_time() - self.start:6.1f}s ", style="dim")
+        stamp = Text()
+        stamp.append(f"{trio.current_time() - self.start:6.1f}s ", style="dim")
+        return stamp
 
     def frame(self, event: Traffic | StationEvent) -> None:
         """One line per frame (the CSMS's observer)."""
@@ -207,11 +209,13 @@ class DemoPrinter:
         if not self.console.is_terminal:
             return
         spinner = Spinner("dots", style="yellow")
-        with Live(spinner, console=self.console, auto_refresh=False, transient=True) as live:
+        with Live(console=self.console, auto_refresh=False, transient=True) as live:
             while True:
-                text = self.waiting() if self.waiting is not None else ""
-                spinner.update(text=Text(text, style="dim"))
-                live.refresh()
+                if self.waiting is None:
+                    live.update(Text(""), refresh=True)
+                else:
+                    spinner.update(text=Text(self.waiting(), style="dim"))
+                    live.update(spinner, refresh=True)
                 await trio.sleep(0.1)
 
 
@@ -304,6 +308,7 @@ async def _script(
     with trio.fail_after(30):
         await client.wait_until(lambda: client.boot_state.value == "Accepted")
         await trio.sleep(0.5)
+    printer.waiting = None
     printer.say("the driver plugs the EV into EVSE 1 (pilot state B)")
     sim.plug(1)
     await trio.sleep(1)
@@ -313,6 +318,7 @@ async def _script(
     with trio.fail_after(10):
         while station.transactions.transaction_id(1) is None:
             await station.transactions.wait_changed()
+    printer.waiting = None
     await trio.sleep(1)
     printer.say("the EV asks for power (pilot state C): the contactor closes")
     sim.set_ev_state(1, "C")
@@ -357,6 +363,7 @@ async def _script(
         duration = trio.current_time() - started
         # A reading taken after the contactor opened holds all the energy delivered.
         end_energy = (await sampler.next_reading()).sample.energy_import_wh
+    printer.waiting = None
     await trio.sleep(1)
     printer.say("the driver unplugs")
     sim.unplug(1)
@@ -384,6 +391,15 @@ def run_demo(
     """Entry point of ``station demo``; ``duration`` = seconds of charging (default 12)."""
     logs.configure("error")
     console = console or Console(highlight=False)
-    return trio.run(
-        lambda: demo(console, duration if duration is not None else DEFAULT_DURATION, full=full)
-    )
+    try:
+        return trio.run(
+            lambda: demo(console, duration if duration is not None else DEFAULT_DURATION, full=full)
+        )
+    except KeyboardInterrupt:
+        return 130  # Ctrl-C: the shell's status for SIGINT, without a traceback
+    except BaseExceptionGroup as group:
+        # rich raises SystemExit(1) when stdout is closed (`station demo | head`).
+        exits, rest = group.split((SystemExit, KeyboardInterrupt))
+        if rest is not None or exits is None:
+            raise
+        return 1 if exits.split(SystemExit)[0] is not None else 130

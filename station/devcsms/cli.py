@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -186,25 +187,37 @@ def run_csms(args: argparse.Namespace) -> int:
         from station.devcsms.api import serve_api
 
         async with trio.open_nursery() as nursery:
+            nursery.start_soon(_stop_on_signal, nursery.cancel_scope)
             await nursery.start(csms.run)
             api_port = await nursery.start(serve_api, csms, args.api_port)
             for line in _banner(csms, api_port, cards):
                 style = "bold" if line.startswith("development") else ""
-                console.print(line, style=style, markup=False)
+                console.print(line, style=style, markup=False, soft_wrap=True)
 
     try:
         trio.run(main)
     except KeyboardInterrupt:
         return 0
     except (OSError, BaseExceptionGroup) as exc:
-        if isinstance(exc, BaseExceptionGroup) and exc.split(KeyboardInterrupt)[1] is None:
-            return 0  # Ctrl-C, delivered through the nursery
+        if isinstance(exc, BaseExceptionGroup):
+            stopped, rest = exc.split((KeyboardInterrupt, SystemExit))
+            if rest is None and stopped is not None:
+                # Ctrl-C through the nursery, or rich's SystemExit when stdout is closed.
+                return 0 if stopped.split(SystemExit)[0] is None else EXIT_FAILED
         error = _first_os_error(exc)
         if error is None:
             raise
         print(f"station csms: cannot listen: {error.strerror or error}", file=sys.stderr)
         return EXIT_FAILED
     return 0
+
+
+async def _stop_on_signal(scope: trio.CancelScope) -> None:
+    """Ctrl-C or SIGTERM ends the CSMS quietly (exit status 0)."""
+    with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for _ in signals:
+            scope.cancel()
+            return
 
 
 def _first_os_error(error: BaseException) -> OSError | None:

@@ -171,7 +171,8 @@ def _frame_line(entry: dict[str, Any], width: int) -> Text:
     arrow = "←" if entry.get("direction") == "in" else "→"  # "in" = from the CSMS
     time_of_day = str(entry.get("time", ""))[11:19]
     action = entry.get("action") or "-"
-    line = Text(f"{time_of_day} ", style="dim")
+    line = Text()
+    line.append(f"{time_of_day} ", style="dim")
     style = "bold red" if kind == "ERR " else "cyan" if arrow == "→" else "green"
     line.append(f"{arrow} {kind} {action:<18} ", style=style)
     room = max(width - len(line), 20)
