@@ -62,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="SECONDS",
         help="how long the EV charges before the driver stops the session "
-        "(default: 12; the whole demo takes about 10 s more)",
+        "(default: 12; the whole demo takes a few seconds more)",
     )
     demo.add_argument("--full", action="store_true", help="print every frame in full")
     demo.set_defaults(handler=_demo)

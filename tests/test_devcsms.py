@@ -256,6 +256,34 @@ async def test_the_http_endpoint_returns_the_stations_callerror(csms, nursery, t
     assert answer["code"] == "NotSupported"
 
 
+async def test_a_station_that_does_not_answer_gives_504(csms, nursery):
+    port = await nursery.start(serve_api, csms, 0)
+    async with await open_client(csms, "CS-1", basic("CS-1", PASSWORD)) as ws:
+        await csms.wait_connected("CS-1")
+        status, answer = await http(
+            port, "POST", "/stations/CS-1/Reset?timeout=0.2", b'{"type": "OnIdle"}'
+        )
+        call = json.loads(await ws.get_message())  # sent, never answered
+    assert call[2:] == ["Reset", {"type": "OnIdle"}]
+    assert status == 504
+    assert answer == {"error": "the station did not answer Reset within 0.2 s"}
+
+
+async def test_in_memory_stations_pass_the_same_basic_auth_check(csms):
+    from station.ocpp.transport import ConnectFailed, Endpoint
+
+    wrong = Endpoint(csms.url, "CS-1", 1, basic_auth_password="not-the-password-000")
+    async with trio.open_nursery() as nursery:
+        with pytest.raises(ConnectFailed, match="HTTP 401: wrong password"):
+            await csms.dial(nursery, wrong)
+    right = Endpoint(csms.url, "CS-1", 1, basic_auth_password=PASSWORD)
+    async with trio.open_nursery() as nursery:
+        transport = await csms.dial(nursery, right)
+        await transport.send(json.dumps([2, "m1", "Heartbeat", {}]))
+        assert json.loads(await transport.receive())[0] == 3
+        await transport.aclose()
+
+
 @pytest.mark.parametrize(
     ("method", "target", "body", "status", "error"),
     [
