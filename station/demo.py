@@ -31,7 +31,7 @@ from station import logs
 from station.app import Runtime, Station
 from station.clock import WallClock
 from station.config import parse_config
-from station.devcsms import DevCsms, StationEvent, Traffic
+from station.devcsms.server import DevCsms, StationEvent, Traffic
 from station.devicemodel.model import key
 from station.ocpp.summary import summarize
 from station.offload import InlineOffload

@@ -13,9 +13,10 @@ import trio_websocket
 from rich.console import Console
 
 from station.cli import main
-from station.devcsms import CardList, CardListError, DevCsms, StationEvent, Traffic, parse_cards
 from station.devcsms.api import serve_api
-from station.devcsms.cli import TrafficPrinter
+from station.devcsms.cards import CardList, CardListError, parse_cards
+from station.devcsms.printer import TrafficPrinter
+from station.devcsms.server import DevCsms, StationEvent, Traffic
 from tests.conftest import FAST, PASSWORD, live_station, make_config
 
 CARDS = """\
@@ -178,7 +179,7 @@ async def test_an_invalid_request_gets_the_callerror_a_station_would_give(csms):
 
 
 def test_every_station_request_has_an_answer_that_validates():
-    from station.devcsms import STATION_ACTIONS, StationSession
+    from station.devcsms.server import STATION_ACTIONS, StationSession
     from station.ocpp.validation import parse_response
 
     session = StationSession("CS-1", transport=None, remote="-", connected_at="-")  # type: ignore[arg-type]

@@ -3,29 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import trio
-from rich.console import Console
-from rich.text import Text
+if TYPE_CHECKING:
+    import trio
 
-from station.devcsms.cards import CardList, CardListError
-from station.devcsms.server import DevCsms, Event, StationEvent
-from station.ocpp.summary import summarize
+    from station.devcsms.cards import CardList
+    from station.devcsms.server import DevCsms
 
 EXIT_CONFIG = 2
 EXIT_FAILED = 1
-
-#: Frame kinds, in four columns.
-KINDS = {"CALL": "CALL", "RESULT": "RES ", "ERROR": "ERR "}
-
-#: Styles of the printed lines (colour only on a terminal; rich drops it otherwise).
-STYLES = {"in": "cyan", "out": "green", "ERROR": "bold red", "event": "yellow"}
 
 
 def _port(text: str) -> int:
@@ -93,53 +83,6 @@ def register(commands: argparse._SubParsersAction) -> None:
     csms.set_defaults(handler=run_csms)
 
 
-class TrafficPrinter:
-    """An observer of `DevCsms` that prints one line per frame or station event.
-
-    ``→`` is a frame from a station to the CSMS, ``←`` one from the CSMS to a station.
-    """
-
-    def __init__(
-        self,
-        console: Console,
-        *,
-        full: bool = False,
-        now: Callable[[], datetime] = datetime.now,
-    ) -> None:
-        self.console = console
-        self.full = full
-        self._now = now
-
-    def __call__(self, event: Event) -> None:
-        """Print the line of ``event``."""
-        self.console.print(self.line(event), soft_wrap=self.full)
-
-    def line(self, event: Event) -> Text:
-        """The line of one event."""
-        stamp = self._now().strftime("%H:%M:%S")
-        text = Text(f"{stamp} ")
-        text.append(f"{event.identity:<10}", style="bold")
-        if isinstance(event, StationEvent):
-            text.append(f" ● {event.what} {event.detail}", style=STYLES["event"])
-            return text
-        arrow = "→" if event.direction == "in" else "←"
-        style = STYLES["ERROR"] if event.kind == "ERROR" else STYLES[event.direction]
-        text.append(f" {arrow} {KINDS[event.kind]} {event.action:<18} ", style=style)
-        if self.full:
-            text.append(json.dumps(event.payload, ensure_ascii=False))
-            return text
-        room = max(self.console.width - len(text), 30)
-        if event.kind == "ERROR":
-            summary = f"{event.payload.get('code', '')} {event.payload.get('description', '')}"
-            summary = summary if len(summary) <= room else summary[: room - 1] + "…"
-        else:
-            summary = summarize(
-                event.action, event.payload, response=event.kind == "RESULT", width=room
-            )
-        text.append(summary)
-        return text
-
-
 def _banner(csms: DevCsms, api_port: int, cards: CardList | None) -> list[str]:
     host = csms.host if csms.host not in ("0.0.0.0", "::", "") else "<this machine's address>"
     url = f"ws://{host}:{csms.port}/ocpp"
@@ -163,7 +106,13 @@ def _banner(csms: DevCsms, api_port: int, cards: CardList | None) -> list[str]:
 
 def run_csms(args: argparse.Namespace) -> int:
     """Run the development CSMS until Ctrl-C."""
+    import trio
+    from rich.console import Console
+
     from station import logs
+    from station.devcsms.cards import CardList, CardListError
+    from station.devcsms.printer import TrafficPrinter
+    from station.devcsms.server import DevCsms
 
     cards = None
     if args.cards is not None:
@@ -214,6 +163,8 @@ def run_csms(args: argparse.Namespace) -> int:
 
 async def _stop_on_signal(scope: trio.CancelScope) -> None:
     """Ctrl-C or SIGTERM ends the CSMS quietly (exit status 0)."""
+    import trio
+
     with trio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
         async for _ in signals:
             scope.cancel()
