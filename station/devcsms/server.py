@@ -247,7 +247,10 @@ class DevCsms:
                 headers=[(b"WWW-Authenticate", b'Basic realm="OCPP", charset="UTF-8"')],
             )
             return
-        ws = await request.accept(subprotocol=SUBPROTOCOL)
+        try:
+            ws = await request.accept(subprotocol=SUBPROTOCOL)
+        except trio_websocket.ConnectionClosed:
+            return  # the station left during the handshake: nothing to serve
         await self._serve_session(identity, WebSocketTransport(ws), remote)
 
     async def _refuse(
@@ -259,7 +262,10 @@ class DevCsms:
         headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         self._emit(StationEvent(identity, "refused", f"HTTP {status}: {reason}"))
-        await request.reject(status, extra_headers=headers, body=reason.encode())
+        try:
+            await request.reject(status, extra_headers=headers, body=reason.encode())
+        except trio_websocket.ConnectionClosed:
+            pass  # it did not wait for the refusal
 
     def check_auth(self, identity: str, headers: list[tuple[bytes, bytes]]) -> str | None:
         """Why the upgrade request's Basic auth is refused, or None when it passes."""
