@@ -751,6 +751,8 @@ class Station:
         }
         if self.hardware is not None and self.hardware.sim is not None:
             result["hardware"] = self.hardware.sim.status()
+        # `station top` shows where the station is connected.
+        result["csms_url"] = connection.active.url if connection and connection.active else None
         return result
 
     # -- connection ----------------------------------------------------------------------

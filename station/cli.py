@@ -67,15 +67,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--duration",
-        type=_positive_seconds,
+        type=_charge_seconds,
         default=None,
-        help="stop after this many seconds (default: run the scripted session)",
+        metavar="SECONDS",
+        help="how long the EV charges before the driver stops the session "
+        "(default: 12; the whole demo takes a few seconds more)",
     )
+    demo.add_argument("--full", action="store_true", help="print every frame in full")
     demo.set_defaults(handler=_demo)
 
     from station import pics
+    from station.devcsms import cli as csms_cli
     from station.devicemodel import cli as config_cli
-    from station.ops import check, failsafe, limit_cli, sim_cli
+    from station.ops import check, failsafe, limit_cli, sim_cli, top
     from station.ops import commands as operator_commands
 
     sim_cli.register(commands)
@@ -85,17 +89,19 @@ def _parser() -> argparse.ArgumentParser:
     operator_commands.register(commands)
     pics.register(commands)
     limit_cli.register(commands)
+    csms_cli.register(commands)
+    top.register(commands)
     return parser
 
 
-def _positive_seconds(text: str) -> float:
-    """An argparse type: a number of seconds above 0 (`--duration -5` is a usage error)."""
+def _charge_seconds(text: str) -> float:
+    """``--duration`` of the demo: a number of seconds above 0 (at most a day)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text} must be a number of seconds above 0")
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"must be above 0 and at most 86400 seconds, not {text}")
     return value
 
 
@@ -247,7 +253,7 @@ def _leaf(error: BaseException) -> BaseException:
 def _demo(args: argparse.Namespace) -> int:
     from station.demo import run_demo
 
-    return run_demo(duration=args.duration)
+    return run_demo(duration=args.duration, full=args.full)
 
 
 def main(argv: list[str] | None = None) -> int:
