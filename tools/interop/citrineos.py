@@ -697,6 +697,9 @@ class Suite:
             n.append("Unavailable then Available stored")
         with self.check("UnlockConnector (fixed cable)") as n:
             answer = self.result("evdriver", "unlockConnector", {"evseId": 1, "connectorId": 1})
+            # F05.FR.04/05: the connector exists and has no transaction, so the station
+            # tries; a fixed cable has no lock to open (UnlockFailed).
+            expect(answer.get("status") in ("Unlocked", "UnlockFailed"), f"answer {answer}")
             n.append(f"status {answer.get('status')}")
         with self.check("ClearCache (no authorization cache: Rejected)") as n:
             answer = self.result("evdriver", "clearCache", {})
@@ -888,6 +891,8 @@ class Suite:
                 assert answer is not None
                 expect(answer.payload.get("status") == "Accepted", f"boot {answer.payload}")
                 self.out_answered("StatusNotification", "StatusNotification", after=boot.index)
+                active = station.command("status")["security_profile"]
+                expect(active == profile, f"the station connected with security profile {active}")
                 n.append(f"{server.url()} ({'TLS + Basic auth' if profile == 2 else 'mutual TLS'})")
 
     def session_tool(self) -> None:
