@@ -934,7 +934,10 @@ class Suite:
                         continue
                     other = "in" if frame.direction == "out" else "out"
                     request = by_id.get((frame.message_id, other))
-                    if frame.payload["code"] in ALLOWED_ERRORS:
+                    # Only the station may answer NotSupported: it does so for an action
+                    # it has no handler for (a feature it does not claim, e.g. smart
+                    # charging); CitrineOS must support everything the station sends.
+                    if frame.payload["code"] in ALLOWED_ERRORS and frame.direction == "out":
                         allowed.append(request.action if request and request.action else "?")
                         continue
                     errors.append(

@@ -41,7 +41,8 @@ EPMD = Path("/usr/bin/epmd")
 DEBIAN_PACKAGES: tuple[tuple[Path, str], ...] = (
     (PG_BIN / "initdb", f"postgresql-{PG_VERSION}"),
     (
-        Path(f"/usr/share/postgresql/{PG_VERSION}/extension/postgis.control"),
+        # The library, not the control file (which another package can leave behind).
+        Path(f"/usr/lib/postgresql/{PG_VERSION}/lib/postgis-3.so"),
         f"postgresql-{PG_VERSION}-postgis-3",
     ),
     (RABBITMQ_SERVER, "rabbitmq-server"),
