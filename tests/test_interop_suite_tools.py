@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from station.config import load_config
-from tools.interop.citrineos import KNOWN_CITRINE_ERRORS, error_blocks
+from tools.interop.citrineos_log import KNOWN_CITRINE_ERRORS, error_blocks
 from tools.interop.report import CheckFailed, Report
 from tools.interop.station_process import Frame, StationConfig
 
