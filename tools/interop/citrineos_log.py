@@ -24,6 +24,12 @@ KNOWN_CITRINE_ERRORS = (
         "InstalledCertificates row without the hash data (not-null violation); the installed "
         "certificate is still recorded from GetInstalledCertificateIds",
     ),
+    (
+        "Failed to update latest status notification with error: Deleted 0 entries",
+        "CitrineOS v1.8.3 race: it replaces a connector's latest status by read, delete, "
+        "insert outside a transaction, so two StatusNotifications of one connector handled "
+        "at once collide (both are still stored in StatusNotifications)",
+    ),
 )
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
