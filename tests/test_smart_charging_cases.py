@@ -252,8 +252,12 @@ async def test_k08_composite_schedule_and_k10_clear(config, autojump_clock):
         assert schedule["duration"] == 1200
         assert schedule["chargingRateUnit"] == "A"
         start = schedule["scheduleStart"]
-        assert start == format_date_time(env.station.clock.now().replace(microsecond=0))
-        elapsed = int((env.station.clock.now().replace(microsecond=0) - now).total_seconds())
+        # scheduleStart: the time of the request rounded up to a whole second.
+        asked = env.station.clock.now()
+        whole = asked.replace(microsecond=0)
+        begins = whole if whole == asked else whole + timedelta(seconds=1)
+        assert start == format_date_time(begins)
+        elapsed = int((begins - now).total_seconds())
         assert [(p["startPeriod"], p["limit"]) for p in schedule["chargingSchedulePeriod"]] == [
             (0, 10.0),
             (300 - elapsed, 20.0),

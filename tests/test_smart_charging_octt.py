@@ -22,8 +22,10 @@ def config(tmp_path):
 
 
 def now_s(env):
-    """The station's time, in whole seconds (the composite's scheduleStart)."""
-    return env.station.clock.now().replace(microsecond=0)
+    """The station's time rounded up to a whole second (the composite's scheduleStart)."""
+    now = env.station.clock.now()
+    whole = now.replace(microsecond=0)
+    return whole if whole == now else whole + timedelta(seconds=1)
 
 
 async def set_profile(env, evse: int, sent: dict) -> dict:

@@ -692,8 +692,10 @@ class SmartChargingService:
             )
         if request.duration < 0:
             return _composite_rejected("InvalidValue", "duration is negative")
-        # Whole seconds: the periods' offsets are whole seconds from scheduleStart.
-        now = self._now().replace(microsecond=0)
+        # Whole seconds: the periods' offsets are whole seconds from scheduleStart. Rounded
+        # up, not down: a profile that began within this second (startSchedule "now", as a
+        # CSMS sends it) applies from the start, not after a one-second period of no limit.
+        now = _next_whole_second(self._now())
         profiles = self.profiles() if self.enabled() else []
         if evse_id != 0:
             periods = composite_schedule(
@@ -774,6 +776,12 @@ class SmartChargingService:
                 continue
             result.append((start, total, phases))
         return result
+
+
+def _next_whole_second(moment: datetime) -> datetime:
+    """``moment`` rounded up to a whole second."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + timedelta(seconds=1)
 
 
 def _composite_rejected(reason: str, detail: str) -> GetCompositeScheduleResponse:

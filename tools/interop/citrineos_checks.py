@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -238,6 +239,8 @@ class Suite:
         self.local_session()
         self.remote_session()
         self.remote_commands()
+        self.local_list_and_reservations()
+        self.smart_charging()
         self.certificates()
         self.get_log(uploads)
         self.outage()
@@ -679,9 +682,9 @@ class Suite:
             # tries; a fixed cable has no lock to open (UnlockFailed).
             expect(answer.get("status") in ("Unlocked", "UnlockFailed"), f"answer {answer}")
             n.append(f"status {answer.get('status')}")
-        with self.check("ClearCache (no authorization cache: Rejected)") as n:
+        with self.check("ClearCache (the authorization cache is cleared: Accepted)") as n:
             answer = self.result("evdriver", "clearCache", {})
-            expect(answer.get("status") in ("Accepted", "Rejected"), f"answer {answer}")
+            expect(answer.get("status") == "Accepted", f"answer {answer}")  # C11.FR.03
             n.append(f"status {answer.get('status')}")
         with self.check("DataTransfer (unknown vendor: UnknownVendorId)") as n:
             answer = self.result(
@@ -701,6 +704,105 @@ class Suite:
             'ORDER BY "timestamp" DESC, id DESC LIMIT 1'
         )
         return bool(rows) and rows[0]["connectorStatus"] == status
+
+    def local_list_and_reservations(self) -> None:
+        """GetLocalListVersion (D02), ReserveNow / CancelReservation (H01, H02) with the
+        Reserved status CitrineOS stores."""
+        with self.check("GetLocalListVersion (no list sent yet: version 0)") as n:
+            version = self.result("evdriver", "getLocalListVersion", {})
+            expect(version.get("versionNumber") == 0, f"GetLocalListVersion: {version}")  # D02
+            n.append("version 0")
+        # CitrineOS v1.8.3 cannot send SendLocalList: its endpoint fails in its own database
+        # layer ("LocalListAuthorization is not associated to Authorization!", a Sequelize
+        # association missing) before anything reaches the station. The station's side is
+        # tested against the `ocpp`-library CSMS (tests/test_local_authorization.py).
+        self.report.note(
+            "CitrineOS v1.8.3 defect: its SendLocalList API fails before sending "
+            "(LocalListAuthorization is not associated to Authorization!); not checked here"
+        )
+        with self.check("ReserveNow EVSE 2 (Reserved stored), CancelReservation") as n:
+            expiry = (
+                (datetime.now(UTC) + timedelta(minutes=30))
+                .isoformat(timespec="milliseconds")
+                .replace("+00:00", "Z")
+            )
+            mark = self.st.last_index()
+            answer = self.result(
+                "evdriver",
+                "reserveNow",
+                {
+                    "id": 31,
+                    "expiryDateTime": expiry,
+                    "idToken": {"idToken": CARD, "type": "ISO14443"},
+                    "evseId": 2,
+                },
+            )
+            expect(answer.get("status") == "Accepted", f"ReserveNow: {answer}")
+            sent = self.out_answered(
+                "StatusNotification Reserved", "StatusNotification", after=mark
+            )
+            expect(sent.payload["connectorStatus"] == "Reserved", f"status {sent.payload}")
+            wait(
+                "Reserved stored", partial(self._latest_status_of_evse_2_is, "Reserved"), timeout=20
+            )
+            mark = self.st.last_index()
+            answer = self.result("evdriver", "cancelReservation", {"reservationId": 31})
+            expect(answer.get("status") == "Accepted", f"CancelReservation: {answer}")
+            wait(
+                "Available stored again",
+                partial(self._latest_status_of_evse_2_is, "Available"),
+                timeout=20,
+            )
+            n.append("Reserved, then Available again, both stored")
+
+    def smart_charging(self) -> None:
+        """SetChargingProfile, GetCompositeSchedule, GetChargingProfiles, ClearChargingProfile
+        (K01, K08–K10) through CitrineOS's smart-charging API."""
+        profile = {
+            "id": 501,
+            "stackLevel": 0,
+            "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Absolute",
+            "chargingSchedule": [
+                {
+                    "id": 501,
+                    "startSchedule": datetime.now(UTC)
+                    .isoformat(timespec="milliseconds")
+                    .replace("+00:00", "Z"),
+                    "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 10.0}],
+                }
+            ],
+        }
+        with self.check("SetChargingProfile, then GetCompositeSchedule shows its limit") as n:
+            answer = self.result(
+                "smartcharging", "setChargingProfile", {"evseId": 1, "chargingProfile": profile}
+            )
+            expect(answer.get("status") == "Accepted", f"SetChargingProfile: {answer}")
+            composite = self.result(
+                "smartcharging",
+                "getCompositeSchedule",
+                {"evseId": 1, "duration": 600, "chargingRateUnit": "A"},
+            )
+            expect(composite.get("status") == "Accepted", f"GetCompositeSchedule: {composite}")
+            periods = composite["schedule"]["chargingSchedulePeriod"]
+            expect(periods[0]["limit"] == 10.0, f"periods {periods}")
+            n.append(f"composite {periods}")
+        with self.check("GetChargingProfiles reports it, ClearChargingProfile removes it") as n:
+            mark = self.st.last_index()
+            answer = self.result(
+                "smartcharging",
+                "getChargingProfiles",
+                {"requestId": 88, "chargingProfile": {"chargingProfileId": [501]}},
+            )
+            expect(answer.get("status") == "Accepted", f"GetChargingProfiles: {answer}")
+            sent = self.out_answered("ReportChargingProfiles", "ReportChargingProfiles", after=mark)
+            expect(sent.payload["chargingProfile"][0]["id"] == 501, f"report {sent.payload}")
+            cleared = self.result(
+                "smartcharging", "clearChargingProfile", {"chargingProfileId": 501}
+            )
+            expect(cleared.get("status") == "Accepted", f"ClearChargingProfile: {cleared}")
+            n.append("reported, then cleared")
 
     def certificates(self) -> None:
         """InstallCertificate, GetInstalledCertificateIds, DeleteCertificate."""

@@ -30,6 +30,12 @@ KNOWN_CITRINE_ERRORS = (
         "insert outside a transaction, so two StatusNotifications of one connector handled "
         "at once collide (both are still stored in StatusNotifications)",
     ),
+    (
+        "CitrineOS Logger:WebsocketNetworkConnection\tundefined",
+        "CitrineOS v1.8.3: its WebSocket server's error handler logs an error without a "
+        "message while it starts its listeners (seen between two 'WebsocketServer running' "
+        "lines, before any station connected)",
+    ),
 )
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
