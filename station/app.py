@@ -174,7 +174,10 @@ class Station:
         self.triggers = Triggers(self.client)
         self.control_socket = ControlSocket(config.control_socket)
         self.message_log = MessageLog(
-            config.station.data_dir, runtime.offload, now=lambda: runtime.clock.now().astimezone()
+            config.station.data_dir,
+            runtime.offload,
+            now=lambda: runtime.clock.now().astimezone(),
+            secret_variables=device_model.secret_variable_names(),
         )
         self.client.observe_frames(self.message_log.observe)
         recent_records()  # the diagnostics log's buffer, from the first record on

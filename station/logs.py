@@ -2,7 +2,9 @@
 
 Modules log with ``log.info("event=connected slot=%d url=%s", ...)``; this module only
 decides the line format and the level. Secrets never reach a log call in the first place
-(the device model logs WriteOnly values as ``<secret>``).
+(the device model logs WriteOnly values as ``<secret>``, idTokens are logged as
+`station.privacy` references); as a last line, the userinfo of any URL in a line is
+replaced by ``<redacted>`` here.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import logging
 import os
 import sys
 from collections import deque
+
+from station.redaction import strip_userinfo
 
 
 class _Formatter(logging.Formatter):
@@ -30,7 +34,9 @@ class _Formatter(logging.Formatter):
         line = f"{prefix}level={record.levelname.lower()} logger={record.name} {message}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        # GetLog/UpdateFirmware locations and CSMS URLs may carry ``user:password@``;
+        # whatever module logged one, the credentials stop here.
+        return strip_userinfo(line)
 
 
 def configure(level: str = "info", *, with_time: bool | None = None) -> None:

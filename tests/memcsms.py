@@ -168,6 +168,15 @@ class MemoryCsms:
         with trio.fail_after(timeout):
             return await receive.receive()
 
+    async def call_text(self, message_id: str, text: str, timeout: float = 30) -> rpc.Frame:
+        """Send a frame written by hand whose answer carries ``message_id``; return it."""
+        assert self._current is not None, "station not connected"
+        send, receive = trio.open_memory_channel[rpc.Frame](1)
+        self._waiters[message_id] = send
+        await self._current.send(text)
+        with trio.fail_after(timeout):
+            return await receive.receive()
+
     async def send_text(self, text: str) -> None:
         """Send raw text to the station."""
         assert self._current is not None

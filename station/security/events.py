@@ -20,6 +20,7 @@ import trio
 
 from station.ocpp.client import Admission, CallFailed, OcppClient, Offline
 from station.ocpp.messages import SecurityEventNotificationRequest
+from station.redaction import strip_userinfo
 from station.store import Store
 
 log = logging.getLogger(__name__)
@@ -131,7 +132,8 @@ class SecurityLog:
         critical = CRITICAL.get(event_type, False)
         duplicate = critical and event_type in SEND_ONCE and event_type in self._undelivered_types
         moment = self._now()
-        info = tech_info[:255] if tech_info else None
+        # The security log is uploaded and sent: no URL credentials in it (A01.FR.12).
+        info = strip_userinfo(tech_info)[:255] if tech_info else None
 
         def write(db) -> None:
             db.execute(
