@@ -38,7 +38,7 @@ import trio
 import trio.testing
 
 from drivers import build_hardware
-from station import __version__
+from station import __version__, privacy
 from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
@@ -71,6 +71,8 @@ from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
 from station.offload import Offload, ThreadOffload
 from station.ops.control_socket import ControlSocket
+from station.ops.data_dir import prepare as prepare_data_dir
+from station.ops.data_dir import private_umask
 from station.ops.message_log import MessageLog, read_entries
 from station.ops.systemd import Notifier, watchdog
 from station.reset import ResetService
@@ -247,6 +249,13 @@ class Station:
     async def create(cls, config: StationConfig, runtime: Runtime | None = None) -> Station:
         """Open the store, build the hardware, load everything persistent; nothing runs yet."""
         runtime = runtime or Runtime()
+        with private_umask():  # everything under data_dir 0600/0700 (docs/security.md)
+            return await cls._create(config, runtime)
+
+    @classmethod
+    async def _create(cls, config: StationConfig, runtime: Runtime) -> Station:
+        await runtime.offload.run(lambda: prepare_data_dir(config.station.data_dir))
+        await runtime.offload.run(lambda: privacy.load_key(config.station.data_dir))
         store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
         device_model = build_device_model(config, store)
         await device_model.load(_seeds(config))
@@ -391,6 +400,9 @@ class Station:
             message_log=MessageLogFiles(config.station.data_dir),
             sessions=self._sessions,
             now=self.clock.now,
+            recent=recent_records(),
+            flush_message_log=self.message_log.flush,
+            key_dir=config.station.data_dir,
         )
         self.firmware = FirmwareUpdates(
             client=self.client,
@@ -782,6 +794,10 @@ class Station:
     async def run(self, stop_signal: trio.Event | None = None) -> None:
         """Run the station's tree until cancelled, or until ``stop_signal`` is set (then
         shut down in order and return); raises `RestartRequested` after a Reset."""
+        with private_umask():  # files made while running are private too
+            await self._run(stop_signal)
+
+    async def _run(self, stop_signal: trio.Event | None) -> None:
         assert self.connection is not None and self.provisioning is not None
         self.started_at = trio.current_time()
         top = Supervisor("station", window=self.runtime.supervisor_window, escalate_by_raising=True)

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections import deque
+from collections.abc import Callable
 
 from station.redaction import strip_userinfo
 
@@ -71,6 +72,15 @@ class RecentRecords(logging.Handler):
             self.records.append((record.created, self.format(record)))
         except Exception:  # a broken record must not break the caller
             self.handleError(record)
+
+    def purge(self, mentions: Callable[[str], bool]) -> int:
+        """Drop the lines for which ``mentions(line)`` holds (a customer's data cleared,
+        N10); returns how many."""
+        kept = [(created, line) for created, line in list(self.records) if not mentions(line)]
+        removed = len(self.records) - len(kept)
+        self.records.clear()
+        self.records.extend(kept)
+        return removed
 
     def between(self, oldest: float | None, latest: float | None) -> list[str]:
         """Formatted lines with ``oldest <= created <= latest`` (epoch seconds)."""

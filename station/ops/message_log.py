@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 from collections.abc import Callable, Collection, Iterator
 from datetime import datetime
@@ -94,6 +95,12 @@ class MessageLog:
         self._send, self._receive = trio.open_memory_channel[str](math.inf)
         self._written = trio.Event()
 
+    async def flush(self) -> None:
+        """Wait until every line queued so far is on disk (before the files are rewritten
+        to clear a customer's data, N10)."""
+        while self._queued_bytes:
+            await self.wait_written()
+
     async def wait_written(self) -> None:
         """Wait until the next batch of lines is on disk."""
         await self._written.wait()
@@ -164,10 +171,11 @@ class MessageLog:
             self._written = trio.Event()
 
     def _write(self, lines: list[str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > self.max_bytes:
             self._rotate()
-        with self.path.open("a", encoding="utf-8") as file:
+        # 0600 whatever the umask: the frames carry idTokens.
+        with open(self.path, "a", encoding="utf-8", opener=_private_opener) as file:
             file.write("\n".join(lines) + "\n")
 
     def _rotate(self) -> None:
@@ -176,6 +184,10 @@ class MessageLog:
             newer = self.path if n == 1 else self.path.with_name(f"{FILENAME}.{n - 1}")
             if newer.exists():
                 newer.replace(older)
+
+
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_CLOEXEC, 0o600)
 
 
 def read_entries(directory: Path, backups: int = 2) -> Iterator[dict]:

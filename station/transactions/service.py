@@ -69,6 +69,7 @@ from station.ocpp.messages import (
     UnlockConnectorResponse,
     UnlockStatusEnumType,
 )
+from station.privacy import token_ref
 from station.store import Store
 from station.transactions.meter_values import Reading, meter_value
 from station.transactions.queue import QueuedMessage, TransactionQueue
@@ -461,7 +462,7 @@ class TransactionService:
                 return
         accepted, group = await self.authorize(token)
         if not accepted:
-            log.info("event=card_refused id_token=%s", token.id_token)
+            log.info("event=card_refused id_token=%s", token_ref(token.id_token))
             return
         token = replace(token, group_id=group)
         if group is not None:
@@ -481,7 +482,9 @@ class TransactionService:
                     return
         target = self._target_for_new_authorization(None)
         if target is None:
-            log.warning("event=card_ignored id_token=%s reason='no free EVSE'", token.id_token)
+            log.warning(
+                "event=card_ignored id_token=%s reason='no free EVSE'", token_ref(token.id_token)
+            )
             return
         await self._apply(target, lambda s, m: s.authorize(m, token))
 
@@ -502,28 +505,38 @@ class TransactionService:
                 if not self._dm.get(OFFLINE_RULES_ON_TIMEOUT):
                     log.warning(
                         "event=authorize_failed id_token=%s reason=%r accepted=False",
-                        token.id_token,
+                        token_ref(token.id_token),
                         str(exc),
                     )
                     return False, None
-                log.warning("event=authorize_timeout id_token=%s rules=offline", token.id_token)
+                log.warning(
+                    "event=authorize_timeout id_token=%s rules=offline", token_ref(token.id_token)
+                )
             except CallFailed as exc:
                 # A CALLERROR or an answer that is no AuthorizeResponse: not a verdict.
                 log.warning(
-                    "event=authorize_failed id_token=%s reason=%r", token.id_token, str(exc)
+                    "event=authorize_failed id_token=%s reason=%r",
+                    token_ref(token.id_token),
+                    str(exc),
                 )
                 return False, None
             else:
                 assert isinstance(response, AuthorizeResponse)
                 info = response.id_token_info
                 group = info.group_id_token.id_token if info.group_id_token else None
-                log.info("event=authorize id_token=%s status=%s", token.id_token, info.status.value)
+                log.info(
+                    "event=authorize id_token=%s status=%s",
+                    token_ref(token.id_token),
+                    info.status.value,
+                )
                 return info.status is Accepted, group
         # Offline: no authorization cache or local list here, so only unknown ids apply.
         allowed = bool(self._dm.get(LOCAL_AUTHORIZE_OFFLINE)) and bool(
             self._dm.get(OFFLINE_UNKNOWN)
         )
-        log.info("event=authorize_offline id_token=%s accepted=%s", token.id_token, allowed)
+        log.info(
+            "event=authorize_offline id_token=%s accepted=%s", token_ref(token.id_token), allowed
+        )
         return allowed, None
 
     def _target_for_new_authorization(self, evse_id: int | None) -> int | None:
