@@ -78,6 +78,7 @@ from station.ops.systemd import Notifier, watchdog
 from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
+from station.security.resources import ResourceWatch
 from station.security.service import CertificateService
 from station.store import Store
 from station.supervision import Supervisor
@@ -185,6 +186,14 @@ class Station:
         recent_records()  # the diagnostics log's buffer, from the first record on
         self.client.invalid_message_sink = lambda text: self.security_log.record(
             "InvalidMessages", text
+        )
+        # Events a peer can repeat at will: at most one a minute of each type.
+        self.client.security_event_sink = self.security_log.record_limited
+        self.message_log.on_dropped = lambda count: self.security_log.record_limited(
+            "MemoryExhaustion", f"message log: {count} lines dropped, its queue bound reached"
+        )
+        self.resources = ResourceWatch(
+            config.station.data_dir, runtime.offload, self.security_log.record
         )
         self.started_at = 0.0
         self.ready = trio.Event()
@@ -814,6 +823,7 @@ class Station:
         top.add("availability", self._availability)
         top.add("control_socket", self.control_socket.run)
         top.add("message_log", self.message_log.run)
+        top.add("security.resources", self.resources.run)
         top.add(
             "systemd.watchdog", lambda: watchdog(self.runtime.notifier, self.healthy, self.ready)
         )

@@ -81,6 +81,7 @@ class MemoryCsms:
         self._changed = trio.Event()
         self._current: MemoryTransport | None = None
         self._waiters: dict[str, trio.MemorySendChannel] = {}
+        self._calls_sent = 0
         self.answer_pings = True
 
     def _notify(self) -> None:
@@ -161,7 +162,9 @@ class MemoryCsms:
         """Send a CALL to the station and return its response frame."""
         transport = self._current
         assert transport is not None, "station not connected"
-        message_id = f"csms-{len(self._waiters)}-{trio.current_time()}"
+        # Unique on the connection (OCPP-J 4.1.3): the station refuses a repeated id.
+        self._calls_sent += 1
+        message_id = f"csms-{self._calls_sent}-{trio.current_time()}"
         send, receive = trio.open_memory_channel[rpc.Frame](1)
         self._waiters[message_id] = send
         await transport.send(rpc.encode(rpc.Call(message_id, action, payload)))

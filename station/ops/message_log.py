@@ -20,7 +20,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -93,6 +93,8 @@ class MessageLog:
         self.backups = backups
         self._now = now or datetime.now
         self._send, self._receive = trio.open_memory_channel[str](math.inf)
+        #: Told how many lines were dropped, when writing catches up (MemoryExhaustion).
+        self.on_dropped: Callable[[int], Awaitable[None]] | None = None
         self._written = trio.Event()
 
     async def flush(self) -> None:
@@ -165,8 +167,10 @@ class MessageLog:
             await self._offload.run(partial(self._write, batch))
             self._queued_bytes -= sum(len(line) for line in batch)
             if self._dropped_unreported:
-                log.warning("event=message_log_lines_dropped count=%d", self._dropped_unreported)
-                self._dropped_unreported = 0
+                count, self._dropped_unreported = self._dropped_unreported, 0
+                log.warning("event=message_log_lines_dropped count=%d", count)
+                if self.on_dropped is not None:
+                    await self.on_dropped(count)
             self._written.set()
             self._written = trio.Event()
 

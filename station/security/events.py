@@ -54,6 +54,9 @@ CRITICAL: dict[str, bool] = {
 #: Failures that repeat while offline: sent once until delivered (A00.FR.316 note).
 SEND_ONCE = frozenset({"InvalidCsmsCertificate", "InvalidTLSVersion", "InvalidTLSCipherSuite"})
 
+#: `SecurityLog.record_limited`: at most one event of a type per this many seconds.
+LIMITED_INTERVAL = 60.0
+
 #: The security log keeps at most this many entries; the oldest delivered ones go first.
 MAX_ENTRIES = 10_000
 
@@ -79,6 +82,8 @@ class SecurityLog:
         self._now = now
         self._undelivered_types: set[str] = set()
         self._wakeup = trio.Event()
+        self._limited_at: dict[str, float] = {}
+        self._limited_left_out: dict[str, int] = {}
         #: First entry of this run: entries from here on were stamped by this run's clock.
         self._first_of_run: int | None = None
 
@@ -160,6 +165,23 @@ class SecurityLog:
         if critical and not duplicate:
             self._undelivered_types.add(event_type)
             self._wakeup.set()
+
+    async def record_limited(
+        self, event_type: str, tech_info: str, *, interval: float = LIMITED_INTERVAL
+    ) -> None:
+        """`record`, at most once per ``interval`` seconds of trio time for this type: for
+        events a peer can repeat at will (a flood of oversize or replayed frames must not
+        flood the log or the CSMS). The next recorded one counts those left out."""
+        now = trio.current_time()
+        last = self._limited_at.get(event_type)
+        if last is not None and now - last < interval:
+            self._limited_left_out[event_type] = self._limited_left_out.get(event_type, 0) + 1
+            return
+        left_out = self._limited_left_out.pop(event_type, 0)
+        if left_out:
+            tech_info = f"{tech_info} (+{left_out} more since the last report)"
+        self._limited_at[event_type] = now
+        await self.record(event_type, tech_info)
 
     async def pending(self) -> list[SecurityEvent]:
         """Critical events not yet confirmed by the CSMS, oldest first."""
