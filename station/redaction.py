@@ -88,6 +88,25 @@ def redact_payload(payload: Any, secret_variables: Collection[str] = ()) -> Any:
     return payload
 
 
+#: In text that is not JSON: a key that may hold a secret and its string value, which may
+#: be cut short (no closing quote). attributeValue is taken whatever the variable, since
+#: the variable's name may be missing from a broken frame.
+_RAW_SECRET_VALUE = re.compile(
+    r'(?i)("(?:attributeValue|value|password|apnPassword|basicAuthPassword|key|privateKey)"'
+    r'\s*:\s*)"[^"]*"?'
+)
+
+
+def redact_raw(text: str, limit: int = 2000) -> str:
+    """What may be kept of a frame that could not be decoded: its first ``limit``
+    characters with the values of secret-bearing keys and URL userinfo replaced; nothing
+    at all when it holds a JSON escape (which could spell a key past any pattern)."""
+    if "\\" in text:
+        return REDACTED
+    cut = _RAW_SECRET_VALUE.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+    return strip_userinfo(cut)[:limit]
+
+
 #: Lower-cased text fragments that send a frame through decoding and redaction: a secret
 #: key or variable name, a URL with userinfo, or a JSON escape (which could spell either).
 _MARKERS = ('"key"', "password", "privatekey", "@", "\\")
@@ -110,5 +129,6 @@ __all__ = [
     "is_secret_variable",
     "might_hold_secret",
     "redact_payload",
+    "redact_raw",
     "strip_userinfo",
 ]

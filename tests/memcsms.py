@@ -82,6 +82,8 @@ class MemoryCsms:
         self._current: MemoryTransport | None = None
         self._waiters: dict[str, trio.MemorySendChannel] = {}
         self._calls_sent = 0
+        #: Every CALLRESULT and CALLERROR the station sent, in order.
+        self.answers: list[rpc.Frame] = []
         self.answer_pings = True
 
     def _notify(self) -> None:
@@ -134,6 +136,7 @@ class MemoryCsms:
                     self._notify()
                     self._nursery.start_soon(self._answer, transport, frame)
                 else:
+                    self.answers.append(frame)
                     waiter = self._waiters.pop(frame.message_id, None)
                     if waiter is not None:
                         waiter.send_nowait(frame)

@@ -30,7 +30,7 @@ import trio
 
 from station.ocpp.datetimes import format_date_time
 from station.offload import Offload
-from station.redaction import REDACTED, might_hold_secret, redact_payload
+from station.redaction import REDACTED, might_hold_secret, redact_payload, redact_raw
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +134,8 @@ class MessageLog:
             message_id = decoded[1] if isinstance(decoded, list) and len(decoded) > 1 else None
             body = redact(decoded, self._secret_variables)
         except (ValueError, TypeError, RecursionError):
-            # Not JSON: kept for diagnosis unless it may hold a secret we cannot find in it.
-            message_id = None
-            body = REDACTED if might_hold_secret(text, self._secret_variables) else text[:2000]
+            # Not JSON: kept for diagnosis, without the values that may be secrets.
+            message_id, body = None, redact_raw(text)
         entry = {
             "time": stamp,
             "direction": direction,
