@@ -452,7 +452,9 @@ class OcppClient:
     async def _refuse_replay(self, message_id: str, action: str) -> None:
         """A CALL whose message id was already used on this connection (station.ocpp.replay):
         not carried out again, answered with why, AttemptedReplayAttacks."""
-        log.warning("event=call_replayed action=%s message_id=%s", action, message_id)
+        # Like refusals: one line per replay would let a CSMS flood the journal; the
+        # (rate-limited) security event and the message log say it.
+        log.debug("event=call_replayed action=%s message_id=%s", action, message_id)
         await self._security_event(
             "AttemptedReplayAttacks", f"{action} with message id {message_id} used before"
         )
