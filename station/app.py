@@ -38,7 +38,7 @@ import trio
 import trio.testing
 
 from drivers import build_hardware
-from station import __version__
+from station import __version__, privacy
 from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
@@ -72,12 +72,15 @@ from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
 from station.offload import Offload, ThreadOffload
 from station.ops.control_socket import ControlSocket
+from station.ops.data_dir import prepare as prepare_data_dir
+from station.ops.data_dir import private_umask
 from station.ops.message_log import MessageLog, read_entries
 from station.ops.systemd import Notifier, watchdog
 from station.reservation import Reservations
 from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
+from station.security.resources import ResourceWatch
 from station.security.service import CertificateService
 from station.seeding import reconcile
 from station.smartcharging.schedule import Electrical
@@ -186,12 +189,23 @@ class Station:
         self.triggers = Triggers(self.client)
         self.control_socket = ControlSocket(config.control_socket)
         self.message_log = MessageLog(
-            config.station.data_dir, runtime.offload, now=lambda: runtime.clock.now().astimezone()
+            config.station.data_dir,
+            runtime.offload,
+            now=lambda: runtime.clock.now().astimezone(),
+            secret_variables=device_model.secret_variable_names(),
         )
         self.client.observe_frames(self.message_log.observe)
         recent_records()  # the diagnostics log's buffer, from the first record on
         self.client.invalid_message_sink = lambda text: self.security_log.record(
             "InvalidMessages", text
+        )
+        # Events a peer can repeat at will: at most one a minute of each type.
+        self.client.security_event_sink = self.security_log.record_limited
+        self.message_log.on_dropped = lambda count: self.security_log.record_limited(
+            "MemoryExhaustion", f"message log: {count} lines dropped, its queue bound reached"
+        )
+        self.resources = ResourceWatch(
+            config.station.data_dir, runtime.offload, self.security_log.record
         )
         self.started_at = 0.0
         self.ready = trio.Event()
@@ -292,6 +306,13 @@ class Station:
     async def create(cls, config: StationConfig, runtime: Runtime | None = None) -> Station:
         """Open the store, build the hardware, load everything persistent; nothing runs yet."""
         runtime = runtime or Runtime()
+        with private_umask():  # everything under data_dir 0600/0700 (docs/security.md)
+            return await cls._create(config, runtime)
+
+    @classmethod
+    async def _create(cls, config: StationConfig, runtime: Runtime) -> Station:
+        await runtime.offload.run(lambda: prepare_data_dir(config.station.data_dir))
+        await runtime.offload.run(lambda: privacy.load_key(config.station.data_dir))
         store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
         device_model = build_device_model(config, store)
         await device_model.load(_seeds(config))
@@ -440,6 +461,9 @@ class Station:
             message_log=MessageLogFiles(config.station.data_dir),
             sessions=self._sessions,
             now=self.clock.now,
+            recent=recent_records(),
+            flush_message_log=self.message_log.flush,
+            key_dir=config.station.data_dir,
         )
         self.firmware = FirmwareUpdates(
             client=self.client,
@@ -874,6 +898,10 @@ class Station:
     async def run(self, stop_signal: trio.Event | None = None) -> None:
         """Run the station's tree until cancelled, or until ``stop_signal`` is set (then
         shut down in order and return); raises `RestartRequested` after a Reset."""
+        with private_umask():  # files made while running are private too
+            await self._run(stop_signal)
+
+    async def _run(self, stop_signal: trio.Event | None) -> None:
         assert self.connection is not None and self.provisioning is not None
         self.started_at = trio.current_time()
         top = Supervisor("station", window=self.runtime.supervisor_window, escalate_by_raising=True)
@@ -892,6 +920,7 @@ class Station:
         top.add("availability", self._availability)
         top.add("control_socket", self.control_socket.run)
         top.add("message_log", self.message_log.run)
+        top.add("security.resources", self.resources.run)
         top.add(
             "systemd.watchdog", lambda: watchdog(self.runtime.notifier, self.healthy, self.ready)
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,6 +132,18 @@ def _run(args: argparse.Namespace) -> int:
     from station import logs
 
     logs.configure(config.station.log_level)
+    from station.ops import data_dir
+
+    # One station per data_dir, held for this process's life; its files private.
+    os.umask(data_dir.PRIVATE_UMASK)
+    lock = data_dir.DataDirLock(config.station.data_dir)  # released when the process ends
+    try:
+        data_dir.prepare(config.station.data_dir)
+        lock.acquire()
+    except (data_dir.DataDirBusy, OSError) as exc:
+        log.error("event=start_refused reason=%r", str(exc))
+        print(f"station run: {exc}", file=sys.stderr)
+        return 1
     if args.reseed:
         status = _reseed(config)
         if status:
@@ -194,6 +207,7 @@ def _ocpp_side(args: argparse.Namespace) -> int:
     from station.control.process import prepare_ocpp_side, unix_connect
 
     logs.configure(config.station.log_level)
+    os.umask(0o077)  # files private like its parent's (station.ops.data_dir)
     prepare_ocpp_side()
     return _run_station(config, unix_connect(args.link, args.parent), args.parent)
 

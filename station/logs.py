@@ -2,7 +2,9 @@
 
 Modules log with ``log.info("event=connected slot=%d url=%s", ...)``; this module only
 decides the line format and the level. Secrets never reach a log call in the first place
-(the device model logs WriteOnly values as ``<secret>``).
+(the device model logs WriteOnly values as ``<secret>``, idTokens are logged as
+`station.privacy` references); as a last line, the userinfo of any URL in a line is
+replaced by ``<redacted>`` here.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import logging
 import os
 import sys
 from collections import deque
+from collections.abc import Callable
+
+from station.redaction import strip_userinfo
 
 
 class _Formatter(logging.Formatter):
@@ -30,7 +35,9 @@ class _Formatter(logging.Formatter):
         line = f"{prefix}level={record.levelname.lower()} logger={record.name} {message}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        # GetLog/UpdateFirmware locations and CSMS URLs may carry ``user:password@``;
+        # whatever module logged one, the credentials stop here.
+        return strip_userinfo(line)
 
 
 def configure(level: str = "info", *, with_time: bool | None = None) -> None:
@@ -65,6 +72,15 @@ class RecentRecords(logging.Handler):
             self.records.append((record.created, self.format(record)))
         except Exception:  # a broken record must not break the caller
             self.handleError(record)
+
+    def purge(self, mentions: Callable[[str], bool]) -> int:
+        """Drop the lines for which ``mentions(line)`` holds (a customer's data cleared,
+        N10); returns how many."""
+        kept = [(created, line) for created, line in list(self.records) if not mentions(line)]
+        removed = len(self.records) - len(kept)
+        self.records.clear()
+        self.records.extend(kept)
+        return removed
 
     def between(self, oldest: float | None, latest: float | None) -> list[str]:
         """Formatted lines with ``oldest <= created <= latest`` (epoch seconds)."""

@@ -9,7 +9,8 @@ send only after their write returned.
 All access goes through `Store.run`, which executes a function with the connection on
 the store's `Offload` (one worker thread in production) inside a transaction.
 
-A file that is not a database, or fails SQLite's integrity check, is moved aside
+The file is created 0600 (its ``-wal``/``-shm`` take its mode): it holds the Basic-auth
+password. A file that is not a database, or fails SQLite's integrity check, is moved aside
 (``station.db.corrupt-<time>``) and a fresh store is created; `Store.recovery` then says
 what happened so the station can log it and raise a security event. The station never
 crash-loops on a bad store, and the damaged file is kept for inspection.
@@ -18,6 +19,7 @@ crash-loops on a bad store, and the damaged file is kept for inspection.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -159,6 +161,10 @@ class Store:
 
 
 def _connect_checked(path: Path) -> sqlite3.Connection:
+    # The store holds the Basic-auth password: 0600 whatever the umask. SQLite gives its
+    # -wal and -shm files the database file's mode, so creating it first covers them.
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+    os.chmod(path, 0o600)
     connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     try:
         connection.execute("PRAGMA journal_mode=WAL")

@@ -81,6 +81,9 @@ class MemoryCsms:
         self._changed = trio.Event()
         self._current: MemoryTransport | None = None
         self._waiters: dict[str, trio.MemorySendChannel] = {}
+        self._calls_sent = 0
+        #: Every CALLRESULT and CALLERROR the station sent, in order.
+        self.answers: list[rpc.Frame] = []
         self.answer_pings = True
 
     def _notify(self) -> None:
@@ -133,6 +136,7 @@ class MemoryCsms:
                     self._notify()
                     self._nursery.start_soon(self._answer, transport, frame)
                 else:
+                    self.answers.append(frame)
                     waiter = self._waiters.pop(frame.message_id, None)
                     if waiter is not None:
                         waiter.send_nowait(frame)
@@ -161,10 +165,21 @@ class MemoryCsms:
         """Send a CALL to the station and return its response frame."""
         transport = self._current
         assert transport is not None, "station not connected"
-        message_id = f"csms-{len(self._waiters)}-{trio.current_time()}"
+        # Unique on the connection (OCPP-J 4.1.3): the station refuses a repeated id.
+        self._calls_sent += 1
+        message_id = f"csms-{self._calls_sent}-{trio.current_time()}"
         send, receive = trio.open_memory_channel[rpc.Frame](1)
         self._waiters[message_id] = send
         await transport.send(rpc.encode(rpc.Call(message_id, action, payload)))
+        with trio.fail_after(timeout):
+            return await receive.receive()
+
+    async def call_text(self, message_id: str, text: str, timeout: float = 30) -> rpc.Frame:
+        """Send a frame written by hand whose answer carries ``message_id``; return it."""
+        assert self._current is not None, "station not connected"
+        send, receive = trio.open_memory_channel[rpc.Frame](1)
+        self._waiters[message_id] = send
+        await self._current.send(text)
         with trio.fail_after(timeout):
             return await receive.receive()
 

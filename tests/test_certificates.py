@@ -472,10 +472,14 @@ async def test_a02_fr_28_29_a_renewed_certificate_the_csms_refuses_gives_way_to_
             connections = await judge.wait_connections(2)
             old_serial = pki.station.certificate.serial_number
             assert int(connections[1].peer_certificate["serialNumber"], 16) == old_serial
-            # A02.FR.29: in the security log (the events module decides what is sent).
+            # A02.FR.29: in the security log, and sent to the CSMS.
             discarded = await logged(station, "DiscardedRenewedClientCertificate")
             new_serial = x509.load_pem_x509_certificate(chain.encode()).serial_number
             assert f"{new_serial:x}" in discarded.tech_info
+            await judge.wait_for(
+                "SecurityEventNotification",
+                where=lambda p: p["type"] == "DiscardedRenewedClientCertificate",
+            )
             assert station.connection.failed_attempts == 2
             certificates = station.certificates
             assert certificates.on_trial is None

@@ -212,6 +212,9 @@ async def test_a_message_over_the_size_limit_closes_the_connection_with_1009(tmp
         await judge.wait_connections(2)  # the station connects again
         invalid = await security_events(station, "InvalidMessages")
         assert len(invalid) == 1 and "too big" in (invalid[0].tech_info or "")
+        # The network side's memory bound was reached: a critical MemoryExhaustion too.
+        (exhaustion,) = await security_events(station, "MemoryExhaustion")
+        assert exhaustion.critical and "frame refused" in (exhaustion.tech_info or "")
 
 
 async def test_a_message_under_the_limit_but_over_bytes_per_message_gets_format_violation(

@@ -229,7 +229,14 @@ class TestCallErrors:
         assert code == expected, description
 
     async def test_unreadable_frame_gets_rpc_framework_error_with_id_minus_one(self, judge, booted):
-        code, _ = await self.raw(judge, '[2,"m4","GetVariables",{', "-1")
+        code, _ = await self.raw(judge, '[2,{"m4":1},"GetVariables",{', "-1")
+        assert code == "RpcFrameworkError"
+
+    async def test_corrupt_call_with_a_readable_id_gets_rpc_framework_error_with_it(
+        self, judge, booted
+    ):
+        """Part 4 §4.2.3: "-1" only when the message id cannot be read."""
+        code, _ = await self.raw(judge, '[2,"m4","GetVariables",{', "m4")
         assert code == "RpcFrameworkError"
 
     async def test_unknown_message_type_gets_message_type_not_supported(self, judge, booted):

@@ -35,10 +35,31 @@ def test_json_extensions_nan_and_infinity_are_refused(text):
     assert reply_to(text).code == ErrorCode.RpcFrameworkError
 
 
-def test_invalid_json_gets_rpc_framework_error_with_id_minus_one():
-    reply = reply_to('[2,"id", "Heartbeat", {')
+def test_invalid_json_gets_rpc_framework_error_with_id_minus_one_when_the_id_is_unreadable():
+    reply = reply_to('[2, 17, "Heartbeat", {')
     assert reply.message_id == "-1"
     assert reply.code == ErrorCode.RpcFrameworkError
+
+
+def test_invalid_json_after_a_readable_head_is_answered_with_the_calls_id():
+    """Part 4 §4.2.3: "-1" only when the message id cannot be read."""
+    reply = reply_to('[2,"id", "Heartbeat", {')
+    assert reply.message_id == "id"
+    assert reply.code == ErrorCode.RpcFrameworkError
+
+
+@pytest.mark.parametrize("text", ['[3,"id",{', '[4,"id","GenericError","x",{'])
+def test_a_broken_response_is_never_answered(text):
+    with pytest.raises(FrameError) as error:
+        rpc.decode(text)
+    assert error.value.reply is None
+
+
+@pytest.mark.parametrize("number", ["1e999", "-1e999", "1E400"])
+def test_a_number_beyond_double_range_is_refused_not_taken_as_infinity(number):
+    reply = reply_to(f'[2,"big","DataTransfer",{{"vendorId":"x","data":{number}}}]')
+    assert reply.message_id == "big" and reply.code == ErrorCode.RpcFrameworkError
+    assert "out of range" in reply.description
 
 
 @pytest.mark.parametrize("text", ['{"a":1}', "[]", '"text"', "17", "null"])

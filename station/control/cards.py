@@ -14,6 +14,7 @@ import trio
 
 from drivers.interfaces import CardReader
 from station.control.loop import call_driver
+from station.privacy import token_ref
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class CardPoller:
                 new = uid != self._current or now - self._last_seen > self.gone_after
                 self._current, self._last_seen = uid, now
                 if new:
-                    log.info("event=card_presented uid=%s", uid)
+                    log.info("event=card_presented uid=%s", token_ref(uid))
                     await self._on_card(uid)
             elif now - self._last_seen > self.gone_after and self._current is not None:
                 self._current = None

@@ -56,6 +56,7 @@ from station.control.protocol import (
 )
 from station.control.reading import Reading
 from station.evse import EvseSnapshot
+from station.privacy import token_ref
 
 log = logging.getLogger(__name__)
 
@@ -387,7 +388,9 @@ class ControlLink:
             try:
                 self._cards_in.send_nowait(message.uid)
             except trio.WouldBlock:
-                log.warning("event=card_dropped uid=%s reason='backlog full'", message.uid)
+                log.warning(
+                    "event=card_dropped uid=%s reason='backlog full'", token_ref(message.uid)
+                )
         elif isinstance(message, CardGone):
             self.cards._removed()
         elif isinstance(message, Commands):

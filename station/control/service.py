@@ -72,6 +72,7 @@ from station.control.protocol import (
 from station.control.reading import Reading
 from station.evse import EvseSnapshot
 from station.offload import Offload, ThreadOffload
+from station.privacy import token_ref
 from station.supervision import Supervisor
 
 if TYPE_CHECKING:
@@ -307,7 +308,9 @@ class ControlService:
     async def _on_card(self, uid: str) -> None:
         self._card_presented.set()
         if self._peer is None:
-            log.warning("event=card_ignored uid=%s reason='OCPP side not connected'", uid)
+            log.warning(
+                "event=card_ignored uid=%s reason='OCPP side not connected'", token_ref(uid)
+            )
         self._emit(CardPresented(uid))
 
     async def _watch_card_gone(self) -> None:

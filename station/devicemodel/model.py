@@ -282,6 +282,15 @@ class DeviceModel:
             ),
         )
 
+    def secret_variable_names(self) -> frozenset[str]:
+        """Lower-cased names of the variables whose values are never logged (WriteOnly or
+        secret): what the message log redacts, named in any casing (A01.FR.12)."""
+        return frozenset(
+            v.key.name.lower()
+            for v in self._variables.values()
+            if v.secret or v.mutability is Mutability.WriteOnly
+        )
+
     def declaration(self, variable_key: VariableKey) -> Variable:
         """The declaration of a variable the station's own code refers to."""
         try:

@@ -11,7 +11,10 @@ requests by customerIdentifier or customerCertificate report that nothing is hel
 * Report: NotifyCustomerInformation parts of at most 512 characters (seqNo from 0, tbc
   on all but the last); one part saying so when nothing is held.
 * Clear: the message-log entries that mention the idToken are removed from the files on
-  disk; queued TransactionEvents are kept (they are the CSMS's billing data). A short
+  disk (after the queued lines were written); the operator lines that mention its
+  reference leave the diagnostics buffer, and the reference key is replaced so that
+  journald's copies cannot be linked to it (`station.privacy`); queued
+  TransactionEvents are kept (they are the CSMS's billing data). A short
   NotifyCustomerInformation confirms what was cleared (TC_N_32 expects one).
 """
 
@@ -19,10 +22,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
+import trio
+
+from station.logs import RecentRecords
 from station.ocpp.client import CallFailed, OcppClient, Reply
 from station.ocpp.messages import (
     CustomerInformationRequest,
@@ -33,11 +39,16 @@ from station.ocpp.messages import (
 )
 from station.offload import Offload
 from station.ops.message_log import FILENAME
+from station.privacy import reference, rotate_key
 
 log = logging.getLogger(__name__)
 
 Status = CustomerInformationStatusEnumType
 PART = 512
+#: Longest wait for the message log to write its queue before a clear rewrites it.
+FLUSH_TIMEOUT = 10.0
+#: Shorter idTokens are not searched for verbatim in operator lines (see `_forget`).
+MIN_SEARCHED_TOKEN = 4
 
 
 def split_parts(text: str, size: int = PART) -> list[str]:
@@ -131,8 +142,17 @@ class CustomerInformation:
         message_log: MessageLogFiles,
         sessions: Callable[[], list[tuple[int, str | None, str]]],
         now: Callable[[], datetime],
+        recent: RecentRecords | None = None,
+        flush_message_log: Callable[[], Awaitable[None]] | None = None,
+        key_dir: Path | None = None,
     ) -> None:
-        """``sessions()`` lists (evse id, transaction id, idToken) of the ongoing sessions."""
+        """``sessions()`` lists (evse id, transaction id, idToken) of the ongoing sessions;
+        ``recent`` is the buffer of operator lines DiagnosticsLog uploads,
+        ``flush_message_log`` writes the queued message-log lines, ``key_dir`` holds the
+        key of the idToken references (`station.privacy`), replaced at each clear."""
+        self._recent = recent
+        self._flush_message_log = flush_message_log
+        self._key_dir = key_dir
         self._client = client
         self._offload = offload
         self._files = message_log
@@ -197,14 +217,40 @@ class CustomerInformation:
                     + _transaction_of(frame)
                 )
         if request.clear:
+            if self._flush_message_log is not None:
+                # Lines still queued may name the token: on disk first, then rewritten.
+                with trio.move_on_after(FLUSH_TIMEOUT):
+                    await self._flush_message_log()
             removed = await self._offload.run(lambda: self._files.remove(token))
-            log.info("event=customer_data_cleared message_log_entries=%d", removed)
-            lines.append(f"cleared: {removed} message-log entries")
+            purged = await self._forget(token)
+            log.info(
+                "event=customer_data_cleared message_log_entries=%d log_lines=%d",
+                removed,
+                purged,
+            )
+            lines.append(f"cleared: {removed} message-log entries, {purged} log lines")
             if ongoing:
                 lines.append("kept: the idToken of the ongoing session (needed to end and bill it)")
         if not lines:
             return "No customer data found for this idToken."
         return "\n".join(lines)
+
+    async def _forget(self, token: str) -> int:
+        """Drop the operator lines that mention the token from the diagnostics buffer, then
+        replace the reference key so that the lines already in journald cannot be linked
+        to it any more (`station.privacy`). Returns the number of lines dropped."""
+        mark = reference(token)
+        lowered = token.lower()
+        # The station logs references only; a raw token can still come inside a quoted
+        # CSMS text. Too short a token would match everything, so it is not searched.
+        raw = len(lowered) >= MIN_SEARCHED_TOKEN
+
+        def mentions(line: str) -> bool:
+            return mark in line or (raw and lowered in line.lower())
+
+        purged = self._recent.purge(mentions) if self._recent is not None else 0
+        await self._offload.run(lambda: rotate_key(self._key_dir))
+        return purged
 
     async def _notify(self, request_id: int, text: str) -> None:
         generated = self._now()

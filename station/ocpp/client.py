@@ -21,7 +21,9 @@ Rules implemented here (Part 4 §4, Part 2 B01–B03):
   one by one to the message log;
 * what a handler starts after its response (`Reply.then`) runs in the background, at most
   `MAX_FOLLOW_UPS` at a time: the next CALL waits for a free slot;
-* message ids are unique (UUIDs from the station's random source);
+* message ids are unique (UUIDs from the station's random source); a CALL that repeats a
+  message id the CSMS used before on the connection is not carried out again
+  (`station.ocpp.replay`, AttemptedReplayAttacks);
 * a response not received within the active profile's MessageTimeout is a `CallTimeout`;
   a late or unknown response is logged and dropped;
 * every received CALL gets a CALLRESULT or CALLERROR: unknown action → NotImplemented, a
@@ -59,6 +61,7 @@ import trio
 
 from station.ocpp import rpc
 from station.ocpp.messages import ACTIONS, Message
+from station.ocpp.replay import SeenMessageIds
 from station.ocpp.rpc import Call, CallError, CallResult, ErrorCode
 from station.ocpp.transport import MessageTooBig, Transport, TransportClosed
 from station.ocpp.turns import CallTurns
@@ -190,6 +193,10 @@ class OcppClient:
         self._on_connected: list[Callable[[], Awaitable[None]]] = []
         #: Where invalid CSMS messages are reported (security event InvalidMessages).
         self.invalid_message_sink: Callable[[str], Awaitable[None]] | None = None
+        #: Where the other events a CSMS can cause are reported, (type, techInfo): rate
+        #: limited by the receiver (MemoryExhaustion, AttemptedReplayAttacks).
+        self.security_event_sink: Callable[[str, str], Awaitable[None]] | None = None
+        self._seen = SeenMessageIds()
         self._invalid_reported_at: float | None = None
         self._invalid_suppressed = 0
         #: Counters of incoming CALLs (backlog, refusals, follow-ups).
@@ -319,7 +326,11 @@ class OcppClient:
                     frame = await receive_channel.receive()
                     if frame is None:
                         raise Offline(f"{action}: connection lost before the response")
-                    return _response_of(action, frame)
+                    try:
+                        return _response_of(action, frame)
+                    except InvalidResponse as exc:
+                        await self._report_invalid(str(exc))
+                        raise
                 raise CallTimeout(f"{action}: no response within {limit:g} s")
             finally:
                 self._pending.pop(message_id, None)
@@ -336,6 +347,7 @@ class OcppClient:
             self._notify()
             # Each connection has its own backlog: a CALL cannot be answered on another.
             backlog_in, backlog_out = trio.open_memory_channel[str](INBOUND_BACKLOG)
+            self._seen = SeenMessageIds()  # ids are unique per connection (OCPP-J 4.1.3)
             try:
                 for hook in self._on_connected:
                     nursery.start_soon(hook)
@@ -369,6 +381,8 @@ class OcppClient:
             except MessageTooBig as exc:
                 log.warning("event=message_too_big code=%s reason=%r", exc.code, exc.reason)
                 await self._report_invalid(f"message too big, connection closed: {exc.reason}")
+                # The network side's memory bound was reached: refused, not held.
+                await self._security_event("MemoryExhaustion", f"CSMS frame refused: {exc.reason}")
                 return
             except TransportClosed as exc:
                 log.info("event=connection_closed code=%s reason=%r", exc.code, exc.reason)
@@ -384,11 +398,15 @@ class OcppClient:
                     self._take_response(text, frame)
                     continue
                 head = (frame.message_id, frame.action)
+            if head[0] in self._seen:
+                await self._refuse_replay(*head)
+                continue
             try:
                 backlog.send_nowait(text)
             except trio.WouldBlock:
-                await self._refuse(*head)
+                await self._refuse(*head)  # not taken: the CSMS may send it again
                 continue
+            self._seen.add(head[0])
             waiting = backlog.statistics().current_buffer_used
             self.inbound.backlog_peak = max(self.inbound.backlog_peak, waiting)
 
@@ -430,6 +448,27 @@ class OcppClient:
                 await transport.send(rpc.encode(error))
             except TransportClosed:
                 pass
+
+    async def _refuse_replay(self, message_id: str, action: str) -> None:
+        """A CALL whose message id was already used on this connection (station.ocpp.replay):
+        not carried out again, answered with why, AttemptedReplayAttacks."""
+        # Like refusals: one line per replay would let a CSMS flood the journal; the
+        # (rate-limited) security event and the message log say it.
+        log.debug("event=call_replayed action=%s message_id=%s", action, message_id)
+        await self._security_event(
+            "AttemptedReplayAttacks", f"{action} with message id {message_id} used before"
+        )
+        error = CallError(
+            message_id,
+            ErrorCode.RpcFrameworkError,
+            f"{action} not handled: message id {message_id} was already used on this "
+            "connection (OCPP-J 4.1.3); a replayed CALL is not carried out again",
+        )
+        await self._send_reply(rpc.encode(error), action, message_id)
+
+    async def _security_event(self, event_type: str, tech_info: str) -> None:
+        if self.security_event_sink is not None:
+            await self.security_event_sink(event_type, tech_info)
 
     async def _dispatch_calls(
         self, backlog: trio.MemoryReceiveChannel[str], follow_up_slots: trio.Semaphore

@@ -19,6 +19,7 @@ the same way).
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
@@ -110,6 +111,15 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _finite_float(text: str) -> float:
+    # 1e999 is valid JSON syntax but no number a receiver can hold: json would make it
+    # infinity, which then reaches validators and handlers as if the CSMS had sent one.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
 def _error(message_id: str, code: ErrorCode, reason: str) -> FrameError:
     return FrameError(
         reason, CallError(message_id, code.value, reason[:MAX_ERROR_DESCRIPTION_LENGTH])
@@ -152,13 +162,17 @@ def decode(text: str | bytes) -> Frame:
             UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, "binary frame; OCPP-J uses text"
         )
     try:
-        message = json.loads(text, parse_constant=_reject_constant)
+        message = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except RecursionError:
         raise _too_deep(_peek_call_id(text)) from None
     except ValueError as exc:
-        raise _error(
-            UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, f"not valid JSON: {exc}"
-        ) from None
+        # A CALL whose head is readable gets its own id back (the CSMS can match the
+        # error); a broken response is never answered (Part 4 §4.2).
+        readable = _peek_call_id(text)
+        reason = f"not valid JSON: {exc}"
+        if readable is False:
+            raise FrameError(reason, None) from None
+        raise _error(readable or UNKNOWN_MESSAGE_ID, ErrorCode.RpcFrameworkError, reason) from None
     if isinstance(message, list) and _nested_deeper_than(message, MAX_DEPTH):
         head = message[:2]
         if head and head[0] in (MessageType.CALLRESULT, MessageType.CALLERROR):

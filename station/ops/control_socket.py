@@ -5,8 +5,9 @@ A request is one line ``{"command": "plug", "args": {"evse": 1}}``; the answer i
 Commands are a table (`ControlSocket.register`); the station registers what it offers
 (simulator commands only when simulated hardware is present, status always).
 
-The socket file is created with mode 0660 in the data directory: only the station's user
-and group can drive it. A stale socket file left by a crashed run is replaced.
+The socket file is created with mode 0600 (by default in the data directory): only the
+station's user can drive it. A stale socket file left by a crashed run is replaced; a
+running station is not (the data directory's lock refuses a second one first).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ class ControlSocket:
             await sock.bind(str(self.path))
             made = os.stat(self.path)
             mine = (made.st_dev, made.st_ino)
-            os.chmod(self.path, 0o660)
+            os.chmod(self.path, 0o600)
             sock.listen(16)
             listener = trio.SocketListener(sock)
             log.info("event=control_socket_listening path=%s", self.path)

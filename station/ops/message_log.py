@@ -1,8 +1,9 @@
 """The OCPP message log: every frame in and out, in a size-bounded file in the data directory.
 
 Each line is JSON: time, direction ("in" = from the CSMS, "out" = to the CSMS), action,
-message id, size in bytes and the frame itself with secrets redacted (the Basic-auth
-password in SetVariables, passwords and keys in network profiles). Frames are queued by a
+message id, size in bytes and the frame itself with secrets redacted (`station.redaction`:
+secret variables' values in any casing, passwords and keys in network profiles, the
+userinfo of URLs), decided on the decoded frame. Frames are queued by a
 synchronous observer on the OCPP session and written by a task in a worker thread, so
 the message path never waits for the disk. The file rotates at ``max_bytes`` keeping
 ``backups`` old files. `read_entries` and `format_entry` serve ``station log``.
@@ -17,8 +18,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Collection, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -28,67 +30,39 @@ import trio
 
 from station.ocpp.datetimes import format_date_time
 from station.offload import Offload
+from station.redaction import REDACTED, might_hold_secret, redact_payload, redact_raw
 
 log = logging.getLogger(__name__)
 
 FILENAME = "ocpp-messages.log"
-SECRET_KEYS = frozenset({"password", "apnPassword", "basicAuthPassword", "key", "privateKey"})
-SECRET_VARIABLES = frozenset({"basicauthpassword"})
-REDACTED = "<redacted>"
 
 
 #: The start of a frame: ``[2,"id",`` / ``[3,"id",`` / ``[4,"id",`` (ids are plain strings).
 _HEAD = re.compile(r'^\[\s*[234]\s*,\s*"([^"\\]{0,36})"\s*,')
-#: JSON keys that carry secrets.
-_SECRET_MARKERS = tuple(f'"{k}"' for k in SECRET_KEYS)
-
-
-def _might_hold_secret(text: str) -> bool:
-    """Whether a frame may carry a secret: a secret key, or a value written to or read
-    from a secret variable (SetVariables/GetVariables carry ``attributeValue``)."""
-    if any(marker in text for marker in _SECRET_MARKERS):
-        return True
-    return "assword" in text and '"attributeValue"' in text
-
 
 #: CustomerInformation requests name a customer; the log does not keep who was asked for
 #: (a request to clear a customer's data must not leave that data behind).
 CUSTOMER_REFERENCES = ("idToken", "customerIdentifier", "customerCertificate")
 
 
-def redact(frame: Any) -> Any:
-    """A copy of a decoded frame without secrets."""
-    if isinstance(frame, list):
-        if len(frame) >= 4 and frame[0] == 2 and isinstance(frame[3], dict):
-            payload = _redact_payload(frame[3])
-            if frame[2] == "CustomerInformation":
-                for name in CUSTOMER_REFERENCES:
-                    if name in payload:
-                        payload[name] = REDACTED
-            return [*frame[:3], payload, *frame[4:]]
-        return [redact(item) for item in frame]
-    return frame
-
-
-def _redact_payload(payload: Any) -> Any:
-    if isinstance(payload, dict):
-        result = {}
-        for k, v in payload.items():
-            if k in SECRET_KEYS:
-                result[k] = REDACTED
-            else:
-                result[k] = _redact_payload(v)
-        variable = payload.get("variable")
-        if (
-            isinstance(variable, dict)
-            and str(variable.get("name", "")).lower() in SECRET_VARIABLES
-            and "attributeValue" in result
-        ):
-            result["attributeValue"] = REDACTED
-        return result
-    if isinstance(payload, list):
-        return [_redact_payload(item) for item in payload]
-    return payload
+def redact(frame: Any, secret_variables: Collection[str] = ()) -> Any:
+    """A copy of a decoded frame without secrets (`station.redaction`), whatever its
+    message type; a CustomerInformation CALL also loses the customer it names."""
+    if not isinstance(frame, list):
+        return redact_payload(frame, secret_variables)
+    redacted = redact_payload(frame, secret_variables)
+    if (
+        len(redacted) >= 4
+        and redacted[0] == 2
+        and redacted[2] == "CustomerInformation"
+        and isinstance(redacted[3], dict)
+    ):
+        payload = dict(redacted[3])
+        for name in CUSTOMER_REFERENCES:
+            if name in payload:
+                payload[name] = REDACTED
+        redacted[3] = payload
+    return redacted
 
 
 class MessageLog:
@@ -103,7 +77,11 @@ class MessageLog:
         backups: int = 2,
         now: Callable[[], datetime] | None = None,
         max_queued_bytes: int = 8_000_000,
+        secret_variables: Collection[str] = (),
     ) -> None:
+        """``secret_variables``: lower-cased names of the variables whose values are never
+        logged (the device model's WriteOnly and secret ones)."""
+        self._secret_variables = frozenset(name.lower() for name in secret_variables)
         self.path = directory / FILENAME
         self.max_queued_bytes = max_queued_bytes
         self._queued_bytes = 0
@@ -115,7 +93,15 @@ class MessageLog:
         self.backups = backups
         self._now = now or datetime.now
         self._send, self._receive = trio.open_memory_channel[str](math.inf)
+        #: Told how many lines were dropped, when writing catches up (MemoryExhaustion).
+        self.on_dropped: Callable[[int], Awaitable[None]] | None = None
         self._written = trio.Event()
+
+    async def flush(self) -> None:
+        """Wait until every line queued so far is on disk (before the files are rewritten
+        to clear a customer's data, N10)."""
+        while self._queued_bytes:
+            await self.wait_written()
 
     async def wait_written(self) -> None:
         """Wait until the next batch of lines is on disk."""
@@ -131,7 +117,11 @@ class MessageLog:
         # Our own frames and decoded incoming ones are valid JSON; a bad frame is not.
         valid = direction == "out" or frame is not None
         head = _HEAD.match(text) if valid else None
-        if head is not None and action != "CustomerInformation" and not _might_hold_secret(text):
+        if (
+            head is not None
+            and action != "CustomerInformation"
+            and not might_hold_secret(text, self._secret_variables)
+        ):
             line = (
                 f'{{"time":{json.dumps(stamp)},"direction":{json.dumps(direction)},'
                 f'"action":{json.dumps(action)},"id":{json.dumps(head.group(1))},'
@@ -142,9 +132,10 @@ class MessageLog:
         try:
             decoded = json.loads(text)
             message_id = decoded[1] if isinstance(decoded, list) and len(decoded) > 1 else None
-            body = redact(decoded)
-        except (ValueError, TypeError):
-            message_id, body = None, REDACTED if "assword" in text else text[:2000]
+            body = redact(decoded, self._secret_variables)
+        except (ValueError, TypeError, RecursionError):
+            # Not JSON: kept for diagnosis, without the values that may be secrets.
+            message_id, body = None, redact_raw(text)
         entry = {
             "time": stamp,
             "direction": direction,
@@ -175,16 +166,19 @@ class MessageLog:
             await self._offload.run(partial(self._write, batch))
             self._queued_bytes -= sum(len(line) for line in batch)
             if self._dropped_unreported:
-                log.warning("event=message_log_lines_dropped count=%d", self._dropped_unreported)
-                self._dropped_unreported = 0
+                count, self._dropped_unreported = self._dropped_unreported, 0
+                log.warning("event=message_log_lines_dropped count=%d", count)
+                if self.on_dropped is not None:
+                    await self.on_dropped(count)
             self._written.set()
             self._written = trio.Event()
 
     def _write(self, lines: list[str]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.path.exists() and self.path.stat().st_size > self.max_bytes:
             self._rotate()
-        with self.path.open("a", encoding="utf-8") as file:
+        # 0600 whatever the umask: the frames carry idTokens.
+        with open(self.path, "a", encoding="utf-8", opener=_private_opener) as file:
             file.write("\n".join(lines) + "\n")
 
     def _rotate(self) -> None:
@@ -193,6 +187,10 @@ class MessageLog:
             newer = self.path if n == 1 else self.path.with_name(f"{FILENAME}.{n - 1}")
             if newer.exists():
                 newer.replace(older)
+
+
+def _private_opener(path: str, flags: int) -> int:
+    return os.open(path, flags | os.O_CLOEXEC, 0o600)
 
 
 def read_entries(directory: Path, backups: int = 2) -> Iterator[dict]:

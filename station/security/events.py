@@ -20,6 +20,7 @@ import trio
 
 from station.ocpp.client import Admission, CallFailed, OcppClient, Offline
 from station.ocpp.messages import SecurityEventNotificationRequest
+from station.redaction import strip_userinfo
 from station.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,14 +47,18 @@ CRITICAL: dict[str, bool] = {
     "InvalidTLSCipherSuite": True,
     "MaintenanceLoginAccepted": True,
     "MaintenanceLoginFailed": True,
-    # Errata 2025-02 (A02.FR.29): optional, informational.
-    "DiscardedRenewedClientCertificate": False,
+    # Errata 2025-02, A02.FR.29 / A03.FR.25: the station SHOULD send it, or the CSMS does
+    # not learn that the renewed certificate was discarded and should renew again.
+    "DiscardedRenewedClientCertificate": True,
 }
 
 #: Failures that repeat while offline: sent once until delivered (A00.FR.316 note).
 SEND_ONCE = frozenset({"InvalidCsmsCertificate", "InvalidTLSVersion", "InvalidTLSCipherSuite"})
 #: Events every normal start records (the "Booted" reusable state): logged as information.
 ROUTINE = frozenset({"StartupOfTheDevice", "ResetOrReboot"})
+
+#: `SecurityLog.record_limited`: at most one event of a type per this many seconds.
+LIMITED_INTERVAL = 60.0
 
 #: The security log keeps at most this many entries; the oldest delivered ones go first.
 MAX_ENTRIES = 10_000
@@ -80,6 +85,8 @@ class SecurityLog:
         self._now = now
         self._undelivered_types: set[str] = set()
         self._wakeup = trio.Event()
+        self._limited_at: dict[str, float] = {}
+        self._limited_left_out: dict[str, int] = {}
         #: First entry of this run: entries from here on were stamped by this run's clock.
         self._first_of_run: int | None = None
 
@@ -133,7 +140,8 @@ class SecurityLog:
         critical = CRITICAL.get(event_type, False)
         duplicate = critical and event_type in SEND_ONCE and event_type in self._undelivered_types
         moment = self._now()
-        info = tech_info[:255] if tech_info else None
+        # The security log is uploaded and sent: no URL credentials in it (A01.FR.12).
+        info = strip_userinfo(tech_info)[:255] if tech_info else None
 
         def write(db) -> None:
             db.execute(
@@ -162,6 +170,23 @@ class SecurityLog:
         if critical and not duplicate:
             self._undelivered_types.add(event_type)
             self._wakeup.set()
+
+    async def record_limited(
+        self, event_type: str, tech_info: str, *, interval: float = LIMITED_INTERVAL
+    ) -> None:
+        """`record`, at most once per ``interval`` seconds of trio time for this type: for
+        events a peer can repeat at will (a flood of oversize or replayed frames must not
+        flood the log or the CSMS). The next recorded one counts those left out."""
+        now = trio.current_time()
+        last = self._limited_at.get(event_type)
+        if last is not None and now - last < interval:
+            self._limited_left_out[event_type] = self._limited_left_out.get(event_type, 0) + 1
+            return
+        left_out = self._limited_left_out.pop(event_type, 0)
+        if left_out:
+            tech_info = f"{tech_info} (+{left_out} more since the last report)"
+        self._limited_at[event_type] = now
+        await self.record(event_type, tech_info)
 
     async def pending(self) -> list[SecurityEvent]:
         """Critical events not yet confirmed by the CSMS, oldest first."""

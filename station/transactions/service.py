@@ -72,6 +72,7 @@ from station.ocpp.messages import (
     UnlockConnectorResponse,
     UnlockStatusEnumType,
 )
+from station.privacy import token_ref
 from station.reservation import Reservations
 from station.store import Store
 from station.transactions.localauth import Known, LocalAuthorization
@@ -522,7 +523,7 @@ class TransactionService:
                 return
         accepted, group = await self.authorize(token)
         if not accepted:
-            log.info("event=card_refused id_token=%s", token.id_token)
+            log.info("event=card_refused id_token=%s", token_ref(token.id_token))
             return
         token = replace(token, group_id=group)
         if group is not None:
@@ -542,7 +543,9 @@ class TransactionService:
                     return
         target = self._target_for_new_authorization(None, token)
         if target is None:
-            log.warning("event=card_ignored id_token=%s reason='no free EVSE'", token.id_token)
+            log.warning(
+                "event=card_ignored id_token=%s reason='no free EVSE'", token_ref(token.id_token)
+            )
             return
         reservation_id = await self._consume_reservation(token)
         await self._apply(target, lambda s, m: s.authorize(m, token, reservation_id=reservation_id))
@@ -560,7 +563,9 @@ class TransactionService:
                 # CSMS check it (C12.FR.03).
                 await self._used(token, known)
                 log.info(
-                    "event=authorize_local id_token=%s source=%s", token.id_token, known.source
+                    "event=authorize_local id_token=%s source=%s",
+                    token_ref(token.id_token),
+                    known.source,
                 )
                 return True, known.group
             if not known.accepted and self._dm.get(
@@ -569,7 +574,7 @@ class TransactionService:
                 # LA-3 / C-59: a known invalid idToken is refused without asking.
                 log.info(
                     "event=authorize_local id_token=%s source=%s status=%s",
-                    token.id_token,
+                    token_ref(token.id_token),
                     known.source,
                     known.info.status.value,
                 )
@@ -587,15 +592,19 @@ class TransactionService:
                 if not self._dm.get(OFFLINE_RULES_ON_TIMEOUT):
                     log.warning(
                         "event=authorize_failed id_token=%s reason=%r accepted=False",
-                        token.id_token,
+                        token_ref(token.id_token),
                         str(exc),
                     )
                     return False, None
-                log.warning("event=authorize_timeout id_token=%s rules=offline", token.id_token)
+                log.warning(
+                    "event=authorize_timeout id_token=%s rules=offline", token_ref(token.id_token)
+                )
             except CallFailed as exc:
                 # A CALLERROR or an answer that is no AuthorizeResponse: not a verdict.
                 log.warning(
-                    "event=authorize_failed id_token=%s reason=%r", token.id_token, str(exc)
+                    "event=authorize_failed id_token=%s reason=%r",
+                    token_ref(token.id_token),
+                    str(exc),
                 )
                 return False, None
             else:
@@ -604,7 +613,11 @@ class TransactionService:
                 if self.local_auth is not None:
                     await self.local_auth.remember(token.wire(), info)  # C10.FR.04
                 group = info.group_id_token.id_token if info.group_id_token else None
-                log.info("event=authorize id_token=%s status=%s", token.id_token, info.status.value)
+                log.info(
+                    "event=authorize id_token=%s status=%s",
+                    token_ref(token.id_token),
+                    info.status.value,
+                )
                 return info.status is Accepted, group
         # Offline (C13, C15): the list and the cache decide what they know, with
         # LocalAuthorizeOffline; OfflineTxForUnknownIdEnabled decides the rest.
@@ -616,7 +629,7 @@ class TransactionService:
             allowed = bool(self._dm.get(OFFLINE_UNKNOWN))
         log.info(
             "event=authorize_offline id_token=%s accepted=%s source=%s",
-            token.id_token,
+            token_ref(token.id_token),
             allowed,
             known.source if known is not None else "unknown",
         )
@@ -631,7 +644,7 @@ class TransactionService:
             log.warning(
                 "event=authorize_offline id_token=%s accepted=False "
                 "reason='no CSMS has accepted this station yet'",
-                token.id_token,
+                token_ref(token.id_token),
             )
             return False, None
         return allowed, None
