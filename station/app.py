@@ -45,9 +45,11 @@ from station.config import StationConfig
 from station.control.loop import DEFAULT_PERIOD
 from station.control.remote import Connect, ControlLink
 from station.control.service import ControlService, ControlSettings, apply_pilot_voltage
-from station.devicemodel.catalogue import CERTIFICATE_CAPACITY, EvseTopology, build_catalogue
+from station.devicemodel.catalogue import CERTIFICATE_CAPACITY
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
+from station.devicemodel.seeding import build_device_model
+from station.devicemodel.seeding import config_seeds as _seeds
 from station.evse import EvseSnapshot
 from station.logs import recent_records
 from station.maintenance.customer import CustomerInformation, MessageLogFiles
@@ -895,25 +897,6 @@ def _take_meta(db, name: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
     db.execute("DELETE FROM meta WHERE name = ?", (name,))
     return None if row is None else row[0]
-
-
-def build_device_model(config: StationConfig, store: Store | None) -> DeviceModel:
-    """The device model of the station the config describes (values not loaded yet)."""
-    topology = [
-        EvseTopology(e.id, e.connector_type, e.phases, e.max_current * e.nominal_voltage * e.phases)
-        for e in config.hardware.evse
-    ]
-    return DeviceModel(build_catalogue(topology, identity=config.station.identity), store)
-
-
-def _seeds(config: StationConfig) -> dict:
-    seeds = {
-        SECURITY_PROFILE: str(config.csms.security_profile),
-        ORGANIZATION: config.station.organization_name or config.station.vendor_name,
-    }
-    if config.csms.basic_auth_password:
-        seeds[PASSWORD] = config.csms.basic_auth_password
-    return seeds
 
 
 class FirmwareRestart(Exception):

@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import trio
+from typing import TYPE_CHECKING, Any
 
 from station.ocpp.datetimes import format_date_time
-from station.offload import Offload
+
+if TYPE_CHECKING:
+    from station.offload import Offload
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +114,8 @@ class MessageLog:
         self.max_bytes = max_bytes
         self.backups = backups
         self._now = now or datetime.now
+        import trio  # here, not at the top: `station log` reads the file without trio
+
         self._send, self._receive = trio.open_memory_channel[str](math.inf)
         self._written = trio.Event()
 
@@ -165,6 +167,8 @@ class MessageLog:
 
     async def run(self) -> None:
         """Write queued lines for the station's lifetime."""
+        import trio
+
         while True:
             batch = [await self._receive.receive()]
             while True:
