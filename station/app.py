@@ -35,7 +35,6 @@ from datetime import datetime
 from functools import partial
 
 import trio
-import trio.testing
 
 from drivers import build_hardware
 from station import __version__
@@ -876,6 +875,9 @@ class Station:
 
 def _in_process(control: ControlService, nursery: trio.Nursery) -> Connect:
     """Connect to a control service in this process over a memory stream pair."""
+
+    # Imported here: trio.testing imports pytest where it is installed (half a second).
+    import trio.testing
 
     async def connect() -> trio.abc.Stream:
         ocpp_end, control_end = trio.testing.memory_stream_pair()
