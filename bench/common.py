@@ -215,6 +215,33 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def children(pid: int) -> list[int]:
+    """Child processes of ``pid`` (Linux /proc; the OCPP side of `station run`)."""
+    found = []
+    # Each thread lists the children it started (a worker thread may spawn the child).
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def fsync_seconds(directory: Path | None = None, samples: int = 50) -> list[float]:
+    """Seconds of one small append + fsync in ``directory`` (the temporary directory by
+    default, where the benchmarked stations keep their stores): the floor of a durable
+    commit on this machine's disk."""
+    times = []
+    with tempfile.NamedTemporaryFile(dir=directory, prefix="bench-fsync-") as file:
+        for _ in range(samples):
+            file.write(b"x" * 200)
+            file.flush()
+            started = time.perf_counter()
+            os.fsync(file.fileno())
+            times.append(time.perf_counter() - started)
+    return times
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

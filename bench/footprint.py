@@ -9,6 +9,11 @@
   every second; the baseline's RSS after boot.
 * CPU of an idle station (connected, no EV) over a window, as seconds per hour and as a
   share of one core: what a Raspberry Pi's budget must hold; the baseline idles too.
+  `station run` is two processes (the control process and its OCPP side): RSS and CPU are
+  given for each and for both.
+* the operator commands against that running station (``station sim status``,
+  ``station status``, ``station log``, ``station config get``): wall time from spawn to
+  exit, against a bare ``python -c pass`` measured alongside.
 
     python -m bench.footprint [--samples N] [--charge S] [--idle S]
 """
@@ -25,6 +30,7 @@ from bench.common import (
     ROOT,
     STAT_COLUMNS,
     Stats,
+    children,
     cpu_seconds,
     peer_process,
     process_env,
@@ -65,8 +71,24 @@ def _process_start(command_args: list[str]) -> float:
     return time.perf_counter() - started
 
 
-def boot_time(kind: str) -> tuple[float, int]:
-    """Seconds from spawn to BootNotification, and the RSS (KiB) right after the boot."""
+#: The operator commands timed against a running station (arguments after ``--config``).
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "station sim status": ("sim", "--config", "{config}", "status"),
+    "station status": ("status", "--config", "{config}"),
+    "station log": ("log", "--config", "{config}", "--action", "BootNotification"),
+    "station config get": (
+        "config",
+        "--config",
+        "{config}",
+        "get",
+        "OCPPCommCtrlr.HeartbeatInterval",
+    ),
+}
+
+
+def boot_time(kind: str) -> tuple[float, dict[str, int]]:
+    """Seconds from spawn to BootNotification, and the RSS (KiB) of each process right
+    after the boot (``control`` and ``ocpp_side`` for ours, ``station`` for a peer)."""
     with BenchCsms() as csms:
         started = time.perf_counter()
         context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
@@ -74,11 +96,23 @@ def boot_time(kind: str) -> tuple[float, int]:
             (boot,) = csms.wait_for("BootNotification", timeout=60)
             if kind == "ours":
                 csms.wait_for("StatusNotification", count=2, timeout=30)
-            return boot.at - started, rss_kib(process.pid)
+            return boot.at - started, _rss(kind, process.pid)
 
 
-def idle_cpu(kind: str, window: float) -> float:
-    """CPU seconds per hour of a connected, idle station."""
+def _rss(kind: str, pid: int) -> dict[str, int]:
+    if kind != "ours":
+        return {"station": rss_kib(pid)}
+    sides = children(pid)
+    return {"control": rss_kib(pid), "ocpp_side": sum(rss_kib(c) for c in sides)}
+
+
+def _cpu(pid: int) -> float:
+    return cpu_seconds(pid) + sum(cpu_seconds(c) for c in children(pid))
+
+
+def idle_cpu(kind: str, window: float, commands: int = 0) -> tuple[dict[str, float], dict]:
+    """CPU seconds per hour of a connected, idle station (per process for ours), and the
+    wall times of ``commands`` rounds of the operator commands against it."""
     with BenchCsms() as csms:
         context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
         with context as process:
@@ -86,10 +120,24 @@ def idle_cpu(kind: str, window: float) -> float:
             if kind == "ours":
                 csms.wait_for("StatusNotification", count=2, timeout=30)
             time.sleep(1.0)  # let start-up work settle before the window opens
-            before, started = cpu_seconds(process.pid), time.perf_counter()
+            pids = {"control": process.pid, "ocpp_side": (children(process.pid) or [0])[0]}
+            if kind != "ours":
+                pids = {"station": process.pid}
+            before = {k: cpu_seconds(p) if p else 0.0 for k, p in pids.items()}
+            started = time.perf_counter()
             time.sleep(window)  # the measurement window itself
-            used = cpu_seconds(process.pid) - before
-            return used / (time.perf_counter() - started) * 3600
+            elapsed = time.perf_counter() - started
+            used = {
+                k: ((cpu_seconds(p) if p else 0.0) - before[k]) / elapsed * 3600
+                for k, p in pids.items()
+            }
+            times: dict[str, list[float]] = {name: [] for name in COMMANDS}
+            config = getattr(process, "config", None)  # a StationProcess: ours
+            for _ in range(commands if config is not None else 0):
+                for name, args in COMMANDS.items():
+                    command = [a.format(config=config) for a in args]
+                    times[name].append(_process_start(["-m", "station", *command]))
+            return used, times
 
 
 def charging_rss(seconds: float) -> tuple[int, int]:
@@ -115,50 +163,78 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
     bare = [_process_start(["-c", "pass"]) for _ in range(samples)]
     imports = {
         "station.app": [_python("import station.app") for _ in range(samples)],
+        "station.control.process": [
+            _python("import station.control.process") for _ in range(samples)
+        ],
         "ocpp.v201 + websockets": [
             _python("import ocpp.v201, websockets.asyncio.client") for _ in range(samples)
         ],
     }
-    cpu = {k: idle_cpu(k, idle) for k in ("ours", "ocpplib")}
+    ours_cpu, command_times = idle_cpu("ours", idle, commands=samples)
+    lib_cpu, _ = idle_cpu("ocpplib", idle)
+    cpu = {"ours": sum(ours_cpu.values()), "ocpplib": lib_cpu["station"]}
     after_boot, after_charging = charging_rss(charge)
     boot_stats = {k: Stats.of([b[0] for b in v]).scaled(1000) for k, v in boots.items()}
+    command_stats = {k: Stats.of(v).scaled(1000) for k, v in command_times.items()}
+    bare_stats = Stats.of(bare).scaled(1000)
     rows = [
         stats_row("ours: start → BootNotification", boot_stats["ours"]),
         stats_row("ocpplib: start → BootNotification", boot_stats["ocpplib"]),
-        stats_row("python -c pass", Stats.of(bare).scaled(1000)),
+        stats_row("python -c pass", bare_stats),
+        *(stats_row(name, stats) for name, stats in command_stats.items()),
         *(stats_row(f"import {name}", Stats.of(v).scaled(1000)) for name, v in imports.items()),
     ]
+
+    def p50_mib(kind: str, process: str) -> float:
+        return Stats.of([b[1][process] for b in boots[kind]]).p50 / 1024
+
     memory = {
         "ours_rss_after_boot_mib": after_boot / 1024,
+        "ours_control_rss_after_boot_mib": p50_mib("ours", "control"),
+        "ours_ocpp_side_rss_after_boot_mib": p50_mib("ours", "ocpp_side"),
         "ours_rss_after_charging_mib": after_charging / 1024,
-        "ocpplib_rss_after_boot_mib": Stats.of([b[1] for b in boots["ocpplib"]]).p50 / 1024,
+        "ocpplib_rss_after_boot_mib": p50_mib("ocpplib", "station"),
         "charging_seconds": charge,
     }
     cpu_table = {f"{k}_idle_cpu_s_per_hour": v for k, v in cpu.items()} | {
         f"{k}_idle_cpu_percent": v / 36 for k, v in cpu.items()
     }
+    cpu_table |= {f"ours_{k}_idle_cpu_percent": v / 36 for k, v in ours_cpu.items()}
     # The baseline has no hardware to run and idles at ~0; a ratio would say nothing. What
     # a Pi budget needs is the cost of the control loops, which do nearly all idle work.
     iterations_per_hour = 2 * 3600 / DEFAULT_PERIOD
     cpu_table["ours_idle_cpu_us_per_control_iteration"] = cpu["ours"] / iterations_per_hour * 1e6
     ratios = {
         "ours/ocpplib boot p50": ratio(boot_stats["ours"].p50, boot_stats["ocpplib"].p50),
-        "ours/ocpplib RSS after boot": ratio(
-            memory["ours_rss_after_boot_mib"], memory["ocpplib_rss_after_boot_mib"]
+        "ours control/ocpplib RSS after boot": ratio(
+            memory["ours_control_rss_after_boot_mib"], memory["ocpplib_rss_after_boot_mib"]
         ),
+        "ours OCPP side/ocpplib RSS after boot": ratio(
+            memory["ours_ocpp_side_rss_after_boot_mib"], memory["ocpplib_rss_after_boot_mib"]
+        ),
+    } | {
+        f"{name}/python -c pass p50": ratio(stats.p50, bare_stats.p50)
+        for name, stats in command_stats.items()
     }
     text = "\n".join(
         [
             "## footprint",
             table(rows, STAT_COLUMNS),
             "",
-            f"RSS: ours {memory['ours_rss_after_boot_mib']:.1f} MiB after boot, "
-            f"{memory['ours_rss_after_charging_mib']:.1f} MiB after {charge:g} s charging "
-            f"(2 EVSEs); ocpplib {memory['ocpplib_rss_after_boot_mib']:.1f} MiB after boot",
+            f"RSS after boot: ours control process"
+            f" {memory['ours_control_rss_after_boot_mib']:.1f} MiB, OCPP side"
+            f" {memory['ours_ocpp_side_rss_after_boot_mib']:.1f} MiB (p50 of {samples});"
+            f" ocpplib {memory['ocpplib_rss_after_boot_mib']:.1f} MiB. Control process"
+            f" {memory['ours_rss_after_boot_mib']:.1f} MiB after boot,"
+            f" {memory['ours_rss_after_charging_mib']:.1f} MiB after {charge:g} s charging"
+            " (2 EVSEs)",
             "bytecode: compiled beforehand, as a pip-installed station has it (see"
             " bench.common.process_env)",
             "idle CPU: "
             + ", ".join(f"{k} {v:.1f} s/h ({v / 36:.2f} % of a core)" for k, v in cpu.items())
+            + " (ours: "
+            + ", ".join(f"{k} {v / 36:.2f} %" for k, v in ours_cpu.items())
+            + ")"
             + f"; ours = {cpu_table['ours_idle_cpu_us_per_control_iteration']:.0f} µs per"
             f" control-loop iteration (2 EVSEs × {1 / DEFAULT_PERIOD:.0f} Hz, all idle work"
             " counted; the ocpp-library station has no hardware loops)",
@@ -170,7 +246,8 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
         "samples": samples,
         "results": {
             "boot_ms": {k: v.as_dict() for k, v in boot_stats.items()},
-            "python_start_ms": Stats.of(bare).scaled(1000).as_dict(),
+            "python_start_ms": bare_stats.as_dict(),
+            "command_ms": {k: v.as_dict() for k, v in command_stats.items()},
             "import_ms": {k: Stats.of(v).scaled(1000).as_dict() for k, v in imports.items()},
             "memory": memory,
             "cpu": cpu_table,

@@ -25,6 +25,7 @@ from bench.common import (
     StationProcess,
     Stats,
     add_rig_options,
+    fsync_seconds,
     peer_process,
     ratio,
     rig_of,
@@ -183,6 +184,11 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
         stats_row(f"ours: {name}", Stats(**values))
         for name, values in summary["ours"]["by_request"].items()
     ]
+    # SetVariables answers only after its value is durably committed: one fsync of the
+    # store's disk is the floor of that request, whatever the code does.
+    fsync = Stats.of(fsync_seconds()).scaled(1000)
+    summary["fsync"] = fsync.as_dict()
+    by_request.append(stats_row("fsync of the stores' disk (50 × 200 B)", fsync))
     text = "\n".join(
         [
             "## response_latency (CALL → CALLRESULT, loopback)",

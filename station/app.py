@@ -35,7 +35,6 @@ from datetime import datetime
 from functools import partial
 
 import trio
-import trio.testing
 
 from drivers import build_hardware
 from station import __version__, privacy
@@ -45,9 +44,11 @@ from station.config import StationConfig
 from station.control.loop import DEFAULT_PERIOD
 from station.control.remote import Connect, ControlLink
 from station.control.service import ControlService, ControlSettings, apply_pilot_voltage
-from station.devicemodel.catalogue import CERTIFICATE_CAPACITY, EvseTopology, build_catalogue
+from station.devicemodel.catalogue import CERTIFICATE_CAPACITY
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
+from station.devicemodel.seeding import build_device_model
+from station.devicemodel.seeding import config_seeds as _seeds
 from station.evse import EvseSnapshot
 from station.logs import recent_records
 from station.maintenance.customer import CustomerInformation, MessageLogFiles
@@ -1001,6 +1002,9 @@ class Station:
 def _in_process(control: ControlService, nursery: trio.Nursery) -> Connect:
     """Connect to a control service in this process over a memory stream pair."""
 
+    # Imported here: trio.testing imports pytest where it is installed (half a second).
+    import trio.testing
+
     async def connect() -> trio.abc.Stream:
         ocpp_end, control_end = trio.testing.memory_stream_pair()
         nursery.start_soon(control.serve, control_end, name="control.serve")
@@ -1021,25 +1025,6 @@ def _take_meta(db, name: str) -> str | None:
     row = db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
     db.execute("DELETE FROM meta WHERE name = ?", (name,))
     return None if row is None else row[0]
-
-
-def build_device_model(config: StationConfig, store: Store | None) -> DeviceModel:
-    """The device model of the station the config describes (values not loaded yet)."""
-    topology = [
-        EvseTopology(e.id, e.connector_type, e.phases, e.max_current * e.nominal_voltage * e.phases)
-        for e in config.hardware.evse
-    ]
-    return DeviceModel(build_catalogue(topology, identity=config.station.identity), store)
-
-
-def _seeds(config: StationConfig) -> dict:
-    seeds = {
-        SECURITY_PROFILE: str(config.csms.security_profile),
-        ORGANIZATION: config.station.organization_name or config.station.vendor_name,
-    }
-    if config.csms.basic_auth_password:
-        seeds[PASSWORD] = config.csms.basic_auth_password
-    return seeds
 
 
 class FirmwareRestart(Exception):

@@ -6,14 +6,15 @@ import argparse
 import logging
 import os
 import sys
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-import trio
 
 from station import __version__
 
 if TYPE_CHECKING:
+    import trio
+
     from station.config import StationConfig
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,28 @@ EXIT_CONFIG = 2
 EXIT_BROKEN_PIPE = 141
 
 
-def _parser() -> argparse.ArgumentParser:
+#: The module that adds each operator command to the parser. A command line that names
+#: one of them builds only that module's commands, so that ``station sim ...`` does not
+#: pay for importing what ``station check`` or ``station config`` need.
+REGISTRARS = {
+    "sim": "station.ops.sim_cli",
+    "config": "station.devicemodel.cli",
+    "check": "station.ops.check",
+    "failsafe": "station.ops.failsafe",
+    "status": "station.ops.commands",
+    "log": "station.ops.commands",
+    "clear-fault": "station.ops.commands",
+    "service": "station.ops.commands",
+    "pics": "station.pics",
+    "limit": "station.ops.limit_cli",
+    "csms": "station.devcsms.cli",
+    "top": "station.ops.top",
+}
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; with ``command`` one of `REGISTRARS`, only its module's
+    commands are added (the built-in ones always are)."""
     parser = argparse.ArgumentParser(
         prog="station",
         description="OCPP 2.0.1 charging-station controller.",
@@ -77,21 +99,9 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--full", action="store_true", help="print every frame in full")
     demo.set_defaults(handler=_demo)
 
-    from station import pics
-    from station.devcsms import cli as csms_cli
-    from station.devicemodel import cli as config_cli
-    from station.ops import check, failsafe, limit_cli, sim_cli, top
-    from station.ops import commands as operator_commands
-
-    sim_cli.register(commands)
-    config_cli.register(commands)
-    check.register(commands)
-    failsafe.register(commands)
-    operator_commands.register(commands)
-    pics.register(commands)
-    limit_cli.register(commands)
-    csms_cli.register(commands)
-    top.register(commands)
+    names = [REGISTRARS[command]] if command in REGISTRARS else dict.fromkeys(REGISTRARS.values())
+    for name in names:
+        import_module(name).register(commands)
     return parser
 
 
@@ -119,6 +129,8 @@ def load_or_exit(path: Path) -> StationConfig:
 
 async def _on_signal(stop: trio.Event) -> None:
     import signal
+
+    import trio
 
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async for number in signals:
@@ -150,6 +162,8 @@ def _run(args: argparse.Namespace) -> int:
             return status
     if args.single_process:
         return _run_station(config, None, None)
+    import trio
+
     from drivers import DriverError
     from station.control.process import run_control_process
 
@@ -215,6 +229,8 @@ def _ocpp_side(args: argparse.Namespace) -> int:
 def _run_station(config: StationConfig, control_connect, parent: int | None) -> int:
     """Run the OCPP side (with the control loops in this process if ``control_connect``
     is None) until a signal; the exit status of a station."""
+    import trio
+
     from station.app import EXIT_FIRMWARE_RESTART, FirmwareRestart, Runtime, run_station
     from station.store import StoreError
     from station.supervision import EscalationError
@@ -279,7 +295,7 @@ def main(argv: list[str] | None = None) -> int:
         from station.ops import failsafe
 
         return failsafe.main(argv[1:])
-    args = _parser().parse_args(argv)
+    args = _parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.handler(args) or 0)
     except BrokenPipeError:

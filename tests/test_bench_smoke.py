@@ -16,7 +16,24 @@ HARNESSES = {
     "ping",
     "control_loop",
     "footprint",
+    "control_idle",
 }
+#: The rows of the performance table that `run_all` must print with goal and baseline.
+ROWS = (
+    "start → BootNotification p50",
+    "`station sim status` p50",
+    "`station status` p50",
+    "`station log` p50",
+    "`station config get` p50",
+    "RSS after boot, control process",
+    "RSS after boot, ocpp side process",
+    "idle CPU, station (both processes), 2 EVSEs",
+    "idle CPU, control service alone, 2 EVSEs",
+    "response p99 ÷ transport floor p99",
+    "SetVariables p99",
+    "ChangeAvailability p99",
+    "FullInventory report p50 ÷ ocpp-library station p50",
+)
 
 
 def test_every_harness_runs_and_reports(tmp_path):
@@ -37,5 +54,29 @@ def test_every_harness_runs_and_reports(tmp_path):
     assert all(isinstance(t["measured"], float) for t in report["targets"])
     loop = report["results"]["control_loop"]["results"]
     assert all(s["lateness_ms"]["n"] > 0 and s["reaction_ms"]["n"] > 0 for s in loop.values())
+    rows = {t["target"]: t for t in report["targets"]}
+    for row in ROWS:
+        assert row in rows, row
+        assert rows[row]["goal ≤"] > 0 and rows[row]["met"] in ("yes", "no")
+    assert rows["SetVariables p99"]["baseline"] == "fsync p99"
     markdown = (tmp_path / "results.md").read_text()
     assert "## Targets" in markdown and "## footprint" in markdown
+
+
+def test_profile_writes_a_flame_graph_or_profile_statistics(tmp_path):
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "bench.run_all", "--quick", "--only", "control_idle"),
+            *("--profile", "control_idle", "--out", str(tmp_path)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    written = {p.name for p in tmp_path.iterdir()}
+    assert written & {"profile-control_idle.svg", "profile-control_idle.pstats"}
+    report = json.loads((tmp_path / "results.json").read_text())
+    assert report["results"]["control_idle"]["results"]["idle"]["cpu_percent"] > 0

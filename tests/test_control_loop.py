@@ -137,7 +137,8 @@ async def test_a_hanging_blocking_driver_times_out_and_fails_safe():
 
 
 async def test_deadlines_do_not_drift_and_lateness_is_recorded(autojump_clock):
-    _sim, loop = make()
+    sim, loop = make()
+    sim.set_ev_state("B")  # an EV connected: the loop runs at its full period
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loop.run)
         await trio.sleep(10)
@@ -540,7 +541,7 @@ async def test_snapshots_are_published_on_change_only_and_follow_the_external_fa
         nursery.start_soon(loop.run)
         await trio.sleep(1.0)
         # Nothing changed from the initial snapshot (no EV, +12 V): nothing published.
-        assert loop.iterations >= 99 and seen == []
+        assert loop.iterations >= 49 and seen == []  # idle: every second period
         loop.set_external_fault("supervisor")
         await trio.sleep(0.05)
         assert loop.snapshot.fault == "supervisor" and not loop.snapshot.relay_closed
@@ -578,7 +579,10 @@ async def test_loops_started_apart_iterate_on_one_shared_grid(autojump_clock):
     the same instants, a period apart, so that the process wakes once a period for both;
     the first interval of the later one is shorter, never longer, than a period."""
     beats = [RecordingHeartbeat(), RecordingHeartbeat()]
-    loops = [make(n + 1, heartbeat=beats[n])[1] for n in range(2)]
+    made = [make(n + 1, heartbeat=beats[n]) for n in range(2)]
+    for sim, _ in made:
+        sim.set_ev_state("B")  # EVs connected: every period
+    loops = [loop for _, loop in made]
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loops[0].run)
         await trio.sleep(0.0537)
@@ -592,3 +596,145 @@ async def test_loops_started_apart_iterate_on_one_shared_grid(autojump_clock):
     assert shared and shared <= set(first)
     gaps = [b - a for a, b in itertools.pairwise(first)]
     assert gaps == pytest.approx([PERIOD] * len(gaps))
+
+
+class LevelHeartbeat:
+    """A heartbeat output that records its rising edges (as the interlock counts them)."""
+
+    blocking: ClassVar[bool] = False
+
+    def __init__(self):
+        self.level = False
+        self.rising: list[float] = []
+
+    def toggle(self) -> None:
+        self.level = not self.level
+        if self.level:
+            self.rising.append(trio.current_time())
+
+    def close(self) -> None:
+        pass
+
+
+async def test_an_idle_loop_wakes_every_second_period_and_keeps_the_heartbeat_rate(
+    autojump_clock,
+):
+    """No EV: one iteration every 20 ms on the shared grid, and still a rising heartbeat
+    edge every 20 ms, so the interlock never drops the pilot's +12 V."""
+    beat = LevelHeartbeat()
+    _sim, loop = make(heartbeat=beat)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(1.0)
+        assert loop.iterations == pytest.approx(50, abs=1)
+        nursery.cancel_scope.cancel()
+    gaps = [b - a for a, b in itertools.pairwise(beat.rising[1:])]
+    assert gaps and max(gaps) == pytest.approx(2 * PERIOD)
+    assert all(t / (2 * PERIOD) == pytest.approx(round(t / (2 * PERIOD))) for t in beat.rising)
+
+
+async def test_the_heartbeat_keeps_its_edges_through_plug_in_charge_and_unplug(autojump_clock):
+    """Idle → plugged → charging → unplugged → idle: rising edges never more than 30 ms
+    apart (the interlock's window is 40-60 ms), and the simulated interlock never opens."""
+    sim = SimulatedEvse(
+        1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC), interlock_window=0.04
+    )
+    beat = LevelHeartbeat()
+    heartbeat = sim.heartbeat
+
+    class Both:
+        blocking: ClassVar[bool] = False
+
+        def toggle(self) -> None:
+            beat.toggle()
+            heartbeat.toggle()
+
+        def close(self) -> None:
+            heartbeat.close()
+
+    loop = ControlLoop(
+        1,
+        pilot=SimulatedPilot(sim),
+        relay=SimulatedRelay(sim),
+        faults=SimulatedFaultInputs(sim),
+        max_current=32,
+        period=PERIOD,
+        heartbeat=Both(),
+    )
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        for _ in range(3):
+            await trio.sleep(10)  # idle; and the contactor's 10 s between closings
+            await charging(sim, loop)
+            await trio.sleep(0.5)
+            sim.set_ev_state("A")
+            await trio.sleep(0.013)
+        await trio.sleep(0.5)
+        assert sim.status()["interlock"]["open"] is False
+        nursery.cancel_scope.cancel()
+    gaps = [b - a for a, b in itertools.pairwise(beat.rising[1:])]
+    assert max(gaps) <= 3 * PERIOD + 1e-9
+
+
+@pytest.mark.parametrize("state", ["B", "C", "E", "F"])
+async def test_an_idle_loop_sees_a_plug_in_within_the_idle_period_and_a_period(
+    state, autojump_clock
+):
+    sim, loop = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(0.5031)
+        changed_at = trio.current_time()
+        sim.set_ev_state(state)
+        while loop.snapshot.pilot_state == "A":
+            await loop.wait_snapshot()
+        assert trio.current_time() - changed_at <= 3 * PERIOD + 1e-9
+        assert loop.snapshot.pilot_state == state
+        assert not loop.snapshot.relay_closed
+        # Back on every period as long as the EV is there.
+        before = loop.iterations
+        await trio.sleep(0.1)
+        assert loop.iterations - before == pytest.approx(10, abs=1)
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_ev_arriving_in_c_while_idle_gets_the_contactor_only_after_pwm_readings(
+    autojump_clock,
+):
+    sim, loop = make()
+    seen = timeline(loop)
+    loop.allow_charging(True)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(0.5)
+        sim.set_ev_state("C")
+        while not loop.snapshot.relay_closed:
+            await loop.wait_snapshot()
+        nursery.cancel_scope.cancel()
+    closed_at = next(t for t, s in seen if s.relay_closed)
+    pwm_at = next(t for t, s in seen if s.duty not in (None, 0.0, 100.0))
+    # Two readings taken with the PWM on, a period apart, before the contactor.
+    assert closed_at - pwm_at >= 2 * PERIOD - 1e-9
+
+
+async def test_an_rcd_trip_while_idle_is_seen_and_ends_the_idle_rate(autojump_clock):
+    sim, loop = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(0.5)
+        tripped_at = trio.current_time()
+        sim.set_rcd_tripped(True)
+        with trio.fail_after(1):
+            while loop.snapshot.fault is None:
+                await loop.wait_snapshot()
+        assert loop.snapshot.fault == "rcd"
+        assert trio.current_time() - tripped_at <= 2 * PERIOD + 1e-9
+        before = loop.iterations
+        await trio.sleep(0.1)
+        assert loop.iterations - before == pytest.approx(10, abs=1)
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_idle_rate_the_interlock_cannot_follow_is_refused():
+    with pytest.raises(ValueError, match=r"idle_periods must be 1\.\.2"):
+        make(idle_periods=3)

@@ -210,3 +210,27 @@ async def test_tc_b_14_summary_inventory_reports_availability(judge, station):
     names = {name(i) for i in items}
     assert ("ChargingStation", "AvailabilityState", None, None, None) in names
     assert ("Connector", "AvailabilityState", None, 2, 1) in names
+
+
+async def test_a_second_report_shows_the_values_written_since_the_first(judge, station):
+    """Report items are reused while their variable is unchanged; a written value is not."""
+
+    def heartbeat(items):
+        wanted = ("OCPPCommCtrlr", "HeartbeatInterval", None, None, None)
+        (item,) = [i for i in items if name(i) == wanted]
+        return item["variableAttribute"][0]["value"]
+
+    first = await report(judge, "FullInventory", 60)
+    (written,) = await set_variables(
+        judge, put(COMM, "HeartbeatInterval", str(int(heartbeat(first)) + 17))
+    )
+    assert written["attributeStatus"] == "Accepted"
+    second = await report(judge, "FullInventory", 61)
+    assert heartbeat(second) == str(int(heartbeat(first)) + 17)
+    assert len(second) == len(first)
+    changed = [name(a) for a, b in zip(first, second, strict=True) if a != b]
+    # The clock moved on; nothing else was written.
+    assert set(changed) == {
+        ("OCPPCommCtrlr", "HeartbeatInterval", None, None, None),
+        ("ClockCtrlr", "DateTime", None, None, None),
+    }, changed

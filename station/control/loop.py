@@ -20,13 +20,27 @@ that does not opens the contactor, shows the fault and ends the loop (its superv
 restarts it with back-off, so a hung ADC does not leave a thread behind every period).
 
 An iteration does no avoidable work: drivers that never block are called directly
-(only blocking ones go through a worker thread with a timeout), and while the machine
+(only blocking ones go through a worker thread with a timeout; a blocking pilot through
+a `DeviceThread` of its own), and while the machine
 hands back the same `Decision` no snapshot is built, compared or sent. Every reading is
 still classified and every fault input read in every period.
 
 Every iteration ends by toggling the heartbeat output that the hardware interlock
 watches: a loop that stops (a hung driver call, a dead process) stops toggling, and the
 interlock drops the contactor coil and the pilot's PWM within its window.
+
+While no EV is connected (state A settled, +12 V steady, no PWM, contactor open and
+commanded open, no fault) the loop wakes every ``idle_periods`` periods (2: every 20 ms)
+instead of every period, on the same shared grid, so that an idle station costs half the
+wake-ups. Nothing that the IEC 61851-1 reaction times cover is slowed: with no EV there is
+no current to switch off and no PWM to withdraw; the first reading that is not a settled
+A (a plug-in, an EV arriving in C, a short, a fault input, a reset, an external fault)
+puts the loop back on every period, and closing still needs two readings of C under PWM,
+which only the fast loop takes. A plug-in is seen within 20 ms and confirmed a period
+later (peer controllers run 50 ms task loops). The heartbeat keeps its rate: an idle
+iteration pulses the output (two toggles, one rising edge) instead of toggling it once, so
+the interlock still gets a rising edge every 20 ms and never drops the pilot's +12 V that
+plug-in detection depends on.
 
 Latched faults (a welded contactor) are handed to a `LatchStore` when they appear or are
 cleared, after the outputs of that iteration are applied, and loaded again when the
@@ -51,6 +65,7 @@ from drivers.interfaces import (
     FaultInputs,
     HeartbeatOutput,
 )
+from station.control.devicethread import DeviceThread
 from station.control.iec61851 import (
     MAX_READING_AGE_S,
     Decision,
@@ -74,6 +89,9 @@ MEASURED_CURRENT_MAX_AGE = 5.0
 #: A time this close below a multiple of the period (in periods) counts as on the grid:
 #: ``0.03 / 0.01`` is 2.9999999999999996 in floating point.
 GRID_EPSILON = 1e-6
+#: Periods between two iterations while no EV is connected (see the module docstring).
+#: At most 2: the heartbeat's rising edges must stay 20 ms apart for the interlock's window.
+IDLE_PERIODS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +141,15 @@ class ControlLoop:
         heartbeat: HeartbeatOutput | None = None,
         latches: LatchStore | None = None,
         max_reading_age: float = MAX_READING_AGE_S,
+        idle_periods: int = IDLE_PERIODS,
     ) -> None:
+        if not 1 <= idle_periods <= IDLE_PERIODS:
+            raise ValueError(
+                f"idle_periods must be 1..{IDLE_PERIODS} (the interlock needs a rising"
+                f" heartbeat edge every {IDLE_PERIODS} periods), got {idle_periods}"
+            )
         self.evse_id = evse_id
+        self.idle_periods = idle_periods
         self._pilot = pilot
         self._relay = relay
         self._faults = faults
@@ -159,6 +184,7 @@ class ControlLoop:
         self._rcd_name = f"EVSE {evse_id} RCD input"
         self._feedback_name = f"EVSE {evse_id} contactor feedback"
         self._relay_name = f"EVSE {evse_id} contactor"
+        self._pilot_thread = DeviceThread(self._pilot_name)
         # The decision and the external fault the published snapshot was made from: an
         # iteration that decides the same (the machine hands back the same `Decision`
         # while nothing changed) builds and compares no snapshot.
@@ -283,12 +309,12 @@ class ControlLoop:
                 # timeout. ``blocking`` is read every time: a driver may change it.
                 pilot = self._pilot
                 try:
+                    # A blocking pilot (the gpio peak detectors) is read in a thread of
+                    # its own, not one of trio's worker threads: a third of the CPU and a
+                    # sixth of the latency per read, 100 times a second.
                     reading = (
-                        await call_driver(
-                            pilot.read,
-                            blocking=True,
-                            timeout=min(self._timeout, self._max_reading_age),
-                            name=self._pilot_name,
+                        await self._pilot_thread.call(
+                            pilot.read, timeout=min(self._timeout, self._max_reading_age)
                         )
                         if pilot.blocking
                         else pilot.read()
@@ -363,10 +389,26 @@ class ControlLoop:
                     self._publish(self._snapshot_of(decision))
                     self._snapshot_source = (decision, self._external_fault)
                     self._published = self.snapshot
+                # Slow down only while no EV is connected and nothing is pending: no
+                # current to switch off, no PWM to withdraw, no change to confirm.
+                idle = (
+                    decision.state is PilotState.A
+                    and decision.output is Output.HIGH
+                    and not decision.relay_closed
+                    and applied_relay is False
+                    and not decision.faults
+                    and self._external_fault is None
+                    and not self._reset_requested
+                    and self.machine.settled
+                )
                 if self._heartbeat is not None:
                     # Last: only a loop that got through all of the above keeps the
                     # interlock (and with it the contactor coil) alive.
                     self._heartbeat.toggle()
+                    if idle and self.idle_periods > 1:
+                        # A pulse: whatever the level, two toggles make one rising edge,
+                        # so the edges stay 2 periods apart at the idle rate too.
+                        self._heartbeat.toggle()
                 if self._latches is not None:
                     await self._latches.follow(self.machine.latched)
                 self.iterations += 1
@@ -374,8 +416,13 @@ class ControlLoop:
                     self.first_iteration.set()
                 if not self.settled.is_set() and self.machine.settled:
                     self.settled.set()
-                tick += 1
-                deadline = tick * self.period  # never later than a period after the last
+                if idle:
+                    # The next multiple of idle_periods: idle EVSEs wake together.
+                    step = self.idle_periods
+                    tick = (tick // step + 1) * step
+                else:
+                    tick += 1
+                deadline = tick * self.period  # never later than idle_periods after the last
                 now = trio.current_time()
                 if now > deadline + self.period:
                     self.overruns += 1

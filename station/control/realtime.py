@@ -7,12 +7,21 @@ RLIMIT_MEMLOCK), so that a page fault or a busy OCPP side cannot delay a control
 Neither is required: when refused, the reason is logged and the process runs on at
 normal priority. SCHED_RESET_ON_FORK makes children (the OCPP side) start at normal
 priority; memory locks are not inherited across fork and exec.
+
+Memory is locked with MCL_ONFAULT (Linux 4.4 and later): every page the process has
+touched, and every page it touches later, stays in RAM, but mappings it never touches
+(most of each thread's 8 MiB stack, the reserve of malloc's arenas, unused parts of the
+shared libraries) are not faulted in just to be locked. Without it the control process
+held about 74 MiB resident instead of the ~38 MiB it uses. After the first few periods
+the loop touches no new page, so it takes no page fault either way. A kernel without
+MCL_ONFAULT (EINVAL) gets the plain lock.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import errno as errnos
 import logging
 import os
 
@@ -20,7 +29,7 @@ log = logging.getLogger(__name__)
 
 #: SCHED_FIFO priority of the control process (1-99; the kernel's own threads use 50).
 DEFAULT_PRIORITY = 40
-_MCL_CURRENT, _MCL_FUTURE = 1, 2
+_MCL_CURRENT, _MCL_FUTURE, _MCL_ONFAULT = 1, 2, 4
 
 
 def enter_realtime(priority: int = DEFAULT_PRIORITY) -> dict[str, bool]:
@@ -58,7 +67,10 @@ def _lock_memory() -> bool:
     except (OSError, AttributeError) as exc:
         log.warning("event=realtime_unavailable what=mlockall reason=%r", str(exc))
         return False
-    if mlockall(_MCL_CURRENT | _MCL_FUTURE) != 0:
+    result = mlockall(_MCL_CURRENT | _MCL_FUTURE | _MCL_ONFAULT)
+    if result != 0 and ctypes.get_errno() == errnos.EINVAL:
+        result = mlockall(_MCL_CURRENT | _MCL_FUTURE)  # a kernel older than 4.4
+    if result != 0:
         errno = ctypes.get_errno()
         log.warning(
             "event=realtime_refused what=mlockall reason=%r "

@@ -20,8 +20,6 @@ import argparse
 import re
 import sys
 
-import trio
-
 from station.devicemodel.datatypes import InvalidValue
 from station.devicemodel.model import (
     Attribute,
@@ -124,6 +122,8 @@ def run(args: argparse.Namespace) -> int:
     """Carry out one ``station config`` action."""
     from pathlib import Path
 
+    import trio
+
     from station.cli import load_or_exit
 
     config = load_or_exit(Path(args.config))
@@ -135,9 +135,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _run(args: argparse.Namespace, config) -> int:
-    from station.app import _seeds, build_device_model
+    from station.devicemodel.seeding import build_device_model
+    from station.devicemodel.seeding import config_seeds as _seeds
     from station.offload import InlineOffload
-    from station.ops.control_socket import ControlClientError, request
+    from station.ops.control_client import ControlClientError, request
     from station.store import Store, StoreError
 
     if args.config_action == "set":

@@ -22,6 +22,7 @@ from station.devicemodel.model import (
     SetItem,
     SetStatus,
     Variable,
+    VariableKey,
     key,
 )
 from station.ocpp.client import (
@@ -108,6 +109,10 @@ class DeviceModelService:
         #: number) and is about to start. Both are set by the handler that accepts it.
         self._reporting = False
         self._report_accepted_on: int | None = None
+        # The ReportDataType last built for each variable, with what it was built from:
+        # most values do not change between two reports, and a report is then a few
+        # comparisons per variable instead of five pydantic models.
+        self._reported: dict[VariableKey, tuple[tuple, ReportDataType]] = {}
         client.route("GetVariables", self.get_variables)
         client.route("SetVariables", self.set_variables)
         client.route("GetBaseReport", self.get_base_report)
@@ -257,17 +262,45 @@ class DeviceModelService:
 
     def report_data(self, variable: Variable) -> ReportDataType:
         """One variable as ReportDataType: every supported attribute, characteristics."""
+        write_only = variable.mutability is Mutability.WriteOnly
+        texts = tuple(
+            None if write_only else self._dm.text(variable, attribute)[:2500]
+            for attribute in variable.attributes
+        )
+        # Everything the item is made of: the values read now and the declaration (a
+        # Variable is mutable, so its fields are compared, not its identity).
+        source = (
+            texts,
+            variable.attributes,
+            variable.mutability,
+            variable.is_persistent,
+            variable.constant,
+            variable.unit,
+            variable.data_type,
+            variable.min_limit,
+            variable.max_limit,
+            variable.values_list,
+            variable.supports_monitoring,
+        )
+        cached = self._reported.get(variable.key)
+        if cached is not None and cached[0] == source:
+            return cached[1]
+        data = self._build_report_data(variable, texts)
+        self._reported[variable.key] = (source, data)
+        return data
+
+    def _build_report_data(
+        self, variable: Variable, texts: tuple[str | None, ...]
+    ) -> ReportDataType:
         attributes = [
             VariableAttributeType(
                 type=AttributeEnumType(attribute.value),
-                value=None
-                if variable.mutability is Mutability.WriteOnly
-                else self._dm.text(variable, attribute)[:2500],
+                value=text,
                 mutability=MutabilityEnumType(variable.mutability.value),
                 persistent=variable.is_persistent,
                 constant=variable.constant,
             )
-            for attribute in variable.attributes
+            for attribute, text in zip(variable.attributes, texts, strict=True)
         ]
         characteristics = VariableCharacteristicsType(
             unit=variable.unit,

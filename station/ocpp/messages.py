@@ -116,6 +116,10 @@ class OcppType(BaseModel):
         validate_by_alias=True,
         serialize_by_alias=True,
         allow_inf_nan=False,
+        # Each model builds its validator and serializer when first used, not at import:
+        # a station uses a few dozen of the ~250 models in a day, and building them all
+        # cost most of its start-up time and memory.
+        defer_build=True,
     )
 
     def __init__(self, /, **data: Any) -> None:

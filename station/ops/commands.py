@@ -16,8 +16,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from station.ops.control_socket import ControlClientError, request
-from station.ops.message_log import FILENAME, format_entry, matches, read_entries
+from station.ops.control_client import ControlClientError, locations_or_exit, request
 
 EXIT_FAILED = 1
 UNIT_TEMPLATE = Path(__file__).resolve().parent / "ocpp-station.service.in"
@@ -87,9 +86,7 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 def run_clear_fault(args: argparse.Namespace) -> int:
     """Ask a running station to clear one EVSE's latched faults."""
-    from station.cli import load_or_exit
-
-    config = load_or_exit(args.config)
+    config = locations_or_exit(args.config)
     try:
         result = request(config.control_socket, "evse.clear_fault", {"evse": args.evse})
     except ControlClientError as exc:
@@ -104,9 +101,7 @@ def run_clear_fault(args: argparse.Namespace) -> int:
 
 def run_status(args: argparse.Namespace) -> int:
     """Print the state of a running station."""
-    from station.cli import load_or_exit
-
-    config = load_or_exit(args.config)
+    config = locations_or_exit(args.config)
     try:
         status = request(config.control_socket, "status", timeout=5)
     except ControlClientError as exc:
@@ -183,10 +178,9 @@ def _duration(seconds: float) -> str:
 
 def run_log(args: argparse.Namespace) -> int:
     """Print the message log, filtered."""
-    from station.cli import load_or_exit
+    from station.ops.message_log import format_entry, matches, read_entries
 
-    config = load_or_exit(args.config)
-    directory = config.station.data_dir
+    directory = locations_or_exit(args.config).data_dir
     seen = 0
     shown = 0
     while True:
@@ -208,6 +202,8 @@ def run_log(args: argparse.Namespace) -> int:
 
 
 def _nothing_logged(directory: Path, args: argparse.Namespace, any_entries: bool) -> str:
+    from station.ops.message_log import FILENAME
+
     if any_entries:
         wanted = " and ".join(
             text

@@ -22,6 +22,11 @@ from typing import Any
 
 import trio
 
+# The client half lives in its own module, free of trio, for the CLI's start-up time.
+from station.ops.control_client import ControlClientError, request
+
+__all__ = ["CommandError", "ControlClientError", "ControlSocket", "request"]
+
 log = logging.getLogger(__name__)
 
 Command = Callable[[dict[str, Any]], Awaitable[Any] | Any]
@@ -132,44 +137,3 @@ async def _send(stream: trio.SocketStream, answer: dict[str, Any]) -> None:
         await stream.send_all(json.dumps(answer, default=str).encode() + b"\n")
     except trio.BrokenResourceError:
         pass
-
-
-class ControlClientError(Exception):
-    """The station could not be reached or refused the command."""
-
-
-def request(
-    path: Path, command: str, args: dict[str, Any] | None = None, *, timeout: float = 10.0
-) -> Any:
-    """Send one command to a running station (blocking; for the CLI) and return its result."""
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        try:
-            sock.connect(str(path))
-        except FileNotFoundError:
-            raise ControlClientError(
-                f"no station is running with control socket {path} (socket file missing)"
-            ) from None
-        except (ConnectionRefusedError, PermissionError) as exc:
-            raise ControlClientError(
-                f"cannot reach the station at {path}: {exc.strerror}"
-            ) from None
-        sock.sendall(json.dumps({"command": command, "args": args or {}}).encode() + b"\n")
-        data = b""
-        while not data.endswith(b"\n"):
-            try:
-                chunk = sock.recv(65536)
-            except TimeoutError:
-                raise ControlClientError(
-                    f"the station did not answer within {timeout:g} s"
-                ) from None
-            if not chunk:
-                break
-            data += chunk
-    try:
-        answer = json.loads(data)
-    except ValueError:
-        raise ControlClientError("the station sent an unreadable answer") from None
-    if not answer.get("ok"):
-        raise ControlClientError(answer.get("error", "command failed"))
-    return answer.get("result")

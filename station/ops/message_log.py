@@ -24,13 +24,13 @@ from collections.abc import Awaitable, Callable, Collection, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
-
-import trio
+from typing import TYPE_CHECKING, Any
 
 from station.ocpp.datetimes import format_date_time
-from station.offload import Offload
 from station.redaction import REDACTED, might_hold_secret, redact_payload, redact_raw
+
+if TYPE_CHECKING:
+    from station.offload import Offload
 
 log = logging.getLogger(__name__)
 
@@ -92,6 +92,8 @@ class MessageLog:
         self.max_bytes = max_bytes
         self.backups = backups
         self._now = now or datetime.now
+        import trio  # here, not at the top: `station log` reads the file without trio
+
         self._send, self._receive = trio.open_memory_channel[str](math.inf)
         #: Told how many lines were dropped, when writing catches up (MemoryExhaustion).
         self.on_dropped: Callable[[int], Awaitable[None]] | None = None
@@ -156,6 +158,8 @@ class MessageLog:
 
     async def run(self) -> None:
         """Write queued lines for the station's lifetime."""
+        import trio
+
         while True:
             batch = [await self._receive.receive()]
             while True:

@@ -22,7 +22,7 @@ import json
 import sys
 from pathlib import Path
 
-from station.ops.control_socket import ControlClientError, request
+from station.ops.control_client import ControlClientError, locations_or_exit, request
 
 EXIT_FAILED = 1
 
@@ -82,9 +82,7 @@ def _levels(levels: list[str]) -> dict[str, float | None]:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one ``station sim`` action."""
-    from station.cli import load_or_exit
-
-    config = load_or_exit(args.config)
+    config = locations_or_exit(args.config)
     if args.action == "pilot-voltage":
         try:
             levels = _levels(args.levels)
