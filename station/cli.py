@@ -191,6 +191,8 @@ def _run(args: argparse.Namespace) -> int:
 def _reseed(config: StationConfig) -> int:
     """``station run --reseed``: the file's seeded values into the store, each change
     printed; refused while a station runs on this store (it holds the values in memory)."""
+    import trio
+
     from station.ops.control_socket import ControlClientError, request
     from station.seeding import reseed_store
     from station.store import StoreError

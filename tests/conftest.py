@@ -210,3 +210,16 @@ def connector_statuses(env, evse: int) -> list[str]:
         for r in env.csms.of("StatusNotification")
         if r.payload["evseId"] == evse
     ]
+
+
+async def booted(env) -> None:
+    """Wait until a station on the in-memory CSMS has booted and reported both connectors."""
+    await env.csms.wait_for("StatusNotification", count=2)
+    await trio.sleep(0.1)
+
+
+async def call(env, action: str, payload: dict) -> dict:
+    """Send a CALL from the in-memory CSMS; the payload of the station's CALLRESULT."""
+    frame = await env.csms.call(action, payload)
+    assert not hasattr(frame, "code"), frame
+    return frame.payload

@@ -16,7 +16,7 @@ from station.ocpp.messages import IdTokenInfoType, IdTokenType
 from station.offload import InlineOffload
 from station.store import Store
 from station.transactions import localauth
-from tests.conftest import make_config, running_station
+from tests.conftest import booted, call, make_config, running_station
 
 CARD = "04A1B2C3"
 OTHER = "0DD0FEED"
@@ -25,17 +25,6 @@ OTHER = "0DD0FEED"
 @pytest.fixture
 def config(tmp_path):
     return make_config(tmp_path / "data")
-
-
-async def booted(env):
-    await env.csms.wait_for("StatusNotification", count=2)
-    await trio.sleep(0.1)
-
-
-async def call(env, action, payload):
-    frame = await env.csms.call(action, payload)
-    assert not hasattr(frame, "code"), frame
-    return frame.payload
 
 
 def entry(uid: str, status: str | None = "Accepted", **info) -> dict:

@@ -8,7 +8,7 @@ import pytest
 import trio
 
 from station.ocpp.datetimes import format_date_time
-from tests.conftest import make_config, running_station
+from tests.conftest import booted, call, make_config, running_station
 
 CARD = "04A1B2C3"
 OTHER = "0DD0FEED"
@@ -17,17 +17,6 @@ OTHER = "0DD0FEED"
 @pytest.fixture
 def config(tmp_path):
     return make_config(tmp_path / "data")
-
-
-async def booted(env):
-    await env.csms.wait_for("StatusNotification", count=2)
-    await trio.sleep(0.1)
-
-
-async def call(env, action, payload):
-    frame = await env.csms.call(action, payload)
-    assert not hasattr(frame, "code"), frame
-    return frame.payload
 
 
 async def reserve(env, reservation_id: int, uid: str = CARD, minutes: int = 30, **fields):

@@ -6,17 +6,8 @@ from __future__ import annotations
 import pytest
 import trio
 
-from tests.conftest import make_config, running_station
-from tests.test_reservation_cases import (
-    CARD,
-    OTHER,
-    booted,
-    call,
-    last_status,
-    reserve,
-    settle,
-    tes,
-)
+from tests.conftest import booted, call, make_config, running_station
+from tests.test_reservation_cases import CARD, OTHER, last_status, reserve, settle, tes
 
 THIRD = "0BADCAFE"
 GROUP = {"groupIdToken": {"idToken": "FLEET-1", "type": "Central"}}

@@ -11,7 +11,7 @@ import trio
 from station.control.iec61851 import PWM_RAISE_INTERVAL_S
 from station.devicemodel.model import key
 from station.ocpp.datetimes import format_date_time
-from tests.conftest import START, make_config, running_station
+from tests.conftest import START, booted, call, make_config, running_station
 
 CARD = "04A1B2C3"
 
@@ -19,17 +19,6 @@ CARD = "04A1B2C3"
 @pytest.fixture
 def config(tmp_path):
     return make_config(tmp_path / "data")
-
-
-async def booted(env):
-    await env.csms.wait_for("StatusNotification", count=2)
-    await trio.sleep(0.1)
-
-
-async def call(env, action, payload):
-    frame = await env.csms.call(action, payload)
-    assert not hasattr(frame, "code"), frame
-    return frame.payload
 
 
 def profile(

@@ -9,8 +9,8 @@ import pytest
 import trio
 
 from station.ocpp.datetimes import format_date_time
-from tests.conftest import make_config, running_station
-from tests.test_smart_charging_cases import CARD, booted, call, charge, profile
+from tests.conftest import booted, call, make_config, running_station
+from tests.test_smart_charging_cases import CARD, charge, profile
 
 #: The station's own maximum where no profile limits ("local limit", not validated).
 LOCAL = 32.0
