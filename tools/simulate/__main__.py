@@ -68,7 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO if args.log else logging.CRITICAL + 1)
     logging.getLogger().handlers[:] = [handler]
-    seeds = [args.seed] if args.seed is not None else list(range(args.first, args.first + args.seeds))
+    seeds = (
+        [args.seed] if args.seed is not None else list(range(args.first, args.first + args.seeds))
+    )
     started = time.perf_counter()
     totals: Counter[str] = Counter()
     faults: Counter[str] = Counter()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
+from station.ocpp.datetimes import format_date_time
 from tools.simulate.csms import TransactionMessage
 
 #: States in which an EV may draw power (D is not offered: no ventilation here).
@@ -122,7 +124,7 @@ def transaction_violations(
     # A message's values are in time order (an Ended one may repeat the whole series
     # from the transaction's start); across messages the last reading of each counts.
     last_energy = None
-    last_time = ""
+    last_time: datetime | None = None
     for seq_no in sorted(first):
         message = first[seq_no]
         if any(b < a - 1e-6 for a, b in zip(message.energy, message.energy[1:], strict=False)):
@@ -135,11 +137,13 @@ def transaction_violations(
                     f"(seqNo {seq_no})"
                 )
             last_energy = value
-        if message.timestamp < last_time:
+        moment = datetime.fromisoformat(message.timestamp.replace("Z", "+00:00"))
+        if last_time is not None and moment < last_time:
             problems.append(
-                f"{name}: timestamp {message.timestamp} of seqNo {seq_no} is before {last_time}"
+                f"{name}: timestamp {message.timestamp} of seqNo {seq_no} is before "
+                f"{format_date_time(last_time)}"
             )
-        last_time = max(last_time, message.timestamp)
+        last_time = moment if last_time is None else max(last_time, moment)
     return problems
 
 
