@@ -187,3 +187,43 @@ def test_bad_arguments_are_refused_with_the_reason(capsys):
 def test_a_few_lives_keep_every_invariant(seed):
     result = run_life(seed, 0.25)
     assert result.violations == [], result.summary()
+
+
+# -- bugs the simulator found, kept as regressions --------------------------------------
+
+#: (seed, hours, what went wrong before the fix)
+REGRESSIONS = [
+    (1029, 0.25, "the CSMS's clock stepped back 12 min mid-transaction: its events went back"),
+]
+
+
+@pytest.mark.parametrize(("seed", "hours", "bug"), REGRESSIONS)
+def test_seeds_that_found_bugs_keep_every_invariant(seed, hours, bug):
+    result = run_life(seed, hours)
+    assert result.violations == [], f"{bug}: {result.summary()}"
+
+
+async def test_a_status_notification_that_failed_is_sent_again_without_a_new_change(
+    tmp_path, autojump_clock
+):
+    """Found while reading a simulated life: a StatusNotification answered with a
+    CALLERROR left the CSMS with the previous status until the next change."""
+    import trio
+
+    from tests.conftest import make_config, running_station
+    from tests.memcsms import Reject
+
+    async with running_station(make_config(tmp_path / "data")) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        await trio.sleep(1)
+        env.csms.responses["StatusNotification"] = Reject("InternalError")
+        env.station.hardware.sim.plug(1)
+        await env.csms.wait_for("StatusNotification", count=3)
+        env.csms.responses["StatusNotification"] = {}
+        await trio.sleep(90)
+        last = [
+            r.payload["connectorStatus"]
+            for r in env.csms.of("StatusNotification")
+            if r.payload["evseId"] == 1
+        ]
+        assert last == ["Available", "Occupied", "Occupied"], "sent again, answered this time"

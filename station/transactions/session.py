@@ -143,6 +143,9 @@ class Transaction:
     #: Whether the Transaction.Begin values went out; a transaction that started before
     #: its EVSE was known sends them with the first event that names the EVSE (E01.FR.17).
     begin_reported: bool = True
+    #: The latest synchronised timestamp an event of this transaction carried (ISO 8601):
+    #: a clock stepped back (NTP, the CSMS's time) never makes a later event look earlier.
+    last_timestamp: str | None = None
 
 
 @dataclass(slots=True)
@@ -645,10 +648,18 @@ class EvseSession:
         seq_no = tx.next_seq_no
         tx.next_seq_no += 1
         mark = mark_unsynchronised(moment.unsynchronised)
+        timestamp = moment.now
+        if mark is None:
+            # A clock stepped back since the previous event: this one keeps the previous
+            # time, so that a transaction's events never go back in time. (Unsynchronised
+            # stamps are corrected by the clock's first jump before they are sent.)
+            if tx.last_timestamp is not None:
+                timestamp = max(timestamp, datetime.fromisoformat(tx.last_timestamp))
+            tx.last_timestamp = timestamp.isoformat()
         return TransactionEventRequest(
             custom_data=CustomDataType.model_validate(mark) if mark else None,
             event_type=kind,
-            timestamp=moment.now,
+            timestamp=timestamp,
             trigger_reason=trigger,
             seq_no=seq_no,
             offline=True if moment.offline else None,
