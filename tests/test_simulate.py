@@ -194,6 +194,7 @@ def test_a_few_lives_keep_every_invariant(seed):
 #: (seed, hours, what went wrong before the fix)
 REGRESSIONS = [
     (1029, 0.25, "the CSMS's clock stepped back 12 min mid-transaction: its events went back"),
+    (1060, 0.25, "a card tapped while the poller backed off was never reported (world file)"),
 ]
 
 
@@ -227,3 +228,17 @@ async def test_a_status_notification_that_failed_is_sent_again_without_a_new_cha
             if r.payload["evseId"] == 1
         ]
         assert last == ["Available", "Occupied", "Occupied"], "sent again, answered this time"
+
+
+def test_the_first_poll_after_a_tap_reports_the_card_even_with_a_world_file_listening():
+    """Found by seed 1060: the world file's listener read the field on the first poll,
+    which dropped a card whose window had passed, and the poll then reported nothing."""
+    from drivers.sim.card_reader import SimulatedCardReader
+
+    now = [0.0]
+    reader = SimulatedCardReader(now=lambda: now[0], present_for=1.0)
+    reader.on_change = reader.held  # what `SimulatedStation` does with its world file
+    reader.tap("04A1B2C3")
+    now[0] = 7.0  # the poller was backing off after reader errors
+    assert reader.poll() == "04A1B2C3"
+    assert reader.poll() is None

@@ -97,9 +97,12 @@ class SimulatedCardReader:
         if self.failing:
             raise ProtocolFault("simulated card reader: bad frame")
         if self._uid is not None and not self._seen:
+            uid = self._uid
             self._seen = True
+            # The listener (the world file) reads the field, which drops a card whose
+            # window has passed: this first poll still reports it.
             self._changed()
-            return self._uid
+            return uid
         return self.present()
 
     def close(self) -> None:

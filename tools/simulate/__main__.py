@@ -17,6 +17,8 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 
+import trio
+
 from tools.simulate.life import LifeResult, run_life
 
 #: Simulated hours of one life unless told otherwise.
@@ -65,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     # The station's loggers stay at INFO (the simulator reads its discards and crashes).
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
+    handler.addFilter(_virtual_time)
+    handler.setFormatter(logging.Formatter("t=%(virtual)s %(name)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO if args.log else logging.CRITICAL + 1)
     logging.getLogger().handlers[:] = [handler]
     seeds = (
@@ -102,6 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     for result in failed:
         print(f"FAILED seed={result.seed}: {replay_command(result.seed, args.hours)}")
     return 1 if failed else 0
+
+
+def _virtual_time(record: logging.LogRecord) -> bool:
+    """Stamp a log record with the life's virtual time (the host's time means nothing)."""
+    try:
+        record.virtual = f"{trio.current_time():.2f}"
+    except RuntimeError:  # outside trio.run
+        record.virtual = "-"
+    return True
 
 
 def _hash_seed_pinned() -> None:
