@@ -130,6 +130,7 @@ def test_a_closed_contactor_needs_every_condition():
         ({"pwm_on": False}, "no PWM offered"),
         ({"allowed": False}, "charging not allowed by the control side"),
         ({"authorized": False}, "no authorization on the OCPP side"),
+        ({"in_transaction": False}, "energy flows outside a transaction"),
     ):
         assert contactor_problem(ContactorView(**{**ok.__dict__, **change})) == problem
     assert (

@@ -32,7 +32,8 @@ class ContactorView:
     allowed: bool  # the control side's authorization input
     operative: bool
     external_fault: str | None
-    authorized: bool  # the OCPP side's session may offer energy (None: unknown → True)
+    authorized: bool  # the OCPP side's session may offer energy
+    in_transaction: bool = True  # the OCPP side runs a transaction on this EVSE
 
 
 def contactor_problem(view: ContactorView) -> str | None:
@@ -56,6 +57,10 @@ def contactor_problem(view: ContactorView) -> str | None:
         return "charging not allowed by the control side"
     if not view.authorized:
         return "no authorization on the OCPP side"
+    if not view.in_transaction:
+        # E01: whatever the start point, a transaction runs once the power path is
+        # closed (PowerPathClosed is the latest start point): no energy goes unbilled.
+        return "energy flows outside a transaction"
     return None
 
 

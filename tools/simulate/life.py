@@ -39,7 +39,7 @@ from station.app import RestartRequested, Runtime, Station
 from station.clock import WallClock
 from station.config import StationConfig, parse_config
 from station.control.service import ControlSettings
-from station.ocpp.client import BootState
+from station.ocpp.client import INBOUND_BACKLOG, MAX_FOLLOW_UPS, BootState
 from tools.simulate.csms import CARDS, Mood, SimCsms
 from tools.simulate.invariants import (
     ContactorView,
@@ -63,6 +63,9 @@ EVSES = (1, 2)
 #: How long the end of a life may take to deliver everything and run a last session.
 DRAIN_LIMIT = 3 * 3600.0
 
+#: Mean seconds between two faults, and between two operations of the CSMS.
+FAULT_EVERY = 600.0
+OPERATION_EVERY = 600.0
 FAULT_WEIGHTS = {
     "power_cut": 3,
     "clock_step": 2,
@@ -75,6 +78,7 @@ FAULT_WEIGHTS = {
     "meter_hang": 1,
     "card_reader_error": 1,
     "task_crash": 2,
+    "pilot_glitch": 1,
 }
 OPERATIONS = {
     "RequestStartTransaction": 2,
@@ -378,6 +382,7 @@ class Life:
                 operative=requests.operative,
                 external_fault=requests.external_fault,
                 authorized=station.transactions.session(evse_id).may_offer_energy,
+                in_transaction=station.transactions.transaction_id(evse_id) is not None,
             )
             problem = contactor_problem(view)
             since = self._since[evse_id]
@@ -396,9 +401,16 @@ class Life:
             used = station._snapshots[evse_id][1].statistics().current_buffer_used
             if used > 1000:
                 self.violation(f"evse {evse_id}: {used} snapshots waiting for the event pump")
-        peak = station.client.inbound.backlog_peak
-        if peak > 4:
-            self.violation(f"inbound CALL backlog reached {peak} (bound 4)")
+        inbound = station.client.inbound
+        if inbound.backlog_peak > INBOUND_BACKLOG:
+            self.violation(f"inbound CALL backlog reached {inbound.backlog_peak}")
+            inbound.backlog_peak = 0  # reported once
+        if inbound.follow_ups_peak > MAX_FOLLOW_UPS:
+            self.violation(f"{inbound.follow_ups_peak} follow-ups ran at once")
+            inbound.follow_ups_peak = 0
+        peer = control._peer
+        if peer is not None and (peer.overflowed or len(peer.outbox) > peer.limit):
+            self.violation(f"the control side's reports overflowed ({len(peer.outbox)} queued)")
 
     # -- drivers -------------------------------------------------------------------------
 
@@ -495,7 +507,7 @@ class Life:
         kinds = list(FAULT_WEIGHTS)
         weights = list(FAULT_WEIGHTS.values())
         while True:
-            await trio.sleep(rng.expovariate(1 / 1200))
+            await trio.sleep(rng.expovariate(1 / FAULT_EVERY))
             kind = rng.choices(kinds, weights)[0]
             await self.when_up()
             self.result.faults[kind] += 1
@@ -543,6 +555,13 @@ class Life:
             nursery.start_soon(self._repair, lasting, lambda s: _set_reader(s, False))
         elif kind == "task_crash":
             self._crash_armed = True
+        elif kind == "pilot_glitch":
+            # A disturbed pilot line: readings in no state's band for a moment.
+            high = rng.choice((10.5, 7.5, 14.0, -6.0))
+            self.sim().inject_pilot_voltage(evse_id, high, -12.0)
+            nursery.start_soon(
+                self._repair, rng.uniform(0.2, 3), lambda s: s.release_pilot_voltage(evse_id)
+            )
 
     async def _later(self, delay: float, action: Callable[[], Awaitable[None]]) -> None:
         await trio.sleep(delay)
@@ -570,7 +589,7 @@ class Life:
         rng = self._rng["operations"]
         names, weights = list(OPERATIONS), list(OPERATIONS.values())
         while True:
-            await trio.sleep(rng.expovariate(1 / 900))
+            await trio.sleep(rng.expovariate(1 / OPERATION_EVERY))
             if not self.csms.connected:
                 continue
             await self._operation(rng.choices(names, weights)[0], rng, nursery)
@@ -597,7 +616,10 @@ class Life:
             back = {**target, "operationalStatus": "Operative"}
             nursery.start_soon(self._later, rng.uniform(30, 1800), lambda: self._call(name, back))
         elif name == "Reset":
-            await csms.call(name, {"type": rng.choice(("OnIdle", "Immediate"))})
+            reset: dict[str, Any] = {"type": rng.choice(("OnIdle", "Immediate"))}
+            if rng.random() < 0.3:
+                reset["evseId"] = rng.choice(EVSES)
+            await csms.call(name, reset)
         elif name == "SetVariables":
             (component, variable, instance), value = rng.choice(list(SETTINGS.items()))
             entry: dict[str, Any] = {
@@ -653,6 +675,7 @@ class Life:
         for evse_id in EVSES:
             self.sim().evse(evse_id).clear_faults()
             self.sim().evse(evse_id).meter_failure = None
+            self.sim().release_pilot_voltage(evse_id)
             if evse_id in self._welded:
                 await station.loops[evse_id].clear_latched_faults()
         self.sim().card_reader.failing = False
