@@ -809,13 +809,19 @@ class Life:
         for logger in loggers:
             logger.addHandler(self._log)
         try:
-            await self._live()
+            with trio.move_on_after(self.duration + 2 * DRAIN_LIMIT) as capped:
+                await self._live()
+            if capped.cancelled_caught:
+                self.violation("the life did not end: the station never settled or answered")
+        except Exception as exc:  # the station (or the simulator) broke: say so, go on
+            self.violation(f"the life ended with {type(exc).__name__}: {exc}")
         finally:
             for logger in loggers:
                 logger.removeHandler(self._log)
         result = self.result
         result.simulated_s = trio.current_time()
-        assert self.csms is not None
+        if self.csms is None:
+            return result
         result.transactions = len(self.csms.transactions)
         result.messages = self.csms.stats.calls
         result.discarded = sum(len(s) for s in self._log.discarded.values())
