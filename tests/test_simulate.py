@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import trio
 
 from drivers.sim.card_reader import SimulatedCardReader
+from station.transactions.session import EvseSession, Moment, Policy, SessionState, Token
 from tests.conftest import make_config, running_station
 from tests.memcsms import Reject
 from tools.simulate import __main__ as cli
@@ -200,6 +202,7 @@ def test_a_few_lives_keep_every_invariant(seed):
 #: the simulator draws the same way; when its behaviours change, a bug's seed is found
 #: again (the bug itself is pinned by a focused test where one exists, see below).
 REGRESSIONS = [
+    (10781, 0.25, "TxStartPoint set to EVConnected while the EV was connected: energy flowed"),
     (1200, 0.25, "the CSMS's clock stepped back mid-transaction: its events went back"),
     (
         10215,
@@ -253,3 +256,23 @@ def test_the_first_poll_after_a_tap_reports_the_card_even_with_a_world_file_list
     now[0] = 7.0  # the poller was backing off after reader errors
     assert reader.poll() == "04A1B2C3"
     assert reader.poll() is None
+
+
+def test_a_start_point_configured_while_it_held_starts_the_transaction_at_power_path_closed():
+    """Found by seed 10781: TxStartPoint set to EVConnected while an EV was connected and
+    its card waited for the CSMS's answer; the authorization then closed the contactor and
+    energy flowed with no transaction (EVConnected never became true again)."""
+    start = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+    session = EvseSession(SessionState(evse_id=1), lambda: "tx-1")
+
+    def moment(points: str, t: float) -> Moment:
+        policy = Policy(
+            start_points=frozenset(points.split(",")),
+            stop_points=frozenset({"EVConnected", "Authorized"}),
+        )
+        return Moment(start + timedelta(seconds=t), t, False, None, policy)
+
+    assert session.plug(moment("PowerPathClosed", 1)) == []
+    (started,) = session.authorize(moment("EVConnected", 2), Token("04A1B2C4", "ISO14443"))
+    assert started.to_payload()["eventType"] == "Started"
+    assert session.may_offer_energy

@@ -477,9 +477,16 @@ class EvseSession:
             # E.g. TxStartPoint EVConnected: after a local stop the EV is still connected,
             # but that is no new start (a second transaction without idToken was sent
             # when the contactor opened a few seconds later).
-            if any(
-                conditions.get(point, False) and point not in held_before
-                for point in moment.policy.start_points
+            starts = moment.policy.start_points
+            if any(conditions.get(point, False) and point not in held_before for point in starts):
+                return [self._start(moment, trigger)]
+            # A start point that already held when it was configured (SetVariables during
+            # the session) never became true; but a transaction is due when the power path
+            # closes at the latest (E01.FR.05): no energy is delivered outside one.
+            if (
+                conditions["PowerPathClosed"]
+                and "PowerPathClosed" not in held_before
+                and any(conditions.get(point, False) for point in starts)
             ):
                 return [self._start(moment, trigger)]
             return []

@@ -18,6 +18,7 @@ real power cut.
 
 from __future__ import annotations
 
+import gc
 import logging
 import math
 import os
@@ -888,4 +889,10 @@ def run_life(seed: int, hours: float) -> LifeResult:
     where = os.environ.get("SIMULATE_TMPDIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
     with tempfile.TemporaryDirectory(prefix="station-life-", dir=where) as directory:
         life = Life(seed, hours, Path(directory) / "data")
-        return trio.run(life.run, clock=trio.testing.MockClock(autojump_threshold=0))
+        try:
+            return trio.run(life.run, clock=trio.testing.MockClock(autojump_threshold=0))
+        finally:
+            # The station freezes what it built once it is ready (`gc.freeze`): in a
+            # process that runs life after life, that would keep every life's cycles.
+            gc.unfreeze()
+            gc.collect()
