@@ -155,10 +155,10 @@ def test_a_life_replays_identically_from_its_seed():
     assert first.checks > 0 and first.sessions > 0
 
 
-def test_the_replay_command_prints_the_same_summary_in_a_new_process():
+def test_the_replay_command_replays_the_same_life_in_a_new_process_down_to_its_log():
     def replay() -> list[str]:
         done = subprocess.run(
-            [sys.executable, "-m", "tools.simulate", "--seed", "5", "--hours", "0.25"],
+            [sys.executable, "-m", "tools.simulate", "--seed", "5", "--hours", "0.25", "--log"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -166,9 +166,13 @@ def test_the_replay_command_prints_the_same_summary_in_a_new_process():
             check=False,
         )
         assert done.returncode in (0, 1), done.stderr
+        # Everything but the totals line, which says how long the host took.
         return [line for line in done.stdout.splitlines() if not line.startswith("lives=")]
 
-    assert replay() == replay()
+    first = replay()
+    assert any(line.startswith("seed=5 ") for line in first)
+    assert len(first) > 50, "the station's log, stamped with virtual time"
+    assert replay() == first
 
 
 def test_a_failing_life_prints_its_seed_and_the_replay_command(monkeypatch, capsys):

@@ -292,6 +292,9 @@ class Life:
             )
             station = await Station.create(self.config, runtime)
             station.link.heartbeat_interval = LINK_HEARTBEAT
+            # The operator's control socket is a real Unix socket, bound in a worker thread:
+            # real time would leak into the virtual one (and nobody types commands here).
+            station.control_socket.run = _no_control_socket  # type: ignore[method-assign]
             self._arm_crashes(station)
             self.station = station
             self._scope = trio.CancelScope()
@@ -862,6 +865,13 @@ class Life:
                     busy.cancel()
             await self._finish()
             nursery.cancel_scope.cancel()
+
+
+async def _no_control_socket(
+    *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+) -> None:
+    task_status.started()
+    await trio.sleep_forever()
 
 
 def _set_meter(sim: SimulatedStation, evse_id: int, failure: str | None) -> None:
