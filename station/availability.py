@@ -45,6 +45,8 @@ META_KEY = "availability"
 #: A scheduled change of the whole station to Inoperative, as `OperationalState.scheduled`
 #: holds it.
 STATION_INOPERATIVE = (None, None, False)
+#: Wait before a StatusNotification that failed (CALLERROR, no answer) is sent again.
+STATUS_RETRY_S = 60.0
 
 
 @dataclass
@@ -368,6 +370,12 @@ class Availability:
                 continue
             except CallFailed as exc:
                 log.warning("event=status_notification_failed reason=%r", str(exc))
+                # The CSMS still holds the previous status: send it again after a while
+                # even if nothing changes meanwhile, else its view stays stale for good.
+                self._report_again |= again
+                with trio.move_on_after(STATUS_RETRY_S):
+                    await _either(self._changed, self._client)
+                continue
             await _either(self._changed, self._client)
 
     def _after_outage(self) -> None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from typing import ClassVar
 
-from drivers.interfaces import DeviceUnavailable
+from drivers.interfaces import DeviceUnavailable, ProtocolFault
 from drivers.sim.world import CardWorld
 
 _SEPARATORS = re.compile(r"[\s:-]")
@@ -49,6 +49,8 @@ class SimulatedCardReader:
         self._until = 0.0
         self._seen = False
         self._closed = False
+        #: A failing reader raises on every poll (a broken reader, a garbled frame).
+        self.failing = False
         self.on_change = on_change
 
     def _changed(self) -> None:
@@ -92,10 +94,15 @@ class SimulatedCardReader:
         """The UID of the card in the field, or None."""
         if self._closed:
             raise DeviceUnavailable("simulated card reader is closed")
+        if self.failing:
+            raise ProtocolFault("simulated card reader: bad frame")
         if self._uid is not None and not self._seen:
+            uid = self._uid
             self._seen = True
+            # The listener (the world file) reads the field, which drops a card whose
+            # window has passed: this first poll still reports it.
             self._changed()
-            return self._uid
+            return uid
         return self.present()
 
     def close(self) -> None:

@@ -35,7 +35,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from drivers.interfaces import DeviceUnavailable, MeterSample, PilotReading
+from drivers.interfaces import (
+    DeviceTimeout,
+    DeviceUnavailable,
+    MeterSample,
+    PilotReading,
+    ProtocolFault,
+)
 from drivers.sim.ev import (
     EV_STATES,
     MAX_PILOT_CURRENT,
@@ -91,6 +97,9 @@ class SimulatedEvse:
         self._pending: tuple[float, bool] | None = None  # (when, contacts closed)
         self._welded = False
         self._rcd_tripped = False
+        #: None, or how the meter fails: "error" (it answers garbage) or "hang" (it does
+        #: not answer; a real driver's call then times out).
+        self.meter_failure: str | None = None
         self._energy_wh = 0.0
         self._export_wh = 0.0
         self._world = world
@@ -503,6 +512,11 @@ class SimulatedMeter(_View):
     def sample(self) -> MeterSample:
         """Voltage, current, power and the cumulative energy at this moment."""
         self._check_open()
+        failure = self._evse.meter_failure
+        if failure == "error":
+            raise ProtocolFault(f"simulated energy meter of EVSE {self._evse.id}: bad frame")
+        if failure == "hang":
+            raise DeviceTimeout(f"simulated energy meter of EVSE {self._evse.id} did not answer")
         return self._evse._sample()
 
     def close(self) -> None:

@@ -318,6 +318,9 @@ class TransactionService:
             reading=self._readings.get(evse_id),
             policy=self._policy(),
             unsynchronised=self._unsynchronised(),
+            known_correction=None
+            if self._clock.first_jump is None
+            else (self._clock.epoch, self._clock.first_jump),
         )
 
     def _unsynchronised(self) -> str | None:

@@ -31,7 +31,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from station.clock import mark_unsynchronised
@@ -85,6 +85,9 @@ class Moment:
     #: The clock's epoch while it is not synchronised yet (None once it is): what is
     #: stamped now is marked with it, to be corrected before it is sent (see clock.py).
     unsynchronised: str | None = None
+    #: (epoch, seconds): the correction of the stamps of that unsynchronised epoch, once
+    #: the clock was set (see clock.py).
+    known_correction: tuple[str, float] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +148,11 @@ class Transaction:
     #: Whether the Transaction.Begin values went out; a transaction that started before
     #: its EVSE was known sends them with the first event that names the EVSE (E01.FR.17).
     begin_reported: bool = True
+    #: The timestamp of this transaction's latest event (ISO 8601), and the clock's
+    #: unsynchronised epoch it was taken in (None: synchronised): a clock stepped back
+    #: (NTP, the CSMS's time) never makes a later event look earlier.
+    last_timestamp: str | None = None
+    last_epoch: str | None = None
 
 
 @dataclass(slots=True)
@@ -484,9 +492,16 @@ class EvseSession:
             # E.g. TxStartPoint EVConnected: after a local stop the EV is still connected,
             # but that is no new start (a second transaction without idToken was sent
             # when the contactor opened a few seconds later).
-            if any(
-                conditions.get(point, False) and point not in held_before
-                for point in moment.policy.start_points
+            starts = moment.policy.start_points
+            if any(conditions.get(point, False) and point not in held_before for point in starts):
+                return [self._start(moment, trigger)]
+            # A start point that already held when it was configured (SetVariables during
+            # the session) never became true; but a transaction is due when the power path
+            # closes at the latest (E01.FR.05): no energy is delivered outside one.
+            if (
+                conditions["PowerPathClosed"]
+                and "PowerPathClosed" not in held_before
+                and any(conditions.get(point, False) for point in starts)
             ):
                 return [self._start(moment, trigger)]
             return []
@@ -664,10 +679,28 @@ class EvseSession:
         seq_no = tx.next_seq_no
         tx.next_seq_no += 1
         mark = mark_unsynchronised(moment.unsynchronised)
+        timestamp = moment.now
+        if mark is None and tx.last_timestamp is not None:
+            # A clock stepped back since the previous event: this one keeps the previous
+            # time, so that a transaction's events never go back in time. A previous
+            # stamp of an unsynchronised epoch counts as it will be sent (corrected by
+            # the clock's first jump); one whose correction is unknown cannot be compared.
+            previous: datetime | None = datetime.fromisoformat(tx.last_timestamp)
+            if tx.last_epoch is not None:
+                known = moment.known_correction
+                previous = (
+                    previous + timedelta(seconds=known[1])
+                    if previous is not None and known is not None and known[0] == tx.last_epoch
+                    else None
+                )
+            if previous is not None:
+                timestamp = max(timestamp, previous)
+        tx.last_timestamp = timestamp.isoformat()
+        tx.last_epoch = moment.unsynchronised
         return TransactionEventRequest(
             custom_data=CustomDataType.model_validate(mark) if mark else None,
             event_type=kind,
-            timestamp=moment.now,
+            timestamp=timestamp,
             trigger_reason=trigger,
             seq_no=seq_no,
             offline=True if moment.offline else None,
