@@ -126,15 +126,17 @@ def transaction_violations(
     if not ended and not still_active and highest + 1 not in gone:
         # An Ended discarded after its attempts would be the next seqNo, logged.
         problems.append(f"{name}: no Ended and the station no longer runs it")
-    # A message's values are in time order (an Ended one may repeat the whole series
-    # from the transaction's start); across messages the last reading of each counts.
+    # A message's values are in time order; across messages the last reading of each
+    # counts. An Ended one carries the transaction's series (TxEndedMeasurands) from its
+    # start: after a power cut it can end with a sample older than the last Updated
+    # (the reading at the cut is unknown), so it is checked within itself only.
     last_energy = None
     last_time: datetime | None = None
     for seq_no in sorted(first):
         message = first[seq_no]
         if any(b < a - 1e-6 for a, b in zip(message.energy, message.energy[1:], strict=False)):
             problems.append(f"{name}: energy register goes down within seqNo {seq_no}")
-        if message.energy:
+        if message.energy and message.event_type != "Ended":
             value = message.energy[-1]
             if last_energy is not None and value < last_energy - 1e-6:
                 problems.append(
