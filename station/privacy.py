@@ -29,6 +29,7 @@ import hmac
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,13 @@ def rotate_key(data_dir: Path | None) -> None:
     _key = _write_new_key(data_dir / KEY_FILE) if data_dir is not None else _new_key()
 
 
+#: Where new keys come from. A deterministic simulation sets a seeded source so that a
+#: life's log lines replay identically; everything else keeps the OS's randomness.
+key_source: Callable[[int], bytes] = secrets.token_bytes
+
+
 def _new_key() -> bytes:
-    return secrets.token_bytes(KEY_BYTES)
+    return key_source(KEY_BYTES)
 
 
 def _write_new_key(path: Path) -> bytes:
