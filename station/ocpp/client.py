@@ -251,6 +251,10 @@ class OcppClient:
         """Whether a CALL of this admission class may go out right now."""
         return self.connected and self._boot in _ALLOWED[admission]
 
+    def calls_in_flight(self) -> list[str]:
+        """Actions of the station's CALLs sent and not answered yet (status, tools)."""
+        return [action for action, _ in self._pending.values()]
+
     def calls_waiting(self) -> list[str]:
         """Actions of the station's CALLs waiting for their turn, in the order they go."""
         return self._turns.waiting()

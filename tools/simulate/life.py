@@ -712,7 +712,13 @@ class Life:
             )
         with trio.move_on_after(DRAIN_LIMIT) as drained:
             # The current station: an OnIdle Reset may restart it now that it is idle.
-            await self._wait(lambda: self.station is not None and self._settled(self.station))
+            # Settled at two polls in a row: an answer that arrives at a poll is applied
+            # just after it (an Authorize answered at that moment authorizes a second later).
+            while True:
+                await self._wait(lambda: self.station is not None and self._settled(self.station))
+                await trio.sleep(1)
+                if self.station is not None and self._settled(self.station):
+                    break
         station = await self.when_up()
         if drained.cancelled_caught:
             self.violation(
@@ -751,6 +757,12 @@ class Life:
             and station.client.boot_state is BootState.Accepted
             and station.queue.count() == 0
             and all(station.transactions.transaction_id(e) is None for e in EVSES)
+            # No authorization still waiting for an EV, nor an Authorize on its way (its
+            # late answer lives until EVConnectionTimeOut): the last sessions' cards would
+            # end it as a card of the same group instead of starting their own (seed 244).
+            and not any(station.transactions.session(e).authorized for e in (0, *EVSES))
+            and "Authorize" not in station.client.calls_in_flight()
+            and "Authorize" not in station.client.calls_waiting()
             and all(station.availability.status(e).value == "Available" for e in EVSES)
         )
 
