@@ -465,6 +465,7 @@ class Station:
             recent=recent_records(),
             flush_message_log=self.message_log.flush,
             key_dir=config.station.data_dir,
+            local_auth=self.local_auth,
         )
         self.firmware = FirmwareUpdates(
             client=self.client,

@@ -339,3 +339,47 @@ async def test_c10_fr_07_a_full_cache_drops_refused_entries_then_the_least_used(
     await again.load()
     assert [again.lookup(token(u)) is not None for u in "ABCDE"] == [True, False, False, True, True]
     store.close()
+
+
+async def test_n10_customer_information_clears_the_cache_entry_not_the_list_entry(
+    config, autojump_clock
+):
+    variables = {"AuthCtrlr.OfflineTxForUnknownIdEnabled": "false", **QUICK_TIMEOUT}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await authorize_once_online(env, CARD)
+        await send_list(env, 1, "Full", [entry(OTHER)])
+        for request_id, uid in ((5, CARD), (6, OTHER)):
+            answer = await call(
+                env,
+                "CustomerInformation",
+                {
+                    "requestId": request_id,
+                    "report": True,
+                    "clear": True,
+                    "idToken": {"idToken": uid, "type": "ISO14443"},
+                },
+            )
+            assert answer["status"] == "Accepted"
+        await env.csms.wait(
+            lambda: (
+                {r.payload["requestId"] for r in env.csms.of("NotifyCustomerInformation")} >= {5, 6}
+            ),
+            timeout=30,
+        )
+
+        def said(request_id: int) -> str:
+            return "".join(
+                r.payload["data"]
+                for r in env.csms.of("NotifyCustomerInformation")
+                if r.payload["requestId"] == request_id
+            )
+
+        assert "authorization cache: status Accepted" in said(5)  # N09
+        assert "cleared: the idToken's authorization cache entry" in said(5)  # N10
+        assert "kept: the local authorization list entry" in said(6)
+        await go_offline(env)
+        assert not await tap_and_plug(env, CARD)  # no longer known from the cache
+        env.station.hardware.sim.unplug(1)
+        await trio.sleep(1)
+        assert await tap_and_plug(env, OTHER, evse=2)  # the list entry stays

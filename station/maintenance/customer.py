@@ -40,6 +40,7 @@ from station.ocpp.messages import (
 from station.offload import Offload
 from station.ops.message_log import FILENAME
 from station.privacy import reference, rotate_key
+from station.transactions.localauth import LocalAuthorization
 
 log = logging.getLogger(__name__)
 
@@ -145,11 +146,14 @@ class CustomerInformation:
         recent: RecentRecords | None = None,
         flush_message_log: Callable[[], Awaitable[None]] | None = None,
         key_dir: Path | None = None,
+        local_auth: LocalAuthorization | None = None,
     ) -> None:
         """``sessions()`` lists (evse id, transaction id, idToken) of the ongoing sessions;
         ``recent`` is the buffer of operator lines DiagnosticsLog uploads,
         ``flush_message_log`` writes the queued message-log lines, ``key_dir`` holds the
-        key of the idToken references (`station.privacy`), replaced at each clear."""
+        key of the idToken references (`station.privacy`), replaced at each clear;
+        ``local_auth`` the Local Authorization List and Authorization Cache."""
+        self._local_auth = local_auth
         self._recent = recent
         self._flush_message_log = flush_message_log
         self._key_dir = key_dir
@@ -203,7 +207,11 @@ class CustomerInformation:
         token = request.id_token.id_token
         lines: list[str] = []
         ongoing = [s for s in self._sessions() if s[2].lower() == token.lower()]
+        known = self._local_auth.lookup(request.id_token) if self._local_auth else None
         if request.report:
+            if known is not None:
+                where = "local authorization list" if known.source == "list" else "cache"
+                lines.append(f"authorization {where}: status {known.info.status.value}")
             entries = await self._offload.run(lambda: self._files.find(token))
             for evse_id, transaction_id, _ in ongoing:
                 lines.append(
@@ -229,6 +237,12 @@ class CustomerInformation:
                 purged,
             )
             lines.append(f"cleared: {removed} message-log entries, {purged} log lines")
+            # N10: the Authorization Cache forgets the idToken; the Local Authorization
+            # List keeps it (only SendLocalList changes the list, D01.FR.09).
+            if self._local_auth is not None and await self._local_auth.forget(request.id_token):
+                lines.append("cleared: the idToken's authorization cache entry")
+            if known is not None and known.source == "list":
+                lines.append("kept: the local authorization list entry (only the CSMS changes it)")
             if ongoing:
                 lines.append("kept: the idToken of the ongoing session (needed to end and bill it)")
         if not lines:
