@@ -458,3 +458,33 @@ async def test_daily_profile_follows_the_station_time_zone_across_dst(config, au
         assert (begins.hour, begins.minute, periods[1]["limit"]) == (17, 0, 8.0)  # 18:00 CET
         ends = start + timedelta(seconds=periods[2]["startPeriod"])
         assert ends - begins == timedelta(hours=1)
+
+
+async def test_the_offered_current_of_a_profile_is_reported_as_current_offered(
+    config, autojump_clock
+):
+    variables = {
+        "SampledDataCtrlr.TxUpdatedMeasurands": "Current.Offered,Power.Offered",
+        "SampledDataCtrlr.TxUpdatedInterval": 5,
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await charge(env)
+        await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": profile()})
+
+        def offered() -> list[tuple[str, float]]:
+            return [
+                (sampled["measurand"], sampled["value"])
+                for event in tes(env)
+                for value in event.get("meterValue", [])
+                for sampled in value["sampledValue"]
+                if sampled.get("measurand", "").endswith("Offered")
+            ]
+
+        def near(measurand: str, value: float, tolerance: float) -> bool:
+            # The PWM duty has a resolution: 10 A is offered as 9.99–10.01 A.
+            return any(m == measurand and abs(v - value) <= tolerance for m, v in offered())
+
+        await env.csms.wait(lambda: near("Current.Offered", 10.0, 0.05), timeout=30)
+        # 10 A × the measured voltage × 1 phase.
+        assert near("Power.Offered", 2300.0, 30.0), offered()
