@@ -110,29 +110,37 @@ async def test_a_failing_driver_ends_the_loop_with_the_contactor_open(autojump_c
 
 
 class HangingFaults(SimulatedFaultInputs):
+    """A device that hangs in its (blocking) driver call until the test releases it."""
+
     blocking: ClassVar[bool] = True
 
-    def rcd_tripped(self) -> bool:
-        import time
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.release = threading.Event()
 
-        time.sleep(1.0)  # a device that hangs in its (blocking) driver call
+    def rcd_tripped(self) -> bool:
+        self.release.wait(timeout=60)  # bounded, so that a broken test cannot hang for ever
         return False
 
 
 async def test_a_hanging_blocking_driver_times_out_and_fails_safe():
     # Real clock: the hang happens in a worker thread.
     sim = SimulatedEvse(1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC))
+    faults = HangingFaults(sim)
     loop = ControlLoop(
         1,
         pilot=SimulatedPilot(sim),
         relay=SimulatedRelay(sim),
-        faults=HangingFaults(sim),
+        faults=faults,
         max_current=32,
         period=PERIOD,
         driver_timeout=0.05,
     )
-    with pytest.raises(DeviceTimeout, match="RCD input"):
-        await loop.run()
+    try:
+        with pytest.raises(DeviceTimeout, match="RCD input"):
+            await loop.run()
+    finally:
+        faults.release.set()
     assert sim.status()["relay"]["commanded"] is False
 
 

@@ -20,9 +20,14 @@ def config(tmp_path):
 
 async def energy_transfer(env, evse: int, uid: str) -> dict:
     """Reusable states Authorized + EnergyTransferStarted; the event that named the idToken."""
-    sim = env.station.hardware.sim
-    sim.tap(uid)
+    env.station.hardware.sim.tap(uid)
     await trio.sleep(0.5)
+    return await energy_transfer_after_tap(env, evse, uid)
+
+
+async def energy_transfer_after_tap(env, evse: int, uid: str) -> dict:
+    """EnergyTransferStarted for the idToken already presented; the event that named it."""
+    sim = env.station.hardware.sim
     sim.plug(evse)
     await env.csms.wait(
         lambda: env.station.transactions.transaction_id(evse) is not None, timeout=30
@@ -38,11 +43,9 @@ async def test_tc_b_24_reserved_persists_reset(config, autojump_clock):
         await booted(env)
         assert (await reserve(env, 24, evseId=1))["status"] == "Accepted"
         assert (await call(env, "Reset", {"type": "OnIdle"}))["status"] == "Accepted"
-        station = env.station
         await env.csms.wait(lambda: len(env.csms.of("BootNotification")) == 2, timeout=60)
         assert env.csms.of("BootNotification")[-1].payload["reason"] == "RemoteReset"
         await env.csms.wait(lambda: len(env.csms.of("StatusNotification")) >= 5, timeout=60)
-        del station
         await settle(env)
         assert (last_status(env, 1), last_status(env, 2)) == ("Reserved", "Available")
 
@@ -56,19 +59,8 @@ async def test_tc_h_01_reserve_a_specific_evse_accepted_valid_id_token(config, a
         env.station.hardware.sim.tap(CARD)  # Authorized: the reservation is used up
         await settle(env)
         assert last_status(env, 1) == "Available"
-        started = await energy_transfer_after_tap(env, 1)
+        started = await energy_transfer_after_tap(env, 1, CARD)
         assert started["reservationId"] == 1
-
-
-async def energy_transfer_after_tap(env, evse: int) -> dict:
-    sim = env.station.hardware.sim
-    sim.plug(evse)
-    await env.csms.wait(
-        lambda: env.station.transactions.transaction_id(evse) is not None, timeout=30
-    )
-    sim.set_ev_state(evse, "C")
-    await trio.sleep(0.5)
-    return next(p for p in tes(env) if "idToken" in p)
 
 
 async def test_tc_h_02_reserved_evse_refuses_a_different_id_token(config, autojump_clock):

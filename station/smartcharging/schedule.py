@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
@@ -145,7 +145,6 @@ class Situation:
 class _Occurrence:
     start: datetime
     end: datetime | None  # exclusive; None = open-ended
-    periods: tuple[Period, ...] = field(default_factory=tuple)
 
 
 def to_amperes(limit: float, unit: Unit, phases: int, electrical: Electrical) -> float:
@@ -200,7 +199,7 @@ def _occurrence(profile: Profile, start: datetime, count: int, zone: tzinfo | No
     end = _wall_shift(start, step, count + 1, zone)
     if profile.duration is not None:
         end = min(end, begin + timedelta(seconds=profile.duration))
-    return _Occurrence(begin, end, profile.periods)
+    return _Occurrence(begin, end)
 
 
 def _occurrence_at(profile: Profile, t: datetime, situation: Situation) -> _Occurrence | None:
@@ -212,7 +211,7 @@ def _occurrence_at(profile: Profile, t: datetime, situation: Situation) -> _Occu
         count = _recurrence(profile, start, t, situation.zone)
         return _occurrence(profile, start, count, situation.zone)
     end = None if profile.duration is None else start + timedelta(seconds=profile.duration)
-    return _Occurrence(start, end, profile.periods)
+    return _Occurrence(start, end)
 
 
 def profile_limit_at(

@@ -66,6 +66,7 @@ from station.smartcharging.schedule import (
     Situation,
     Unit,
     composite_schedule,
+    from_amperes,
     limit_at,
     next_change,
 )
@@ -746,6 +747,14 @@ class SmartChargingService:
         starts = sorted({p.start for periods in per_evse.values() for p in periods})
         phases = max(e.phases for e in self._electrical.values())
         station_max = [p for p in profiles if p.purpose is Purpose.STATION_MAX]
+        # The grid connection: the station's phases at the EVSEs' nominal voltage, no cap
+        # of its own (the ChargingStationMaxProfile is the cap).
+        grid = Electrical(
+            voltage=next(iter(self._electrical.values())).voltage,
+            phases=phases,
+            max_current=math.inf,
+        )
+        situation = Situation(now=now, zone=self._zone())
         result: list[tuple[int, float, int]] = []
         for start in starts:
             total = 0.0
@@ -753,24 +762,9 @@ class SmartChargingService:
                 current = [p for p in periods if p.start <= start][-1]
                 total += current.limit
             moment = now + timedelta(seconds=start)
-            cap = limit_at(
-                station_max,
-                0,
-                moment,
-                Situation(now=now, zone=self._zone()),
-                Electrical(
-                    voltage=next(iter(self._electrical.values())).voltage,
-                    phases=phases,
-                    max_current=math.inf,
-                ),
-            )
+            cap = limit_at(station_max, 0, moment, situation, grid)
             if cap.source is not None:
-                limit = (
-                    cap.current
-                    if unit is Unit.A
-                    else cap.current * cap.phases * next(iter(self._electrical.values())).voltage
-                )
-                total = min(total, limit)
+                total = min(total, from_amperes(cap.current, unit, cap.phases, grid))
             total = math.floor(total * 10 + 1e-9) / 10
             if result and result[-1][1] == total:
                 continue
