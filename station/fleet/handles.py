@@ -1,0 +1,56 @@
+"""What the parts of a fleet see of one station and of the fleet.
+
+A fleet station is a full `station.app.Station` (same assembly as `station run`) with
+simulated hardware; these protocols are the small surface the session generator
+(`station.fleet.traffic`), the HTTP API (`station.fleet.http`) and the command line use,
+so each can be built and tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+
+class StationDown(Exception):
+    """The station is not running at the moment (starting, restarting or stopped)."""
+
+
+class StationHandle(Protocol):
+    """One station of a fleet."""
+
+    @property
+    def identity(self) -> str:
+        """The station's OCPP identity (the last segment of its WebSocket URL)."""
+        ...
+
+    @property
+    def evse_ids(self) -> Sequence[int]:
+        """Its EVSE ids, ascending."""
+        ...
+
+    async def command(self, name: str, args: Mapping[str, Any]) -> Any:
+        """Run one control command of the station's current incarnation.
+
+        ``name`` and ``args`` are those of the control socket (``status``,
+        ``sim.plug`` {"evse"}, ``sim.unplug`` {"evse"}, ``sim.ev_state`` {"evse",
+        "state"}, ``sim.tap`` {"uid"}, ``sim.fault`` {"evse", "kind"}, ...); the answer is
+        the command's. Raises `StationDown` when the station is not running, `KeyError`
+        for an unknown command and `ValueError` for bad arguments.
+        """
+        ...
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready picture: identity, ``state`` (starting, connecting, pending,
+        accepted, rejected, stopped), ``connected``, and per EVSE its id, status and
+        transaction id (or None)."""
+        ...
+
+
+class FleetView(Protocol):
+    """The fleet, as the API and the generator see it."""
+
+    @property
+    def stations(self) -> Mapping[str, StationHandle]:
+        """Every station by identity, in start order."""
+        ...
