@@ -383,3 +383,28 @@ async def test_n10_customer_information_clears_the_cache_entry_not_the_list_entr
         env.station.hardware.sim.unplug(1)
         await trio.sleep(1)
         assert await tap_and_plug(env, OTHER, evse=2)  # the list entry stays
+
+
+async def test_c09_fr_07_a_listed_group_member_stops_without_authorize_even_without_pre_authorize(
+    config, autojump_clock
+):
+    group = {"idToken": "FAMILY", "type": "Central"}
+    variables = {"AuthCtrlr.LocalPreAuthorize": "false"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        env.csms.responses["Authorize"] = {
+            "idTokenInfo": {"status": "Accepted", "groupIdToken": group}
+        }
+        listed = [entry(CARD, groupIdToken=group), entry(OTHER, groupIdToken=group)]
+        await send_list(env, 1, "Full", listed)
+        assert await tap_and_plug(env, CARD)
+        assert len(env.csms.of("Authorize")) == 1  # LocalPreAuthorize false: asked to start
+        await trio.sleep(3)  # the first card leaves the reader's field
+        env.station.hardware.sim.tap(OTHER)
+        await env.csms.wait(
+            lambda: any(r.payload["eventType"] == "Ended" for r in env.csms.of("TransactionEvent")),
+            timeout=30,
+        )
+        ended = env.csms.of("TransactionEvent")[-1].payload
+        assert (ended["triggerReason"], ended["idToken"]["idToken"]) == ("StopAuthorized", OTHER)
+        assert len(env.csms.of("Authorize")) == 1  # C01.FR.03 (b), C09.FR.07: not asked to stop

@@ -524,26 +524,26 @@ class TransactionService:
                     ),
                 )
                 return
+        known = self.local_auth.lookup(token.wire()) if self.local_auth is not None else None
+        if known is not None and known.accepted and known.group is not None:
+            # C01.FR.03 (b), C09.FR.07: a valid idToken of the same group, known from the
+            # list or the cache, ends the authorization without an Authorize first,
+            # whatever LocalPreAuthorize says (that setting is about starting).
+            stopping = self._authorized_by_group(known.group)
+            if stopping is not None:
+                await self._used(token, known)
+                await self._stop_by_group(stopping, replace(token, group_id=known.group))
+                return
         accepted, group = await self.authorize(token)
         if not accepted:
             log.info("event=card_refused id_token=%s", token_ref(token.id_token))
             return
         token = replace(token, group_id=group)
         if group is not None:
-            for evse_id, session in list(self._sessions.items()):
-                auth = session.state.authorization
-                if (
-                    auth is not None
-                    and auth.token.group_id is not None
-                    and auth.token.group_id.lower() == group.lower()
-                ):
-                    await self._apply(
-                        evse_id,
-                        lambda s, m: s.end_authorization(
-                            m, Trigger.StopAuthorized, Reason.Local, token
-                        ),
-                    )
-                    return
+            stopping = self._authorized_by_group(group)
+            if stopping is not None:
+                await self._stop_by_group(stopping, token)
+                return
         target = self._target_for_new_authorization(None, token)
         if target is None:
             log.warning(
@@ -552,6 +552,25 @@ class TransactionService:
             return
         reservation_id = await self._consume_reservation(token)
         await self._apply(target, lambda s, m: s.authorize(m, token, reservation_id=reservation_id))
+
+    def _authorized_by_group(self, group: str) -> int | None:
+        """The EVSE whose authorization has this groupIdToken (C09), if any."""
+        for evse_id, session in self._sessions.items():
+            auth = session.state.authorization
+            if (
+                auth is not None
+                and auth.token.group_id is not None
+                and auth.token.group_id.lower() == group.lower()
+            ):
+                return evse_id
+        return None
+
+    async def _stop_by_group(self, evse_id: int, token: Token) -> None:
+        """C09.FR.03: another idToken of the group ends the authorization."""
+        await self._apply(
+            evse_id,
+            lambda s, m: s.end_authorization(m, Trigger.StopAuthorized, Reason.Local, token),
+        )
 
     async def authorize(self, token: Token) -> tuple[bool, str | None]:
         """The list or the cache (C12–C14), the CSMS (C01) or the offline rules (C13,
