@@ -93,7 +93,7 @@ async def test_d01_full_differential_and_version_rules(config, autojump_clock):
     ("version_number", "entries", "reason"),
     [
         (0, [entry(CARD)], "InvalidValue"),  # D01.FR.18
-        (1, [entry(CARD), entry(CARD.lower())], "DuplicateEntry"),  # D01.FR.06
+        (1, [entry(CARD), entry(CARD.lower())], "InvalidValue"),  # D01.FR.06
     ],
 )
 async def test_d01_refusals_say_why(config, autojump_clock, version_number, entries, reason):
@@ -114,6 +114,39 @@ async def test_d01_too_many_entries_in_one_message_fail(config, autojump_clock):
             "Failed",
             "TooManyElements",
         )
+
+
+async def test_d01_fr_11_a_message_above_bytes_per_message_fails(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        # Within ItemsPerMessage, beyond BytesPerMessage (a personal message each).
+        message = {"format": "UTF8", "content": "x" * 400}
+        big = [entry(f"{n:08X}", personalMessage=message) for n in range(200)]
+        answer = await send_list(env, 1, "Full", big)
+        assert (answer["status"], answer["statusInfo"]["reasonCode"]) == (
+            "Failed",
+            "TooLargeElement",
+        )
+        assert await version(env) == 0  # nothing applied
+        # The same entries in smaller messages are taken.
+        assert (await send_list(env, 1, "Full", big[:100]))["status"] == "Accepted"
+        assert (await send_list(env, 2, "Differential", big[100:]))["status"] == "Accepted"
+        assert env.station.device_model.get_int(localauth.LIST_ENTRIES) == 200
+
+
+async def test_d01_a_list_beyond_its_capacity_fails_and_keeps_the_old_one(
+    config, autojump_clock, monkeypatch
+):
+    monkeypatch.setattr(localauth, "LIST_CAPACITY", 3)
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert (await send_list(env, 1, "Full", [entry("A1"), entry("A2")]))["status"] == (
+            "Accepted"
+        )
+        answer = await send_list(env, 2, "Differential", [entry("A3"), entry("A4")])
+        assert (answer["status"], answer["statusInfo"]["reasonCode"]) == ("Failed", "OutOfStorage")
+        assert await version(env) == 1
+        assert env.station.device_model.get_int(localauth.LIST_ENTRIES) == 2
 
 
 async def test_d01_fr_10_the_list_survives_a_restart_and_d02_fr_03_disabled_reports_0(

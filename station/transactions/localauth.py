@@ -33,13 +33,16 @@ from station.devicemodel.catalogue import (
     AUTH_CACHE_CAPACITY as CACHE_CAPACITY,
 )
 from station.devicemodel.catalogue import (
+    LOCAL_LIST_BYTES_PER_MESSAGE as BYTES_PER_MESSAGE,
+)
+from station.devicemodel.catalogue import (
     LOCAL_LIST_CAPACITY as LIST_CAPACITY,
 )
 from station.devicemodel.catalogue import (
     LOCAL_LIST_ITEMS_PER_MESSAGE as ITEMS_PER_MESSAGE,
 )
 from station.devicemodel.model import DeviceModel, key
-from station.ocpp.client import OcppClient
+from station.ocpp.client import OcppClient, current_frame_size
 from station.ocpp.messages import (
     AuthorizationStatusEnumType,
     ClearCacheRequest,
@@ -262,9 +265,14 @@ class LocalAuthorization:
             return failed(
                 "TooManyElements", f"{len(entries)} entries, at most {ITEMS_PER_MESSAGE}"
             )  # D01.FR.11
+        size = current_frame_size.get()
+        if size > BYTES_PER_MESSAGE:
+            return failed(
+                "TooLargeElement", f"{size} bytes, at most {BYTES_PER_MESSAGE}"
+            )  # D01.FR.11: LocalAuthListCtrlr.BytesPerMessage
         keys = [token_key(e.id_token.id_token, e.id_token.type.value) for e in entries]
         if len(set(keys)) != len(keys):
-            return failed("DuplicateEntry", "an idToken appears twice")  # D01.FR.06
+            return failed("InvalidValue", "an idToken appears twice")  # D01.FR.06
         full = request.update_type is UpdateEnumType.Full
         if not full and request.version_number <= self._version:
             return SendLocalListResponse(  # D01.FR.19
@@ -277,7 +285,9 @@ class LocalAuthorization:
             else:
                 updated[token_id] = entry.id_token_info
         if len(updated) > LIST_CAPACITY:
-            return failed("NoCapacity", f"{len(updated)} entries, at most {LIST_CAPACITY}")
+            return failed(  # LocalAuthListCtrlr.Entries' maxLimit
+                "OutOfStorage", f"{len(updated)} entries, at most {LIST_CAPACITY}"
+            )
         rows = [
             (token_id, info.model_dump_json(by_alias=True, exclude_none=True))
             for token_id, info in updated.items()
