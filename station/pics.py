@@ -712,6 +712,24 @@ ITEMS: tuple[Item, ...] = (
         ),
         "A02.FR.17-19 in security/service.py",
     ),
+    # -- Local Authorization List Management ------------------------------------------------
+    Item(
+        "LA-1",
+        "Local Authorization List Management",
+        "Authorization list support (LocalAuthListEnabled)",
+        False,
+        _claimed(_writable("LocalAuthListCtrlr.Enabled"), False),
+        _NOT_CLAIMED,
+    ),
+    Item(
+        "LA-3",
+        "Local Authorization List Management",
+        "Option for disabling remote authorization for invalid idTokens stored at the "
+        "Local Authorization List (LocalAuthListDisablePostAuthorize)",
+        False,
+        _claimed(_writable("LocalAuthListCtrlr.DisablePostAuthorize"), False),
+        _NOT_CLAIMED,
+    ),
     # -- Reservation ------------------------------------------------------------------------
     Item(
         "R-2",

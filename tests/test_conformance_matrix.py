@@ -51,11 +51,12 @@ def test_the_matrix_holds_every_case_of_the_claimed_profiles(matrix):
     by_profile = {}
     for case in cases:
         by_profile.setdefault(case.profile, []).append(case.id)
-    # Part 5 §4.2, §4.3, §4.5 and §4.7 list 222, 7, 36 and 22 test cases with a
+    # Part 5 §4.2, §4.3, §4.4, §4.5 and §4.7 list 222, 7, 22, 36 and 22 test cases with a
     # Charging-Station column.
     assert {p: len(ids) for p, ids in by_profile.items()} == {
         "Core": 222,
         "Advanced Security": 7,
+        "Local Authorization List Management": 22,
         "Smart Charging": 36,
         "Reservation": 22,
     }
