@@ -56,6 +56,39 @@ async def reconnect(env) -> None:
         await env.station.queue.drained()
 
 
+async def ev_connected_pre_session(
+    env, evse: int = 1, *, event: str | None = None, authorized: bool = False
+) -> None:
+    """Reusable state EVConnectedPreSession: the EV is plugged in; the connector reports
+    Occupied (step 1); a TransactionEvent of type ``event`` follows where TxStartPoint
+    holds EVConnected, or the transaction runs already, or it starts now because the state
+    is Authorized and TxStartPoint is PowerPathClosed (step 3)."""
+    statuses = len(env.csms.of("StatusNotification"))
+    events = len(tes(env))
+    env.station.hardware.sim.plug(evse)
+
+    def occupied() -> list[dict]:
+        return [
+            r.payload
+            for r in env.csms.of("StatusNotification")[statuses:]
+            if r.payload["evseId"] == evse and r.payload["connectorStatus"] == "Occupied"
+        ]
+
+    await env.csms.wait(lambda: bool(occupied()), timeout=30)
+    assert occupied()[0]["connectorId"] == 1
+    if event is None:
+        await trio.sleep(1)
+        assert len(tes(env)) == events  # no transaction yet
+        return
+    await env.csms.wait(lambda: len(tes(env)) > events, timeout=30)
+    plugged = tes(env)[events]
+    assert (plugged["eventType"], plugged["triggerReason"]) == (event, "CablePluggedIn")
+    allowed = {"EVConnected", "SuspendedEVSE", "Charging"} if authorized else {"EVConnected"}
+    assert plugged["transactionInfo"]["chargingState"] in allowed
+    if event == "Started":
+        assert plugged["evse"] == {"id": evse, "connectorId": 1}
+
+
 async def card_leaves(env) -> None:
     """The card leaves the reader's field, so the next tap is a new presentation."""
     await trio.sleep(3)
@@ -133,6 +166,7 @@ async def test_tc_c_21_offline_local_list_accepted(config, autojump_clock):
         stop = next(i for i, e in enumerate(events) if e["triggerReason"] == "StopAuthorized")
         assert stop >= offline_events
         assert all(e.get("offline") is True for e in events[:offline_events])
+        assert not events[stop].get("offline")  # the stop happened online
         assert events[0]["idToken"] == token(CARD)
         assert env.csms.of("Authorize") == []  # the list decided, offline and online
 
@@ -207,9 +241,7 @@ async def test_tc_c_25_offline_local_list_has_priority_over_the_cache(config, au
         await env.csms.wait_for("Authorize")
         await trio.sleep(6)  # that authorization without EV times out
         assert (await send_list(env, 1, "Full", [entry(CARD, "Invalid")]))["status"] == "Accepted"
-        # Reusable state EVConnectedPreSession.
-        sim.plug(1)
-        await trio.sleep(1)
+        await ev_connected_pre_session(env)
         # Step 1: offline; the idToken is presented.
         await go_offline(env)
         sim.tap(CARD)
@@ -243,8 +275,7 @@ async def test_tc_c_27_online_local_list_accepted(config, autojump_clock):
         assert first.payload["idToken"] == token(CARD)
         assert env.csms.of("Authorize") == []
         # Steps 3-4: EVConnectedPreSession, EnergyTransferStarted; energy is transferred.
-        sim.plug(1)
-        await trio.sleep(0.5)
+        await ev_connected_pre_session(env, event="Updated", authorized=True)
         await energy_is_transferred(env)
         transaction_ids = {e["transactionInfo"]["transactionId"] for e in tes(env)}
         assert len(transaction_ids) == 1
@@ -288,9 +319,9 @@ async def test_tc_c_31_online_local_list_invalid_and_accepted(config, autojump_c
         sim.tap(CARD)
         [authorize] = await env.csms.wait_for("Authorize", timeout=30)
         assert authorize.payload["idToken"] == token(CARD)
-        # Steps 2-3: EVConnectedPreSession, EnergyTransferStarted.
-        sim.plug(1)
-        await trio.sleep(0.5)
+        # Steps 2-3: EVConnectedPreSession (authorized, TxStartPoint PowerPathClosed: the
+        # transaction starts), EnergyTransferStarted.
+        await ev_connected_pre_session(env, event="Started", authorized=True)
         await energy_is_transferred(env)
         started = tes(env)[0]
         assert started["eventType"] == "Started"
@@ -302,10 +333,8 @@ async def online_refusal(env, status: str) -> None:
     await booted(env)
     env.csms.responses["Authorize"] = {"idTokenInfo": {"status": status}}
     assert (await send_list(env, 1, "Full", [entry(CARD, status)]))["status"] == "Accepted"
-    sim = env.station.hardware.sim
-    sim.plug(1)  # reusable state EVConnectedPreSession
-    await trio.sleep(1)
-    sim.tap(CARD)
+    await ev_connected_pre_session(env)
+    env.station.hardware.sim.tap(CARD)
     # Step 1: C14.FR.03, an Authorize with the idToken.
     [authorize] = await env.csms.wait_for("Authorize", timeout=30)
     assert authorize.payload["idToken"] == token(CARD)
@@ -366,9 +395,7 @@ async def test_tc_c_40_group_id_success_with_local_list(config, autojump_clock):
         listed = [entry(CARD, groupIdToken=GROUP), entry(OTHER, groupIdToken=GROUP)]
         assert (await send_list(env, 1, "Full", listed))["status"] == "Accepted"
         sim = env.station.hardware.sim
-        sim.plug(1)  # reusable state EVConnectedPreSession: the transaction starts
-        [started] = await env.csms.wait_for("TransactionEvent", timeout=30)
-        assert started.payload["eventType"] == "Started"
+        await ev_connected_pre_session(env, event="Started")
         sim.tap(CARD)
         # Step 1: Authorized, with the idToken; the transaction already runs: Updated.
         await env.csms.wait(lambda: any("idToken" in e for e in tes(env)), timeout=30)
@@ -405,8 +432,7 @@ async def test_tc_c_43_group_id_invalid_status_with_local_list(config, autojump_
         listed = [entry(CARD, groupIdToken=GROUP), entry(OTHER, "Invalid", groupIdToken=GROUP)]
         assert (await send_list(env, 1, "Full", listed))["status"] == "Accepted"
         sim = env.station.hardware.sim
-        sim.plug(1)  # EVConnectedPreSession
-        await env.csms.wait_for("TransactionEvent", timeout=30)
+        await ev_connected_pre_session(env, event="Started")
         sim.tap(CARD)
         await env.csms.wait(lambda: any("idToken" in e for e in tes(env)), timeout=30)
         authorized = next(e for e in tes(env) if "idToken" in e)
