@@ -4,10 +4,14 @@ where it is configured and known, left out where it is not."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 import trio
+import trio.testing
 
+from drivers import build_hardware
+from station.control.service import ControlService, ControlSettings
 from tests.conftest import booted, make_config, running_station
 
 CARD = "04A1B2C3"
@@ -145,3 +149,48 @@ async def test_a_full_ev_is_suspended_ev_to_the_csms(config, autojump_clock):
         )
         ev = env.station.hardware.sim.status()["evses"]["1"]["ev"]
         assert (ev["state"], ev["soc"], ev["full"]) == ("B", 100.0, True)
+
+
+async def test_sim_ev_and_soc_reach_a_control_process_of_their_own(config, autojump_clock):
+    # Under `station run` the simulated hardware lives in the control process: the OCPP
+    # side's control socket forwards sim.ev and sim.soc over the control link.
+    hardware = build_hardware(
+        config.hardware, now=trio.current_time, wall_clock=lambda: datetime(2026, 1, 5, tzinfo=UTC)
+    )
+    service = ControlService(
+        config.hardware,
+        hardware,
+        ControlSettings(period=0.05, meter_interval=1.0, card_interval=0.3),
+    )
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(service.run)
+            await service.wait_first_iterations()
+
+            async def connect() -> trio.abc.Stream:
+                ocpp_end, control_end = trio.testing.memory_stream_pair()
+                nursery.start_soon(service.serve, control_end)
+                return ocpp_end
+
+            async with running_station(config, control_connect=connect) as env:
+                assert env.station.control is None  # the split variant
+                await booted(env)
+                answer = await command(
+                    env, "sim.ev", {"evse": 2, "capacity_kwh": 77, "soc": 35.5, "phases": 1}
+                )
+                assert answer == {"ok": True, "result": "77 kWh at 35.5 %, max 32 A, 1 phase"}
+                assert (await command(env, "sim.soc", {"evse": 2, "percent": 64}))["ok"]
+                answer = await command(env, "sim.soc", {"evse": 2, "percent": -1})
+                assert answer == {"ok": False, "error": "soc must be between 0 and 100 %, got -1"}
+                answer = await command(env, "sim.ev", {"evse": 2, "phases": "three"})
+                assert answer == {"ok": False, "error": "phases must be a number, got 'three'"}
+                # The readings the OCPP side gets carry the state of charge.
+                await env.csms.wait(
+                    lambda: (r := env.station.meters[2].latest) is not None and r.sample.soc == 64
+                )
+            nursery.cancel_scope.cancel()
+    finally:
+        service.close()
+    assert hardware.sim is not None
+    ev = hardware.sim.status()["evses"]["2"]["ev"]
+    assert (ev["capacity_kwh"], ev["soc"], ev["phases"]) == (77.0, 64.0, 1)
