@@ -287,8 +287,10 @@ async def test_the_controller_starts_reports_and_stops(autojump_clock):
         assert controller.status() == {
             "running": False,
             "settings": None,
+            "stations": 0,
             "elapsed_s": 0.0,
             "counts": None,
+            "last_error": None,
         }
         controller.start(SETTINGS)
         with pytest.raises(TrafficError, match="already running"):

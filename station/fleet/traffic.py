@@ -496,7 +496,14 @@ class TrafficController:
         """JSON-ready: running, settings, seconds run, counts and the last refusal."""
         traffic = self._traffic
         if traffic is None:
-            return {"running": False, "settings": None, "elapsed_s": 0.0, "counts": None}
+            return {
+                "running": False,
+                "settings": None,
+                "stations": 0,
+                "elapsed_s": 0.0,
+                "counts": None,
+                "last_error": None,
+            }
         assert self._started_at is not None
         end = self._stopped_at if self._stopped_at is not None else trio.current_time()
         return {
