@@ -2,8 +2,9 @@
 the Local Authorization List (Part 5 §4.2: TC_C_08–18, 32–38, 41, 44, 46, 57, TC_E_45,
 TC_N_27/28/30/31), one test each, following each case's steps and tool validations
 (Part 6). The station runs on MockClock against the in-memory CSMS, which plays the
-test tool message by message; `tests/test_interop_charging.py` has the payloads of such
-sessions checked against the official schemas.
+test tool message by message on virtual time (cache lifetimes, offline periods). The last
+test runs the same kinds of messages over a real WebSocket against the CSMS built on the
+`ocpp` library (tests/judge.py), which checks every payload against the official schemas.
 
 Memory state IdTokenCached (Part 6 §2.19) is made as the tool makes it: the card is
 presented once online, the CSMS answers its Authorize, and the authorization ends (here
@@ -20,7 +21,7 @@ import trio
 
 from station.ocpp.datetimes import format_date_time
 from station.ocpp.messages import IdTokenType
-from tests.conftest import booted, call, make_config, running_station
+from tests.conftest import FAST, booted, call, live_station, make_config, running_station
 
 CARD = "04A1B2C3"
 OTHER = "0DD0FEED"
@@ -303,6 +304,9 @@ async def test_tc_c_15_stop_tx_on_invalid_id_false_max_energy_above_zero(config,
 async def test_tc_c_16_stop_tx_on_invalid_id_true(config, autojump_clock):
     variables = BASE | {
         "AuthCtrlr.LocalAuthorizeOffline": "true",
+        # The case leaves it unset: false here, so that only the cache can let the card
+        # in offline (C13.FR.02 with the cache's Accepted entry).
+        "AuthCtrlr.OfflineTxForUnknownIdEnabled": "false",
         "TxCtrlr.StopTxOnInvalidId": "true",
         "TxCtrlr.MaxEnergyOnInvalidId": 0,
     }
@@ -762,3 +766,62 @@ async def test_tc_n_31_clear_and_report_without_data(config, autojump_clock):
         await booted(env)
         data = await customer_information(env, 31, OTHER, clear=True)
         assert data == "No customer data found for this idToken."  # N10.FR.04
+
+
+# -- The same messages against the independent judge (real WebSocket, `ocpp` library) ----
+
+
+async def test_cache_and_list_messages_pass_the_judge(tmp_path, judge):
+    """TC_C_33's cached start, TC_C_37's ClearCache, TC_E_45's list entry with a group and
+    TC_N_30's report and clear, over a real WebSocket against the CSMS built on the
+    `ocpp` library, which validates every message both ways against the schemas."""
+    variables = FAST | BASE | {"LocalAuthListCtrlr.Enabled": "true"}
+    judge.responses["Authorize"] = {"idTokenInfo": {"status": "Accepted", **GROUP}}
+    judge.responses["TransactionEvent"] = lambda p: (
+        {"idTokenInfo": {"status": "Accepted", **GROUP}} if "idToken" in p else {}
+    )
+    config = make_config(tmp_path, judge.url)
+    async with live_station(config, variables=variables) as station:
+        await judge.wait_for("StatusNotification", count=2)
+        sim = station.hardware.sim
+        sim.plug(1)
+        sim.tap(CARD)  # not cached yet: Authorize, and its answer goes into the cache
+        await judge.wait_for("Authorize")
+        await judge.wait_for("TransactionEvent", where=lambda p: "idToken" in p)
+        await station.cards.wait_card_gone()
+        sim.tap(CARD)  # the same card ends the authorization
+        await judge.wait_for("TransactionEvent", where=lambda p: p["eventType"] == "Ended")
+        sim.unplug(1)
+        sim.plug(2)
+        await station.cards.wait_card_gone()
+        sim.tap(CARD)  # cached Accepted: no second Authorize (C12.FR.02)
+        await judge.wait_for(
+            "TransactionEvent",
+            count=2,
+            where=lambda p: p["triggerReason"] == "Authorized",
+        )
+        assert judge.actions().count("Authorize") == 1
+        entry = {
+            "idToken": {"idToken": OTHER, "type": "ISO14443"},
+            "idTokenInfo": {"status": "Accepted", **GROUP},
+        }
+        answer = await judge.call(
+            "SendLocalList",
+            {"versionNumber": 3, "updateType": "Full", "localAuthorizationList": [entry]},
+        )
+        assert answer["status"] == "Accepted"
+        assert (await judge.call("GetLocalListVersion", {}))["versionNumber"] == 3
+        answer = await judge.call(
+            "CustomerInformation",
+            {
+                "requestId": 30,
+                "report": True,
+                "clear": True,
+                "idToken": {"idToken": CARD, "type": "ISO14443"},
+            },
+        )
+        assert answer["status"] == "Accepted"
+        [notify] = await judge.wait_for("NotifyCustomerInformation")
+        assert "authorization cache: status Accepted" in notify.payload["data"]
+        assert (await judge.call("ClearCache", {}))["status"] == "Accepted"
+    assert not judge.violations
