@@ -631,8 +631,9 @@ ITEMS: tuple[Item, ...] = (
         CORE,
         "Option for disabling remote authorization",
         False,
-        _has("AuthCtrlr.DisableRemoteAuthorization"),
-        "DisableRemoteAuthorization is not built",
+        # Only the list and the cache decide then: claimed with them.
+        _claimed(_has("AuthCtrlr.DisableRemoteAuthorization"), False),
+        _NOT_CLAIMED,
     ),
     Item(
         "C-49",

@@ -634,6 +634,63 @@ async def test_tc_c_57_disable_post_authorize_refuses_without_asking(config, aut
         await nothing_starts(env)
 
 
+# -- DisableRemoteAuthorization (C-58) ----------------------------------------------------
+
+
+async def test_tc_e_52_disable_remote_authorization_refuses_an_unknown_id(config, autojump_clock):
+    variables = BASE | {"AuthCtrlr.Enabled": "true", "AuthCtrlr.DisableRemoteAuthorization": "true"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        assert env.station.local_auth.lookup(token(CARD)) is None  # in neither table
+        mark = len(env.csms.received)
+        await present(env, CARD)
+        assert since(env, mark, "Authorize") == []  # overrules C01.FR.02/05
+        await ev_connected(env)
+        await nothing_starts(env)
+        assert not any(
+            p["triggerReason"] == "Authorized" for p in since(env, mark, "TransactionEvent")
+        )
+
+
+@pytest.mark.parametrize(("status", "starts"), [("Accepted", True), ("Invalid", False)])
+async def test_disable_remote_authorization_lets_the_cache_decide(
+    config, autojump_clock, status, starts
+):
+    """With DisableRemoteAuthorization the cache decides alone: an Accepted entry starts
+    without an Authorize even with LocalPreAuthorize false, and an entry that is not
+    Accepted is refused without one even with DisablePostAuthorize false."""
+    variables = BASE | {
+        "AuthCtrlr.LocalPreAuthorize": "false",
+        "AuthCacheCtrlr.DisablePostAuthorize": "false",
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await id_token_cached(env, CARD, status)
+        answer = await call(
+            env,
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "component": {"name": "AuthCtrlr"},
+                        "variable": {"name": "DisableRemoteAuthorization"},
+                        "attributeValue": "true",
+                    }
+                ]
+            },
+        )
+        assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        await ev_connected(env)
+        mark = len(env.csms.received)
+        await present(env, CARD)
+        assert since(env, mark, "Authorize") == []
+        assert len(authorized_in(env, mark)) == (1 if starts else 0)
+        if starts:
+            await energy_transfer_started(env)
+        else:
+            await nothing_starts(env)
+
+
 # -- Offline behaviour: stop by the same group (E08) ---------------------------------------
 
 

@@ -106,6 +106,7 @@ LOCAL_AUTHORIZE_OFFLINE = key(AUTH, "LocalAuthorizeOffline")
 OFFLINE_UNKNOWN = key(AUTH, "OfflineTxForUnknownIdEnabled")
 OFFLINE_RULES_ON_TIMEOUT = key(AUTH, "OfflineRulesOnAuthorizeTimeout")
 LOCAL_PRE_AUTHORIZE = key(AUTH, "LocalPreAuthorize")
+DISABLE_REMOTE_AUTHORIZATION = key(AUTH, "DisableRemoteAuthorization")
 LIST_NO_POST_AUTHORIZE = key("LocalAuthListCtrlr", "DisablePostAuthorize")
 CACHE_NO_POST_AUTHORIZE = key("AuthCacheCtrlr", "DisablePostAuthorize")
 OFFLINE_UNKNOWN_BEFORE_ACCEPTED = key(AUTH, "OfflineTxForUnknownIdBeforeAccepted")
@@ -594,6 +595,21 @@ class TransactionService:
             return True, None
         known = self.local_auth.lookup(token.wire()) if self.local_auth is not None else None
         online = self._client.admits(Admission.NORMAL)
+        if online and self._dm.get(DISABLE_REMOTE_AUTHORIZATION):
+            # C-58: no AuthorizeRequest at all (it overrules C01.FR.02/05); the list and
+            # the cache decide, and what they do not hold as Accepted is refused (TC_E_52).
+            allowed = known is not None and known.accepted
+            log.info(
+                "event=authorize_local id_token=%s source=%s accepted=%s "
+                "reason=DisableRemoteAuthorization",
+                token_ref(token.id_token),
+                known.source if known is not None else "unknown",
+                allowed,
+            )
+            if known is not None and allowed:
+                await self._used(token, known)
+                return True, known.group
+            return False, None
         if known is not None and online:
             if known.accepted and self._dm.get(LOCAL_PRE_AUTHORIZE):
                 # C12.FR.02, C14.FR.02: start at once; the transaction's idToken lets the
