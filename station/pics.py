@@ -137,10 +137,10 @@ def _acted_on(reference: str) -> Rule:
     return lambda s: s.writable(reference) and reference not in NOT_ACTED_ON
 
 
-#: The Authorization Cache and the Local Authorization List work (station.transactions.
-#: localauth), but the PICS claims them, and with them the OCA test cases that depend on
-#: them, only once those test cases are covered in the conformance matrix.
-LOCAL_AUTHORIZATION_CLAIMED = False
+#: The Authorization Cache and the Local Authorization List (station.transactions.localauth):
+#: claimed, their test cases and the Core cases that depend on them are covered in the
+#: conformance matrix. False withdraws the claim (the PICS answers No, the cases do not apply).
+LOCAL_AUTHORIZATION_CLAIMED = True
 _NOT_CLAIMED = (
     "cache and list are built (transactions/localauth.py); not claimed until their test "
     "cases are covered in docs/conformance.md"
@@ -632,8 +632,9 @@ ITEMS: tuple[Item, ...] = (
         CORE,
         "Option for disabling remote authorization",
         False,
-        _has("AuthCtrlr.DisableRemoteAuthorization"),
-        "DisableRemoteAuthorization is not built",
+        # Only the list and the cache decide then: claimed with them.
+        _claimed(_has("AuthCtrlr.DisableRemoteAuthorization"), False),
+        _NOT_CLAIMED,
     ),
     Item(
         "C-49",

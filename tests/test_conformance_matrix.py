@@ -97,11 +97,31 @@ def test_a_case_that_becomes_applicable_must_be_accounted_for(tmp_path, monkeypa
     data = tmp_path / "conformance.toml"
     data.write_text(text)
     real = conformance.pics_answers
-    monkeypatch.setattr(conformance, "pics_answers", lambda facts: real(facts) | {"C-13": False})
+    monkeypatch.setattr(
+        conformance,
+        "pics_answers",
+        lambda facts, **options: real(facts, **options) | {"C-13": False},
+    )
     cases, _ = conformance.load(data)
     found = conformance.problems(cases, conformance.existing_tests())
     assert any(p.startswith("TC_B_28_CS applies") for p in found)
     assert any(p.startswith("TC_B_29_CS applies") for p in found)
+
+
+@pytest.mark.parametrize("claimed", [False, True])
+def test_the_local_authorization_claim_leaves_no_case_unaccounted_for(claimed):
+    """Claiming the Authorization Cache and the Local Authorization List
+    (station.pics.LOCAL_AUTHORIZATION_CLAIMED) makes their cases applicable: each must
+    already name its tests, so that the claim is a one-line change."""
+    cases, answers = conformance.load(local_authorization=claimed)
+    assert answers["C-49"] is claimed
+    assert conformance.problems(cases, conformance.existing_tests()) == []
+    by_id = {c.id: c for c in cases}
+    for case_id in ("TC_C_08_CS", "TC_C_46_CS", "TC_C_57_CS", "TC_E_45_CS", "TC_N_30_CS"):
+        assert by_id[case_id].applies is claimed
+        assert by_id[case_id].covered is claimed
+    # Evaluating with the claim changes nothing for the next caller.
+    assert conformance.load()[1]["C-49"] is conformance.pics_answers({})["C-49"]
 
 
 @pytest.mark.parametrize(

@@ -151,10 +151,16 @@ def test_a_writable_setting_nothing_acts_on_is_not_claimed(monkeypatch):
 
 def test_features_that_are_not_built_answer_no():
     answers = pics.answers_by_id(_station())
-    for item_id in ("C-04", "C-07", "C-08", "C-20", "C-25", "C-28", "C-42", "C-49", "C-58"):
+    for item_id in ("C-04", "C-07", "C-08", "C-20", "C-25", "C-28", "C-42"):
         assert answers[item_id] is False, item_id
-    for profile in ("LocalAuthListManagement", "ISO15118Support"):
-        assert answers[f"P-{profile}"] is False, profile
+    assert answers["P-ISO15118Support"] is False
+
+
+def test_local_authorization_is_claimed_with_its_options():
+    answers = pics.answers_by_id(_station())
+    for item_id in ("C-49", "C-53", "C-58", "C-59", "P-LocalAuthListManagement"):
+        assert answers[item_id] is True, item_id
+    assert answers["C-54"] == ("LRU",)  # the cache's replacement policy
 
 
 def test_reservation_is_claimed_with_its_options():

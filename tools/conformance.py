@@ -11,6 +11,7 @@ applicable without an edit here. An applicable case names its tests (``tests``, 
 
     python tools/conformance.py           # write docs/conformance.md
     python tools/conformance.py --check   # exit 1 if the matrix is broken or the doc stale
+    python tools/conformance.py --local-authorization claimed   # counts as if claimed
 
 The check fails when a named test does not exist, when an applicable case has neither a
 test nor a ``missing`` entry, or when ``docs/conformance.md`` is not what this writes.
@@ -142,23 +143,37 @@ class Case:
         return self.applies and bool(self.tests)
 
 
-def pics_answers(facts: Mapping[str, object]) -> dict[str, object]:
-    """The PICS answers of the reference hardware, plus the data file's facts."""
+def pics_answers(
+    facts: Mapping[str, object], *, local_authorization: bool | None = None
+) -> dict[str, object]:
+    """The PICS answers of the reference hardware, plus the data file's facts.
+
+    ``local_authorization`` answers as if ``station.pics.LOCAL_AUTHORIZATION_CLAIMED`` were
+    that value (None: as it is), to see the matrix before or after the claim."""
     sys.path.insert(0, str(ROOT))
     from station import pics
 
-    answers: dict[str, object] = dict(
-        pics.answers_by_id(pics.Station.from_topology(pics.DEFAULT_TOPOLOGY))
-    )
+    claimed = pics.LOCAL_AUTHORIZATION_CLAIMED
+    if local_authorization is not None:
+        pics.LOCAL_AUTHORIZATION_CLAIMED = local_authorization
+    try:
+        answers: dict[str, object] = dict(
+            pics.answers_by_id(pics.Station.from_topology(pics.DEFAULT_TOPOLOGY))
+        )
+    finally:
+        pics.LOCAL_AUTHORIZATION_CLAIMED = claimed
     answers.update(facts)
     return answers
 
 
-def load(path: Path = DATA) -> tuple[list[Case], dict[str, object]]:
-    """The cases of the data file, evaluated against the PICS; also the answers used."""
+def load(
+    path: Path = DATA, *, local_authorization: bool | None = None
+) -> tuple[list[Case], dict[str, object]]:
+    """The cases of the data file, evaluated against the PICS; also the answers used.
+    ``local_authorization``: see `pics_answers`."""
     with path.open("rb") as file:
         data = tomllib.load(file)
-    answers = pics_answers(data.get("facts", {}))
+    answers = pics_answers(data.get("facts", {}), local_authorization=local_authorization)
     cases = []
     for case_id, entry in data["cases"].items():
         unknown = set(entry) - {"title", "profile", "when", "tests", "missing", "note"}
@@ -335,7 +350,24 @@ def main(argv: list[str] | None = None) -> int:
     """Write docs/conformance.md, or check the matrix and the doc (``--check``)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 on a problem")
+    parser.add_argument(
+        "--local-authorization",
+        choices=("claimed", "unclaimed"),
+        help="only print the counts and problems as if the PICS claimed the Authorization "
+        "Cache and the Local Authorization List (or not); writes nothing",
+    )
     args = parser.parse_args(argv)
+    if args.local_authorization is not None:
+        cases, _ = load(local_authorization=args.local_authorization == "claimed")
+        a, c, n, u = counts(cases)
+        print(
+            f"local authorization {args.local_authorization}: {a} applicable, {c} covered, "
+            f"{n} not applicable, {u} not yet covered"
+        )
+        found = problems(cases, existing_tests())
+        for problem in found:
+            print(problem, file=sys.stderr)
+        return 1 if found else 0
     cases, answers = load()
     text = render(cases, answers)
     if not args.check:

@@ -238,6 +238,9 @@ def controller_variables(identity: str) -> list[Variable]:
         v(key(auth, "LocalAuthorizeOffline"), dt.boolean, RW, "true"),
         v(key(auth, "LocalPreAuthorize"), dt.boolean, RW, "false"),
         v(key(auth, "OfflineTxForUnknownIdEnabled"), dt.boolean, RW, "true"),
+        # C-58: true sends no AuthorizeRequest at all; the Local Authorization List and the
+        # Authorization Cache alone decide (TC_E_52).
+        v(key(auth, "DisableRemoteAuthorization"), dt.boolean, RW, "false"),
         # Vendor-specific: an AuthorizeRequest unanswered within the message timeout while
         # the connection is open is no "Offline" case (Part 2 terminology), so the card is
         # refused; true applies the offline rules above instead (C15), as if offline.

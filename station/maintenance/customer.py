@@ -50,6 +50,8 @@ PART = 512
 FLUSH_TIMEOUT = 10.0
 #: Shorter idTokens are not searched for verbatim in operator lines (see `_forget`).
 MIN_SEARCHED_TOKEN = 4
+#: The report when nothing is stored about an idToken (N09.FR.06, N10.FR.04).
+NO_DATA = "No customer data found for this idToken."
 
 
 def split_parts(text: str, size: int = PART) -> list[str]:
@@ -207,11 +209,15 @@ class CustomerInformation:
         token = request.id_token.id_token
         lines: list[str] = []
         ongoing = [s for s in self._sessions() if s[2].lower() == token.lower()]
-        known = self._local_auth.lookup(request.id_token) if self._local_auth else None
+        # Both entries, not only the one that would decide (the list has priority): the
+        # cache entry is customer data too, and a clear removes it (N09.FR.05, N10.FR.03).
+        stored = self._local_auth.stored(request.id_token) if self._local_auth else []
         if request.report:
-            if known is not None:
-                where = "local authorization list" if known.source == "list" else "cache"
-                lines.append(f"authorization {where}: status {known.info.status.value}")
+            for known in stored:
+                where = (
+                    "local authorization list" if known.source == "list" else "authorization cache"
+                )
+                lines.append(f"{where}: status {known.info.status.value}")
             entries = await self._offload.run(lambda: self._files.find(token))
             for evse_id, transaction_id, _ in ongoing:
                 lines.append(
@@ -236,17 +242,25 @@ class CustomerInformation:
                 removed,
                 purged,
             )
+            forgot = self._local_auth is not None and await self._local_auth.forget(
+                request.id_token
+            )
+            found_any = bool(lines) or bool(removed or purged or forgot or stored or ongoing)
+            if request.report and not found_any:
+                # N10.FR.04: clear and report, and nothing was stored: one message saying
+                # that no data was found (not a list of zero counts).
+                return NO_DATA
             lines.append(f"cleared: {removed} message-log entries, {purged} log lines")
             # N10: the Authorization Cache forgets the idToken; the Local Authorization
             # List keeps it (only SendLocalList changes the list, D01.FR.09).
-            if self._local_auth is not None and await self._local_auth.forget(request.id_token):
+            if forgot:
                 lines.append("cleared: the idToken's authorization cache entry")
-            if known is not None and known.source == "list":
+            if any(known.source == "list" for known in stored):
                 lines.append("kept: the local authorization list entry (only the CSMS changes it)")
             if ongoing:
                 lines.append("kept: the idToken of the ongoing session (needed to end and bill it)")
         if not lines:
-            return "No customer data found for this idToken."
+            return NO_DATA  # N09.FR.06
         return "\n".join(lines)
 
     async def _forget(self, token: str) -> int:

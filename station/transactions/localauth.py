@@ -151,6 +151,18 @@ class LocalAuthorization:
                 return Known("cache", entry[0])
         return None
 
+    def stored(self, token: IdTokenType) -> list[Known]:
+        """Everything stored about ``token``: its list entry, then its cache entry, whether
+        or not they are in use (disabled, expired). What CustomerInformation reports
+        (N09.FR.05, N10.FR.03): data kept is data kept, even where it would not decide."""
+        token_id = token_key(token.id_token, token.type.value)
+        found = []
+        if token_id in self._list:
+            found.append(Known("list", self._list[token_id]))
+        if token_id in self._cache:
+            found.append(Known("cache", self._cache[token_id][0]))
+        return found
+
     def _expired(self, info: IdTokenInfoType, last_used: datetime) -> bool:
         now = self._now()
         if info.cache_expiry_date_time is not None:

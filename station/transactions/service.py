@@ -106,6 +106,7 @@ LOCAL_AUTHORIZE_OFFLINE = key(AUTH, "LocalAuthorizeOffline")
 OFFLINE_UNKNOWN = key(AUTH, "OfflineTxForUnknownIdEnabled")
 OFFLINE_RULES_ON_TIMEOUT = key(AUTH, "OfflineRulesOnAuthorizeTimeout")
 LOCAL_PRE_AUTHORIZE = key(AUTH, "LocalPreAuthorize")
+DISABLE_REMOTE_AUTHORIZATION = key(AUTH, "DisableRemoteAuthorization")
 LIST_NO_POST_AUTHORIZE = key("LocalAuthListCtrlr", "DisablePostAuthorize")
 CACHE_NO_POST_AUTHORIZE = key("AuthCacheCtrlr", "DisablePostAuthorize")
 OFFLINE_UNKNOWN_BEFORE_ACCEPTED = key(AUTH, "OfflineTxForUnknownIdBeforeAccepted")
@@ -309,12 +310,13 @@ class TransactionService:
             ended_interval=self._sampled_interval(ENDED_INTERVAL),
         )
 
-    def _moment(self, evse_id: int) -> Moment:
+    def _moment(self, evse_id: int, *, answered: bool = False) -> Moment:
+        """``answered``: the input is the CSMS's own answer, just received."""
         return Moment(
             now=self._clock.now(),
             mono=trio.current_time(),
             # Part 2 TransactionEventRequest.offline; see TransactionQueue.catching_up.
-            offline=not self._client.connected or self._queue.catching_up(),
+            offline=not answered and (not self._client.connected or self._queue.catching_up()),
             reading=self._readings.get(evse_id),
             policy=self._policy(),
             unsynchronised=self._unsynchronised(),
@@ -336,11 +338,17 @@ class TransactionService:
         if self._read_meter is not None and evse_id != UNPLACED and evse_id in self._evses:
             await self._read_meter(evse_id)
 
-    async def _apply(self, evse_id: int, step: Callable[[EvseSession, Moment], list]) -> list:
+    async def _apply(
+        self,
+        evse_id: int,
+        step: Callable[[EvseSession, Moment], list],
+        *,
+        answered: bool = False,
+    ) -> list:
         """Run one input through a session, persist, queue, and update the EVSE."""
         await self._fresh_reading(evse_id)
         async with self._lock:
-            events = await self._apply_locked(evse_id, step)
+            events = await self._apply_locked(evse_id, step, answered=answered)
         await self._after_unlock()
         return events
 
@@ -352,12 +360,18 @@ class TransactionService:
                 await hook(evse_id)
 
     async def _apply_locked(
-        self, evse_id: int, step: Callable[[EvseSession, Moment], list]
+        self,
+        evse_id: int,
+        step: Callable[[EvseSession, Moment], list],
+        *,
+        answered: bool = False,
     ) -> list:
         session = self._sessions[evse_id]
         before = session.transaction
         had_tx = before is not None
-        events: list[TransactionEventRequest] = step(session, self._moment(evse_id))
+        events: list[TransactionEventRequest] = step(
+            session, self._moment(evse_id, answered=answered)
+        )
         state = json.dumps(session.state.to_json())
         samples = self._sample_changes(before, session.transaction)
 
@@ -524,26 +538,25 @@ class TransactionService:
                     ),
                 )
                 return
-        known = self.local_auth.lookup(token.wire()) if self.local_auth is not None else None
+        known = (
+            self.local_auth.lookup(token.wire())
+            if self.local_auth is not None and self._dm.get(AUTH_ENABLED)
+            else None
+        )
         if known is not None and known.accepted and known.group is not None:
-            # C01.FR.03 (b), C09.FR.07: a valid idToken of the same group, known from the
-            # list or the cache, ends the authorization without an Authorize first,
-            # whatever LocalPreAuthorize says (that setting is about starting).
-            stopping = self._authorized_by_group(known.group)
-            if stopping is not None:
+            # C09.FR.07 (b): valid in the list or the cache with the group of a running
+            # authorization: that authorization ends without asking the CSMS first,
+            # whatever LocalPreAuthorize says, online or offline.
+            if await self._stop_by_group(replace(token, group_id=known.group)):
                 await self._used(token, known)
-                await self._stop_by_group(stopping, replace(token, group_id=known.group))
                 return
         accepted, group = await self.authorize(token)
         if not accepted:
             log.info("event=card_refused id_token=%s", token_ref(token.id_token))
             return
         token = replace(token, group_id=group)
-        if group is not None:
-            stopping = self._authorized_by_group(group)
-            if stopping is not None:
-                await self._stop_by_group(stopping, token)
-                return
+        if group is not None and await self._stop_by_group(token):
+            return
         target = self._target_for_new_authorization(None, token)
         if target is None:
             log.warning(
@@ -553,24 +566,27 @@ class TransactionService:
         reservation_id = await self._consume_reservation(token)
         await self._apply(target, lambda s, m: s.authorize(m, token, reservation_id=reservation_id))
 
-    def _authorized_by_group(self, group: str) -> int | None:
-        """The EVSE whose authorization has this groupIdToken (C09), if any."""
-        for evse_id, session in self._sessions.items():
+    async def _stop_by_group(self, token: Token) -> bool:
+        """End the authorization that a token of ``token``'s group started (C09.FR.03);
+        whether there was one."""
+        group = token.group_id
+        if group is None:
+            return False
+        for evse_id, session in list(self._sessions.items()):
             auth = session.state.authorization
             if (
                 auth is not None
                 and auth.token.group_id is not None
                 and auth.token.group_id.lower() == group.lower()
             ):
-                return evse_id
-        return None
-
-    async def _stop_by_group(self, evse_id: int, token: Token) -> None:
-        """C09.FR.03: another idToken of the group ends the authorization."""
-        await self._apply(
-            evse_id,
-            lambda s, m: s.end_authorization(m, Trigger.StopAuthorized, Reason.Local, token),
-        )
+                await self._apply(
+                    evse_id,
+                    lambda s, m: s.end_authorization(
+                        m, Trigger.StopAuthorized, Reason.Local, token
+                    ),
+                )
+                return True
+        return False
 
     async def authorize(self, token: Token) -> tuple[bool, str | None]:
         """The list or the cache (C12–C14), the CSMS (C01) or the offline rules (C13,
@@ -579,6 +595,21 @@ class TransactionService:
             return True, None
         known = self.local_auth.lookup(token.wire()) if self.local_auth is not None else None
         online = self._client.admits(Admission.NORMAL)
+        if online and self._dm.get(DISABLE_REMOTE_AUTHORIZATION):
+            # C-58: no AuthorizeRequest at all (it overrules C01.FR.02/05); the list and
+            # the cache decide, and what they do not hold as Accepted is refused (TC_E_52).
+            allowed = known is not None and known.accepted
+            log.info(
+                "event=authorize_local id_token=%s source=%s accepted=%s "
+                "reason=DisableRemoteAuthorization",
+                token_ref(token.id_token),
+                known.source if known is not None else "unknown",
+                allowed,
+            )
+            if known is not None and allowed:
+                await self._used(token, known)
+                return True, known.group
+            return False, None
         if known is not None and online:
             if known.accepted and self._dm.get(LOCAL_PRE_AUTHORIZE):
                 # C12.FR.02, C14.FR.02: start at once; the transaction's idToken lets the
@@ -739,9 +770,15 @@ class TransactionService:
                 info.status.value,
             )
             if self._dm.get(STOP_ON_INVALID):
+                # The Deauthorized event is the reaction to the answer that just came over
+                # an open connection: it did not happen offline, even while the rest of an
+                # offline period is still being delivered (C15.FR.03/04; TC_C_18 step 5:
+                # offline false). The SuspendedEVSE of the branch below keeps the queue's
+                # rule, as TC_C_26 wants it among the emptied queue, offline.
                 await self._apply(
                     evse_id,
                     lambda s, m: s.end_authorization(m, Trigger.Deauthorized, Reason.DeAuthorized),
+                    answered=True,
                 )
             else:
                 limit = self._dm.get_float(MAX_ENERGY_ON_INVALID) or 0.0
