@@ -6,7 +6,8 @@ served in this process on trio-websocket. An EV charges on EVSE 1; the CSMS send
 TxDefaultProfiles with a lower limit each time (a raise of the PWM is deliberately held
 back for ``PWM_RAISE_INTERVAL_S``, so only lowering measures the path), and the harness
 times each from the moment the CALL leaves the CSMS to the first control-loop snapshot
-that offers the new current. Printed with the same run's baselines: the control period
+that offers the new current (watched from before the CALL leaves: the duty may change
+before the answer arrives). Printed with the same run's baselines: the control period
 (the issue's goal is ≤ 2 periods) and the SetChargingProfile round trip (the part of the
 path that is the OCPP side's).
 
@@ -22,11 +23,15 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 from trio_websocket import WebSocketConnection, WebSocketRequest, serve_websocket
 
 from bench.common import STAT_COLUMNS, Stats, ratio, stats_row, table
+
+if TYPE_CHECKING:
+    from station.control.loop import ControlLoop
 
 PASSWORD = "bench-password-0001"
 #: Limits of successive profiles (A), each lower than the one before.
@@ -100,6 +105,20 @@ def _profile(profile_id: int, limit: float) -> dict:
     }
 
 
+async def _first_offer(
+    loop: ControlLoop,
+    limit: float,
+    seen: list[float],
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Note when the loop's snapshot first offers ``limit``."""
+    task_status.started()
+    with trio.fail_after(10):
+        while abs(loop.snapshot.offered_current - limit) > 0.2:
+            await loop.wait_snapshot()
+    seen.append(trio.current_time())
+
+
 async def _measure(samples: int, directory: Path) -> dict:
     from station.app import Runtime, Station
     from station.config import parse_config
@@ -152,13 +171,16 @@ async def _measure(samples: int, directory: Path) -> dict:
             while len(to_pilot) < samples:
                 for limit in LADDER:
                     profile_id += 1
-                    sent, answered, _ = await csms.call(
-                        "SetChargingProfile", {"evseId": 1, "chargingProfile": _profile(1, limit)}
-                    )
-                    with trio.fail_after(10):
-                        while abs(loop.snapshot.offered_current - limit) > 0.2:
-                            await loop.wait_snapshot()
-                    to_pilot.append(trio.current_time() - sent)
+                    seen: list[float] = []
+                    # Watched while the CALL is out: the duty may change before the
+                    # answer comes back (the profile is applied while it is stored).
+                    async with trio.open_nursery() as watch:
+                        await watch.start(_first_offer, loop, limit, seen)
+                        sent, answered, _ = await csms.call(
+                            "SetChargingProfile",
+                            {"evseId": 1, "chargingProfile": _profile(1, limit)},
+                        )
+                    to_pilot.append(seen[0] - sent)
                     round_trip.append(answered - sent)
                     if len(to_pilot) >= samples:
                         break
