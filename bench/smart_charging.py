@@ -21,7 +21,7 @@ import json
 import random
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,8 +38,9 @@ PASSWORD = "bench-password-0001"
 LADDER = (28.0, 25.0, 22.0, 19.0, 16.0, 13.0, 10.0, 7.0)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _now(ago: float = 0.0) -> str:
+    moment = datetime.now(UTC) - timedelta(seconds=ago)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Csms:
@@ -97,7 +98,12 @@ def _profile(profile_id: int, limit: float) -> dict:
         "chargingSchedule": [
             {
                 "id": profile_id,
-                "startSchedule": _now(),
+                # A second ago, not "now": the station's clock, set from the
+                # BootNotification answer, runs behind this one by that answer's
+                # latency, and a profile that starts in the station's future has no
+                # limit until then (the one it replaces is gone): the harness would
+                # time the clock offset, not the path.
+                "startSchedule": _now(ago=1.0),
                 "chargingRateUnit": "A",
                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}],
             }
