@@ -295,3 +295,20 @@ def test_the_register_map_in_the_docs_is_the_one_the_station_serves():
     assert tables["Holding registers"] == [(r.value, r.name) for r in Holding]
     assert tables["Station input registers"] == [(r.value, r.name) for r in StationInput]
     assert tables["EVSE input registers"] == [(r.value, r.name) for r in EvseInput]
+
+
+async def test_a_port_in_use_is_retried_and_the_failsafe_still_applies(tmp_path, autojump_clock):
+    async with running_station(make_config(tmp_path)) as env:
+        await booted(env)
+        station = env.station
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            ems = ems_for(station, port=port, failsafe_timeout=10, failsafe_current=6.0)
+            env.nursery.start_soon(ems.run)
+            await trio.sleep(11)
+            assert not ems.serving.is_set()
+            assert station.smart_charging.external_limit(0) == (6.0, "EMS")
+        await trio.sleep(30)  # the next attempt finds the port free
+        assert ems.serving.is_set()

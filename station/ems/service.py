@@ -50,6 +50,9 @@ from station.ocpp.messages import Message
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two attempts to listen when the port cannot be had.
+BIND_RETRY = 30
+
 
 class LocalLimits(Protocol):
     """What the EMS needs of smart charging (`SmartChargingService`)."""
@@ -112,12 +115,28 @@ class EmsService:
         self.serving = trio.Event()
 
     async def run(self) -> None:
-        """Serve until cancelled."""
+        """Serve until cancelled. A port that cannot be had is logged and tried again
+        every ``BIND_RETRY`` seconds, never a crash (the station runs on without the EMS,
+        and its failsafe applies as for a silent one)."""
         self._last_write = trio.current_time()
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._failsafe_timer)
             nursery.start_soon(self._send_notifications)
-            self.listeners = await nursery.start(self.server.serve_tcp, self.bind, self.port)
+            while True:
+                try:
+                    self.listeners = await nursery.start(
+                        self.server.serve_tcp, self.bind, self.port
+                    )
+                    break
+                except OSError as exc:
+                    log.error(
+                        "event=ems_modbus_listen_failed bind=%s port=%d reason=%r retry_s=%d",
+                        self.bind,
+                        self.port,
+                        exc.strerror or str(exc),
+                        BIND_RETRY,
+                    )
+                    await trio.sleep(BIND_RETRY)
             self.serving.set()
             log.info(
                 "event=ems_modbus_listening bind=%s port=%d unit_id=%d failsafe_timeout=%d",
