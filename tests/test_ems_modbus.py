@@ -312,3 +312,25 @@ async def test_a_port_in_use_is_retried_and_the_failsafe_still_applies(tmp_path,
             assert station.smart_charging.external_limit(0) == (6.0, "EMS")
         await trio.sleep(30)  # the next attempt finds the port free
         assert ems.serving.is_set()
+
+
+async def test_frames_are_taken_one_at_a_time_however_the_bytes_arrive(tmp_path, autojump_clock):
+    async with running_station(make_config(tmp_path)) as env:
+        await booted(env)
+        ems = ems_for(env.station)
+        ours, theirs = trio.testing.memory_stream_pair()
+        env.nursery.start_soon(ems.run_on, theirs)
+        # Function 07 (no data: a 2-byte PDU) and a read of the map version in one send,
+        # then a read split in the middle of its header.
+        await ours.send_all(bytes.fromhex("0001 0000 0002 01 070002 0000 0006 01 04 0000 0001"))
+        await ours.send_all(bytes.fromhex("0003 0000"))
+        await ours.send_all(bytes.fromhex("0006 01 04 0001 0001"))
+        expected = bytes.fromhex(
+            "0001 0000 0003 01 87 01"  # illegal function
+            "0002 0000 0005 01 04 02 0001"  # map version 1
+            "0003 0000 0005 01 04 02 0002"  # 2 EVSEs
+        )
+        received = b""
+        while len(received) < len(expected):
+            received += await ours.receive_some(1024)
+        assert received == expected

@@ -126,8 +126,11 @@ class ModbusTcpServer:
             if not _header_ok(buffer):
                 log.warning("event=modbus_bad_frame header=%s", bytes(buffer[:HEADER]).hex())
                 return
-            used, unit, tid, pdu = self._framer.decode(bytes(buffer))
-            del buffer[:used]
+            # Exactly one frame: the framer takes a byte too many from a 2-byte frame
+            # with one more byte behind it.
+            size = HEADER - 1 + _length(buffer)
+            _, unit, tid, pdu = self._framer.decode(bytes(buffer[:size]))
+            del buffer[:size]
             response = await self._respond(unit, pdu)
             if isinstance(response, _Refusal):
                 self._log_refusal(response)
