@@ -6,7 +6,8 @@ served in this process on trio-websocket. An EV charges on EVSE 1; the CSMS send
 TxDefaultProfiles with a lower limit each time (a raise of the PWM is deliberately held
 back for ``PWM_RAISE_INTERVAL_S``, so only lowering measures the path), and the harness
 times each from the moment the CALL leaves the CSMS to the first control-loop snapshot
-that offers the new current. Printed with the same run's baselines: the control period
+that offers the new current (watched from before the CALL leaves: the duty may change
+before the answer arrives). Printed with the same run's baselines: the control period
 (the issue's goal is ≤ 2 periods) and the SetChargingProfile round trip (the part of the
 path that is the OCPP side's).
 
@@ -20,21 +21,26 @@ import json
 import random
 import sys
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 from trio_websocket import WebSocketConnection, WebSocketRequest, serve_websocket
 
 from bench.common import STAT_COLUMNS, Stats, ratio, stats_row, table
 
+if TYPE_CHECKING:
+    from station.control.loop import ControlLoop
+
 PASSWORD = "bench-password-0001"
 #: Limits of successive profiles (A), each lower than the one before.
 LADDER = (28.0, 25.0, 22.0, 19.0, 16.0, 13.0, 10.0, 7.0)
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _now(ago: float = 0.0) -> str:
+    moment = datetime.now(UTC) - timedelta(seconds=ago)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Csms:
@@ -92,12 +98,31 @@ def _profile(profile_id: int, limit: float) -> dict:
         "chargingSchedule": [
             {
                 "id": profile_id,
-                "startSchedule": _now(),
+                # A second ago, not "now": the station's clock, set from the
+                # BootNotification answer, runs behind this one by that answer's
+                # latency, and a profile that starts in the station's future has no
+                # limit until then (the one it replaces is gone): the harness would
+                # time the clock offset, not the path.
+                "startSchedule": _now(ago=1.0),
                 "chargingRateUnit": "A",
                 "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}],
             }
         ],
     }
+
+
+async def _first_offer(
+    loop: ControlLoop,
+    limit: float,
+    seen: list[float],
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+) -> None:
+    """Note when the loop's snapshot first offers ``limit``."""
+    task_status.started()
+    with trio.fail_after(10):
+        while abs(loop.snapshot.offered_current - limit) > 0.2:
+            await loop.wait_snapshot()
+    seen.append(trio.current_time())
 
 
 async def _measure(samples: int, directory: Path) -> dict:
@@ -152,13 +177,16 @@ async def _measure(samples: int, directory: Path) -> dict:
             while len(to_pilot) < samples:
                 for limit in LADDER:
                     profile_id += 1
-                    sent, answered, _ = await csms.call(
-                        "SetChargingProfile", {"evseId": 1, "chargingProfile": _profile(1, limit)}
-                    )
-                    with trio.fail_after(10):
-                        while abs(loop.snapshot.offered_current - limit) > 0.2:
-                            await loop.wait_snapshot()
-                    to_pilot.append(trio.current_time() - sent)
+                    seen: list[float] = []
+                    # Watched while the CALL is out: the duty may change before the
+                    # answer comes back (the profile is applied while it is stored).
+                    async with trio.open_nursery() as watch:
+                        await watch.start(_first_offer, loop, limit, seen)
+                        sent, answered, _ = await csms.call(
+                            "SetChargingProfile",
+                            {"evseId": 1, "chargingProfile": _profile(1, limit)},
+                        )
+                    to_pilot.append(seen[0] - sent)
                     round_trip.append(answered - sent)
                     if len(to_pilot) >= samples:
                         break

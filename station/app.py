@@ -33,6 +33,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -92,6 +93,9 @@ from station.security.service import CertificateService
 from station.seeding import reconcile
 from station.smartcharging.schedule import Electrical
 from station.smartcharging.service import SmartChargingService
+
+if TYPE_CHECKING:
+    from station.ems.service import EmsService
 from station.store import Store
 from station.supervision import Supervisor
 from station.transactions.localauth import LocalAuthorization
@@ -303,6 +307,28 @@ class Station:
             authorized=lambda e: self.transactions.session(e).authorized,
         )
         self.transactions.start_profile = self.smart_charging
+        #: The energy manager's Modbus TCP server (``[ems]``), when enabled.
+        self.ems: EmsService | None = None
+        if config.ems.enabled:
+            # Imported here: pymodbus's server side loads only where it is used.
+            from station.ems.service import EmsService, evse_facts_reader
+
+            self.ems = EmsService(
+                limits=self.smart_charging,
+                evse_facts=evse_facts_reader(
+                    lambda e: self.evses[e].snapshot,
+                    lambda e: self.meters[e].latest,
+                    lambda e: self.availability.status(e).value,
+                    self.smart_charging.applied,
+                ),
+                max_currents={e.id: e.max_current for e in config.hardware.evse},
+                station_max=config.station_max_current,
+                unit_id=config.ems.unit_id,
+                bind=config.ems.bind,
+                port=config.ems.port,
+                failsafe_timeout=config.ems.failsafe_timeout,
+                failsafe_current=config.ems.failsafe_current,
+            )
         Declined(self.client)
         DeviceModelService(self.client, device_model, self.clock.now)
         self.provisioning: Provisioning | None = None
@@ -933,6 +959,8 @@ class Station:
         top.add("transactions.queue", self.queue.run)
         top.add("transactions.timers", self.transactions.run)
         top.add("smart_charging", self.smart_charging.run)
+        if self.ems is not None:
+            top.add("ems.modbus", self.ems.run)
         top.add("reservations", self.reservations.run)
         top.add("availability", self._availability)
         top.add("control_socket", self.control_socket.run)

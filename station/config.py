@@ -175,6 +175,35 @@ class SecuritySection(_Section):
     csms_revocation_check: Literal["off", "crl"] = "off"
 
 
+class EmsSection(_Section):
+    """``[ems]``: the Modbus TCP server an energy manager writes local limits to
+    (`station.ems`; the register map is in docs/smart-charging.md)."""
+
+    enabled: bool = False
+    #: Modbus TCP has no authentication: anyone who reaches the port can limit the
+    #: station. Loopback by default; the home network's address only where it is trusted.
+    bind: str = "127.0.0.1"
+    #: 502 is Modbus's port, but binding it takes a privilege the service does not have.
+    #: 0 picks a free port (the log names it): for tests.
+    port: int = Field(default=1502, ge=0, le=65535)
+    unit_id: int = Field(default=1, ge=1, le=247)
+    #: Seconds without a write from the EMS before the failsafe limits apply; 0: never.
+    failsafe_timeout: int = Field(default=60, ge=0, le=3600)
+    #: The station's failsafe limit (A per phase); unset: the local limits are released.
+    failsafe_current: float | None = Field(default=None, ge=0.0)
+
+    @field_validator("bind")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        import ipaddress
+
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address") from None
+        return value
+
+
 class StationConfig(_Section):
     """The whole file."""
 
@@ -184,6 +213,26 @@ class StationConfig(_Section):
     firmware: FirmwareSection = Field(default_factory=FirmwareSection)
     transfers: TransfersSection = Field(default_factory=TransfersSection)
     security: SecuritySection = Field(default_factory=SecuritySection)
+    ems: EmsSection = Field(default_factory=EmsSection)
+
+    @model_validator(mode="after")
+    def _ems_failsafe_fits(self) -> StationConfig:
+        failsafe = self.ems.failsafe_current
+        top = self.station_max_current
+        if failsafe is not None and failsafe > top:
+            raise ValueError(
+                f"ems.failsafe_current: {failsafe:g} A is above the station's {top:g} A "
+                "(hardware.grid_max_current, or the largest EVSE's max_current)"
+            )
+        return self
+
+    @property
+    def station_max_current(self) -> float:
+        """The most current per phase the station as a whole may be limited to."""
+        hardware = self.hardware
+        if hardware.grid_max_current is not None:
+            return hardware.grid_max_current
+        return max((e.max_current for e in hardware.evse), default=0.0)
 
     @property
     def control_socket(self) -> Path:
@@ -210,7 +259,13 @@ def _describe(error: ErrorDetails) -> str:
     message = error["msg"]
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if message.split(":", 1)[0] in {"url", "basic_auth_password", "ca_file", "cert_file, key_file"}:
+    if message.split(":", 1)[0] in {
+        "url",
+        "basic_auth_password",
+        "ca_file",
+        "cert_file, key_file",
+        "ems.failsafe_current",
+    }:
         # A cross-field rule names the key itself.
         prefix = location + "." if location else ""
         return f"{prefix}{message}"

@@ -237,7 +237,8 @@ ITEMS: tuple[Item, ...] = (
         "Smart Charging",
         False,
         _available("SmartChargingCtrlr"),
-        "charging profiles, composite schedules and local limits in smartcharging/",
+        "charging profiles, composite schedules and local limits in smartcharging/; "
+        "local limits from an energy manager over Modbus TCP in ems/",
     ),
     Item(
         "P-AdvancedDeviceManagement",

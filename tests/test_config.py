@@ -87,6 +87,26 @@ def test_the_example_config_is_valid_and_resolves_relative_paths():
             lambda t: t + "\n[hardware.relay]\npin = 17\n",
             "hardware.relay: unknown key\n",
         ),
+        (
+            lambda t: t + '\n[ems]\nenabled = true\nbind = "localhost"\n',
+            "ems.bind: 'localhost' is not an IP address",
+        ),
+        (
+            lambda t: t + "\n[ems]\nunit_id = 248\n",
+            "ems.unit_id: Input should be less than or equal to 247 (got 248)",
+        ),
+        (
+            lambda t: t + "\n[ems]\nfailsafe_timeout = 7200\n",
+            "ems.failsafe_timeout: Input should be less than or equal to 3600 (got 7200)",
+        ),
+        (
+            lambda t: t + "\n[ems]\nfailsafe_current = 40\n",
+            "ems.failsafe_current: 40 A is above the station's 32 A",
+        ),
+        (
+            lambda t: t + "\n[ems]\nfailsafe_timout = 30\n",
+            "ems.failsafe_timout: unknown key (did you mean failsafe_timeout?)",
+        ),
     ],
 )
 def test_a_bad_key_is_named_in_one_line(tmp_path, change, message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import threading
 from datetime import UTC, datetime
 from typing import ClassVar
@@ -746,3 +747,39 @@ async def test_an_rcd_trip_while_idle_is_seen_and_ends_the_idle_rate(autojump_cl
 async def test_an_idle_rate_the_interlock_cannot_follow_is_refused():
     with pytest.raises(ValueError, match=r"idle_periods must be 1\.\.2"):
         make(idle_periods=3)
+
+
+async def test_a_lower_limit_reaches_the_pilot_at_once_and_the_deadlines_stay(autojump_clock):
+    sim, loop = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        await trio.sleep(PERIOD / 2)  # half-way between two deadlines
+        iterations, lowered_at = loop.iterations, trio.current_time()
+        loop.set_current_limit(10)
+        while loop.snapshot.offered_current > 10:
+            await loop.wait_snapshot()
+        assert trio.current_time() == lowered_at  # not at the next deadline
+        assert loop.iterations == iterations + 1
+        assert sim.status()["pilot"]["duty"] == 16.6
+        # The next iteration comes at the deadline it was waiting for, not a period later.
+        deadline = math.ceil(lowered_at / PERIOD) * PERIOD
+        await trio.sleep_until(deadline - PERIOD / 10)
+        assert loop.iterations == iterations + 1
+        await trio.sleep_until(deadline + PERIOD / 10)
+        assert loop.iterations == iterations + 2
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_higher_limit_waits_for_the_next_deadline(autojump_clock):
+    sim, loop = make()
+    loop.set_current_limit(10)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await charging(sim, loop)
+        await trio.sleep(PERIOD / 2)
+        iterations = loop.iterations
+        loop.set_current_limit(12)  # a raise: no extra iteration (and the machine holds it)
+        await trio.sleep(PERIOD / 10)
+        assert loop.iterations == iterations
+        nursery.cancel_scope.cancel()

@@ -179,6 +179,15 @@ def test_check_reports_an_unreachable_csms_and_missing_serial_ports(tmp_path, ca
     assert "fix:" in out
 
 
+def test_check_reports_the_energy_managers_port_and_an_open_bind(tmp_path, judge, capsys):
+    extra = '[ems]\nenabled = true\nbind = "0.0.0.0"\nport = 0\nfailsafe_current = 6.0\n'
+    path = write_config(tmp_path, judge.url, extra)
+    assert main(["check", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Modbus TCP on 0.0.0.0:0, unit 1; failsafe after 60 s, 6 A" in out
+    assert "Modbus TCP has no authentication" in out
+
+
 def test_check_with_a_broken_config_names_the_key(tmp_path, capsys):
     path = write_config(tmp_path, "http://nope")
     with pytest.raises(SystemExit) as caught:

@@ -3,6 +3,7 @@ frame path, the limit at the pilot, the store across restarts (MockClock)."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -488,3 +489,29 @@ async def test_the_offered_current_of_a_profile_is_reported_as_current_offered(
         await env.csms.wait(lambda: near("Current.Offered", 10.0, 0.05), timeout=30)
         # 10 A × the measured voltage × 1 phase.
         assert near("Power.Offered", 2300.0, 30.0), offered()
+
+
+async def test_a_profile_whose_write_fails_is_taken_back_and_not_accepted(config, autojump_clock):
+    async with running_station(config) as env:
+        await booted(env)
+        await call(env, "SetChargingProfile", {"evseId": 1, "chargingProfile": profile()})
+        assert env.station.smart_charging.limit(1) == 10
+        store, run = env.station.store, env.station.store.run
+
+        async def disk_full(fn):
+            await trio.sleep(0.01)  # the new profile is applied meanwhile
+            raise sqlite3.OperationalError("database or disk is full")
+
+        store.run = disk_full
+        try:
+            frame = await env.csms.call(
+                "SetChargingProfile",
+                {"evseId": 1, "chargingProfile": profile(periods=((0, 16.0),))},
+            )
+        finally:
+            store.run = run
+        assert hasattr(frame, "code")  # a CALLERROR, not Accepted
+        # The profile it was to replace is back, with its limit.
+        assert env.station.smart_charging.limit(1) == 10
+        [stored] = env.station.smart_charging.profiles()
+        assert stored.periods[0].limit == 10

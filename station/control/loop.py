@@ -174,6 +174,9 @@ class ControlLoop:
         self.last_healthy = -math.inf
         self.reaction_times: deque[float] = deque(maxlen=1000)
         self._changed = trio.Event()
+        #: Set when a limit below the offered current arrives: the loop runs an iteration
+        #: at once instead of at its next deadline (see `set_current_limit`).
+        self._lowered = trio.Event()
         self._reset_requested = False
         #: control_loop_stopped was logged for this run (`stop`, then the run's own end).
         self._stop_logged = False
@@ -204,8 +207,19 @@ class ControlLoop:
         self._operative = operative
 
     def set_current_limit(self, amps: float) -> None:
-        """Upper bound of the offered current, never above the configured maximum."""
-        self._limit = min(amps, self._max_current)
+        """Upper bound of the offered current, never above the configured maximum.
+
+        A limit below what the PWM offers now wakes the loop for an iteration at once
+        rather than at its next deadline: a lower offer is always safe, and it is what a
+        grid or home limit needs soonest (the EV follows within IEC 61851-1's 5 s, and
+        the loop's part of that should be as small as it can be). The iteration is an
+        ordinary one (a fresh reading, the machine's rules); the grid of deadlines stays
+        as it was. A higher limit waits for the next deadline: the machine holds a raise
+        back anyway (``PWM_RAISE_INTERVAL_S``)."""
+        limit = min(amps, self._max_current)
+        if limit < self._limit and limit < self.snapshot.offered_current:
+            self._lowered.set()
+        self._limit = limit
 
     def set_external_fault(self, reason: str | None) -> None:
         """A fault found outside the loop (e.g. the supervisor gave up on the meter)."""
@@ -302,7 +316,9 @@ class ControlLoop:
                     )
                     applied_output, applied_relay = None, None
                 woke = trio.current_time()
-                self._lateness.append(woke - deadline if woke > deadline else 0.0)
+                early = woke < deadline
+                if not early:
+                    self._lateness.append(woke - deadline)
                 taken_at = woke
                 # Drivers that never block (the simulator, GPIO inputs) are called
                 # directly; the others go through `call_driver`'s worker thread with a
@@ -416,7 +432,9 @@ class ControlLoop:
                     self.first_iteration.set()
                 if not self.settled.is_set() and self.machine.settled:
                     self.settled.set()
-                if idle:
+                if early:
+                    pass  # an extra iteration (a lowered limit): the deadline stays
+                elif idle:
                     # The next multiple of idle_periods: idle EVSEs wake together.
                     step = self.idle_periods
                     tick = (tick // step + 1) * step
@@ -432,7 +450,12 @@ class ControlLoop:
                     deadline = now
                 else:
                     self.last_healthy = now
-                await trio.sleep_until(deadline)
+                # Until the deadline, or at once for a lowered limit (`set_current_limit`).
+                if not self._lowered.is_set():
+                    with trio.move_on_at(deadline):
+                        await self._lowered.wait()
+                if self._lowered.is_set():
+                    self._lowered = trio.Event()
         finally:
             with trio.CancelScope(shield=True):
                 await self._fail_safe()

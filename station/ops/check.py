@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     results = [Result("configuration", "OK", str(args.config))]
     results += safety_warnings(config)
     results += offline_authorization(config)
+    results += energy_manager(config)
     results += trio.run(_probe_all, config, args.timeout)
     print(render(results))
     return EXIT_FAILED if any(r.verdict == "FAIL" for r in results) else 0
@@ -80,6 +81,66 @@ def run(args: argparse.Namespace) -> int:
 def safety_warnings(config: StationConfig) -> list[Result]:
     """One WARN line per `HardwareConfig.safety_warnings` finding."""
     return [Result("SAFETY", "WARN", line) for line in config.hardware.safety_warnings()]
+
+
+def energy_manager(config: StationConfig) -> list[Result]:
+    """``[ems]``: whether the Modbus TCP port can be had, and a NOTE when it listens
+    beyond this machine (Modbus TCP has no authentication)."""
+    import errno
+    import ipaddress
+    import socket
+
+    ems = config.ems
+    if not ems.enabled:
+        return []
+    where = f"{ems.bind}:{ems.port}"
+    failsafe = (
+        "off"
+        if not ems.failsafe_timeout
+        else f"after {ems.failsafe_timeout} s, "
+        + (
+            f"{ems.failsafe_current:g} A"
+            if ems.failsafe_current is not None
+            else "local limits released"
+        )
+    )
+    results = []
+    family = socket.AF_INET6 if ipaddress.ip_address(ems.bind).version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((ems.bind, ems.port))
+        results.append(
+            Result(
+                "energy manager",
+                "OK",
+                f"Modbus TCP on {where}, unit {ems.unit_id}; failsafe {failsafe}",
+            )
+        )
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            results.append(
+                Result("energy manager", "NOTE", f"{where} is in use (a running station?)")
+            )
+        else:
+            results.append(
+                Result(
+                    "energy manager",
+                    "FAIL",
+                    f"cannot listen on {where}: {exc.strerror}",
+                    "use a port above 1023, or an address of this machine",
+                )
+            )
+    if not ipaddress.ip_address(ems.bind).is_loopback:
+        results.append(
+            Result(
+                "energy manager",
+                "NOTE",
+                f"ems.bind {ems.bind}: Modbus TCP has no authentication; anyone who reaches "
+                "that address can limit the station (a trusted network only)",
+            )
+        )
+    return results
 
 
 #: The device-model variables of the offline rules (C15) and their meaning, for the NOTE.

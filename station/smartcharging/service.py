@@ -141,6 +141,7 @@ class SmartChargingService:
         self._start_profiles: dict[int, ChargingProfileType] = {}
         #: EVSEs whose offered limit changed significantly during a transaction.
         self._significant: list[int] = []
+        self._significant_set = trio.Event()
         #: Installed profiles by id, each with the wire form the CSMS sent (GetChargingProfiles
         #: reports it back as it was given).
         self._profiles: dict[int, tuple[Profile, dict]] = {}
@@ -225,6 +226,8 @@ class SmartChargingService:
         async with trio.open_nursery() as nursery:
             if self._transactions_changed is not None:
                 nursery.start_soon(self._follow_transactions, self._transactions_changed)
+            if self._rate_changed is not None:
+                nursery.start_soon(self._report_rate_changes, self._rate_changed)
             await self._apply_forever()
 
     async def _follow_transactions(self, changed: Callable[[], Awaitable[None]]) -> None:
@@ -238,11 +241,21 @@ class SmartChargingService:
             await self._bind_start_profiles()
             now = self._now()
             wake = self._apply(now)
-            while self._significant and self._rate_changed is not None:
-                await self._rate_changed(self._significant.pop(0))
+            if self._significant:
+                self._significant_set.set()
             delay = MAX_WAIT if wake is None else (wake - now).total_seconds()
             with trio.move_on_after(min(max(delay, 0.0), MAX_WAIT)):
                 await self._changed.wait()
+
+    async def _report_rate_changes(self, rate_changed: Callable[[int], Awaitable[object]]) -> None:
+        """ChargingRateChanged events, apart from the applying: a TransactionEvent takes
+        a fresh meter reading and a durable write, and the next limit (a lower one the
+        grid needs now) must not wait for them."""
+        while True:
+            await self._significant_set.wait()
+            self._significant_set = trio.Event()
+            while self._significant:
+                await rate_changed(self._significant.pop(0))
 
     def _apply(self, now: datetime) -> datetime | None:
         """Apply the limits at ``now``; return when the next may change."""
@@ -268,7 +281,11 @@ class SmartChargingService:
             if before == limit:
                 continue
             self.applied[evse_id] = limit
-            if before is not None and self._significant_change(before, limit, situations[evse_id]):
+            if (
+                before is not None
+                and self._significant_change(before, limit, situations[evse_id])
+                and evse_id not in self._significant  # one event reports the latest rate
+            ):
                 self._significant.append(evse_id)
             self._evses[evse_id].set_current_limit(limit)
             log.info("event=charging_limit evse=%d amps=%.1f", evse_id, limit)
@@ -317,6 +334,26 @@ class SmartChargingService:
         like any profile (K11.FR.01, K12.FR.01), and the CSMS learns it by
         NotifyChargingLimit when it changed by LimitChangeSignificance (K11.FR.02,
         K12.FR.02). Returns whether the CSMS was notified."""
+        notification = await self.install_external_limit(
+            evse_id, amps, source, grid_critical=grid_critical
+        )
+        return notification is not None and await self.notify_limit(notification)
+
+    def external_limit(self, evse_id: int) -> tuple[float, str] | None:
+        """The local limit of an EVSE (0: the station) in force, and its source."""
+        found = self._profiles.get(_external_id(evse_id))
+        if found is None:
+            return None
+        profile, wire = found
+        return profile.periods[0].limit, _source(profile, wire).value
+
+    async def install_external_limit(
+        self, evse_id: int, amps: float, source: str = "EMS", *, grid_critical: bool = False
+    ) -> NotifyChargingLimitRequest | None:
+        """`set_external_limit` without the wait for the CSMS: the limit is stored and
+        applied when this returns; the NotifyChargingLimit it calls for (None when the
+        change is below LimitChangeSignificance) is the caller's to send
+        (`notify_limit`), so that a local source is not held up by the CSMS."""
         limit_source = _external_source(source)
         if evse_id != 0 and evse_id not in self._evses:
             raise ValueError(f"evse {evse_id} does not exist")
@@ -348,8 +385,8 @@ class SmartChargingService:
         before = previous[0].periods[0].limit if previous is not None else None
         significance = self._dm.get_float(SIGNIFICANCE) or 0.0
         if before is not None and abs(amps - before) * 100 / max(before, 1e-9) < significance:
-            return False
-        request = NotifyChargingLimitRequest(
+            return None
+        return NotifyChargingLimitRequest(
             charging_limit=ChargingLimitType(
                 charging_limit_source=limit_source,  # K11.FR.05: never CSO
                 is_grid_critical=grid_critical or None,
@@ -359,28 +396,38 @@ class SmartChargingService:
             if self._dm.get(WITH_SCHEDULES)
             else None,
         )
-        return await self._notify(request)
 
     async def clear_external_limit(self, evse_id: int, source: str = "EMS") -> bool:
         """K13: the local source releases its limit: charging is no longer limited by it
         (K13.FR.01) and the CSMS gets ClearedChargingLimit (K13.FR.02). False when there
         was no such limit."""
+        notification = await self.release_external_limit(evse_id, source)
+        if notification is None:
+            return False
+        await self.notify_limit(notification)
+        return True
+
+    async def release_external_limit(
+        self, evse_id: int, source: str = "EMS"
+    ) -> ClearedChargingLimitRequest | None:
+        """`clear_external_limit` without the wait for the CSMS: the limit is gone when
+        this returns; the ClearedChargingLimit it calls for (None: there was no limit) is
+        the caller's to send (`notify_limit`)."""
         limit_source = _external_source(source)
         profile_id = _external_id(evse_id)
         if profile_id not in self._profiles:
-            return False
+            return None
         await self._store.run(
             lambda db: db.execute("DELETE FROM charging_profiles WHERE id = ?", (profile_id,))
         )
         del self._profiles[profile_id]
         log.info("event=external_limit_cleared evse=%d source=%s", evse_id, limit_source.value)
         self.changed()
-        await self._notify(
-            ClearedChargingLimitRequest(charging_limit_source=limit_source, evse_id=evse_id)
-        )
-        return True
+        return ClearedChargingLimitRequest(charging_limit_source=limit_source, evse_id=evse_id)
 
-    async def _notify(self, request: Message) -> bool:
+    async def notify_limit(self, request: Message) -> bool:
+        """Send a NotifyChargingLimit or ClearedChargingLimit; whether the CSMS took it
+        (offline or refused: logged, and the limit applies all the same)."""
         try:
             await self._client.call(request)
         except CallFailed as exc:  # Offline included
@@ -452,15 +499,31 @@ class SmartChargingService:
         return SetChargingProfileResponse(status=ChargingProfileStatusEnumType.Accepted)
 
     async def _install(self, profile: Profile, wire: dict) -> None:
-        """Store a checked profile (before Accepted, K01.FR.27) and apply it (K01.FR.07)."""
+        """Apply a checked profile (K01.FR.07) and store it (before Accepted, K01.FR.27).
+
+        Applied first, while the durable write runs: a lower limit reaches the pilot
+        without waiting for the disk. Should the write fail, the profile is taken back
+        (the error goes to the caller, the CSMS gets no Accepted); a raise it brought
+        has not reached the pilot by then, which holds a raise back for 5 s."""
         text = json.dumps(wire, separators=(",", ":"))
-        await self._store.run(
-            lambda db: db.execute(
-                "INSERT OR REPLACE INTO charging_profiles (id, evse_id, profile) VALUES (?, ?, ?)",
-                (profile.id, profile.evse_id, text),
-            )
-        )
+        previous = self._profiles.get(profile.id)
         self._profiles[profile.id] = (profile, wire)  # K01.FR.05: same id replaces
+        self.changed()  # K01.FR.07
+        try:
+            await self._store.run(
+                lambda db: db.execute(
+                    "INSERT OR REPLACE INTO charging_profiles (id, evse_id, profile) "
+                    "VALUES (?, ?, ?)",
+                    (profile.id, profile.evse_id, text),
+                )
+            )
+        except BaseException:
+            if previous is None:
+                self._profiles.pop(profile.id, None)
+            else:
+                self._profiles[profile.id] = previous
+            self.changed()
+            raise
         log.info(
             "event=charging_profile_set id=%d evse=%d purpose=%s stack_level=%d",
             profile.id,
@@ -468,7 +531,6 @@ class SmartChargingService:
             profile.purpose.value,
             profile.stack_level,
         )
-        self.changed()  # K01.FR.07
 
     def _check(self, request: SetChargingProfileRequest) -> Profile:
         if not self.enabled():

@@ -1,0 +1,1 @@
+"""The energy manager's interface: local limits over Modbus TCP."""
