@@ -249,6 +249,9 @@ def controller_variables(identity: str) -> list[Variable]:
         # accepted the station (a first BootNotification Accepted, remembered for good);
         # true lets unknown ids charge offline before that too (a station without CSMS).
         v(key(auth, "OfflineTxForUnknownIdBeforeAccepted"), dt.boolean, RW, "false"),
+        # C16 (PICS C-08): idTokens of this group stop every ongoing transaction and never
+        # start one; empty: no Master Pass group. Part 2 §2.3.7: ReadWrite, at most 36.
+        v(key(auth, "MasterPassGroupId"), dt.string, RW, "", max_limit=36),
         v(
             key(auth, "SupportedIdTokenTypes"),
             dt.MemberList,
