@@ -45,6 +45,9 @@ AVAILABILITY_STATES = ("Available", "Occupied", "Reserved", "Unavailable", "Faul
 LOCAL_LIST_CAPACITY = 2000
 LOCAL_LIST_ITEMS_PER_MESSAGE = 250
 LOCAL_LIST_BYTES_PER_MESSAGE = 65536
+#: Bytes the stored list may take (LocalAuthListCtrlr.Storage maxLimit): each entry's key
+#: and its idTokenInfo as JSON, about 1 KiB per entry at Entries' maxLimit.
+LOCAL_LIST_STORAGE_BYTES = 2 * 1024 * 1024
 AUTH_CACHE_CAPACITY = 1000
 #: Smart Charging limits (SmartChargingCtrlr.Entries maxLimit, PeriodsPerSchedule,
 #: ProfileStackLevel).
@@ -413,8 +416,25 @@ def controller_variables(identity: str) -> list[Variable]:
             str(LOCAL_LIST_BYTES_PER_MESSAGE),
             constant=True,
         ),
+        # Bytes the list takes in the store (its keys and idTokenInfo); Part 2 §2.5.6.
+        v(
+            key("LocalAuthListCtrlr", "Storage"),
+            dt.integer,
+            RO,
+            unit="B",
+            max_limit=LOCAL_LIST_STORAGE_BYTES,
+        ),
         # LA-3: a list entry that is not Accepted is refused without asking the CSMS.
         v(key("LocalAuthListCtrlr", "DisablePostAuthorize"), dt.boolean, RW, "false"),
+        # C13.FR.05/06, C14.FR.04/05: a list entry past its cacheExpiryDateTime is
+        # disregarded for authorization (Part 2 §2.5.8: ReadOnly).
+        v(
+            key("LocalAuthListCtrlr", "SupportsExpiryDateTime"),
+            dt.boolean,
+            RO,
+            "true",
+            constant=True,
+        ),
         v(key("AuthCacheCtrlr", "Available"), dt.boolean, RO, "true", constant=True),
         v(key("AuthCacheCtrlr", "Enabled"), dt.boolean, RW, "true"),
         v(key("AuthCacheCtrlr", "LifeTime"), dt.integer, RW, "86400", unit="s", min_limit=1),

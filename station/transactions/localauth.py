@@ -13,7 +13,12 @@
   room by dropping entries that are not Accepted first, then the least recently used
   (C10.FR.07, the LRU policy). ClearCache empties it (C11).
 * A list entry has priority over a cache entry for the same idToken (C13.FR.01,
-  C14.FR.01).
+  C14.FR.01). While LocalAuthListCtrlr.SupportsExpiryDateTime is true, a list entry past
+  its cacheExpiryDateTime is disregarded for authorization (C13.FR.05/06, C14.FR.04/05):
+  `lookup` marks it expired, and it is never valid; SendLocalList and GetLocalListVersion
+  do not look at the dates (Part 2 §2.5.8).
+* LocalAuthListCtrlr.Storage reports the bytes the list takes in the store (each entry's
+  key and its idTokenInfo as JSON); a list above its maxLimit is refused (OutOfStorage).
 
 Neither table holds an idToken in clear: the key is a SHA-256 of its type and its
 case-folded value (idTokens compare case-insensitively), as C10.FR.12 recommends; what is
@@ -41,6 +46,9 @@ from station.devicemodel.catalogue import (
 from station.devicemodel.catalogue import (
     LOCAL_LIST_ITEMS_PER_MESSAGE as ITEMS_PER_MESSAGE,
 )
+from station.devicemodel.catalogue import (
+    LOCAL_LIST_STORAGE_BYTES as LIST_STORAGE_BYTES,
+)
 from station.devicemodel.model import DeviceModel, key
 from station.ocpp.client import OcppClient, current_frame_size
 from station.ocpp.messages import (
@@ -66,6 +74,8 @@ LIST = "LocalAuthListCtrlr"
 CACHE = "AuthCacheCtrlr"
 LIST_ENABLED = key(LIST, "Enabled")
 LIST_ENTRIES = key(LIST, "Entries")
+LIST_STORAGE = key(LIST, "Storage")
+LIST_EXPIRY = key(LIST, "SupportsExpiryDateTime")
 CACHE_ENABLED = key(CACHE, "Enabled")
 CACHE_LIFETIME = key(CACHE, "LifeTime")
 #: Meta row of the list's version.
@@ -75,15 +85,17 @@ VERSION_META = "local_list_version"
 @dataclass(frozen=True, slots=True)
 class Known:
     """What the station knows of an idToken: where from ("list" or "cache") and the
-    idTokenInfo."""
+    idTokenInfo; ``expired``: a list entry past its cacheExpiryDateTime while
+    LocalAuthListCtrlr.SupportsExpiryDateTime is true (C13.FR.05/06, C14.FR.05)."""
 
     source: str
     info: IdTokenInfoType
+    expired: bool = False
 
     @property
     def accepted(self) -> bool:
-        """Whether the idTokenInfo says Accepted."""
-        return self.info.status is AuthorizationStatusEnumType.Accepted
+        """Whether the entry lets the idToken in: Accepted, and not expired."""
+        return self.info.status is AuthorizationStatusEnumType.Accepted and not self.expired
 
     @property
     def group(self) -> str | None:
@@ -112,6 +124,7 @@ class LocalAuthorization:
         self._dm = device_model
         self._now = now
         self._list: dict[str, IdTokenInfoType] = {}
+        self._list_bytes = 0
         self._version = 0
         #: key → (idTokenInfo, last used); insertion order is not use order.
         self._cache: dict[str, tuple[IdTokenInfoType, datetime]] = {}
@@ -119,6 +132,7 @@ class LocalAuthorization:
         client.route("GetLocalListVersion", self.get_local_list_version)
         client.route("ClearCache", self.clear_cache)
         device_model.bind_live(LIST_ENTRIES, lambda: len(self._list))
+        device_model.bind_live(LIST_STORAGE, lambda: self._list_bytes)
         device_model.bind_live(key(CACHE, "Storage"), lambda: len(self._cache))
 
     async def load(self) -> None:
@@ -132,6 +146,7 @@ class LocalAuthorization:
 
         listed, cached, version = await self._store.run(read)
         self._list = {k: IdTokenInfoType.model_validate_json(v) for k, v in listed}
+        self._list_bytes = _bytes(listed)
         self._cache = {
             k: (IdTokenInfoType.model_validate_json(v), datetime.fromisoformat(used))
             for k, v, used in cached
@@ -144,7 +159,14 @@ class LocalAuthorization:
         """The list's entry (C13.FR.01) or else a live cache entry for ``token``."""
         token_id = token_key(token.id_token, token.type.value)
         if self._dm.get(LIST_ENABLED) and token_id in self._list:
-            return Known("list", self._list[token_id])
+            info = self._list[token_id]
+            expiry = info.cache_expiry_date_time
+            # C14.FR.04/05: without a cacheExpiryDateTime a list entry does not expire; at
+            # the instant itself it has passed, as for the cache (C10.FR.13).
+            expired = (
+                bool(self._dm.get(LIST_EXPIRY)) and expiry is not None and self._now() >= expiry
+            )
+            return Known("list", info, expired)
         if self._dm.get(CACHE_ENABLED):
             entry = self._cache.get(token_id)
             if entry is not None and not self._expired(*entry):
@@ -304,6 +326,11 @@ class LocalAuthorization:
             (token_id, info.model_dump_json(by_alias=True, exclude_none=True))
             for token_id, info in updated.items()
         ]
+        used = _bytes(rows)
+        if used > LIST_STORAGE_BYTES:
+            return failed(  # LocalAuthListCtrlr.Storage's maxLimit
+                "OutOfStorage", f"{used} bytes, at most {LIST_STORAGE_BYTES}"
+            )
         version = request.version_number
 
         def write(db: sqlite3.Connection) -> None:
@@ -315,7 +342,7 @@ class LocalAuthorization:
             )
 
         await self._store.run(write)
-        self._list, self._version = updated, version
+        self._list, self._version, self._list_bytes = updated, version, used
         log.info(
             "event=local_list_updated type=%s version=%d entries=%d",
             request.update_type.value,
@@ -328,3 +355,9 @@ class LocalAuthorization:
     def version(self) -> int:
         """The list's version (0: none)."""
         return self._version
+
+
+def _bytes(rows: list[tuple[str, str]]) -> int:
+    """The bytes of stored rows (key, idTokenInfo JSON), as LocalAuthListCtrlr.Storage
+    counts them."""
+    return sum(len(token_id.encode()) + len(info.encode()) for token_id, info in rows)

@@ -651,7 +651,9 @@ class TransactionService:
                 await self._used(token, known)
                 return True, known.group
             return False, None
-        if known is not None and online:
+        if known is not None and online and not known.expired:
+            # An expired list entry (SupportsExpiryDateTime) is disregarded online: the
+            # CSMS is asked whatever its status and DisablePostAuthorize (C14.FR.05).
             if known.accepted and self._dm.get(LOCAL_PRE_AUTHORIZE):
                 # C12.FR.02, C14.FR.02: start at once; the transaction's idToken lets the
                 # CSMS check it (C12.FR.03).
@@ -718,7 +720,9 @@ class TransactionService:
         if not self._dm.get(LOCAL_AUTHORIZE_OFFLINE):
             allowed = False
         elif known is not None:
-            allowed = known.accepted  # C13.FR.02/04: an entry that is not Accepted: refused
+            # C13.FR.02/04: an entry that is not Accepted is refused; C13.FR.05/06: so is a
+            # list entry past its cacheExpiryDateTime, which is no unknown id either.
+            allowed = known.accepted
         else:
             allowed = bool(self._dm.get(OFFLINE_UNKNOWN))
         log.info(
