@@ -10,9 +10,10 @@ import pytest
 import trio
 
 from station.app import build_device_model
+from station.devicemodel.model import key
 from station.ocpp.client import OcppClient
 from station.ocpp.datetimes import format_date_time
-from station.ocpp.messages import IdTokenInfoType, IdTokenType
+from station.ocpp.messages import ClearCacheRequest, IdTokenInfoType, IdTokenType
 from station.offload import InlineOffload
 from station.store import Store
 from station.transactions import localauth
@@ -518,6 +519,68 @@ async def test_c10_fr_07_a_full_cache_drops_refused_entries_then_the_least_used(
     )
     await again.load()
     assert [again.lookup(token(u)) is not None for u in "ABCDE"] == [True, False, False, True, True]
+    store.close()
+
+
+async def test_cache_storage_is_bytes_and_a_full_cache_in_bytes_makes_room(monkeypatch, tmp_path):
+    """AuthCacheCtrlr.Storage (Part 2 §2.4.4) counts bytes as the store holds them; a new
+    entry that would pass its maxLimit drops entries by the replacement policy, and one
+    larger than the whole limit is not kept, nor is an older verdict for it."""
+    moments = iter(datetime(2026, 1, 1, 0, minute, tzinfo=UTC) for minute in range(60))
+    store = await Store.open(tmp_path / "station.db", offload=InlineOffload())
+    device_model = build_device_model(make_config(tmp_path / "data"), store)
+    await device_model.load({})
+    cache = localauth.LocalAuthorization(
+        client=OcppClient(rng=random.Random(1)),
+        store=store,
+        device_model=device_model,
+        now=lambda: next(moments),
+    )
+    storage = key("AuthCacheCtrlr", "Storage")
+    assert device_model.declaration(storage).max_limit == localauth.CACHE_STORAGE_BYTES
+
+    def token(uid):
+        return IdTokenType(id_token=uid, type="ISO14443")
+
+    def info(status, text=""):
+        message = {"personalMessage": {"format": "UTF8", "content": text}} if text else {}
+        return IdTokenInfoType.model_validate({"status": status, **message})
+
+    async def stored_bytes() -> int:
+        row = await store.run(
+            lambda db: db.execute(
+                "SELECT COALESCE(SUM(LENGTH(CAST(token_key AS BLOB))"
+                " + LENGTH(CAST(info AS BLOB))), 0) FROM auth_cache"
+            ).fetchone()
+        )
+        return int(row[0])
+
+    await cache.remember(token("A"), info("Accepted", "ü" * 100))  # 2 bytes a character
+    await cache.remember(token("B"), info("Blocked"))
+    await cache.remember(token("C"), info("Accepted"))
+    used = device_model.get_int(storage)
+    assert used == await stored_bytes() > 200
+    # Room for one more small entry, not two: the Blocked one goes first (C10.FR.07).
+    small = await stored_bytes() - used + len(localauth.token_key("X", "ISO14443")) + 20
+    monkeypatch.setattr(localauth, "CACHE_STORAGE_BYTES", used + small)
+    await cache.remember(token("D"), info("Accepted"))
+    assert [cache.lookup(token(u)) is not None for u in "ABCD"] == [True, False, True, True]
+    assert device_model.get_int(storage) == await stored_bytes() <= used + small
+    # An entry larger than the whole limit is not kept; A's older verdict goes with it.
+    monkeypatch.setattr(localauth, "CACHE_STORAGE_BYTES", 200)
+    await cache.remember(token("A"), info("Blocked", "x" * 200))
+    assert cache.lookup(token("A")) is None
+    assert device_model.get_int(storage) == await stored_bytes()
+    # Read back after a restart, the same count.
+    again = localauth.LocalAuthorization(
+        client=OcppClient(rng=random.Random(1)),
+        store=store,
+        device_model=device_model,
+        now=lambda: datetime(2026, 1, 1, 1, tzinfo=UTC),
+    )
+    await again.load()
+    assert device_model.get_int(storage) == await stored_bytes() > 0
+    assert (await cache.clear_cache(ClearCacheRequest())).status.value == "Accepted"
     store.close()
 
 

@@ -49,6 +49,8 @@ LOCAL_LIST_BYTES_PER_MESSAGE = 65536
 #: and its idTokenInfo as JSON, about 1 KiB per entry at Entries' maxLimit.
 LOCAL_LIST_STORAGE_BYTES = 2 * 1024 * 1024
 AUTH_CACHE_CAPACITY = 1000
+#: Bytes the cache may take (AuthCacheCtrlr.Storage maxLimit), counted as for the list.
+AUTH_CACHE_STORAGE_BYTES = 1024 * 1024
 #: Smart Charging limits (SmartChargingCtrlr.Entries maxLimit, PeriodsPerSchedule,
 #: ProfileStackLevel).
 SMART_CHARGING_CAPACITY = 64
@@ -446,8 +448,15 @@ def controller_variables(identity: str) -> list[Variable]:
             values_list=("LRU",),
             constant=True,
         ),
-        # Entries in the cache (maxLimit: the most it keeps before it drops the least used).
-        v(key("AuthCacheCtrlr", "Storage"), dt.integer, RO, max_limit=AUTH_CACHE_CAPACITY),
+        # Bytes the cache takes in the store (Part 2 §2.4.4); beyond maxLimit, or beyond
+        # AUTH_CACHE_CAPACITY entries, it drops entries to make room (C10.FR.07).
+        v(
+            key("AuthCacheCtrlr", "Storage"),
+            dt.integer,
+            RO,
+            unit="B",
+            max_limit=AUTH_CACHE_STORAGE_BYTES,
+        ),
         # C-59: a cached idToken that is not Accepted is refused without asking the CSMS.
         v(key("AuthCacheCtrlr", "DisablePostAuthorize"), dt.boolean, RW, "false"),
         # -- ReservationCtrlr (H01–H04) ---------------------------------------------------

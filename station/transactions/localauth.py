@@ -11,14 +11,17 @@
   An entry lasts until its cacheExpiryDateTime (C10.FR.13) or AuthCacheLifeTime after its
   last use (C10.FR.08); expired entries are never used (C10.FR.10). A full cache makes
   room by dropping entries that are not Accepted first, then the least recently used
-  (C10.FR.07, the LRU policy). ClearCache empties it (C11).
+  (C10.FR.07, the LRU policy), when it holds AUTH_CACHE_CAPACITY entries or a new entry
+  would take it past AuthCacheCtrlr.Storage's maxLimit in bytes. ClearCache empties it
+  (C11).
 * A list entry has priority over a cache entry for the same idToken (C13.FR.01,
   C14.FR.01). While LocalAuthListCtrlr.SupportsExpiryDateTime is true, a list entry past
   its cacheExpiryDateTime is disregarded for authorization (C13.FR.05/06, C14.FR.04/05):
   `lookup` marks it expired, and it is never valid; SendLocalList and GetLocalListVersion
   do not look at the dates (Part 2 §2.5.8).
-* LocalAuthListCtrlr.Storage reports the bytes the list takes in the store (each entry's
-  key and its idTokenInfo as JSON); a list above its maxLimit is refused (OutOfStorage).
+* LocalAuthListCtrlr.Storage and AuthCacheCtrlr.Storage report the bytes each table
+  takes in the store (each entry's key and its idTokenInfo as JSON, UTF-8); a list above
+  its maxLimit is refused (OutOfStorage), the cache makes room.
 
 Neither table holds an idToken in clear: the key is a SHA-256 of its type and its
 case-folded value (idTokens compare case-insensitively), as C10.FR.12 recommends; what is
@@ -36,6 +39,9 @@ from datetime import datetime, timedelta
 
 from station.devicemodel.catalogue import (
     AUTH_CACHE_CAPACITY as CACHE_CAPACITY,
+)
+from station.devicemodel.catalogue import (
+    AUTH_CACHE_STORAGE_BYTES as CACHE_STORAGE_BYTES,
 )
 from station.devicemodel.catalogue import (
     LOCAL_LIST_BYTES_PER_MESSAGE as BYTES_PER_MESSAGE,
@@ -128,12 +134,14 @@ class LocalAuthorization:
         self._version = 0
         #: key → (idTokenInfo, last used); insertion order is not use order.
         self._cache: dict[str, tuple[IdTokenInfoType, datetime]] = {}
+        #: key → bytes of the cache entry (AuthCacheCtrlr.Storage).
+        self._cache_sizes: dict[str, int] = {}
         client.route("SendLocalList", self.send_local_list)
         client.route("GetLocalListVersion", self.get_local_list_version)
         client.route("ClearCache", self.clear_cache)
         device_model.bind_live(LIST_ENTRIES, lambda: len(self._list))
         device_model.bind_live(LIST_STORAGE, lambda: self._list_bytes)
-        device_model.bind_live(key(CACHE, "Storage"), lambda: len(self._cache))
+        device_model.bind_live(key(CACHE, "Storage"), lambda: sum(self._cache_sizes.values()))
 
     async def load(self) -> None:
         """Read the list, its version and the cache."""
@@ -151,6 +159,7 @@ class LocalAuthorization:
             k: (IdTokenInfoType.model_validate_json(v), datetime.fromisoformat(used))
             for k, v, used in cached
         }
+        self._cache_sizes = {k: _bytes([(k, v)]) for k, v, _ in cached}
         self._version = int(version) if version else 0
 
     # -- lookups -------------------------------------------------------------------------
@@ -200,9 +209,16 @@ class LocalAuthorization:
             return
         token_id = token_key(token.id_token, token.type.value)
         now = self._now()
-        evicted = self._make_room() if token_id not in self._cache else []
-        self._cache[token_id] = (info, now)
         text = info.model_dump_json(by_alias=True, exclude_none=True)
+        size = _bytes([(token_id, text)])
+        if size > CACHE_STORAGE_BYTES:
+            # Cannot be kept; an older verdict must not stand in for this one.
+            log.warning("event=not_cached bytes=%d limit=%d", size, CACHE_STORAGE_BYTES)
+            await self.forget(token)
+            return
+        evicted = self._make_room(token_id, size)
+        self._cache[token_id] = (info, now)
+        self._cache_sizes[token_id] = size
 
         def write(db: sqlite3.Connection) -> None:
             db.executemany("DELETE FROM auth_cache WHERE token_key = ?", [(k,) for k in evicted])
@@ -228,10 +244,17 @@ class LocalAuthorization:
             )
         )
 
-    def _make_room(self) -> list[str]:
-        """C10.FR.07: expired entries first, then those not Accepted, then the least
-        recently used."""
-        if len(self._cache) < CACHE_CAPACITY:
+    def _make_room(self, token_id: str, size: int) -> list[str]:
+        """C10.FR.07: room for ``token_id``'s entry of ``size`` bytes (it replaces its own
+        older entry), within AUTH_CACHE_CAPACITY entries and CACHE_STORAGE_BYTES: expired
+        entries go first, then those not Accepted, then the least recently used."""
+        others = len(self._cache) - (token_id in self._cache)
+        used = sum(self._cache_sizes.values()) - self._cache_sizes.get(token_id, 0)
+
+        def full() -> bool:
+            return others >= CACHE_CAPACITY or used + size > CACHE_STORAGE_BYTES
+
+        if not full():
             return []
 
         def rank(item: tuple[str, tuple[IdTokenInfoType, datetime]]) -> tuple:
@@ -242,15 +265,25 @@ class LocalAuthorization:
                 used,
             )
 
-        victims = sorted(self._cache.items(), key=rank)[: len(self._cache) - CACHE_CAPACITY + 1]
-        for token_id, _ in victims:
-            del self._cache[token_id]
-        return [token_id for token_id, _ in victims]
+        victims = []
+        for victim, _ in sorted(self._cache.items(), key=rank):
+            if not full():
+                break
+            if victim == token_id:
+                continue
+            victims.append(victim)
+            others -= 1
+            used -= self._cache_sizes.get(victim, 0)
+        for victim in victims:
+            del self._cache[victim]
+            self._cache_sizes.pop(victim, None)
+        return victims
 
     async def forget(self, token: IdTokenType) -> bool:
         """Drop an idToken from the cache (CustomerInformation clear; N10: not from the
         list, which only SendLocalList changes). Whether it was there."""
         token_id = token_key(token.id_token, token.type.value)
+        self._cache_sizes.pop(token_id, None)
         if self._cache.pop(token_id, None) is None:
             return False
         await self._store.run(
@@ -268,6 +301,7 @@ class LocalAuthorization:
             log.error("event=clear_cache_failed reason=%r", str(exc))
             return ClearCacheResponse(status=ClearCacheStatusEnumType.Rejected)  # C11.FR.05
         self._cache.clear()
+        self._cache_sizes.clear()
         log.info("event=authorization_cache_cleared")
         return ClearCacheResponse(status=ClearCacheStatusEnumType.Accepted)
 
