@@ -328,16 +328,18 @@ ITEMS: tuple[Item, ...] = (
         CORE,
         "Support for using a Master Pass for charging stations with UI",
         False,
-        _has("AuthCtrlr.MasterPassGroupId"),
-        "MasterPassGroupId is not built",
+        _const(False),
+        "no display or input to choose transactions with (C16.FR.01); the Master Pass "
+        "stops them all (C-08)",
     ),
     Item(
         "C-08",
         CORE,
         "Support for using a Master Pass for charging stations without UI",
         False,
-        _has("AuthCtrlr.MasterPassGroupId"),
-        "MasterPassGroupId is not built",
+        _writable("AuthCtrlr.MasterPassGroupId"),
+        "C16.FR.02/03: a card of MasterPassGroupId stops every transaction and starts none "
+        "(transactions/service.py)",
     ),
     *(
         Item(

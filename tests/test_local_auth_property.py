@@ -4,9 +4,9 @@ Authorization Cache or the configured rule for unknown ids allows it.
 Hypothesis generates a local list (statuses, groups, expiry dates), a history of CSMS
 verdicts that fill the cache (statuses, groups, cacheExpiryDateTime), ClearCache requests,
 AuthCacheCtrlr.Enabled switched on and off, waits and offline presentations, and the
-settings (LocalAuthorizeOffline,
-LocalPreAuthorize, AuthCacheCtrlr.Enabled, AuthCacheCtrlr.LifeTime,
-LocalAuthListCtrlr.Enabled, OfflineTxForUnknownIdEnabled,
+settings (LocalAuthorizeOffline, LocalPreAuthorize, AuthCacheCtrlr.Enabled,
+AuthCacheCtrlr.LifeTime, LocalAuthListCtrlr.Enabled,
+LocalAuthListCtrlr.SupportsExpiryDateTime, OfflineTxForUnknownIdEnabled,
 OfflineTxForUnknownIdBeforeAccepted, whether a CSMS ever accepted the station). Each
 presentation goes through the station's own code — `TransactionService.authorize` over
 `LocalAuthorization` and the store, with no connection — and its verdict is compared with
@@ -16,9 +16,11 @@ verdict and the groupIdToken handed on, which decides who may stop the transacti
 * C13.FR.01: a list entry has priority over a cache entry for the same idToken (while
   LocalAuthListCtrlr.Enabled; a disabled list is not used).
 * LocalAuthorizeOffline (Part 2 AuthCtrlr): a locally known idToken starts a transaction
-  offline only while it is true; C13.FR.02/04: only an entry with status Accepted does. A
-  list entry's cacheExpiryDateTime is not checked: the station has no
-  LocalAuthListCtrlr.SupportsExpiryDateTime (C13.FR.02's note).
+  offline only while it is true; C13.FR.02/04: only an entry with status Accepted does.
+  C13.FR.05/06: while LocalAuthListCtrlr.SupportsExpiryDateTime is true (the station
+  declares it true; a station built without it is generated too), a list entry whose
+  cacheExpiryDateTime has passed lets nobody in, and the idToken is no unknown id either;
+  while it is false the date is not checked (C13.FR.02/04's notes).
 * C10.FR.01/04/11: the cache holds the latest verdict per idToken whatever its status,
   recorded only while AuthCacheCtrlr.Enabled, and is not used while disabled; C11 /
   C11.FR.04: ClearCache empties it, and changes nothing while disabled.
@@ -124,6 +126,7 @@ configurations = st.fixed_dictionaries(
         "CacheEnabled": st.sampled_from((True, True, True, False)),
         "LifeTime": st.sampled_from((1, 30, 300, 86_400)),
         "ListEnabled": st.booleans(),
+        "ListExpiry": st.sampled_from((True, True, False)),
         # Mostly false: while unknown ids are let in, a wrongly used entry hides.
         "OfflineTxForUnknownIdEnabled": st.sampled_from((False, False, True)),
         "OfflineTxForUnknownIdBeforeAccepted": st.booleans(),
@@ -179,7 +182,13 @@ class Reference:
         if config["ListEnabled"]:
             for listed_uid, info in self.listed.items():
                 if listed_uid.casefold() == uid.casefold():  # C13.FR.01: the list first
-                    allowed = config["LocalAuthorizeOffline"] and info["status"] == "Accepted"
+                    expiry = _expiry(START, info)  # the list was sent at START
+                    expired = config["ListExpiry"] and expiry is not None and self.now >= expiry
+                    allowed = (
+                        config["LocalAuthorizeOffline"]
+                        and info["status"] == "Accepted"
+                        and not expired  # C13.FR.05/06
+                    )
                     return allowed, info["group"] if allowed else None, "list"
         entry = self.live_cache_entry(uid)
         if entry is not None:
@@ -283,6 +292,9 @@ async def run_example(store: Store, config: dict, listed: dict, ops: list) -> No
         key("AuthCacheCtrlr", "Enabled"): config["CacheEnabled"],
         key("AuthCacheCtrlr", "LifeTime"): config["LifeTime"],
         key("LocalAuthListCtrlr", "Enabled"): config["ListEnabled"],
+        # ReadOnly to the CSMS, constant in this station: set as a station built without
+        # the feature would have it.
+        key("LocalAuthListCtrlr", "SupportsExpiryDateTime"): config["ListExpiry"],
         key("AuthCtrlr", "OfflineTxForUnknownIdEnabled"): config["OfflineTxForUnknownIdEnabled"],
         key("AuthCtrlr", "OfflineTxForUnknownIdBeforeAccepted"): config[
             "OfflineTxForUnknownIdBeforeAccepted"
@@ -338,6 +350,7 @@ def _config(**changes: object) -> dict:
         "CacheEnabled": True,
         "LifeTime": 30,
         "ListEnabled": True,
+        "ListExpiry": True,
         "OfflineTxForUnknownIdEnabled": False,
         "OfflineTxForUnknownIdBeforeAccepted": False,
         "AcceptedOnce": True,
@@ -378,8 +391,17 @@ A, B = CARDS[0], CARDS[1]
 @example(
     _config(ListEnabled=False), {A: _info("Blocked")}, [("answer", A, _info()), ("present", A)]
 )
-# a list entry's cacheExpiryDateTime is not checked (no SupportsExpiryDateTime);
-@example(_config(), {A: _info(expires_in=-5, group="FLEET-A")}, [("present", A)])
+# a list entry's cacheExpiryDateTime: reached exactly, one second before, passed with
+# unknown ids let in (still refused: no unknown id), and not checked without
+# SupportsExpiryDateTime;
+@example(_config(), {A: _info(expires_in=30)}, [("wait", 30), ("present", A)])
+@example(_config(), {A: _info(expires_in=30, group="FLEET-A")}, [("wait", 29), ("present", A)])
+@example(
+    _config(OfflineTxForUnknownIdEnabled=True),
+    {A: _info(expires_in=-5)},
+    [("answer", A, _info()), ("present", A)],
+)
+@example(_config(ListExpiry=False), {A: _info(expires_in=-5, group="FLEET-A")}, [("present", A)])
 # unknown ids: the rule, LocalAuthorizeOffline, and a station never accepted;
 @example(_config(OfflineTxForUnknownIdEnabled=True), {A: _info("Invalid")}, [("present", B)])
 @example(_config(OfflineTxForUnknownIdEnabled=True, AcceptedOnce=False), {}, [("present", B)])

@@ -10,9 +10,10 @@ import pytest
 import trio
 
 from station.app import build_device_model
+from station.devicemodel.model import key
 from station.ocpp.client import OcppClient
 from station.ocpp.datetimes import format_date_time
-from station.ocpp.messages import IdTokenInfoType, IdTokenType
+from station.ocpp.messages import ClearCacheRequest, IdTokenInfoType, IdTokenType
 from station.offload import InlineOffload
 from station.store import Store
 from station.transactions import localauth
@@ -223,6 +224,153 @@ async def test_c13_offline_authorization_through_the_list(
         assert await tap_and_plug(env, CARD) is started
 
 
+# -- A list entry's cacheExpiryDateTime (LocalAuthListCtrlr.SupportsExpiryDateTime) -------
+
+
+def expires_in(env, seconds: float) -> str:
+    """A cacheExpiryDateTime ``seconds`` from the station's now."""
+    return format_date_time(env.station.clock.now() + timedelta(seconds=seconds))
+
+
+@pytest.mark.parametrize("post_authorize_disabled", ["false", "true"])
+async def test_c14_fr_04_05_an_expired_list_entry_is_asked_for_online(
+    config, autojump_clock, post_authorize_disabled
+):
+    variables = {
+        "AuthCtrlr.LocalPreAuthorize": "true",
+        "LocalAuthListCtrlr.DisablePostAuthorize": post_authorize_disabled,
+        **QUICK_TIMEOUT,
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        assert env.station.device_model.get(localauth.LIST_EXPIRY) is True  # declared
+        listed = [entry(CARD, cacheExpiryDateTime=expires_in(env, 60)), entry(OTHER)]
+        assert (await send_list(env, 1, "Full", listed))["status"] == "Accepted"
+        # C14.FR.04: Accepted and not expired: no Authorize.
+        env.station.hardware.sim.tap(CARD)
+        await trio.sleep(1)
+        assert env.station.transactions.session(0).authorized
+        assert env.csms.of("Authorize") == []
+        await trio.sleep(59)  # the authorization without EV has timed out; the entry expires
+        known = env.station.local_auth.lookup(IdTokenType(id_token=CARD, type="ISO14443"))
+        assert (known.source, known.expired, known.accepted) == ("list", True, False)
+        # C14.FR.05: past its cacheExpiryDateTime the entry is disregarded: the CSMS is
+        # asked (also with DisablePostAuthorize: the entry's status is Accepted), and its
+        # answer decides.
+        env.csms.responses["Authorize"] = lambda p: {"idTokenInfo": {"status": "Invalid"}}
+        assert not await tap_and_plug(env, CARD)
+        assert [r.payload["idToken"]["idToken"] for r in env.csms.of("Authorize")] == [CARD]
+        # An entry without cacheExpiryDateTime does not expire (C14.FR.04's note).
+        env.station.hardware.sim.unplug(1)
+        assert await tap_and_plug(env, OTHER, evse=2)
+        assert len(env.csms.of("Authorize")) == 1
+        # SendLocalList and GetLocalListVersion do not look at the dates (Part 2 §2.5.8).
+        assert env.station.device_model.get_int(localauth.LIST_ENTRIES) == 2
+        assert await version(env) == 1
+
+
+@pytest.mark.parametrize("unknown_allowed", ["false", "true"])
+async def test_c13_fr_05_06_offline_an_expired_list_entry_is_refused(
+    config, autojump_clock, unknown_allowed
+):
+    variables = {"AuthCtrlr.OfflineTxForUnknownIdEnabled": unknown_allowed}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        listed = [entry(CARD, cacheExpiryDateTime=expires_in(env, 60)), entry(OTHER)]
+        await send_list(env, 1, "Full", listed)
+        await go_offline(env)
+        # Before its cacheExpiryDateTime the entry lets the card in (C13.FR.05/06) ...
+        assert await tap_and_plug(env, CARD)
+        await env.station.cards.wait_card_gone()
+        env.station.hardware.sim.tap(CARD)  # ... which ends its own transaction
+        await trio.sleep(1)
+        env.station.hardware.sim.unplug(1)
+        await trio.sleep(60)
+        # ... and past it not, even where unknown ids are let in: it is no unknown id
+        # (C13.FR.06's note).
+        assert not await tap_and_plug(env, CARD)
+        env.station.hardware.sim.unplug(1)
+        assert await tap_and_plug(env, OTHER, evse=2)  # no cacheExpiryDateTime: valid
+
+
+async def test_without_supports_expiry_date_time_the_list_ignores_the_dates(config, autojump_clock):
+    """C13.FR.02, C14.FR.02: where SupportsExpiryDateTime is false (a station built without
+    it; this one declares it true, ReadOnly) an expired entry still counts."""
+    variables = {
+        "AuthCtrlr.OfflineTxForUnknownIdEnabled": "false",
+        "LocalAuthListCtrlr.SupportsExpiryDateTime": "false",
+    }
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await send_list(env, 1, "Full", [entry(CARD, cacheExpiryDateTime=expires_in(env, -60))])
+        await go_offline(env)
+        assert await tap_and_plug(env, CARD)
+
+
+# -- LocalAuthListCtrlr.Storage ----------------------------------------------------------
+
+
+async def storage_variable(env) -> int:
+    """LocalAuthListCtrlr.Storage as GetVariables reports it."""
+    answer = await call(
+        env,
+        "GetVariables",
+        {
+            "getVariableData": [
+                {"component": {"name": "LocalAuthListCtrlr"}, "variable": {"name": "Storage"}}
+            ]
+        },
+    )
+    [result] = answer["getVariableResult"]
+    assert result["attributeStatus"] == "Accepted"
+    return int(result["attributeValue"])
+
+
+async def stored_bytes(env) -> int:
+    """The bytes of the list's rows in the store: keys and idTokenInfo, UTF-8."""
+    row = await env.station.store.run(
+        lambda db: db.execute(
+            "SELECT COALESCE(SUM(LENGTH(CAST(token_key AS BLOB)) + LENGTH(CAST(info AS BLOB))), 0)"
+            " FROM local_list"
+        ).fetchone()
+    )
+    return int(row[0])
+
+
+async def test_storage_reports_the_bytes_the_list_takes(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert await storage_variable(env) == 0
+        message = {"format": "UTF8", "content": "Grüße, €"}  # multi-byte characters
+        full = [entry(CARD, personalMessage=message), entry(OTHER, "Blocked")]
+        await send_list(env, 1, "Full", full)
+        used = await storage_variable(env)
+        assert used == await stored_bytes(env) > 0
+        await send_list(env, 2, "Differential", [entry(OTHER, None)])
+        assert await storage_variable(env) == await stored_bytes(env) < used
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert await storage_variable(env) == await stored_bytes(env)  # after a restart
+        await send_list(env, 3, "Full", None)
+        assert await storage_variable(env) == 0
+
+
+async def test_a_list_beyond_storage_max_limit_fails_and_keeps_the_old_one(
+    config, autojump_clock, monkeypatch
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        declared = env.station.device_model.declaration(localauth.LIST_STORAGE)
+        assert declared.max_limit == localauth.LIST_STORAGE_BYTES
+        await send_list(env, 1, "Full", [entry(CARD)])
+        used = await storage_variable(env)
+        monkeypatch.setattr(localauth, "LIST_STORAGE_BYTES", used + 10)
+        answer = await send_list(env, 2, "Differential", [entry(OTHER)])
+        assert (answer["status"], answer["statusInfo"]["reasonCode"]) == ("Failed", "OutOfStorage")
+        assert "bytes" in answer["statusInfo"]["additionalInfo"]
+        assert (await version(env), await storage_variable(env)) == (1, used)
+
+
 # -- The Authorization Cache (C10–C12) ----------------------------------------------------
 
 
@@ -371,6 +519,68 @@ async def test_c10_fr_07_a_full_cache_drops_refused_entries_then_the_least_used(
     )
     await again.load()
     assert [again.lookup(token(u)) is not None for u in "ABCDE"] == [True, False, False, True, True]
+    store.close()
+
+
+async def test_cache_storage_is_bytes_and_a_full_cache_in_bytes_makes_room(monkeypatch, tmp_path):
+    """AuthCacheCtrlr.Storage (Part 2 §2.4.4) counts bytes as the store holds them; a new
+    entry that would pass its maxLimit drops entries by the replacement policy, and one
+    larger than the whole limit is not kept, nor is an older verdict for it."""
+    moments = iter(datetime(2026, 1, 1, 0, minute, tzinfo=UTC) for minute in range(60))
+    store = await Store.open(tmp_path / "station.db", offload=InlineOffload())
+    device_model = build_device_model(make_config(tmp_path / "data"), store)
+    await device_model.load({})
+    cache = localauth.LocalAuthorization(
+        client=OcppClient(rng=random.Random(1)),
+        store=store,
+        device_model=device_model,
+        now=lambda: next(moments),
+    )
+    storage = key("AuthCacheCtrlr", "Storage")
+    assert device_model.declaration(storage).max_limit == localauth.CACHE_STORAGE_BYTES
+
+    def token(uid):
+        return IdTokenType(id_token=uid, type="ISO14443")
+
+    def info(status, text=""):
+        message = {"personalMessage": {"format": "UTF8", "content": text}} if text else {}
+        return IdTokenInfoType.model_validate({"status": status, **message})
+
+    async def stored_bytes() -> int:
+        row = await store.run(
+            lambda db: db.execute(
+                "SELECT COALESCE(SUM(LENGTH(CAST(token_key AS BLOB))"
+                " + LENGTH(CAST(info AS BLOB))), 0) FROM auth_cache"
+            ).fetchone()
+        )
+        return int(row[0])
+
+    await cache.remember(token("A"), info("Accepted", "ü" * 100))  # 2 bytes a character
+    await cache.remember(token("B"), info("Blocked"))
+    await cache.remember(token("C"), info("Accepted"))
+    used = device_model.get_int(storage)
+    assert used == await stored_bytes() > 200
+    # Room for one more small entry, not two: the Blocked one goes first (C10.FR.07).
+    small = await stored_bytes() - used + len(localauth.token_key("X", "ISO14443")) + 20
+    monkeypatch.setattr(localauth, "CACHE_STORAGE_BYTES", used + small)
+    await cache.remember(token("D"), info("Accepted"))
+    assert [cache.lookup(token(u)) is not None for u in "ABCD"] == [True, False, True, True]
+    assert device_model.get_int(storage) == await stored_bytes() <= used + small
+    # An entry larger than the whole limit is not kept; A's older verdict goes with it.
+    monkeypatch.setattr(localauth, "CACHE_STORAGE_BYTES", 200)
+    await cache.remember(token("A"), info("Blocked", "x" * 200))
+    assert cache.lookup(token("A")) is None
+    assert device_model.get_int(storage) == await stored_bytes()
+    # Read back after a restart, the same count.
+    again = localauth.LocalAuthorization(
+        client=OcppClient(rng=random.Random(1)),
+        store=store,
+        device_model=device_model,
+        now=lambda: datetime(2026, 1, 1, 1, tzinfo=UTC),
+    )
+    await again.load()
+    assert device_model.get_int(storage) == await stored_bytes() > 0
+    assert (await cache.clear_cache(ClearCacheRequest())).status.value == "Accepted"
     store.close()
 
 

@@ -151,9 +151,20 @@ def test_a_writable_setting_nothing_acts_on_is_not_claimed(monkeypatch):
 
 def test_features_that_are_not_built_answer_no():
     answers = pics.answers_by_id(_station())
-    for item_id in ("C-04", "C-07", "C-08", "C-20", "C-25", "C-28", "C-42"):
+    # C-07: the Master Pass with UI needs a display to choose transactions on.
+    for item_id in ("C-04", "C-07", "C-20", "C-25", "C-28", "C-42"):
         assert answers[item_id] is False, item_id
     assert answers["P-ISO15118Support"] is False
+
+
+def test_the_master_pass_without_ui_is_claimed_with_its_variable():
+    station = _station()
+    assert pics.answers_by_id(station)["C-08"] is True
+    assert station.writable("AuthCtrlr.MasterPassGroupId")  # Part 2 §2.3.7: ReadWrite
+    assert station.max_limit("AuthCtrlr.MasterPassGroupId") == 36
+    # Without the variable there is no Master Pass to claim.
+    del station.variables["AuthCtrlr.MasterPassGroupId"]
+    assert pics.answers_by_id(station)["C-08"] is False
 
 
 def test_local_authorization_is_claimed_with_its_options():

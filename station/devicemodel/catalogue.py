@@ -45,7 +45,12 @@ AVAILABILITY_STATES = ("Available", "Occupied", "Reserved", "Unavailable", "Faul
 LOCAL_LIST_CAPACITY = 2000
 LOCAL_LIST_ITEMS_PER_MESSAGE = 250
 LOCAL_LIST_BYTES_PER_MESSAGE = 65536
+#: Bytes the stored list may take (LocalAuthListCtrlr.Storage maxLimit): each entry's key
+#: and its idTokenInfo as JSON, about 1 KiB per entry at Entries' maxLimit.
+LOCAL_LIST_STORAGE_BYTES = 2 * 1024 * 1024
 AUTH_CACHE_CAPACITY = 1000
+#: Bytes the cache may take (AuthCacheCtrlr.Storage maxLimit), counted as for the list.
+AUTH_CACHE_STORAGE_BYTES = 1024 * 1024
 #: Smart Charging limits (SmartChargingCtrlr.Entries maxLimit, PeriodsPerSchedule,
 #: ProfileStackLevel).
 SMART_CHARGING_CAPACITY = 64
@@ -249,6 +254,9 @@ def controller_variables(identity: str) -> list[Variable]:
         # accepted the station (a first BootNotification Accepted, remembered for good);
         # true lets unknown ids charge offline before that too (a station without CSMS).
         v(key(auth, "OfflineTxForUnknownIdBeforeAccepted"), dt.boolean, RW, "false"),
+        # C16 (PICS C-08): idTokens of this group stop every ongoing transaction and never
+        # start one; empty: no Master Pass group. Part 2 §2.3.7: ReadWrite, at most 36.
+        v(key(auth, "MasterPassGroupId"), dt.string, RW, "", max_limit=36),
         v(
             key(auth, "SupportedIdTokenTypes"),
             dt.MemberList,
@@ -410,8 +418,25 @@ def controller_variables(identity: str) -> list[Variable]:
             str(LOCAL_LIST_BYTES_PER_MESSAGE),
             constant=True,
         ),
+        # Bytes the list takes in the store (its keys and idTokenInfo); Part 2 §2.5.6.
+        v(
+            key("LocalAuthListCtrlr", "Storage"),
+            dt.integer,
+            RO,
+            unit="B",
+            max_limit=LOCAL_LIST_STORAGE_BYTES,
+        ),
         # LA-3: a list entry that is not Accepted is refused without asking the CSMS.
         v(key("LocalAuthListCtrlr", "DisablePostAuthorize"), dt.boolean, RW, "false"),
+        # C13.FR.05/06, C14.FR.04/05: a list entry past its cacheExpiryDateTime is
+        # disregarded for authorization (Part 2 §2.5.8: ReadOnly).
+        v(
+            key("LocalAuthListCtrlr", "SupportsExpiryDateTime"),
+            dt.boolean,
+            RO,
+            "true",
+            constant=True,
+        ),
         v(key("AuthCacheCtrlr", "Available"), dt.boolean, RO, "true", constant=True),
         v(key("AuthCacheCtrlr", "Enabled"), dt.boolean, RW, "true"),
         v(key("AuthCacheCtrlr", "LifeTime"), dt.integer, RW, "86400", unit="s", min_limit=1),
@@ -423,8 +448,15 @@ def controller_variables(identity: str) -> list[Variable]:
             values_list=("LRU",),
             constant=True,
         ),
-        # Entries in the cache (maxLimit: the most it keeps before it drops the least used).
-        v(key("AuthCacheCtrlr", "Storage"), dt.integer, RO, max_limit=AUTH_CACHE_CAPACITY),
+        # Bytes the cache takes in the store (Part 2 §2.4.4); beyond maxLimit, or beyond
+        # AUTH_CACHE_CAPACITY entries, it drops entries to make room (C10.FR.07).
+        v(
+            key("AuthCacheCtrlr", "Storage"),
+            dt.integer,
+            RO,
+            unit="B",
+            max_limit=AUTH_CACHE_STORAGE_BYTES,
+        ),
         # C-59: a cached idToken that is not Accepted is refused without asking the CSMS.
         v(key("AuthCacheCtrlr", "DisablePostAuthorize"), dt.boolean, RW, "false"),
         # -- ReservationCtrlr (H01–H04) ---------------------------------------------------

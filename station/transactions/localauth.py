@@ -11,9 +11,17 @@
   An entry lasts until its cacheExpiryDateTime (C10.FR.13) or AuthCacheLifeTime after its
   last use (C10.FR.08); expired entries are never used (C10.FR.10). A full cache makes
   room by dropping entries that are not Accepted first, then the least recently used
-  (C10.FR.07, the LRU policy). ClearCache empties it (C11).
+  (C10.FR.07, the LRU policy), when it holds AUTH_CACHE_CAPACITY entries or a new entry
+  would take it past AuthCacheCtrlr.Storage's maxLimit in bytes. ClearCache empties it
+  (C11).
 * A list entry has priority over a cache entry for the same idToken (C13.FR.01,
-  C14.FR.01).
+  C14.FR.01). While LocalAuthListCtrlr.SupportsExpiryDateTime is true, a list entry past
+  its cacheExpiryDateTime is disregarded for authorization (C13.FR.05/06, C14.FR.04/05):
+  `lookup` marks it expired, and it is never valid; SendLocalList and GetLocalListVersion
+  do not look at the dates (Part 2 §2.5.8).
+* LocalAuthListCtrlr.Storage and AuthCacheCtrlr.Storage report the bytes each table
+  takes in the store (each entry's key and its idTokenInfo as JSON, UTF-8); a list above
+  its maxLimit is refused (OutOfStorage), the cache makes room.
 
 Neither table holds an idToken in clear: the key is a SHA-256 of its type and its
 case-folded value (idTokens compare case-insensitively), as C10.FR.12 recommends; what is
@@ -33,6 +41,9 @@ from station.devicemodel.catalogue import (
     AUTH_CACHE_CAPACITY as CACHE_CAPACITY,
 )
 from station.devicemodel.catalogue import (
+    AUTH_CACHE_STORAGE_BYTES as CACHE_STORAGE_BYTES,
+)
+from station.devicemodel.catalogue import (
     LOCAL_LIST_BYTES_PER_MESSAGE as BYTES_PER_MESSAGE,
 )
 from station.devicemodel.catalogue import (
@@ -40,6 +51,9 @@ from station.devicemodel.catalogue import (
 )
 from station.devicemodel.catalogue import (
     LOCAL_LIST_ITEMS_PER_MESSAGE as ITEMS_PER_MESSAGE,
+)
+from station.devicemodel.catalogue import (
+    LOCAL_LIST_STORAGE_BYTES as LIST_STORAGE_BYTES,
 )
 from station.devicemodel.model import DeviceModel, key
 from station.ocpp.client import OcppClient, current_frame_size
@@ -66,6 +80,8 @@ LIST = "LocalAuthListCtrlr"
 CACHE = "AuthCacheCtrlr"
 LIST_ENABLED = key(LIST, "Enabled")
 LIST_ENTRIES = key(LIST, "Entries")
+LIST_STORAGE = key(LIST, "Storage")
+LIST_EXPIRY = key(LIST, "SupportsExpiryDateTime")
 CACHE_ENABLED = key(CACHE, "Enabled")
 CACHE_LIFETIME = key(CACHE, "LifeTime")
 #: Meta row of the list's version.
@@ -75,15 +91,17 @@ VERSION_META = "local_list_version"
 @dataclass(frozen=True, slots=True)
 class Known:
     """What the station knows of an idToken: where from ("list" or "cache") and the
-    idTokenInfo."""
+    idTokenInfo; ``expired``: a list entry past its cacheExpiryDateTime while
+    LocalAuthListCtrlr.SupportsExpiryDateTime is true (C13.FR.05/06, C14.FR.05)."""
 
     source: str
     info: IdTokenInfoType
+    expired: bool = False
 
     @property
     def accepted(self) -> bool:
-        """Whether the idTokenInfo says Accepted."""
-        return self.info.status is AuthorizationStatusEnumType.Accepted
+        """Whether the entry lets the idToken in: Accepted, and not expired."""
+        return self.info.status is AuthorizationStatusEnumType.Accepted and not self.expired
 
     @property
     def group(self) -> str | None:
@@ -112,14 +130,18 @@ class LocalAuthorization:
         self._dm = device_model
         self._now = now
         self._list: dict[str, IdTokenInfoType] = {}
+        self._list_bytes = 0
         self._version = 0
         #: key → (idTokenInfo, last used); insertion order is not use order.
         self._cache: dict[str, tuple[IdTokenInfoType, datetime]] = {}
+        #: key → bytes of the cache entry (AuthCacheCtrlr.Storage).
+        self._cache_sizes: dict[str, int] = {}
         client.route("SendLocalList", self.send_local_list)
         client.route("GetLocalListVersion", self.get_local_list_version)
         client.route("ClearCache", self.clear_cache)
         device_model.bind_live(LIST_ENTRIES, lambda: len(self._list))
-        device_model.bind_live(key(CACHE, "Storage"), lambda: len(self._cache))
+        device_model.bind_live(LIST_STORAGE, lambda: self._list_bytes)
+        device_model.bind_live(key(CACHE, "Storage"), lambda: sum(self._cache_sizes.values()))
 
     async def load(self) -> None:
         """Read the list, its version and the cache."""
@@ -132,10 +154,12 @@ class LocalAuthorization:
 
         listed, cached, version = await self._store.run(read)
         self._list = {k: IdTokenInfoType.model_validate_json(v) for k, v in listed}
+        self._list_bytes = _bytes(listed)
         self._cache = {
             k: (IdTokenInfoType.model_validate_json(v), datetime.fromisoformat(used))
             for k, v, used in cached
         }
+        self._cache_sizes = {k: _bytes([(k, v)]) for k, v, _ in cached}
         self._version = int(version) if version else 0
 
     # -- lookups -------------------------------------------------------------------------
@@ -144,7 +168,14 @@ class LocalAuthorization:
         """The list's entry (C13.FR.01) or else a live cache entry for ``token``."""
         token_id = token_key(token.id_token, token.type.value)
         if self._dm.get(LIST_ENABLED) and token_id in self._list:
-            return Known("list", self._list[token_id])
+            info = self._list[token_id]
+            expiry = info.cache_expiry_date_time
+            # C14.FR.04/05: without a cacheExpiryDateTime a list entry does not expire; at
+            # the instant itself it has passed, as for the cache (C10.FR.13).
+            expired = (
+                bool(self._dm.get(LIST_EXPIRY)) and expiry is not None and self._now() >= expiry
+            )
+            return Known("list", info, expired)
         if self._dm.get(CACHE_ENABLED):
             entry = self._cache.get(token_id)
             if entry is not None and not self._expired(*entry):
@@ -178,9 +209,16 @@ class LocalAuthorization:
             return
         token_id = token_key(token.id_token, token.type.value)
         now = self._now()
-        evicted = self._make_room() if token_id not in self._cache else []
-        self._cache[token_id] = (info, now)
         text = info.model_dump_json(by_alias=True, exclude_none=True)
+        size = _bytes([(token_id, text)])
+        if size > CACHE_STORAGE_BYTES:
+            # Cannot be kept; an older verdict must not stand in for this one.
+            log.warning("event=not_cached bytes=%d limit=%d", size, CACHE_STORAGE_BYTES)
+            await self.forget(token)
+            return
+        evicted = self._make_room(token_id, size)
+        self._cache[token_id] = (info, now)
+        self._cache_sizes[token_id] = size
 
         def write(db: sqlite3.Connection) -> None:
             db.executemany("DELETE FROM auth_cache WHERE token_key = ?", [(k,) for k in evicted])
@@ -206,10 +244,17 @@ class LocalAuthorization:
             )
         )
 
-    def _make_room(self) -> list[str]:
-        """C10.FR.07: expired entries first, then those not Accepted, then the least
-        recently used."""
-        if len(self._cache) < CACHE_CAPACITY:
+    def _make_room(self, token_id: str, size: int) -> list[str]:
+        """C10.FR.07: room for ``token_id``'s entry of ``size`` bytes (it replaces its own
+        older entry), within AUTH_CACHE_CAPACITY entries and CACHE_STORAGE_BYTES: expired
+        entries go first, then those not Accepted, then the least recently used."""
+        others = len(self._cache) - (token_id in self._cache)
+        used = sum(self._cache_sizes.values()) - self._cache_sizes.get(token_id, 0)
+
+        def full() -> bool:
+            return others >= CACHE_CAPACITY or used + size > CACHE_STORAGE_BYTES
+
+        if not full():
             return []
 
         def rank(item: tuple[str, tuple[IdTokenInfoType, datetime]]) -> tuple:
@@ -220,15 +265,25 @@ class LocalAuthorization:
                 used,
             )
 
-        victims = sorted(self._cache.items(), key=rank)[: len(self._cache) - CACHE_CAPACITY + 1]
-        for token_id, _ in victims:
-            del self._cache[token_id]
-        return [token_id for token_id, _ in victims]
+        victims = []
+        for victim, _ in sorted(self._cache.items(), key=rank):
+            if not full():
+                break
+            if victim == token_id:
+                continue
+            victims.append(victim)
+            others -= 1
+            used -= self._cache_sizes.get(victim, 0)
+        for victim in victims:
+            del self._cache[victim]
+            self._cache_sizes.pop(victim, None)
+        return victims
 
     async def forget(self, token: IdTokenType) -> bool:
         """Drop an idToken from the cache (CustomerInformation clear; N10: not from the
         list, which only SendLocalList changes). Whether it was there."""
         token_id = token_key(token.id_token, token.type.value)
+        self._cache_sizes.pop(token_id, None)
         if self._cache.pop(token_id, None) is None:
             return False
         await self._store.run(
@@ -246,6 +301,7 @@ class LocalAuthorization:
             log.error("event=clear_cache_failed reason=%r", str(exc))
             return ClearCacheResponse(status=ClearCacheStatusEnumType.Rejected)  # C11.FR.05
         self._cache.clear()
+        self._cache_sizes.clear()
         log.info("event=authorization_cache_cleared")
         return ClearCacheResponse(status=ClearCacheStatusEnumType.Accepted)
 
@@ -304,6 +360,11 @@ class LocalAuthorization:
             (token_id, info.model_dump_json(by_alias=True, exclude_none=True))
             for token_id, info in updated.items()
         ]
+        used = _bytes(rows)
+        if used > LIST_STORAGE_BYTES:
+            return failed(  # LocalAuthListCtrlr.Storage's maxLimit
+                "OutOfStorage", f"{used} bytes, at most {LIST_STORAGE_BYTES}"
+            )
         version = request.version_number
 
         def write(db: sqlite3.Connection) -> None:
@@ -315,7 +376,7 @@ class LocalAuthorization:
             )
 
         await self._store.run(write)
-        self._list, self._version = updated, version
+        self._list, self._version, self._list_bytes = updated, version, used
         log.info(
             "event=local_list_updated type=%s version=%d entries=%d",
             request.update_type.value,
@@ -328,3 +389,9 @@ class LocalAuthorization:
     def version(self) -> int:
         """The list's version (0: none)."""
         return self._version
+
+
+def _bytes(rows: list[tuple[str, str]]) -> int:
+    """The bytes of stored rows (key, idTokenInfo JSON), as LocalAuthListCtrlr.Storage
+    counts them."""
+    return sum(len(token_id.encode()) + len(info.encode()) for token_id, info in rows)

@@ -11,9 +11,11 @@ offer energy.
 
 Authorization (C01, C09, C15; PICS C-01, C-02, C-06.2, C-48.2): a card that authorized a
 session ends it when presented again; a card of the same group ends it after the CSMS
-confirmed the group; any other card is authorized by the CSMS (AuthorizeRequest) or,
-offline, by LocalAuthorizeOffline/OfflineTxForUnknownIdEnabled (only once a CSMS has
-accepted the station, unless AuthCtrlr.OfflineTxForUnknownIdBeforeAccepted), and the CSMS's later
+confirmed the group; a card of AuthCtrlr.MasterPassGroupId ends every session and starts
+none (C16, PICS C-08: the station has no UI to choose among them); any other card is
+authorized by the CSMS (AuthorizeRequest) or, offline, by
+LocalAuthorizeOffline/OfflineTxForUnknownIdEnabled (only once a CSMS has accepted the
+station, unless AuthCtrlr.OfflineTxForUnknownIdBeforeAccepted), and the CSMS's later
 verdict in the TransactionEventResponse is honoured per StopTxOnInvalidId. An Authorize
 that times out while the connection is open is not "offline" in Part 2's sense: the card
 is refused unless AuthCtrlr.OfflineRulesOnAuthorizeTimeout (vendor-specific) says to
@@ -107,6 +109,7 @@ OFFLINE_UNKNOWN = key(AUTH, "OfflineTxForUnknownIdEnabled")
 OFFLINE_RULES_ON_TIMEOUT = key(AUTH, "OfflineRulesOnAuthorizeTimeout")
 LOCAL_PRE_AUTHORIZE = key(AUTH, "LocalPreAuthorize")
 DISABLE_REMOTE_AUTHORIZATION = key(AUTH, "DisableRemoteAuthorization")
+MASTER_PASS_GROUP = key(AUTH, "MasterPassGroupId")
 LIST_NO_POST_AUTHORIZE = key("LocalAuthListCtrlr", "DisablePostAuthorize")
 CACHE_NO_POST_AUTHORIZE = key("AuthCacheCtrlr", "DisablePostAuthorize")
 OFFLINE_UNKNOWN_BEFORE_ACCEPTED = key(AUTH, "OfflineTxForUnknownIdBeforeAccepted")
@@ -555,6 +558,12 @@ class TransactionService:
             log.info("event=card_refused id_token=%s", token_ref(token.id_token))
             return
         token = replace(token, group_id=group)
+        if self._master_pass(group):
+            # C16.FR.02/03. The group comes from the Authorize answer, or from the list or
+            # the cache where `authorize` lets them decide (offline, LocalPreAuthorize,
+            # DisableRemoteAuthorization: C16.FR.04/05).
+            await self._stop_all_by_master_pass(token)
+            return
         if group is not None and await self._stop_by_group(token):
             return
         target = self._target_for_new_authorization(None, token)
@@ -565,6 +574,38 @@ class TransactionService:
             return
         reservation_id = await self._consume_reservation(token)
         await self._apply(target, lambda s, m: s.authorize(m, token, reservation_id=reservation_id))
+
+    def _master_pass(self, group: str | None) -> bool:
+        """Whether ``group`` is AuthCtrlr.MasterPassGroupId (idTokens compare
+        case-insensitively; an empty MasterPassGroupId names no group)."""
+        master = self._dm.get(MASTER_PASS_GROUP)
+        return bool(master) and group is not None and group.casefold() == str(master).casefold()
+
+    async def _stop_all_by_master_pass(self, token: Token) -> None:
+        """C16.FR.02 (no UI: all of them): end every ongoing transaction as E07 does, with
+        the Master Pass's idToken, triggerReason StopAuthorized and stoppedReason
+        MasterPass (C16.FR.07), and every authorization waiting for an EV; start nothing
+        (C16.FR.03). A transaction without authorization (started at EVConnected, never
+        authorized) ends too: "all ongoing transactions"."""
+        stopped = []
+        for evse_id, session in list(self._sessions.items()):
+            if session.transaction is None and not session.authorized:
+                continue
+            transaction_id = self.transaction_id(evse_id)
+
+            def step(s: EvseSession, m: Moment) -> list:
+                if s.authorized:
+                    return s.end_authorization(m, Trigger.StopAuthorized, Reason.MasterPass, token)
+                return s.abort(m, Trigger.StopAuthorized, Reason.MasterPass, token)
+
+            await self._apply(evse_id, step)
+            stopped.append(transaction_id)
+        log.warning(
+            "event=master_pass id_token=%s transactions=%s sessions_ended=%d",
+            token_ref(token.id_token),
+            ",".join(t for t in stopped if t is not None) or "none",
+            len(stopped),
+        )
 
     async def _stop_by_group(self, token: Token) -> bool:
         """End the authorization that a token of ``token``'s group started (C09.FR.03);
@@ -610,7 +651,9 @@ class TransactionService:
                 await self._used(token, known)
                 return True, known.group
             return False, None
-        if known is not None and online:
+        if known is not None and online and not known.expired:
+            # An expired list entry (SupportsExpiryDateTime) is disregarded online: the
+            # CSMS is asked whatever its status and DisablePostAuthorize (C14.FR.05).
             if known.accepted and self._dm.get(LOCAL_PRE_AUTHORIZE):
                 # C12.FR.02, C14.FR.02: start at once; the transaction's idToken lets the
                 # CSMS check it (C12.FR.03).
@@ -677,7 +720,9 @@ class TransactionService:
         if not self._dm.get(LOCAL_AUTHORIZE_OFFLINE):
             allowed = False
         elif known is not None:
-            allowed = known.accepted  # C13.FR.02/04: an entry that is not Accepted: refused
+            # C13.FR.02/04: an entry that is not Accepted is refused; C13.FR.05/06: so is a
+            # list entry past its cacheExpiryDateTime, which is no unknown id either.
+            allowed = known.accepted
         else:
             allowed = bool(self._dm.get(OFFLINE_UNKNOWN))
         log.info(
@@ -803,6 +848,20 @@ class TransactionService:
             return rejected("UnknownEvse")
         group = request.group_id_token.id_token if request.group_id_token else None
         token = Token(request.id_token.id_token, request.id_token.type.value, group)
+        known = self.local_auth.lookup(request.id_token) if self.local_auth is not None else None
+        if self._master_pass(group) or (
+            known is not None and known.accepted and self._master_pass(known.group)
+        ):
+            # C16.FR.03: a Master Pass starts no transaction.
+            return Reply(
+                RequestStartTransactionResponse(
+                    status=RequestStartStopStatusEnumType.Rejected,
+                    status_info=StatusInfoType(
+                        reason_code="InvalidIdToken",
+                        additional_info="an idToken of MasterPassGroupId starts no transaction",
+                    ),
+                )
+            )
         target = self._target_for_new_authorization(request.evse_id, token)
         if target is None:
             return rejected("NoFreeEvse")
@@ -822,8 +881,14 @@ class TransactionService:
 
         async def start() -> None:
             if self._dm.get(AUTHORIZE_REMOTE_START):
-                accepted, _ = await self.authorize(token)
+                accepted, authorized_group = await self.authorize(token)
                 if not accepted:
+                    return
+                if self._master_pass(authorized_group):
+                    log.warning(  # C16.FR.03
+                        "event=remote_start_refused id_token=%s reason=MasterPass",
+                        token_ref(token.id_token),
+                    )
                     return
             if self._sessions[target].authorized:
                 return  # someone else authorized this EVSE meanwhile

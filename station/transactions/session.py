@@ -449,9 +449,10 @@ class EvseSession:
             _keep_for_end(tx, value)
 
     def abort(
-        self, moment: Moment, trigger: Trigger, reason: Reason
+        self, moment: Moment, trigger: Trigger, reason: Reason, token: Token | None = None
     ) -> list[TransactionEventRequest]:
-        """End the transaction whatever the stop points say (reset, power loss, fault)."""
+        """End the transaction whatever the stop points say (reset, power loss, fault, a
+        Master Pass); ``token``: the idToken that ended it, reported in the Ended event."""
         self._account(moment)
         s = self.state
         s.authorization = None
@@ -463,7 +464,7 @@ class EvseSession:
             Reason.Reboot,
         ):
             s.transaction.stop_reason = reason.value
-        return [self._end(moment, trigger)]
+        return [self._end(moment, trigger, token=token)]
 
     # -- the rules -----------------------------------------------------------------------
 
