@@ -10,27 +10,30 @@ from __future__ import annotations
 
 from tools.interop.citrineos_checks.base import (
     CARD,
+    CHARGING_CARD,
     PASSWORD,
     REMOTE_CARD,
     STATION,
     UploadServer,
 )
-from tools.interop.citrineos_checks.local_auth_reservation import LocalAuthReservationChecks
+from tools.interop.citrineos_checks.local_auth import LocalAuthChecks
 from tools.interop.citrineos_checks.provisioning import ProvisioningChecks
 from tools.interop.citrineos_checks.remote_control import RemoteControlChecks
+from tools.interop.citrineos_checks.reservation import ReservationChecks
 from tools.interop.citrineos_checks.security import SecurityChecks
 from tools.interop.citrineos_checks.smart_charging import SmartChargingChecks
 from tools.interop.citrineos_checks.transactions import TransactionChecks
 from tools.interop.citrineos_checks.whole_run import WholeRunChecks
 
-__all__ = ["CARD", "PASSWORD", "REMOTE_CARD", "STATION", "Suite", "UploadServer"]
+__all__ = ["CARD", "CHARGING_CARD", "PASSWORD", "REMOTE_CARD", "STATION", "Suite", "UploadServer"]
 
 
 class Suite(
     ProvisioningChecks,
     TransactionChecks,
     RemoteControlChecks,
-    LocalAuthReservationChecks,
+    LocalAuthChecks,
+    ReservationChecks,
     SmartChargingChecks,
     SecurityChecks,
     WholeRunChecks,
@@ -45,7 +48,8 @@ class Suite(
         self.local_session()
         self.remote_session()
         self.remote_commands()
-        self.local_list_and_reservations()
+        self.local_authorization()
+        self.reservations()
         self.smart_charging()
         self.certificates()
         self.get_log(uploads)

@@ -31,6 +31,9 @@ STATION = "CS-INTEROP-1"
 PASSWORD = "Interop-Passw0rd-0123456789"
 CARD = "04A1B2C3"
 REMOTE_CARD = "04E5F607"
+#: The card of the smart-charging session: another card than the reservation's just
+#: before it, which the reader would take for the same presentation within 2.5 s.
+CHARGING_CARD = "04C8D9EA"
 REMOTE_START_ID = 4242
 #: The only CALLERROR a check may accept: a feature the station declares it does not have.
 ALLOWED_ERRORS = frozenset({"NotSupported"})
@@ -232,3 +235,94 @@ class SuiteBase:
                     "CitrineOS quirk seen: its stored BasicAuthPassword became null after a "
                     "NotifyReport; the suite sets it again through /data/configuration/password"
                 )
+
+    # -- transactions, as the station sent them and as CitrineOS stored them ------------
+
+    def charging(self, frame: Frame) -> bool:
+        """Matches a TransactionEvent in chargingState Charging."""
+        return (
+            call("TransactionEvent", "out")(frame)
+            and frame.payload.get("transactionInfo", {}).get("chargingState") == "Charging"
+        )
+
+    def stored_transaction(self, transaction_id: str) -> dict:
+        """CitrineOS's Transactions row ({} while there is none)."""
+        rows = self.db.rows(
+            'SELECT "transactionId", "isActive", "stoppedReason", "remoteStartId", '
+            '"totalKwh", "evseId", "chargingState" FROM "Transactions" '
+            f"WHERE \"transactionId\" = '{transaction_id}'"
+        )
+        return rows[0] if rows else {}
+
+    def check_stored_session(
+        self, transaction_id: str, *, stopped_reason: str, remote_start_id: int | None
+    ) -> list[str]:
+        """Compare CitrineOS's transaction, events and meter values with what was sent."""
+        sent = [
+            f.payload
+            for f in self.st.frames()
+            if call("TransactionEvent", "out")(f)
+            and f.payload["transactionInfo"]["transactionId"] == transaction_id
+        ]
+        expect(sent, f"no TransactionEvent of {transaction_id} in the station's log")
+        tx = wait(
+            "the transaction ended in CitrineOS",
+            lambda: (
+                t if (t := self.stored_transaction(transaction_id)) and not t["isActive"] else None
+            ),
+            timeout=30,
+        )
+        expect(tx["stoppedReason"] == stopped_reason, f"stoppedReason {tx['stoppedReason']!r}")
+        if remote_start_id is not None:
+            expect(
+                tx["remoteStartId"] == remote_start_id,
+                f"remoteStartId {tx['remoteStartId']!r}, expected {remote_start_id}",
+            )
+        events = self.db.rows(
+            'SELECT e."seqNo", e."eventType", e."triggerReason", e.offline '
+            'FROM "TransactionEvents" e JOIN "Transactions" t '
+            'ON t.id = e."transactionDatabaseId" '
+            f'WHERE t."transactionId" = \'{transaction_id}\' ORDER BY e."seqNo"'
+        )
+        stored_seq = [e["seqNo"] for e in events]
+        sent_seq = sorted({p["seqNo"] for p in sent})
+        expect(
+            stored_seq == sent_seq,
+            f"stored seqNo {stored_seq} != sent {sent_seq}",
+        )
+        expect(sent_seq == list(range(len(sent_seq))), f"seqNo not continuous: {sent_seq}")
+        expect(
+            events[0]["eventType"] == "Started" and events[-1]["eventType"] == "Ended",
+            f"event types {[e['eventType'] for e in events]}",
+        )
+        meter = self.db.rows(
+            'SELECT m."sampledValue" FROM "MeterValues" m JOIN "Transactions" t '
+            'ON t.id = m."transactionDatabaseId" '
+            f"WHERE t.\"transactionId\" = '{transaction_id}'"
+        )
+        sent_samples = sum(len(p.get("meterValue", [])) for p in sent)
+        expect(
+            len(meter) == sent_samples,
+            f"CitrineOS stored {len(meter)} meter values, the station sent {sent_samples}",
+        )
+        energy = [
+            float(v["value"])
+            for p in sent
+            for mv in p.get("meterValue", [])
+            for v in mv["sampledValue"]
+            if v.get("measurand", "Energy.Active.Import.Register")
+            == "Energy.Active.Import.Register"
+        ]
+        expect(energy and max(energy) > min(energy), f"energy did not rise: {energy}")
+        delivered_kwh = (max(energy) - min(energy)) / 1000.0
+        total = tx["totalKwh"]
+        expect(
+            total is not None and abs(float(total) - delivered_kwh) < 0.001 + delivered_kwh * 0.01,
+            f"CitrineOS totalKwh {total} != {delivered_kwh:.4f} kWh from the meter values",
+        )
+        return [
+            f"{len(events)} events seqNo 0..{stored_seq[-1]}",
+            f"{len(meter)} meter values",
+            f"totalKwh {float(total):.4f}",
+            f"stoppedReason {tx['stoppedReason']}",
+        ]

@@ -228,4 +228,14 @@ class ProvisioningChecks(SuiteBase):
             expect(answer.get("status") == "Accepted", f"Reset answer {answer}")
             boot = self.out_answered("BootNotification after Reset", "BootNotification", after=mark)
             expect(boot.payload.get("reason") == "RemoteReset", f"reason {boot.payload}")
-            n.append("BootNotification reason RemoteReset accepted")
+            # The reboot is a security event (Part 2 Appendix 1, ResetOrReboot): wait for it
+            # to be answered, so that the next station stop cuts no exchange.
+            self.st.wait_for(
+                "SecurityEventNotification ResetOrReboot",
+                lambda f: (
+                    call("SecurityEventNotification", "out")(f)
+                    and f.payload.get("type") == "ResetOrReboot"
+                ),
+                after=boot.index,
+            )
+            n.append("BootNotification reason RemoteReset accepted, ResetOrReboot reported")

@@ -12,10 +12,10 @@ from tools.interop.citrineos_checks.base import (
 
 
 class RemoteControlChecks(SuiteBase):
-    """TriggerMessage, ChangeAvailability, UnlockConnector, ClearCache, DataTransfer."""
+    """TriggerMessage, ChangeAvailability, UnlockConnector, DataTransfer."""
 
     def remote_commands(self) -> None:
-        """TriggerMessage, ChangeAvailability, UnlockConnector, ClearCache, DataTransfer."""
+        """TriggerMessage, ChangeAvailability, UnlockConnector, DataTransfer."""
         for requested, extra in (
             ("StatusNotification", {"evse": {"id": 1, "connectorId": 1}}),
             ("Heartbeat", {}),
@@ -65,10 +65,6 @@ class RemoteControlChecks(SuiteBase):
             # F05.FR.04/05: the connector exists and has no transaction, so the station
             # tries; a fixed cable has no lock to open (UnlockFailed).
             expect(answer.get("status") in ("Unlocked", "UnlockFailed"), f"answer {answer}")
-            n.append(f"status {answer.get('status')}")
-        with self.check("ClearCache (the authorization cache is cleared: Accepted)") as n:
-            answer = self.result("evdriver", "clearCache", {})
-            expect(answer.get("status") == "Accepted", f"answer {answer}")  # C11.FR.03
             n.append(f"status {answer.get('status')}")
         with self.check("DataTransfer (unknown vendor: UnknownVendorId)") as n:
             answer = self.result(

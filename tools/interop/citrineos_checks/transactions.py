@@ -11,98 +11,11 @@ from tools.interop.citrineos_checks.base import (
     expect,
     wait,
 )
-from tools.interop.station_process import Frame, call
+from tools.interop.station_process import call
 
 
 class TransactionChecks(SuiteBase):
     """Sessions and what CitrineOS stored of them."""
-
-    def _charging(self, frame: Frame) -> bool:
-        return (
-            call("TransactionEvent", "out")(frame)
-            and frame.payload.get("transactionInfo", {}).get("chargingState") == "Charging"
-        )
-
-    def _stored_transaction(self, transaction_id: str) -> dict:
-        rows = self.db.rows(
-            'SELECT "transactionId", "isActive", "stoppedReason", "remoteStartId", '
-            '"totalKwh", "evseId", "chargingState" FROM "Transactions" '
-            f"WHERE \"transactionId\" = '{transaction_id}'"
-        )
-        return rows[0] if rows else {}
-
-    def _check_stored_session(
-        self, transaction_id: str, *, stopped_reason: str, remote_start_id: int | None
-    ) -> list[str]:
-        """Compare CitrineOS's transaction, events and meter values with what was sent."""
-        sent = [
-            f.payload
-            for f in self.st.frames()
-            if call("TransactionEvent", "out")(f)
-            and f.payload["transactionInfo"]["transactionId"] == transaction_id
-        ]
-        expect(sent, f"no TransactionEvent of {transaction_id} in the station's log")
-        tx = wait(
-            "the transaction ended in CitrineOS",
-            lambda: (
-                t if (t := self._stored_transaction(transaction_id)) and not t["isActive"] else None
-            ),
-            timeout=30,
-        )
-        expect(tx["stoppedReason"] == stopped_reason, f"stoppedReason {tx['stoppedReason']!r}")
-        if remote_start_id is not None:
-            expect(
-                tx["remoteStartId"] == remote_start_id,
-                f"remoteStartId {tx['remoteStartId']!r}, expected {remote_start_id}",
-            )
-        events = self.db.rows(
-            'SELECT e."seqNo", e."eventType", e."triggerReason", e.offline '
-            'FROM "TransactionEvents" e JOIN "Transactions" t '
-            'ON t.id = e."transactionDatabaseId" '
-            f'WHERE t."transactionId" = \'{transaction_id}\' ORDER BY e."seqNo"'
-        )
-        stored_seq = [e["seqNo"] for e in events]
-        sent_seq = sorted({p["seqNo"] for p in sent})
-        expect(
-            stored_seq == sent_seq,
-            f"stored seqNo {stored_seq} != sent {sent_seq}",
-        )
-        expect(sent_seq == list(range(len(sent_seq))), f"seqNo not continuous: {sent_seq}")
-        expect(
-            events[0]["eventType"] == "Started" and events[-1]["eventType"] == "Ended",
-            f"event types {[e['eventType'] for e in events]}",
-        )
-        meter = self.db.rows(
-            'SELECT m."sampledValue" FROM "MeterValues" m JOIN "Transactions" t '
-            'ON t.id = m."transactionDatabaseId" '
-            f"WHERE t.\"transactionId\" = '{transaction_id}'"
-        )
-        sent_samples = sum(len(p.get("meterValue", [])) for p in sent)
-        expect(
-            len(meter) == sent_samples,
-            f"CitrineOS stored {len(meter)} meter values, the station sent {sent_samples}",
-        )
-        energy = [
-            float(v["value"])
-            for p in sent
-            for mv in p.get("meterValue", [])
-            for v in mv["sampledValue"]
-            if v.get("measurand", "Energy.Active.Import.Register")
-            == "Energy.Active.Import.Register"
-        ]
-        expect(energy and max(energy) > min(energy), f"energy did not rise: {energy}")
-        delivered_kwh = (max(energy) - min(energy)) / 1000.0
-        total = tx["totalKwh"]
-        expect(
-            total is not None and abs(float(total) - delivered_kwh) < 0.001 + delivered_kwh * 0.01,
-            f"CitrineOS totalKwh {total} != {delivered_kwh:.4f} kWh from the meter values",
-        )
-        return [
-            f"{len(events)} events seqNo 0..{stored_seq[-1]}",
-            f"{len(meter)} meter values",
-            f"totalKwh {float(total):.4f}",
-            f"stoppedReason {tx['stoppedReason']}",
-        ]
 
     def local_session(self) -> None:
         """A session started with a card and ended by unplugging."""
@@ -116,7 +29,7 @@ class TransactionChecks(SuiteBase):
             status = auth_answer.payload["idTokenInfo"]["status"]
             expect(status == "Accepted", f"Authorize of {CARD}: {status}")
             self.st.ev_state(1, "C")
-            charging = self.st.wait_for("TransactionEvent Charging", self._charging, after=mark)
+            charging = self.st.wait_for("TransactionEvent Charging", self.charging, after=mark)
             transaction_id = charging.payload["transactionInfo"]["transactionId"]
             # Two periodic meter values (TxUpdatedInterval 2 s) before stopping.
             self.st.wait_for(
@@ -129,7 +42,7 @@ class TransactionChecks(SuiteBase):
             )
             wait(
                 "the transaction active in CitrineOS",
-                lambda: self._stored_transaction(transaction_id).get("isActive"),
+                lambda: self.stored_transaction(transaction_id).get("isActive"),
             )
             self.st.ev_state(1, "B")
             self.st.unplug(1)
@@ -138,7 +51,7 @@ class TransactionChecks(SuiteBase):
                 lambda f: call("TransactionEvent", "out")(f) and f.payload["eventType"] == "Ended",
                 after=charging.index,
             )
-            n += self._check_stored_session(
+            n += self.check_stored_session(
                 transaction_id, stopped_reason="EVDisconnected", remote_start_id=None
             )
 
@@ -158,7 +71,7 @@ class TransactionChecks(SuiteBase):
             expect(answer.get("status") == "Accepted", f"RequestStart answer {answer}")
             self.st.plug(1)
             self.st.ev_state(1, "C")
-            charging = self.st.wait_for("TransactionEvent Charging", self._charging, after=mark)
+            charging = self.st.wait_for("TransactionEvent Charging", self.charging, after=mark)
             transaction_id = charging.payload["transactionInfo"]["transactionId"]
             started = [
                 f.payload
@@ -188,7 +101,7 @@ class TransactionChecks(SuiteBase):
                 lambda f: call("TransactionEvent", "out")(f) and f.payload["eventType"] == "Ended",
                 after=charging.index,
             )
-            n += self._check_stored_session(
+            n += self.check_stored_session(
                 transaction_id, stopped_reason="Remote", remote_start_id=REMOTE_START_ID
             )
             self.st.ev_state(1, "B")
@@ -201,11 +114,11 @@ class TransactionChecks(SuiteBase):
             self.st.plug(2)
             self.st.tap(CARD)
             self.st.ev_state(2, "C")
-            charging = self.st.wait_for("TransactionEvent Charging", self._charging, after=mark)
+            charging = self.st.wait_for("TransactionEvent Charging", self.charging, after=mark)
             transaction_id = charging.payload["transactionInfo"]["transactionId"]
             wait(
                 "the transaction active in CitrineOS",
-                lambda: self._stored_transaction(transaction_id).get("isActive"),
+                lambda: self.stored_transaction(transaction_id).get("isActive"),
             )
             self.citrine.stop()
             wait(
@@ -236,7 +149,7 @@ class TransactionChecks(SuiteBase):
                 answered=False,
             )
             wait("the queue delivered", lambda: self._queued_count() == 0, timeout=120)
-            lines = self._check_stored_session(
+            lines = self.check_stored_session(
                 transaction_id, stopped_reason="EVDisconnected", remote_start_id=None
             )
             offline = self.db.rows(
