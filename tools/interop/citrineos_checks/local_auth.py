@@ -13,6 +13,7 @@ from tools.interop.citrineos_checks.base import (
     expect,
     wait,
 )
+from tools.interop.services import ServiceError
 from tools.interop.station_process import call
 
 #: What CitrineOS v1.8.3 answers to every SendLocalList request (see docs/interop.md).
@@ -74,13 +75,16 @@ class LocalAuthChecks(SuiteBase):
         # sending it (docs/interop.md); ask it first, so that a CitrineOS that sends it is
         # checked in full.
         mark = self.st.last_index()
-        confirmation = self.citrine.command("evdriver", "sendLocalList", STATION, full)
+        try:
+            confirmation = self.citrine.command("evdriver", "sendLocalList", STATION, full)
+        except ServiceError as exc:  # an HTTP error: the check below fails with it
+            confirmation = [{"success": False, "payload": str(exc)}]
         refused = (
-            [c for c in confirmation if not c.get("success")]
+            [c for c in confirmation if not (isinstance(c, dict) and c.get("success"))]
             if isinstance(confirmation, list)
             else [confirmation]
         )
-        if refused and any(SEND_LOCAL_LIST_DEFECT in str(c.get("payload")) for c in refused):
+        if refused and any(SEND_LOCAL_LIST_DEFECT in str(c) for c in refused):
             self.report.skip(
                 name,
                 "CitrineOS v1.8.3 defect: its SendLocalList API fails before sending "

@@ -80,9 +80,9 @@ class SmartChargingChecks(SuiteBase):
             self._tx_profile(transaction_id)
             self._clear_profiles()
             self._local_limit()
-        self.st.ev_state(EVSE, "B")
-        self.st.unplug(EVSE)
         with self.check("the smart-charging session stored by CitrineOS") as n:
+            self.st.ev_state(EVSE, "B")
+            self.st.unplug(EVSE)
             expect(transaction_id is not None, "no transaction started")
             assert transaction_id is not None
             self.st.wait_for(
