@@ -25,7 +25,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.interop.citrineos_checks import CARD, PASSWORD, REMOTE_CARD, STATION, Suite, UploadServer
+from tools.interop.citrineos_checks import (
+    CARD,
+    CHARGING_CARD,
+    PASSWORD,
+    REMOTE_CARD,
+    STATION,
+    Suite,
+    UploadServer,
+)
 from tools.interop.citrineos_server import (
     CitrineOs,
     StationServer,
@@ -95,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             citrine = CitrineOs(built, directory / "citrineos", postgres, rabbitmq, servers)
             citrine.migrate(log)
             citrine.register_station(STATION)
-            for card in (CARD, REMOTE_CARD):
+            for card in (CARD, REMOTE_CARD, CHARGING_CARD):
                 citrine.register_card(card)
             citrine.start(log)
             citrine.set_password(STATION, PASSWORD)

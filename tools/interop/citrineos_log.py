@@ -31,6 +31,13 @@ KNOWN_CITRINE_ERRORS = (
         "at once collide (both are still stored in StatusNotifications)",
     ),
     (
+        "Failed to send CostUpdated call for",
+        "CitrineOS v1.8.3 defect: its CostUpdated timer (every 60 s of a running "
+        'transaction) fails in its own tariff lookup (\'WHERE parameter "stationId" has '
+        'invalid "undefined" value\') and sends nothing; seen when a transaction lasts '
+        "over a minute",
+    ),
+    (
         "CitrineOS Logger:WebsocketNetworkConnection\tundefined",
         "CitrineOS v1.8.3: its WebSocket server's error handler logs an error without a "
         "message while it starts its listeners (seen between two 'WebsocketServer running' "

@@ -282,12 +282,23 @@ class StationProcess:
         """Wait until no CALL is in flight either way, so that stopping the station does
         not cut an exchange (WaitFailed listing what stays unanswered)."""
         deadline = time.monotonic() + timeout
-        while pending := self.unanswered():
+        quiet = 0
+        seen = -1
+        # Two polls in a row with nothing in flight and no new frame: a CALL the station
+        # is about to send right after an answer is not missed between two reads.
+        while quiet < 2:
+            pending = self.unanswered()
+            count = self.last_index()
+            quiet = quiet + 1 if not pending and count == seen else 0
+            seen = count
             if time.monotonic() > deadline:
-                raise WaitFailed(
-                    "CALLs still unanswered: " + "; ".join(f.text() for f in pending[:5])
-                )
-            time.sleep(0.2)
+                if pending:
+                    raise WaitFailed(
+                        "CALLs still unanswered: " + "; ".join(f.text() for f in pending[:5])
+                    )
+                return
+            if quiet < 2:
+                time.sleep(0.2)
 
     def last_index(self) -> int:
         """The index of the newest logged frame (-1: none)."""
