@@ -37,20 +37,14 @@ from typing import TYPE_CHECKING
 
 import trio
 
-from drivers import build_hardware
 from station import __version__, privacy
 from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
 from station.control.loop import DEFAULT_PERIOD
+from station.control.protocol import PEER_TIMEOUT
 from station.control.remote import Connect, ControlLink
-from station.control.service import (
-    ControlService,
-    ControlSettings,
-    apply_pilot_voltage,
-    ev_settings,
-    ev_settings_value,
-)
+from station.control.simargs import ev_settings, ev_settings_value
 from station.devicemodel.catalogue import CERTIFICATE_CAPACITY
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
@@ -103,6 +97,9 @@ from station.transactions.queue import TransactionQueue
 from station.transactions.service import TransactionService
 from station.transactions.session import Reason
 
+if TYPE_CHECKING:
+    from station.control.service import ControlService, ControlSettings
+
 log = logging.getLogger(__name__)
 
 SECURITY_PROFILE = key("SecurityCtrlr", "SecurityProfile")
@@ -146,6 +143,8 @@ class Runtime:
 
     def control_settings(self) -> ControlSettings:
         """The periods of an in-process control service."""
+        from station.control.service import ControlSettings
+
         return ControlSettings(
             period=self.control_period,
             meter_interval=self.meter_interval,
@@ -233,7 +232,7 @@ class Station:
             on_snapshot=lambda s: self._snapshots[s.evse_id][0].send_nowait(s),
             on_reading=self._on_reading,
             on_card=lambda uid: self.transactions.card_presented(uid),
-            peer_timeout=math.inf if control is not None else ControlSettings.peer_timeout,
+            peer_timeout=math.inf if control is not None else PEER_TIMEOUT,
         )
         #: The EVSEs and meters of the control service, as the OCPP side commands them.
         self.evses = self.link.evses
@@ -351,6 +350,11 @@ class Station:
         await device_model.load(_seeds(config))
         control = None
         if runtime.control_connect is None:
+            # Imported here: the OCPP side of `station run` (its own process) never runs
+            # the control service, and starts faster without it.
+            from drivers import build_hardware
+            from station.control.service import ControlService
+
             try:
                 hardware = build_hardware(
                     config.hardware,
@@ -713,6 +717,8 @@ class Station:
         sim = self.hardware.sim if self.hardware is not None else None
         if sim is None:
             return
+        from station.control.service import apply_pilot_voltage  # in-process control only
+
         socket.register("sim.plug", lambda a: sim.plug(int(a["evse"])))
         socket.register("sim.unplug", lambda a: sim.unplug(int(a["evse"])))
         socket.register("sim.ev_state", lambda a: sim.set_ev_state(int(a["evse"]), str(a["state"])))
@@ -921,6 +927,15 @@ class Station:
         with trio.move_on_after(self.config.csms.message_timeout):
             await self.link.first_sync.wait()
 
+    async def _connection(self) -> None:
+        # The CSMS hears of the station once its hardware is under control: after the
+        # control service's first full state (bounded, as for the boot statuses). `station
+        # run` starts the OCPP side before its control process has built the hardware; if
+        # that fails, the control process ends the OCPP side before it said anything.
+        await self._first_sync()
+        assert self.connection is not None
+        await self.connection.run()
+
     async def _availability(self) -> None:
         # The statuses sent after the boot (B01.FR.03; TC_B_22 step 7) describe the
         # hardware, so they wait for the control service's first full state: an EV still
@@ -948,7 +963,7 @@ class Station:
         assert self.connection is not None and self.provisioning is not None
         self.started_at = trio.current_time()
         top = Supervisor("station", window=self.runtime.supervisor_window, escalate_by_raising=True)
-        top.add("ocpp.connection", self.connection.run)
+        top.add("ocpp.connection", self._connection)
         top.add("ocpp.heartbeat", self.provisioning.run_heartbeat)
         top.add(
             "ocpp.security_events", lambda: deliver_critical_events(self.security_log, self.client)

@@ -22,8 +22,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import trio
-
 from station.ocpp.datetimes import format_date_time
 
 
@@ -67,6 +65,10 @@ class WallClock:
         if start is not None:
             if start.tzinfo is None:
                 raise ValueError("start must be timezone-aware")
+            # Imported here: only a pinned clock (tests) reads trio's clock, and the device
+            # model's command-line tools import this module without trio.
+            import trio
+
             self._trio_start = trio.current_time()
         #: Whether the time was set from the time source since this clock was made.
         self.synchronised = False
@@ -98,6 +100,8 @@ class WallClock:
         if self._start is None:
             return datetime.now(UTC)
         assert self._trio_start is not None
+        import trio
+
         return self._start + timedelta(seconds=trio.current_time() - self._trio_start)
 
     def now(self) -> datetime:

@@ -130,3 +130,28 @@ def test_an_unusable_file_gets_one_line_naming_the_key(tmp_path, text, message):
 def test_a_missing_file_is_named(tmp_path):
     with pytest.raises(LocationError, match="file not found"):
         read_locations(tmp_path / "nowhere.toml")
+
+
+def test_config_get_reads_the_store_without_trio_or_the_message_models(tmp_path):
+    config = write(tmp_path, str(tmp_path / "data"))
+    status, heavy, stderr = imported_by(
+        "config", "--config", str(config), "get", "OCPPCommCtrlr.HeartbeatInterval"
+    )
+    # The device model is validated config plus the store: pydantic and sqlite3, no more.
+    assert status == 0, stderr
+    assert heavy == ["pydantic", "station.config", "sqlite3"]
+
+
+def test_station_run_parses_its_command_line_without_the_operator_commands():
+    code = (
+        "import json, sys\n"
+        "from station.cli import REGISTRARS, _parser\n"
+        "args = _parser('run').parse_args(['run', '--config', 'station.toml'])\n"
+        "print(json.dumps([args.command, sorted(set(REGISTRARS.values()) & set(sys.modules))]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    command, registrars = json.loads(done.stdout.strip().splitlines()[-1])
+    assert command == "run"
+    assert registrars == []

@@ -157,3 +157,25 @@ def test_log_with_a_filter_that_matches_nothing_says_so(config_path, capsys, tmp
     )
     assert main(["log", "--config", config_path, "--action", "Authorize"]) == 0
     assert capsys.readouterr().err == "station log: no logged frame matches action Authorize\n"
+
+
+def test_run_to_completion_refuses_a_coroutine_that_waits_for_an_event_loop():
+    """`station config` runs the device model without trio; code that would suspend for a
+    scheduler is an error that names the cause, not a hang or a silent None."""
+    import types
+
+    from station.offload import DirectOffload, run_to_completion
+
+    async def direct() -> int:
+        return await DirectOffload().run(lambda: 42)
+
+    @types.coroutine
+    def suspend():
+        yield "a scheduler's wake-up"
+
+    async def waits() -> None:
+        await suspend()
+
+    assert run_to_completion(direct()) == 42
+    with pytest.raises(RuntimeError, match="waited for an event loop"):
+        run_to_completion(waits())

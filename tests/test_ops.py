@@ -324,12 +324,15 @@ def test_message_log_lines_copy_plain_frames_and_redact_secrets(tmp_path):
     log.observe("in", secret, object(), "SetVariables")
     log.observe("in", network, object(), "SetNetworkProfile")
     log.observe("in", '[2,"m-5","Heartbeat",{', None, None)
-    lines = []
-    while True:
-        try:
-            lines.append(log._receive.receive_nowait())
-        except trio.WouldBlock:
-            break
+
+    async def write() -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(log.run)
+            await log.flush()
+            nursery.cancel_scope.cancel()
+
+    trio.run(write)
+    lines = log.path.read_text().splitlines()
     entries = [json.loads(line) for line in lines]
     assert [e["id"] for e in entries] == ["m-1", "m-2", "m-3", "m-4", None]
     assert entries[0]["frame"] == json.loads(plain)

@@ -4,6 +4,7 @@ OCPP side is its child. Killing either one mid-charge follows the documented pol
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -170,3 +171,22 @@ async def test_the_ocpp_side_runs_without_the_device_groups_of_the_control_proce
         assert not groups_of(ocpp_side) & device_groups
     finally:
         await stop(process)
+
+
+async def test_hardware_that_cannot_be_built_ends_the_ocpp_side_before_it_says_anything(
+    tmp_path, judge
+):
+    # `station run` starts its OCPP side before it builds the hardware; the OCPP side
+    # dials the CSMS only after the control service's first full state.
+    path, _ = setup(tmp_path, judge)
+    text = path.read_text().replace('driver = "sim"', 'driver = "gpio"')
+    path.write_text(text.replace('log_level = "warning"', 'log_level = "info"'))
+    # No pin factory by that name, here or on a Raspberry Pi: the first GPIO fails.
+    env = dict(os.environ, GPIOZERO_PIN_FACTORY="no-such-pin-factory")
+    process = start(path, env=env)
+    _, stderr = await trio.to_thread.run_sync(lambda: process.communicate(timeout=60))
+    assert process.returncode == 1
+    assert "event=control_failed" in stderr and "Traceback" not in stderr
+    (pid,) = re.findall(r"event=ocpp_side_started pid=(\d+)", stderr)
+    assert not _alive(int(pid))
+    assert judge.connections == []

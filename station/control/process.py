@@ -22,18 +22,40 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import sys
+import subprocess
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import TypedDict
+from typing import TYPE_CHECKING, Protocol
 
 import trio
 
-from drivers import build_hardware
-from station.config import StationConfig
-from station.control.realtime import enter_realtime, leave_realtime, lower_oom_priority
-from station.control.service import ControlService, ControlSettings
-from station.ops.systemd import Notifier, watchdog
+from station.control.realtime import leave_realtime, lower_oom_priority
+from station.control.spawn import (
+    EarlyStart,
+    SpawnOptions,
+    child_env,
+    link_path,
+    ocpp_side_argv,
+    ocpp_side_sandbox,
+)
+
+if TYPE_CHECKING:
+    from station.config import StationConfig
+
+__all__ = [
+    "EXIT_FIRMWARE_RESTART",
+    "ChildSupervisor",
+    "EarlyStart",
+    "SpawnOptions",
+    "link_path",
+    "ocpp_side_argv",
+    "ocpp_side_sandbox",
+    "prepare_ocpp_side",
+    "run_control_process",
+    "unix_connect",
+    "watch_parent",
+]
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +63,6 @@ log = logging.getLogger(__name__)
 EXIT_FIRMWARE_RESTART = 75
 #: How long the OCPP side may take to stop after SIGTERM before it is killed.
 CHILD_STOP_TIMEOUT = 10.0
-
-
-def link_path(config: StationConfig) -> Path:
-    """Where the control process serves the control protocol."""
-    return config.station.data_dir / "control-link.sock"
-
-
-class SpawnOptions(TypedDict, total=False):
-    """Process-creation options `ChildSupervisor` passes to `trio.lowlevel.open_process`
-    (those `ocpp_side_sandbox` sets)."""
-
-    extra_groups: list[int]
-    preexec_fn: Callable[[], object]
 
 
 class ChildSupervisor:
@@ -75,7 +84,7 @@ class ChildSupervisor:
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.stable_after = stable_after
-        self.process: trio.Process | None = None
+        self.process: Child | None = None
         self.restarts = 0
 
     def kill(self, reason: str) -> None:
@@ -85,20 +94,25 @@ class ChildSupervisor:
             log.error("event=ocpp_side_killed pid=%d reason=%r", process.pid, reason)
             process.kill()
 
-    async def run(self, stop: trio.Event) -> int:
+    async def run(self, stop: trio.Event, first: subprocess.Popen[bytes] | None = None) -> int:
         """Supervise until ``stop`` is set (then SIGTERM, SIGKILL after
         `CHILD_STOP_TIMEOUT`) or the child exits with `EXIT_FIRMWARE_RESTART` (returned:
-        the root must exit with it)."""
+        the root must exit with it). ``first``: an OCPP side already started
+        (`station.control.spawn.start_ocpp_side`), supervised like the ones this starts."""
         backoff = self.initial_backoff
-        while not stop.is_set():
+        while first is not None or not stop.is_set():
             started = trio.current_time()
-            process = await trio.lowlevel.open_process(self.argv, env=self.env, **self.options)
+            process: Child
+            if first is not None:
+                process, first = StartedProcess(first), None
+            else:
+                process = await trio.lowlevel.open_process(self.argv, env=self.env, **self.options)
+                log.info("event=ocpp_side_started pid=%d restarts=%d", process.pid, self.restarts)
             self.process = process
-            log.info("event=ocpp_side_started pid=%d restarts=%d", process.pid, self.restarts)
             try:
                 async with trio.open_nursery() as nursery:
 
-                    async def stop_child(process: trio.Process = process) -> None:
+                    async def stop_child(process: Child = process) -> None:
                         await stop.wait()
                         _terminate(process)
 
@@ -139,7 +153,73 @@ class ChildSupervisor:
         return 0
 
 
-def _terminate(process: trio.Process) -> None:
+class Child(Protocol):
+    """What `ChildSupervisor` needs of a child process (a `trio.Process` has it)."""
+
+    @property
+    def pid(self) -> int:
+        """The process id."""
+        ...
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status, None while it runs."""
+        ...
+
+    def send_signal(self, sig: int) -> None:
+        """Send ``sig`` unless it has ended."""
+        ...
+
+    def kill(self) -> None:
+        """SIGKILL unless it has ended."""
+        ...
+
+    async def wait(self) -> int:
+        """Wait for the end; the exit status."""
+        ...
+
+
+class StartedProcess:
+    """A `subprocess.Popen` started before the event loop, waited for from trio."""
+
+    #: How often the end of the process is polled where Linux's pidfd is not available.
+    POLL_INTERVAL = 0.05
+
+    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+        self._popen = popen
+        self.pid = popen.pid
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit status, None while it runs (reaps it once it ended)."""
+        return self._popen.poll()
+
+    def send_signal(self, sig: int) -> None:
+        """Send ``sig`` unless it has ended (and been reaped)."""
+        self._popen.send_signal(sig)
+
+    def kill(self) -> None:
+        """SIGKILL unless it has ended."""
+        self._popen.kill()
+
+    async def wait(self) -> int:
+        """Wait for the end without blocking the loop; the exit status."""
+        if self._popen.poll() is None:
+            try:
+                # Readable once the process ends; nothing else reaps it in the meantime.
+                fd = os.pidfd_open(self.pid)
+            except (AttributeError, OSError):
+                while self._popen.poll() is None:  # noqa: ASYNC110 - no pidfd here
+                    await trio.sleep(self.POLL_INTERVAL)
+            else:
+                try:
+                    await trio.lowlevel.wait_readable(fd)
+                finally:
+                    os.close(fd)
+        return self._popen.wait()
+
+
+def _terminate(process: Child) -> None:
     if process.returncode is None:
         try:
             process.send_signal(signal.SIGTERM)
@@ -147,99 +227,49 @@ def _terminate(process: trio.Process) -> None:
             pass
 
 
-def ocpp_side_argv(config_path: Path, link: Path) -> list[str]:
-    """The command line of the OCPP side."""
-    return [
-        sys.executable,
-        "-m",
-        "station",
-        "ocpp-side",
-        "--config",
-        str(config_path),
-        "--link",
-        str(link),
-        "--parent",
-        str(os.getpid()),
-    ]
-
-
-#: Linux capability and prctl numbers (linux/capability.h, linux/prctl.h).
-_CAP_SETGID = 6
-_PR_CAP_AMBIENT = 47
-_PR_CAP_AMBIENT_CLEAR_ALL = 4
-
-
-def _capable(bit: int) -> bool:
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("CapEff:"):
-                    return bool(int(line.split()[1], 16) >> bit & 1)
-    except OSError:
-        pass
-    return False
-
-
-def ocpp_side_sandbox() -> SpawnOptions:
-    """Popen options that start the OCPP side without the supplementary groups that give
-    the control process its devices (gpio, spi, dialout on Raspberry Pi OS) and without
-    ambient capabilities (so that it cannot take the groups back).
-
-    Needs CAP_SETGID in the control process (the unit's ``AmbientCapabilities=CAP_SETGID``);
-    without it the OCPP side keeps the groups, and that is logged."""
-    groups = os.getgroups()
-    if not groups:
-        return {}
-    if not _capable(_CAP_SETGID):
-        log.warning(
-            "event=ocpp_side_not_sandboxed groups=%s reason='no CAP_SETGID to drop them' "
-            "detail='the OCPP side could open the devices'",
-            ",".join(str(g) for g in groups),
-        )
-        return {}
-    import ctypes
-    import ctypes.util
-
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-
-    def clear_ambient_capabilities() -> None:
-        # Runs in the child between fork and exec: keep it to one system call.
-        libc.prctl(_PR_CAP_AMBIENT, _PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-
-    log.info("event=ocpp_side_sandbox dropped_groups=%s", ",".join(str(g) for g in groups))
-    return {"extra_groups": [], "preexec_fn": clear_ambient_capabilities}
-
-
-def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # Only the control process speaks to systemd (NotifyAccess=main).
-    for name in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"):
-        env.pop(name, None)
-    return env
-
-
 async def run_control_process(
-    config: StationConfig, config_path: Path, stop: trio.Event, *, realtime: bool = True
+    config: StationConfig,
+    config_path: Path,
+    stop: trio.Event,
+    *,
+    realtime: bool = True,
+    early: EarlyStart | None = None,
 ) -> int:
-    """Run the control process until ``stop``; returns the exit status of `station run`."""
-    if realtime:
-        enter_realtime()
+    """Run the control process until ``stop``; returns the exit status of `station run`.
+
+    ``early``: the link's socket and the first OCPP side, started before the event loop
+    (`station.control.spawn.start_ocpp_side`); killed if the control service cannot start
+    (the hardware cannot be built), so that no OCPP side talks for unguarded hardware."""
+    from drivers import build_hardware
+    from station.control.realtime import enter_realtime
+    from station.control.service import ControlService, ControlSettings
+    from station.ops.systemd import Notifier, watchdog
+
+    try:
+        if realtime:
+            enter_realtime()
+        hardware = build_hardware(
+            config.hardware,
+            now=trio.current_time,
+            wall_clock=_wall_clock,
+            data_dir=config.station.data_dir,
+        )
+        service = ControlService(
+            config.hardware, hardware, ControlSettings(), latch_dir=config.station.data_dir
+        )
+    except BaseException:
+        if early is not None:
+            early.abandon()
+        raise
     notifier = Notifier()
-    hardware = build_hardware(
-        config.hardware,
-        now=trio.current_time,
-        wall_clock=_wall_clock,
-        data_dir=config.station.data_dir,
-    )
-    service = ControlService(
-        config.hardware, hardware, ControlSettings(), latch_dir=config.station.data_dir
-    )
     link = link_path(config)
     status = 0
     try:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(service.run, name="control")
-            await nursery.start(service.serve_unix, link)
+            await nursery.start(
+                partial(service.serve_unix, link, sock=None if early is None else early.sock)
+            )
             ready = trio.Event()
 
             async def announce_ready() -> None:
@@ -262,13 +292,16 @@ async def run_control_process(
 
             nursery.start_soon(stop_in_order)
             child = ChildSupervisor(
-                ocpp_side_argv(config_path, link), env=_child_env(), options=ocpp_side_sandbox()
+                ocpp_side_argv(config_path, link), env=child_env(), options=ocpp_side_sandbox()
             )
             # A hung OCPP side (no frame for the peer timeout) is killed and started again.
             service.on_peer_hung = child.kill
-            status = await child.run(child_stop)
+            first, early = (None, None) if early is None else (early.child, None)
+            status = await child.run(child_stop, first)
             nursery.cancel_scope.cancel()
     finally:
+        if early is not None:  # the supervisor never took it over
+            early.abandon()
         with trio.CancelScope(shield=True):
             await service.stop()
         service.close()

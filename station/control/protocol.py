@@ -36,6 +36,8 @@ VERSION = 1
 MAX_FRAME = 16 * 1024
 #: Longest string field (fault reasons, card UIDs).
 MAX_TEXT = 200
+#: Each side drops a peer it heard nothing from for this long (s); heartbeats come every 1 s.
+PEER_TIMEOUT = 5.0
 _HEADER = struct.Struct(">I")
 
 

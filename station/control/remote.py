@@ -31,6 +31,7 @@ from drivers.interfaces import MeterSample
 from station.control.channel import ChannelClosed, ControlChannel
 from station.control.loop import TimingStats
 from station.control.protocol import (
+    PEER_TIMEOUT,
     AllowCharging,
     CardGone,
     CardPresented,
@@ -194,7 +195,7 @@ class ControlLink:
         on_reading: Callable[[int, Reading], None],
         on_card: Callable[[str], Awaitable[None]],
         heartbeat_interval: float = 1.0,
-        peer_timeout: float = 5.0,
+        peer_timeout: float = PEER_TIMEOUT,
         card_backlog: int = 8,
     ) -> None:
         self.on_snapshot = on_snapshot

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 import logging
 import math
+import socket
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -46,6 +47,7 @@ from station.control.latches import LatchFile
 from station.control.loop import DEFAULT_PERIOD, ControlLoop
 from station.control.meter import MeterSampler
 from station.control.protocol import (
+    PEER_TIMEOUT,
     AllowCharging,
     CardGone,
     CardPresented,
@@ -70,6 +72,8 @@ from station.control.protocol import (
     Synced,
 )
 from station.control.reading import Reading
+from station.control.simargs import EV_SETTINGS, ev_settings
+from station.control.spawn import bind_link
 from station.evse import EvseSnapshot
 from station.offload import Offload, ThreadOffload
 from station.privacy import token_ref
@@ -96,7 +100,7 @@ class ControlSettings:
     #: Each side sends a heartbeat this often ...
     heartbeat_interval: float = 1.0
     #: ... and drops a peer it heard nothing from for this long.
-    peer_timeout: float = 5.0
+    peer_timeout: float = PEER_TIMEOUT
     #: Reports queued for a peer that does not read them before it is dropped.
     outbox_limit: int = 10_000
     #: Meter requests of a peer in progress at once.
@@ -534,17 +538,19 @@ class ControlService:
             await trio.sleep(self.settings.heartbeat_interval)
 
     async def serve_unix(
-        self, path: Path, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+        self,
+        path: Path,
+        *,
+        sock: socket.socket | None = None,
+        task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
     ) -> None:
-        """Listen on a Unix socket (mode 0600) and serve the OCPP side connecting to it."""
+        """Listen on a Unix socket (mode 0600) and serve the OCPP side connecting to it;
+        ``sock``: that socket already bound and listening at ``path``
+        (`station.control.spawn.bind_link`, before the event loop)."""
         where = trio.Path(path)
-        await where.parent.mkdir(parents=True, exist_ok=True)
-        await where.unlink(missing_ok=True)
-        sock = trio.socket.socket(trio.socket.AF_UNIX, trio.socket.SOCK_STREAM)
-        await sock.bind(str(path))
-        await where.chmod(0o600)  # only the station's own user may command the hardware
-        sock.listen(4)
-        listener = trio.SocketListener(sock)
+        if sock is None:
+            sock = await trio.to_thread.run_sync(bind_link, path)
+        listener = trio.SocketListener(trio.socket.from_stdlib_socket(sock))
         log.info("event=control_service_listening path=%s", path)
         task_status.started()
         try:
@@ -565,40 +571,6 @@ def apply_pilot_voltage(sim: SimulatedStation, evse: int, value: str | None) -> 
     except ValueError:
         raise ValueError(f"pilot voltage {value!r}: expected HIGH,LOW in volts") from None
     sim.inject_pilot_voltage(evse, high, low)
-
-
-#: What ``station sim ev`` may change, and the type each value must have.
-EV_SETTINGS: dict[str, type] = {
-    "capacity_kwh": float,
-    "max_current": float,
-    "phases": int,
-    "soc": float,
-}
-
-
-def ev_settings(args: Mapping[str, Any]) -> dict[str, Any]:
-    """The EV settings among a command's arguments (``evse`` aside), checked for names
-    and types; `ValueError` names the first bad one."""
-    settings: dict[str, Any] = {}
-    for name, value in args.items():
-        if name == "evse":
-            continue
-        kind = EV_SETTINGS.get(name)
-        if kind is None:
-            raise ValueError(f"sim.ev: unknown setting {name!r}; expected {', '.join(EV_SETTINGS)}")
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{name} must be a number, got {value!r}")
-        if kind is int and value != int(value):
-            raise ValueError(f"{name} must be a whole number, got {value!r}")
-        settings[name] = kind(value)
-    return settings
-
-
-def ev_settings_value(args: Mapping[str, Any]) -> str:
-    """``sim.ev`` arguments as the sim command's value over the link: "name=value,..."."""
-    return ",".join(f"{name}={value!r}" for name, value in ev_settings(args).items())
 
 
 def apply_ev_settings(sim: SimulatedStation, evse: int, value: str | None) -> str:

@@ -122,13 +122,14 @@ def run(args: argparse.Namespace) -> int:
     """Carry out one ``station config`` action."""
     from pathlib import Path
 
-    import trio
-
     from station.cli import load_or_exit
+    from station.offload import run_to_completion
 
     config = load_or_exit(Path(args.config))
     try:
-        return trio.run(_run, args, config)
+        # No event loop: the store's calls run directly (`DirectOffload`), so the device
+        # model's coroutines never wait, and the command need not import trio.
+        return run_to_completion(_run(args, config))
     except BadReference as exc:
         print(f"station config: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -137,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
 async def _run(args: argparse.Namespace, config) -> int:
     from station.devicemodel.seeding import build_device_model
     from station.devicemodel.seeding import config_seeds as _seeds
-    from station.offload import InlineOffload
+    from station.offload import DirectOffload
     from station.ops.control_client import ControlClientError, request
     from station.store import Store, StoreError
 
@@ -154,7 +155,7 @@ async def _run(args: argparse.Namespace, config) -> int:
             )
             return EXIT_FAILED
     try:
-        store = Store.open_sync(config.station.data_dir / "station.db", offload=InlineOffload())
+        store = Store.open_sync(config.station.data_dir / "station.db", offload=DirectOffload())
     except StoreError as exc:
         print(f"station config: {exc}", file=sys.stderr)
         return EXIT_FAILED

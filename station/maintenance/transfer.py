@@ -25,14 +25,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 import trio
 
 from station.ocpp.tls import transfer_context
 from station.offload import Offload
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +136,8 @@ async def _upload(
     timeout: float,
     content_type: str,
 ) -> None:
+    import httpx  # here: a station that never transfers a file never loads it (start, RSS)
+
     try:
         async with httpx.AsyncClient(verify=verify, timeout=timeout) as client:
             # Streamed so that the server's answer is never read: only its status counts,
@@ -236,6 +240,8 @@ async def _download(
         have = 0
     digest = await offload.run(lambda: _hash_file(target)) if have else hashlib.sha256()
     headers = {"Range": f"bytes={have}-"} if have else {}
+    import httpx  # here: a station that never transfers a file never loads it (start, RSS)
+
     try:
         async with httpx.AsyncClient(verify=verify, timeout=timeout) as client:
             async with client.stream("GET", url, headers=headers) as response:

@@ -29,7 +29,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
-import httpx
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -70,6 +69,8 @@ def crl_urls(certificate: x509.Certificate) -> list[str]:
 async def http_fetch(url: str, timeout: float, limit: int) -> bytes:
     """GET ``url`` (plain http: a CRL is signed, and fetching it over TLS would need the
     very check it feeds); refuse a body larger than ``limit`` while it streams in."""
+    import httpx  # here: only a station that checks revocation loads it (start, RSS)
+
     async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
         async with client.stream("GET", url) as response:
             if response.status_code != 200:
@@ -143,6 +144,8 @@ class CrlChecker:
         cached = self._cache.get(key)
         if cached is not None and self._current(cached):
             return cached
+        import httpx
+
         try:
             data = await self._fetch(url, timeout, MAX_CRL_BYTES)
         except httpx.HTTPError as exc:

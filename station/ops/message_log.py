@@ -5,8 +5,11 @@ message id, size in bytes and the frame itself with secrets redacted (`station.r
 secret variables' values in any casing, passwords and keys in network profiles, the
 userinfo of URLs), decided on the decoded frame. Frames are queued by a
 synchronous observer on the OCPP session and written by a task in a worker thread, so
-the message path never waits for the disk. The file rotates at ``max_bytes`` keeping
-``backups`` old files. `read_entries` and `format_entry` serve ``station log``.
+the message path never waits for the disk. A frame that may hold a secret (a full
+inventory report names the password variables) is decoded and redacted by that task too,
+after the frame went out, not by the observer on the message's own path. The file
+rotates at ``max_bytes`` keeping ``backups`` old files. `read_entries` and
+`format_entry` serve ``station log``.
 
 The queue is bounded too (``max_queued_bytes``): when the disk falls behind a CSMS that
 sends large frames quickly, lines beyond the bound are dropped and counted (one warning
@@ -21,6 +24,7 @@ import math
 import os
 import re
 from collections.abc import Awaitable, Callable, Collection, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -65,6 +69,16 @@ def redact(frame: Any, secret_variables: Collection[str] = ()) -> Any:
     return redacted
 
 
+@dataclass(frozen=True, slots=True)
+class _Unredacted:
+    """A frame queued before its redaction, which the writer task does."""
+
+    stamp: str
+    direction: str
+    action: str | None
+    text: str
+
+
 class MessageLog:
     """Queue of frames to write; `run` writes them."""
 
@@ -94,7 +108,10 @@ class MessageLog:
         self._now = now or datetime.now
         import trio  # here, not at the top: `station log` reads the file without trio
 
-        self._send, self._receive = trio.open_memory_channel[str](math.inf)
+        # (bytes counted against max_queued_bytes, the line or the frame to redact first)
+        self._send, self._receive = trio.open_memory_channel[tuple[int, str | _Unredacted]](
+            math.inf
+        )
         #: Told how many lines were dropped, when writing catches up (MemoryExhaustion).
         self.on_dropped: Callable[[int], Awaitable[None]] | None = None
         self._written = trio.Event()
@@ -114,6 +131,9 @@ class MessageLog:
 
         A well-formed frame without anything to redact (nearly all of them) is copied into
         the line as it is: no decoding and re-encoding of large reports on the event loop.
+        Any other frame is redacted by `run`, after the message went out: a FullInventory
+        report is 36 kB of JSON that names the password variables, and decoding, redacting
+        and encoding it again took a millisecond of the report's path.
         """
         stamp = format_date_time(self._now())
         # Our own frames and decoded incoming ones are valid JSON; a bad frame is not.
@@ -129,8 +149,12 @@ class MessageLog:
                 f'"action":{json.dumps(action)},"id":{json.dumps(head.group(1))},'
                 f'"size":{len(text.encode())},"frame":{text}}}'
             )
-            self._queue(line)
+            self._queue(line, len(line))
             return
+        self._queue(_Unredacted(stamp, direction, action, text), len(text))
+
+    def _redacted_line(self, frame: _Unredacted) -> str:
+        text = frame.text
         try:
             decoded = json.loads(text)
             message_id = decoded[1] if isinstance(decoded, list) and len(decoded) > 1 else None
@@ -139,22 +163,22 @@ class MessageLog:
             # Not JSON: kept for diagnosis, without the values that may be secrets.
             message_id, body = None, redact_raw(text)
         entry = {
-            "time": stamp,
-            "direction": direction,
-            "action": action,
+            "time": frame.stamp,
+            "direction": frame.direction,
+            "action": frame.action,
             "id": message_id,
             "size": len(text.encode()),
             "frame": body,
         }
-        self._queue(json.dumps(entry, separators=(",", ":"), default=str))
+        return json.dumps(entry, separators=(",", ":"), default=str)
 
-    def _queue(self, line: str) -> None:
-        if self._queued_bytes + len(line) > self.max_queued_bytes:
+    def _queue(self, item: str | _Unredacted, size: int) -> None:
+        if self._queued_bytes + size > self.max_queued_bytes:
             self.dropped += 1
             self._dropped_unreported += 1
             return
-        self._queued_bytes += len(line)
-        self._send.send_nowait(line)
+        self._queued_bytes += size
+        self._send.send_nowait((size, item))
 
     async def run(self) -> None:
         """Write queued lines for the station's lifetime."""
@@ -167,8 +191,11 @@ class MessageLog:
                     batch.append(self._receive.receive_nowait())
                 except trio.WouldBlock:
                     break
-            await self._offload.run(partial(self._write, batch))
-            self._queued_bytes -= sum(len(line) for line in batch)
+            lines = [
+                item if isinstance(item, str) else self._redacted_line(item) for _, item in batch
+            ]
+            await self._offload.run(partial(self._write, lines))
+            self._queued_bytes -= sum(size for size, _ in batch)
             if self._dropped_unreported:
                 count, self._dropped_unreported = self._dropped_unreported, 0
                 log.warning("event=message_log_lines_dropped count=%d", count)
