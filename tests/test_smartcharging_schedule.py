@@ -270,7 +270,8 @@ def test_composite_schedule_equals_the_limit_second_by_second(profiles, with_tx,
 
 def reference_limit(profiles: list[Profile], t: datetime, situation: Situation) -> float:
     """K08 by the letter, written apart from the module: per purpose the highest stack
-    level with a limit; TxProfile before TxDefaultProfile; the lowest of all, at most 32."""
+    level with a limit (the external constraints of the station and of the EVSE apart);
+    TxProfile before TxDefaultProfile; the lowest of all, at most 32."""
 
     def winner(candidates: list[Profile]) -> float | None:
         limited = [
@@ -284,7 +285,10 @@ def reference_limit(profiles: list[Profile], t: datetime, situation: Situation) 
         return [p for p in profiles if p.purpose is purpose and evse_ok(p)]
 
     station_max = winner(of(Purpose.STATION_MAX, lambda p: True))
-    external = winner(of(Purpose.EXTERNAL, lambda p: p.evse_id in (0, 1)))
+    # The external constraints of EVSE 0 are a limit of the whole station, not a default
+    # that the EVSE's own overrules (SetChargingProfileRequest.evseId): both apply.
+    station_external = winner(of(Purpose.EXTERNAL, lambda p: p.evse_id == 0))
+    external = winner(of(Purpose.EXTERNAL, lambda p: p.evse_id == 1))
     tx = None
     if situation.transaction_id is not None:
         tx = winner(
@@ -295,4 +299,5 @@ def reference_limit(profiles: list[Profile], t: datetime, situation: Situation) 
         )
     if tx is None:
         tx = winner(of(Purpose.TX_DEFAULT, lambda p: p.evse_id in (0, 1)))
-    return min(x for x in (32.0, station_max, external, tx) if x is not None)
+    limits = (32.0, station_max, station_external, external, tx)
+    return min(x for x in limits if x is not None)
