@@ -549,7 +549,7 @@ async def test_a_charging_station_max_profile_is_shared_by_the_evses_not_given_t
     async with running_station(config, control_period=0.05) as env:
         await booted(env)
         await charge(env, 1)
-        await charge(env, 2, card="0DD0FEED")
+        second = await charge(env, 2, card="0DD0FEED")
         own = profile(id=2, periods=((0, 20.0),))  # EVSE 2's own limit
         assert (await call(env, "SetChargingProfile", {"evseId": 2, "chargingProfile": own}))[
             "status"
@@ -575,6 +575,14 @@ async def test_a_charging_station_max_profile_is_shared_by_the_evses_not_given_t
             env.station.hardware.sim.unplug(1)
             await trio.sleep(PWM_RAISE_INTERVAL_S)
             assert await offered_after_a_period(env, 2) == 20
+            # 16 → 20 A is a significant change of what EVSE 2's transaction is offered.
+            await env.csms.wait(
+                lambda: any(
+                    e["transactionInfo"]["transactionId"] == second
+                    for e in tes(env, "ChargingRateChanged")
+                ),
+                timeout=10,
+            )
             await call(env, "ClearChargingProfile", {"chargingProfileId": 2})
             await trio.sleep(PWM_RAISE_INTERVAL_S)
             assert await offered_after_a_period(env, 2) == 32
@@ -630,3 +638,30 @@ async def test_a_station_wide_local_limit_is_shared_by_the_evses(config, autojum
         await smart.clear_external_limit(0, "EMS")
         await trio.sleep(PWM_RAISE_INTERVAL_S)
         assert (await offered_after_a_period(env, 1), offered(env, 2)) == (8, 32)
+
+
+async def test_k08_fr_03_the_grid_composite_follows_the_station_maximum_where_no_evse_changes(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        start = env.station.clock.now().replace(microsecond=0)
+        station_max = profile(
+            id=1, purpose="ChargingStationMaxProfile", start=start,
+            periods=((0, 64.0), (120, 40.0)),
+        )  # fmt: skip
+        answer = await call(
+            env, "SetChargingProfile", {"evseId": 0, "chargingProfile": station_max}
+        )
+        assert answer["status"] == "Accepted"
+        answer = await call(
+            env, "GetCompositeSchedule", {"evseId": 0, "duration": 300, "chargingRateUnit": "A"}
+        )
+        begin = datetime.fromisoformat(answer["schedule"]["scheduleStart"])
+        periods = [
+            (begin + timedelta(seconds=p["startPeriod"]), p["limit"])
+            for p in answer["schedule"]["chargingSchedulePeriod"]
+        ]
+        # Each EVSE's composite is its 32 A throughout; the EVSEs together, 64 A, are
+        # capped at 40 A from the maximum's second period.
+        assert periods == [(begin, 64.0), (start + timedelta(seconds=120), 40.0)]
