@@ -277,7 +277,7 @@ class SmartChargingService:
             upcoming = next_change(profiles, now, situation)
             if upcoming is not None and (wake is None or upcoming < wake):
                 wake = upcoming
-        cap = self.station_cap(profiles, now)
+        cap = self._station_cap(profiles, now)
         if cap is not None:
             limits = self._share(limits, cap)
         # Lower first, then raise: the EVSEs never offer more together than either the old
@@ -308,7 +308,7 @@ class SmartChargingService:
             max_current=math.inf,
         )
 
-    def station_cap(self, profiles: Sequence[Profile], now: datetime) -> float | None:
+    def _station_cap(self, profiles: Sequence[Profile], now: datetime) -> float | None:
         """The current per phase the EVSEs may draw together at ``now`` (A): the lowest of
         the ChargingStationMaxProfile (K04.FR.05), the station's external limit (K12) and
         ``[hardware] grid_max_current``; None when none of them limits."""
