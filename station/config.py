@@ -222,17 +222,19 @@ class StationConfig(_Section):
         if failsafe is not None and failsafe > top:
             raise ValueError(
                 f"ems.failsafe_current: {failsafe:g} A is above the station's {top:g} A "
-                "(hardware.grid_max_current, or the largest EVSE's max_current)"
+                "(hardware.grid_max_current, or the EVSEs' max_current together)"
             )
         return self
 
     @property
     def station_max_current(self) -> float:
-        """The most current per phase the station as a whole may be limited to."""
+        """The most current per phase the station as a whole may be limited to: a
+        station-wide limit is for the EVSEs together (K04.FR.05), so without a grid
+        connection limit it is their maximum currents together."""
         hardware = self.hardware
         if hardware.grid_max_current is not None:
             return hardware.grid_max_current
-        return max((e.max_current for e in hardware.evse), default=0.0)
+        return sum(e.max_current for e in hardware.evse)
 
     @property
     def control_socket(self) -> Path:

@@ -100,8 +100,8 @@ def test_the_example_config_is_valid_and_resolves_relative_paths():
             "ems.failsafe_timeout: Input should be less than or equal to 3600 (got 7200)",
         ),
         (
-            lambda t: t + "\n[ems]\nfailsafe_current = 40\n",
-            "ems.failsafe_current: 40 A is above the station's 32 A",
+            lambda t: t + "\n[ems]\nfailsafe_current = 70\n",
+            "ems.failsafe_current: 70 A is above the station's 64 A",
         ),
         (
             lambda t: t + "\n[ems]\nfailsafe_timout = 30\n",

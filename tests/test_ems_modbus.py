@@ -212,7 +212,7 @@ def ems_for(station, **options) -> EmsService:
             station.smart_charging.applied,
         ),
         max_currents={1: 32.0, 2: 32.0},
-        station_max=32.0,
+        station_max=64.0,  # the two EVSEs together, as the config gives it
         **options,
     )
 

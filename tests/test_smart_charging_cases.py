@@ -515,3 +515,153 @@ async def test_a_profile_whose_write_fails_is_taken_back_and_not_accepted(config
         assert env.station.smart_charging.limit(1) == 10
         [stored] = env.station.smart_charging.profiles()
         assert stored.periods[0].limit == 10
+
+
+# -- Station-level limits: the EVSEs together (K04.FR.05) --------------------------------
+
+
+async def composite_now(env, evse: int, unit: str = "A", duration: int = 0) -> list:
+    answer = await call(
+        env,
+        "GetCompositeSchedule",
+        {"evseId": evse, "duration": duration, "chargingRateUnit": unit},
+    )
+    assert answer["status"] == "Accepted"
+    return [(p["startPeriod"], p["limit"]) for p in answer["schedule"]["chargingSchedulePeriod"]]
+
+
+class Allocations:
+    """Every allocation the station applies, sampled each 10 ms of (mock) time."""
+
+    def __init__(self, env) -> None:
+        self.seen: list[dict[int, float]] = []
+        self._env = env
+
+    async def watch(self) -> None:
+        while True:
+            self.seen.append(dict(self._env.station.smart_charging.applied))
+            await trio.sleep(0.01)
+
+
+async def test_a_charging_station_max_profile_is_shared_by_the_evses_not_given_to_each(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, 1)
+        second = await charge(env, 2, card="0DD0FEED")
+        own = profile(id=2, periods=((0, 20.0),))  # EVSE 2's own limit
+        assert (await call(env, "SetChargingProfile", {"evseId": 2, "chargingProfile": own}))[
+            "status"
+        ] == "Accepted"
+        # No station-level limit: nothing is shared, each EVSE has its own limit.
+        assert (await offered_after_a_period(env, 1), offered(env, 2)) == (32, 20)
+        allocations = Allocations(env)
+        async with trio.open_nursery() as nursery:
+            station_max = profile(id=1, purpose="ChargingStationMaxProfile", periods=((0, 32.0),))
+            answer = await call(
+                env, "SetChargingProfile", {"evseId": 0, "chargingProfile": station_max}
+            )
+            assert answer["status"] == "Accepted"
+            nursery.start_soon(allocations.watch)
+            # K04.FR.05: 32 A for the station, 16 + 16, not 32 + 20.
+            assert (await offered_after_a_period(env, 1), offered(env, 2)) == (16, 16)
+            # K08.FR.04: an EVSE's composite is at most the station's maximum (TC_K_41);
+            # K08.FR.03: the grid connection's is the EVSEs together, at most it too.
+            assert await composite_now(env, 1) == [(0, 32.0)]
+            assert await composite_now(env, 2) == [(0, 20.0)]
+            assert await composite_now(env, 0) == [(0, 32.0)]
+            # EVSE 1's transaction ends: EVSE 2 may have all 32 A, up to its own 20 A.
+            env.station.hardware.sim.unplug(1)
+            await trio.sleep(PWM_RAISE_INTERVAL_S)
+            assert await offered_after_a_period(env, 2) == 20
+            # 16 → 20 A is a significant change of what EVSE 2's transaction is offered.
+            await env.csms.wait(
+                lambda: any(
+                    e["transactionInfo"]["transactionId"] == second
+                    for e in tes(env, "ChargingRateChanged")
+                ),
+                timeout=10,
+            )
+            await call(env, "ClearChargingProfile", {"chargingProfileId": 2})
+            await trio.sleep(PWM_RAISE_INTERVAL_S)
+            assert await offered_after_a_period(env, 2) == 32
+            nursery.cancel_scope.cancel()
+        assert all(sum(a.values()) <= 32 for a in allocations.seen)
+        assert {1: 16.0, 2: 16.0} in allocations.seen
+
+
+async def test_a_station_max_profile_in_watts_is_converted_and_shared_at_its_boundaries(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, 1)
+        await charge(env, 2, card="0DD0FEED")
+        now = env.station.clock.now()
+        # 7360 W = 32 A and 4600 W = 20 A on the reference station's one phase at 230 V.
+        station_max = profile(
+            id=1, purpose="ChargingStationMaxProfile", unit="W", start=now,
+            periods=((0, 7360.0), (60, 4600.0)),
+        )  # fmt: skip
+        answer = await call(
+            env, "SetChargingProfile", {"evseId": 0, "chargingProfile": station_max}
+        )
+        assert answer["status"] == "Accepted"
+        assert (await offered_after_a_period(env, 1), offered(env, 2)) == (16, 16)
+        assert await composite_now(env, 0, "W") == [(0, 7360.0)]
+        await trio.sleep(60 - 0.2 - 0.1)
+        assert (offered(env, 1), offered(env, 2)) == (16, 16)
+        await trio.sleep(0.2)  # the boundary plus two control periods: lowered at once
+        assert (offered(env, 1), offered(env, 2)) == (10, 10)
+        # An EVSE that ends its transaction leaves its share to the other.
+        env.station.hardware.sim.unplug(2)
+        await trio.sleep(PWM_RAISE_INTERVAL_S)
+        assert await offered_after_a_period(env, 1) == 20
+
+
+async def test_a_station_wide_local_limit_is_shared_by_the_evses(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, 1)
+        await charge(env, 2, card="0DD0FEED")
+        smart = env.station.smart_charging
+        await smart.set_external_limit(0, 24.0, "EMS")  # K12: for the station as a whole
+        assert (await offered_after_a_period(env, 1), offered(env, 2)) == (12, 12)
+        assert smart.applied == {1: 12.0, 2: 12.0}  # Modbus EFFECTIVE_LIMIT reads these
+        assert await composite_now(env, 0) == [(0, 24.0)]
+        # EVSE 1's own local limit of 8 A leaves the rest of the station's to EVSE 2.
+        await smart.set_external_limit(1, 8.0, "EMS")
+        await trio.sleep(PWM_RAISE_INTERVAL_S)
+        assert (await offered_after_a_period(env, 1), offered(env, 2)) == (8, 16)
+        # Released: no station-level limit, each EVSE its own limit again.
+        await smart.clear_external_limit(0, "EMS")
+        await trio.sleep(PWM_RAISE_INTERVAL_S)
+        assert (await offered_after_a_period(env, 1), offered(env, 2)) == (8, 32)
+
+
+async def test_k08_fr_03_the_grid_composite_follows_the_station_maximum_where_no_evse_changes(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        start = env.station.clock.now().replace(microsecond=0)
+        station_max = profile(
+            id=1, purpose="ChargingStationMaxProfile", start=start,
+            periods=((0, 64.0), (120, 40.0)),
+        )  # fmt: skip
+        answer = await call(
+            env, "SetChargingProfile", {"evseId": 0, "chargingProfile": station_max}
+        )
+        assert answer["status"] == "Accepted"
+        answer = await call(
+            env, "GetCompositeSchedule", {"evseId": 0, "duration": 300, "chargingRateUnit": "A"}
+        )
+        begin = datetime.fromisoformat(answer["schedule"]["scheduleStart"])
+        periods = [
+            (begin + timedelta(seconds=p["startPeriod"]), p["limit"])
+            for p in answer["schedule"]["chargingSchedulePeriod"]
+        ]
+        # Each EVSE's composite is its 32 A throughout; the EVSEs together, 64 A, are
+        # capped at 40 A from the maximum's second period.
+        assert periods == [(begin, 64.0), (start + timedelta(seconds=120), 40.0)]

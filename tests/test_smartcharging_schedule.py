@@ -19,8 +19,11 @@ from station.smartcharging.schedule import (
     Situation,
     Unit,
     composite_schedule,
+    evse_limit_at,
     limit_at,
     profile_limit_at,
+    station_limit_at,
+    station_schedule,
 )
 
 T0 = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -111,6 +114,48 @@ def test_k08_fr_04_the_composite_is_the_lowest_of_max_external_and_tx_and_the_ev
     ]
     no_profiles = composite_schedule([], 1, T0, 900, NO_TX, ONE_PHASE)
     assert no_profiles == [CompositePeriod(0, 32, 1)], "the EVSE's maximum where none limits"
+
+
+def test_k04_fr_05_station_level_limits_are_apart_from_the_evse_own_limit():
+    station_max = absolute(1, [(0, 7360), (60, 4600)], purpose=Purpose.STATION_MAX, unit=Unit.W)
+    station_external = absolute(
+        -1, [(0, 24)], purpose=Purpose.EXTERNAL, evse=0, start=T0 + timedelta(seconds=30)
+    )
+    evse_external = absolute(-2, [(0, 18)], purpose=Purpose.EXTERNAL, evse=1)
+    default = absolute(3, [(0, 20)], evse=0)  # applies to each EVSE on its own
+    profiles = [station_max, station_external, evse_external, default]
+    # The EVSE's own limit leaves the station's limits out (they are shared).
+    assert evse_limit_at(profiles, 1, T0, NO_TX, ONE_PHASE).current == 18
+    assert evse_limit_at(profiles, 2, T0, NO_TX, ONE_PHASE).current == 20
+    # The station's: the lower of the maximum profile (W on one phase) and its own
+    # external constraints, from their starts.
+    at = lambda s: station_limit_at(profiles, T0 + timedelta(seconds=s), NO_TX, ONE_PHASE)  # noqa: E731
+    assert at(0).current == 32
+    assert at(30).current == 24
+    assert at(60).current == 20
+    assert station_limit_at([default, evse_external], T0, NO_TX, ONE_PHASE) is None
+    assert station_schedule(profiles, T0, 120, NO_TX, ONE_PHASE) == [
+        CompositePeriod(0, 32, 1),
+        CompositePeriod(30, 24, 1),
+        CompositePeriod(60, 20, 1),
+    ]
+    assert station_schedule([default], T0, 120, NO_TX, ONE_PHASE) == [
+        CompositePeriod(0, float("inf"), 1)
+    ]
+    # The composite of an EVSE is capped by all of them (K08.FR.04).
+    assert limit_at(profiles, 1, T0 + timedelta(seconds=60), NO_TX, ONE_PHASE).current == 18
+    assert limit_at(profiles, 2, T0 + timedelta(seconds=30), NO_TX, ONE_PHASE).current == 20
+
+
+def test_the_external_limits_of_the_station_and_of_the_evse_both_apply():
+    """The station's (evseId 0: an overall limit for the whole station) is not a default
+    that the EVSE's own overrules, whatever their order or ids."""
+    station = absolute(-1, [(0, 10)], purpose=Purpose.EXTERNAL, evse=0)
+    own = absolute(-2, [(0, 16)], purpose=Purpose.EXTERNAL, evse=1)
+    assert limit_at([station, own], 1, T0, NO_TX, ONE_PHASE).current == 10
+    assert limit_at([own, station], 1, T0, NO_TX, ONE_PHASE).current == 10
+    lower_own = absolute(-2, [(0, 8)], purpose=Purpose.EXTERNAL, evse=1)
+    assert limit_at([station, lower_own], 1, T0, NO_TX, ONE_PHASE).current == 8
 
 
 def test_k01_fr_50_limits_in_watts_on_one_phase():
@@ -270,7 +315,8 @@ def test_composite_schedule_equals_the_limit_second_by_second(profiles, with_tx,
 
 def reference_limit(profiles: list[Profile], t: datetime, situation: Situation) -> float:
     """K08 by the letter, written apart from the module: per purpose the highest stack
-    level with a limit; TxProfile before TxDefaultProfile; the lowest of all, at most 32."""
+    level with a limit (the external constraints of the station and of the EVSE apart);
+    TxProfile before TxDefaultProfile; the lowest of all, at most 32."""
 
     def winner(candidates: list[Profile]) -> float | None:
         limited = [
@@ -284,7 +330,10 @@ def reference_limit(profiles: list[Profile], t: datetime, situation: Situation) 
         return [p for p in profiles if p.purpose is purpose and evse_ok(p)]
 
     station_max = winner(of(Purpose.STATION_MAX, lambda p: True))
-    external = winner(of(Purpose.EXTERNAL, lambda p: p.evse_id in (0, 1)))
+    # The external constraints of EVSE 0 are a limit of the whole station, not a default
+    # that the EVSE's own overrules (SetChargingProfileRequest.evseId): both apply.
+    station_external = winner(of(Purpose.EXTERNAL, lambda p: p.evse_id == 0))
+    external = winner(of(Purpose.EXTERNAL, lambda p: p.evse_id == 1))
     tx = None
     if situation.transaction_id is not None:
         tx = winner(
@@ -295,4 +344,5 @@ def reference_limit(profiles: list[Profile], t: datetime, situation: Situation) 
         )
     if tx is None:
         tx = winner(of(Purpose.TX_DEFAULT, lambda p: p.evse_id in (0, 1)))
-    return min(x for x in (32.0, station_max, external, tx) if x is not None)
+    limits = (32.0, station_max, station_external, external, tx)
+    return min(x for x in limits if x is not None)

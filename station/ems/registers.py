@@ -156,7 +156,8 @@ class RegisterMap:
     def __init__(self, max_currents: Mapping[int, float], station_max: float) -> None:
         self.evse_ids = tuple(sorted(max_currents))
         #: The highest limit (0.1 A) each block takes: the EVSE's maximum current, or
-        #: for the station the grid connection's (or the largest EVSE's).
+        #: for the station the grid connection's (or the EVSEs' together: the station's
+        #: limit is shared by them).
         self.max_limit = {0: _deciamps(station_max)} | {
             e: _deciamps(a) for e, a in max_currents.items()
         }

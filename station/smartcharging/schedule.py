@@ -20,7 +20,10 @@ same thing. The rules, from Part 2 block K:
   same stack level cannot be on both);
 * the EVSE's composite limit is the lowest of the ChargingStationMaxProfile, the external
   constraints and the transaction's profile (K08.FR.04), and never above the EVSE's own
-  maximum, which is also what is reported where no profile limits.
+  maximum, which is also what is reported where no profile limits;
+* the ChargingStationMaxProfile and the external constraints of EVSE 0 limit the station
+  as a whole, the EVSEs together (K04.FR.05): `station_limit_at` gives that limit apart
+  from each EVSE's own (`evse_limit_at`), so that the EVSEs can share it.
 
 Limits are compared in amperes per phase (K01.FR.51); a limit in W is converted with the
 nominal voltage and the number of phases (K01.FR.50; 3 phases when the period does not say,
@@ -249,19 +252,32 @@ def _winner(
     return None if best is None else best[1]
 
 
-def limit_at(
+def _lowest(start: Limit, candidates: Iterable[Limit | None]) -> Limit:
+    """The lowest of ``start`` and the candidates; the phases are the fewest any allows."""
+    result = start
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        phases = min(candidate.phases, result.phases)
+        if candidate.current < result.current:
+            result = Limit(candidate.current, phases, candidate.source)
+        else:
+            result = Limit(result.current, phases, result.source)
+    return result
+
+
+def evse_limit_at(
     profiles: Sequence[Profile],
     evse_id: int,
     t: datetime,
     situation: Situation,
     electrical: Electrical,
 ) -> Limit:
-    """The EVSE's composite limit at ``t`` (K08.FR.04), never above its maximum."""
-    station_max = _winner(
-        (p for p in profiles if p.purpose is Purpose.STATION_MAX), t, situation, electrical
-    )
+    """The EVSE's own limit at ``t``: its external constraints and its transaction's
+    profile, never above its maximum; without the station-level limits, which are for
+    the EVSEs together (`station_limit_at`)."""
     external = _winner(
-        (p for p in profiles if p.purpose is Purpose.EXTERNAL and p.evse_id in (0, evse_id)),
+        (p for p in profiles if p.purpose is Purpose.EXTERNAL and p.evse_id == evse_id),
         t,
         situation,
         electrical,
@@ -281,22 +297,85 @@ def limit_at(
             electrical,
         )
     if tx is None:
+        # K01.FR.14/15: a TxDefaultProfile of EVSE 0 applies to each EVSE on its own.
         tx = _winner(
             (p for p in profiles if p.purpose is Purpose.TX_DEFAULT and p.evse_id in (0, evse_id)),
             t,
             situation,
             electrical,
         )
-    result = Limit(electrical.max_current, electrical.phases, None)
-    for candidate in (station_max, external, tx):
-        if candidate is None:
-            continue
-        phases = min(candidate.phases, result.phases)
-        if candidate.current < result.current:
-            result = Limit(candidate.current, phases, candidate.source)
+    return _lowest(Limit(electrical.max_current, electrical.phases, None), (external, tx))
+
+
+def station_limit_at(
+    profiles: Sequence[Profile], t: datetime, situation: Situation, electrical: Electrical
+) -> Limit | None:
+    """The limit of the station as a whole at ``t`` (the EVSEs together): the lower of
+    the ChargingStationMaxProfile (K04.FR.05) and the ChargingStationExternalConstraints
+    of EVSE 0 (SetChargingProfileRequest.evseId: for these purposes evseId 0 is "an
+    overall limit for the whole Charging Station"); None where neither limits. W are
+    converted with ``electrical``, the grid connection's voltage and phases."""
+    station_max = _winner(
+        (p for p in profiles if p.purpose is Purpose.STATION_MAX), t, situation, electrical
+    )
+    external = _winner(
+        (p for p in profiles if p.purpose is Purpose.EXTERNAL and p.evse_id == 0),
+        t,
+        situation,
+        electrical,
+    )
+    if station_max is None and external is None:
+        return None
+    return _lowest(Limit(math.inf, electrical.phases, None), (station_max, external))
+
+
+def limit_at(
+    profiles: Sequence[Profile],
+    evse_id: int,
+    t: datetime,
+    situation: Situation,
+    electrical: Electrical,
+) -> Limit:
+    """The EVSE's composite limit at ``t`` (K08.FR.04: at most the lowest of the merged
+    schedules, the station-level ones included, as TC_K_41 checks), never above its
+    maximum. What the EVSE is offered can be less: the station-level limits are shared
+    with the other EVSEs."""
+    own = evse_limit_at(profiles, evse_id, t, situation, electrical)
+    return _lowest(own, (station_limit_at(profiles, t, situation, electrical),))
+
+
+def station_schedule(
+    profiles: Sequence[Profile],
+    begin: datetime,
+    duration: int,
+    situation: Situation,
+    electrical: Electrical,
+    unit: Unit = Unit.A,
+) -> list[CompositePeriod]:
+    """`station_limit_at` from ``begin`` for ``duration`` seconds, in ``unit``, as periods
+    where it changes (``math.inf`` where no station-level limit is in force)."""
+    end = begin + timedelta(seconds=max(duration, 0))
+    station = [
+        p
+        for p in profiles
+        if p.purpose is Purpose.STATION_MAX or (p.purpose is Purpose.EXTERNAL and p.evse_id == 0)
+    ]
+    moments = [begin] if duration <= 0 else _boundaries(station, begin, end, situation)
+    periods: list[CompositePeriod] = []
+    for moment in moments:
+        limit = station_limit_at(station, moment, situation, electrical)
+        if limit is None:
+            value, phases = math.inf, electrical.phases
         else:
-            result = Limit(result.current, phases, result.source)
-    return result
+            value = from_amperes(limit.current, unit, limit.phases, electrical)
+            value, phases = math.floor(value * 10 + 1e-9) / 10, limit.phases
+        offset = math.ceil((moment - begin).total_seconds() - 1e-6)
+        if periods and periods[-1].start == offset:
+            periods.pop()
+        if periods and periods[-1].limit == value and periods[-1].phases == phases:
+            continue
+        periods.append(CompositePeriod(offset, value, phases))
+    return periods
 
 
 def _boundaries(

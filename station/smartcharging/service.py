@@ -6,10 +6,13 @@ store, and the limit they set applied to each EVSE's pilot (Part 2 K01–K10).
   limits (K01.FR.07);
 * ClearChargingProfile (K10), GetChargingProfiles → ReportChargingProfiles (K09),
   GetCompositeSchedule (K08);
-* a task applies, per EVSE, the composite limit of `station.smartcharging.schedule` as the
-  EVSE's current limit (the control process turns it into the PWM duty; below 6 A the EV
-  is paused, never offered an illegal duty), at each schedule boundary and whenever a
-  profile, a transaction or the time zone changes. Profiles apply offline as online.
+* a task applies each EVSE's limit as its current limit (the control process turns it
+  into the PWM duty; below 6 A the EV is paused, never offered an illegal duty), at each
+  schedule boundary and whenever a profile, a transaction or the time zone changes: the
+  EVSE's own limit (its profiles and local limit), and of the station-level limits (the
+  ChargingStationMaxProfile, the station's local limit, the grid connection) the share
+  the EVSEs split between them, for those are limits of the EVSEs together (K04.FR.05).
+  Profiles apply offline as online.
 """
 
 from __future__ import annotations
@@ -66,9 +69,12 @@ from station.smartcharging.schedule import (
     Situation,
     Unit,
     composite_schedule,
+    evse_limit_at,
     from_amperes,
     limit_at,
     next_change,
+    station_limit_at,
+    station_schedule,
 )
 from station.store import Store
 
@@ -204,7 +210,8 @@ class SmartChargingService:
         )
 
     def limit(self, evse_id: int, now: datetime | None = None) -> float:
-        """The EVSE's composite limit now (A per phase)."""
+        """The EVSE's composite limit now (A per phase, K08.FR.04); what it is offered
+        (`applied`) is at most this, less where it shares a station-level limit."""
         now = now or self._now()
         profiles = self.profiles() if self.enabled() else []
         situation = self._situation(evse_id, now)
@@ -266,14 +273,15 @@ class SmartChargingService:
         for evse_id in self._evses:
             situation = situations[evse_id] = self._situation(evse_id, now)
             electrical = self._electrical[evse_id]
-            limits[evse_id] = limit_at(profiles, evse_id, now, situation, electrical).current
+            limits[evse_id] = evse_limit_at(profiles, evse_id, now, situation, electrical).current
             upcoming = next_change(profiles, now, situation)
             if upcoming is not None and (wake is None or upcoming < wake):
                 wake = upcoming
-        if self._grid_max is not None:
-            limits = self._share_grid(limits)
+        cap = self._station_cap(profiles, now)
+        if cap is not None:
+            limits = self._share(limits, cap)
         # Lower first, then raise: the EVSEs never offer more together than either the old
-        # or the new allocation does (the grid limit holds through the change).
+        # or the new allocation does (the station's limit holds through the change).
         order = sorted(limits, key=lambda e: limits[e] - self.applied.get(e, math.inf))
         for evse_id in order:
             limit = limits[evse_id]
@@ -291,17 +299,35 @@ class SmartChargingService:
             log.info("event=charging_limit evse=%d amps=%.1f", evse_id, limit)
         return wake
 
-    def _share_grid(self, limits: dict[int, float]) -> dict[int, float]:
-        """Load balancing: the EVSEs with an authorization share the grid connection's
-        current, each at most its own limit (water-filling); the others get 0 until they
-        have one (a session change re-runs this at once). An EVSE whose share would be
-        below 6 A, where no PWM may be offered, gets 0 and leaves its share to the others,
-        the highest EVSE id first."""
-        assert self._grid_max is not None
+    def _grid(self) -> Electrical:
+        """The grid connection: the station's phases at the EVSEs' nominal voltage, no cap
+        of its own (the station-level limits are the caps)."""
+        return Electrical(
+            voltage=next(iter(self._electrical.values())).voltage,
+            phases=max(e.phases for e in self._electrical.values()),
+            max_current=math.inf,
+        )
+
+    def _station_cap(self, profiles: Sequence[Profile], now: datetime) -> float | None:
+        """The current per phase the EVSEs may draw together at ``now`` (A): the lowest of
+        the ChargingStationMaxProfile (K04.FR.05), the station's external limit (K12) and
+        ``[hardware] grid_max_current``; None when none of them limits."""
+        situation = Situation(now=now, zone=self._zone())
+        station = station_limit_at(profiles, now, situation, self._grid())
+        candidates = (None if station is None else station.current, self._grid_max)
+        caps = [c for c in candidates if c is not None]  # 0 A is a cap too
+        return min(caps) if caps else None
+
+    def _share(self, limits: dict[int, float], cap: float) -> dict[int, float]:
+        """Load balancing: the EVSEs with an authorization share the station's ``cap``,
+        each at most its own limit (water-filling); the others get 0 until they have one
+        (a session change re-runs this at once). An EVSE whose share would be below 6 A,
+        where no PWM may be offered, gets 0 and leaves its share to the others, the
+        highest EVSE id first."""
         active = sorted(e for e in limits if self._authorized(e))
         shared = dict.fromkeys(limits, 0.0)
         while active:
-            remaining = self._grid_max
+            remaining = cap
             allocation: dict[int, float] = {}
             for index, evse_id in enumerate(sorted(active, key=lambda e: limits[e])):
                 share = remaining / (len(active) - index)
@@ -793,7 +819,9 @@ class SmartChargingService:
         self, profiles: Sequence[Profile], now: datetime, duration: int, unit: Unit
     ) -> list[tuple[int, float, int]]:
         """K08.FR.03: what the station expects to draw from the grid: the EVSEs' limits
-        together, never above the ChargingStationMaxProfile."""
+        together, never above the station-level limits (the ChargingStationMaxProfile,
+        K04.FR.05; the station's external limit; ``grid_max_current``), which the EVSEs
+        share."""
         per_evse = {
             evse_id: composite_schedule(
                 profiles,
@@ -806,31 +834,28 @@ class SmartChargingService:
             )
             for evse_id in self._evses
         }
-        starts = sorted({p.start for periods in per_evse.values() for p in periods})
-        phases = max(e.phases for e in self._electrical.values())
-        station_max = [p for p in profiles if p.purpose is Purpose.STATION_MAX]
-        # The grid connection: the station's phases at the EVSEs' nominal voltage, no cap
-        # of its own (the ChargingStationMaxProfile is the cap).
-        grid = Electrical(
-            voltage=next(iter(self._electrical.values())).voltage,
-            phases=phases,
-            max_current=math.inf,
+        grid = self._grid()
+        station = station_schedule(
+            profiles, now, duration, Situation(now=now, zone=self._zone()), grid, unit
         )
-        situation = Situation(now=now, zone=self._zone())
+        grid_max = (
+            math.inf
+            if self._grid_max is None
+            else from_amperes(self._grid_max, unit, grid.phases, grid)
+        )
+        starts = sorted({p.start for periods in [*per_evse.values(), station] for p in periods})
         result: list[tuple[int, float, int]] = []
         for start in starts:
             total = 0.0
             for periods in per_evse.values():
                 current = [p for p in periods if p.start <= start][-1]
                 total += current.limit
-            moment = now + timedelta(seconds=start)
-            cap = limit_at(station_max, 0, moment, situation, grid)
-            if cap.source is not None:
-                total = min(total, from_amperes(cap.current, unit, cap.phases, grid))
+            cap = [p for p in station if p.start <= start][-1].limit
+            total = min(total, cap, grid_max)
             total = math.floor(total * 10 + 1e-9) / 10
             if result and result[-1][1] == total:
                 continue
-            result.append((start, total, phases))
+            result.append((start, total, grid.phases))
         return result
 
 
