@@ -34,6 +34,7 @@ from station.config import StationConfig
 from station.fleet.handles import StationDown
 from station.fleet.settings import (
     FLEET_CONTROL_HEARTBEAT,
+    FLEET_STORE_CACHE_KIB,
     FleetSettings,
     station_config,
     write_credentials,
@@ -328,4 +329,8 @@ def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: D
         meter_interval=settings.meter_interval,
         card_interval=settings.card_interval,
         control_heartbeat_interval=FLEET_CONTROL_HEARTBEAT,
+        store_cache_kib=FLEET_STORE_CACHE_KIB,
+        # A simulated station's commits need not wait for the disk: a killed fleet loses
+        # nothing (WAL), only a power cut of the host could lose its last commits.
+        store_durable=False,
     )

@@ -43,6 +43,8 @@ CREDENTIALS_NAME = "credentials.csv"
 FLEET_CONTROL_PERIOD = 0.5
 FLEET_METER_INTERVAL = 10.0
 FLEET_CARD_INTERVAL = 1.0
+#: SQLite page cache of a fleet station's store (a station's store is a few hundred KiB).
+FLEET_STORE_CACHE_KIB = 256
 #: Heartbeats of the in-process control link: nothing times out in one process.
 FLEET_CONTROL_HEARTBEAT = 60.0
 
@@ -69,9 +71,9 @@ class FleetSettings:
     #: Connection attempts a second, fleet-wide (first connections and reconnections).
     ramp: float = 25.0
     #: Worker threads shared by every station (SQLite, files).
-    worker_threads: int = 4
+    worker_threads: int = 16
     #: Stations being built (store opened, device model loaded) at once.
-    concurrent_builds: int = 8
+    concurrent_builds: int = 16
     control_period: float = FLEET_CONTROL_PERIOD
     meter_interval: float = FLEET_METER_INTERVAL
     card_interval: float = FLEET_CARD_INTERVAL
