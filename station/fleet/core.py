@@ -31,6 +31,7 @@ import trio
 
 from station.app import Runtime, Station, run_station
 from station.config import StationConfig
+from station.fleet import logs
 from station.fleet.handles import StationDown
 from station.fleet.settings import (
     FLEET_CONTROL_HEARTBEAT,
@@ -216,6 +217,8 @@ class FleetStation:
         one holds it from the start of a build until its station exists (or failed).
         """
         backoff = FAILURE_BACKOFF
+        # Every task and worker thread of this station logs with its identity.
+        logs.CURRENT.set(self.identity)
         try:
             while not stop.is_set():
                 self._state = "starting"
