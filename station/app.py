@@ -30,6 +30,7 @@ import json
 import logging
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -42,7 +43,7 @@ from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
 from station.control.loop import DEFAULT_PERIOD
-from station.control.protocol import PEER_TIMEOUT
+from station.control.protocol import HEARTBEAT_INTERVAL, PEER_TIMEOUT
 from station.control.remote import Connect, ControlLink
 from station.control.simargs import ev_settings, ev_settings_value
 from station.devicemodel.catalogue import CERTIFICATE_CAPACITY
@@ -137,6 +138,14 @@ class Runtime:
     meter_interval: float = 1.0
     card_interval: float = 0.3
     supervisor_window: float = 60.0
+    #: How often the two sides of an in-process control link send heartbeats (and the
+    #: control service its loops' health): nothing times out in one process, so a fleet
+    #: of stations sends them rarely (`station.fleet`).
+    control_heartbeat_interval: float = 1.0
+    #: The store's page cache (None: SQLite's 2 MiB) and whether each commit waits for
+    #: the disk (`station.store.Store.open_sync`); a fleet of simulated stations lowers both.
+    store_cache_kib: int | None = None
+    store_durable: bool = True
     notifier: Notifier = field(default_factory=Notifier)
     #: How to reach a control service in another process; None runs one in this process.
     control_connect: Connect | None = None
@@ -150,6 +159,7 @@ class Runtime:
             meter_interval=self.meter_interval,
             card_interval=self.card_interval,
             supervisor_window=self.supervisor_window,
+            heartbeat_interval=self.control_heartbeat_interval,
             # In one process neither side can hang without the other: a loop blocked for
             # a while must not look like a hung peer once it runs again.
             peer_timeout=math.inf,
@@ -233,6 +243,9 @@ class Station:
             on_reading=self._on_reading,
             on_card=lambda uid: self.transactions.card_presented(uid),
             peer_timeout=math.inf if control is not None else PEER_TIMEOUT,
+            heartbeat_interval=(
+                runtime.control_heartbeat_interval if control is not None else HEARTBEAT_INTERVAL
+            ),
         )
         #: The EVSEs and meters of the control service, as the OCPP side commands them.
         self.evses = self.link.evses
@@ -345,7 +358,12 @@ class Station:
     async def _create(cls, config: StationConfig, runtime: Runtime) -> Station:
         await runtime.offload.run(lambda: prepare_data_dir(config.station.data_dir))
         await runtime.offload.run(lambda: privacy.load_key(config.station.data_dir))
-        store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
+        store = await Store.open(
+            config.station.data_dir / "station.db",
+            offload=runtime.offload,
+            cache_kib=runtime.store_cache_kib,
+            durable=runtime.store_durable,
+        )
         device_model = build_device_model(config, store)
         await device_model.load(_seeds(config))
         control = None
@@ -1110,14 +1128,19 @@ async def run_station(
     stop_signal: trio.Event | None = None,
     *,
     exit_on_firmware_update: bool = False,
+    on_station: Callable[[Station | None], None] | None = None,
 ) -> None:
     """Run a station, restarting its tree in-process after a Reset, until ``stop_signal``.
 
     With ``exit_on_firmware_update`` a restart after a firmware installation raises
-    `FirmwareRestart` instead: new code needs a new process.
+    `FirmwareRestart` instead: new code needs a new process. ``on_station`` is told of
+    each incarnation once it is built, and of None when it is closed (a fleet drives the
+    current one, `station.fleet`).
     """
     station = await Station.create(config, runtime)
     while True:
+        if on_station is not None:
+            on_station(station)
         try:
             await station.run(stop_signal)
             return
@@ -1127,6 +1150,8 @@ async def run_station(
                 raise FirmwareRestart from None
             retries = station.device_model.get_int(RESET_RETRIES) or 0
         finally:
+            if on_station is not None:
+                on_station(None)
             station.close()
         station = await _restart(config, runtime, retries)
 

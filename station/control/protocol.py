@@ -38,6 +38,8 @@ MAX_FRAME = 16 * 1024
 MAX_TEXT = 200
 #: Each side drops a peer it heard nothing from for this long (s); heartbeats come every 1 s.
 PEER_TIMEOUT = 5.0
+#: How often each side of the link says it is alive when it has nothing else to say (s).
+HEARTBEAT_INTERVAL = 1.0
 _HEADER = struct.Struct(">I")
 
 

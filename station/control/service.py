@@ -47,6 +47,7 @@ from station.control.latches import LatchFile
 from station.control.loop import DEFAULT_PERIOD, ControlLoop
 from station.control.meter import MeterSampler
 from station.control.protocol import (
+    HEARTBEAT_INTERVAL,
     PEER_TIMEOUT,
     AllowCharging,
     CardGone,
@@ -98,7 +99,7 @@ class ControlSettings:
     card_interval: float = 0.3
     supervisor_window: float = 60.0
     #: Each side sends a heartbeat this often ...
-    heartbeat_interval: float = 1.0
+    heartbeat_interval: float = HEARTBEAT_INTERVAL
     #: ... and drops a peer it heard nothing from for this long.
     peer_timeout: float = PEER_TIMEOUT
     #: Reports queued for a peer that does not read them before it is dropped.
