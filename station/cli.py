@@ -41,6 +41,7 @@ REGISTRARS = {
     "limit": "station.ops.limit_cli",
     "csms": "station.devcsms.cli",
     "top": "station.ops.top",
+    "fleet": "station.fleet.status_cli",
 }
 
 
