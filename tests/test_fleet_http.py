@@ -61,6 +61,8 @@ async def test_plug_and_tap_start_a_transaction_seen_in_the_station_state(api):
     (started,) = await env.csms.wait_for("TransactionEvent")
     assert started.payload["evse"] == {"id": 2, "connectorId": 1}
     transaction_id = started.payload["transactionInfo"]["transactionId"]
+    # The Started event may go out before the control loop has reported the EV.
+    await env.csms.wait(lambda: env.station.availability.status(2).value == "Occupied")
 
     state = (await client.get("/stations/CS-B")).json()
     assert state["evses"][1] == {"id": 2, "status": "Occupied", "transaction_id": transaction_id}

@@ -11,6 +11,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from http import HTTPStatus
 from typing import Any
 
 #: Where ``station fleet --api-port`` listens by default, and where the clients look.
@@ -65,7 +66,7 @@ def call(
         with urllib.request.urlopen(request, timeout=timeout) as response:
             raw = response.read()
     except urllib.error.HTTPError as exc:
-        raise FleetApiError(_refusal(exc), exc.code) from None
+        raise FleetApiError(_refusal(exc, url), exc.code) from None
     except urllib.error.URLError as exc:
         reason = exc.reason
         why = reason.strerror if isinstance(reason, OSError) and reason.strerror else reason
@@ -87,12 +88,19 @@ def segment(text: str) -> str:
     return urllib.parse.quote(text, safe="")
 
 
-def _refusal(exc: urllib.error.HTTPError) -> str:
-    """The API's ``detail``, or the HTTP reason when the answer has none."""
+def _refusal(exc: urllib.error.HTTPError, url: str) -> str:
+    """The API's ``detail``; for an answer without one, or a route the server does not
+    have (the framework's bare "Not Found"), the status and a hint that ``url`` may not be
+    the fleet's API."""
     try:
         detail = json.loads(exc.read()).get("detail")
     except (ValueError, AttributeError, OSError):
         detail = None
-    if isinstance(detail, str) and detail:
+    if isinstance(detail, str) and detail and detail != "Not Found":
         return detail
-    return f"HTTP {exc.code} {exc.reason} from {exc.url}"
+    # HTTP/1.1 servers may send no reason phrase (h11 does not): name the status ourselves.
+    try:
+        reason = HTTPStatus(exc.code).phrase
+    except ValueError:
+        reason = str(exc.reason or "")
+    return f"{exc.url} answered HTTP {exc.code} {reason}; is {url} the fleet's API?"
