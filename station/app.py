@@ -30,6 +30,7 @@ import json
 import logging
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -1043,14 +1044,19 @@ async def run_station(
     stop_signal: trio.Event | None = None,
     *,
     exit_on_firmware_update: bool = False,
+    on_station: Callable[[Station | None], None] | None = None,
 ) -> None:
     """Run a station, restarting its tree in-process after a Reset, until ``stop_signal``.
 
     With ``exit_on_firmware_update`` a restart after a firmware installation raises
-    `FirmwareRestart` instead: new code needs a new process.
+    `FirmwareRestart` instead: new code needs a new process. ``on_station`` is told of
+    each incarnation once it is built, and of None when it is closed (a fleet drives the
+    current one, `station.fleet`).
     """
     station = await Station.create(config, runtime)
     while True:
+        if on_station is not None:
+            on_station(station)
         try:
             await station.run(stop_signal)
             return
@@ -1060,6 +1066,8 @@ async def run_station(
                 raise FirmwareRestart from None
             retries = station.device_model.get_int(RESET_RETRIES) or 0
         finally:
+            if on_station is not None:
+                on_station(None)
             station.close()
         station = await _restart(config, runtime, retries)
 

@@ -18,17 +18,35 @@ from station.fleet.api_client import DEFAULT_URL, FleetApiError, call
 EXIT_FAILED = 1
 
 
+DESCRIPTION = (
+    "Ask a running fleet's HTTP API for its stations: identity, state, connection, EVSE "
+    "statuses and transactions, then totals."
+)
+
+
 def add_status(actions: argparse._SubParsersAction) -> None:
     """Add ``status`` to the subcommands of ``station fleet``."""
     status = actions.add_parser(
         "status",
         help="list the stations of a running fleet and their EVSEs",
-        description="Ask a running fleet's HTTP API for its stations: identity, state, "
-        "connection, EVSE statuses and transactions, then totals.",
+        description=DESCRIPTION,
     )
-    add_api_option(status)
-    status.add_argument("--json", action="store_true", help="print the API's answer as JSON")
-    status.set_defaults(handler=run_status)
+    _options(status)
+
+
+def main(argv: list[str]) -> int:
+    """``station fleet status ARGV`` on a parser of its own (`station.cli.main` takes this
+    way, so the command does not build ``station fleet``'s options)."""
+    parser = argparse.ArgumentParser(prog="station fleet status", description=DESCRIPTION)
+    _options(parser)
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+def _options(parser: argparse.ArgumentParser) -> None:
+    add_api_option(parser)
+    parser.add_argument("--json", action="store_true", help="print the API's answer as JSON")
+    parser.set_defaults(handler=run_status)
 
 
 def add_api_option(parser: argparse.ArgumentParser) -> None:
@@ -39,16 +57,6 @@ def add_api_option(parser: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="the fleet's HTTP API (default: %(default)s)",
     )
-
-
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``station fleet status`` to the CLI."""
-    fleet = commands.add_parser(
-        "fleet",
-        help="many simulated stations in one process",
-        description="Observe a fleet of simulated stations.",
-    )
-    add_status(fleet.add_subparsers(dest="fleet_action", metavar="ACTION", required=True))
 
 
 def run_status(args: argparse.Namespace) -> int:

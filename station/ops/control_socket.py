@@ -81,6 +81,19 @@ class ControlSocket:
             except FileNotFoundError:
                 pass
 
+    async def call(self, name: str, args: dict[str, Any]) -> Any:
+        """Run command ``name`` in this process (what a request line runs); raises
+        `KeyError` naming the offered commands for an unknown one, and whatever the
+        command raises (`ValueError`, `CommandError`, ...) for bad arguments."""
+        command = self._commands.get(name)
+        if command is None:
+            offered = ", ".join(self.commands()) or "none"
+            raise KeyError(f"unknown command {name!r}; this station offers: {offered}")
+        result = command(args)
+        if isinstance(result, Awaitable):
+            result = await result
+        return result
+
     async def _serve(self, stream: trio.SocketStream) -> None:
         buffer = b""
         async with stream:
