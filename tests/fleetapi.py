@@ -1,84 +1,104 @@
-"""Real in-process stations behind the fleet's handle protocol, and the API served over them.
-
-Each `LocalStation` wraps a full `Station` (simulated hardware, in-memory CSMS) run by
-`tests.conftest.running_station`, and runs commands through the station's own control
-socket table, so the API is tested against what a station really answers.
-"""
+"""A real fleet (`station.fleet.core.Fleet`) on the in-memory CSMS, with its HTTP API on a
+free port of 127.0.0.1, in real time (the API is real sockets)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import trio
 
-from station.fleet.handles import StationDown, TrafficControl
-from tests.conftest import SimEnv, make_config, running_station
+from station.fleet.core import Fleet, FleetStation
+from station.fleet.handles import StationHandle, TrafficControl
+from station.fleet.settings import FleetSettings
+from tests.memcsms import MemoryCsms, Received
 
 
-class LocalStation:
-    """A `StationHandle` over one station of `running_station`."""
+@dataclass
+class FleetUnderTest:
+    """The API's URL, the fleet and the CSMS its stations are connected to."""
 
-    def __init__(self, env: SimEnv) -> None:
-        self.env = env
-        #: What `StationDown` says while set (the test "stops" the station).
-        self.down: str | None = None
+    url: str
+    fleet: Fleet
+    csms: MemoryCsms
 
-    @property
-    def identity(self) -> str:
-        return self.env.station.config.station.identity
+    def station(self, identity: str) -> FleetStation:
+        """A station of the fleet by identity."""
+        return self.fleet.stations[identity]
 
-    @property
-    def evse_ids(self) -> Sequence[int]:
-        return sorted(self.env.station.evses)
-
-    async def command(self, name: str, args: Mapping[str, Any]) -> Any:
-        if self.down is not None:
-            raise StationDown(self.down)
-        socket = self.env.station.control_socket
-        if name not in socket.commands():
-            raise KeyError(name)
-        answer = await socket.handle(json.dumps({"command": name, "args": dict(args)}).encode())
-        if not answer["ok"]:
-            raise ValueError(answer["error"])
-        return answer["result"]
-
-    def summary(self) -> dict[str, Any]:
-        station = self.env.station
-        if self.down is not None:
-            state = "stopped"
-        elif not station.client.connected:
-            state = "connecting"
-        else:
-            state = station.client.boot_state.value.lower().replace("unknown", "connecting")
-        return {
-            "identity": self.identity,
-            "state": state,
-            "connected": station.client.connected,
-            "evses": [
-                {
-                    "id": evse_id,
-                    "status": station.availability.status(evse_id).value,
-                    "transaction_id": station.transactions.transaction_id(evse_id),
-                }
-                for evse_id in self.evse_ids
-            ],
+    def calls(self, identity: str, action: str) -> list[Received]:
+        """The CALLs of ``action`` the CSMS received from station ``identity``."""
+        mine = {
+            index
+            for index, record in enumerate(self.csms.connections)
+            if record["endpoint"].identity == identity
         }
+        return [r for r in self.csms.of(action) if r.connection in mine]
+
+    async def until(self, predicate: Callable[[], bool]) -> None:
+        """Wait until ``predicate()`` holds; it is looked at whenever the CSMS hears from
+        a station (a station reports every change of state to it)."""
+        await self.csms.wait(predicate, timeout=20)
 
 
-class LocalFleet:
-    """A `FleetView` of `LocalStation`s."""
+@asynccontextmanager
+async def fleet_api(
+    data_dir: Path, count: int, traffic: TrafficControl | None = None
+) -> AsyncIterator[FleetUnderTest]:
+    """``count`` stations (FLEET-0001, ...), each with 2 EVSEs, every one Accepted, and
+    the API over them."""
+    from station.fleet.http import serve
 
-    def __init__(self, stations: list[LocalStation]) -> None:
-        self.by_identity = {s.identity: s for s in stations}
+    settings = FleetSettings(
+        csms_url="ws://127.0.0.1:9/ocpp",
+        count=count,
+        data_dir=data_dir,
+        password="0123456789abcdefABCDEF",
+        seed=1,
+        ramp=1000,
+        control_period=0.05,
+    )
+    async with trio.open_nursery() as nursery:
+        csms = MemoryCsms(nursery)
+        fleet = Fleet(settings, dial=csms.dial)
+        await nursery.start(fleet.run)
+        url = await nursery.start(partial(serve, fleet, traffic, port=0))
+        under_test = FleetUnderTest(url, fleet, csms)
+        with trio.fail_after(30):
+            await fleet.wait_accepted()
+            # Booted: every station reported both connectors.
+            await csms.wait(
+                lambda: all(
+                    len(under_test.calls(identity, "StatusNotification")) >= 2
+                    for identity in fleet.stations
+                )
+            )
+        try:
+            yield under_test
+        finally:
+            fleet.stop()
+            nursery.cancel_scope.cancel()
+
+
+async def stopped(station: FleetStation) -> None:
+    """Wait until the station has stopped."""
+    while station.state != "stopped":
+        await station.wait_changed()
+
+
+class HandFleet:
+    """A `FleetView` of the handles given."""
+
+    def __init__(self, *handles: StationHandle) -> None:
+        self._stations = {h.identity: h for h in handles}
 
     @property
-    def stations(self) -> Mapping[str, LocalStation]:
-        return self.by_identity
+    def stations(self) -> Mapping[str, StationHandle]:
+        return self._stations
 
 
 class RecordingTraffic:
@@ -103,28 +123,3 @@ class RecordingTraffic:
 
     def status(self) -> dict[str, Any]:
         return {"running": self.running, "settings": self.settings, "starts": self.starts}
-
-
-@asynccontextmanager
-async def fleet_api(
-    tmp_path: Path, identities: Sequence[str], traffic: TrafficControl | None = None
-) -> AsyncIterator[tuple[str, LocalFleet]]:
-    """Stations with these identities, booted, and the API over them on a free port of
-    127.0.0.1; yields the API's URL and the fleet."""
-    from station.fleet.http import serve
-
-    async with AsyncExitStack() as stack:
-        handles = []
-        for identity in identities:
-            config = make_config(tmp_path / identity, station={"identity": identity})
-            env = await stack.enter_async_context(running_station(config, control_period=0.05))
-            handles.append(LocalStation(env))
-        for handle in handles:
-            await handle.env.csms.wait_for("StatusNotification", count=len(handle.evse_ids))
-        fleet = LocalFleet(handles)
-        async with trio.open_nursery() as nursery:
-            url = await nursery.start(partial(serve, fleet, traffic, port=0))
-            try:
-                yield url, fleet
-            finally:
-                nursery.cancel_scope.cancel()

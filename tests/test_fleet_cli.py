@@ -1,9 +1,10 @@
-"""``station fleet status`` and ``station sim --fleet`` against the HTTP API of real
-in-process stations: what they print, their exit status, and that they stay light."""
+"""``station fleet status`` and ``station sim --fleet`` against the HTTP API of a real
+fleet: what they print, their exit status, and that they stay light."""
 
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
@@ -14,15 +15,23 @@ import pytest
 import trio
 
 from station.cli import main
-from tests.fleetapi import fleet_api
+from tests.conftest import PASSWORD
+from tests.fleetapi import fleet_api, stopped
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "04A1B2C3"
+A, B = "FLEET-0001", "FLEET-0002"
 
 
 async def station(*argv: str) -> int:
     """``station ARGV`` in a worker thread (its client blocks; the stations run here)."""
     return await trio.to_thread.run_sync(main, list(argv))
+
+
+@pytest.fixture
+def data_dir(tmp_path_factory):
+    """A short directory: the stations' control sockets must fit a Unix socket path."""
+    return tmp_path_factory.mktemp("fleet")
 
 
 @pytest.fixture
@@ -33,21 +42,23 @@ def closed_port() -> Iterator[int]:
         yield sock.getsockname()[1]
 
 
-async def test_fleet_status_prints_a_line_per_station_and_totals(tmp_path, capsys):
-    async with fleet_api(tmp_path, ["CS-A", "CS-B"]) as (url, fleet):
-        assert await station("sim", "--fleet", url, "--station", "CS-B", "plug", "1") == 0
-        assert await station("sim", "--fleet", url, "--station", "CS-B", "tap", CARD) == 0
-        env = fleet.stations["CS-B"].env
-        (started,) = await env.csms.wait_for("TransactionEvent")
-        await env.csms.wait(lambda: env.station.availability.status(1).value == "Occupied")
+async def test_fleet_status_prints_a_line_per_station_and_totals(data_dir, capsys):
+    async with fleet_api(data_dir, 2) as fleet:
+        url = fleet.url
+        assert await station("sim", "--fleet", url, "--station", B, "plug", "1") == 0
+        assert await station("sim", "--fleet", url, "--station", B, "tap", CARD) == 0
+        await fleet.until(lambda: fleet.calls(B, "TransactionEvent"))
+        on_b = fleet.station(B).station
+        await fleet.until(lambda: on_b.availability.status(1).value == "Occupied")
         capsys.readouterr()
         assert await station("fleet", "status", "--api", url) == 0
+    (started,) = fleet.calls(B, "TransactionEvent")
     transaction_id = started.payload["transactionInfo"]["transactionId"]
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["STATION", "STATE", "CONNECTED", "EVSES", "TRANSACTIONS"]
-    assert lines[1].split() == ["CS-A", "accepted", "yes", "1:Available", "2:Available", "-"]
+    assert lines[1].split() == [A, "accepted", "yes", "1:Available", "2:Available", "-"]
     assert lines[2].split() == [
-        "CS-B",
+        B,
         "accepted",
         "yes",
         "1:Occupied",
@@ -60,11 +71,21 @@ async def test_fleet_status_prints_a_line_per_station_and_totals(tmp_path, capsy
     )
 
 
-async def test_fleet_status_json_is_the_api_answer(tmp_path, capsys):
-    async with fleet_api(tmp_path, ["CS-A"]) as (url, _):
-        assert await station("fleet", "status", "--api", url, "--json") == 0
+async def test_fleet_status_shows_stopped_stations(data_dir, capsys):
+    async with fleet_api(data_dir, 1) as fleet:
+        fleet.fleet.stop()
+        await stopped(fleet.station(A))
+        assert await station("fleet", "status", "--api", fleet.url) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1].split() == [A, "stopped", "no", "1:-", "2:-", "-"]
+    assert lines[2] == "1 station (1 stopped), 0 connected; 0 transactions in progress"
+
+
+async def test_fleet_status_json_is_the_api_answer(data_dir, capsys):
+    async with fleet_api(data_dir, 1) as fleet:
+        assert await station("fleet", "status", "--api", fleet.url, "--json") == 0
     answer = json.loads(capsys.readouterr().out)
-    assert [s["identity"] for s in answer["stations"]] == ["CS-A"]
+    assert [s["identity"] for s in answer["stations"]] == [A]
     assert answer["totals"]["stations"] == 1
 
 
@@ -86,8 +107,9 @@ async def test_fleet_status_refuses_a_url_that_is_not_http(capsys):
     )
 
 
-async def test_fleet_status_names_a_server_that_is_not_the_fleets_api(tmp_path, capsys):
-    async with fleet_api(tmp_path, ["CS-A"]) as (url, _):
+async def test_fleet_status_names_a_server_that_is_not_the_fleets_api(data_dir, capsys):
+    async with fleet_api(data_dir, 1) as fleet:
+        url = fleet.url
         assert await station("fleet", "status", "--api", f"{url}/elsewhere") == 1
     assert capsys.readouterr().err == (
         f"station fleet status: {url}/elsewhere/stations answered HTTP 404 Not Found; "
@@ -95,21 +117,21 @@ async def test_fleet_status_names_a_server_that_is_not_the_fleets_api(tmp_path, 
     )
 
 
-async def test_sim_commands_drive_one_station_of_a_fleet(tmp_path, capsys):
-    async with fleet_api(tmp_path, ["CS-A", "CS-B"]) as (url, fleet):
-        target = ("sim", "--fleet", url, "--station", "CS-A")
+async def test_sim_commands_drive_one_station_of_a_fleet(data_dir, capsys):
+    async with fleet_api(data_dir, 2) as fleet:
+        target = ("sim", "--fleet", fleet.url, "--station", A)
         assert await station(*target, "plug", "2") == 0
         assert await station(*target, "ev-state", "2", "C") == 0
         assert await station(*target, "ev-ignore-pwm", "2", "on") == 0
-        env = fleet.stations["CS-A"].env
-        await env.csms.wait(lambda: env.station.availability.status(2).value == "Occupied")
-        hardware = fleet.stations["CS-A"].env.station.hardware.sim.status()
-        other = fleet.stations["CS-B"].env.station.hardware.sim.status()
+        on_a = fleet.station(A).station
+        await fleet.until(lambda: on_a.availability.status(2).value == "Occupied")
+        mine = on_a.hardware.sim.status()
+        other = fleet.station(B).station.hardware.sim.status()
         capsys.readouterr()
         assert await station(*target, "status") == 0
-    assert hardware["evses"]["2"]["ev"] == {**hardware["evses"]["2"]["ev"], "plugged": True}
-    assert hardware["evses"]["2"]["ev"]["state"] == "C"
-    assert hardware["evses"]["2"]["ev"]["ignores_pwm"] is True
+    assert mine["evses"]["2"]["ev"]["plugged"] is True
+    assert mine["evses"]["2"]["ev"]["state"] == "C"
+    assert mine["evses"]["2"]["ev"]["ignores_pwm"] is True
     assert not any(e["ev"]["plugged"] for e in other["evses"].values())
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("EVSE 1: Available, no EV")
@@ -120,16 +142,14 @@ async def test_sim_commands_drive_one_station_of_a_fleet(tmp_path, capsys):
     ("argv", "message"),
     [
         (("--station", "CS-Z", "plug", "1"), "station sim: no station 'CS-Z' in this fleet"),
-        (
-            ("--station", "CS-A", "plug", "3"),
-            "station sim: sim.plug: unknown EVSE 3",
-        ),
+        (("--station", A, "plug", "3"), "station sim: sim.plug: unknown EVSE 3"),
+        (("--station", A, "pilot-voltage", "1", "5", "x"), "station sim: pilot-voltage: "),
         (("plug", "1"), "station sim: --fleet needs --station ID (the station's identity)"),
     ],
 )
-async def test_sim_through_a_fleet_fails_with_one_line(tmp_path, capsys, argv, message):
-    async with fleet_api(tmp_path, ["CS-A"]) as (url, _):
-        assert await station("sim", "--fleet", url, *argv) == 1
+async def test_sim_through_a_fleet_fails_with_one_line(data_dir, capsys, argv, message):
+    async with fleet_api(data_dir, 1) as fleet:
+        assert await station("sim", "--fleet", fleet.url, *argv) == 1
     err = capsys.readouterr().err
     assert err.startswith(message), err
     assert err.count("\n") == 1
@@ -166,3 +186,90 @@ def test_fleet_clients_import_no_server_framework_trio_or_pydantic(closed_port, 
     status, imported = json.loads(done.stdout.strip().splitlines()[-1])
     assert status == 1 and "Connection refused" in done.stderr
     assert imported == []
+
+
+async def _line(stream: trio.abc.ReceiveStream, buffer: bytearray, wanted: str) -> str:
+    """Read ``stream`` until a line holding ``wanted`` comes; that line."""
+    while True:
+        while b"\n" in buffer:
+            line, _, rest = bytes(buffer).partition(b"\n")
+            buffer[:] = rest
+            if wanted in line.decode():
+                return line.decode()
+        chunk = await stream.receive_some(4096)
+        if not chunk:
+            raise AssertionError(f"output ended before a line with {wanted!r}")
+        buffer += chunk
+
+
+async def test_station_fleet_serves_the_api_that_status_and_sim_use(
+    tmp_path_factory, judge, capsys
+):
+    """The whole path: `station fleet --api-port 0` against the judge CSMS, then the two
+    clients against the API it prints, then a clean stop."""
+    data_dir = tmp_path_factory.mktemp("fleet")
+    command = [
+        sys.executable, "-m", "station", "fleet",
+        "--csms", judge.url, "--count", "2", "--password", PASSWORD,
+        "--data-dir", str(data_dir), "--seed", "1", "--api-port", "0",
+    ]  # fmt: skip
+    process = await trio.lowlevel.open_process(command, cwd=ROOT, stdout=subprocess.PIPE)
+    assert process.stdout is not None
+    buffer = bytearray()
+    try:
+        with trio.fail_after(60):
+            api_line = await _line(process.stdout, buffer, "fleet: API at ")
+            await _line(process.stdout, buffer, "fleet: all 2 stations accepted")
+        url = api_line.split("fleet: API at ", 1)[1].split()[0]
+        assert url.startswith("http://127.0.0.1:")
+        assert await station("fleet", "status", "--api", url) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert [line.split()[:3] for line in lines[1:3]] == [
+            [A, "accepted", "yes"],
+            [B, "accepted", "yes"],
+        ]
+        assert await station("sim", "--fleet", url, "--station", B, "plug", "2") == 0
+        occupied = await judge.wait_for(
+            "StatusNotification",
+            where=lambda p: p["evseId"] == 2 and p["connectorStatus"] == "Occupied",
+        )
+        assert len(occupied) == 1
+        process.send_signal(signal.SIGTERM)
+        with trio.fail_after(30):
+            assert await process.wait() == 0
+            await _line(process.stdout, buffer, "fleet: stopped")
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_station_fleet_names_an_api_port_in_use(tmp_path_factory):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = await trio.run_process(
+            [
+                sys.executable,
+                "-m",
+                "station",
+                "fleet",
+                "--csms",
+                "ws://127.0.0.1:9/ocpp",
+                "--count",
+                "1",
+                "--data-dir",
+                str(tmp_path_factory.mktemp("fleet")),
+                "--api-port",
+                str(port),
+            ],
+            cwd=ROOT,
+            capture_stdout=True,
+            capture_stderr=True,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines()[-1] == (
+        f"station fleet: cannot serve the API on 127.0.0.1:{port}: Address already in use"
+    )

@@ -1,5 +1,5 @@
 """The fleet's HTTP API over real HTTP (Hypercorn on trio, a free port of 127.0.0.1),
-against real in-process stations."""
+against a real fleet (`station.fleet.core.Fleet`) on the in-memory CSMS."""
 
 from __future__ import annotations
 
@@ -14,18 +14,30 @@ import trio
 
 from station.fleet import http as fleet_http
 from station.fleet.http import serve
-from tests.fleetapi import LocalFleet, RecordingTraffic, fleet_api
+from tests.fleetapi import HandFleet, RecordingTraffic, fleet_api, stopped
 from tools.fleet_api_doc import OUTPUT, REGENERATE, render
 
 CARD = "04A1B2C3"
+A, B = "FLEET-0001", "FLEET-0002"
 
 
 @pytest.fixture
-async def api(tmp_path):
-    """Two stations (CS-A, CS-B), booted, with the API over them; an httpx client on it."""
-    async with fleet_api(tmp_path, ["CS-A", "CS-B"], RecordingTraffic()) as (url, fleet):
-        async with httpx.AsyncClient(base_url=url) as client:
+def data_dir(tmp_path_factory):
+    """A short directory: the stations' control sockets must fit a Unix socket path."""
+    return tmp_path_factory.mktemp("fleet")
+
+
+@pytest.fixture
+async def api(data_dir):
+    """Two stations, booted, with the API over them; an httpx client on it."""
+    async with fleet_api(data_dir, 2, RecordingTraffic()) as fleet:
+        async with httpx.AsyncClient(base_url=fleet.url) as client:
             yield client, fleet
+
+
+def hardware(fleet, identity: str) -> dict:
+    """What the station's simulated hardware is doing."""
+    return fleet.station(identity).station.hardware.sim.status()
 
 
 async def test_list_names_every_station_with_its_evses_and_totals(api):
@@ -33,7 +45,7 @@ async def test_list_names_every_station_with_its_evses_and_totals(api):
     answer = await client.get("/stations")
     assert answer.status_code == 200
     body = answer.json()
-    assert [s["identity"] for s in body["stations"]] == ["CS-A", "CS-B"]
+    assert [s["identity"] for s in body["stations"]] == [A, B]
     for station in body["stations"]:
         assert station["state"] == "accepted"
         assert station["connected"] is True
@@ -52,19 +64,20 @@ async def test_list_names_every_station_with_its_evses_and_totals(api):
 
 async def test_plug_and_tap_start_a_transaction_seen_in_the_station_state(api):
     client, fleet = api
-    env = fleet.stations["CS-B"].env
-    plugged = await client.post("/stations/CS-B/evses/2/plug")
+    plugged = await client.post(f"/stations/{B}/evses/2/plug")
     assert plugged.status_code == 200
-    assert plugged.json() == {"identity": "CS-B", "command": "sim.plug", "result": None}
-    tapped = await client.post("/stations/CS-B/tap", json={"uid": CARD})
+    assert plugged.json() == {"identity": B, "command": "sim.plug", "result": None}
+    tapped = await client.post(f"/stations/{B}/tap", json={"uid": CARD})
     assert tapped.status_code == 200
-    (started,) = await env.csms.wait_for("TransactionEvent")
+    await fleet.until(lambda: fleet.calls(B, "TransactionEvent"))
+    (started,) = fleet.calls(B, "TransactionEvent")
     assert started.payload["evse"] == {"id": 2, "connectorId": 1}
     transaction_id = started.payload["transactionInfo"]["transactionId"]
     # The Started event may go out before the control loop has reported the EV.
-    await env.csms.wait(lambda: env.station.availability.status(2).value == "Occupied")
+    station = fleet.station(B).station
+    await fleet.until(lambda: station.availability.status(2).value == "Occupied")
 
-    state = (await client.get("/stations/CS-B")).json()
+    state = (await client.get(f"/stations/{B}")).json()
     assert state["evses"][1] == {"id": 2, "status": "Occupied", "transaction_id": transaction_id}
     assert state["status"]["evses"]["2"]["transaction_id"] == transaction_id
     assert state["status"]["hardware"]["evses"]["2"]["ev"]["plugged"] is True
@@ -72,34 +85,32 @@ async def test_plug_and_tap_start_a_transaction_seen_in_the_station_state(api):
     assert listed["totals"]["transactions"] == 1
     assert listed["totals"]["evses"] == {"Available": 3, "Occupied": 1}
     # The other station saw none of it.
-    assert fleet.stations["CS-A"].env.csms.of("TransactionEvent") == []
+    assert fleet.calls(A, "TransactionEvent") == []
+    assert not any(e["ev"]["plugged"] for e in hardware(fleet, A)["evses"].values())
 
 
 async def test_ev_state_and_fault_reach_the_simulated_hardware(api):
     client, fleet = api
-    station = fleet.stations["CS-A"].env.station
-    await client.post("/stations/CS-A/evses/1/plug")
-    answer = await client.post("/stations/CS-A/evses/1/ev-state", json={"state": "C"})
+    await client.post(f"/stations/{A}/evses/1/plug")
+    answer = await client.post(f"/stations/{A}/evses/1/ev-state", json={"state": "C"})
     assert answer.status_code == 200
-    assert station.hardware.sim.status()["evses"]["1"]["ev"]["state"] == "C"
-    answer = await client.post("/stations/CS-A/evses/1/fault", json={"kind": "rcd"})
+    assert hardware(fleet, A)["evses"]["1"]["ev"]["state"] == "C"
+    answer = await client.post(f"/stations/{A}/evses/1/fault", json={"kind": "rcd"})
     assert answer.status_code == 200
-    await fleet.stations["CS-A"].env.csms.wait(
-        lambda: station.availability.status(1).value == "Faulted", timeout=10
-    )
-    assert (await client.get("/stations/CS-A")).json()["evses"][0]["status"] == "Faulted"
+    station = fleet.station(A).station
+    await fleet.until(lambda: station.availability.status(1).value == "Faulted")
+    assert (await client.get(f"/stations/{A}")).json()["evses"][0]["status"] == "Faulted"
 
 
 async def test_any_control_command_runs_through_the_commands_route(api):
     client, fleet = api
     answer = await client.post(
-        "/stations/CS-A/commands/sim.ev_ignore_pwm", json={"evse": 1, "on": True}
+        f"/stations/{A}/commands/sim.ev_ignore_pwm", json={"evse": 1, "on": True}
     )
     assert answer.status_code == 200
-    hardware = fleet.stations["CS-A"].env.station.hardware.sim.status()
-    assert hardware["evses"]["1"]["ev"]["ignores_pwm"] is True
-    status = await client.post("/stations/CS-A/commands/status")
-    assert status.json()["result"]["identity"] == "CS-A"
+    assert hardware(fleet, A)["evses"]["1"]["ev"]["ignores_pwm"] is True
+    status = await client.post(f"/stations/{A}/commands/status")
+    assert status.json()["result"]["identity"] == A
 
 
 async def test_unknown_station_is_404_naming_it(api):
@@ -115,68 +126,78 @@ async def test_unknown_station_is_404_naming_it(api):
 
 async def test_unknown_evse_is_404_naming_the_evses_there_are(api):
     client, fleet = api
-    answer = await client.post("/stations/CS-A/evses/3/plug")
+    answer = await client.post(f"/stations/{A}/evses/3/plug")
     assert answer.status_code == 404
-    assert answer.json() == {"detail": "station 'CS-A' has no EVSE 3 (it has 1, 2)"}
-    assert (
-        fleet.stations["CS-A"].env.station.hardware.sim.status()["evses"]["1"]["ev"]["plugged"]
-        is False
-    )
+    assert answer.json() == {"detail": f"station '{A}' has no EVSE 3 (it has 1, 2)"}
+    assert not any(e["ev"]["plugged"] for e in hardware(fleet, A)["evses"].values())
 
 
-async def test_unknown_command_is_400(api):
+async def test_unknown_command_is_400_naming_the_commands_there_are(api):
     client, _ = api
-    answer = await client.post("/stations/CS-A/commands/sim.teleport", json={"evse": 1})
+    answer = await client.post(f"/stations/{A}/commands/sim.teleport", json={"evse": 1})
     assert answer.status_code == 400
-    assert answer.json() == {"detail": "station 'CS-A' has no command 'sim.teleport'"}
+    detail = answer.json()["detail"]
+    assert detail.startswith(f"station '{A}' has no command 'sim.teleport'; it offers: ")
+    assert "sim.plug" in detail.split("it offers: ")[1].split(", ")
 
 
-async def test_a_station_that_is_down_is_409_and_its_summary_still_reads(api):
+async def test_stopped_stations_are_409_and_their_summaries_still_read(api):
     client, fleet = api
-    fleet.stations["CS-A"].down = "restarting after a Reset"
-    answer = await client.post("/stations/CS-A/evses/1/plug")
+    fleet.fleet.stop()
+    for station in fleet.fleet.stations.values():
+        await stopped(station)
+    answer = await client.post(f"/stations/{A}/evses/1/plug")
     assert answer.status_code == 409
-    assert answer.json() == {"detail": "station 'CS-A' is not running: restarting after a Reset"}
-    state = await client.get("/stations/CS-A")
+    assert answer.json() == {"detail": f"station '{A}' is not running: station {A} is stopped"}
+    state = await client.get(f"/stations/{A}")
     assert state.status_code == 200
     assert state.json()["state"] == "stopped"
+    assert state.json()["connected"] is False
     assert state.json()["status"] is None
+    listed = (await client.get("/stations")).json()
+    assert listed["totals"] == {
+        "stations": 2,
+        "connected": 0,
+        "states": {"stopped": 2},
+        "evses": {},
+        "transactions": 0,
+    }
     health = (await client.get("/health")).json()
-    assert health["states"] == {"stopped": 1, "accepted": 1}
+    assert (health["states"], health["connected"]) == ({"stopped": 2}, 0)
 
 
 @pytest.mark.parametrize(
     ("route", "body", "detail"),
     [
         (
-            "/stations/CS-A/evses/1/soc",
+            "evses/1/soc",
             {"soc": 120},
             "body.soc: Input should be less than or equal to 100 (got 120)",
         ),
         (
-            "/stations/CS-A/evses/1/ev-state",
+            "evses/1/ev-state",
             {"state": "X"},
             "body.state: Input should be 'A', 'B', 'C', 'D', 'E' or 'F' (got 'X')",
         ),
         (
-            "/stations/CS-A/tap",
+            "tap",
             {"uid": "not hex"},
             "body.uid: String should match pattern '^[0-9A-Fa-f]{2,40}$' (got 'not hex')",
         ),
-        ("/stations/CS-A/tap", {}, "body.uid: Field required"),
+        ("tap", {}, "body.uid: Field required"),
         (
-            "/stations/CS-A/evses/1/fault",
+            "evses/1/fault",
             {"kind": "rcd", "evse": 2},
             "body.evse: Extra inputs are not permitted (got 2)",
         ),
         (
-            "/stations/CS-A/evses/one/plug",
+            "evses/one/plug",
             None,
             "path.evse_id: Input should be a valid integer, unable to parse string as an "
             "integer (got 'one')",
         ),
         (
-            "/stations/CS-A/evses/0/plug",
+            "evses/0/plug",
             None,
             "path.evse_id: Input should be greater than or equal to 1 (got '0')",
         ),
@@ -184,29 +205,31 @@ async def test_a_station_that_is_down_is_409_and_its_summary_still_reads(api):
 )
 async def test_bad_arguments_are_422_with_the_reason(api, route, body, detail):
     client, fleet = api
-    answer = await client.post(route, json=body)
+    answer = await client.post(f"/stations/{A}/{route}", json=body)
     assert answer.status_code == 422
     assert answer.json() == {"detail": detail}
-    hardware = fleet.stations["CS-A"].env.station.hardware.sim.status()
-    assert not any(e["ev"]["plugged"] for e in hardware["evses"].values())
+    assert not any(e["ev"]["plugged"] for e in hardware(fleet, A)["evses"].values())
 
 
 async def test_arguments_the_station_refuses_are_422_with_its_reason(api):
     client, _ = api
-    answer = await client.post("/stations/CS-A/commands/sim.plug", json={"evse": 7})
+    answer = await client.post(f"/stations/{A}/commands/sim.plug", json={"evse": 7})
     assert answer.status_code == 422
     detail = answer.json()["detail"]
     assert detail.startswith("sim.plug: ")
     assert "7" in detail
-    answer = await client.post("/stations/CS-A/commands/sim.plug", json={})
+    answer = await client.post(f"/stations/{A}/commands/sim.plug", json={})
     assert answer.status_code == 422
     assert answer.json() == {"detail": "sim.plug: missing argument 'evse'"}
+    answer = await client.post(f"/stations/{A}/commands/limit.set", json={"evse": 1})
+    assert answer.status_code == 422
+    assert answer.json() == {"detail": "limit.set: amps None is not a number"}
 
 
 async def test_a_body_that_is_not_json_is_422(api):
     client, _ = api
     answer = await client.post(
-        "/stations/CS-A/tap", content=b"{uid", headers={"Content-Type": "application/json"}
+        f"/stations/{A}/tap", content=b"{uid", headers={"Content-Type": "application/json"}
     )
     assert answer.status_code == 422
     assert answer.json()["detail"].startswith("body.")
@@ -233,13 +256,6 @@ async def test_bad_generator_settings_are_422_and_start_nothing(api):
     assert (await client.get("/traffic")).json()["starts"] == 0
 
 
-async def test_without_a_generator_its_routes_are_404(tmp_path):
-    async with fleet_api(tmp_path, ["CS-A"]) as (url, _), httpx.AsyncClient(base_url=url) as c:
-        for answer in (await c.get("/traffic"), await c.post("/traffic/start", json={})):
-            assert answer.status_code == 404
-            assert answer.json() == {"detail": "this fleet runs no session generator"}
-
-
 async def test_health_counts_the_stations(api):
     client, _ = api
     answer = await client.get("/health")
@@ -249,8 +265,8 @@ async def test_health_counts_the_stations(api):
     assert (body["stations"], body["connected"], body["states"]) == (2, 2, {"accepted": 2})
 
 
-class Wedged:
-    """A station that never answers a command."""
+class Still:
+    """A station that answers no command (wedged) or has no session generator to show."""
 
     identity = "CS-W"
     evse_ids: Sequence[int] = (1,)
@@ -262,29 +278,47 @@ class Wedged:
         return {"identity": "CS-W", "state": "accepted", "connected": True, "evses": []}
 
 
-async def test_a_station_that_does_not_answer_is_504(monkeypatch):
-    monkeypatch.setattr(fleet_http, "COMMAND_TIMEOUT", 0.05)
-    fleet = LocalFleet([])
-    fleet.by_identity["CS-W"] = Wedged()  # type: ignore[assignment]
+@pytest.fixture
+async def still_api():
+    """The API over one `Still` station, without a session generator."""
     async with trio.open_nursery() as nursery:
-        url = await nursery.start(partial(serve, fleet, port=0))
+        url = await nursery.start(partial(serve, HandFleet(Still()), port=0))
         async with httpx.AsyncClient(base_url=url) as client:
-            answer = await client.post("/stations/CS-W/evses/1/plug")
+            yield client
         nursery.cancel_scope.cancel()
+
+
+async def test_a_station_that_does_not_answer_is_504(still_api, monkeypatch):
+    monkeypatch.setattr(fleet_http, "COMMAND_TIMEOUT", 0.05)
+    answer = await still_api.post("/stations/CS-W/evses/1/plug")
     assert answer.status_code == 504
     assert answer.json() == {"detail": "station 'CS-W' did not answer sim.plug within 0.05 s"}
 
 
+async def test_without_a_generator_its_routes_are_404(still_api):
+    for answer in (await still_api.get("/traffic"), await still_api.post("/traffic/start")):
+        assert answer.status_code == 404
+        assert answer.json() == {"detail": "this fleet runs no session generator"}
+
+
 async def test_the_api_binds_to_loopback_by_default():
     async with trio.open_nursery() as nursery:
-        url = await nursery.start(partial(serve, LocalFleet([]), port=0))
+        url = await nursery.start(partial(serve, HandFleet(), port=0))
         nursery.cancel_scope.cancel()
     assert url.startswith("http://127.0.0.1:")
 
 
-async def test_the_served_openapi_description_is_the_committed_copy(tmp_path):
-    async with fleet_api(tmp_path, ["CS-A"]) as (url, _), httpx.AsyncClient(base_url=url) as c:
-        served = (await c.get("/openapi.json")).json()
+async def test_a_port_in_use_is_an_oserror_before_serving():
+    async with trio.open_nursery() as nursery:
+        url = await nursery.start(partial(serve, HandFleet(), port=0))
+        port = int(url.rsplit(":", 1)[1])
+        with pytest.raises(OSError, match="in use"):
+            await nursery.start(partial(serve, HandFleet(), port=port))
+        nursery.cancel_scope.cancel()
+
+
+async def test_the_served_openapi_description_is_the_committed_copy(still_api):
+    served = (await still_api.get("/openapi.json")).json()
     committed = OUTPUT.read_text(encoding="utf-8")
     assert render() == committed, f"{OUTPUT.name} is out of date: run `{REGENERATE}`"
     assert served == json.loads(committed)

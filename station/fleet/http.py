@@ -43,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from station import __version__
 from station.fleet.api_client import DEFAULT_HOST, DEFAULT_PORT
 from station.fleet.handles import FleetView, StationDown, StationHandle, TrafficControl
+from station.ops.control_socket import CommandError
 
 __all__ = ["COMMAND_TIMEOUT", "ApiError", "create_app", "openapi_document", "serve"]
 
@@ -77,7 +78,10 @@ class EvseSummary(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     id: int
-    status: str = Field(description="Its connector status (Available, Occupied, ...).")
+    status: str | None = Field(
+        description="Its connector status (Available, Occupied, ...); null while the "
+        "station is not running."
+    )
     transaction_id: str | None = Field(description="The transaction in progress, if any.")
 
 
@@ -89,6 +93,10 @@ class StationSummary(BaseModel):
     identity: str = Field(description="OCPP identity (the last segment of its URL).")
     state: str = Field(description="starting, connecting, pending, accepted, rejected or stopped.")
     connected: bool = Field(description="Whether its WebSocket to the CSMS is open.")
+    incarnations: int | None = Field(
+        default=None, description="How many times it was built (1 + restarts)."
+    )
+    error: str | None = Field(default=None, description="Why its last run failed, if it did.")
     evses: list[EvseSummary]
 
 
@@ -98,7 +106,9 @@ class Totals(BaseModel):
     stations: int
     connected: int
     states: dict[str, int] = Field(description="Stations per state.")
-    evses: dict[str, int] = Field(description="EVSEs per connector status.")
+    evses: dict[str, int] = Field(
+        description="EVSEs per connector status (of the stations that are running)."
+    )
     transactions: int = Field(description="Transactions in progress.")
 
 
@@ -445,9 +455,19 @@ async def run_command(handle: StationHandle, name: str, args: Mapping[str, Any])
             return await handle.command(name, args)
     except StationDown as exc:
         raise ApiError(409, f"station {handle.identity!r} is not running: {exc}") from None
-    except KeyError:
-        raise ApiError(400, f"station {handle.identity!r} has no command {name!r}") from None
-    except ValueError as exc:
+    except KeyError as exc:
+        key = exc.args[0] if exc.args else None
+        if key == name or (isinstance(key, str) and key.startswith("unknown command")):
+            offered = key.partition("offers: ")[2] if isinstance(key, str) else ""
+            raise ApiError(
+                400,
+                f"station {handle.identity!r} has no command {name!r}"
+                + (f"; it offers: {offered}" if offered else ""),
+            ) from None
+        # A command reads its arguments by name: a KeyError from inside it is one missing.
+        raise ApiError(422, f"{name}: missing argument {exc}") from None
+    except (ValueError, TypeError, CommandError) as exc:
+        # What the control socket answers a person for the same command (its `handle`).
         raise ApiError(422, f"{name}: {exc}") from None
     except trio.TooSlowError:
         log.warning("event=command_timeout identity=%s command=%s", handle.identity, name)
@@ -463,7 +483,7 @@ def totals(summaries: list[StationSummary]) -> Totals:
         stations=len(summaries),
         connected=sum(1 for s in summaries if s.connected),
         states=dict(Counter(s.state for s in summaries)),
-        evses=dict(Counter(e.status for e in evses)),
+        evses=dict(Counter(e.status for e in evses if e.status is not None)),
         transactions=sum(1 for e in evses if e.transaction_id),
     )
 
@@ -515,8 +535,31 @@ async def serve(
     # Hypercorn's own messages (start-up, protocol errors) go to the station's log.
     config.errorlog = logging.getLogger("station.fleet.http.server")
     app = create_app(fleet, traffic)
+    failed: OSError | None = None
     async with trio.open_nursery() as nursery:
-        urls = await nursery.start(serve_asgi, app, config)
-        url = urls[0]
-        log.info("event=fleet_api_listening url=%s stations=%d", url, len(fleet.stations))
-        task_status.started(url)
+        try:
+            urls = await nursery.start(serve_asgi, app, config)
+        except BaseExceptionGroup as group:
+            # Hypercorn's nurseries wrap a failed bind (port in use, address not here):
+            # give the caller the OSError itself (raised outside this nursery, which
+            # would wrap it again), to name it in one line.
+            failure = _sole(group)
+            if not isinstance(failure, OSError):
+                raise
+            failed = failure
+        else:
+            url = urls[0]
+            log.info("event=fleet_api_listening url=%s stations=%d", url, len(fleet.stations))
+            task_status.started(url)
+    if failed is not None:
+        raise failed
+
+
+def _sole(group: BaseExceptionGroup) -> BaseException | None:
+    """The one exception at the bottom of nested groups of one, if that is what it is."""
+    inner: BaseException = group
+    while isinstance(inner, BaseExceptionGroup):
+        if len(inner.exceptions) != 1:
+            return None
+        inner = inner.exceptions[0]
+    return inner

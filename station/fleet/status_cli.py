@@ -87,7 +87,7 @@ def render(answer: dict[str, Any]) -> str:
             station["identity"],
             station["state"],
             "yes" if station["connected"] else "no",
-            " ".join(f"{e['id']}:{e['status']}" for e in station["evses"]) or "-",
+            " ".join(f"{e['id']}:{e['status'] or '-'}" for e in station["evses"]) or "-",
             " ".join(
                 f"{e['id']}:{e['transaction_id']}" for e in station["evses"] if e["transaction_id"]
             )
