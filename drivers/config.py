@@ -170,6 +170,14 @@ class SimConfig(_Strict):
 
     #: The simulated EV's own maximum charging current at start (A).
     ev_max_current: float = Field(default=32.0, ge=0, le=80)
+    #: How many phases the simulated EV's charger uses (it uses one on a single-phase
+    #: supply).
+    ev_phases: Literal[1, 3] = 3
+    #: The simulated EV's battery (kWh) at start; none (the default) is an EV with no
+    #: battery model, which draws what it is offered for ever and reports no SoC.
+    ev_capacity_kwh: float | None = Field(default=None, ge=1, le=1000)
+    #: Its state of charge at start (%), with ``ev_capacity_kwh``.
+    ev_soc: float = Field(default=20.0, ge=0, le=100)
     #: How long a tapped card stays in the field (s); the first poll sees it regardless.
     card_present_for: float = Field(default=1.0, gt=0, le=60)
     #: Delay between a relay command and its mirror contact following (s).

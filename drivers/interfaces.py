@@ -128,6 +128,9 @@ class MeterSample:
     frequency: float  # Hz
     energy_import_wh: float
     energy_export_wh: float
+    #: The EV's state of charge (%) when the hardware learns it (ISO 15118, or the
+    #: simulator's battery model); an AC meter and a basic-charging EV never know it.
+    soc: float | None = None
 
 
 @runtime_checkable

@@ -44,7 +44,13 @@ from station.clock import WallClock, local_time
 from station.config import StationConfig
 from station.control.loop import DEFAULT_PERIOD
 from station.control.remote import Connect, ControlLink
-from station.control.service import ControlService, ControlSettings, apply_pilot_voltage
+from station.control.service import (
+    ControlService,
+    ControlSettings,
+    apply_pilot_voltage,
+    ev_settings,
+    ev_settings_value,
+)
 from station.devicemodel.catalogue import CERTIFICATE_CAPACITY
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
@@ -671,6 +677,13 @@ class Station:
                     "ev_ignore_pwm", int(a["evse"]), "on" if a["on"] else "off"
                 ),
             )
+            socket.register(
+                "sim.ev", lambda a: link.simulate("ev", int(a["evse"]), ev_settings_value(a))
+            )
+            socket.register(
+                "sim.soc",
+                lambda a: link.simulate("soc", int(a["evse"]), str(_soc_percent(a))),
+            )
             return
         sim = self.hardware.sim if self.hardware is not None else None
         if sim is None:
@@ -687,6 +700,8 @@ class Station:
         socket.register(
             "sim.ev_ignore_pwm", lambda a: sim.set_ev_ignores_pwm(int(a["evse"]), a["on"])
         )
+        socket.register("sim.ev", lambda a: sim.configure_ev(int(a["evse"]), **ev_settings(a)))
+        socket.register("sim.soc", lambda a: sim.set_ev_soc(int(a["evse"]), _soc_percent(a)))
 
     async def _set_limit(self, args: dict) -> str:
         """Local limit command (an energy manager, K11/K12): ``evse`` (0 = the station),
@@ -1021,6 +1036,15 @@ def _pilot_levels(args: dict) -> str | None:
     if args.get("high") is None and args.get("low") is None:
         return None
     return f"{float(args['high'])},{float(args['low'])}"
+
+
+def _soc_percent(args: dict) -> float:
+    """``sim.soc`` {"evse", "percent"}: the percent, checked to be a number (its range is
+    the simulated EV's to check)."""
+    percent = args["percent"]
+    if isinstance(percent, bool) or not isinstance(percent, int | float):
+        raise ValueError(f"percent must be a number, got {percent!r}")
+    return float(percent)
 
 
 def _take_meta(db, name: str) -> str | None:

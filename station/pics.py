@@ -526,8 +526,9 @@ ITEMS: tuple[Item, ...] = (
         "SampledTxStartedMeasurands",
         ("Energy.Active.Import.Register", "SoC"),
         _values("SampledDataCtrlr.TxStartedMeasurands"),
-        "every meter driver gives all of them (transactions/meter_values.py); no SoC "
-        "without ISO 15118",
+        "every meter driver gives all of them (transactions/meter_values.py); SoC is "
+        "accepted and sent when the EV's state of charge is known (the simulator's "
+        "battery model; ISO 15118 on hardware), left out otherwise",
     ),
     Item(
         "C-40.2",

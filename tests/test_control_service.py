@@ -364,3 +364,25 @@ async def test_a_welded_latch_is_kept_on_disk_and_cleared_only_by_the_operator_r
             nursery.cancel_scope.cancel()
     finally:
         service.close()
+
+
+async def test_the_ev_and_its_soc_are_set_across_the_link(autojump_clock):
+    # `station sim ev` and `station sim soc` under `station run`: forwarded to the
+    # control process, whose readings then carry the state of charge.
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        answer = await peer.link.simulate("ev", 1, "capacity_kwh=60.0,soc=20.0,phases=1")
+        assert answer == "60 kWh at 20.0 %, max 32 A, 1 phase"
+        assert await peer.link.simulate("soc", 1, "55") is None
+        await wait_until(
+            lambda: (latest := peer.link.meters[1].latest) is not None and latest.sample.soc == 55.0
+        )
+        with pytest.raises(ValueError, match="soc must be between 0 and 100 %, got 150"):
+            await peer.link.simulate("soc", 1, "150")
+        with pytest.raises(ValueError, match="soc must be a number, got 'lots'"):
+            await peer.link.simulate("soc", 1, "lots")
+        with pytest.raises(ValueError, match="unknown setting 'colour'"):
+            await peer.link.simulate("ev", 1, "colour=1")
+        assert service.hardware.sim is not None
+        assert service.hardware.sim.status()["evses"]["1"]["ev"]["soc"] == 55.0

@@ -131,3 +131,26 @@ async def test_pilot_voltage_ev_ignore_pwm_and_clear_fault_through_the_cli(tmp_p
         assert "POS NEG" in capsys.readouterr().err
         assert await cli("sim", "--config", str(path), "pilot-voltage", "1", "x", "y") == 1
         assert "two numbers of volts" in capsys.readouterr().err
+
+
+async def test_ev_and_soc_through_the_cli(tmp_path, judge, capsys):
+    path = write_config(tmp_path, judge.url)
+    config = make_config(
+        tmp_path / "data", judge.url, station={"control_socket": str(tmp_path / "s.sock")}
+    )
+    async with live_station(config, variables=FAST):
+        await judge.wait_for("StatusNotification", count=2)
+        capsys.readouterr()
+        args = ["sim", "--config", str(path), "ev", "1", "--capacity-kwh", "60", "--soc", "20"]
+        assert await cli(*args) == 0
+        assert capsys.readouterr().out == "EVSE 1: EV 60 kWh at 20.0 %, max 32 A, 3 phases\n"
+        assert await cli("sim", "--config", str(path), "soc", "1", "85") == 0
+        assert capsys.readouterr().out == "EVSE 1: EV at 85 %\n"
+        assert await cli("sim", "--config", str(path), "plug", "1") == 0
+        capsys.readouterr()
+        assert await cli("sim", "--config", str(path), "status") == 0
+        assert ", EV B 85 %," in capsys.readouterr().out
+        assert await cli("sim", "--config", str(path), "soc", "1", "120") == 1
+        assert "soc must be between 0 and 100 %, got 120" in capsys.readouterr().err
+        assert await cli("sim", "--config", str(path), "soc", "2", "50") == 1
+        assert "EVSE 2's EV has no battery model" in capsys.readouterr().err

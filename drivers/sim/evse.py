@@ -9,7 +9,15 @@ controller did to the pilot and the relay and from what the EV asks for.
 
 Energy is integrated lazily: every change that can alter the current first accounts for
 the time since the previous change, using the injected monotonic clock. With trio's
-MockClock the numbers are exactly reproducible.
+MockClock the numbers are exactly reproducible. An EV with a battery (`drivers.sim.ev`)
+stores the share of that metered energy its charger passes on, so its state of charge
+follows exactly what the meter counts; while the battery tapers the integration takes
+steps of at most `_TAPER_STEP` seconds, and it stops at the moment the battery is full
+(the EV then leaves state C for B by itself).
+
+While current flows, the EV follows a new PWM offer after `drivers.sim.ev.RESPONSE_TIME`
+(IEC 61851-1 allows 5 s), so a lowered offer shows on the meter a moment later, as on a
+real car. The offer an EV sees before it draws anything takes effect at once.
 
 With ``interlock_window`` set, the EVSE also models the hardware interlock of the
 reference circuit: a retriggerable monostable fed by the control loop's heartbeat output
@@ -23,9 +31,10 @@ With an `InterlockRegion` as well, every coil command and heartbeat edge is also
 published there, so that a process other than this one can model the interlock (and see
 it drop when this process is killed); see `drivers.sim.interlock`.
 
-With a `SimWorld`, the EV and the meter's registers start as the world file left them
-and are recorded there as they change (the registers on every meter sample), so that
-they survive a restart of the station; see `drivers.sim.world`.
+With a `SimWorld`, the EV (with its battery) and the meter's registers start as the world
+file left them and are recorded there as they change (the registers and the state of
+charge on every meter sample), so that they survive a restart of the station; see
+`drivers.sim.world`.
 """
 
 from __future__ import annotations
@@ -43,8 +52,13 @@ from drivers.interfaces import (
     ProtocolFault,
 )
 from drivers.sim.ev import (
+    CHARGER_EFFICIENCY,
     EV_STATES,
+    KNEE_SOC,
+    MAX_CAPACITY_KWH,
     MAX_PILOT_CURRENT,
+    RESPONSE_TIME,
+    Battery,
     PilotOutput,
     SimulatedEv,
     offered_current,
@@ -59,6 +73,9 @@ if TYPE_CHECKING:
 _CHARGING_POWER_FACTOR = 0.99
 #: Source impedance of the simulated supply (V per A): the voltage sags under load.
 _SUPPLY_DROP_PER_AMP = 0.03
+#: Longest integration step while the battery tapers (s): the current changes with the
+#: state of charge, so it is taken as constant over this long at most.
+_TAPER_STEP = 10.0
 
 
 class SimulatedEvse:
@@ -69,6 +86,9 @@ class SimulatedEvse:
     time the mirror contact takes to follow a command. ``interlock_region`` receives
     the coil commands and heartbeat edges (slot ``evse_id``) for outside observers.
     ``world`` restores the EV and the meter registers of a previous run and keeps them.
+    ``phases`` is the supply's (1 or 3); the EV draws on as many of them as its own
+    ``ev_phases`` allow. ``ev_capacity_kwh`` (None: no battery model) and ``ev_soc`` are
+    the battery a fresh EV starts with.
     """
 
     def __init__(
@@ -83,9 +103,18 @@ class SimulatedEvse:
         interlock_window: float | None = None,
         interlock_region: InterlockRegion | None = None,
         world: SimWorld | None = None,
+        phases: int = 1,
+        ev_phases: int = 3,
+        ev_capacity_kwh: float | None = None,
+        ev_soc: float = 20.0,
     ) -> None:
         self.id = evse_id
-        self.ev = SimulatedEv(max_current=ev_max_current)
+        self.ev = SimulatedEv(
+            max_current=ev_max_current,
+            phases=ev_phases,
+            battery=None if ev_capacity_kwh is None else Battery(ev_capacity_kwh, ev_soc),
+        )
+        self._supply_phases = phases
         self._now = now
         self._wall_clock = wall_clock
         self._nominal_voltage = nominal_voltage
@@ -109,9 +138,16 @@ class SimulatedEvse:
                 state=kept.ev_state,
                 max_current=kept.ev_max_current,
                 ignores_pwm=kept.ev_ignores_pwm,
+                phases=kept.ev_phases,
+                battery=None if kept.battery_kwh is None else Battery(kept.battery_kwh, kept.soc),
+                full=kept.ev_full,
             )
             self._energy_wh = kept.energy_import_wh
             self._export_wh = kept.energy_export_wh
+        #: The PWM offer as the EV has taken it in (A), and a newer one it will follow
+        #: at (when, amperes).
+        self._ev_offer = 0.0
+        self._offer_change: tuple[float, float] | None = None
         self._last = now()
         self._injected: tuple[float, float] | None = None  # raw (high, low) plateaus
         self._interlock_window = interlock_window
@@ -129,22 +165,63 @@ class SimulatedEvse:
     # -- what a person or a test does to the hardware ---------------------------------
 
     def set_ev_state(self, state: str) -> None:
-        """Put the EV into IEC 61851-1 state ``state`` (A unplugs it, B-F plug it in)."""
+        """Put the EV into IEC 61851-1 state ``state`` (A unplugs it, B-F plug it in).
+
+        An EV whose battery is full does not ask for power: C or D leave it in B."""
         if state not in EV_STATES:
             raise ValueError(f"ev-state must be one of A-F, got {state!r}")
         self._advance()
         self.ev.state = state
+        self.ev.full = False
+        self._settle_battery()
         self._keep()
+
+    def configure_ev(
+        self,
+        *,
+        capacity_kwh: float | None = None,
+        max_current: float | None = None,
+        phases: int | None = None,
+        soc: float | None = None,
+    ) -> None:
+        """Change the EV: its battery's capacity (0: no battery model), its own maximum
+        current, its phases, its state of charge. Arguments left None stay as they are;
+        every value is checked before any is applied, so a bad one changes nothing."""
+        capacity = _capacity(capacity_kwh) if capacity_kwh is not None else None
+        amps = _max_current(max_current) if max_current is not None else None
+        if phases is not None and (isinstance(phases, bool) or phases not in (1, 3)):
+            raise ValueError(f"phases must be 1 or 3, got {phases!r}")
+        percent = _soc(soc) if soc is not None else None
+        has_battery = self.ev.battery is not None if capacity is None else capacity > 0
+        if percent is not None and not has_battery:
+            raise ValueError(
+                f"EVSE {self.id}'s EV has no battery model; give it a capacity to set its SoC"
+            )
+        self._advance()
+        if capacity is not None:
+            if capacity == 0:
+                self.ev.battery = None
+            elif self.ev.battery is None:
+                self.ev.battery = Battery(capacity, percent if percent is not None else 20.0)
+            else:
+                self.ev.battery.capacity_kwh = capacity
+        if amps is not None:
+            self.ev.max_current = amps
+        if phases is not None:
+            self.ev.phases = phases
+        if percent is not None:
+            assert self.ev.battery is not None
+            self.ev.battery.soc = percent
+        self._settle_battery()
+        self._keep()
+
+    def set_ev_soc(self, percent: float) -> None:
+        """Set the EV's state of charge (%); needs a battery model."""
+        self.configure_ev(soc=percent)
 
     def set_ev_max_current(self, amps: float) -> None:
         """Set the EV's own current limit (0 A: stays in C/D but draws nothing)."""
-        if isinstance(amps, bool) or not isinstance(amps, int | float) or not math.isfinite(amps):
-            raise ValueError(f"max-current must be a number of amperes, got {amps!r}")
-        if not 0 <= amps <= MAX_PILOT_CURRENT:
-            raise ValueError(f"max-current must be between 0 and 80 A, got {amps:g}")
-        self._advance()
-        self.ev.max_current = float(amps)
-        self._keep()
+        self.configure_ev(max_current=amps)
 
     def set_diode_fault(self, failed: bool) -> None:
         """Short (``True``) or repair the EV's pilot diode."""
@@ -208,6 +285,10 @@ class SimulatedEvse:
                 ev_ignores_pwm=self.ev.ignores_pwm,
                 energy_import_wh=self._energy_wh,
                 energy_export_wh=self._export_wh,
+                ev_phases=self.ev.phases,
+                battery_kwh=None if self.ev.battery is None else self.ev.battery.capacity_kwh,
+                soc=0.0 if self.ev.battery is None else self.ev.battery.soc,
+                ev_full=self.ev.full,
             ),
         )
 
@@ -227,6 +308,7 @@ class SimulatedEvse:
         high, low = self._pilot_levels()
         current = self._current()
         voltage = self._voltage(self._last, current)
+        battery = self.ev.battery
         result: dict[str, Any] = {
             "ev": {
                 "state": self.ev.state,
@@ -234,6 +316,10 @@ class SimulatedEvse:
                 "max_current": self.ev.max_current,
                 "diode_fault": self.ev.diode_fault,
                 "ignores_pwm": self.ev.ignores_pwm,
+                "phases": self.ev.phases,
+                "capacity_kwh": None if battery is None else battery.capacity_kwh,
+                "soc": None if battery is None else round(battery.soc, 2),
+                "full": self.ev.full,
             },
             "pilot": {
                 "output": self._effective_output().value,
@@ -251,7 +337,7 @@ class SimulatedEvse:
             "meter": {
                 "voltage": round(voltage, 2),
                 "current": round(current, 3),
-                "power": round(voltage * current * self._power_factor(current), 1),
+                "power": round(self._power(voltage, current), 1),
                 "energy_import_wh": round(self._energy_wh, 3),
                 "energy_export_wh": round(self._export_wh, 3),
             },
@@ -276,9 +362,15 @@ class SimulatedEvse:
         drop = self._interlock_deadline()
         if drop is not None and drop <= moment:
             changes.append((drop, "interlock"))
+        if self._offer_change is not None and self._offer_change[0] <= moment:
+            changes.append((self._offer_change[0], "offer"))
         for when, change in sorted(changes):
             self._integrate(when)
-            if change == "contacts":
+            if change == "offer":
+                assert self._offer_change is not None
+                self._ev_offer = self._offer_change[1]
+                self._offer_change = None
+            elif change == "contacts":
                 assert self._pending is not None
                 closed = self._pending[1]
                 self._pending = None
@@ -316,23 +408,70 @@ class SimulatedEvse:
         return pilot_levels(self._effective_output(), self.ev)
 
     def _integrate(self, moment: float) -> None:
-        if moment <= self._last:
-            return
-        current = self._current()
-        if current > 0:
-            middle = (self._last + moment) / 2
-            power = self._voltage(middle, current) * current * self._power_factor(current)
-            self._energy_wh += power * (moment - self._last) / 3600.0
-        self._last = moment
+        while moment > self._last:
+            current = self._current()
+            end = moment
+            battery = self.ev.battery
+            if current <= 0:
+                self._last = end
+                return
+            boundary = None  # the state of charge this step ends at, when it reaches one
+            if battery is not None:
+                # Steps end where the current changes: at the knee, at full, and every
+                # _TAPER_STEP while it tapers.
+                target = KNEE_SOC if battery.soc < KNEE_SOC else 100.0
+                power = self._power(self._voltage(self._last, current), current)
+                stored_wh = (target - battery.soc) / 100.0 * battery.capacity_kwh * 1000.0
+                reach = self._last + stored_wh / (power * CHARGER_EFFICIENCY) * 3600.0
+                if battery.soc >= KNEE_SOC:
+                    end = min(end, self._last + _TAPER_STEP)
+                if reach <= end:
+                    end, boundary = reach, target
+            middle = (self._last + end) / 2
+            energy = self._power(self._voltage(middle, current), current) * (end - self._last)
+            self._energy_wh += energy / 3600.0
+            if battery is not None:
+                battery.charge(energy / 3600.0 * CHARGER_EFFICIENCY)
+                if boundary is not None:
+                    battery.soc = boundary  # no rounding dust at the knee or at full
+            self._last = max(end, math.nextafter(self._last, math.inf))
+            self._settle_battery()
+
+    def _settle_battery(self) -> None:
+        """A full battery makes the EV open S2 (C/D -> B): it stops drawing, and the
+        station sees an EV that takes no current (SuspendedEV). An EV that stopped full
+        asks again once its state of charge is set lower."""
+        battery = self.ev.battery
+        if battery is not None and battery.full and self.ev.wants_power:
+            self.ev.state = "B"
+            self.ev.full = True
+            self._keep()
+        elif self.ev.full and (battery is None or not battery.full):
+            self.ev.full = False
+            if self.ev.state == "B":
+                self.ev.state = "C"
+            self._keep()
+
+    def _flowing(self) -> bool:
+        return self._contacts and not self._rcd_tripped and self.ev.wants_power
 
     def _current(self) -> float:
-        if not self._contacts or self._rcd_tripped or not self.ev.wants_power:
+        """Current per phase (A)."""
+        if not self._flowing():
             return 0.0
+        limit = self.ev.current_limit()
         if self.ev.ignores_pwm:
-            return self.ev.max_current
+            return limit
         if self._effective_output() is not PilotOutput.PWM or self._duty is None:
             return 0.0
-        return min(self.ev.max_current, offered_current(self._duty))
+        return min(limit, self._ev_offer)
+
+    def _phases(self) -> int:
+        return min(self.ev.phases, self._supply_phases)
+
+    def _power(self, voltage: float, current: float) -> float:
+        """Active power (W) of ``current`` A per phase on the phases the EV uses."""
+        return voltage * current * self._power_factor(current) * self._phases()
 
     def _voltage(self, moment: float, current: float) -> float:
         # A slow, deterministic wander of ±0.5 % plus the sag under load.
@@ -353,6 +492,14 @@ class SimulatedEvse:
         self._advance()
         self._output = output
         self._duty = duty
+        offer = offered_current(duty) if output is PilotOutput.PWM and duty is not None else 0.0
+        if not self._flowing():
+            # Nothing to follow yet: the EV sees the duty as it is when it starts drawing.
+            self._ev_offer, self._offer_change = offer, None
+        elif offer == self._ev_offer:
+            self._offer_change = None
+        elif self._offer_change is None or self._offer_change[1] != offer:
+            self._offer_change = (self._last + RESPONSE_TIME, offer)
 
     def _command_relay(self, closed: bool) -> None:
         self._advance()
@@ -390,12 +537,41 @@ class SimulatedEvse:
             timestamp=self._wall_clock(),
             voltage=voltage,
             current=current,
-            power=voltage * current * power_factor,
+            power=self._power(voltage, current),
             power_factor=power_factor,
             frequency=self._frequency(self._last),
             energy_import_wh=self._energy_wh,
             energy_export_wh=self._export_wh,
+            # What an ISO 15118 EV would tell the station; unknown without a battery model.
+            soc=self.ev.soc,
         )
+
+
+def _capacity(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"capacity must be a number of kWh, got {value!r}")
+    if value != 0 and not 1 <= value <= MAX_CAPACITY_KWH:
+        raise ValueError(
+            f"capacity must be between 1 and {MAX_CAPACITY_KWH:g} kWh (0: no battery model), "
+            f"got {value:g}"
+        )
+    return float(value)
+
+
+def _max_current(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"max-current must be a number of amperes, got {value!r}")
+    if not 0 <= value <= MAX_PILOT_CURRENT:
+        raise ValueError(f"max-current must be between 0 and 80 A, got {value:g}")
+    return float(value)
+
+
+def _soc(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"soc must be a number of percent, got {value!r}")
+    if not 0 <= value <= 100:
+        raise ValueError(f"soc must be between 0 and 100 %, got {value:g}")
+    return float(value)
 
 
 class _View:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drivers.sim.card_reader import SimulatedCardReader
+from drivers.sim.ev import SimulatedEv
 from drivers.sim.evse import SimulatedEvse
 from drivers.sim.interlock import InterlockRegion
 from drivers.sim.world import FILE_NAME as WORLD_FILE_NAME
@@ -50,9 +51,14 @@ class SimulatedStation:
 
     ``world_file`` keeps the world outside the station across its restarts, as real
     hardware would (`drivers.sim.world`): the EVs (plugged, state, max current, ignoring
-    the PWM), the meters' registers and the card on the reader start as an earlier
-    simulated station on the same file left them, and are recorded there as they change.
-    Without it every simulated station starts with no EV, 0 Wh and an empty reader.
+    the PWM, phases, battery and state of charge), the meters' registers and the card on
+    the reader start as an earlier simulated station on the same file left them, and are
+    recorded there as they change. Without it every simulated station starts with no EV,
+    0 Wh and an empty reader.
+
+    ``phases`` (a number or one per EVSE) is the supply's; ``ev_phases``,
+    ``ev_capacity_kwh`` (None: no battery model) and ``ev_soc`` describe the EV a fresh
+    world starts with.
     """
 
     def __init__(
@@ -70,6 +76,10 @@ class SimulatedStation:
         real_devices: Mapping[int, Collection[str]] | None = None,
         real_card_reader: bool = False,
         world_file: Path | None = None,
+        phases: int | Mapping[int, int] = 1,
+        ev_phases: int = 3,
+        ev_capacity_kwh: float | None = None,
+        ev_soc: float = 20.0,
     ) -> None:
         if list(evse_ids) != list(range(1, len(evse_ids) + 1)):
             raise ValueError(f"EVSE ids must be 1..n in order, got {list(evse_ids)}")
@@ -78,6 +88,9 @@ class SimulatedStation:
             if isinstance(nominal_voltage, Mapping):
                 return nominal_voltage[evse_id]
             return nominal_voltage
+
+        def supply(evse_id: int) -> int:
+            return phases[evse_id] if isinstance(phases, Mapping) else phases
 
         if interlock_file is not None and interlock_window is None:
             raise ValueError("an interlock file needs an interlock window")
@@ -106,6 +119,10 @@ class SimulatedStation:
                 interlock_window=interlock_window,
                 interlock_region=self.interlock_region,
                 world=self.world,
+                phases=supply(evse_id),
+                ev_phases=ev_phases,
+                ev_capacity_kwh=ev_capacity_kwh,
+                ev_soc=ev_soc,
             )
             for evse_id in evse_ids
         }
@@ -140,7 +157,11 @@ class SimulatedStation:
             wall_clock=wall_clock,
             evse_ids=[evse.id for evse in config.evse],
             nominal_voltage={evse.id: evse.nominal_voltage for evse in config.evse},
+            phases={evse.id: evse.phases for evse in config.evse},
             ev_max_current=config.sim.ev_max_current,
+            ev_phases=config.sim.ev_phases,
+            ev_capacity_kwh=config.sim.ev_capacity_kwh,
+            ev_soc=config.sim.ev_soc,
             card_present_for=config.sim.card_present_for,
             relay_feedback_delay=config.sim.relay_feedback_delay,
             interlock_window=config.sim.interlock_window,
@@ -215,6 +236,29 @@ class SimulatedStation:
         """Set the EV's own maximum current; 0 A keeps it in C/D without drawing power."""
         self._simulated(evse, "pilot").set_ev_max_current(amps)
 
+    def configure_ev(
+        self,
+        evse: int,
+        *,
+        capacity_kwh: float | None = None,
+        max_current: float | None = None,
+        phases: int | None = None,
+        soc: float | None = None,
+    ) -> str:
+        """Change EVSE ``evse``'s EV (the next one to arrive, or the one plugged in):
+        battery capacity (kWh; 0 removes the battery model), own maximum current (A per
+        phase), phases (1 or 3) and state of charge (%). Arguments left None stay; a bad
+        value changes nothing. Returns the EV as it is now, in words."""
+        target = self._simulated(evse, "pilot")
+        target.configure_ev(
+            capacity_kwh=capacity_kwh, max_current=max_current, phases=phases, soc=soc
+        )
+        return describe_ev(target.ev)
+
+    def set_ev_soc(self, evse: int, percent: float) -> None:
+        """Set the state of charge (%) of EVSE ``evse``'s EV (it needs a battery model)."""
+        self._simulated(evse, "pilot").set_ev_soc(percent)
+
     def inject_pilot_voltage(self, evse: int, high: float, low: float) -> None:
         """Make EVSE ``evse``'s pilot read ``high``/``low`` volts (positive/negative
         plateau), whatever the EV and the output do, until `release_pilot_voltage`."""
@@ -269,3 +313,13 @@ class SimulatedStation:
                 "present": self.card_reader.present(),
             },
         }
+
+
+def describe_ev(ev: SimulatedEv) -> str:
+    """An EV's settings in one line (what ``station sim ev`` prints)."""
+    battery = (
+        "no battery model"
+        if ev.battery is None
+        else f"{ev.battery.capacity_kwh:g} kWh at {ev.battery.soc:.1f} %"
+    )
+    return f"{battery}, max {ev.max_current:g} A, {ev.phases} phase{'s' if ev.phases > 1 else ''}"

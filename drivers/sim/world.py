@@ -13,11 +13,13 @@ the last values even when the process is killed with SIGKILL, and the control lo
 next to nothing. What is kept:
 
 * per EVSE, the EV: its IEC 61851-1 state (plugged or not, ready or not), its own maximum
-  current and whether it ignores the PWM; written whenever one of them changes;
-* per EVSE, the meter's import and export registers (Wh); written on every meter sample
-  (once per meter interval) and when the hardware closes. After a SIGKILL the register
-  resumes at the value of the last sample, so it never goes below anything the station
-  read; the energy that flowed after that sample (at most one meter interval) is lost;
+  current, its phases, whether it ignores the PWM, its battery's capacity and whether it
+  stopped because the battery was full; written whenever one of them changes;
+* per EVSE, the meter's import and export registers (Wh) and the battery's state of
+  charge; written on every meter sample (once per meter interval) and when the hardware
+  closes. After a SIGKILL the register resumes at the value of the last sample, so it
+  never goes below anything the station read; the energy that flowed after that sample
+  (at most one meter interval) is lost, and so is its share of the state of charge;
 * the card in the reader's field: its UID, how much of its presence window was left
   (a duration, never a monotonic instant: every process has its own clock offset) and
   whether a poll already saw it; written on a tap, the first poll and when it leaves.
@@ -27,15 +29,21 @@ contactor (its coil loses its drive; it starts open), the interlock, and injecte
 The file holds no host times, so a station on trio's MockClock restarts identically on
 every run. Removing the file (or a fresh data_dir) gives a fresh world.
 
-Layout (version 1, little-endian): a 16-byte header, then two 48-byte records per EVSE
+Layout (version 2, little-endian): a 16-byte header, then two 64-byte records per EVSE
 (EVSE id n in records 2(n-1) and 2(n-1)+1), then two 32-byte card records::
 
     header  magic "SIMWORLD" (8 bytes), version u32, evse count u32
-    evse    sequence u64, EV state (1 ASCII byte), ignores PWM u8, 6 bytes reserved,
-            EV max current f64 (A), energy import f64 (Wh), energy export f64 (Wh),
-            8 bytes reserved
+    evse    sequence u64, EV state (1 ASCII byte), ignores PWM u8, EV phases u8,
+            stopped full u8, 4 bytes reserved, EV max current f64 (A),
+            energy import f64 (Wh), energy export f64 (Wh), battery capacity f64 (kWh,
+            0: no battery model), state of charge f64 (%), 8 bytes reserved
     card    sequence u64, UID length u8 (bytes), UID (10 bytes), seen u8,
             4 bytes reserved, remaining presence f64 (s)
+
+A version 1 file (48-byte EVSE records without phases or battery) is read and rewritten
+as version 2 at open: its EVs keep their state, current and registers and get no battery
+model and three phases, the defaults of an EV that never had them. Any other version is
+not a world file of this station and starts a fresh world.
 
 A sequence of 0 is an empty record. Each thing is written into the older of its two
 records, whose sequence is odd while it changes; a reader takes the newer whole (even)
@@ -49,17 +57,19 @@ import math
 import mmap
 import os
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from drivers.sim.ev import EV_STATES, MAX_PILOT_CURRENT
+from drivers.sim.ev import EV_STATES, MAX_CAPACITY_KWH, MAX_PILOT_CURRENT
 
 MAGIC = b"SIMWORLD"
-VERSION = 1
+VERSION = 2
 #: The file's name inside the station's data directory.
 FILE_NAME = "sim-world"
 _HEADER = struct.Struct("<8sII")
-_EVSE = struct.Struct("<Q1sB6xddd8x")
+_EVSE = struct.Struct("<Q1sBBB4xddddd8x")
+#: The EVSE record of version 1 (read to migrate an older file).
+_EVSE_V1 = struct.Struct("<Q1sB6xddd8x")
 _CARD = struct.Struct("<QB10sB4xd")
 _SEQ = struct.Struct("<Q")
 _UID_BYTES = 10
@@ -71,13 +81,19 @@ class SimWorldError(ValueError):
 
 @dataclass(frozen=True)
 class EvseWorld:
-    """What is kept of one EVSE: its EV and its meter's registers."""
+    """What is kept of one EVSE: its EV (with its battery) and its meter's registers."""
 
     ev_state: str = "A"
     ev_max_current: float = 32.0
     ev_ignores_pwm: bool = False
     energy_import_wh: float = 0.0
     energy_export_wh: float = 0.0
+    ev_phases: int = 3
+    #: None: the EV has no battery model.
+    battery_kwh: float | None = None
+    soc: float = 0.0
+    #: The EV left state C by itself because its battery was full.
+    ev_full: bool = False
 
 
 @dataclass(frozen=True)
@@ -117,8 +133,9 @@ class SimWorld:
     def open(cls, path: Path, evse_count: int) -> SimWorld:
         """Map the world file at ``path`` (created when missing) for ``evse_count`` EVSEs.
 
-        A file of another version, or one that is not a world file, is started afresh;
-        EVSEs the file does not hold start with no EV and 0 Wh."""
+        A version 1 file is migrated; a file of another version, or one that is not a
+        world file, is started afresh; EVSEs the file does not hold start with no EV and
+        0 Wh."""
         if evse_count < 1:
             raise ValueError(f"a simulated world needs at least one EVSE, got {evse_count}")
         size = _HEADER.size + 2 * _EVSE.size * evse_count + 2 * _CARD.size
@@ -171,9 +188,13 @@ class SimWorld:
             _EVSE,
             state.ev_state.encode("ascii"),
             int(state.ev_ignores_pwm),
+            state.ev_phases,
+            int(state.ev_full),
             state.ev_max_current,
             state.energy_import_wh,
             state.energy_export_wh,
+            state.battery_kwh or 0.0,
+            state.soc,
         )
 
     def write_card(self, card: CardWorld | None) -> None:
@@ -220,25 +241,41 @@ def _newest(data: bytes, base: int, record: struct.Struct) -> tuple | None:
 
 
 def _parse(data: bytes) -> tuple[dict[int, EvseWorld], CardWorld | None]:
-    """What a world file of this version holds; nothing for anything else."""
+    """What a world file of this version (or of version 1) holds; nothing for anything
+    else."""
     if len(data) < _HEADER.size:
         return {}, None
     magic, version, count = _HEADER.unpack_from(data, 0)
-    if magic != MAGIC or version != VERSION or count < 1:
+    layouts = {VERSION: (_EVSE, _evse_world), 1: (_EVSE_V1, _evse_world_v1)}
+    if magic != MAGIC or version not in layouts or count < 1:
         return {}, None
-    if len(data) < _HEADER.size + 2 * _EVSE.size * count + 2 * _CARD.size:
+    record, decode = layouts[version]
+    if len(data) < _HEADER.size + 2 * record.size * count + 2 * _CARD.size:
         return {}, None
     evses: dict[int, EvseWorld] = {}
     for evse_id in range(1, count + 1):
-        fields = _newest(data, _HEADER.size + 2 * _EVSE.size * (evse_id - 1), _EVSE)
+        fields = _newest(data, _HEADER.size + 2 * record.size * (evse_id - 1), record)
         if fields is not None:
-            evses[evse_id] = _evse_world(fields)
-    card_fields = _newest(data, _HEADER.size + 2 * _EVSE.size * count, _CARD)
+            evses[evse_id] = decode(fields)
+    card_fields = _newest(data, _HEADER.size + 2 * record.size * count, _CARD)
     card = _card_world(card_fields) if card_fields is not None else None
     return evses, card
 
 
 def _evse_world(fields: tuple) -> EvseWorld:
+    _, state, ignores, phases, full, max_current, imported, exported, capacity, soc = fields
+    base = _evse_world_v1((0, state, ignores, max_current, imported, exported))
+    battery = capacity if math.isfinite(capacity) and 0 < capacity <= MAX_CAPACITY_KWH else None
+    return replace(
+        base,
+        ev_phases=phases if phases in (1, 3) else EvseWorld.ev_phases,
+        battery_kwh=battery,
+        soc=soc if battery is not None and math.isfinite(soc) and 0 <= soc <= 100 else 0.0,
+        ev_full=bool(full) and battery is not None,
+    )
+
+
+def _evse_world_v1(fields: tuple) -> EvseWorld:
     _, state, ignores, max_current, imported, exported = fields
     fresh = EvseWorld()
     state = state.decode("ascii", "replace")

@@ -228,8 +228,9 @@ class StopAll(Message):
 class SimCommand(Message):
     """Drive the simulated hardware (``station sim``): refused unless the control process
     runs simulated devices. ``name`` is plug, unplug, ev_state, tap, fault, pilot_voltage
-    (value "HIGH,LOW" volts, or none to read the modelled EV again) or ev_ignore_pwm
-    (value "on" or "off")."""
+    (value "HIGH,LOW" volts, or none to read the modelled EV again), ev_ignore_pwm
+    (value "on" or "off"), ev (value "capacity_kwh=60.0,soc=20.0,...": the EV's battery,
+    maximum current, phases, state of charge) or soc (value the percent)."""
 
     TYPE = "sim_command"
     SENDER = Role.OCPP
@@ -290,6 +291,9 @@ class MeterReading(Message):
     energy_export_wh: float | None
     offered_current: float | None
     phases: int
+    #: The EV's state of charge (%), None when the station does not know it (an AC
+    #: meter never does; the simulator's EVs with a battery model do).
+    soc: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -442,6 +442,9 @@ class ControlLink:
 
 
 def _reading_of(message: MeterReading) -> Reading:
+    if message.soc is not None and not 0 <= message.soc <= 100:
+        raise ProtocolError(f"meter_reading.soc: {message.soc} is not a percentage")
+
     def value(v: float | None) -> float:
         return math.nan if v is None else v
 
@@ -454,5 +457,6 @@ def _reading_of(message: MeterReading) -> Reading:
         frequency=value(message.frequency),
         energy_import_wh=value(message.energy_import_wh),
         energy_export_wh=value(message.energy_export_wh),
+        soc=message.soc,
     )
     return Reading(sample, value(message.offered_current), message.phases)

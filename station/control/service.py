@@ -31,11 +31,11 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import trio
 
@@ -384,6 +384,8 @@ class ControlService:
             "ev_ignore_pwm": lambda: sim.set_ev_ignores_pwm(
                 _number(command.evse), _on_off(command.value)
             ),
+            "ev": lambda: apply_ev_settings(sim, _number(command.evse), command.value),
+            "soc": lambda: sim.set_ev_soc(_number(command.evse), _percent(command.value)),
         }
         action = actions.get(command.name)
         if action is None:
@@ -565,6 +567,65 @@ def apply_pilot_voltage(sim: SimulatedStation, evse: int, value: str | None) -> 
     sim.inject_pilot_voltage(evse, high, low)
 
 
+#: What ``station sim ev`` may change, and the type each value must have.
+EV_SETTINGS: dict[str, type] = {
+    "capacity_kwh": float,
+    "max_current": float,
+    "phases": int,
+    "soc": float,
+}
+
+
+def ev_settings(args: Mapping[str, Any]) -> dict[str, Any]:
+    """The EV settings among a command's arguments (``evse`` aside), checked for names
+    and types; `ValueError` names the first bad one."""
+    settings: dict[str, Any] = {}
+    for name, value in args.items():
+        if name == "evse":
+            continue
+        kind = EV_SETTINGS.get(name)
+        if kind is None:
+            raise ValueError(f"sim.ev: unknown setting {name!r}; expected {', '.join(EV_SETTINGS)}")
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{name} must be a number, got {value!r}")
+        if kind is int and value != int(value):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        settings[name] = kind(value)
+    return settings
+
+
+def ev_settings_value(args: Mapping[str, Any]) -> str:
+    """``sim.ev`` arguments as the sim command's value over the link: "name=value,..."."""
+    return ",".join(f"{name}={value!r}" for name, value in ev_settings(args).items())
+
+
+def apply_ev_settings(sim: SimulatedStation, evse: int, value: str | None) -> str:
+    """``station sim ev`` / ``soc``: ``value`` "name=value,..." (`ev_settings_value`)
+    changes the EV of ``evse``; returns the EV in words."""
+    args: dict[str, Any] = {}
+    for part in (value or "").split(","):
+        if not part:
+            continue
+        name, _, text = part.partition("=")
+        kind = EV_SETTINGS.get(name)
+        if kind is None:
+            raise ValueError(f"sim.ev: unknown setting {name!r}; expected {', '.join(EV_SETTINGS)}")
+        try:
+            args[name] = kind(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a number, got {text!r}") from None
+    return sim.configure_ev(evse, **ev_settings(args))
+
+
+def _percent(value: str | None) -> float:
+    try:
+        return float(value or "")
+    except ValueError:
+        raise ValueError(f"soc must be a number, got {value!r}") from None
+
+
 def _on_off(value: str | None) -> bool:
     if value not in ("on", "off"):
         raise ValueError(f"expected on or off, not {value!r}")
@@ -604,6 +665,7 @@ def _reading_message(evse_id: int, reading: Reading) -> MeterReading:
         energy_export_wh=_finite(s.energy_export_wh),
         offered_current=_finite(reading.offered_current),
         phases=reading.phases,
+        soc=None if s.soc is None else _finite(s.soc),
     )
 
 

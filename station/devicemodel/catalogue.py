@@ -23,6 +23,8 @@ RW = Mutability.ReadWrite
 WO = Mutability.WriteOnly
 
 #: Measurands the station can sample (PICS C-40: what the meter and the pilot provide).
+#: SoC comes from the EV and only when it tells (ISO 15118, or the simulator's battery
+#: model); configured on hardware that cannot know it, it is left out of the values.
 SUPPORTED_MEASURANDS = (
     "Current.Import",
     "Current.Offered",
@@ -32,6 +34,7 @@ SUPPORTED_MEASURANDS = (
     "Power.Active.Import",
     "Power.Factor",
     "Power.Offered",
+    "SoC",
     "Voltage",
 )
 TX_START_POINTS = ("EVConnected", "Authorized", "PowerPathClosed", "EnergyTransfer")

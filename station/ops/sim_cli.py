@@ -8,6 +8,8 @@
     station sim --config FILE pilot-voltage 1 -5 -12     (raw plateaus, volts)
     station sim --config FILE pilot-voltage 1 auto       (the modelled EV again)
     station sim --config FILE ev-ignore-pwm 1 on|off
+    station sim --config FILE ev 1 [--capacity-kwh 60] [--max-current 16] [--phases 1|3] [--soc 20]
+    station sim --config FILE soc 1 80
     station sim --config FILE status [--json]
     station sim --fleet URL --station ID plug 1          (one station of a fleet)
 
@@ -71,6 +73,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     ignore.add_argument("evse", type=int)
     ignore.add_argument("switch", choices=["on", "off"])
+    ev = actions.add_parser(
+        "ev",
+        help="set the EV's battery (kWh; 0: no battery model), max current, phases, SoC",
+    )
+    ev.add_argument("evse", type=int)
+    ev.add_argument("--capacity-kwh", type=float, help="battery capacity (kWh), 0 for none")
+    ev.add_argument("--max-current", type=float, help="the EV's own maximum current (A)")
+    ev.add_argument("--phases", type=int, choices=[1, 3], help="phases its charger uses")
+    ev.add_argument("--soc", type=float, help="state of charge (%%)")
+    soc = actions.add_parser("soc", help="set the EV's state of charge (%%)")
+    soc.add_argument("evse", type=int)
+    soc.add_argument("percent", type=float)
     status = actions.add_parser("status", help="print the state of every EVSE, one line each")
     status.add_argument("--json", action="store_true", help="print the whole state as JSON")
     sim.set_defaults(handler=run)
@@ -118,6 +132,18 @@ def run(args: argparse.Namespace) -> int:
             "sim.ev_ignore_pwm",
             {"evse": args.evse, "on": args.switch == "on"},
         ),
+        "ev": lambda: (
+            "sim.ev",
+            {
+                "evse": args.evse,
+                **{
+                    name: getattr(args, name)
+                    for name in ("capacity_kwh", "max_current", "phases", "soc")
+                    if getattr(args, name) is not None
+                },
+            },
+        ),
+        "soc": lambda: ("sim.soc", {"evse": args.evse, "percent": args.percent}),
         "status": lambda: ("status", {}),
     }[args.action]()
     try:
@@ -161,6 +187,10 @@ def _done(args: argparse.Namespace, result: object) -> str:
         return f"{evse}: the pilot reads {args.levels[0]} V / {args.levels[1]} V"
     if args.action == "ev-ignore-pwm":
         return f"{evse}: the EV ignores the PWM: {args.switch}"
+    if args.action == "ev":
+        return f"{evse}: EV {result}"
+    if args.action == "soc":
+        return f"{evse}: EV at {args.percent:g} %"
     return str(result)
 
 
@@ -172,11 +202,10 @@ def render(status: dict) -> str:
         parts = [f"EVSE {evse_id}: {evse['connector_status']}"]
         ev = hardware.get(evse_id, {}).get("ev")
         if ev is not None:
-            parts.append(
-                f"EV {ev['state']}" + (" (ignores PWM)" if ev.get("ignores_pwm") else "")
-                if ev["plugged"]
-                else "no EV"
-            )
+            text = f"EV {ev['state']}" + (" (ignores PWM)" if ev.get("ignores_pwm") else "")
+            if ev.get("soc") is not None:
+                text += f" {ev['soc']:.0f} %" + (" full" if ev.get("full") else "")
+            parts.append(text if ev["plugged"] else "no EV")
         duty = evse.get("duty")
         pilot = f"pilot {evse['pilot_state']}"
         if duty not in (None, 0.0, 100.0):

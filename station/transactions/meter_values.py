@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 
 from station.control.reading import Reading
 from station.ocpp.messages import (
+    LocationEnumType,
     MeasurandEnumType,
     MeterValueType,
     ReadingContextEnumType,
@@ -21,7 +22,7 @@ from station.ocpp.messages import (
     UnitOfMeasureType,
 )
 
-_Extract = Callable[[Reading], float]
+_Extract = Callable[[Reading], float | None]
 
 #: Measurand → (value from a reading, unit). Energy in Wh, power in W, as OCPP's defaults.
 MEASURANDS: dict[str, tuple[_Extract, str]] = {
@@ -34,13 +35,19 @@ MEASURANDS: dict[str, tuple[_Extract, str]] = {
     "Power.Factor": (lambda r: r.sample.power_factor, ""),
     "Power.Offered": (lambda r: r.offered_current * r.sample.voltage * r.phases, "W"),
     "Frequency": (lambda r: r.sample.frequency, "Hz"),
+    # Known only when the EV tells the station (ISO 15118, or the simulator's battery
+    # model); an AC station with basic charging never does, and leaves it out.
+    "SoC": (lambda r: r.sample.soc, "Percent"),
 }
+#: Where a measurand is measured, when not at the outlet (the schema's default).
+LOCATIONS = {"SoC": LocationEnumType.EV}
 
 
 def sampled_values(
     reading: Reading, measurands: Iterable[str], context: ReadingContextEnumType
 ) -> list[SampledValueType]:
-    """The configured measurands of one reading (unknown or non-finite values are skipped)."""
+    """The configured measurands of one reading (unknown or non-finite values are skipped,
+    and so is SoC when the EV's state of charge is not known)."""
     values = []
     for measurand in measurands:
         entry = MEASURANDS.get(measurand)
@@ -48,13 +55,14 @@ def sampled_values(
             continue
         extract, unit = entry
         value = extract(reading)
-        if not math.isfinite(value):
+        if value is None or not math.isfinite(value):
             continue
         values.append(
             SampledValueType(
                 value=round(value, 3),
                 context=context,
                 measurand=MeasurandEnumType(measurand),
+                location=LOCATIONS.get(measurand),
                 unit_of_measure=UnitOfMeasureType(unit=unit) if unit else None,
             )
         )

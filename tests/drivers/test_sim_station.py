@@ -279,6 +279,10 @@ def test_status_is_json_and_describes_the_hardware(station, clock):
         "max_current": 32.0,
         "diode_fault": False,
         "ignores_pwm": False,
+        "phases": 3,
+        "capacity_kwh": None,
+        "soc": None,
+        "full": False,
     }
     assert one["pilot"] == {
         "output": "pwm",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import struct
 import subprocess
 import sys
 import textwrap
@@ -60,6 +61,10 @@ def test_ev_meter_and_card_survive_a_restart(tmp_path):
         "max_current": 16.0,
         "diode_fault": False,
         "ignores_pwm": False,
+        "phases": 3,
+        "capacity_kwh": None,
+        "soc": None,
+        "full": False,
     }
     assert status["2"]["ev"]["ignores_pwm"] and not status["2"]["ev"]["plugged"]
     assert status["1"]["meter"]["energy_import_wh"] == pytest.approx(energy)
@@ -112,7 +117,7 @@ def test_a_write_cut_short_leaves_the_previous_state(tmp_path):
     # Corrupt the newest EVSE record the way a SIGKILL in the middle of a write would:
     # its sequence left odd, its fields half new.
     data = bytearray(path.read_bytes())
-    base, size = 16, 48
+    base, size = 16, 64
     first, second = (
         int.from_bytes(data[base + i * size : base + i * size + 8], "little") for i in (0, 1)
     )
@@ -176,4 +181,75 @@ def test_the_register_survives_sigkill_at_its_last_sample(tmp_path):
     status = station.status()["evses"]["1"]
     assert status["meter"]["energy_import_wh"] == pytest.approx(sampled)
     assert status["ev"]["state"] == "C"
+    station.close()
+
+
+def test_the_battery_and_its_state_of_charge_survive_a_restart(tmp_path):
+    path = tmp_path / "sim-world"
+    clock = Clock()
+    first = charging(clock, path, evse_ids=(1,))
+    first.configure_ev(1, capacity_kwh=40, soc=30, max_current=16, phases=1)
+    first.set_ev_state(1, "C")
+    first.evse(1).pilot.set_duty(50.0)
+    first.evse(1).relay.set_closed(True)
+    clock.t += 3600
+    sample = first.evse(1).meter.sample()  # the state of charge is recorded with the register
+    first.close()
+
+    second = charging(Clock(7.0), path, evse_ids=(1,))
+    ev = second.status()["evses"]["1"]["ev"]
+    assert ev["capacity_kwh"] == 40.0 and ev["phases"] == 1 and ev["max_current"] == 16.0
+    assert sample.soc is not None and ev["soc"] == pytest.approx(sample.soc, abs=0.01)
+    assert second.evse(1).meter.sample().energy_import_wh == pytest.approx(sample.energy_import_wh)
+    second.close()
+
+
+def test_an_ev_that_stopped_full_is_still_full_after_a_restart(tmp_path):
+    path = tmp_path / "sim-world"
+    first = charging(Clock(), path, evse_ids=(1,))
+    first.configure_ev(1, capacity_kwh=40, soc=100)
+    first.set_ev_state(1, "C")
+    first.close()
+    second = charging(Clock(), path, evse_ids=(1,))
+    ev = second.status()["evses"]["1"]["ev"]
+    assert (ev["state"], ev["full"], ev["soc"]) == ("B", True, 100.0)
+    second.set_ev_soc(1, 60)  # it asks for power again
+    assert second.status()["evses"]["1"]["ev"]["state"] == "C"
+    second.close()
+
+
+def test_a_version_1_world_is_migrated_keeping_its_evs_and_registers(tmp_path):
+    path = tmp_path / "sim-world"
+    header = struct.Struct("<8sII")
+    v1_evse = struct.Struct("<Q1sB6xddd8x")
+    card = struct.Struct("<QB10sB4xd")
+    data = bytearray(header.size + 2 * 2 * v1_evse.size + 2 * card.size)
+    header.pack_into(data, 0, b"SIMWORLD", 1, 2)
+    v1_evse.pack_into(data, header.size, 2, b"C", 1, 16.0, 12345.5, 0.0)  # EVSE 1
+    path.write_bytes(bytes(data))
+
+    station = charging(Clock(), path)
+    one = station.status()["evses"]["1"]
+    assert one["ev"]["state"] == "C" and one["ev"]["ignores_pwm"] is True
+    assert one["ev"]["max_current"] == 16.0
+    assert one["ev"]["capacity_kwh"] is None and one["ev"]["phases"] == 3
+    assert one["meter"]["energy_import_wh"] == pytest.approx(12345.5)
+    assert not station.status()["evses"]["2"]["ev"]["plugged"]
+    station.close()
+    # Rewritten as version 2, and read as such on the next start.
+    assert header.unpack_from(path.read_bytes())[1] == 2
+    again = charging(Clock(), path)
+    assert again.status()["evses"]["1"]["meter"]["energy_import_wh"] == pytest.approx(12345.5)
+    again.close()
+
+
+def test_a_world_file_of_an_unknown_version_starts_a_fresh_world(tmp_path):
+    path = tmp_path / "sim-world"
+    header = struct.Struct("<8sII")
+    data = bytearray(4096)
+    header.pack_into(data, 0, b"SIMWORLD", 99, 2)
+    path.write_bytes(bytes(data))
+    station = charging(Clock(), path)
+    assert not station.status()["evses"]["1"]["ev"]["plugged"]
+    assert station.status()["evses"]["1"]["meter"]["energy_import_wh"] == 0.0
     station.close()
