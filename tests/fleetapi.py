@@ -8,13 +8,13 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import trio
 
 from station.fleet.core import Fleet, FleetStation
-from station.fleet.handles import StationHandle, TrafficControl
+from station.fleet.handles import StationHandle
 from station.fleet.settings import FleetSettings
+from station.fleet.traffic import TrafficController
 from tests.memcsms import MemoryCsms, Received
 
 
@@ -25,6 +25,7 @@ class FleetUnderTest:
     url: str
     fleet: Fleet
     csms: MemoryCsms
+    traffic: TrafficController
 
     def station(self, identity: str) -> FleetStation:
         """A station of the fleet by identity."""
@@ -47,10 +48,11 @@ class FleetUnderTest:
 
 @asynccontextmanager
 async def fleet_api(
-    data_dir: Path, count: int, traffic: TrafficControl | None = None
+    data_dir: Path, count: int, *, generator: bool = True
 ) -> AsyncIterator[FleetUnderTest]:
     """``count`` stations (FLEET-0001, ...), each with 2 EVSEs, every one Accepted, and
-    the API over them."""
+    the API over them (with the fleet's session generator, idle, unless ``generator`` is
+    false)."""
     from station.fleet.http import serve
 
     settings = FleetSettings(
@@ -66,8 +68,9 @@ async def fleet_api(
         csms = MemoryCsms(nursery)
         fleet = Fleet(settings, dial=csms.dial)
         await nursery.start(fleet.run)
-        url = await nursery.start(partial(serve, fleet, traffic, port=0))
-        under_test = FleetUnderTest(url, fleet, csms)
+        traffic = TrafficController(lambda: list(fleet.stations.values()), nursery)
+        url = await nursery.start(partial(serve, fleet, traffic if generator else None, port=0))
+        under_test = FleetUnderTest(url, fleet, csms, traffic)
         with trio.fail_after(30):
             await fleet.wait_accepted()
             # Booted: every station reported both connectors.
@@ -99,27 +102,3 @@ class HandFleet:
     @property
     def stations(self) -> Mapping[str, StationHandle]:
         return self._stations
-
-
-class RecordingTraffic:
-    """A `TrafficControl` that keeps what it was told; refuses a negative rate as the
-    generator would."""
-
-    def __init__(self) -> None:
-        self.running = False
-        self.settings: dict[str, Any] = {}
-        self.starts = 0
-
-    async def start(self, settings: Mapping[str, Any]) -> None:
-        rate = settings.get("arrivals_per_hour", 1)
-        if not isinstance(rate, int | float) or rate <= 0:
-            raise ValueError(f"arrivals_per_hour: must be a number above 0, not {rate!r}")
-        self.settings = dict(settings)
-        self.running = True
-        self.starts += 1
-
-    async def stop(self) -> None:
-        self.running = False
-
-    def status(self) -> dict[str, Any]:
-        return {"running": self.running, "settings": self.settings, "starts": self.starts}

@@ -15,6 +15,7 @@ import pytest
 import trio
 
 from station.cli import main
+from station.fleet.api_client import call
 from tests.conftest import PASSWORD
 from tests.fleetapi import fleet_api, stopped
 
@@ -234,6 +235,12 @@ async def test_station_fleet_serves_the_api_that_status_and_sim_use(
             where=lambda p: p["evseId"] == 2 and p["connectorStatus"] == "Occupied",
         )
         assert len(occupied) == 1
+        # The fleet's session generator is there to start and stop.
+        body = {"seed": 3, "arrivals_per_hour": 1}
+        started = await trio.to_thread.run_sync(call, url, "POST", "/traffic/start", body)
+        assert (started["running"], started["stations"]) == (True, 2)
+        stopped_traffic = await trio.to_thread.run_sync(call, url, "POST", "/traffic/stop")
+        assert stopped_traffic["running"] is False
         process.send_signal(signal.SIGTERM)
         with trio.fail_after(30):
             assert await process.wait() == 0

@@ -14,7 +14,7 @@ import trio
 
 from station.fleet import http as fleet_http
 from station.fleet.http import serve
-from tests.fleetapi import HandFleet, RecordingTraffic, fleet_api, stopped
+from tests.fleetapi import HandFleet, fleet_api, stopped
 from tools.fleet_api_doc import OUTPUT, REGENERATE, render
 
 CARD = "04A1B2C3"
@@ -30,7 +30,7 @@ def data_dir(tmp_path_factory):
 @pytest.fixture
 async def api(data_dir):
     """Two stations, booted, with the API over them; an httpx client on it."""
-    async with fleet_api(data_dir, 2, RecordingTraffic()) as fleet:
+    async with fleet_api(data_dir, 2) as fleet:
         async with httpx.AsyncClient(base_url=fleet.url) as client:
             yield client, fleet
 
@@ -171,8 +171,18 @@ async def test_stopped_stations_are_409_and_their_summaries_still_read(api):
     [
         (
             "evses/1/soc",
-            {"soc": 120},
-            "body.soc: Input should be less than or equal to 100 (got 120)",
+            {"percent": 120},
+            "body.percent: Input should be less than or equal to 100 (got 120)",
+        ),
+        (
+            "evses/1/ev",
+            {"wheels": 4},
+            "body.wheels: Extra inputs are not permitted (got 4)",
+        ),
+        (
+            "evses/1/ev",
+            {"phases": 2},
+            "body.phases: Input should be 1 or 3 (got 2)",
         ),
         (
             "evses/1/ev-state",
@@ -235,25 +245,73 @@ async def test_a_body_that_is_not_json_is_422(api):
     assert answer.json()["detail"].startswith("body.")
 
 
+async def test_the_ev_gets_a_battery_and_a_state_of_charge(api):
+    client, fleet = api
+    answer = await client.post(f"/stations/{A}/evses/1/soc", json={"percent": 50})
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "detail": "sim.soc: EVSE 1's EV has no battery model; give it a capacity to set its SoC"
+    }
+    answer = await client.post(
+        f"/stations/{A}/evses/1/ev", json={"capacity_kwh": 60, "soc": 30, "phases": 1}
+    )
+    assert answer.status_code == 200
+    answer = await client.post(f"/stations/{A}/evses/1/soc", json={"percent": 80})
+    assert answer.status_code == 200
+    ev = hardware(fleet, A)["evses"]["1"]["ev"]
+    assert ev["soc"] == pytest.approx(80)
+    state = (await client.get(f"/stations/{A}")).json()
+    assert state["status"]["hardware"]["evses"]["1"]["ev"]["soc"] == pytest.approx(80)
+
+
+async def test_ev_values_the_station_refuses_are_422_and_change_nothing(api):
+    client, fleet = api
+    before = hardware(fleet, A)["evses"]["2"]["ev"]
+    answer = await client.post(
+        f"/stations/{A}/evses/2/ev", json={"max_current": 16, "capacity_kwh": 0.5}
+    )
+    assert answer.status_code == 422
+    assert answer.json() == {
+        "detail": "sim.ev: capacity must be between 1 and 1000 kWh (0: no battery model), got 0.5"
+    }
+    assert hardware(fleet, A)["evses"]["2"]["ev"] == before
+
+
 async def test_the_session_generator_starts_reports_and_stops(api):
-    client, _ = api
-    assert (await client.get("/traffic")).json()["running"] is False
-    started = await client.post("/traffic/start", json={"arrivals_per_hour": 30})
+    client, fleet = api
+    idle = (await client.get("/traffic")).json()
+    assert (idle["running"], idle["settings"]) == (False, None)
+    started = await client.post("/traffic/start", json={"seed": 7, "arrivals_per_hour": 30})
     assert started.status_code == 200
-    assert started.json() == {"running": True, "settings": {"arrivals_per_hour": 30}, "starts": 1}
+    body = started.json()
+    assert body["running"] is True
+    assert (body["settings"]["seed"], body["settings"]["arrivals_per_hour"]) == (7, 30)
+    assert body["stations"] == 2
+    assert fleet.traffic.running
     again = await client.post("/traffic/start", json={"arrivals_per_hour": 60})
     assert again.status_code == 409
     assert again.json() == {"detail": "the session generator is running already; stop it first"}
     stopped = await client.post("/traffic/stop")
+    assert stopped.status_code == 200
     assert stopped.json()["running"] is False
+    assert stopped.json()["settings"]["seed"] == 7
+    assert not fleet.traffic.running
 
 
-async def test_bad_generator_settings_are_422_and_start_nothing(api):
-    client, _ = api
-    answer = await client.post("/traffic/start", json={"arrivals_per_hour": -1})
+@pytest.mark.parametrize(
+    ("settings", "detail"),
+    [
+        ({"arrivals_per_hour": 0}, "arrivals_per_hour must be above 0 and at most 3600, got 0"),
+        ({"arrival_rate": 2}, "unknown setting 'arrival_rate'"),
+    ],
+)
+async def test_bad_generator_settings_are_422_and_start_nothing(api, settings, detail):
+    client, fleet = api
+    answer = await client.post("/traffic/start", json=settings)
     assert answer.status_code == 422
-    assert answer.json() == {"detail": "arrivals_per_hour: must be a number above 0, not -1"}
-    assert (await client.get("/traffic")).json()["starts"] == 0
+    assert answer.json()["detail"].startswith(detail)
+    assert (await client.get("/traffic")).json()["running"] is False
+    assert not fleet.traffic.running
 
 
 async def test_health_counts_the_stations(api):

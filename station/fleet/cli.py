@@ -200,8 +200,12 @@ async def _serve_api(nursery: trio.Nursery, fleet: Fleet, host: str, port: int) 
             file=sys.stderr,
         )
         return False
+    from station.fleet.traffic import TrafficController
+
+    # The session generator, idle until started through the API (POST /traffic/start).
+    traffic = TrafficController(lambda: list(fleet.stations.values()), nursery)
     try:
-        url = await nursery.start(partial(serve, fleet, host=host, port=port))
+        url = await nursery.start(partial(serve, fleet, traffic, host=host, port=port))
     except OSError as exc:
         print(
             f"station fleet: cannot serve the API on {host}:{port}: {exc.strerror or exc}",

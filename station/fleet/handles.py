@@ -57,20 +57,21 @@ class FleetView(Protocol):
 
 
 class TrafficControl(Protocol):
-    """The fleet's session generator, as the HTTP API drives it.
+    """The fleet's session generator, as the HTTP API drives it
+    (`station.fleet.traffic.TrafficController`).
 
     ``status()`` is JSON-ready and holds at least ``running`` (bool); the API refuses a
     start while it is true (409) rather than guess whether new settings should replace the
     running ones.
     """
 
-    async def start(self, settings: Mapping[str, Any]) -> None:
+    def start(self, settings: Mapping[str, Any]) -> None:
         """Start generating sessions with ``settings`` (JSON values, the generator's own
-        names); raises `ValueError` naming the setting and the reason for a bad one, and
-        then starts nothing."""
+        names) in the background; raises `ValueError` naming the setting and the reason
+        for a bad one, and then starts nothing."""
         ...
 
-    async def stop(self) -> None:
+    def stop(self) -> None:
         """Stop generating new sessions (idempotent)."""
         ...
 

@@ -175,11 +175,27 @@ class Fault(BaseModel):
 
 
 class StateOfCharge(BaseModel):
-    """The simulated EV battery's state of charge."""
+    """The simulated EV battery's state of charge (the EV needs a battery model)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    soc: float = Field(ge=0, le=100, description="Percent.")
+    percent: float = Field(ge=0, le=100, examples=[80])
+
+
+class EvSettings(BaseModel):
+    """What to change of the simulated EV (the one plugged in, or the next to arrive);
+    the station checks every value before it applies any."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    capacity_kwh: float | None = Field(
+        default=None, ge=0, description="Battery capacity, 1 to 1000 kWh; 0: no battery model."
+    )
+    max_current: float | None = Field(
+        default=None, gt=0, description="The EV's own maximum current per phase (A)."
+    )
+    phases: Literal[1, 3] | None = Field(default=None, description="Phases its charger uses.")
+    soc: float | None = Field(default=None, ge=0, le=100, description="State of charge (%).")
 
 
 Identity = Annotated[str, Path(description="The station's OCPP identity.")]
@@ -357,7 +373,9 @@ def create_app(fleet: FleetView, traffic: TrafficControl | None = None) -> FastA
     async def soc(identity: Identity, evse_id: EvseId, body: StateOfCharge) -> CommandResult:
         """Set the state of charge of the EV's battery."""
         handle = station(identity)
-        return await run(handle, "sim.soc", {"evse": evse(handle, evse_id), "soc": body.soc})
+        return await run(
+            handle, "sim.soc", {"evse": evse(handle, evse_id), "percent": body.percent}
+        )
 
     @app.post(
         "/stations/{identity}/evses/{evse_id}/ev",
@@ -365,20 +383,10 @@ def create_app(fleet: FleetView, traffic: TrafficControl | None = None) -> FastA
         summary="Change the simulated EV",
         responses=COMMAND_ERRORS,
     )
-    async def ev(
-        identity: Identity,
-        evse_id: EvseId,
-        settings: Annotated[
-            dict[str, Any],
-            Body(
-                description="The simulated EV's settings to change (battery capacity, "
-                "maximum current, phases, ...), by the station's `sim.ev` names; the "
-                "station refuses an unknown or out-of-range one with 422."
-            ),
-        ],
-    ) -> CommandResult:
-        """Change the simulated EV of the EVSE."""
+    async def ev(identity: Identity, evse_id: EvseId, body: EvSettings) -> CommandResult:
+        """Change the simulated EV of the EVSE: battery, maximum current, phases, SoC."""
         handle = station(identity)
+        settings = body.model_dump(exclude_none=True)
         return await run(handle, "sim.ev", {**settings, "evse": evse(handle, evse_id)})
 
     @app.post(
@@ -428,7 +436,7 @@ def create_app(fleet: FleetView, traffic: TrafficControl | None = None) -> FastA
         if control.status().get("running"):
             raise ApiError(409, "the session generator is running already; stop it first")
         try:
-            await control.start(settings or {})
+            control.start(settings or {})
         except ValueError as exc:
             raise ApiError(422, str(exc)) from None
         log.info("event=traffic_started settings=%s", settings or {})
@@ -440,7 +448,7 @@ def create_app(fleet: FleetView, traffic: TrafficControl | None = None) -> FastA
     async def traffic_stop() -> dict[str, Any]:
         """Stop generating new sessions (sessions in progress go on)."""
         control = generator()
-        await control.stop()
+        control.stop()
         log.info("event=traffic_stopped")
         return control.status()
 
