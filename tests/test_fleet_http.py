@@ -245,6 +245,21 @@ async def test_a_body_that_is_not_json_is_422(api):
     assert answer.json()["detail"].startswith("body.")
 
 
+async def test_a_form_encoded_body_is_415_saying_to_send_json(api):
+    client, fleet = api
+    answer = await client.post(
+        f"/stations/{A}/tap",
+        content=b'{"uid": "04A1B2C3"}',
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 415
+    assert answer.json() == {
+        "detail": "the body must be JSON (Content-Type: application/json), not "
+        "application/x-www-form-urlencoded; with curl, use --json"
+    }
+    assert fleet.calls(A, "Authorize") == []
+
+
 async def test_the_ev_gets_a_battery_and_a_state_of_charge(api):
     client, fleet = api
     answer = await client.post(f"/stations/{A}/evses/1/soc", json={"percent": 50})

@@ -18,6 +18,7 @@ Errors always come back as ``{"detail": "<one line naming the thing and the valu
 400   the station has no such command
 409   the station is not running now (starting, restarting, stopped); or the
       generator is already running
+415   a body that is not sent as JSON (``curl -d`` sends form encoding: ``--json``)
 422   bad arguments: the request's own validation, or the station refused them
 504   the station did not answer within `COMMAND_TIMEOUT` seconds
 ====  ==========================================================================
@@ -211,11 +212,12 @@ REASONS = {
     400: "The station has no such command.",
     404: "No such station or EVSE, or no session generator.",
     409: "The station is not running now, or the generator runs already.",
+    415: "The body is not sent as JSON.",
     422: "Bad arguments, from the request's validation or the station's refusal.",
     504: "The station did not answer in time.",
 }
 #: What a route that runs a station command can answer besides 200.
-COMMAND_ERRORS = errors(400, 404, 409, 422, 504)
+COMMAND_ERRORS = errors(400, 404, 409, 415, 422, 504)
 
 
 # -- the application ---------------------------------------------------------------------
@@ -258,6 +260,18 @@ def create_app(fleet: FleetView, traffic: TrafficControl | None = None) -> FastA
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+        about_body = any(e.get("loc", ())[:1] == ("body",) for e in exc.errors())
+        if about_body and kind not in ("", "application/json") and await request.body():
+            # `curl -d` sends form encoding: the body was never read as JSON, so the
+            # validation message would be about the wrong thing.
+            return JSONResponse(
+                {
+                    "detail": f"the body must be JSON (Content-Type: application/json), "
+                    f"not {kind}; with curl, use --json"
+                },
+                status_code=415,
+            )
         return JSONResponse({"detail": validation_message(exc)}, status_code=422)
 
     def station(identity: str) -> StationHandle:
@@ -423,7 +437,7 @@ def create_app(fleet: FleetView, traffic: TrafficControl | None = None) -> FastA
         "/traffic/start",
         tags=["traffic"],
         summary="Start the generator",
-        responses=errors(404, 409, 422),
+        responses=errors(404, 409, 415, 422),
     )
     async def traffic_start(
         settings: Annotated[
