@@ -4,6 +4,7 @@ fleet: what they print, their exit status, and that they stay light."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import socket
 import subprocess
@@ -70,6 +71,31 @@ async def test_fleet_status_prints_a_line_per_station_and_totals(data_dir, capsy
         "2 stations (2 accepted), 2 connected; EVSEs: 3 Available, 1 Occupied; "
         "1 transaction in progress"
     )
+    assert lines[4:] == ["session generator: idle"]
+
+
+async def test_fleet_status_shows_the_session_generator_at_work(data_dir, capsys):
+    async with fleet_api(data_dir, 1) as fleet:
+        fleet.traffic.start({"seed": 5, "arrivals_per_hour": 1.5})
+        assert await station("fleet", "status", "--api", fleet.url) == 0
+        fleet.traffic.stop()
+        assert await station("fleet", "status", "--api", fleet.url, "--json") == 0
+    out = capsys.readouterr().out
+    generator = out.splitlines()[3]
+    assert re.fullmatch(
+        r"session generator: running [0-9.]+ s \(seed 5, 1\.5 arrivals/h per EVSE\): "
+        r"\d+ sessions started, \d+ completed, 0 errors",
+        generator,
+    ), generator
+    answer = json.loads(out[out.index("{") :])
+    assert answer["traffic"]["running"] is False
+    assert answer["traffic"]["settings"]["seed"] == 5
+
+
+async def test_fleet_status_without_a_generator_has_no_generator_line(data_dir, capsys):
+    async with fleet_api(data_dir, 1, generator=False) as fleet:
+        assert await station("fleet", "status", "--api", fleet.url) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
 
 
 async def test_fleet_status_shows_stopped_stations(data_dir, capsys):
@@ -80,6 +106,7 @@ async def test_fleet_status_shows_stopped_stations(data_dir, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[1].split() == [A, "stopped", "no", "1:-", "2:-", "-"]
     assert lines[2] == "1 station (1 stopped), 0 connected; 0 transactions in progress"
+    assert lines[3] == "session generator: idle"
 
 
 async def test_fleet_status_json_is_the_api_answer(data_dir, capsys):
@@ -280,3 +307,17 @@ async def test_station_fleet_names_an_api_port_in_use(tmp_path_factory):
     assert done.stderr.decode().splitlines()[-1] == (
         f"station fleet: cannot serve the API on 127.0.0.1:{port}: Address already in use"
     )
+
+
+def test_a_station_and_a_fleet_without_api_never_import_the_web_framework():
+    code = (
+        "import sys\n"
+        "import station.app, station.fleet.core, station.fleet.traffic\n"
+        "from station.cli import _parser\n"
+        "_parser()\n"
+        "print([m for m in ('fastapi', 'hypercorn', 'starlette') if m in sys.modules])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr

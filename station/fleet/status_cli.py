@@ -1,4 +1,5 @@
-"""``station fleet status``: the stations of a running fleet, one line each, and totals.
+"""``station fleet status``: the stations of a running fleet, one line each, totals, and
+the session generator's state.
 
     station fleet status [--api URL] [--json]
 
@@ -45,7 +46,11 @@ def main(argv: list[str]) -> int:
 
 def _options(parser: argparse.ArgumentParser) -> None:
     add_api_option(parser)
-    parser.add_argument("--json", action="store_true", help="print the API's answer as JSON")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the API's answers as JSON (/stations, with /traffic under 'traffic')",
+    )
     parser.set_defaults(handler=run_status)
 
 
@@ -73,6 +78,13 @@ def run_status(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    try:
+        answer["traffic"] = call(args.api, "GET", "/traffic")
+    except FleetApiError as exc:
+        if exc.status != 404:  # 404: the fleet runs no session generator
+            print(f"station fleet status: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        answer["traffic"] = None
     print(json.dumps(answer, indent=2, sort_keys=True) if args.json else render(answer))
     return 0
 
@@ -101,7 +113,28 @@ def render(answer: dict[str, Any]) -> str:
         for row in [COLUMNS, *rows]
     ]
     lines.append(summary_line(answer.get("totals") or {}))
+    if answer.get("traffic") is not None:
+        lines.append(traffic_line(answer["traffic"]))
     return "\n".join(lines)
+
+
+def traffic_line(status: dict[str, Any]) -> str:
+    """``session generator: running 120 s (seed 1, 2 arrivals/h per EVSE): 5 sessions
+    started, 2 completed, 0 errors``, or ``session generator: idle``."""
+    settings = status.get("settings")
+    counts = status.get("counts")
+    if not isinstance(settings, dict) or not isinstance(counts, dict):
+        return "session generator: idle"
+    state = "running" if status.get("running") else "stopped after"
+    text = (
+        f"session generator: {state} {status.get('elapsed_s', 0):g} s "
+        f"(seed {settings.get('seed')}, {settings.get('arrivals_per_hour'):g} arrivals/h "
+        f"per EVSE): {counts.get('sessions_started', 0)} sessions started, "
+        f"{counts.get('sessions_completed', 0)} completed, {counts.get('errors', 0)} errors"
+    )
+    if status.get("last_error"):
+        text += f"; last error: {status['last_error']}"
+    return text
 
 
 def summary_line(totals: dict[str, Any]) -> str:
