@@ -137,6 +137,10 @@ class Runtime:
     meter_interval: float = 1.0
     card_interval: float = 0.3
     supervisor_window: float = 60.0
+    #: How often the two sides of an in-process control link send heartbeats (and the
+    #: control service its loops' health): nothing times out in one process, so a fleet
+    #: of stations sends them rarely (`station.fleet`).
+    control_heartbeat_interval: float = 1.0
     notifier: Notifier = field(default_factory=Notifier)
     #: How to reach a control service in another process; None runs one in this process.
     control_connect: Connect | None = None
@@ -148,6 +152,7 @@ class Runtime:
             meter_interval=self.meter_interval,
             card_interval=self.card_interval,
             supervisor_window=self.supervisor_window,
+            heartbeat_interval=self.control_heartbeat_interval,
             # In one process neither side can hang without the other: a loop blocked for
             # a while must not look like a hung peer once it runs again.
             peer_timeout=math.inf,
@@ -231,6 +236,11 @@ class Station:
             on_reading=self._on_reading,
             on_card=lambda uid: self.transactions.card_presented(uid),
             peer_timeout=math.inf if control is not None else ControlSettings.peer_timeout,
+            heartbeat_interval=(
+                runtime.control_heartbeat_interval
+                if control is not None
+                else ControlSettings.heartbeat_interval
+            ),
         )
         #: The EVSEs and meters of the control service, as the OCPP side commands them.
         self.evses = self.link.evses

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import trio
 
 from drivers.interfaces import CardReader
-from station.control.loop import call_driver
+from station.control.loop import call_driver, grid_after
 from station.privacy import token_ref
 
 log = logging.getLogger(__name__)
@@ -46,7 +46,6 @@ class CardPoller:
 
     async def run(self) -> None:
         """Poll until cancelled; reader errors propagate to the supervisor."""
-        deadline = trio.current_time()
         while True:
             uid = await call_driver(
                 self._reader.poll, blocking=self._reader.blocking, timeout=2.0, name="card reader"
@@ -63,5 +62,7 @@ class CardPoller:
                 self._current = None
                 self._gone.set()
                 self._gone = trio.Event()
-            deadline = max(deadline + self.interval, trio.current_time())
+            # The next multiple of the interval: every poller of the process (a fleet's
+            # stations) wakes it once per interval, not once each.
+            deadline = grid_after(trio.current_time(), self.interval)
             await trio.sleep_until(deadline)

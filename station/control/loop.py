@@ -89,6 +89,15 @@ MEASURED_CURRENT_MAX_AGE = 5.0
 #: A time this close below a multiple of the period (in periods) counts as on the grid:
 #: ``0.03 / 0.01`` is 2.9999999999999996 in floating point.
 GRID_EPSILON = 1e-6
+
+
+def grid_after(now: float, interval: float) -> float:
+    """The first multiple of ``interval`` after ``now``: periodic tasks that sleep to it
+    share the process's wake-ups (many stations in one process wake it once, not once
+    each)."""
+    return (math.floor(now / interval + GRID_EPSILON) + 1) * interval
+
+
 #: Periods between two iterations while no EV is connected (see the module docstring).
 #: At most 2: the heartbeat's rising edges must stay 20 ms apart for the interlock's window.
 IDLE_PERIODS = 2

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import trio
 
 from drivers.interfaces import EnergyMeter, MeterSample
-from station.control.loop import call_driver
+from station.control.loop import call_driver, grid_after
 from station.control.reading import Reading
 
 log = logging.getLogger(__name__)
@@ -54,11 +54,10 @@ class MeterSampler:
 
     async def run(self) -> None:
         """Sample until cancelled; a driver error propagates to the supervisor."""
-        deadline = trio.current_time()
         while True:
             await self._sample(self._timeout)
-            deadline = max(deadline + self.interval, trio.current_time())
-            await trio.sleep_until(deadline)
+            # On the grid of the interval, shared by every sampler of the process.
+            await trio.sleep_until(grid_after(trio.current_time(), self.interval))
 
     async def sample_now(self, timeout: float = 0.5) -> None:
         """One extra reading now, for a transaction event that must carry the meter's value

@@ -32,7 +32,12 @@ import trio
 from station.app import Runtime, Station, run_station
 from station.config import StationConfig
 from station.fleet.handles import StationDown
-from station.fleet.settings import FleetSettings, station_config, write_credentials
+from station.fleet.settings import (
+    FLEET_CONTROL_HEARTBEAT,
+    FleetSettings,
+    station_config,
+    write_credentials,
+)
 from station.ocpp.client import BootState, OcppClient
 from station.ocpp.connection import Dialer
 from station.ocpp.transport import Endpoint, Transport, dial_websocket
@@ -322,4 +327,5 @@ def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: D
         control_period=settings.control_period,
         meter_interval=settings.meter_interval,
         card_interval=settings.card_interval,
+        control_heartbeat_interval=FLEET_CONTROL_HEARTBEAT,
     )

@@ -40,9 +40,11 @@ CREDENTIALS_NAME = "credentials.csv"
 #: Periods of the simulated hardware in a fleet (see docs/fleet.md): the control loop
 #: of a simulated EVSE has no ADC to poll and no contactor to race, so it need not wake
 #: a hundred times a second; OCPP behaviour does not depend on them.
-FLEET_CONTROL_PERIOD = 0.25
+FLEET_CONTROL_PERIOD = 0.5
 FLEET_METER_INTERVAL = 10.0
 FLEET_CARD_INTERVAL = 1.0
+#: Heartbeats of the in-process control link: nothing times out in one process.
+FLEET_CONTROL_HEARTBEAT = 60.0
 
 
 class FleetSettingsError(ValueError):

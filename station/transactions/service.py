@@ -1032,6 +1032,8 @@ class TransactionService:
         admission: Admission = Admission.NORMAL,
     ) -> bool:
         """A MeterValuesRequest outside a transaction (not queued: dropped when offline)."""
+        # The value at this moment, not the sampler's last (up to its interval old).
+        await self._fresh_reading(evse_id)
         reading = self._readings.get(evse_id)
         if reading is None:
             return False

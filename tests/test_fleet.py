@@ -1,0 +1,334 @@
+"""`station fleet`: a few full stations in one process against the development CSMS,
+over real WebSockets."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trio
+import trio.testing
+
+from station.cli import main
+from station.devcsms.server import DevCsms, Event, Traffic
+from station.fleet.core import Fleet, RampedDialer
+from station.fleet.handles import FleetView, StationDown, StationHandle
+from station.fleet.limits import FDS_BASE, FDS_PER_STATION, ResourceLimitError
+from station.fleet.limits import ensure_open_files as ensure
+from station.fleet.settings import FleetSettings, FleetSettingsError, station_config
+
+PASSWORD = "fleet-password-0001"
+CARD = "AABBCCDD"
+#: A safety net for a broken station, not a pace: every wait below is on an event.
+LIMIT = 60
+
+
+class Recorder:
+    """The CSMS's traffic as it happens, and a way to wait for a frame."""
+
+    def __init__(self) -> None:
+        self.frames: list[Traffic] = []
+        self._changed = trio.Event()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Traffic):
+            self.frames.append(event)
+            self._changed.set()
+            self._changed = trio.Event()
+
+    async def wait_for(self, match: Callable[[Traffic], bool], start: int = 0) -> Traffic:
+        """The first frame from index ``start`` on that matches."""
+        seen = start
+        while True:
+            for frame in self.frames[seen:]:
+                if match(frame):
+                    return frame
+            seen = len(self.frames)
+            await self._changed.wait()
+
+
+@asynccontextmanager
+async def running_fleet(
+    tmp_path: Path, count: int = 3
+) -> AsyncIterator[tuple[Fleet, DevCsms, Recorder]]:
+    csms = DevCsms(password=PASSWORD)
+    recorder = Recorder()
+    csms.observers.append(recorder)
+    async with trio.open_nursery() as nursery:
+        await nursery.start(csms.run)
+        settings = FleetSettings(
+            csms_url=csms.url,
+            count=count,
+            data_dir=tmp_path / "fleet",
+            password=PASSWORD,
+            seed=7,
+        )
+        fleet = Fleet(settings)
+        await nursery.start(fleet.run)
+        with trio.fail_after(LIMIT):
+            await fleet.wait_accepted()
+        try:
+            yield fleet, csms, recorder
+        finally:
+            fleet.stop()
+            nursery.cancel_scope.cancel()
+
+
+def register(frame: Traffic) -> float | None:
+    """The Energy.Active.Import.Register value in a TransactionEvent or MeterValues."""
+    for meter_value in frame.payload.get("meterValue", []):
+        for sampled in meter_value["sampledValue"]:
+            if sampled.get("measurand", "Energy.Active.Import.Register") == (
+                "Energy.Active.Import.Register"
+            ):
+                return float(sampled["value"])
+    return None
+
+
+def from_station(identity: str, action: str, **fields: Any) -> Callable[[Traffic], bool]:
+    def match(frame: Traffic) -> bool:
+        return (
+            frame.identity == identity
+            and frame.direction == "in"
+            and frame.kind == "CALL"
+            and frame.action == action
+            and all(frame.payload.get(k) == v for k, v in fields.items())
+        )
+
+    return match
+
+
+async def test_each_station_boots_with_its_own_identity_store_and_connection(
+    tmp_path: Path,
+) -> None:
+    async with running_fleet(tmp_path) as (fleet, csms, recorder):
+        identities = ["FLEET-0001", "FLEET-0002", "FLEET-0003"]
+        assert list(fleet.stations) == identities
+        assert sorted(csms.stations) == identities
+        boots = {
+            f.identity: f.payload
+            for f in recorder.frames
+            if f.direction == "in" and f.action == "BootNotification" and f.kind == "CALL"
+        }
+        assert sorted(boots) == identities
+        for identity in identities:
+            assert boots[identity]["chargingStation"]["serialNumber"] == identity
+            assert boots[identity]["reason"] == "PowerUp"
+            station = fleet.stations[identity]
+            assert station.evse_ids == (1, 2)
+            assert station.summary()["state"] == "accepted"
+            assert station.summary()["connected"] is True
+            directory = tmp_path / "fleet" / identity
+            assert (directory / "station.db").is_file()
+            assert (directory / "sim-world").is_file()
+            assert station.config.station.data_dir == directory.absolute()
+        # The fleet's view is what the API and the generator are written against.
+        view: FleetView = fleet
+        handle: StationHandle = view.stations["FLEET-0002"]
+        assert handle.identity == "FLEET-0002"
+
+
+async def test_a_command_on_one_station_gives_a_transaction_on_that_station_only(
+    tmp_path: Path,
+) -> None:
+    async with running_fleet(tmp_path) as (fleet, _, recorder):
+        station = fleet.stations["FLEET-0002"]
+        await station.command("sim.plug", {"evse": 1})
+        await station.command("sim.tap", {"uid": CARD})
+        await station.command("sim.ev_state", {"evse": 1, "state": "C"})
+        with trio.fail_after(LIMIT):
+            started = await recorder.wait_for(
+                from_station("FLEET-0002", "TransactionEvent", eventType="Started")
+            )
+            # Charging: the contactor closed (the station reports it in an Updated event).
+            await recorder.wait_for(
+                lambda f: (
+                    from_station("FLEET-0002", "TransactionEvent")(f)
+                    and f.payload["transactionInfo"].get("chargingState") == "Charging"
+                )
+            )
+        assert started.payload["evse"]["id"] == 1
+        assert not [
+            f
+            for f in recorder.frames
+            if f.action == "TransactionEvent" and f.identity != "FLEET-0002"
+        ]
+        summaries = {identity: s.summary() for identity, s in fleet.stations.items()}
+        transaction = started.payload["transactionInfo"]["transactionId"]
+        assert summaries["FLEET-0002"]["evses"][0] == {
+            "id": 1,
+            "status": "Occupied",
+            "transaction_id": transaction,
+        }
+        for identity in ("FLEET-0001", "FLEET-0003"):
+            assert [e["transaction_id"] for e in summaries[identity]["evses"]] == [None, None]
+
+
+async def test_a_bad_command_gets_a_precise_error_and_a_stopped_station_says_so(
+    tmp_path: Path,
+) -> None:
+    async with running_fleet(tmp_path, count=1) as (fleet, _, _):
+        station = fleet.stations["FLEET-0001"]
+        with pytest.raises(KeyError, match=r"unknown command 'sim\.jump'; this station offers"):
+            await station.command("sim.jump", {})
+        with pytest.raises(ValueError, match="EVSE"):
+            await station.command("sim.plug", {"evse": 9})
+        fleet.stop()
+        with trio.fail_after(LIMIT):
+            while station.state != "stopped":
+                await station.wait_changed()
+        with pytest.raises(StationDown, match="FLEET-0001 is stopped"):
+            await station.command("status", {})
+
+
+async def test_a_reset_restarts_one_station_in_place_and_keeps_its_meter_register(
+    tmp_path: Path,
+) -> None:
+    async with running_fleet(tmp_path) as (fleet, csms, recorder):
+        identity = "FLEET-0001"
+        station = fleet.stations[identity]
+        other = fleet.stations["FLEET-0003"].station
+        await csms.call(
+            identity,
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "component": {"name": "SampledDataCtrlr"},
+                        "variable": {"name": "TxUpdatedInterval"},
+                        "attributeValue": "1",
+                    }
+                ]
+            },
+        )
+        await station.command("sim.plug", {"evse": 1})
+        await station.command("sim.tap", {"uid": CARD})
+        await station.command("sim.ev_state", {"evse": 1, "state": "C"})
+        with trio.fail_after(LIMIT):
+            counted = await recorder.wait_for(
+                lambda f: (
+                    from_station(identity, "TransactionEvent", eventType="Updated")(f)
+                    and (register(f) or 0) > 0
+                )
+            )
+        before = register(counted)
+        assert before is not None and before > 0
+        mark = len(recorder.frames)
+        answer = await csms.call(identity, "Reset", {"type": "Immediate"})
+        assert answer["status"] == "Accepted"
+        with trio.fail_after(LIMIT):
+            boot = await recorder.wait_for(from_station(identity, "BootNotification"), mark)
+            await station.wait_accepted()
+        assert boot.payload["reason"] == "RemoteReset"
+        assert station.incarnations == 2
+        # Only this station restarted.
+        assert fleet.stations["FLEET-0003"].station is other
+        assert fleet.stations["FLEET-0003"].incarnations == 1
+        # The meter of the new incarnation goes on from where the old one stopped.
+        status = await station.command("status", {})
+        meter = status["hardware"]["evses"]["1"]["meter"]
+        assert meter["energy_import_wh"] >= before
+        assert status["hardware"]["evses"]["1"]["ev"]["plugged"] is True
+
+
+def test_identities_directories_and_passwords_come_from_the_settings(tmp_path: Path) -> None:
+    settings = FleetSettings(
+        csms_url="ws://127.0.0.1:9/ocpp", count=12, data_dir=tmp_path, identity_prefix="LAB-"
+    )
+    assert settings.identity(7) == "LAB-0007"
+    first = station_config(settings, 7)
+    assert first.station.identity == "LAB-0007"
+    assert first.station.data_dir == (tmp_path / "LAB-0007").absolute()
+    assert [e.id for e in first.hardware.evse] == [1, 2]
+    password = first.csms.basic_auth_password
+    assert password is not None and len(password) >= 16
+    # A station keeps its generated password from one start to the next, and the file
+    # is the one `station sim --config` reads.
+    assert station_config(settings, 7).csms.basic_auth_password == password
+    path = tmp_path / "LAB-0007" / "station.toml"
+    assert tomllib.loads(path.read_text())["csms"]["basic_auth_password"] == password
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert station_config(settings, 8).csms.basic_auth_password != password
+    single = replace(settings, evses=1, password="the-same-for-all-0001")
+    assert [e.id for e in station_config(single, 7).hardware.evse] == [1]
+    assert station_config(single, 7).csms.basic_auth_password == "the-same-for-all-0001"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"count": 0}, "--count: must be at least 1, not 0"),
+        ({"evses": 3}, "--evses: must be 1 or 2, not 3"),
+        ({"security_profile": 3}, "--security-profile: 1 or 2"),
+        ({"csms_url": "wss://h/ocpp"}, "--csms: security profile 1 uses ws:// URLs"),
+        ({"security_profile": 2, "csms_url": "wss://h/ocpp"}, "--ca-file: required"),
+        ({"ramp": 0.0}, "--ramp: must be above 0"),
+        ({"data_dir": Path("/" + "d" * 120)}, "--data-dir: .* is too long"),
+    ],
+)
+def test_options_that_cannot_give_valid_stations_are_refused_naming_the_option(
+    tmp_path: Path, changes: dict, message: str
+) -> None:
+    options: dict[str, Any] = {
+        "csms_url": "ws://127.0.0.1:9/ocpp",
+        "count": 3,
+        "data_dir": tmp_path,
+    }
+    with pytest.raises(FleetSettingsError, match=message):
+        FleetSettings(**{**options, **changes})
+
+
+def test_an_identity_prefix_outside_identifierstring_is_refused(tmp_path: Path) -> None:
+    settings = FleetSettings(
+        csms_url="ws://127.0.0.1:9/ocpp", count=1, data_dir=tmp_path, identity_prefix="A:B-"
+    )
+    with pytest.raises(FleetSettingsError, match=r"station A:B-0001: .*identity"):
+        station_config(settings, 1)
+
+
+def test_the_command_line_refuses_missing_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["fleet", "--count", "3"]) == 2
+    assert "station fleet: --csms required" in capsys.readouterr().err
+    assert main(["fleet", "--csms", "ws://127.0.0.1:9/ocpp", "--count", "0"]) == 2
+    assert "--count: must be at least 1, not 0" in capsys.readouterr().err
+
+
+def test_the_open_files_limit_is_raised_or_the_start_refused_with_the_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import resource
+
+    limits = {"value": (1024, 4096)}
+    monkeypatch.setattr(resource, "getrlimit", lambda which: limits["value"])
+    monkeypatch.setattr(resource, "setrlimit", lambda which, value: limits.update(value=value))
+    assert ensure(10) is None  # 10 stations fit in 1024
+    needed = FDS_BASE + FDS_PER_STATION * 300
+    assert ensure(300) == needed
+    assert limits["value"] == (needed, 4096)
+    limits["value"] = (1024, 4096)
+    with pytest.raises(ResourceLimitError, match=r"1000 stations need about 8064 open files"):
+        ensure(1000)
+
+
+async def test_the_ramp_spaces_connection_attempts_fleet_wide(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    dialled: list[float] = []
+
+    async def dial(nursery: trio.Nursery, endpoint: Any) -> Any:
+        dialled.append(trio.current_time())
+
+    ramp = RampedDialer(4.0, dial)
+    start = trio.current_time()
+    async with trio.open_nursery() as nursery:
+        for _ in range(5):
+            nursery.start_soon(ramp, nursery, None)
+    assert [round(t - start, 6) for t in dialled] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert ramp.attempts == 5
+    with pytest.raises(ValueError, match="above 0"):
+        RampedDialer(0.0, dial)
