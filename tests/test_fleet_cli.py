@@ -50,11 +50,12 @@ async def test_fleet_status_prints_a_line_per_station_and_totals(data_dir, capsy
         assert await station("sim", "--fleet", url, "--station", B, "plug", "1") == 0
         assert await station("sim", "--fleet", url, "--station", B, "tap", CARD) == 0
         await fleet.until(lambda: fleet.calls(B, "TransactionEvent"))
+        started = fleet.calls(B, "TransactionEvent")[0]
         on_b = fleet.station(B).station
         await fleet.until(lambda: on_b.availability.status(1).value == "Occupied")
         capsys.readouterr()
         assert await station("fleet", "status", "--api", url) == 0
-    (started,) = fleet.calls(B, "TransactionEvent")
+    assert started.payload["eventType"] == "Started"
     transaction_id = started.payload["transactionInfo"]["transactionId"]
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["STATION", "STATE", "CONNECTED", "EVSES", "TRANSACTIONS"]

@@ -70,7 +70,8 @@ async def test_plug_and_tap_start_a_transaction_seen_in_the_station_state(api):
     tapped = await client.post(f"/stations/{B}/tap", json={"uid": CARD})
     assert tapped.status_code == 200
     await fleet.until(lambda: fleet.calls(B, "TransactionEvent"))
-    (started,) = fleet.calls(B, "TransactionEvent")
+    started = fleet.calls(B, "TransactionEvent")[0]
+    assert started.payload["eventType"] == "Started"
     assert started.payload["evse"] == {"id": 2, "connectorId": 1}
     transaction_id = started.payload["transactionInfo"]["transactionId"]
     # The Started event may go out before the control loop has reported the EV.
