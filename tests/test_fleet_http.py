@@ -13,6 +13,7 @@ import pytest
 import trio
 
 from station.fleet import http as fleet_http
+from station.fleet.api_models import StationList, StationSummary
 from station.fleet.http import serve
 from tests.fleetapi import HandFleet, fleet_api, no_console_log_handler, stopped
 from tools.fleet_api_doc import OUTPUT, REGENERATE, render
@@ -63,6 +64,18 @@ async def test_list_names_every_station_with_its_evses_and_totals(api):
         "evses": {"Available": 4},
         "transactions": 0,
     }
+
+
+async def test_the_fleets_summaries_have_the_documented_shape(api):
+    client, fleet = api
+    await client.post(f"/stations/{A}/evses/1/plug")
+    fleet.fleet.stop()
+    await stopped(fleet.station(B))
+    for station in fleet.fleet.stations.values():
+        # The list route sends them as they are (no validation per request).
+        StationSummary.model_validate(station.summary(), strict=True)
+    listed = (await client.get("/stations")).json()
+    StationList.model_validate(listed, strict=True)
 
 
 async def test_plug_and_tap_start_a_transaction_seen_in_the_station_state(api):

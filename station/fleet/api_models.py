@@ -145,13 +145,13 @@ class EvSettings(BaseModel):
     soc: float | None = Field(default=None, ge=0, le=100, description="State of charge (%).")
 
 
-def totals(summaries: list[StationSummary]) -> Totals:
-    """Counts over the fleet's summaries."""
-    evses = [e for s in summaries for e in s.evses]
-    return Totals(
-        stations=len(summaries),
-        connected=sum(1 for s in summaries if s.connected),
-        states=dict(Counter(s.state for s in summaries)),
-        evses=dict(Counter(e.status for e in evses if e.status is not None)),
-        transactions=sum(1 for e in evses if e.transaction_id),
-    )
+def totals(summaries: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts over the fleet's summaries (`StationSummary`'s shape), as `Totals` has them."""
+    evses = [e for s in summaries for e in s["evses"]]
+    return {
+        "stations": len(summaries),
+        "connected": sum(1 for s in summaries if s["connected"]),
+        "states": dict(Counter(str(s["state"]) for s in summaries)),
+        "evses": dict(Counter(str(e["status"]) for e in evses if e["status"] is not None)),
+        "transactions": sum(1 for e in evses if e["transaction_id"]),
+    }
