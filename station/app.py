@@ -141,6 +141,10 @@ class Runtime:
     #: control service its loops' health): nothing times out in one process, so a fleet
     #: of stations sends them rarely (`station.fleet`).
     control_heartbeat_interval: float = 1.0
+    #: The store's page cache (None: SQLite's 2 MiB) and whether each commit waits for
+    #: the disk (`station.store.Store.open_sync`); a fleet of simulated stations lowers both.
+    store_cache_kib: int | None = None
+    store_durable: bool = True
     notifier: Notifier = field(default_factory=Notifier)
     #: How to reach a control service in another process; None runs one in this process.
     control_connect: Connect | None = None
@@ -331,7 +335,12 @@ class Station:
     async def _create(cls, config: StationConfig, runtime: Runtime) -> Station:
         await runtime.offload.run(lambda: prepare_data_dir(config.station.data_dir))
         await runtime.offload.run(lambda: privacy.load_key(config.station.data_dir))
-        store = await Store.open(config.station.data_dir / "station.db", offload=runtime.offload)
+        store = await Store.open(
+            config.station.data_dir / "station.db",
+            offload=runtime.offload,
+            cache_kib=runtime.store_cache_kib,
+            durable=runtime.store_durable,
+        )
         device_model = build_device_model(config, store)
         await device_model.load(_seeds(config))
         control = None

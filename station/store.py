@@ -116,8 +116,20 @@ class Store:
         self.recovery: str | None = None
 
     @classmethod
-    def open_sync(cls, path: Path, *, offload: Offload | None = None) -> Store:
-        """Open (or create) the store at ``path``; blocking, for start-up and CLI tools."""
+    def open_sync(
+        cls,
+        path: Path,
+        *,
+        offload: Offload | None = None,
+        cache_kib: int | None = None,
+        durable: bool = True,
+    ) -> Store:
+        """Open (or create) the store at ``path``; blocking, for start-up and CLI tools.
+
+        ``cache_kib`` bounds SQLite's page cache of this connection (its default is 2 MiB);
+        ``durable=False`` commits without waiting for the disk (``synchronous=NORMAL`` in
+        WAL mode: a killed process loses nothing, a power cut the last commits), for the
+        simulated stations of a fleet (docs/fleet.md), never for a station of its own."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -126,14 +138,14 @@ class Store:
             ) from None
         recovery = None
         try:
-            connection = _connect_checked(path)
+            connection = _connect_checked(path, cache_kib, durable)
         except sqlite3.DatabaseError as exc:
             moved = _move_aside(path)
             recovery = (
                 f"store {path} was unreadable ({exc}); moved to {moved.name}, started from defaults"
             )
             log.error("event=store_recovered path=%s moved_to=%s reason=%r", path, moved, str(exc))
-            connection = _connect_checked(path)
+            connection = _connect_checked(path, cache_kib, durable)
         except OSError as exc:
             raise StoreError(f"{path}: cannot open store ({exc})") from None
         store = cls(path, connection, offload or ThreadOffload(1))
@@ -141,10 +153,19 @@ class Store:
         return store
 
     @classmethod
-    async def open(cls, path: Path, *, offload: Offload | None = None) -> Store:
-        """Open the store without blocking the event loop."""
+    async def open(
+        cls,
+        path: Path,
+        *,
+        offload: Offload | None = None,
+        cache_kib: int | None = None,
+        durable: bool = True,
+    ) -> Store:
+        """Open the store without blocking the event loop (options as `open_sync`)."""
         runner = offload or ThreadOffload(1)
-        return await runner.run(lambda: cls.open_sync(path, offload=runner))
+        return await runner.run(
+            lambda: cls.open_sync(path, offload=runner, cache_kib=cache_kib, durable=durable)
+        )
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(connection)`` in one transaction; committed (durably) before returning."""
@@ -160,7 +181,9 @@ class Store:
         self._db.close()
 
 
-def _connect_checked(path: Path) -> sqlite3.Connection:
+def _connect_checked(
+    path: Path, cache_kib: int | None = None, durable: bool = True
+) -> sqlite3.Connection:
     # The store holds the Basic-auth password: 0600 whatever the umask. SQLite gives its
     # -wal and -shm files the database file's mode, so creating it first covers them.
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
@@ -168,7 +191,9 @@ def _connect_checked(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
     try:
         connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+        if cache_kib is not None:
+            connection.execute(f"PRAGMA cache_size=-{int(cache_kib)}")
         result = connection.execute("PRAGMA quick_check").fetchone()
         if result is None or result[0] != "ok":
             raise sqlite3.DatabaseError(f"integrity check failed: {result}")

@@ -3,6 +3,8 @@ over real WebSockets."""
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import tomllib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -20,6 +22,7 @@ from station.fleet.core import Fleet, RampedDialer
 from station.fleet.handles import FleetView, StationDown, StationHandle
 from station.fleet.limits import FDS_BASE, FDS_PER_STATION, ResourceLimitError
 from station.fleet.limits import ensure_open_files as ensure
+from station.fleet.logs import CURRENT, StationTag
 from station.fleet.settings import FleetSettings, FleetSettingsError, station_config
 
 PASSWORD = "fleet-password-0001"
@@ -234,6 +237,21 @@ async def test_a_reset_restarts_one_station_in_place_and_keeps_its_meter_registe
         meter = status["hardware"]["evses"]["1"]["meter"]
         assert meter["energy_import_wh"] >= before
         assert status["hardware"]["evses"]["1"]["ev"]["plugged"] is True
+
+
+def test_a_line_logged_inside_a_station_names_it() -> None:
+    tag = StationTag()
+    outside = logging.LogRecord("station.x", logging.INFO, "f", 1, "event=a b=%s", ("c",), None)
+    assert tag.filter(outside) and outside.getMessage() == "event=a b=c"
+    context = contextvars.copy_context()
+    context.run(CURRENT.set, "FLEET-0004")
+    record = logging.LogRecord("station.x", logging.INFO, "f", 1, "event=a b=%s", ("c",), None)
+    assert context.run(tag.filter, record)
+    assert context.run(tag.filter, record)  # a second handler adds nothing
+    assert record.getMessage() == "event=a station=FLEET-0004 b=c"
+    plain = logging.LogRecord("x", logging.INFO, "f", 1, "free text", (), None)
+    context.run(tag.filter, plain)
+    assert plain.getMessage() == "event=message station=FLEET-0004 text='free text'"
 
 
 def test_identities_directories_and_passwords_come_from_the_settings(tmp_path: Path) -> None:

@@ -130,6 +130,9 @@ def _fleet(args: argparse.Namespace) -> int:
         print(f"station fleet: {exc}", file=sys.stderr)
         return EXIT_USAGE
     logs.configure(settings.log_level)
+    from station.fleet.logs import tag_handlers
+
+    tag_handlers()
     try:
         raised = ensure_open_files(settings.count)
     except ResourceLimitError as exc:

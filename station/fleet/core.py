@@ -31,9 +31,11 @@ import trio
 
 from station.app import Runtime, Station, run_station
 from station.config import StationConfig
+from station.fleet import logs
 from station.fleet.handles import StationDown
 from station.fleet.settings import (
     FLEET_CONTROL_HEARTBEAT,
+    FLEET_STORE_CACHE_KIB,
     FleetSettings,
     station_config,
     write_credentials,
@@ -215,6 +217,8 @@ class FleetStation:
         one holds it from the start of a build until its station exists (or failed).
         """
         backoff = FAILURE_BACKOFF
+        # Every task and worker thread of this station logs with its identity.
+        logs.CURRENT.set(self.identity)
         try:
             while not stop.is_set():
                 self._state = "starting"
@@ -328,4 +332,8 @@ def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: D
         meter_interval=settings.meter_interval,
         card_interval=settings.card_interval,
         control_heartbeat_interval=FLEET_CONTROL_HEARTBEAT,
+        store_cache_kib=FLEET_STORE_CACHE_KIB,
+        # A simulated station's commits need not wait for the disk: a killed fleet loses
+        # nothing (WAL), only a power cut of the host could lose its last commits.
+        store_durable=False,
     )

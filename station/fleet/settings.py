@@ -40,9 +40,11 @@ CREDENTIALS_NAME = "credentials.csv"
 #: Periods of the simulated hardware in a fleet (see docs/fleet.md): the control loop
 #: of a simulated EVSE has no ADC to poll and no contactor to race, so it need not wake
 #: a hundred times a second; OCPP behaviour does not depend on them.
-FLEET_CONTROL_PERIOD = 0.5
+FLEET_CONTROL_PERIOD = 1.0
 FLEET_METER_INTERVAL = 10.0
 FLEET_CARD_INTERVAL = 1.0
+#: SQLite page cache of a fleet station's store (a station's store is a few hundred KiB).
+FLEET_STORE_CACHE_KIB = 256
 #: Heartbeats of the in-process control link: nothing times out in one process.
 FLEET_CONTROL_HEARTBEAT = 60.0
 
@@ -69,9 +71,9 @@ class FleetSettings:
     #: Connection attempts a second, fleet-wide (first connections and reconnections).
     ramp: float = 25.0
     #: Worker threads shared by every station (SQLite, files).
-    worker_threads: int = 4
+    worker_threads: int = 16
     #: Stations being built (store opened, device model loaded) at once.
-    concurrent_builds: int = 8
+    concurrent_builds: int = 16
     control_period: float = FLEET_CONTROL_PERIOD
     meter_interval: float = FLEET_METER_INTERVAL
     card_interval: float = FLEET_CARD_INTERVAL
@@ -100,10 +102,10 @@ class FleetSettings:
             raise FleetSettingsError("--ca-file: required for security profile 2")
         if not self.ramp > 0:
             raise FleetSettingsError(f"--ramp: must be above 0 per second, not {self.ramp}")
-        if self.control_period > DEFAULT_PERIOD * 50 or self.control_period < DEFAULT_PERIOD:
+        if self.control_period > DEFAULT_PERIOD * 100 or self.control_period < DEFAULT_PERIOD:
             raise FleetSettingsError(
                 f"control period {self.control_period} s: must be {DEFAULT_PERIOD} to "
-                f"{DEFAULT_PERIOD * 50} s"
+                f"{DEFAULT_PERIOD * 100:g} s"
             )
         longest = self.station_dir(self.count) / "station.sock"
         if len(os.fsencode(longest.absolute())) > MAX_SOCKET_PATH:

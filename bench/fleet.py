@@ -1,0 +1,334 @@
+"""`station fleet` at scale: boot time, idle CPU and RSS of N stations in one process, and
+the lateness of meter values under sustained load.
+
+``python -m bench.fleet [--counts 10,100,1000] [--idle 30] [--sessions 100 --duration 600]``
+
+For each N a fleet (``python -m station fleet``, N stations × 2 EVSEs, its own process)
+connects to a local CSMS (``python -m bench.fleet csms``, asyncio `websockets`, its own
+process) that answers every CALL and notes when each station's first BootNotification
+arrived. Printed per N:
+
+* boot: fleet spawned → the last station's BootNotification (and p50/p99 over stations);
+* idle CPU of the fleet's process over ``--idle`` seconds, as % of one core, in all and
+  per station; the CSMS's CPU over the same window;
+* RSS of the fleet's process, in all and per station (above the one-station fleet's).
+
+Baselines measured in the same run: one station run by `station run` (both its processes)
+against the same CSMS, and the CSMS alone (idle, before any station connects).
+
+``--sessions K --duration S`` then keeps K sessions charging on the first K stations
+(EVSE 1: plug, tap, EV in state C through each station's control socket) with
+TxUpdatedInterval set to ``--interval`` (10 s) by the CSMS (SetVariables after the boot),
+for S seconds, and prints the lateness of each periodic meter value: its arrival at the
+CSMS minus its slot in the station's schedule (the transaction's start + k × interval),
+p50/p99/max, with the fleet's CPU meanwhile. Goals (issue 20): 1,000 stations × 2 EVSEs
+booted within 60 s, idle CPU ≤ 25 % of a core, RSS ≤ 1.5 GiB; no meter value later than 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import (
+    ROOT,
+    Stats,
+    children,
+    cpu_seconds,
+    process_env,
+    rss_kib,
+    station_process,
+    table,
+)
+
+PASSWORD = "bench-fleet-password-01"
+PREFIX = "BF-"
+CARD = "04A1B2C3"
+
+
+# -- the CSMS (its own process) ------------------------------------------------------------
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _parse(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+async def _csms(expect: int, sustain: int, interval: int) -> None:
+    from websockets.asyncio.server import serve
+    from websockets.typing import Subprotocol
+
+    booted: dict[str, float] = {}
+    started: dict[str, float] = {}
+    lateness: list[float] = []
+    counts = {"calls": 0, "updated": 0}
+
+    async def handle(ws) -> None:
+        identity = ws.request.path.rsplit("/", 1)[-1]
+        match = re.search(r"(\d+)$", identity)
+        index = int(match.group(1)) if match else 0
+        try:
+            async for raw in ws:
+                frame = json.loads(raw)
+                if frame[0] != 2:
+                    continue
+                counts["calls"] += 1
+                action, payload = frame[2], frame[3]
+                answer: dict = {}
+                if action == "BootNotification":
+                    answer = {"currentTime": _now(), "interval": 3600, "status": "Accepted"}
+                elif action == "Heartbeat":
+                    answer = {"currentTime": _now()}
+                elif action == "Authorize":
+                    answer = {"idTokenInfo": {"status": "Accepted"}}
+                elif action == "TransactionEvent":
+                    arrived = time.time()
+                    _transaction(payload, arrived)
+                    if "idToken" in payload:
+                        answer = {"idTokenInfo": {"status": "Accepted"}}
+                await ws.send(json.dumps([3, frame[1], answer]))
+                if action == "BootNotification":
+                    if identity not in booted:
+                        booted[identity] = time.time()
+                        if len(booted) == expect:
+                            print(f"booted {time.time()}", flush=True)
+                    if index <= sustain:
+                        setting = {
+                            "component": {"name": "SampledDataCtrlr"},
+                            "variable": {"name": "TxUpdatedInterval"},
+                            "attributeValue": str(interval),
+                        }
+                        call = [2, f"s{index}", "SetVariables", {"setVariableData": [setting]}]
+                        await ws.send(json.dumps(call))
+        except Exception:
+            pass
+
+    def _transaction(payload: dict, arrived: float) -> None:
+        transaction = payload["transactionInfo"]["transactionId"]
+        if payload["eventType"] == "Started":
+            started[transaction] = _parse(payload["timestamp"])
+        elif payload.get("triggerReason") == "MeterValuePeriodic" and transaction in started:
+            counts["updated"] += 1
+            begun = started[transaction]
+            sampled = _parse(payload["meterValue"][0]["timestamp"])
+            slot = begun + round((sampled - begun) / interval) * interval
+            lateness.append(arrived - slot)
+
+    server = await serve(
+        handle,
+        "127.0.0.1",
+        0,
+        subprotocols=[Subprotocol("ocpp2.0.1")],
+        ping_interval=None,
+        max_size=None,
+    )
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await stop.wait()
+    report = {"booted": booted, "lateness": lateness, "counts": counts}
+    print("report " + json.dumps(report), flush=True)
+    server.close()
+
+
+# -- the harness -----------------------------------------------------------------------------
+
+
+class Csms:
+    """The CSMS process: its port, and the lines it prints."""
+
+    def __init__(self, expect: int, sustain: int = 0, interval: int = 10) -> None:
+        command = [sys.executable, "-m", "bench.fleet", "csms", "--expect", str(expect)]
+        command += ["--sustain", str(sustain), "--interval", str(interval)]
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=process_env(), stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None
+        self.port = int(self.process.stdout.readline())
+        self.url = f"ws://127.0.0.1:{self.port}/ocpp"
+
+    def wait_booted(self) -> float:
+        """Wall time at which the last expected station booted."""
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line.startswith("booted "):
+            raise RuntimeError(f"CSMS ended before every station booted: {line!r}")
+        return float(line.split()[1])
+
+    def stop(self) -> dict:
+        """Terminate; its report (boot times, lateness, counts)."""
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            if line.startswith("report "):
+                self.process.wait(30)
+                return json.loads(line[len("report ") :])
+        self.process.wait(30)
+        return {}
+
+
+def _cpu_percent(pids: list[int], window: float) -> float:
+    before = sum(cpu_seconds(p) for p in pids)
+    time.sleep(window)
+    return (sum(cpu_seconds(p) for p in pids) - before) / window * 100
+
+
+def baseline_station(idle: float) -> dict:
+    """One station by `station run` (control process + OCPP side) and the CSMS alone."""
+    csms = Csms(expect=1)
+    try:
+        csms_idle = _cpu_percent([csms.process.pid], min(idle, 10))
+        spawned = time.time()
+        with station_process(csms.url) as station:
+            booted = csms.wait_booted()
+            time.sleep(5)
+            pids = [station.pid, *children(station.pid)]
+            cpu = _cpu_percent(pids, idle)
+            rss = sum(rss_kib(p) for p in pids)
+    finally:
+        csms.stop()
+    return {
+        "what": "1 station, `station run`",
+        "boot s": booted - spawned,
+        "idle CPU %": cpu,
+        "RSS MiB": rss / 1024,
+        "csms idle CPU %": csms_idle,
+    }
+
+
+def run_fleet(count: int, idle: float, args: argparse.Namespace, data_dir: Path) -> dict:
+    """Boot ``count`` stations, measure them idle, and (optionally) under sustained load."""
+    sustain = args.sessions if count >= args.sessions else 0
+    csms = Csms(expect=count, sustain=sustain if args.duration else 0, interval=args.interval)
+    command = [sys.executable, "-m", "station", "fleet", "--csms", csms.url]
+    command += ["--count", str(count), "--data-dir", str(data_dir), "--password", PASSWORD]
+    command += ["--identity-prefix", PREFIX, "--ramp", str(args.ramp), "--evses", "2"]
+    log = open(data_dir.with_suffix(".log"), "w")
+    spawned = time.time()
+    fleet = subprocess.Popen(command, cwd=ROOT, env=process_env(), stdout=log, stderr=log)
+    row: dict = {"what": f"fleet of {count}"}
+    try:
+        booted = csms.wait_booted()
+        row["boot s"] = booted - spawned
+        time.sleep(5)
+        csms_before = cpu_seconds(csms.process.pid)
+        row["idle CPU %"] = _cpu_percent([fleet.pid], idle)
+        row["csms idle CPU %"] = (cpu_seconds(csms.process.pid) - csms_before) / idle * 100
+        row["RSS MiB"] = rss_kib(fleet.pid) / 1024
+        row["open files"] = len(list(Path(f"/proc/{fleet.pid}/fd").iterdir()))
+        if sustain and args.duration:
+            row.update(_sustain(data_dir, count, sustain, args, fleet.pid))
+            row["sustained RSS MiB"] = rss_kib(fleet.pid) / 1024
+    finally:
+        fleet.send_signal(signal.SIGINT)
+        try:
+            fleet.wait(120)
+        except subprocess.TimeoutExpired:
+            fleet.kill()
+            fleet.wait()
+        log.close()
+        report = csms.stop()
+    boots = [t - spawned for t in report.get("booted", {}).values()]
+    row["boot p50 s"] = Stats.of(boots).p50
+    if report.get("lateness"):
+        late = Stats.of(report["lateness"]).scaled(1000)
+        row.update({"late n": late.n, "late p50 ms": late.p50, "late p99 ms": late.p99})
+        row["late max ms"] = late.max
+    return row
+
+
+def _sustain(data_dir: Path, count: int, sessions: int, args: argparse.Namespace, pid: int) -> dict:
+    from station.ops.control_client import request
+
+    width = max(4, len(str(count)))
+    for index in range(1, sessions + 1):
+        socket = data_dir / f"{PREFIX}{index:0{width}d}" / "station.sock"
+        request(socket, "sim.plug", {"evse": 1})
+        request(socket, "sim.tap", {"uid": CARD})
+        request(socket, "sim.ev_state", {"evse": 1, "state": "C"})
+    return {"sustained CPU %": _cpu_percent([pid], args.duration)}
+
+
+def run(args: argparse.Namespace) -> dict:
+    rows = []
+    if args.baselines:
+        rows.append(baseline_station(args.idle))
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as scratch:
+        for count in args.counts:
+            rows.append(run_fleet(count, args.idle, args, Path(scratch) / f"fleet-{count}"))
+    smallest = next((r for r in rows if r["what"].startswith("fleet of")), None)
+    for row in rows:
+        count = int(row["what"].split()[-1]) if row["what"].startswith("fleet of") else 1
+        row["CPU %/station"] = row["idle CPU %"] / count
+        if smallest is not None and row is not smallest and count > 1:
+            small = int(smallest["what"].split()[-1])
+            extra = (row["RSS MiB"] - smallest["RSS MiB"]) / (count - small)
+            row["MiB/station"] = extra
+    return {"rows": rows}
+
+
+COLUMNS = (
+    "what",
+    "boot s",
+    "boot p50 s",
+    "idle CPU %",
+    "CPU %/station",
+    "RSS MiB",
+    "MiB/station",
+    "open files",
+    "csms idle CPU %",
+)
+SUSTAINED = (
+    "what",
+    "sustained CPU %",
+    "sustained RSS MiB",
+    "late n",
+    "late p50 ms",
+    "late p99 ms",
+    "late max ms",
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.fleet", description=__doc__)
+    parser.add_argument("mode", nargs="?", choices=("bench", "csms"), default="bench")
+    parser.add_argument("--counts", default="10,100,1000", help="fleet sizes, comma-separated")
+    parser.add_argument("--idle", type=float, default=30.0, help="idle window (s)")
+    parser.add_argument("--sessions", type=int, default=100, help="concurrent sessions")
+    parser.add_argument("--duration", type=float, default=0.0, help="sustained load (s); 0: none")
+    parser.add_argument("--interval", type=int, default=10, help="TxUpdatedInterval (s)")
+    parser.add_argument("--ramp", type=float, default=25.0, help="connections a second")
+    parser.add_argument("--no-baselines", dest="baselines", action="store_false")
+    parser.add_argument("--expect", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--sustain", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if args.mode == "csms":
+        asyncio.run(_csms(args.expect, args.sustain, args.interval))
+        return 0
+    args.counts = [int(c) for c in args.counts.split(",")]
+    result = run(args)
+    print(table(result["rows"], COLUMNS))
+    if args.duration:
+        print()
+        print(table([r for r in result["rows"] if "late n" in r], SUSTAINED))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
