@@ -57,7 +57,7 @@ class Recorder:
 
 @asynccontextmanager
 async def running_fleet(
-    tmp_path: Path, count: int = 3
+    tmp_path: Path, count: int = 3, worker_threads: int = 16
 ) -> AsyncIterator[tuple[Fleet, DevCsms, Recorder]]:
     csms = DevCsms(password=PASSWORD)
     recorder = Recorder()
@@ -70,6 +70,7 @@ async def running_fleet(
             data_dir=tmp_path / "fleet",
             password=PASSWORD,
             seed=7,
+            worker_threads=worker_threads,
         )
         fleet = Fleet(settings)
         await nursery.start(fleet.run)
@@ -106,10 +107,11 @@ def from_station(identity: str, action: str, **fields: Any) -> Callable[[Traffic
     return match
 
 
+@pytest.mark.parametrize("worker_threads", [16, 0])
 async def test_each_station_boots_with_its_own_identity_store_and_connection(
-    tmp_path: Path,
+    tmp_path: Path, worker_threads: int
 ) -> None:
-    async with running_fleet(tmp_path) as (fleet, csms, recorder):
+    async with running_fleet(tmp_path, worker_threads=worker_threads) as (fleet, csms, recorder):
         identities = ["FLEET-0001", "FLEET-0002", "FLEET-0003"]
         assert list(fleet.stations) == identities
         assert sorted(csms.stations) == identities

@@ -62,14 +62,19 @@ class FleetOffload:
     gives the first, a limiter shared by every station the second.
     """
 
-    def __init__(self, pool: trio.CapacityLimiter) -> None:
-        """``pool`` is the fleet's limiter: how many worker threads run at once."""
+    def __init__(self, pool: trio.CapacityLimiter | None) -> None:
+        """``pool`` is the fleet's limiter: how many worker threads run at once (None:
+        each call runs on the event loop itself, see `FleetSettings.worker_threads`)."""
         self._pool = pool
         self._turn = trio.Lock()
 
     async def run(self, fn: Callable[[], Any]) -> Any:
         """Run ``fn`` in a worker thread after this station's earlier calls."""
         async with self._turn:
+            if self._pool is None:
+                result = fn()
+                await trio.lowlevel.checkpoint()
+                return result
             return await trio.to_thread.run_sync(fn, limiter=self._pool)
 
 
@@ -268,7 +273,8 @@ class Fleet:
 
     def __post_init__(self) -> None:
         """Write and load every station's configuration (raises `FleetSettingsError`)."""
-        self.pool = trio.CapacityLimiter(self.settings.worker_threads)
+        threads = self.settings.worker_threads
+        self.pool = trio.CapacityLimiter(threads) if threads else None
         self.dialer = RampedDialer(self.settings.ramp, self.dial)
         factory = self.runtime_factory or fleet_runtime
         configs = [station_config(self.settings, i) for i in range(1, self.settings.count + 1)]

@@ -70,7 +70,9 @@ class FleetSettings:
     ca_file: Path | None = None
     #: Connection attempts a second, fleet-wide (first connections and reconnections).
     ramp: float = 25.0
-    #: Worker threads shared by every station (SQLite, files).
+    #: Worker threads shared by every station (SQLite, files); 0 runs that work on the
+    #: event loop (less CPU and memory, a slower boot: the stores' work no longer
+    #: overlaps the event loop's on another core).
     worker_threads: int = 16
     #: Stations being built (store opened, device model loaded) at once.
     concurrent_builds: int = 16
