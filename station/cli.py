@@ -329,6 +329,12 @@ def main(argv: list[str] | None = None) -> int:
         from station.ops import failsafe
 
         return failsafe.main(argv[1:])
+    if argv[:2] == ["fleet", "status"]:
+        # A client of a running fleet's API: skip the fleet's own options, whose
+        # defaults come from the station's configuration modules (pydantic, trio).
+        from station.fleet import status_cli
+
+        return status_cli.main(argv[2:])
     args = _parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.handler(args) or 0)

@@ -37,6 +37,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "Each station's files are in DATA_DIR/IDENTITY/, with a station.toml that "
         "`station sim --config` accepts; DATA_DIR/credentials.csv lists the Basic-auth "
         "passwords to register at the CSMS.",
+        # `station fleet status --api URL`: not an abbreviation of --api-port/--api-host.
+        allow_abbrev=False,
     )
     fleet.add_argument("--csms", metavar="URL", help="the CSMS URL (the identity is appended)")
     fleet.add_argument("--count", type=int, metavar="N", help="how many stations")
@@ -81,7 +83,22 @@ def register(commands: argparse._SubParsersAction) -> None:
         default=defaults["log_level"].default,
         help="stations' log level (default %(default)s: N stations log N times as much)",
     )
+    fleet.add_argument(
+        "--api-port",
+        type=int,
+        metavar="PORT",
+        help="serve the fleet's HTTP API on this port (off by default; 8180 is where "
+        "`station fleet status` looks; 0: any free port, printed)",
+    )
+    fleet.add_argument(
+        "--api-host",
+        default="127.0.0.1",
+        help="the API's address (default %(default)s; the API has no authentication)",
+    )
     fleet.set_defaults(handler=_fleet)
+    from station.fleet.status_cli import add_status
+
+    add_status(fleet.add_subparsers(dest="fleet_action", metavar="ACTION"))
 
 
 def _fleet(args: argparse.Namespace) -> int:
@@ -132,13 +149,13 @@ def _fleet(args: argparse.Namespace) -> int:
         print(f"station fleet: {exc}", file=sys.stderr)
         return 1
     try:
-        return _run(settings)
+        return _run(settings, api=None if args.api_port is None else (args.api_host, args.api_port))
     except FleetSettingsError as exc:
         print(f"station fleet: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
-def _run(settings: FleetSettings) -> int:
+def _run(settings: FleetSettings, api: tuple[str, int] | None = None) -> int:
     import trio
 
     from station.cli import _on_signal
@@ -152,21 +169,54 @@ def _run(settings: FleetSettings) -> int:
         flush=True,
     )
 
-    async def main() -> None:
+    async def main() -> int:
         stop = trio.Event()
         async with trio.open_nursery() as nursery:
+            if api is not None and not await _serve_api(nursery, fleet, *api):
+                return 1
             nursery.start_soon(_on_signal, stop)
             nursery.start_soon(_stop_on, stop, fleet)
             nursery.start_soon(_progress, fleet)
             await fleet.run()
             nursery.cancel_scope.cancel()
         print(f"fleet: stopped ({_counts(fleet)})", flush=True)
+        return 0
 
     try:
-        trio.run(main)
+        return trio.run(main)
     except KeyboardInterrupt:
         log.info("event=stopped reason=interrupt")
     return 0
+
+
+async def _serve_api(nursery: trio.Nursery, fleet: Fleet, host: str, port: int) -> bool:
+    """Start the HTTP API (`station.fleet.http`) before the stations; False (and one
+    line) when it cannot listen."""
+    from functools import partial
+
+    try:
+        from station.fleet.http import serve
+    except ImportError as exc:
+        print(
+            f"station fleet: --api-port needs the 'fleet' extra ({exc.name} is not "
+            "installed): pip install 'ocpp-station[fleet]'",
+            file=sys.stderr,
+        )
+        return False
+    from station.fleet.traffic import TrafficController
+
+    # The session generator, idle until started through the API (POST /traffic/start).
+    traffic = TrafficController(lambda: list(fleet.stations.values()), nursery)
+    try:
+        url = await nursery.start(partial(serve, fleet, traffic, host=host, port=port))
+    except OSError as exc:
+        print(
+            f"station fleet: cannot serve the API on {host}:{port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return False
+    print(f"fleet: API at {url} (station fleet status --api {url})", flush=True)
+    return True
 
 
 async def _stop_on(stop: trio.Event, fleet: Fleet) -> None:

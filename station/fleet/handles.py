@@ -54,3 +54,27 @@ class FleetView(Protocol):
     def stations(self) -> Mapping[str, StationHandle]:
         """Every station by identity, in start order."""
         ...
+
+
+class TrafficControl(Protocol):
+    """The fleet's session generator, as the HTTP API drives it
+    (`station.fleet.traffic.TrafficController`).
+
+    ``status()`` is JSON-ready and holds at least ``running`` (bool); the API refuses a
+    start while it is true (409) rather than guess whether new settings should replace the
+    running ones.
+    """
+
+    def start(self, settings: Mapping[str, Any]) -> None:
+        """Start generating sessions with ``settings`` (JSON values, the generator's own
+        names) in the background; raises `ValueError` naming the setting and the reason
+        for a bad one, and then starts nothing."""
+        ...
+
+    def stop(self) -> None:
+        """Stop generating new sessions (idempotent)."""
+        ...
+
+    def status(self) -> dict[str, Any]:
+        """``running``, the settings in force and what the generator has done so far."""
+        ...

@@ -461,10 +461,13 @@ class TrafficController:
         """True between `start` and `stop`."""
         return self._scope is not None
 
-    def start(self, settings: TrafficSettings) -> None:
-        """Start generating with ``settings``; `TrafficError` if it already runs."""
+    def start(self, settings: TrafficSettings | Mapping[str, Any]) -> None:
+        """Start generating with ``settings`` (or their JSON form, as the HTTP API's
+        body); `TrafficError` for a bad setting or if it already runs."""
         if self._scope is not None:
             raise TrafficError("the session generator is already running; stop it first")
+        if not isinstance(settings, TrafficSettings):
+            settings = TrafficSettings.from_mapping(settings)
         stations = self._stations() if callable(self._stations) else self._stations
         traffic = Traffic(stations, settings)
         scope = trio.CancelScope()

@@ -11,10 +11,12 @@
     station sim --config FILE ev 1 [--capacity-kwh 60] [--max-current 16] [--phases 1|3] [--soc 20]
     station sim --config FILE soc 1 80
     station sim --config FILE status [--json]
+    station sim --fleet URL --station ID plug 1          (one station of a fleet)
 
-Each command goes to the station's control socket (its path is in the config) and
-prints what it did; ``status`` prints one line per EVSE (``--json``: the whole state).
-Exit status 0 on success, 1 with a one-line reason otherwise.
+Each command goes to the station's control socket (its path is in the config), or with
+``--fleet`` to the fleet's HTTP API, which runs the same command on the station named by
+``--station``; it prints what it did; ``status`` prints one line per EVSE (``--json``: the
+whole state). Exit status 0 on success, 1 with a one-line reason otherwise.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
+from station.fleet.api_client import FleetApiError, call, segment
 from station.ops.control_client import ControlClientError, locations_or_exit, request
 
 EXIT_FAILED = 1
@@ -37,7 +41,14 @@ def register(commands: argparse._SubParsersAction) -> None:
         description="Act on the simulated EVs, card reader and faults of a running station "
         "through its control socket.",
     )
-    sim.add_argument("--config", type=Path, required=True, help="station TOML file")
+    where = sim.add_mutually_exclusive_group(required=True)
+    where.add_argument("--config", type=Path, help="station TOML file")
+    where.add_argument(
+        "--fleet",
+        metavar="URL",
+        help="a fleet's HTTP API (e.g. http://127.0.0.1:8180); needs --station",
+    )
+    sim.add_argument("--station", metavar="ID", help="with --fleet: the station's identity")
     actions = sim.add_subparsers(dest="action", metavar="ACTION", required=True)
     plug = actions.add_parser("plug", help="plug the EV of an EVSE in (state B)")
     plug.add_argument("evse", type=int)
@@ -96,7 +107,14 @@ def _levels(levels: list[str]) -> dict[str, float | None]:
 
 def run(args: argparse.Namespace) -> int:
     """Carry out one ``station sim`` action."""
-    config = locations_or_exit(args.config)
+    if args.fleet is None and args.station is not None:
+        print(
+            "station sim: --station names a station of a fleet; give --fleet URL", file=sys.stderr
+        )
+        return EXIT_FAILED
+    if args.fleet is not None and not args.station:
+        print("station sim: --fleet needs --station ID (the station's identity)", file=sys.stderr)
+        return EXIT_FAILED
     if args.action == "pilot-voltage":
         try:
             levels = _levels(args.levels)
@@ -129,8 +147,12 @@ def run(args: argparse.Namespace) -> int:
         "status": lambda: ("status", {}),
     }[args.action]()
     try:
-        result = request(config.control_socket, command, arguments)
-    except ControlClientError as exc:
+        if args.fleet is not None:
+            result = _through_fleet(args.fleet, args.station, command, arguments)
+        else:
+            config = locations_or_exit(args.config)
+            result = request(config.control_socket, command, arguments)
+    except (ControlClientError, FleetApiError) as exc:
         print(f"station sim: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if args.action == "status":
@@ -138,6 +160,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(_done(args, result))
     return 0
+
+
+def _through_fleet(url: str, identity: str, command: str, arguments: dict) -> Any:
+    """Run the command on one station of a fleet, through its HTTP API."""
+    path = f"/stations/{segment(identity)}/commands/{segment(command)}"
+    return call(url, "POST", path, arguments)["result"]
 
 
 def _done(args: argparse.Namespace, result: object) -> str:
