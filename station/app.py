@@ -41,6 +41,7 @@ from station import __version__, privacy
 from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
+from station.control.inprocess import stream_pair
 from station.control.loop import DEFAULT_PERIOD
 from station.control.remote import Connect, ControlLink
 from station.control.service import ControlService, ControlSettings, apply_pilot_voltage
@@ -1001,13 +1002,10 @@ class Station:
 
 
 def _in_process(control: ControlService, nursery: trio.Nursery) -> Connect:
-    """Connect to a control service in this process over a memory stream pair."""
-
-    # Imported here: trio.testing imports pytest where it is installed (half a second).
-    import trio.testing
+    """Connect to a control service in this process over an in-process stream pair."""
 
     async def connect() -> trio.abc.Stream:
-        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        ocpp_end, control_end = stream_pair()
         nursery.start_soon(control.serve, control_end, name="control.serve")
         return ocpp_end
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from drivers.interfaces import (
     DeviceTimeout,
@@ -59,6 +59,17 @@ if TYPE_CHECKING:
 _CHARGING_POWER_FACTOR = 0.99
 #: Source impedance of the simulated supply (V per A): the voltage sags under load.
 _SUPPLY_DROP_PER_AMP = 0.03
+
+
+class ContactorInputs(NamedTuple):
+    """The hardware facts the contactor's conditions depend on (`contactor_inputs`)."""
+
+    contacts_closed: bool
+    welded: bool
+    ev_state: str
+    diode_fault: bool
+    rcd_tripped: bool
+    pwm_on: bool  # the pilot offers a PWM duty cycle
 
 
 class SimulatedEvse:
@@ -220,6 +231,21 @@ class SimulatedEvse:
         self.set_rcd_tripped(False)
         self.set_diode_fault(False)
         self.set_welded(False)
+
+    def contactor_inputs(self) -> ContactorInputs:
+        """What decides whether the contactor may be closed, as it is now: `status`
+        without the meter's figures (checked every control period by the simulator)."""
+        self._advance()
+        return ContactorInputs(
+            contacts_closed=self._contacts,
+            welded=self._welded,
+            ev_state=self.ev.state,
+            diode_fault=self.ev.diode_fault,
+            rcd_tripped=self._rcd_tripped,
+            pwm_on=self._effective_output() is PilotOutput.PWM
+            and self._duty is not None
+            and not self._interlock_open,
+        )
 
     def status(self) -> dict[str, Any]:
         """The hardware side of this EVSE as a JSON-able dict."""

@@ -76,6 +76,18 @@ class ControlChannel:
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                 raise ChannelClosed(f"cannot send: {exc!r}") from None
 
+    async def send_many(self, messages: list[Message]) -> None:
+        """Send several messages in one write (`ChannelClosed` if the stream is gone): a
+        burst of reports costs one system call, not one per message."""
+        if self._connection.closed:
+            raise ChannelClosed("the link is closed")
+        data = b"".join([self._connection.send(message) for message in messages])
+        async with self._send_lock:
+            try:
+                await self._stream.send_all(data)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                raise ChannelClosed(f"cannot send: {exc!r}") from None
+
     async def receive(self) -> Message:
         """The next message from the peer."""
         connection = self._connection

@@ -34,7 +34,6 @@ from typing import Any, TypeVar
 import trio
 import trio.testing
 
-from drivers.sim.ev import PilotOutput
 from drivers.sim.station import SimulatedStation
 from station import privacy
 from station.app import RestartRequested, Runtime, Station
@@ -373,23 +372,25 @@ class Life:
         assert sim is not None
         now = trio.current_time()
         for evse_id in EVSES:
-            hardware = sim.evse(evse_id).status()
-            requests = control.requests[evse_id]
-            pilot = hardware["pilot"]
-            view = ContactorView(
-                contacts_closed=hardware["relay"]["feedback"],
-                welded=hardware["relay"]["welded"],
-                ev_state=hardware["ev"]["state"],
-                diode_fault=hardware["ev"]["diode_fault"],
-                rcd_tripped=hardware["rcd_tripped"],
-                pwm_on=pilot["output"] == PilotOutput.PWM.value and pilot["duty"] is not None,
-                allowed=requests.allowed,
-                operative=requests.operative,
-                external_fault=requests.external_fault,
-                authorized=station.transactions.session(evse_id).may_offer_energy,
-                in_transaction=station.transactions.transaction_id(evse_id) is not None,
-            )
-            problem = contactor_problem(view)
+            hardware = sim.evse(evse_id).contactor_inputs()
+            problem = None
+            # Open (or welded, which no command opens): nothing else can be wrong.
+            if hardware.contacts_closed and not hardware.welded:
+                requests = control.requests[evse_id]
+                view = ContactorView(
+                    contacts_closed=True,
+                    welded=False,
+                    ev_state=hardware.ev_state,
+                    diode_fault=hardware.diode_fault,
+                    rcd_tripped=hardware.rcd_tripped,
+                    pwm_on=hardware.pwm_on,
+                    allowed=requests.allowed,
+                    operative=requests.operative,
+                    external_fault=requests.external_fault,
+                    authorized=station.transactions.session(evse_id).may_offer_energy,
+                    in_transaction=station.transactions.transaction_id(evse_id) is not None,
+                )
+                problem = contactor_problem(view)
             since = self._since[evse_id]
             if problem is None:
                 self._since[evse_id] = None
@@ -913,6 +914,11 @@ def run_life(seed: int, hours: float) -> LifeResult:
     # A memory-backed directory where there is one: the store's fsyncs then cost nothing,
     # and what a power cut leaves is still exactly what SQLite had committed.
     where = os.environ.get("SIMULATE_TMPDIR") or ("/dev/shm" if os.path.isdir("/dev/shm") else None)
+    # What the process holds before the life (modules, the message models) outlives it:
+    # out of the collector's passes, each life starts from the same empty generations,
+    # and the station's own full pass when it is ready costs only what the life built.
+    gc.collect()
+    gc.freeze()
     with tempfile.TemporaryDirectory(prefix="station-life-", dir=where) as directory:
         life = Life(seed, hours, Path(directory) / "data")
         try:
@@ -920,5 +926,7 @@ def run_life(seed: int, hours: float) -> LifeResult:
         finally:
             # The station freezes what it built once it is ready (`gc.freeze`): in a
             # process that runs life after life, that would keep every life's cycles.
+            # One full pass frees them; what survives is frozen again for the next life.
             gc.unfreeze()
             gc.collect()
+            gc.freeze()
