@@ -296,10 +296,13 @@ class SimulatedEvse:
         """Account for the time since the last change, including a contact movement and
         the interlock dropping, in the order they happened."""
         moment = self._now()
+        drop = self._interlock_deadline()
+        if (self._pending is None or self._pending[0] > moment) and (drop is None or drop > moment):
+            self._integrate(moment)  # nothing moved: the common case, read many times
+            return
         changes: list[tuple[float, str]] = []
         if self._pending is not None and self._pending[0] <= moment:
             changes.append((self._pending[0], "contacts"))
-        drop = self._interlock_deadline()
         if drop is not None and drop <= moment:
             changes.append((drop, "interlock"))
         for when, change in sorted(changes):
