@@ -33,16 +33,19 @@ from tools.simulate.life import LifeResult, run_life
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def message(seq_no, event_type="Updated", energy=(), timestamp=None, transaction_id="T1"):
+def message(
+    seq_no, event_type="Updated", energy=(), timestamp=None, transaction_id="T1", end_energy=None
+):
     return TransactionMessage(
         transaction_id=transaction_id,
         seq_no=seq_no,
         event_type=event_type,
         timestamp=timestamp or f"2026-03-01T06:00:{seq_no:02d}.000Z",
         trigger="MeterValuePeriodic",
-        energy=tuple(energy),
+        energy=tuple(energy) + (() if end_energy is None else (end_energy,)),
         offline=False,
         at=float(seq_no),
+        end_energy=end_energy,
     )
 
 
@@ -100,6 +103,30 @@ def test_an_energy_register_going_down_is_a_violation():
         "went down from 120.0 to 110.0" in p
         for p in transaction_violations("T1", history, (), still_active=False)
     )
+
+
+def test_an_ended_without_a_transaction_end_register_is_a_violation_once_one_was_known():
+    history = [message(0, "Started", energy=(100.0,)), message(1, "Ended", energy=(100.0,))]
+    assert transaction_violations("T1", history, (), still_active=False) == [
+        "transaction T1: the Ended (seqNo 1) has no Transaction.End register"
+    ]
+    never_read = [message(0, "Started"), message(1, "Ended")]
+    assert transaction_violations("T1", never_read, (), still_active=False) == []
+
+
+def test_an_ended_whose_transaction_end_register_is_below_an_earlier_event_is_a_violation():
+    """After a power cut the Ended's series may end before the last Updated; its
+    Transaction.End value may not."""
+    history = [
+        message(0, "Started", energy=(100.0,)),
+        message(1, energy=(150.0,)),
+        message(2, "Ended", energy=(100.0, 120.0), end_energy=140.0),
+    ]
+    assert transaction_violations("T1", history, (), still_active=False) == [
+        "transaction T1: the Ended's Transaction.End register 140.0 is below 150.0 reported before"
+    ]
+    history[2] = message(2, "Ended", energy=(100.0, 120.0), end_energy=150.0)
+    assert transaction_violations("T1", history, (), still_active=False) == []
 
 
 def test_a_timestamp_going_back_is_a_violation():
@@ -213,6 +240,12 @@ REGRESSIONS = [
         0.25,
         "events stamped before the first synchronisation, corrected, then the CSMS's "
         "clock stepped back: the next event was earlier than the corrected ones",
+    ),
+    (
+        30062,
+        2.0,
+        "a power cut while the meter failed: the interrupted transaction's Ended carried "
+        "no Transaction.End register (E06.FR.11)",
     ),
 ]
 

@@ -270,7 +270,10 @@ class Life:
             name: random.Random(f"{seed}/{name}")
             for name in ("station", "csms", "ev1", "ev2", "faults", "operations", "plan")
         }
+        #: The station's wall clock in its current process (a new one after a power cut).
         self.clock: SteppedClock | None = None
+        #: The system time's distance from `START` + virtual time (NTP steps, no RTC).
+        self.system_offset = 0.0
         self.csms: SimCsms | None = None
         self.station: Station | None = None
         self.up = trio.Event()
@@ -303,7 +306,7 @@ class Life:
     async def _run_stations(self) -> None:
         """Create and run stations until the life ends: again after a Reset, and from the
         store after a power cut."""
-        assert self.clock is not None and self.csms is not None
+        assert self.csms is not None
         restart_after = 0.0
         starts = 0
         while True:
@@ -311,6 +314,11 @@ class Life:
             starts += 1
             self.result.restarts = starts - 1
             restart_after = 0.0
+            if self.clock is None:
+                # A new process: its wall clock starts from the system time, unsynchronised
+                # (the station restores its last offset from the store). A Reset restarts
+                # the station in the same process, with the same clock.
+                self.clock = SteppedClock(start=self.system_time())
             self._offload = CuttableOffload()
             runtime = SimRuntime(
                 clock=self.clock,
@@ -352,7 +360,9 @@ class Life:
                 # The process ended with an error: systemd starts it again.
                 self.violation(f"station.run raised {crashed!r}")
                 restart_after = 10.0
+                self.clock = None
             if self._cutting:
+                self.clock = None
                 self._cutting = False
                 restart_after = self._down_for
 
@@ -377,10 +387,13 @@ class Life:
         self._cutting = True
         self._down_for = down_for
         self._scope.cancel()
-        assert self.clock is not None
         if self._rng["faults"].random() < 0.5:
             # No RTC: the system time restarts where it was when the power went.
-            self.clock.step(-down_for)
+            self.system_offset -= down_for
+
+    def system_time(self) -> datetime:
+        """The host's system time now (what a new process's wall clock starts from)."""
+        return START + timedelta(seconds=trio.current_time() + self.system_offset)
 
     def violation(self, text: str) -> None:
         """Record a broken invariant (with the virtual time it was seen at)."""
@@ -559,6 +572,7 @@ class Life:
         elif kind == "clock_step":
             seconds = rng.choice((-1, 1)) * rng.choice((1.0, 30.0, 600.0, 7200.0)) * rng.random()
             if rng.random() < 0.5:
+                self.system_offset += seconds
                 self.clock.step(seconds)
             else:
                 self.csms.clock_offset += seconds
@@ -889,7 +903,6 @@ class Life:
 
     async def _live(self) -> None:
         plan = self._rng["plan"]
-        self.clock = SteppedClock(start=START)
         async with trio.open_nursery() as nursery:
             self.csms = SimCsms(
                 nursery,
