@@ -14,7 +14,7 @@ docs/architecture.md:
 The hardware (control loops, meters, card reader) belongs to the control service
 (`station.control.service`), reached through the control protocol: in another process in
 production (`station.control.process`), or — ``Runtime.control_connect`` unset, for the
-simulator, the demo and the tests — in this process over a memory stream, with the same
+simulator, the demo and the tests — in this process over an in-process stream, with the same
 protocol code (then ``Station.control`` is that service and ``loops``, ``samplers`` and
 ``cards`` are its objects, for tests and tools that look inside).
 

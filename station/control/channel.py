@@ -1,5 +1,6 @@
-"""The control protocol over a trio stream: a Unix socket in production, a memory stream
-pair when both sides run in one process (simulator, demo, tests).
+"""The control protocol over a trio stream: a Unix socket in production, an in-process
+stream (`station.control.inprocess`) when both sides run in one process (simulator,
+demo, tests).
 
 `ControlChannel` is the thin shell around the sans-IO `ProtocolConnection`: it writes
 the frames `send` produces and reads until `next_event` has a message. A protocol
