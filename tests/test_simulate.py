@@ -313,3 +313,31 @@ def test_a_start_point_configured_while_it_held_starts_the_transaction_at_power_
     (started,) = session.authorize(moment("EVConnected", 2), Token("04A1B2C4", "ISO14443"))
     assert started.to_payload()["eventType"] == "Started"
     assert session.may_offer_energy
+
+
+def test_an_event_after_the_clock_stepped_back_is_not_earlier_than_a_corrected_unsynchronised_one():
+    """Found by seed 10215: events stamped before the first synchronisation are sent
+    corrected by the clock's first jump; when the CSMS's clock then steps back, the next
+    event must not be earlier than those corrected stamps."""
+    start = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
+    session = EvseSession(SessionState(evse_id=1), lambda: "tx-1")
+    policy = Policy(start_points=frozenset({"EVConnected"}), stop_points=frozenset({"EVConnected"}))
+    epoch, jump = "20260301T060000.000000Z", 3600.0
+
+    def moment(t: float, synchronised: bool, back: float = 0.0) -> Moment:
+        return Moment(
+            start + timedelta(seconds=t + (jump if synchronised else 0.0) - back),
+            t,
+            False,
+            None,
+            policy,
+            unsynchronised=None if synchronised else epoch,
+            known_correction=(epoch, jump) if synchronised else None,
+        )
+
+    (started,) = session.plug(moment(10, synchronised=False))
+    assert started.custom_data is not None, "marked: corrected by the first jump when sent"
+    sent_as = started.timestamp + timedelta(seconds=jump)
+    # Synchronised now, and the CSMS's clock stepped back by two minutes right after.
+    (ended,) = session.unplug(moment(20, synchronised=True, back=120))
+    assert ended.timestamp >= sent_as
