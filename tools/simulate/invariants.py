@@ -43,12 +43,14 @@ def contactor_problem(view: ContactorView) -> str | None:
         return None
     if view.ev_state not in CHARGING_STATES:
         return f"EV in state {view.ev_state}"
-    if view.diode_fault:
-        return "diode fault"
     if view.rcd_tripped:
         return "RCD tripped"
     if not view.pwm_on:
+        # Withdrawn PWM (C1) is bounded by the IEC 61851-1 wait; a diode fault shows only
+        # on the PWM's negative plateau, so none can be seen then (seed 1805).
         return "no PWM offered"
+    if view.diode_fault:
+        return "diode fault"
     if view.external_fault is not None:
         return f"fault {view.external_fault}"
     if not view.operative:
