@@ -14,7 +14,7 @@ docs/architecture.md:
 The hardware (control loops, meters, card reader) belongs to the control service
 (`station.control.service`), reached through the control protocol: in another process in
 production (`station.control.process`), or — ``Runtime.control_connect`` unset, for the
-simulator, the demo and the tests — in this process over a memory stream, with the same
+simulator, the demo and the tests — in this process over an in-process stream, with the same
 protocol code (then ``Station.control`` is that service and ``loops``, ``samplers`` and
 ``cards`` are its objects, for tests and tools that look inside).
 
@@ -42,6 +42,7 @@ from station import __version__, privacy
 from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
+from station.control.inprocess import stream_pair
 from station.control.loop import DEFAULT_PERIOD
 from station.control.protocol import HEARTBEAT_INTERVAL, PEER_TIMEOUT
 from station.control.remote import Connect, ControlLink
@@ -1077,13 +1078,10 @@ class Station:
 
 
 def _in_process(control: ControlService, nursery: trio.Nursery) -> Connect:
-    """Connect to a control service in this process over a memory stream pair."""
-
-    # Imported here: trio.testing imports pytest where it is installed (half a second).
-    import trio.testing
+    """Connect to a control service in this process over an in-process stream pair."""
 
     async def connect() -> trio.abc.Stream:
-        ocpp_end, control_end = trio.testing.memory_stream_pair()
+        ocpp_end, control_end = stream_pair()
         nursery.start_soon(control.serve, control_end, name="control.serve")
         return ocpp_end
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 
 import trio
 
 from station.devicemodel.catalogue import SUPPORTED_MEASURANDS
+from station.ocpp.datetimes import format_date_time
 from station.ocpp.messages import ReadingContextEnumType
 from station.transactions.session import MAX_ENDED_SAMPLES, Policy, Reason, Trigger, thin_samples
 from tests.conftest import make_config, running_station
@@ -65,6 +67,79 @@ def test_a_week_long_transaction_with_every_measurand_has_a_bounded_ended_event(
     assert energy(values[-1]) == c.energy
     stamps = [mv["timestamp"] for mv in values]
     assert stamps == sorted(stamps)
+
+
+def end_values(ended: dict) -> list[tuple[str, float]]:
+    return [
+        (mv["timestamp"], sv["value"])
+        for mv in ended["meterValue"]
+        for sv in mv["sampledValue"]
+        if sv.get("context") == "Transaction.End"
+    ]
+
+
+def interrupted(s, p):
+    """The session as a new process finds it in the store (the state's JSON round trip)."""
+    from station.transactions.session import EvseSession, SessionState
+
+    state = SessionState.from_json(json.loads(json.dumps(s.state.to_json())))
+    return EvseSession(state, lambda: "unused")
+
+
+def test_an_interrupted_transaction_ends_with_the_reading_taken_after_the_restart():
+    """E06.FR.11: the Ended of a transaction a power cut interrupted carries the meter's
+    register as read when the station came back, stamped with that reading's time."""
+    p = policy_with_energy()
+    s, c = session(), Clock()
+    s.plug(c.moment(p))
+    s.authorize(c.moment(p), CARD)
+    s.meter_update(
+        c.moment(p), Trigger.MeterValuePeriodic, (), ReadingContextEnumType.Sample_Periodic
+    )
+    restarted = c.moment(p)  # the register outlived the cut; read again after it
+    (ended,) = [
+        e.to_payload()
+        for e in interrupted(s, p).abort(restarted, Trigger.AbnormalCondition, Reason.PowerLoss)
+    ]
+    assert ended["transactionInfo"]["stoppedReason"] == "PowerLoss"
+    assert end_values(ended) == [(ended["timestamp"], c.energy)]
+
+
+def test_an_interrupted_transaction_whose_meter_fails_after_restart_ends_with_its_last_reading():
+    """No reading after the restart (the meter fails): the Ended still carries a
+    Transaction.End value (E06.FR.11), the latest reading the transaction saw before the
+    power went, with the time it was read -- never less than what its events reported."""
+    p = policy_with_energy()
+    s, c = session(), Clock()
+    s.plug(c.moment(p))
+    s.authorize(c.moment(p), CARD)
+    (updated,) = s.meter_update(
+        c.moment(p),
+        Trigger.MeterValuePeriodic,
+        p.ended_measurands,
+        ReadingContextEnumType.Sample_Periodic,
+    )
+    last = c.moment(p)  # an input after the last event (the EV paused): its reading counts
+    s.ev_status(last, requesting=False, delivering=False, offering=True)
+    after = c.moment(p)
+    restarted = replace(after, reading=None)
+    (ended,) = [
+        e.to_payload()
+        for e in interrupted(s, p).abort(restarted, Trigger.AbnormalCondition, Reason.PowerLoss)
+    ]
+    stamp = format_date_time(last.reading.timestamp)
+    assert end_values(ended) == [(stamp, last.reading.sample.energy_import_wh)]
+    reported = updated.to_payload()["meterValue"][0]["sampledValue"][0]["value"]
+    assert end_values(ended)[0][1] >= reported
+
+
+def policy_with_energy() -> Policy:
+    return Policy(
+        start_points=frozenset({"PowerPathClosed"}),
+        stop_points=frozenset({"EVConnected", "Authorized"}),
+        started_measurands=("Energy.Active.Import.Register",),
+        ended_measurands=("Energy.Active.Import.Register",),
+    )
 
 
 def rows(config, table: str) -> list:

@@ -1000,8 +1000,16 @@ def test_transfer_context_is_built_once_per_version_of_the_csms_roots(
         dict(rdn[0] for rdn in ca["subject"]).get("commonName") for ca in second.get_ca_certs()
     ]
     assert "Test CSMS RSA Root CA" in names
-    # Without CSMS roots: the system store alone.
-    assert transfer_context(tmp_path / "absent.pem").verify_mode == ssl.CERT_REQUIRED
+    # Without CSMS roots: the system store alone, one context whatever the path (each
+    # data directory of the process shares it).
+    alone = transfer_context(tmp_path / "absent.pem")
+    assert alone.verify_mode == ssl.CERT_REQUIRED
+    assert transfer_context(tmp_path / "elsewhere" / "absent.pem") is alone
+    assert transfer_context(None) is alone
+    assert not any(
+        dict(rdn[0] for rdn in ca["subject"]).get("commonName") == "Test CSMS Root CA"
+        for ca in alone.get_ca_certs()
+    )
 
 
 def test_transfers_share_the_cached_context(

@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from drivers.interfaces import (
     DeviceTimeout,
@@ -76,6 +76,17 @@ _SUPPLY_DROP_PER_AMP = 0.03
 #: Longest integration step while the battery tapers (s): the current changes with the
 #: state of charge, so it is taken as constant over this long at most.
 _TAPER_STEP = 10.0
+
+
+class ContactorInputs(NamedTuple):
+    """The hardware facts the contactor's conditions depend on (`contactor_inputs`)."""
+
+    contacts_closed: bool
+    welded: bool
+    ev_state: str
+    diode_fault: bool
+    rcd_tripped: bool
+    pwm_on: bool  # the pilot offers a PWM duty cycle
 
 
 class SimulatedEvse:
@@ -302,6 +313,21 @@ class SimulatedEvse:
         self.set_diode_fault(False)
         self.set_welded(False)
 
+    def contactor_inputs(self) -> ContactorInputs:
+        """What decides whether the contactor may be closed, as it is now: `status`
+        without the meter's figures (checked every control period by the simulator)."""
+        self._advance()
+        return ContactorInputs(
+            contacts_closed=self._contacts,
+            welded=self._welded,
+            ev_state=self.ev.state,
+            diode_fault=self.ev.diode_fault,
+            rcd_tripped=self._rcd_tripped,
+            pwm_on=self._effective_output() is PilotOutput.PWM
+            and self._duty is not None
+            and not self._interlock_open,
+        )
+
     def status(self) -> dict[str, Any]:
         """The hardware side of this EVSE as a JSON-able dict."""
         self._advance()
@@ -356,10 +382,13 @@ class SimulatedEvse:
         """Account for the time since the last change, including a contact movement and
         the interlock dropping, in the order they happened."""
         moment = self._now()
+        drop = self._interlock_deadline()
+        if (self._pending is None or self._pending[0] > moment) and (drop is None or drop > moment):
+            self._integrate(moment)  # nothing moved: the common case, read many times
+            return
         changes: list[tuple[float, str]] = []
         if self._pending is not None and self._pending[0] <= moment:
             changes.append((self._pending[0], "contacts"))
-        drop = self._interlock_deadline()
         if drop is not None and drop <= moment:
             changes.append((drop, "interlock"))
         if self._offer_change is not None and self._offer_change[0] <= moment:

@@ -1,5 +1,6 @@
-"""The control protocol over a trio stream: a Unix socket in production, a memory stream
-pair when both sides run in one process (simulator, demo, tests).
+"""The control protocol over a trio stream: a Unix socket in production, an in-process
+stream (`station.control.inprocess`) when both sides run in one process (simulator,
+demo, tests).
 
 `ControlChannel` is the thin shell around the sans-IO `ProtocolConnection`: it writes
 the frames `send` produces and reads until `next_event` has a message. A protocol
@@ -70,6 +71,18 @@ class ControlChannel:
         if self._connection.closed:
             raise ChannelClosed("the link is closed")
         data = self._connection.send(message)
+        async with self._send_lock:
+            try:
+                await self._stream.send_all(data)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                raise ChannelClosed(f"cannot send: {exc!r}") from None
+
+    async def send_many(self, messages: list[Message]) -> None:
+        """Send several messages in one write (`ChannelClosed` if the stream is gone): a
+        burst of reports costs one system call, not one per message."""
+        if self._connection.closed:
+            raise ChannelClosed("the link is closed")
+        data = b"".join([self._connection.send(message) for message in messages])
         async with self._send_lock:
             try:
                 await self._stream.send_all(data)

@@ -1,7 +1,7 @@
 """The OCPP side's view of the control process: proxies with the control loop's interface.
 
 `ControlLink` keeps one control-protocol link to the control service (a Unix socket, or
-a memory stream when both run in one process) and presents, per EVSE, a `RemoteEvse`
+an in-process stream when both run in one process) and presents, per EVSE, a `RemoteEvse`
 with the commands of `ControlLoop` (`station.evse.EvseCommands` and the rest) and the
 snapshots the control process reports, a `RemoteMeter` with the sampler's ``latest`` and
 ``sample_now``, and `RemoteCards` for the card reader. The rest of the OCPP side cannot

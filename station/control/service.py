@@ -511,7 +511,11 @@ class ControlService:
     async def _send_reports(self, channel: ControlChannel, peer: _Peer) -> None:
         while True:
             while peer.outbox:
-                await channel.send(peer.outbox.popleft())
+                # What queued meanwhile goes in one write (readings and health reports
+                # come in bursts); the queue's bound stays the peer's limit.
+                burst = list(peer.outbox)
+                peer.outbox.clear()
+                await channel.send_many(burst)
             if peer.overflowed:
                 raise ChannelClosed(f"the OCPP side read none of {peer.limit} reports")
             await peer.wake.wait()

@@ -286,14 +286,19 @@ def transfer_context(csms_roots: Path | None) -> ssl.SSLContext:
     thread) and shared by every transfer.
     """
 
+    identity = _file_identity(csms_roots)
+    # Without installed roots the context is the system trust store alone, whatever the
+    # path: every station (and every data directory) of the process shares that one.
+    roots = csms_roots if identity is not None and identity[1] is not None else None
+
     def build() -> ssl.SSLContext:
         context = ssl.create_default_context()
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        if csms_roots is not None and csms_roots.exists():
-            context.load_verify_locations(cafile=str(csms_roots))
+        if roots is not None:
+            context.load_verify_locations(cafile=str(roots))
         return context
 
-    return _cached(("transfer", _file_identity(csms_roots)), build)
+    return _cached(("transfer", identity if roots is not None else None), build)
 
 
 def _read(path: Path) -> bytes:

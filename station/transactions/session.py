@@ -153,6 +153,11 @@ class Transaction:
     #: (NTP, the CSMS's time) never makes a later event look earlier.
     last_timestamp: str | None = None
     last_epoch: str | None = None
+    #: The Transaction.End values (MeterValueType wire form) of the latest reading an
+    #: input of this transaction saw: what the Ended carries when no reading can be taken
+    #: at its moment (E06.FR.11), e.g. a meter that fails when the station comes back
+    #: from a power cut. Persisted with the transaction; stamped when it was read.
+    last_end_value: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -262,6 +267,8 @@ class EvseSession:
         self._connector_id = connector_id
         #: The latest import register reading (Wh), kept by the caller.
         self.energy_wh: float | None = None
+        #: The reading `Transaction.last_end_value` was made from (made once per reading).
+        self._end_value_of: Reading | None = None
 
     # -- queries -------------------------------------------------------------------------
 
@@ -469,12 +476,28 @@ class EvseSession:
     # -- the rules -----------------------------------------------------------------------
 
     def _account(self, moment: Moment) -> None:
-        """Fold the charging time up to this input into the persisted duration, so that
-        what the store holds is right to the latest input even if the process dies."""
+        """Fold the charging time up to this input into the persisted duration, and keep
+        the latest reading's end values, so that what the store holds is right to the
+        latest input even if the process dies (every input passes here)."""
         tx = self.state.transaction
-        if tx is not None and tx.charging_since is not None:
+        if tx is None:
+            return
+        if tx.charging_since is not None:
             tx.charging_seconds += max(0.0, moment.mono - tx.charging_since)
             tx.charging_since = moment.mono
+        if moment.reading is not None and (
+            tx.last_end_value is None or moment.reading is not self._end_value_of
+        ):
+            self._end_value_of = moment.reading
+            end = _stamped(
+                meter_value(
+                    moment.reading,
+                    moment.policy.ended_measurands,
+                    ReadingContextEnumType.Transaction_End,
+                ),
+                moment,
+            )
+            tx.last_end_value = None if end is None else end.to_payload()
 
     def _after_change(
         self,
@@ -569,6 +592,7 @@ class EvseSession:
         tx = self.state.transaction
         assert tx is not None
         values = [MeterValueType.model_validate(v, by_alias=True) for _, v in tx.ended_values]
+        end: MeterValueType | None = None
         if moment.reading is not None:
             end = _stamped(
                 meter_value(
@@ -578,8 +602,12 @@ class EvseSession:
                 ),
                 moment,
             )
-            if end is not None:
-                values.append(end)
+        elif tx.last_end_value is not None:
+            # E06.FR.11: no reading now (the meter fails; after a power cut nothing was read
+            # yet): the latest one the transaction saw, with the time it was read.
+            end = MeterValueType.model_validate(tx.last_end_value, by_alias=True)
+        if end is not None:
+            values.append(end)
         reason = tx.stop_reason or Reason.EVDisconnected.value
         event = self._event(
             moment,

@@ -52,6 +52,8 @@ class TransactionMessage:
     energy: tuple[float, ...]  # Energy.Active.Import.Register values, in message order
     offline: bool
     at: float  # trio time of arrival
+    #: The Energy.Active.Import.Register value with context Transaction.End, if any.
+    end_energy: float | None = None
 
 
 @dataclass
@@ -192,14 +194,20 @@ class SimCsms:
         payload = call.payload
         if call.action == "TransactionEvent":
             info = payload.get("transactionInfo", {})
-            energy = tuple(
-                float(sampled["value"])
+            registers = [
+                sampled
                 for meter_value in payload.get("meterValue", [])
                 for sampled in meter_value.get("sampledValue", [])
                 if sampled.get("measurand", "Energy.Active.Import.Register")
                 == "Energy.Active.Import.Register"
                 and sampled.get("phase") is None
-            )
+            ]
+            energy = tuple(float(sampled["value"]) for sampled in registers)
+            ends = [
+                float(sampled["value"])
+                for sampled in registers
+                if sampled.get("context") == "Transaction.End"
+            ]
             message = TransactionMessage(
                 transaction_id=info.get("transactionId", ""),
                 seq_no=payload.get("seqNo", -1),
@@ -207,6 +215,7 @@ class SimCsms:
                 timestamp=payload.get("timestamp", ""),
                 trigger=payload.get("triggerReason", ""),
                 energy=energy,
+                end_energy=ends[-1] if ends else None,
                 offline=bool(payload.get("offline")),
                 at=trio.current_time(),
             )

@@ -43,12 +43,14 @@ def contactor_problem(view: ContactorView) -> str | None:
         return None
     if view.ev_state not in CHARGING_STATES:
         return f"EV in state {view.ev_state}"
-    if view.diode_fault:
-        return "diode fault"
     if view.rcd_tripped:
         return "RCD tripped"
     if not view.pwm_on:
+        # Withdrawn PWM (C1) is bounded by the IEC 61851-1 wait; a diode fault shows only
+        # on the PWM's negative plateau, so none can be seen then (seed 1805).
         return "no PWM offered"
+    if view.diode_fault:
+        return "diode fault"
     if view.external_fault is not None:
         return f"fault {view.external_fault}"
     if not view.operative:
@@ -128,8 +130,9 @@ def transaction_violations(
         problems.append(f"{name}: no Ended and the station no longer runs it")
     # A message's values are in time order; across messages the last reading of each
     # counts. An Ended one carries the transaction's series (TxEndedMeasurands) from its
-    # start: after a power cut it can end with a sample older than the last Updated
-    # (the reading at the cut is unknown), so it is checked within itself only.
+    # start, which is checked within itself, and then its Transaction.End value: the
+    # register at the end, or the latest reading the station had when the meter cannot
+    # be read then (after a power cut): never below what an earlier event reported.
     last_energy = None
     last_time: datetime | None = None
     for seq_no in sorted(first):
@@ -151,6 +154,22 @@ def transaction_violations(
                 f"{format_date_time(last_time)}"
             )
         last_time = moment if last_time is None else max(last_time, moment)
+    ended_message = first[ended[0]] if ended else None
+    if ended_message is not None:
+        reported = any(m.energy for m in first.values())
+        if ended_message.end_energy is None and reported:
+            # E06.FR.11: the register is configured for the Ended (TxEndedMeasurands), and
+            # the station had a reading (an event carried one).
+            problems.append(f"{name}: the Ended (seqNo {ended[0]}) has no Transaction.End register")
+        elif (
+            ended_message.end_energy is not None
+            and last_energy is not None
+            and ended_message.end_energy < last_energy - 1e-6
+        ):
+            problems.append(
+                f"{name}: the Ended's Transaction.End register {ended_message.end_energy} is "
+                f"below {last_energy} reported before"
+            )
     return problems
 
 

@@ -1,0 +1,115 @@
+"""A byte stream between the two sides of the station when they share one process.
+
+`station run --single-process`, the demo, the simulator and the tests run the control
+service and the OCPP side in one trio loop; the control protocol then travels over this
+pair of connected streams instead of the Unix socket (docs/architecture.md, "In one
+process"). It behaves like the socket where the protocol can tell: bytes arrive in order,
+a closed end reads as end-of-file on the other, and sending to a closed peer raises
+`trio.BrokenResourceError`. Unlike `trio.testing.memory_stream_pair` (a testing tool that
+adds checkpoints on purpose to catch misuse, and imports pytest where it is installed)
+each operation is one checkpoint, so a message costs the sender one scheduling round and
+wakes the receiver once.
+
+Buffering is unbounded here, as in a socket pair with a large buffer: what bounds it is
+the protocol's own limit on the reports queued for a peer (the control side's outbox).
+"""
+
+from __future__ import annotations
+
+import operator
+
+import trio
+
+
+class _Direction:
+    """The bytes on their way from one end to the other."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.eof = False  # the sending end closed
+        self.reader_gone = False  # the receiving end closed
+        self.arrived = trio.lowlevel.ParkingLot()
+
+    def wake(self) -> None:
+        self.arrived.unpark_all()
+
+
+class InProcessStream(trio.abc.Stream):
+    """One end of a `stream_pair`."""
+
+    def __init__(self, outgoing: _Direction, incoming: _Direction) -> None:
+        self._outgoing = outgoing
+        self._incoming = incoming
+        self._closed = False
+        self._receiving = False
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue ``data`` for the other end (never blocks: see the module docstring)."""
+        if self._closed:
+            raise trio.ClosedResourceError("this end of the stream is closed")
+        await trio.lowlevel.checkpoint()
+        if self._closed:
+            raise trio.ClosedResourceError("this end of the stream is closed")
+        if self._outgoing.reader_gone:
+            raise trio.BrokenResourceError("the other end of the stream is closed")
+        if data:
+            self._outgoing.data += data
+            self._outgoing.wake()
+
+    async def wait_send_all_might_not_block(self) -> None:
+        """Sending never blocks."""
+        if self._closed:
+            raise trio.ClosedResourceError("this end of the stream is closed")
+        await trio.lowlevel.checkpoint()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        """Up to ``max_bytes`` (all that arrived when None), waiting for some; b"" once
+        the other end closed and everything it sent was read."""
+        if max_bytes is not None:
+            max_bytes = operator.index(max_bytes)  # TypeError for anything but an int
+            if max_bytes < 1:
+                raise ValueError(f"max_bytes must be at least 1, got {max_bytes}")
+        if self._closed:
+            raise trio.ClosedResourceError("this end of the stream is closed")
+        if self._receiving:
+            raise trio.BusyResourceError("another task is already receiving on this stream")
+        incoming = self._incoming
+        self._receiving = True
+        try:
+            if incoming.data or incoming.eof:
+                await trio.lowlevel.checkpoint()
+            while not incoming.data and not incoming.eof:
+                await incoming.arrived.park()
+                if self._closed:
+                    raise trio.ClosedResourceError("this end of the stream was closed")
+        finally:
+            self._receiving = False
+        size = len(incoming.data) if max_bytes is None else min(max_bytes, len(incoming.data))
+        chunk = bytes(incoming.data[:size])
+        del incoming.data[:size]
+        return chunk
+
+    async def aclose(self) -> None:
+        """Close this end: the other end reads end-of-file, and its sends fail."""
+        self.close()
+        await trio.lowlevel.checkpoint()
+
+    def close(self) -> None:
+        """Close this end at once (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._outgoing.eof = True
+        self._outgoing.wake()
+        self._incoming.reader_gone = True
+        self._incoming.data.clear()
+        self._incoming.wake()  # a receive waiting on this end ends (ClosedResourceError)
+
+
+def stream_pair() -> tuple[InProcessStream, InProcessStream]:
+    """Two connected ends: what one sends, the other receives."""
+    left_to_right, right_to_left = _Direction(), _Direction()
+    return (
+        InProcessStream(left_to_right, right_to_left),
+        InProcessStream(right_to_left, left_to_right),
+    )

@@ -1,0 +1,88 @@
+"""The in-process byte stream that carries the control protocol when both sides of the
+station share one process (`station.control.inprocess`)."""
+
+from __future__ import annotations
+
+import pytest
+import trio
+import trio.testing
+
+from station.control.channel import ControlChannel
+from station.control.inprocess import stream_pair
+from station.control.protocol import Heartbeat, Role
+
+
+async def test_it_passes_trios_conformance_checks_for_a_two_way_stream():
+    async def make():
+        return stream_pair()
+
+    await trio.testing.check_two_way_stream(make, None)
+
+
+async def test_bytes_arrive_in_order_and_max_bytes_is_honoured():
+    left, right = stream_pair()
+    await left.send_all(b"abc")
+    await left.send_all(b"def")
+    assert await right.receive_some(4) == b"abcd"
+    assert await right.receive_some() == b"ef"
+
+
+async def test_a_closed_end_reads_as_end_of_file_after_what_it_sent():
+    left, right = stream_pair()
+    await left.send_all(b"last words")
+    await left.aclose()
+    assert await right.receive_some() == b"last words"
+    assert await right.receive_some() == b""
+
+
+async def test_sending_to_a_closed_end_is_a_broken_resource_and_a_closed_end_refuses_use():
+    left, right = stream_pair()
+    await right.aclose()
+    with pytest.raises(trio.BrokenResourceError):
+        await left.send_all(b"x")
+    with pytest.raises(trio.ClosedResourceError):
+        await right.receive_some()
+    with pytest.raises(trio.ClosedResourceError):
+        await right.send_all(b"x")
+
+
+async def test_a_waiting_receive_ends_when_its_own_end_is_closed():
+    left, _right = stream_pair()
+    async with trio.open_nursery() as nursery:
+        failures: list[BaseException] = []
+
+        async def receive() -> None:
+            try:
+                await left.receive_some()
+            except trio.ClosedResourceError as exc:
+                failures.append(exc)
+
+        nursery.start_soon(receive)
+        await trio.testing.wait_all_tasks_blocked()
+        left.close()
+    assert len(failures) == 1
+
+
+async def test_two_receives_at_once_are_refused():
+    left, _right = stream_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(left.receive_some)
+        await trio.testing.wait_all_tasks_blocked()
+        with pytest.raises(trio.BusyResourceError):
+            await left.receive_some()
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_burst_of_messages_goes_in_one_write_and_arrives_in_order():
+    ocpp_end, control_end = stream_pair()
+    async with trio.open_nursery() as nursery:
+        opened: list[ControlChannel] = []
+
+        async def control_side() -> None:
+            opened.append(await ControlChannel.open(control_end, Role.CONTROL, evses=(1,)))
+
+        nursery.start_soon(control_side)
+        ocpp = await ControlChannel.open(ocpp_end, Role.OCPP)
+    (control,) = opened
+    await control.send_many([Heartbeat(1), Heartbeat(2), Heartbeat(3)])
+    assert [await ocpp.receive() for _ in range(3)] == [Heartbeat(1), Heartbeat(2), Heartbeat(3)]

@@ -1,0 +1,101 @@
+"""The invariants watched while a life runs, every control period (`check_now`), and
+the station's log lines they need (`StationLog`)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from typing import TYPE_CHECKING
+
+import trio
+
+from station.app import Station
+from station.ocpp.client import INBOUND_BACKLOG, MAX_FOLLOW_UPS
+from tools.simulate.invariants import ContactorView, contactor_problem, grace
+from tools.simulate.world import CONTROL_PERIOD, EVSES
+
+if TYPE_CHECKING:
+    from tools.simulate.life import Life
+
+
+class StationLog(logging.Handler):
+    """Collects the station's log of discarded transaction messages (E13.FR.04), and
+    crashes of supervised tasks that the simulator did not cause."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.discarded: dict[str, set[int]] = {}
+        self.crashes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = str(record.msg)
+        if message.startswith("event=transaction_message_discarded"):
+            _, transaction_id, _, _, seq_no = record.args  # type: ignore[misc]
+            self.discarded.setdefault(str(transaction_id), set()).add(int(str(seq_no)))
+        elif message.startswith("event=child_crashed"):
+            child, _, error = record.args  # type: ignore[misc]
+            self.crashes.append(f"{child}: {error}")
+
+
+async def watch(life: Life) -> None:
+    """Check the invariants every control period while a station runs."""
+    while True:
+        await trio.sleep(CONTROL_PERIOD)
+        if life.up.is_set() and life.station is not None:
+            check_now(life, life.station)
+
+
+def check_now(life: Life, station: Station) -> None:
+    """The invariants that hold at every moment."""
+    life.result.checks += 1
+    control = station.control
+    assert control is not None and station.hardware is not None
+    sim = station.hardware.sim
+    assert sim is not None
+    now = trio.current_time()
+    for evse_id in EVSES:
+        hardware = sim.evse(evse_id).contactor_inputs()
+        problem = None
+        # Open (or welded, which no command opens): nothing else can be wrong.
+        if hardware.contacts_closed and not hardware.welded:
+            requests = control.requests[evse_id]
+            view = ContactorView(
+                contacts_closed=True,
+                welded=False,
+                ev_state=hardware.ev_state,
+                diode_fault=hardware.diode_fault,
+                rcd_tripped=hardware.rcd_tripped,
+                pwm_on=hardware.pwm_on,
+                allowed=requests.allowed,
+                operative=requests.operative,
+                external_fault=requests.external_fault,
+                authorized=station.transactions.session(evse_id).may_offer_energy,
+                in_transaction=station.transactions.transaction_id(evse_id) is not None,
+            )
+            problem = contactor_problem(view)
+        since = life.since[evse_id]
+        if problem is None:
+            life.since[evse_id] = None
+        elif since is None or since[0] != problem:
+            life.since[evse_id] = (problem, now)
+        elif now - since[1] > grace(problem, CONTROL_PERIOD):
+            life.violation(
+                f"evse {evse_id}: contactor closed for {now - since[1]:.2f}s with {problem}"
+            )
+            life.since[evse_id] = (problem, math.inf)  # reported once
+        transaction_id = station.transactions.transaction_id(evse_id)
+        if transaction_id is not None:
+            life.seen_transactions.add(transaction_id)
+        used = station._snapshots[evse_id][1].statistics().current_buffer_used
+        if used > 1000:
+            life.violation(f"evse {evse_id}: {used} snapshots waiting for the event pump")
+    inbound = station.client.inbound
+    if inbound.backlog_peak > INBOUND_BACKLOG:
+        life.violation(f"inbound CALL backlog reached {inbound.backlog_peak}")
+        inbound.backlog_peak = 0  # reported once
+    if inbound.follow_ups_peak > MAX_FOLLOW_UPS:
+        life.violation(f"{inbound.follow_ups_peak} follow-ups ran at once")
+        inbound.follow_ups_peak = 0
+    peer = control._peer
+    if peer is not None and (peer.overflowed or len(peer.outbox) > peer.limit):
+        life.violation(f"the control side's reports overflowed ({len(peer.outbox)} queued)")
