@@ -329,7 +329,7 @@ def _accepted(client: OcppClient) -> bool:
 def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: Dialer) -> Runtime:
     """The `Runtime` of station ``index``: the fleet's offload and dialer, its own
     random stream (seeded from the fleet's seed when one is given), and the fleet's
-    simulated-hardware periods."""
+    simulated-hardware periods and idle wait (`FLEET_SIM_IDLE_WAIT`)."""
     rng = random.Random(None if settings.seed is None else f"{settings.seed}/{index}")
     return Runtime(
         rng=rng,
