@@ -147,6 +147,10 @@ class Runtime:
     #: the disk (`station.store.Store.open_sync`); a fleet of simulated stations lowers both.
     store_cache_kib: int | None = None
     store_durable: bool = True
+    #: Simulated hardware: an idle control loop and card poller sleep until the
+    #: simulator reports a change, at most this long (`ControlSettings.sim_idle_wait`;
+    #: a fleet sets it); None keeps their periods.
+    sim_idle_wait: float | None = None
     notifier: Notifier = field(default_factory=Notifier)
     #: How to reach a control service in another process; None runs one in this process.
     control_connect: Connect | None = None
@@ -161,6 +165,7 @@ class Runtime:
             card_interval=self.card_interval,
             supervisor_window=self.supervisor_window,
             heartbeat_interval=self.control_heartbeat_interval,
+            sim_idle_wait=self.sim_idle_wait,
             # In one process neither side can hang without the other: a loop blocked for
             # a while must not look like a hung peer once it runs again.
             peer_timeout=math.inf,

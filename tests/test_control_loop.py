@@ -783,3 +783,87 @@ async def test_a_higher_limit_waits_for_the_next_deadline(autojump_clock):
         await trio.sleep(PERIOD / 10)
         assert loop.iterations == iterations
         nursery.cancel_scope.cancel()
+
+
+# -- simulated hardware in a fleet: idle until the simulator reports a change --------------
+
+
+def make_waiting(idle_wait=10.0):
+    """A loop whose idle sleep ends on the simulator's reports (as a fleet runs it)."""
+    sim, loop = make(idle_wait=idle_wait)
+    sim.on_input = loop.wake
+    return sim, loop
+
+
+async def test_an_idle_loop_with_an_idle_wait_iterates_once_per_wait(autojump_clock):
+    _sim, loop = make_waiting(idle_wait=10.0)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await loop.settled.wait()
+        before = loop.iterations
+        await trio.sleep(100.0)
+        # Once per 10 s on the shared grid (a real loop: 5,000 iterations).
+        assert loop.iterations - before == pytest.approx(10, abs=1)
+        assert loop.healthy(trio.current_time())
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize("state", ["B", "C", "E", "F"])
+async def test_a_waiting_idle_loop_sees_a_plug_in_at_once_and_is_back_on_every_period(
+    state, autojump_clock
+):
+    sim, loop = make_waiting()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(3.4567)  # in the middle of a 10 s idle wait
+        changed_at = trio.current_time()
+        sim.set_ev_state(state)
+        while loop.snapshot.pilot_state == "A":
+            await loop.wait_snapshot()
+        # The wake-up's reading, then the machine's confirmation a period later.
+        assert trio.current_time() - changed_at <= 2 * PERIOD + 1e-9
+        assert loop.snapshot.pilot_state == state
+        before = loop.iterations
+        await trio.sleep(0.1)
+        assert loop.iterations - before == pytest.approx(10, abs=1)
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_waiting_idle_loop_charges_as_a_real_one_and_goes_back_to_waiting(autojump_clock):
+    sim, loop = make_waiting()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(5.0)
+        await charging(sim, loop)
+        sim.set_rcd_tripped(True)  # a fault input reported by the simulator
+        await trio.sleep(2 * PERIOD)
+        assert not loop.snapshot.relay_closed
+        sim.set_rcd_tripped(False)
+        sim.set_ev_state("A")
+        await trio.sleep(1.0)
+        before = loop.iterations
+        await trio.sleep(30.0)
+        assert loop.iterations - before <= 4  # waiting again
+        nursery.cancel_scope.cancel()
+
+
+async def test_commands_wake_a_waiting_loop_but_not_a_real_one(autojump_clock):
+    _sim, waiting = make_waiting()
+    _sim2, real = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(waiting.run)
+        nursery.start_soon(real.run)
+        await trio.sleep(5.005)  # between two deadlines of either loop
+        before = waiting.iterations, real.iterations
+        waiting.set_operative(False)
+        real.set_operative(False)
+        await trio.sleep(0.001)
+        assert waiting.iterations == before[0] + 1
+        assert real.iterations == before[1]
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_idle_wait_shorter_than_the_period_is_refused():
+    refused = r"idle_wait must be at least the period 0\.01, got 0\.001"
+    with pytest.raises(ValueError, match=refused):
+        make(idle_wait=0.001)

@@ -386,3 +386,66 @@ async def test_the_ev_and_its_soc_are_set_across_the_link(autojump_clock):
             await peer.link.simulate("ev", 1, "colour=1")
         assert service.hardware.sim is not None
         assert service.hardware.sim.status()["evses"]["1"]["ev"]["soc"] == 55.0
+
+
+def _service_with(settings: ControlSettings, **sim) -> ControlService:
+    config = HardwareConfig.model_validate({"sim": sim} if sim else {})
+    hardware = build_hardware(
+        config, now=trio.current_time, wall_clock=lambda: datetime(2026, 1, 5, tzinfo=UTC)
+    )
+    return ControlService(config, hardware, settings)
+
+
+async def test_a_sim_idle_wait_makes_the_simulator_wake_loops_and_poller(autojump_clock):
+    """A fleet's simulated station: an idle loop sleeps until the simulator reports a
+    change; a plug-in and a tap are seen at once, as without the wait."""
+    from dataclasses import replace
+
+    service = _service_with(replace(SETTINGS, sim_idle_wait=10.0))
+    assert all(loop.idle_wait == 10.0 for loop in service.loops.values())
+    assert service.cards.idle_interval == 10.0
+    sim = service.hardware.sim
+    assert sim is not None
+    cards: list[str] = []
+
+    async def on_card(uid: str) -> None:
+        cards.append(uid)
+
+    service.cards._on_card = on_card
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(service.run)
+            await service.wait_first_iterations()
+            loop = service.loops[1]
+            await loop.settled.wait()
+            await trio.sleep(25.0)
+            before = loop.iterations
+            await trio.sleep(30.0)
+            assert loop.iterations - before <= 4
+            plugged_at = trio.current_time()
+            sim.plug(1)
+            while loop.snapshot.pilot_state != "B":
+                await loop.wait_snapshot()
+            assert trio.current_time() - plugged_at <= 2 * SETTINGS.period + 1e-9
+            tapped_at = trio.current_time()
+            sim.tap("04A1B2C3")
+            await wait_until(lambda: cards == ["04A1B2C3"])
+            assert trio.current_time() - tapped_at <= 0.01 + 1e-9
+            nursery.cancel_scope.cancel()
+    finally:
+        service.close()
+
+
+async def test_no_idle_wait_with_a_simulated_interlock_nor_without_the_setting():
+    """The interlock needs the heartbeat's edges at the idle rate; without the setting
+    (every real station) the periods stay."""
+    from dataclasses import replace
+
+    interlocked = _service_with(replace(SETTINGS, sim_idle_wait=10.0), interlock_window=0.5)
+    plain = _service_with(SETTINGS)
+    for service in (interlocked, plain):
+        try:
+            assert all(loop.idle_wait is None for loop in service.loops.values())
+            assert service.cards.idle_interval is None
+        finally:
+            service.close()

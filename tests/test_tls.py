@@ -965,7 +965,11 @@ async def test_websocket_over_tls_stream_exchanges_an_ocpp_message(
 
 def count_default_contexts(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the thread of every ``ssl.create_default_context`` call (the costly one: it
-    loads the system trust store)."""
+    loads the system trust store), from an empty context cache (contexts are shared by
+    content, so an earlier test may have built the same one)."""
+    from collections import OrderedDict
+
+    monkeypatch.setattr("station.ocpp.tls._cache", OrderedDict())
     threads: list[str] = []
     real = ssl.create_default_context
 
@@ -1258,3 +1262,21 @@ async def test_station_check_applies_the_crl_setting(pki: TestPki, tmp_path: Pat
                 verdicts[setting] = tls
     assert verdicts["off"].verdict == "OK"
     assert verdicts["crl"].verdict == "FAIL" and "was revoked" in verdicts["crl"].detail
+
+
+def test_stations_with_the_same_csms_roots_share_one_transfer_context(
+    pki: TestPki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fleet's stations each keep their own roots file; the same content is one context
+    (the system trust store is parsed once, not once per station)."""
+    built = count_default_contexts(monkeypatch)
+    first, second, other = tmp_path / "a.pem", tmp_path / "b.pem", tmp_path / "c.pem"
+    first.write_bytes(pki.csms_root.cert.read_bytes())
+    second.write_bytes(pki.csms_root.cert.read_bytes())
+    other.write_bytes(pki.csms_rsa_root.cert.read_bytes())
+    assert transfer_context(first) is transfer_context(second)
+    assert transfer_context(other) is not transfer_context(first)
+    empty = tmp_path / "empty.pem"
+    empty.write_bytes(b"")
+    assert transfer_context(empty) is transfer_context(tmp_path / "absent.pem")
+    assert len(built) == 3

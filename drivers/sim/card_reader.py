@@ -52,6 +52,8 @@ class SimulatedCardReader:
         #: A failing reader raises on every poll (a broken reader, a garbled frame).
         self.failing = False
         self.on_change = on_change
+        #: Called after every tap (a poller that sleeps while no card is held wakes on it).
+        self.on_tap: Callable[[], None] | None = None
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -79,6 +81,8 @@ class SimulatedCardReader:
         self._until = self._now() + self._present_for
         self._seen = False
         self._changed()
+        if self.on_tap is not None:
+            self.on_tap()
         return uid
 
     def present(self) -> str | None:

@@ -171,6 +171,9 @@ class SimulatedEvse:
         self.faults = SimulatedFaultInputs(self)
         self.meter = SimulatedMeter(self)
         self.heartbeat = SimulatedHeartbeat(self)
+        #: Called after every change of the inputs a control loop reads (EV state, a
+        #: fault, an injected voltage): a loop that sleeps while idle wakes on it.
+        self.on_input: Callable[[], None] | None = None
         self._keep()  # a fresh world starts with this EV (the configured max current)
 
     # -- what a person or a test does to the hardware ---------------------------------
@@ -186,6 +189,7 @@ class SimulatedEvse:
         self.ev.full = False
         self._settle_battery()
         self._keep()
+        self._input()
 
     def configure_ev(
         self,
@@ -225,6 +229,7 @@ class SimulatedEvse:
             self.ev.battery.soc = percent
         self._settle_battery()
         self._keep()
+        self._input()
 
     def set_ev_soc(self, percent: float) -> None:
         """Set the EV's state of charge (%); needs a battery model."""
@@ -238,11 +243,13 @@ class SimulatedEvse:
         """Short (``True``) or repair the EV's pilot diode."""
         self._advance()
         self.ev.diode_fault = failed
+        self._input()
 
     def set_rcd_tripped(self, tripped: bool) -> None:
         """Trip or reset the residual-current device; a trip interrupts the supply."""
         self._advance()
         self._rcd_tripped = tripped
+        self._input()
 
     def set_welded(self, welded: bool) -> None:
         """Weld the contactor (its contacts no longer open) or free it again."""
@@ -254,6 +261,7 @@ class SimulatedEvse:
         elif self._contacts and (not self._commanded or self._interlock_open):
             self._pending = None
             self._contacts = False
+        self._input()
 
     def inject_pilot_voltage(self, high: float, low: float) -> None:
         """Make the peak detectors read ``high``/``low`` volts (positive/negative plateau)
@@ -264,10 +272,12 @@ class SimulatedEvse:
             if not (math.isfinite(value) and -15.0 <= value <= 15.0):
                 raise ValueError(f"{name} plateau must be between -15 and 15 V, got {value}")
         self._injected = (float(high), float(low))
+        self._input()
 
     def release_pilot_voltage(self) -> None:
         """Readings follow the modelled EV again."""
         self._injected = None
+        self._input()
 
     def set_ev_ignores_pwm(self, ignores: bool) -> None:
         """An EV that draws its own maximum current whatever the PWM offers (a broken or
@@ -275,6 +285,11 @@ class SimulatedEvse:
         self._advance()
         self.ev.ignores_pwm = bool(ignores)
         self._keep()
+        self._input()
+
+    def _input(self) -> None:
+        if self.on_input is not None:
+            self.on_input()
 
     def keep_in_world(self) -> None:
         """Record the EV and the registers as they are now (before the world closes)."""

@@ -29,7 +29,17 @@ class CardPoller:
         *,
         interval: float = 0.3,
         gone_after: float = 1.5,
+        idle_interval: float | None = None,
     ) -> None:
+        """``idle_interval`` (a simulated reader only): while no card is held, poll this
+        seldom, and at once after `wake` (the simulator's tap); None polls every
+        ``interval``."""
+        if idle_interval is not None and not idle_interval >= interval:
+            raise ValueError(
+                f"idle_interval must be at least the interval {interval}, got {idle_interval}"
+            )
+        self.idle_interval = idle_interval
+        self._woken = trio.Event()
         self._reader = reader
         self._on_card = on_card
         self.interval = interval
@@ -43,6 +53,11 @@ class CardPoller:
         not count as a new presentation)."""
         while self._current is not None:
             await self._gone.wait()
+
+    def wake(self) -> None:
+        """A card was tapped (simulated reader): poll now rather than after the idle
+        interval."""
+        self._woken.set()
 
     async def run(self) -> None:
         """Poll until cancelled; reader errors propagate to the supervisor."""
@@ -64,5 +79,13 @@ class CardPoller:
                 self._gone = trio.Event()
             # The next multiple of the interval: every poller of the process (a fleet's
             # stations) wakes it once per interval, not once each.
-            deadline = grid_after(trio.current_time(), self.interval)
-            await trio.sleep_until(deadline)
+            if self.idle_interval is None:
+                await trio.sleep_until(grid_after(trio.current_time(), self.interval))
+                continue
+            # A simulated reader tells of a tap (`wake`): with no card held, the poller
+            # sleeps until then; a held card is followed at the interval until it is gone.
+            interval = self.interval if self._current is not None else self.idle_interval
+            if not self._woken.is_set():
+                with trio.move_on_at(grid_after(trio.current_time(), interval)):
+                    await self._woken.wait()
+            self._woken = trio.Event()

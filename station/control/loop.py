@@ -42,6 +42,12 @@ iteration pulses the output (two toggles, one rising edge) instead of toggling i
 the interlock still gets a rising edge every 20 ms and never drops the pilot's +12 V that
 plug-in detection depends on.
 
+Simulated hardware in a fleet of stations (``idle_wait``, never set for real hardware nor
+with a simulated interlock): an idle loop sleeps until its simulated inputs change (the
+simulator calls `wake` on a plug-in, an EV state, a fault, an injected voltage) or a
+command arrives (also `wake`), or at most ``idle_wait`` seconds. Its decisions are the
+same; they are only taken when something they depend on can have changed.
+
 Latched faults (a welded contactor) are handed to a `LatchStore` when they appear or are
 cleared, after the outputs of that iteration are applied, and loaded again when the
 loop starts: they survive a Reset and a restart until an operator clears them.
@@ -151,14 +157,21 @@ class ControlLoop:
         latches: LatchStore | None = None,
         max_reading_age: float = MAX_READING_AGE_S,
         idle_periods: int = IDLE_PERIODS,
+        idle_wait: float | None = None,
     ) -> None:
+        """``idle_wait`` (simulated hardware only, see the module docstring): while idle,
+        sleep until `wake` or at most this long instead of ``idle_periods`` periods; None
+        (real hardware) keeps the idle rate."""
         if not 1 <= idle_periods <= IDLE_PERIODS:
             raise ValueError(
                 f"idle_periods must be 1..{IDLE_PERIODS} (the interlock needs a rising"
                 f" heartbeat edge every {IDLE_PERIODS} periods), got {idle_periods}"
             )
+        if idle_wait is not None and not idle_wait >= period:
+            raise ValueError(f"idle_wait must be at least the period {period}, got {idle_wait}")
         self.evse_id = evse_id
         self.idle_periods = idle_periods
+        self.idle_wait = idle_wait
         self._pilot = pilot
         self._relay = relay
         self._faults = faults
@@ -207,13 +220,22 @@ class ControlLoop:
 
     # -- commands (EvseCommands) ---------------------------------------------------------
 
+    def wake(self) -> None:
+        """An input changed (simulated hardware): an idle loop waiting for up to
+        ``idle_wait`` runs an iteration at once. Does nothing without ``idle_wait``: a
+        loop on real hardware keeps its own periods."""
+        if self.idle_wait is not None:
+            self._lowered.set()
+
     def allow_charging(self, allowed: bool) -> None:
         """Whether an authorized session lets this EVSE offer energy."""
         self._allowed = allowed
+        self.wake()
 
     def set_operative(self, operative: bool) -> None:
         """Availability: an inoperative EVSE offers no energy."""
         self._operative = operative
+        self.wake()
 
     def set_current_limit(self, amps: float) -> None:
         """Upper bound of the offered current, never above the configured maximum.
@@ -229,11 +251,13 @@ class ControlLoop:
         if limit < self._limit and limit < self.snapshot.offered_current:
             self._lowered.set()
         self._limit = limit
+        self.wake()
 
     def set_external_fault(self, reason: str | None) -> None:
         """A fault found outside the loop (e.g. the supervisor gave up on the meter)."""
         self._external_fault = reason
         self._publish(self.snapshot)
+        self.wake()
 
     async def stop(self) -> None:
         """Shutdown: offer nothing, open the contactor now, and keep it open."""
@@ -247,6 +271,7 @@ class ControlLoop:
     def reset(self) -> None:
         """Reset the EVSE (B11 per-EVSE reset): contactor open, machine back to its start."""
         self._reset_requested = True
+        self.wake()
 
     def reset_latched_faults(self) -> None:
         """Operator action after inspecting a welded contactor (saved by the next iteration)."""
@@ -283,7 +308,8 @@ class ControlLoop:
 
     def healthy(self, now: float) -> bool:
         """Whether the loop met its deadline recently (for the systemd watchdog)."""
-        return now - self.last_healthy <= max(10 * self.period, 0.5)
+        # A loop waiting for its simulated inputs to change is healthy for that long.
+        return now - self.last_healthy <= max(10 * self.period, 0.5) + (self.idle_wait or 0.0)
 
     async def wait_snapshot(self) -> EvseSnapshot:
         """Wait for the next published snapshot."""
@@ -442,10 +468,17 @@ class ControlLoop:
                 if not self.settled.is_set() and self.machine.settled:
                     self.settled.set()
                 if early:
-                    pass  # an extra iteration (a lowered limit): the deadline stays
+                    # An extra iteration (a lowered limit): the deadline stays, unless
+                    # it ended a long idle wait (simulated inputs changed): then back
+                    # on every period.
+                    if self.idle_wait is not None and not idle:
+                        tick = min(tick, math.floor(woke / self.period + GRID_EPSILON) + 1)
                 elif idle:
-                    # The next multiple of idle_periods: idle EVSEs wake together.
+                    # The next multiple of idle_periods (or of the idle wait): idle
+                    # EVSEs wake together.
                     step = self.idle_periods
+                    if self.idle_wait is not None:
+                        step = max(step, round(self.idle_wait / self.period))
                     tick = (tick // step + 1) * step
                 else:
                     tick += 1

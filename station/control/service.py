@@ -106,6 +106,10 @@ class ControlSettings:
     outbox_limit: int = 10_000
     #: Meter requests of a peer in progress at once.
     max_pending_samples: int = 16
+    #: Simulated hardware without an interlock only (a fleet of stations): an idle
+    #: control loop and the card poller sleep until the simulator reports a change of
+    #: their inputs (or a command arrives), at most this long; None: their periods.
+    sim_idle_wait: float | None = None
 
 
 @dataclass
@@ -163,6 +167,14 @@ class ControlService:
         self.hardware = hardware
         self.settings = settings = settings or ControlSettings()
         evse_config = {e.id: e for e in config.evse}
+        sim = hardware.sim
+        # Only a simulator tells of its changes, and a simulated interlock needs the
+        # heartbeat's edges at the idle rate.
+        idle_wait = (
+            settings.sim_idle_wait
+            if sim is not None and config.sim.interlock_window is None
+            else None
+        )
         self.requests = {
             d.id: EvseRequests(current_limit=evse_config[d.id].max_current) for d in hardware.evses
         }
@@ -180,6 +192,7 @@ class ControlService:
                 if latch_dir is None
                 else LatchFile.for_evse(latch_dir, d.id, offload or ThreadOffload()),
                 max_reading_age=evse_config[d.id].pilot.max_reading_age,
+                idle_wait=idle_wait,
             )
             for d in hardware.evses
         }
@@ -203,9 +216,22 @@ class ControlService:
             )
             for d in hardware.evses
         }
+        # A real reader beside simulated EVSEs tells of nothing: it keeps its interval.
+        simulated_reader = sim is not None and hardware.card_reader is sim.card_reader
         self.cards = CardPoller(
-            hardware.card_reader, self._on_card, interval=settings.card_interval
+            hardware.card_reader,
+            self._on_card,
+            interval=settings.card_interval,
+            idle_interval=max(idle_wait, settings.card_interval)
+            if idle_wait is not None and simulated_reader
+            else None,
         )
+        if idle_wait is not None:
+            assert sim is not None
+            for evse_id, loop in self.loops.items():
+                sim.evse(evse_id).on_input = loop.wake
+            if simulated_reader:
+                sim.card_reader.on_tap = self.cards.wake
         rfid = Supervisor("rfid", window=settings.supervisor_window)
         rfid.add("poller", self.cards.run)
         rfid.add("card_gone", self._watch_card_gone)

@@ -35,6 +35,7 @@ from station.fleet import logs
 from station.fleet.handles import StationDown
 from station.fleet.settings import (
     FLEET_CONTROL_HEARTBEAT,
+    FLEET_SIM_IDLE_WAIT,
     FLEET_STORE_CACHE_KIB,
     FleetSettings,
     station_config,
@@ -328,7 +329,7 @@ def _accepted(client: OcppClient) -> bool:
 def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: Dialer) -> Runtime:
     """The `Runtime` of station ``index``: the fleet's offload and dialer, its own
     random stream (seeded from the fleet's seed when one is given), and the fleet's
-    simulated-hardware periods."""
+    simulated-hardware periods and idle wait (`FLEET_SIM_IDLE_WAIT`)."""
     rng = random.Random(None if settings.seed is None else f"{settings.seed}/{index}")
     return Runtime(
         rng=rng,
@@ -338,6 +339,7 @@ def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: D
         meter_interval=settings.meter_interval,
         card_interval=settings.card_interval,
         control_heartbeat_interval=FLEET_CONTROL_HEARTBEAT,
+        sim_idle_wait=FLEET_SIM_IDLE_WAIT,
         store_cache_kib=FLEET_STORE_CACHE_KIB,
         # A simulated station's commits need not wait for the disk: a killed fleet loses
         # nothing (WAL), only a power cut of the host could lose its last commits.

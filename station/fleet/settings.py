@@ -43,6 +43,10 @@ CREDENTIALS_NAME = "credentials.csv"
 FLEET_CONTROL_PERIOD = 1.0
 FLEET_METER_INTERVAL = 10.0
 FLEET_CARD_INTERVAL = 1.0
+#: Longest sleep of an idle simulated control loop and card poller between the
+#: simulator's reports of a change (a plug-in, a tap, a fault, a command wakes them at
+#: once): the bound only matters for a change the simulator does not report.
+FLEET_SIM_IDLE_WAIT = 10.0
 #: SQLite page cache of a fleet station's store (a station's store is a few hundred KiB).
 FLEET_STORE_CACHE_KIB = 256
 #: Heartbeats of the in-process control link: nothing times out in one process.

@@ -282,23 +282,28 @@ def transfer_context(csms_roots: Path | None) -> ssl.SSLContext:
     ChaCha20 or AES-CBC-SHA2; SHA-1 and static RSA excluded).
 
     Loading the system trust store costs tens of milliseconds, so the context is built
-    once per version of ``csms_roots`` (the certificate store warms it from its worker
-    thread) and shared by every transfer.
+    once per content of ``csms_roots`` (the certificate store warms it from its worker
+    thread) and shared by every transfer, and by every station with the same roots.
     """
 
-    identity = _file_identity(csms_roots)
-    # Without installed roots the context is the system trust store alone, whatever the
-    # path: every station (and every data directory) of the process shares that one.
-    roots = csms_roots if identity is not None and identity[1] is not None else None
+    # Keyed by the roots' content, not their file: stations whose roots are the same
+    # (none, or one CSMS's: every station of a fleet) share one context, built once.
+    roots: bytes | None = None
+    if csms_roots is not None:
+        try:
+            roots = csms_roots.read_bytes() or None
+        except FileNotFoundError:
+            roots = None
 
     def build() -> ssl.SSLContext:
         context = ssl.create_default_context()
         context.minimum_version = ssl.TLSVersion.TLSv1_2
-        if roots is not None:
-            context.load_verify_locations(cafile=str(roots))
+        if roots:
+            # The bytes the key was made of (the file may be replaced meanwhile).
+            context.load_verify_locations(cadata=roots.decode("ascii"))
         return context
 
-    return _cached(("transfer", identity if roots is not None else None), build)
+    return _cached(("transfer", roots), build)
 
 
 def _read(path: Path) -> bytes:
