@@ -398,7 +398,11 @@ class SimulatedEvse:
         the interlock dropping, in the order they happened."""
         moment = self._now()
         drop = self._interlock_deadline()
-        if (self._pending is None or self._pending[0] > moment) and (drop is None or drop > moment):
+        if (
+            (self._pending is None or self._pending[0] > moment)
+            and (drop is None or drop > moment)
+            and (self._offer_change is None or self._offer_change[0] > moment)
+        ):
             self._integrate(moment)  # nothing moved: the common case, read many times
             return
         changes: list[tuple[float, str]] = []
