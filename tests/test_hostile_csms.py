@@ -174,18 +174,21 @@ async def test_calls_sent_without_waiting_are_bounded_and_transaction_events_sti
         station.client.observe_frames(outgoing)
         sim.set_ev_state(1, "B")
         sim.unplug(1)
-        marks: list[int] = []
+        # (frames sent so far, whether the turn was already given to a CALL not yet sent:
+        # a report part that got its turn just before the event started waiting goes first,
+        # as the one bulk CALL in flight that CallTurns allows ahead of it)
+        marks: list[tuple[int, bool]] = []
         with trio.fail_after(20):
             while "Ended" not in sent:
                 if "TransactionEvent" in station.client.calls_waiting():
-                    marks.append(len(sent))
+                    marks.append((len(sent), not station.client.calls_in_flight()))
                     report_parts.release()  # answer the part in flight, if that is one
                 await station.client.wait_calls_changed()
         assert marks
-        for mark in marks:
+        for mark, granted in marks:
             after = sent[mark:]
             first_tx = next(i for i, a in enumerate(after) if a in ("TransactionEvent", "Ended"))
-            assert "NotifyReport" not in after[:first_tx], sent
+            assert after[:first_tx].count("NotifyReport") <= int(granted), (mark, granted, sent)
         await judge.wait_for("TransactionEvent", where=lambda p: p["eventType"] == "Ended")
 
         # Then the report completes, in order.
