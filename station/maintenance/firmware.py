@@ -46,12 +46,24 @@ import ssl
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
+
+from station.security.lazy import LazyModule
+
+if TYPE_CHECKING:
+    from cryptography import exceptions
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+else:
+    # Imported on first use: only a signed firmware update verifies a signature.
+    exceptions = LazyModule("cryptography.exceptions")
+    hashes = LazyModule("cryptography.hazmat.primitives.hashes")
+    ec = LazyModule("cryptography.hazmat.primitives.asymmetric.ec")
+    padding = LazyModule("cryptography.hazmat.primitives.asymmetric.padding")
+    rsa = LazyModule("cryptography.hazmat.primitives.asymmetric.rsa")
+    utils = LazyModule("cryptography.hazmat.primitives.asymmetric.utils")
 
 from station import __version__
 from station.maintenance.transfer import (
@@ -103,7 +115,7 @@ def verify_signature(certificate_pem: str, signature_b64: str, sha256: bytes) ->
     `ValueError` if it does not hold."""
     public_key = parse_pem_chain(certificate_pem)[0].public_key()
     signature = base64.b64decode(signature_b64, validate=True)
-    prehashed = Prehashed(hashes.SHA256())
+    prehashed = utils.Prehashed(hashes.SHA256())
     if isinstance(public_key, ec.EllipticCurvePublicKey):
         public_key.verify(signature, sha256, ec.ECDSA(prehashed))
     elif isinstance(public_key, rsa.RSAPublicKey):
@@ -272,7 +284,7 @@ class FirmwareUpdates:
                     await self._offload.run(
                         lambda: verify_signature(certificate, signature, sha256)
                     )
-                except (InvalidSignature, ValueError) as exc:
+                except (exceptions.InvalidSignature, ValueError) as exc:
                     reason = str(exc) or "signature does not match the file"
                     log.warning("event=firmware_signature_invalid reason=%r", reason)
                     await self._notify(Fw.InvalidSignature, request_id)

@@ -28,10 +28,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
+from station.security.lazy import LazyModule
+
+if TYPE_CHECKING:
+    from cryptography import exceptions, x509
+    from cryptography.hazmat.primitives import hashes
+else:
+    # Imported on first use: only a TLS connection with CRL checks needs it.
+    x509 = LazyModule("cryptography.x509")
+    exceptions = LazyModule("cryptography.exceptions")
+    hashes = LazyModule("cryptography.hazmat.primitives.hashes")
 
 __all__ = ["MAX_CRL_BYTES", "CrlChecker", "RevocationError", "crl_urls", "http_fetch"]
 
@@ -192,7 +200,7 @@ def _issuer_of(
             continue
         try:
             certificate.verify_directly_issued_by(candidate)
-        except (InvalidSignature, ValueError, TypeError):
+        except (exceptions.InvalidSignature, ValueError, TypeError):
             continue
         return candidate
     return None

@@ -69,13 +69,22 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import trio
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.x509.oid import NameOID
+
+from station.security.lazy import LazyModule
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+    from cryptography.x509 import oid
+else:
+    # Imported on first use: a boot without certificates to parse never loads it.
+    x509 = LazyModule("cryptography.x509")
+    serialization = LazyModule("cryptography.hazmat.primitives.serialization")
+    oid = LazyModule("cryptography.x509.oid")
 
 from station.ocpp import failures
 from station.ocpp.revocation import CrlChecker, RevocationError
@@ -345,7 +354,8 @@ def _no_password() -> bytes:
 
 
 def _common_names(name: x509.Name) -> list[str]:
-    return [str(attribute.value) for attribute in name.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    common_names = name.get_attributes_for_oid(oid.NameOID.COMMON_NAME)
+    return [str(attribute.value) for attribute in common_names]
 
 
 def wildcard_names(certificate: x509.Certificate) -> list[str]:

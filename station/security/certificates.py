@@ -46,16 +46,29 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.hazmat.primitives.asymmetric.types import (
-    CertificateIssuerPrivateKeyTypes,
-    PrivateKeyTypes,
-)
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from station.security.lazy import LazyModule
+
+if TYPE_CHECKING:
+    from cryptography import exceptions, x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.hazmat.primitives.asymmetric.types import (
+        CertificateIssuerPrivateKeyTypes,
+        PrivateKeyTypes,
+    )
+    from cryptography.x509 import oid
+else:
+    # Imported on first use (a certificate parsed, a key or CSR made): a boot with
+    # security profile 1 or 2 and nothing to install never loads cryptography.
+    x509 = LazyModule("cryptography.x509")
+    exceptions = LazyModule("cryptography.exceptions")
+    hashes = LazyModule("cryptography.hazmat.primitives.hashes")
+    serialization = LazyModule("cryptography.hazmat.primitives.serialization")
+    ec = LazyModule("cryptography.hazmat.primitives.asymmetric.ec")
+    rsa = LazyModule("cryptography.hazmat.primitives.asymmetric.rsa")
+    oid = LazyModule("cryptography.x509.oid")
 
 from station.ocpp.messages import (
     CertificateHashDataChainType,
@@ -170,15 +183,16 @@ def check_root(certificate: x509.Certificate) -> None:
         raise CertificateError("keyUsage does not allow signing certificates (keyCertSign)")
 
 
-#: RFC 5280 names of the extended key usages a CSMS's CA is likely to set.
+#: RFC 5280 names of the extended key usages a CSMS's CA is likely to set, by OID (dotted
+#: strings, so that importing this module does not import cryptography).
 _PURPOSE_NAMES = {
-    ExtendedKeyUsageOID.SERVER_AUTH: "serverAuth",
-    ExtendedKeyUsageOID.CLIENT_AUTH: "clientAuth",
-    ExtendedKeyUsageOID.CODE_SIGNING: "codeSigning",
-    ExtendedKeyUsageOID.EMAIL_PROTECTION: "emailProtection",
-    ExtendedKeyUsageOID.TIME_STAMPING: "timeStamping",
-    ExtendedKeyUsageOID.OCSP_SIGNING: "OCSPSigning",
-    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE: "anyExtendedKeyUsage",
+    "1.3.6.1.5.5.7.3.1": "serverAuth",
+    "1.3.6.1.5.5.7.3.2": "clientAuth",
+    "1.3.6.1.5.5.7.3.3": "codeSigning",
+    "1.3.6.1.5.5.7.3.4": "emailProtection",
+    "1.3.6.1.5.5.7.3.8": "timeStamping",
+    "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+    "2.5.29.37.0": "anyExtendedKeyUsage",
 }
 
 
@@ -197,7 +211,7 @@ def check_station_certificate(
     * an extendedKeyUsage, if present (A00.FR.514 recommends none), with clientAuth: the
       certificate is presented as a TLS client certificate (A00.FR.402).
     """
-    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    names = certificate.subject.get_attributes_for_oid(oid.NameOID.COMMON_NAME)
     if len(names) != 1:
         raise CertificateError(f"subject has {len(names)} commonNames, needs exactly one")
     common_name = str(names[0].value)
@@ -209,7 +223,7 @@ def check_station_certificate(
     if organization:
         orgs = [
             str(a.value)
-            for a in certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+            for a in certificate.subject.get_attributes_for_oid(oid.NameOID.ORGANIZATION_NAME)
         ]
         if orgs != [organization]:
             raise CertificateError(
@@ -225,8 +239,8 @@ def check_station_certificate(
         if usage.key_cert_sign or usage.crl_sign:
             raise CertificateError("keyUsage allows signing certificates or CRLs")
     purposes = extended_key_usage(certificate)
-    if purposes is not None and ExtendedKeyUsageOID.CLIENT_AUTH not in purposes:
-        shown = ", ".join(_PURPOSE_NAMES.get(p, p.dotted_string) for p in purposes)
+    if purposes is not None and oid.ExtendedKeyUsageOID.CLIENT_AUTH not in purposes:
+        shown = ", ".join(_PURPOSE_NAMES.get(p.dotted_string, p.dotted_string) for p in purposes)
         raise CertificateError(
             f"extendedKeyUsage ({shown or 'empty'}) does not allow TLS client authentication "
             "(clientAuth)"
@@ -239,7 +253,7 @@ def issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
         return False
     try:
         certificate.verify_directly_issued_by(issuer)
-    except (InvalidSignature, ValueError, TypeError):
+    except (exceptions.InvalidSignature, ValueError, TypeError):
         return False
     return True
 
@@ -345,7 +359,7 @@ def build_chain(
 
 
 def _cn(certificate: x509.Certificate) -> str:
-    names = certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    names = certificate.subject.get_attributes_for_oid(oid.NameOID.COMMON_NAME)
     return str(names[0].value) if names else certificate.subject.rfc4514_string()
 
 
@@ -362,9 +376,9 @@ def build_csr(
     key: CertificateIssuerPrivateKeyTypes, *, common_name: str, organization: str | None
 ) -> str:
     """A PKCS#10 CSR in PEM: CN = the serial number, O = OrganizationName (A00.FR.501)."""
-    attributes = [x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    attributes = [x509.NameAttribute(oid.NameOID.COMMON_NAME, common_name)]
     if organization:
-        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+        attributes.append(x509.NameAttribute(oid.NameOID.ORGANIZATION_NAME, organization))
     request = (
         x509.CertificateSigningRequestBuilder()
         .subject_name(x509.Name(attributes))
