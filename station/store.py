@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 if TYPE_CHECKING:
     import trio
 
-from station.offload import Offload, ThreadOffload
+from station.offload import DirectOffload, Offload, ThreadOffload
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -210,6 +210,9 @@ class Store:
         began, a call never runs; cancelled after, it runs and commits (the caller just
         does not see the result), as a call in a worker thread always did.
         """
+        if isinstance(self._offload, DirectOffload):
+            # A one-shot command without an event loop (or trio): nothing runs alongside.
+            return await self._offload.run(lambda: self.run_sync(fn))
         if self._committer is None:
             import trio
 
