@@ -192,3 +192,45 @@ async def test_writes_commit_in_arrival_order(tmp_path, writers):
             await trio.testing.wait_all_tasks_blocked()  # arrival order = start order
     assert read_all(store.path) == {"last": str(writers - 1)}
     store.close()
+
+
+async def test_a_transaction_sqlite_rolled_back_fails_the_writes_it_held(tmp_path):
+    store, offload = await open_gated(tmp_path)
+    outcomes: dict[str, object] = {}
+
+    def disk_full(db: sqlite3.Connection) -> None:
+        # What SQLite does on SQLITE_FULL or an I/O error: the whole transaction is gone.
+        db.execute("ROLLBACK")
+        raise sqlite3.OperationalError("database or disk is full")
+
+    async def writer(name: str, fn) -> None:
+        try:
+            outcomes[name] = await store.run(fn)
+        except sqlite3.OperationalError as exc:
+            outcomes[name] = f"error: {exc}"
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(writer, "first", put("first", "1"))
+        await trio.to_thread.run_sync(offload.started.wait)
+        # One at a time: trio runs tasks started together in no fixed order.
+        for name, fn in (
+            ("lost", put("lost", "2")),
+            ("full", disk_full),
+            ("after", put("after", "3")),
+        ):
+            nursery.start_soon(writer, name, fn)
+            await trio.testing.wait_all_tasks_blocked()
+        offload.gate.set()
+    full = "error: database or disk is full"
+    assert outcomes == {"first": "first", "lost": full, "full": full, "after": "after"}
+    assert read_all(store.path) == {"first": "1", "after": "3"}
+    store.close()
+
+
+def test_the_bench_harness_compares_both_ways_on_one_file(tmp_path):
+    from bench.store_commits import run
+
+    result = run(rounds=2, writers=3, directory=str(tmp_path))
+    assert result["results"]["writes"] == 6
+    assert 2 <= result["results"]["commits"] <= 6
+    assert result["results"]["one commit per write"]["n"] == 6
