@@ -206,9 +206,11 @@ class Store:
         """Run ``fn(connection)`` in a transaction; committed (durably) before returning.
 
         Calls that arrive while a commit is in progress are committed together by the
-        next one (see the module docstring), in arrival order. Cancelled before its batch
-        began, a call never runs; cancelled after, it runs and commits (the caller just
-        does not see the result), as a call in a worker thread always did.
+        next one (see the module docstring), in arrival order. ``fn`` runs inside an open
+        transaction (its own savepoint): a PRAGMA that SQLite refuses there (``synchronous``,
+        ``journal_mode``) belongs in `run_sync` before the store is shared. Cancelled
+        before its batch began, a call never runs; cancelled after, it runs and commits
+        (the caller just does not see the result), as a call in a worker thread always did.
         """
         if isinstance(self._offload, DirectOffload):
             # A one-shot command without an event loop (or trio): nothing runs alongside.

@@ -236,7 +236,7 @@ def store(tmp_path_factory) -> Iterator[Store]:
     opened = Store.open_sync(directory / "station.db", offload=InlineOffload())
     # Durability is not what this property is about, and a flush per write would make
     # the run as slow as the disk: the writes still go through SQLite, without fsync.
-    trio.run(opened.run, lambda db: db.execute("PRAGMA synchronous=OFF"))
+    opened.run_sync(lambda db: db.execute("PRAGMA synchronous=OFF"))  # not in a transaction
     yield opened
     opened.close()
 

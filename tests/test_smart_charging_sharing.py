@@ -149,7 +149,7 @@ def store(tmp_path_factory) -> Iterator[Store]:
     opened = Store.open_sync(
         tmp_path_factory.mktemp("sharing") / "station.db", offload=InlineOffload()
     )
-    trio.run(opened.run, lambda db: db.execute("PRAGMA synchronous=OFF"))
+    opened.run_sync(lambda db: db.execute("PRAGMA synchronous=OFF"))  # not in a transaction
     yield opened
     opened.close()
 
