@@ -230,7 +230,19 @@ class Store:
                     batch, self._pending = self._pending, []
                     for queued in batch:
                         queued.taken = True
-                    await self._offload.run(lambda: self._commit(batch))
+                    try:
+                        await self._offload.run(lambda: self._commit(batch))
+                    except BaseException:
+                        if not write.done:
+                            # The offload gave up before the batch ran (cancelled while
+                            # waiting for its thread, as a fleet's shared pool can be):
+                            # this call never ran; the others go back to the head of
+                            # the queue for the next caller to carry.
+                            others = [w for w in batch if w is not write]
+                            for queued in others:
+                                queued.taken = False
+                            self._pending[:0] = others
+                        raise
         except BaseException:
             if not write.taken:
                 self._pending.remove(write)

@@ -234,3 +234,50 @@ def test_the_bench_harness_compares_both_ways_on_one_file(tmp_path):
     assert result["results"]["writes"] == 6
     assert 2 <= result["results"]["commits"] <= 6
     assert result["results"]["one commit per write"]["n"] == 6
+
+
+class QueuedOffload:
+    """An offload whose calls wait on the event loop for their turn before they run (as
+    a fleet's shared worker pool makes them wait): a caller can be cancelled there."""
+
+    def __init__(self) -> None:
+        self.turns = [trio.Event() for _ in range(3)]
+        self.calls = 0
+
+    async def run(self, fn):
+        turn = self.turns[self.calls]
+        self.calls += 1
+        await turn.wait()
+        return fn()
+
+
+async def test_a_committer_cancelled_before_its_batch_ran_hands_the_batch_on(tmp_path):
+    offload = QueuedOffload()
+    store = Store.open_sync(tmp_path / "station.db", offload=offload)
+    done: list[str] = []
+
+    async def writer(key: str, scope: trio.CancelScope | None = None) -> None:
+        with scope or trio.CancelScope():
+            await store.run(put(key, key))
+            done.append(key)
+
+    carrier = trio.CancelScope()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(writer, "first")  # its commit waits for turn 0
+        await trio.testing.wait_all_tasks_blocked()
+        nursery.start_soon(writer, "carrier", carrier)  # carries the next batch
+        await trio.testing.wait_all_tasks_blocked()
+        for key in ("a", "b"):
+            nursery.start_soon(writer, key)
+            await trio.testing.wait_all_tasks_blocked()
+        offload.turns[0].set()
+        await trio.testing.wait_all_tasks_blocked()
+        assert offload.calls == 2  # the carrier's batch (carrier, a, b) waits for turn 1
+        carrier.cancel()
+        await trio.testing.wait_all_tasks_blocked()
+        assert offload.calls == 3  # a carries a and b
+        offload.turns[2].set()
+    assert done == ["first", "a", "b"]
+    assert carrier.cancelled_caught
+    assert read_all(store.path) == {"first": "first", "a": "a", "b": "b"}
+    store.close()
