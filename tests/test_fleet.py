@@ -513,3 +513,51 @@ async def test_a_bad_outage_is_refused_naming_the_value_and_cuts_nothing(
             await station.command("network.outage", args)
         assert station.summary()["outage"] is None
         assert station.summary()["connected"] is True
+
+
+async def test_an_outage_ends_by_itself_at_its_deadline(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    from station.fleet.outage import NetworkLink
+    from station.ocpp.transport import ConnectFailed, Endpoint, TransportClosed, memory_pair
+
+    far_ends = []
+
+    async def dial(nursery: trio.Nursery, endpoint: Endpoint) -> Any:
+        station_side, csms_side = memory_pair()
+        far_ends.append(csms_side)
+        return station_side
+
+    link = NetworkLink(dial)
+    endpoint = Endpoint(url="ws://csms.example:9000/ocpp", identity="CS-1", security_profile=1)
+    async with trio.open_nursery() as nursery:
+        transport = await link(nursery, endpoint)
+        await far_ends[0].send("hello")
+        assert await transport.receive() == "hello"
+
+        async def reader() -> None:
+            with pytest.raises(TransportClosed) as closed:
+                await transport.receive()
+            assert closed.value.code == 1006
+
+        nursery.start_soon(reader)
+        await trio.testing.wait_all_tasks_blocked()
+        cut_at = trio.current_time()
+        assert (await link.cut(30)) == {"cause": "network", "remaining_s": 30.0}
+        with pytest.raises(TransportClosed):
+            await transport.send("after the cut")
+        with pytest.raises(ConnectFailed, match=r"csms\.example:9000: no route to the host"):
+            await link(nursery, endpoint)
+        # A shorter second outage does not end the first one early.
+        await link.cut(5, "csms")
+        await trio.sleep_until(cut_at + 29.9)
+        assert link.down
+        with pytest.raises(ConnectFailed, match="no route to the host"):
+            await link(nursery, endpoint)
+        await trio.sleep_until(cut_at + 30)
+        assert not link.down and link.state() is None
+        again = await link(nursery, endpoint)
+        await far_ends[1].send("back")
+        assert await again.receive() == "back"
+        assert link.outages == 2 and link.refused_attempts == 2
+        assert link.restore() is False
