@@ -198,11 +198,15 @@ async def test_sim_outage_cuts_one_station_of_a_fleet_and_ends_it(data_dir, caps
         assert await station(*target, "outage", "300", "--cause", "csms") == 0
         assert fleet.station(A).summary()["outage"]["cause"] == "csms"
         assert fleet.station(B).summary()["outage"] is None
+        assert await station("fleet", "status", "--api", fleet.url) == 0
         assert await station(*target, "outage", "end") == 0
         assert fleet.station(A).summary()["outage"] is None
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"{A}: csms outage, ") and out[0].endswith(" s left")
-    assert out[1] == f"{A}: network up"
+    table = {line.split()[0]: line for line in out[1:-3]}
+    assert re.search(r"\bno \(csms outage, \d+ s left\)", table[A]), table[A]
+    assert "(1 in an outage)" in out[-3]
+    assert out[-1] == f"{A}: network up"
 
 
 async def test_sim_outage_needs_a_fleet(tmp_path, capsys):
