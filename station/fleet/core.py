@@ -164,7 +164,8 @@ class FleetStation:
         return await station.control_socket.call(name, dict(args))
 
     def summary(self) -> dict[str, Any]:
-        """Identity, state, connection and per EVSE its status and transaction."""
+        """Identity, state, connection, the outage in force, and per EVSE its status and
+        transaction."""
         station = self.station
         evses: list[dict[str, Any]] = []
         for evse_id in self._evse_ids:
