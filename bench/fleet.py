@@ -21,11 +21,18 @@ against the same CSMS, and the CSMS alone (idle, before any station connects).
 TxUpdatedInterval set to ``--interval`` (10 s) by the CSMS (SetVariables after the boot),
 for S seconds, and prints the lateness of each periodic meter value on the CSMS's clock
 (its arrival minus the arrival of the transaction's Started event + k × interval; the
-Started event's own delay moves every slot alike), p50/p99/max, with the fleet's CPU
-meanwhile; and on the station's clock, its meter reading's timestamp against the
-transaction's start + k × interval ("read late": the station's own timer lateness).
+Started event's own delay moves every slot alike): p50/p99/max and how many were late by
+more than 1 s, overall and for each minute of the run (by arrival), with the fleet's CPU
+in each minute and its RSS at each minute's end, and its RSS before the sessions
+started: a fleet that falls behind or grows shows it minute by minute. Also on the
+station's clock, its meter reading's timestamp against the transaction's start + k ×
+interval ("read late": the station's own timer lateness).
+
 Goals (issue 20): 1,000 stations × 2 EVSEs booted within 60 s, idle CPU ≤ 25 % of a
-core, RSS ≤ 1.5 GiB; no meter value later than 1 s.
+core, RSS ≤ 1.5 GiB; 100 sessions with meter values every 10 s sustained for 10 minutes
+with no message late by more than 1 s:
+
+    python -m bench.fleet --counts 1000 --sessions 100 --duration 600
 """
 
 from __future__ import annotations
@@ -75,8 +82,9 @@ async def _csms(expect: int, sustain: int, interval: int) -> None:
 
     booted: dict[str, float] = {}
     started: dict[str, tuple[float, float]] = {}
-    lateness: list[float] = []
-    delivery: list[float] = []
+    #: Per periodic meter value: [arrival (wall clock), lateness on the CSMS's clock,
+    #: lateness of the reading on the station's clock], in seconds.
+    samples: list[list[float]] = []
     counts = {"calls": 0, "updated": 0}
 
     async def handle(ws) -> None:
@@ -131,9 +139,10 @@ async def _csms(expect: int, sustain: int, interval: int) -> None:
             sampled = _parse(payload["meterValue"][0]["timestamp"])
             slots = round((sampled - begun) / interval)
             # CSMS clock: arrival against the Started event's arrival + k intervals.
-            lateness.append(arrived - (begun_arrived + slots * interval))
+            late = arrived - (begun_arrived + slots * interval)
             # Station clock: when it read the meter against its own schedule.
-            delivery.append(sampled - (begun + slots * interval))
+            read_late = sampled - (begun + slots * interval)
+            samples.append([arrived, late, read_late])
 
     server = await serve(
         handle,
@@ -148,7 +157,7 @@ async def _csms(expect: int, sustain: int, interval: int) -> None:
     loop.add_signal_handler(signal.SIGTERM, stop.set)
     print(server.sockets[0].getsockname()[1], flush=True)
     await stop.wait()
-    report = {"booted": booted, "lateness": lateness, "delivery": delivery, "counts": counts}
+    report = {"booted": booted, "samples": samples, "counts": counts}
     print("report " + json.dumps(report), flush=True)
     server.close()
 
@@ -239,8 +248,7 @@ def run_fleet(count: int, idle: float, args: argparse.Namespace, data_dir: Path)
         row["RSS MiB"] = rss_kib(fleet.pid) / 1024
         row["open files"] = len(list(Path(f"/proc/{fleet.pid}/fd").iterdir()))
         if sustain and args.duration:
-            row.update(_sustain(data_dir, count, sustain, args, fleet.pid))
-            row["sustained RSS MiB"] = rss_kib(fleet.pid) / 1024
+            sustained = _sustain(data_dir, count, sustain, args, fleet.pid)
     finally:
         fleet.send_signal(signal.SIGINT)
         try:
@@ -252,26 +260,103 @@ def run_fleet(count: int, idle: float, args: argparse.Namespace, data_dir: Path)
         report = csms.stop()
     boots = [t - spawned for t in report.get("booted", {}).values()]
     row["boot p50 s"] = Stats.of(boots).p50
-    if report.get("lateness"):
-        late = Stats.of(report["lateness"]).scaled(1000)
-        row.update({"late n": late.n, "late p50 ms": late.p50, "late p99 ms": late.p99})
-        row["late max ms"] = late.max
-        delivery = Stats.of(report["delivery"]).scaled(1000)
-        row.update({"read late p50 ms": delivery.p50, "read late p99 ms": delivery.p99})
-        row["read late max ms"] = delivery.max
+    if sustain and args.duration:
+        row.update(_lateness(sustained, report.get("samples", [])))
     return row
 
 
+#: The sustained run is reported per window of this many seconds.
+WINDOW = 60.0
+#: Issue 20's bound: no message later than this (s).
+LATE_BOUND = 1.0
+
+
 def _sustain(data_dir: Path, count: int, sessions: int, args: argparse.Namespace, pid: int) -> dict:
+    """Start the sessions, then sample the fleet's CPU and RSS at the end of every
+    `WINDOW` for ``args.duration`` seconds. Returns the windows' bounds (wall clock) and
+    figures."""
     from station.ops.control_client import request
 
     width = max(4, len(str(count)))
+    rss_before = rss_kib(pid) / 1024
     for index in range(1, sessions + 1):
         socket = data_dir / f"{PREFIX}{index:0{width}d}" / "station.sock"
         request(socket, "sim.plug", {"evse": 1})
         request(socket, "sim.tap", {"uid": CARD})
         request(socket, "sim.ev_state", {"evse": 1, "state": "C"})
-    return {"sustained CPU %": _cpu_percent([pid], args.duration)}
+    start = time.time()
+    windows = []
+    cpu, at = cpu_seconds(pid), time.monotonic()
+    edge = 0.0
+    while edge < args.duration:
+        previous, edge = edge, min(edge + WINDOW, args.duration)
+        time.sleep(max(0.0, start + edge - time.time()))
+        cpu_now, at_now = cpu_seconds(pid), time.monotonic()
+        windows.append(
+            {
+                "from": start + previous,
+                "to": start + edge,
+                "CPU %": (cpu_now - cpu) / (at_now - at) * 100,
+                "RSS MiB": rss_kib(pid) / 1024,
+            }
+        )
+        cpu, at = cpu_now, at_now
+    total_cpu = sum(w["CPU %"] * (w["to"] - w["from"]) for w in windows) / args.duration
+    return {
+        "start": start,
+        "windows": windows,
+        "sustained CPU %": total_cpu,
+        "RSS before sessions MiB": rss_before,
+    }
+
+
+def _late_figures(values: list[list[float]]) -> dict:
+    """p50/p99/max lateness (ms) on the CSMS's clock, how many over `LATE_BOUND`, and
+    the station's read lateness p99/max (ms)."""
+    late = Stats.of([v[1] for v in values]).scaled(1000)
+    read = Stats.of([v[2] for v in values]).scaled(1000)
+    return {
+        "late n": late.n,
+        "late p50 ms": late.p50,
+        "late p99 ms": late.p99,
+        "late max ms": late.max,
+        "late > 1 s": sum(1 for v in values if v[1] > LATE_BOUND),
+        "read late p50 ms": read.p50,
+        "read late p99 ms": read.p99,
+        "read late max ms": read.max,
+    }
+
+
+def _lateness(sustained: dict, samples: list[list[float]]) -> dict:
+    """The sustained run's figures, overall and per window: each periodic meter value
+    counts in the window in which it arrived (values of the sessions' first slot, sent
+    while the sessions still start, arrive in the first)."""
+    windows = sustained["windows"]
+    end = windows[-1]["to"] if windows else sustained["start"]
+    inside = [v for v in samples if sustained["start"] <= v[0] <= end]
+    per_window = []
+    for number, window in enumerate(windows, start=1):
+        mine = [v for v in inside if window["from"] <= v[0] < window["to"]]
+        if number == len(windows):
+            mine += [v for v in inside if v[0] == window["to"]]
+        per_window.append(
+            {
+                "minute": number,
+                **_late_figures(mine),
+                "CPU %": window["CPU %"],
+                "RSS MiB": window["RSS MiB"],
+            }
+        )
+    first, last = (windows[0], windows[-1]) if windows else ({}, {})
+    return {
+        **_late_figures(inside),
+        "sustained CPU %": sustained["sustained CPU %"],
+        "CPU first min %": first.get("CPU %"),
+        "CPU last min %": last.get("CPU %"),
+        "RSS start MiB": sustained["RSS before sessions MiB"],
+        "RSS end MiB": last.get("RSS MiB"),
+        "per minute": per_window,
+    }
 
 
 def run(args: argparse.Namespace) -> dict:
@@ -305,16 +390,57 @@ COLUMNS = (
 )
 SUSTAINED = (
     "what",
-    "sustained CPU %",
-    "sustained RSS MiB",
     "late n",
     "late p50 ms",
     "late p99 ms",
     "late max ms",
+    "late > 1 s",
     "read late p50 ms",
     "read late p99 ms",
     "read late max ms",
+    "sustained CPU %",
+    "CPU first min %",
+    "CPU last min %",
+    "RSS start MiB",
+    "RSS end MiB",
 )
+PER_MINUTE = (
+    "minute",
+    "late n",
+    "late p50 ms",
+    "late p99 ms",
+    "late max ms",
+    "late > 1 s",
+    "read late p99 ms",
+    "CPU %",
+    "RSS MiB",
+)
+
+
+def sustained_report(rows: list[dict], sessions: int, duration: float, interval: int) -> str:
+    """The sustained-load tables: overall, then per minute for each fleet, and whether
+    the bound held."""
+    loaded = [r for r in rows if "late n" in r]
+    if not loaded:
+        return "sustained load: no fleet had as many stations as --sessions"
+    lines = [
+        f"sustained load: {sessions} sessions, TxUpdatedInterval {interval} s, "
+        f"{duration:g} s; lateness of each periodic meter value (ms)",
+        "",
+        table(loaded, SUSTAINED),
+    ]
+    for row in loaded:
+        lines += ["", f"{row['what']}, per minute:", "", table(row["per minute"], PER_MINUTE)]
+        held = "held" if row["late > 1 s"] == 0 else "NOT held"
+        rss_growth = (row["RSS end MiB"] or 0) - row["RSS start MiB"]
+        lines.append(
+            f"{row['what']}: no message late by more than {LATE_BOUND:g} s: {held} "
+            f"({row['late > 1 s']} of {row['late n']} late); CPU first minute "
+            f"{row['CPU first min %']:.1f} %, last minute {row['CPU last min %']:.1f} %; "
+            f"RSS {row['RSS start MiB']:.0f} MiB before the sessions, "
+            f"{row['RSS end MiB']:.0f} MiB at the end ({rss_growth:+.1f} MiB)"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     print(table(result["rows"], COLUMNS))
     if args.duration:
         print()
-        print(table([r for r in result["rows"] if "late n" in r], SUSTAINED))
+        print(sustained_report(result["rows"], args.sessions, args.duration, args.interval))
     if args.json:
         args.json.write_text(json.dumps(result, indent=1))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import tomllib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -17,8 +18,8 @@ import trio
 import trio.testing
 
 from station.cli import main
-from station.devcsms.server import DevCsms, Event, Traffic
-from station.fleet.core import Fleet, RampedDialer
+from station.devcsms.server import DevCsms, Event, StationEvent, Traffic
+from station.fleet.core import Fleet, FleetStation, RampedDialer
 from station.fleet.handles import FleetView, StationDown, StationHandle
 from station.fleet.limits import FDS_BASE, FDS_PER_STATION, ResourceLimitError
 from station.fleet.limits import ensure_open_files as ensure
@@ -36,13 +37,24 @@ class Recorder:
 
     def __init__(self) -> None:
         self.frames: list[Traffic] = []
+        self.events: list[StationEvent] = []
         self._changed = trio.Event()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Traffic):
             self.frames.append(event)
-            self._changed.set()
-            self._changed = trio.Event()
+        else:
+            self.events.append(event)
+        self._changed.set()
+        self._changed = trio.Event()
+
+    async def wait_event(self, identity: str, what: str, start: int = 0) -> StationEvent:
+        """The first connection event ``what`` of station ``identity`` from index ``start``."""
+        while True:
+            for event in self.events[start:]:
+                if event.identity == identity and event.what == what:
+                    return event
+            await self._changed.wait()
 
     async def wait_for(self, match: Callable[[Traffic], bool], start: int = 0) -> Traffic:
         """The first frame from index ``start`` on that matches."""
@@ -352,3 +364,200 @@ async def test_the_ramp_spaces_connection_attempts_fleet_wide(
     assert ramp.attempts == 5
     with pytest.raises(ValueError, match="above 0"):
         RampedDialer(0.0, dial)
+
+
+async def set_variables(csms: DevCsms, identity: str, values: dict[tuple[str, str], str]) -> None:
+    data = [
+        {"component": {"name": c}, "variable": {"name": v}, "attributeValue": value}
+        for (c, v), value in values.items()
+    ]
+    answer = await csms.call(identity, "SetVariables", {"setVariableData": data})
+    assert {r["attributeStatus"] for r in answer["setVariableResult"]} == {"Accepted"}
+
+
+def transaction_events(frames: list[Traffic], identity: str, transaction: str) -> list[Traffic]:
+    return [
+        f
+        for f in frames
+        if from_station(identity, "TransactionEvent")(f)
+        and f.payload["transactionInfo"]["transactionId"] == transaction
+    ]
+
+
+async def test_an_outage_during_a_charge_queues_the_events_and_delivers_them_in_order_after_it(
+    tmp_path: Path,
+) -> None:
+    async with running_fleet(tmp_path, count=2) as (fleet, csms, recorder):
+        identity = "FLEET-0001"
+        station: FleetStation = fleet.stations[identity]
+        await set_variables(
+            csms,
+            identity,
+            {
+                ("SampledDataCtrlr", "TxUpdatedInterval"): "1",
+                # A quick reconnect once the network is back (Part 4 §5.3 back-off).
+                ("OCPPCommCtrlr", "RetryBackOffWaitMinimum"): "1",
+                ("OCPPCommCtrlr", "RetryBackOffRandomRange"): "0",
+            },
+        )
+        await station.command("sim.plug", {"evse": 1})
+        await station.command("sim.tap", {"uid": CARD})
+        await station.command("sim.ev_state", {"evse": 1, "state": "C"})
+        with trio.fail_after(LIMIT):
+            started = await recorder.wait_for(
+                from_station(identity, "TransactionEvent", eventType="Started")
+            )
+            await recorder.wait_for(
+                lambda f: (
+                    from_station(identity, "TransactionEvent")(f)
+                    and f.payload["transactionInfo"].get("chargingState") == "Charging"
+                )
+            )
+        transaction = started.payload["transactionInfo"]["transactionId"]
+
+        mark, events_mark = len(recorder.frames), len(recorder.events)
+        answer = await station.command("network.outage", {"duration_s": 600})
+        assert answer["outage"]["cause"] == "network"
+        assert 599 < answer["outage"]["remaining_s"] <= 600
+        with trio.fail_after(LIMIT):
+            # The CSMS sees the connection end without a close frame (RFC 6455: 1006).
+            lost = await recorder.wait_event(identity, "disconnected", events_mark)
+            assert lost.detail == "code=1006"
+            incarnation = station.station
+            assert incarnation is not None and incarnation.connection is not None
+            manager = incarnation.connection
+            failed = manager.failed_attempts
+            await manager.wait_failed_attempts(failed + 1)
+        assert manager.last_failure is not None and "no route to the host" in manager.last_failure
+        assert station.summary()["connected"] is False
+        assert station.summary()["outage"]["cause"] == "network"
+
+        # Offline: the charge goes on (periodic meter values, at least one in the back-off
+        # second above), then the EV leaves and the station ends the transaction.
+        await station.command("sim.unplug", {"evse": 1})
+        with trio.fail_after(LIMIT):
+            while station.summary()["evses"][0]["transaction_id"] is not None:
+                await incarnation.transactions.wait_changed()
+        queued = incarnation.queue.count(transaction)
+        assert queued >= 2  # periodic meter values and Ended
+        down_frames = [f for f in recorder.frames[mark:] if f.identity == identity]
+        assert not [f for f in down_frames if f.direction == "in"]
+
+        restored = await station.command("network.restore", {})
+        assert restored == {"outage": None}
+        with trio.fail_after(LIMIT):
+            ended = await recorder.wait_for(
+                from_station(identity, "TransactionEvent", eventType="Ended"), mark
+            )
+            await incarnation.queue.drained()
+        assert ended.payload["offline"] is True
+        assert ended.payload["transactionInfo"]["stoppedReason"] == "EVDisconnected"
+
+        frames = transaction_events(recorder.frames, identity, transaction)
+        # Each message once in seqNo order (a resend of the one in flight at the cut
+        # would repeat its seqNo, never skip or reorder one).
+        first_seen: list[int] = []
+        for frame in frames:
+            if frame.payload["seqNo"] not in first_seen:
+                first_seen.append(frame.payload["seqNo"])
+        assert first_seen == list(range(len(first_seen)))
+        assert frames[-1] is ended
+        after = [f for f in frames if recorder.frames.index(f) >= mark]
+        assert len({f.payload["seqNo"] for f in after}) >= queued
+        assert all(f.payload.get("offline") for f in after)
+        triggers = [f.payload["triggerReason"] for f in after]
+        assert "MeterValuePeriodic" in triggers
+        # The other station never lost its connection.
+        other = fleet.stations["FLEET-0002"]
+        assert other.summary()["connected"] is True
+        assert not [e for e in recorder.events[events_mark:] if e.identity == "FLEET-0002"]
+
+
+async def test_a_fleet_wide_outage_is_a_csms_outage_for_every_station(tmp_path: Path) -> None:
+    async with running_fleet(tmp_path, count=3) as (fleet, _, recorder):
+        events_mark = len(recorder.events)
+        assert await fleet.outage(600) == 3
+        with trio.fail_after(LIMIT):
+            for identity, station in fleet.stations.items():
+                await recorder.wait_event(identity, "disconnected", events_mark)
+                incarnation = station.station
+                assert incarnation is not None and incarnation.connection is not None
+                await incarnation.connection.wait_failed_attempts(1)
+                assert "connection refused" in (incarnation.connection.last_failure or "")
+                assert station.summary()["outage"]["cause"] == "csms"
+        assert fleet.restore() == 3
+        assert fleet.restore() == 0
+        with trio.fail_after(LIMIT):
+            for identity in fleet.stations:
+                await recorder.wait_event(identity, "connected", events_mark)
+        assert all(s.summary()["outage"] is None for s in fleet.stations.values())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"duration_s": -5}, "duration_s must be above 0 and at most 604800 s, got -5"),
+        ({"duration_s": 0}, "duration_s must be above 0"),
+        ({"duration_s": "ten"}, "duration_s must be a number of seconds, got 'ten'"),
+        ({"duration_s": 10, "cause": "flood"}, "cause must be one of network, csms, got 'flood'"),
+        ({"duration_s": 10, "for": 3}, "unknown argument 'for'; expected cause, duration_s"),
+        ({}, "missing argument 'duration_s'"),
+    ],
+)
+async def test_a_bad_outage_is_refused_naming_the_value_and_cuts_nothing(
+    tmp_path: Path, args: dict[str, Any], message: str
+) -> None:
+    async with running_fleet(tmp_path, count=1) as (fleet, _, _):
+        station = fleet.stations["FLEET-0001"]
+        with pytest.raises(ValueError, match=re.escape(message)):
+            await station.command("network.outage", args)
+        assert station.summary()["outage"] is None
+        assert station.summary()["connected"] is True
+
+
+async def test_an_outage_ends_by_itself_at_its_deadline(
+    autojump_clock: trio.testing.MockClock,
+) -> None:
+    from station.fleet.outage import NetworkLink
+    from station.ocpp.transport import ConnectFailed, Endpoint, TransportClosed, memory_pair
+
+    far_ends = []
+
+    async def dial(nursery: trio.Nursery, endpoint: Endpoint) -> Any:
+        station_side, csms_side = memory_pair()
+        far_ends.append(csms_side)
+        return station_side
+
+    link = NetworkLink(dial)
+    endpoint = Endpoint(url="ws://csms.example:9000/ocpp", identity="CS-1", security_profile=1)
+    async with trio.open_nursery() as nursery:
+        transport = await link(nursery, endpoint)
+        await far_ends[0].send("hello")
+        assert await transport.receive() == "hello"
+
+        async def reader() -> None:
+            with pytest.raises(TransportClosed) as closed:
+                await transport.receive()
+            assert closed.value.code == 1006
+
+        nursery.start_soon(reader)
+        await trio.testing.wait_all_tasks_blocked()
+        cut_at = trio.current_time()
+        assert (await link.cut(30)) == {"cause": "network", "remaining_s": 30.0}
+        with pytest.raises(TransportClosed):
+            await transport.send("after the cut")
+        with pytest.raises(ConnectFailed, match=r"csms\.example:9000: no route to the host"):
+            await link(nursery, endpoint)
+        # A shorter second outage does not end the first one early.
+        await link.cut(5, "csms")
+        await trio.sleep_until(cut_at + 29.9)
+        assert link.down
+        with pytest.raises(ConnectFailed, match="no route to the host"):
+            await link(nursery, endpoint)
+        await trio.sleep_until(cut_at + 30)
+        assert not link.down and link.state() is None
+        again = await link(nursery, endpoint)
+        await far_ends[1].send("back")
+        assert await again.receive() == "back"
+        assert link.outages == 2 and link.refused_attempts == 2
+        assert link.restore() is False

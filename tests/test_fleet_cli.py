@@ -177,6 +177,11 @@ async def test_sim_commands_drive_one_station_of_a_fleet(data_dir, capsys):
         (("--station", A, "plug", "3"), "station sim: sim.plug: unknown EVSE 3"),
         (("--station", A, "pilot-voltage", "1", "5", "x"), "station sim: pilot-voltage: "),
         (("plug", "1"), "station sim: --fleet needs --station ID (the station's identity)"),
+        (
+            ("--station", A, "outage", "-5"),
+            "station sim: network.outage: duration_s must be above 0 and at most 604800 s, got -5",
+        ),
+        (("--station", A, "outage", "soon"), "station sim: outage: 'soon' is neither seconds"),
     ],
 )
 async def test_sim_through_a_fleet_fails_with_one_line(data_dir, capsys, argv, message):
@@ -185,6 +190,28 @@ async def test_sim_through_a_fleet_fails_with_one_line(data_dir, capsys, argv, m
     err = capsys.readouterr().err
     assert err.startswith(message), err
     assert err.count("\n") == 1
+
+
+async def test_sim_outage_cuts_one_station_of_a_fleet_and_ends_it(data_dir, capsys):
+    async with fleet_api(data_dir, 2) as fleet:
+        target = ("sim", "--fleet", fleet.url, "--station", A)
+        assert await station(*target, "outage", "300", "--cause", "csms") == 0
+        assert fleet.station(A).summary()["outage"]["cause"] == "csms"
+        assert fleet.station(B).summary()["outage"] is None
+        assert await station("fleet", "status", "--api", fleet.url) == 0
+        assert await station(*target, "outage", "end") == 0
+        assert fleet.station(A).summary()["outage"] is None
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{A}: csms outage, ") and out[0].endswith(" s left")
+    table = {line.split()[0]: line for line in out[1:-3]}
+    assert re.search(r"\bno \(csms outage, \d+ s left\)", table[A]), table[A]
+    assert "(1 in an outage)" in out[-3]
+    assert out[-1] == f"{A}: network up"
+
+
+async def test_sim_outage_needs_a_fleet(tmp_path, capsys):
+    assert await station("sim", "--config", str(tmp_path / "s.toml"), "outage", "60") == 1
+    assert capsys.readouterr().err == "station sim: outage needs --fleet URL --station ID\n"
 
 
 async def test_sim_station_without_fleet_is_refused(tmp_path, capsys):

@@ -63,6 +63,7 @@ async def test_list_names_every_station_with_its_evses_and_totals(api):
         "states": {"accepted": 2},
         "evses": {"Available": 4},
         "transactions": 0,
+        "outages": 0,
     }
 
 
@@ -178,6 +179,7 @@ async def test_stopped_stations_are_409_and_their_summaries_still_read(api):
         "states": {"stopped": 2},
         "evses": {},
         "transactions": 0,
+        "outages": 0,
     }
     health = (await client.get("/health")).json()
     assert (health["states"], health["connected"]) == ({"stopped": 2}, 0)
@@ -412,3 +414,77 @@ async def test_the_served_openapi_description_is_the_committed_copy(still_api):
     committed = OUTPUT.read_text(encoding="utf-8")
     assert render() == committed, f"{OUTPUT.name} is out of date: run `{REGENERATE}`"
     assert served == json.loads(committed)
+
+
+async def test_an_outage_cuts_one_station_off_until_it_is_ended(api):
+    client, fleet = api
+    answer = await client.post(f"/stations/{A}/outage", json={"duration_s": 600})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["command"] == "network.outage"
+    assert body["result"]["outage"]["cause"] == "network"
+    station = fleet.station(A)
+    with trio.fail_after(20):
+        while station.summary()["connected"]:
+            await station.station.client.wait_until(lambda: not station.summary()["connected"])
+    listed = (await client.get("/stations")).json()
+    summaries = {s["identity"]: s for s in listed["stations"]}
+    assert summaries[A]["outage"]["cause"] == "network"
+    assert summaries[B]["outage"] is None and summaries[B]["connected"] is True
+    assert listed["totals"]["outages"] == 1
+    ended = await client.delete(f"/stations/{A}/outage")
+    assert ended.status_code == 200 and ended.json()["result"] == {"outage": None}
+    with trio.fail_after(30):
+        await station.station.client.wait_until(lambda: station.summary()["connected"])
+
+
+async def test_a_fleet_wide_outage_cuts_every_station_and_ends_for_all(api):
+    client, fleet = api
+    answer = await client.post("/outage", json={"duration_s": 90})
+    assert answer.status_code == 200
+    assert answer.json()["stations"] == 2
+    assert answer.json()["outage"]["cause"] == "csms"
+    assert all(s.summary()["outage"]["cause"] == "csms" for s in fleet.fleet.stations.values())
+    ended = await client.delete("/outage")
+    assert ended.json() == {"stations": 2, "outage": None}
+    assert all(s.summary()["outage"] is None for s in fleet.fleet.stations.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "detail"),
+    [
+        (
+            f"/stations/{A}/outage",
+            {"duration_s": -5},
+            422,
+            "body.duration_s: Input should be greater than 0 (got -5)",
+        ),
+        (
+            f"/stations/{A}/outage",
+            {"duration_s": 10, "cause": "flood"},
+            422,
+            "body.cause: Input should be 'network' or 'csms' (got 'flood')",
+        ),
+        (f"/stations/{A}/outage", {}, 422, "body.duration_s: Field required"),
+        ("/stations/NOPE/outage", {"duration_s": 10}, 404, "no station 'NOPE' in this fleet"),
+        ("/outage", {"duration_s": 1e9}, 422, "body.duration_s: Input should be less than or"),
+    ],
+)
+async def test_a_bad_outage_gets_a_precise_error_and_cuts_nothing(api, path, body, status, detail):
+    client, fleet = api
+    answer = await client.post(path, json=body)
+    assert answer.status_code == status
+    assert answer.json()["detail"].startswith(detail)
+    assert all(s.summary()["outage"] is None for s in fleet.fleet.stations.values())
+    assert all(s.summary()["connected"] for s in fleet.fleet.stations.values())
+
+
+async def test_the_command_route_passes_network_commands_through_with_their_errors(api):
+    client, _ = api
+    answer = await client.post(f"/stations/{A}/commands/network.outage", json={"duration_s": 0})
+    assert answer.status_code == 422
+    assert answer.json()["detail"] == (
+        "network.outage: duration_s must be above 0 and at most 604800 s, got 0"
+    )
+    answer = await client.delete("/stations/NOPE/outage")
+    assert answer.status_code == 404

@@ -3,6 +3,7 @@ down, and able to drive a real station through a charge."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from station.fleet.traffic import (
     TrafficError,
     TrafficSettings,
     dwell_time,
+    outage_duration,
 )
 from tests.conftest import booted, make_config, running_station
 
@@ -87,7 +89,7 @@ class FakeStation:
         elif name == "status":
             relays = {str(e): {"relay": self._relay(e, now)} for e in self.evse_ids}
             return {"evses": relays}
-        elif name not in ("sim.ev", "sim.fault", "evse.clear_fault"):
+        elif name not in ("sim.ev", "sim.fault", "evse.clear_fault", "network.outage"):
             raise KeyError(name)
         return None
 
@@ -256,6 +258,10 @@ async def test_a_refused_command_is_counted_with_its_reason(autojump_clock):
         ({"fault_kinds": []}, "fault_kinds must be a non-empty list"),
         ({"seed": 1.5}, "seed must be an integer, got 1.5"),
         ({"arrival_rate": 2}, "unknown setting 'arrival_rate'"),
+        ({"outages_per_hour": -1}, "outages_per_hour must be at least 0 and at most 3600, got -1"),
+        ({"csms_outages_per_hour": "x"}, "csms_outages_per_hour must be a number, got 'x'"),
+        ({"outage_mean_s": 0}, "outage_mean_s must be at least 1 and at most 604800, got 0"),
+        ({"outage_spread_s": -5}, "outage_spread_s must be at least 0 and at most 604800"),
     ],
 )
 def test_bad_settings_are_refused_with_the_reason(values, message):
@@ -278,6 +284,70 @@ def test_the_dwell_time_has_the_configured_mean_and_spread():
     assert statistics.fmean(samples) == pytest.approx(3600, rel=0.03)
     assert statistics.stdev(samples) == pytest.approx(1200, rel=0.05)
     assert dwell_time(rng, 600, 0) == 600 and min(samples) >= 60
+
+
+def outages(station: FakeStation) -> list[tuple[float, dict[str, Any]]]:
+    return [(t, json.loads(args)) for t, name, args in station.log if name == "network.outage"]
+
+
+OUTAGES = TrafficSettings(
+    seed=11,
+    arrivals_per_hour=0.5,
+    cards=KNOWN,
+    outages_per_hour=0.5,
+    csms_outages_per_hour=0.1,
+    outage_mean_s=600,
+    outage_spread_s=300,
+)
+
+
+async def test_the_same_seed_gives_the_same_outage_schedule(autojump_clock):
+    runs = []
+    for settings in (OUTAGES, OUTAGES, TrafficSettings(**{**OUTAGES.__dict__, "seed": 12})):
+        stations = fleet(3)
+        traffic = Traffic(stations, settings)
+        await run_for(traffic, 48 * HOUR)
+        runs.append(([outages(s) for s in stations], traffic.counts))
+    (first, counts), (second, _), (other, _) = runs
+    assert first == second
+    assert first != other
+    assert counts.outages > 0 and counts.csms_outages > 0
+    # Each station's own outages, and the CSMS's on every station at the same instant.
+    own = [[(t, a) for t, a in station if a["cause"] == "network"] for station in first]
+    csms = [[(t, a) for t, a in station if a["cause"] == "csms"] for station in first]
+    assert sum(len(o) for o in own) == counts.outages
+    assert csms[0] == csms[1] == csms[2] and len(csms[0]) == counts.csms_outages
+    assert own[0] != own[1]
+    for schedule in own:
+        # A station's next outage starts after its previous one ended.
+        for (start, args), (next_start, _) in itertools.pairwise(schedule):
+            assert next_start >= start + args["duration_s"]
+        assert all(1 <= a["duration_s"] <= 7 * 86400 for _, a in schedule)
+
+
+async def test_outages_come_at_the_configured_rate(autojump_clock):
+    stations = fleet(4, evse_ids=(1,))
+    settings = TrafficSettings(
+        seed=5, arrivals_per_hour=0.1, cards=KNOWN, outages_per_hour=1.0, outage_mean_s=60
+    )
+    traffic = Traffic(stations, settings)
+    await run_for(traffic, 200 * HOUR)
+    # A Poisson process of 1 an hour while up (up 59/60 of the time), 4 stations × 200 h.
+    expected = 4 * 200 * (1 / (1 + 60 / 3600))
+    assert traffic.counts.outages == pytest.approx(expected, rel=0.12)
+    assert traffic.counts.csms_outages == 0
+    assert {a["duration_s"] for s in stations for _, a in outages(s)} == {60.0}
+
+
+def test_the_outage_duration_has_the_configured_mean_and_spread():
+    import random
+    import statistics
+
+    rng = random.Random(2)
+    samples = [outage_duration(rng, 300, 150) for _ in range(20000)]
+    assert statistics.fmean(samples) == pytest.approx(300, rel=0.03)
+    assert statistics.stdev(samples) == pytest.approx(150, rel=0.05)
+    assert min(samples) >= 1 and outage_duration(rng, 30, 0) == 30
 
 
 async def test_the_controller_starts_reports_and_stops(autojump_clock):

@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from station.fleet.outage import MAX_OUTAGE_S
+
 
 class Problem(BaseModel):
     """Every error's body."""
@@ -32,6 +34,16 @@ class EvseSummary(BaseModel):
     transaction_id: str | None = Field(description="The transaction in progress, if any.")
 
 
+class OutageState(BaseModel):
+    """A network outage in force on a station."""
+
+    cause: Literal["network", "csms"] = Field(
+        description="network: the station's own network is gone (its connection attempts "
+        "find no route); csms: the CSMS is down (they are refused)."
+    )
+    remaining_s: float = Field(description="Seconds until it ends by itself.")
+
+
 class StationSummary(BaseModel):
     """A station in one line's worth of fields."""
 
@@ -40,6 +52,9 @@ class StationSummary(BaseModel):
     identity: str = Field(description="OCPP identity (the last segment of its URL).")
     state: str = Field(description="starting, connecting, pending, accepted, rejected or stopped.")
     connected: bool = Field(description="Whether its WebSocket to the CSMS is open.")
+    outage: OutageState | None = Field(
+        default=None, description="The network outage in force, if any."
+    )
     incarnations: int | None = Field(
         default=None, description="How many times it was built (1 + restarts)."
     )
@@ -57,6 +72,7 @@ class Totals(BaseModel):
         description="EVSEs per connector status (of the stations that are running)."
     )
     transactions: int = Field(description="Transactions in progress.")
+    outages: int = Field(default=0, description="Stations in a network outage.")
 
 
 class StationList(BaseModel):
@@ -145,6 +161,37 @@ class EvSettings(BaseModel):
     soc: float | None = Field(default=None, ge=0, le=100, description="State of charge (%).")
 
 
+class Outage(BaseModel):
+    """A network outage to cause on one station: its WebSocket drops without a close
+    frame and its connection attempts fail until the outage ends."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    duration_s: float = Field(
+        gt=0, le=MAX_OUTAGE_S, description="How long it lasts (s).", examples=[120]
+    )
+    cause: Literal["network", "csms"] = Field(
+        default="network",
+        description="network: attempts find no route to the CSMS; csms: they are refused.",
+    )
+
+
+class FleetOutage(Outage):
+    """A network outage of every station at once; by default a CSMS outage."""
+
+    cause: Literal["network", "csms"] = Field(
+        default="csms",
+        description="csms: every station's attempts are refused; network: they find no route.",
+    )
+
+
+class FleetOutageResult(BaseModel):
+    """What a fleet-wide outage (or its end) did."""
+
+    stations: int = Field(description="Stations cut off (or, for its end, that were).")
+    outage: OutageState | None = Field(description="The outage now in force, if any.")
+
+
 def totals(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     """Counts over the fleet's summaries (`StationSummary`'s shape), as `Totals` has them."""
     evses = [e for s in summaries for e in s["evses"]]
@@ -154,4 +201,5 @@ def totals(summaries: list[dict[str, Any]]) -> dict[str, Any]:
         "states": dict(Counter(str(s["state"]) for s in summaries)),
         "evses": dict(Counter(str(e["status"]) for e in evses if e["status"] is not None)),
         "transactions": sum(1 for e in evses if e["transaction_id"]),
+        "outages": sum(1 for s in summaries if s.get("outage")),
     }

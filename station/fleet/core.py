@@ -12,6 +12,9 @@ is what carries no station state:
   across the fleet, on the first connection and on every reconnection, so a CSMS that
   comes back from an outage is not hit by N handshakes at once.
 
+Each station's dialer goes through its own `NetworkLink` (`station.fleet.outage`), which
+the fleet cuts to give that station, or all of them, a network outage.
+
 What each station keeps for itself: its identity, data directory (store, certificates,
 message log, simulated world, control socket), its connection, its hardware and its
 control service. See docs/fleet.md.
@@ -32,7 +35,8 @@ import trio
 from station.app import Runtime, Station, run_station
 from station.config import StationConfig
 from station.fleet import logs
-from station.fleet.handles import StationDown
+from station.fleet.handles import OUTAGE, RESTORE, StationDown
+from station.fleet.outage import NetworkLink
 from station.fleet.settings import (
     FLEET_CONTROL_HEARTBEAT,
     FLEET_SIM_IDLE_WAIT,
@@ -113,11 +117,19 @@ class FleetStation:
     """One station of a fleet: its configuration, and the task that runs it (Reset
     restarts included) and starts it again after a failure."""
 
-    def __init__(self, index: int, config: StationConfig, runtime: Runtime) -> None:
-        """``index`` counts from 1 in start order."""
+    def __init__(
+        self,
+        index: int,
+        config: StationConfig,
+        runtime: Runtime,
+        network: NetworkLink | None = None,
+    ) -> None:
+        """``index`` counts from 1 in start order; ``network`` is the link that
+        ``runtime.dial`` goes through (None: the station's network cannot be cut)."""
         self.index = index
         self.config = config
         self.runtime = runtime
+        self.network = network
         #: The running incarnation (None while starting, restarting or stopped).
         self.station: Station | None = None
         #: How many times it was built (1 + restarts after a Reset or a failure).
@@ -142,14 +154,18 @@ class FleetStation:
         return self._evse_ids
 
     async def command(self, name: str, args: Mapping[str, Any]) -> Any:
-        """Run a control command of the current incarnation (`station.fleet.handles`)."""
+        """Run a control command of the current incarnation, or a network command
+        (`station.fleet.handles`)."""
+        if name == OUTAGE or name == RESTORE:
+            return await self._network_command(name, args)
         station = self.station
         if station is None:
             raise StationDown(f"station {self.identity} is {self.state}")
         return await station.control_socket.call(name, dict(args))
 
     def summary(self) -> dict[str, Any]:
-        """Identity, state, connection and per EVSE its status and transaction."""
+        """Identity, state, connection, the outage in force, and per EVSE its status and
+        transaction."""
         station = self.station
         evses: list[dict[str, Any]] = []
         for evse_id in self._evse_ids:
@@ -162,10 +178,30 @@ class FleetStation:
             "identity": self.identity,
             "state": self.state,
             "connected": station is not None and station.client.connected,
+            "outage": None if self.network is None else self.network.state(),
             "incarnations": self.incarnations,
             "error": self.error,
             "evses": evses,
         }
+
+    async def _network_command(self, name: str, args: Mapping[str, Any]) -> dict[str, Any]:
+        if self.network is None:
+            raise KeyError(
+                f"unknown command {name!r}: station {self.identity}'s network is not the fleet's"
+            )
+        known = {"duration_s", "cause"} if name == OUTAGE else set()
+        extra = sorted(set(args) - known)
+        if extra:
+            raise ValueError(
+                f"unknown argument {extra[0]!r}; expected {', '.join(sorted(known)) or 'none'}"
+            )
+        if name == RESTORE:
+            self.network.restore()
+            await trio.lowlevel.checkpoint()
+            return {"outage": None}
+        if "duration_s" not in args:
+            raise ValueError("missing argument 'duration_s'")
+        return {"outage": await self.network.cut(args["duration_s"], args.get("cause", "network"))}
 
     # -- state ---------------------------------------------------------------------------
 
@@ -282,8 +318,10 @@ class Fleet:
         #: Identity and password of every station, for the CSMS's registration.
         self.credentials = write_credentials(self.settings, configs)
         for index, config in enumerate(configs, start=1):
-            runtime = factory(self.settings, index, FleetOffload(self.pool), self.dialer)
-            self._stations[config.station.identity] = FleetStation(index, config, runtime)
+            # Below the station's OCPP stack, its network: what an outage cuts.
+            network = NetworkLink(self.dialer)
+            runtime = factory(self.settings, index, FleetOffload(self.pool), network)
+            self._stations[config.station.identity] = FleetStation(index, config, runtime, network)
         self.stop_signal = trio.Event()
         self._building = trio.Semaphore(self.settings.concurrent_builds)
 
@@ -310,6 +348,25 @@ class Fleet:
     def stop(self) -> None:
         """Stop every station in order (contactors open, WebSockets closed with 1001)."""
         self.stop_signal.set()
+
+    async def outage(self, duration_s: float, cause: str = "csms") -> int:
+        """Cut every station off at once for ``duration_s`` seconds (by default as a CSMS
+        outage: their connections drop and reconnection attempts are refused); returns how
+        many were cut. `OutageError` for a bad duration or cause, and nothing is cut."""
+        from station.fleet.outage import check_outage
+
+        duration_s, cause = check_outage(duration_s, cause)
+        stations = [s for s in self._stations.values() if s.network is not None]
+        for station in stations:
+            assert station.network is not None
+            await station.network.cut(duration_s, cause)
+        return len(stations)
+
+    def restore(self) -> int:
+        """End every station's outage now; returns how many had one."""
+        return sum(
+            1 for s in self._stations.values() if s.network is not None and s.network.restore()
+        )
 
     async def wait_accepted(self) -> None:
         """Return once every station's BootNotification was Accepted."""

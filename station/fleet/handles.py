@@ -11,6 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+#: Commands a fleet station answers itself, not its control socket: they act on its
+#: network, which is the fleet's (`station.fleet.outage`). ``network.outage``
+#: {"duration_s", "cause"?: "network" | "csms"} cuts its connection to the CSMS for that
+#: long; ``network.restore`` {} ends an outage early. Both answer the outage in force
+#: (``{"outage": {"cause", "remaining_s"} | null}``) and work while the station is down.
+OUTAGE = "network.outage"
+RESTORE = "network.restore"
+NETWORK_COMMANDS = (OUTAGE, RESTORE)
+
 
 class StationDown(Exception):
     """The station is not running at the moment (starting, restarting or stopped)."""
@@ -34,16 +43,17 @@ class StationHandle(Protocol):
 
         ``name`` and ``args`` are those of the control socket (``status``,
         ``sim.plug`` {"evse"}, ``sim.unplug`` {"evse"}, ``sim.ev_state`` {"evse",
-        "state"}, ``sim.tap`` {"uid"}, ``sim.fault`` {"evse", "kind"}, ...); the answer is
-        the command's. Raises `StationDown` when the station is not running, `KeyError`
-        for an unknown command and `ValueError` for bad arguments.
+        "state"}, ``sim.tap`` {"uid"}, ``sim.fault`` {"evse", "kind"}, ...), or one of
+        the `NETWORK_COMMANDS`; the answer is the command's. Raises `StationDown` when
+        the station is not running, `KeyError` for an unknown command and `ValueError`
+        for bad arguments.
         """
         ...
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready picture: identity, ``state`` (starting, connecting, pending,
-        accepted, rejected, stopped), ``connected``, and per EVSE its id, status and
-        transaction id (or None)."""
+        accepted, rejected, stopped), ``connected``, ``outage`` (the network outage in
+        force or None), and per EVSE its id, status and transaction id (or None)."""
         ...
 
 

@@ -47,14 +47,24 @@ from station.fleet.api_models import (
     EvSettings,
     EvState,
     Fault,
+    FleetOutage,
+    FleetOutageResult,
     Health,
+    Outage,
     Problem,
     StateOfCharge,
     StationList,
     StationState,
     totals,
 )
-from station.fleet.handles import FleetView, StationDown, StationHandle, TrafficControl
+from station.fleet.handles import (
+    OUTAGE,
+    RESTORE,
+    FleetView,
+    StationDown,
+    StationHandle,
+    TrafficControl,
+)
 from station.ops.control_socket import CommandError
 
 __all__ = ["COMMAND_TIMEOUT", "ApiError", "create_app", "openapi_document", "serve"]
@@ -295,6 +305,54 @@ def create_app(fleet: FleetView, traffic: TrafficControl | None = None) -> FastA
     async def tap(identity: Identity, body: Card) -> CommandResult:
         """Present a card to the station's reader."""
         return await run(station(identity), "sim.tap", {"uid": body.uid})
+
+    @app.post(
+        "/stations/{identity}/outage",
+        tags=["outages"],
+        summary="Cut a station off",
+        responses=COMMAND_ERRORS,
+    )
+    async def outage(identity: Identity, body: Outage) -> CommandResult:
+        """Cut the station's connection to the CSMS for ``duration_s`` seconds, below its
+        OCPP stack: the WebSocket drops without a close frame and every connection attempt
+        fails until the outage ends; the station queues, retries and reconnects on its own.
+        A second outage while one lasts keeps the later end."""
+        return await run(station(identity), OUTAGE, body.model_dump())
+
+    @app.delete(
+        "/stations/{identity}/outage",
+        tags=["outages"],
+        summary="End a station's outage",
+        responses=COMMAND_ERRORS,
+    )
+    async def restore(identity: Identity) -> CommandResult:
+        """End the station's outage now; it reconnects after its own back-off."""
+        return await run(station(identity), RESTORE, {})
+
+    @app.post(
+        "/outage",
+        tags=["outages"],
+        summary="Cut every station off",
+        responses=errors(400, 415, 422, 504),
+    )
+    async def fleet_outage(body: FleetOutage) -> FleetOutageResult:
+        """Cut every station off at once (by default a CSMS outage: their connections drop
+        and their attempts are refused until it ends)."""
+        last: Any = None
+        handles = list(fleet.stations.values())
+        for handle in handles:
+            last = (await run_command(handle, OUTAGE, body.model_dump()))["outage"]
+        log.info("event=fleet_outage stations=%d duration_s=%g", len(handles), body.duration_s)
+        return FleetOutageResult(stations=len(handles), outage=last)
+
+    @app.delete("/outage", tags=["outages"], summary="End every station's outage")
+    async def fleet_restore() -> FleetOutageResult:
+        """End the outage of every station now."""
+        ended = 0
+        for handle in fleet.stations.values():
+            ended += handle.summary().get("outage") is not None
+            await run_command(handle, RESTORE, {})
+        return FleetOutageResult(stations=ended, outage=None)
 
     @app.post(
         "/stations/{identity}/commands/{name}",

@@ -98,7 +98,7 @@ def render(answer: dict[str, Any]) -> str:
         (
             station["identity"],
             station["state"],
-            "yes" if station["connected"] else "no",
+            _connected(station),
             " ".join(f"{e['id']}:{e['status'] or '-'}" for e in station["evses"]) or "-",
             " ".join(
                 f"{e['id']}:{e['transaction_id']}" for e in station["evses"] if e["transaction_id"]
@@ -116,6 +116,14 @@ def render(answer: dict[str, Any]) -> str:
     if answer.get("traffic") is not None:
         lines.append(traffic_line(answer["traffic"]))
     return "\n".join(lines)
+
+
+def _connected(station: dict[str, Any]) -> str:
+    """yes, no, or why not when the fleet cut it off: ``no (network outage, 97 s left)``."""
+    outage = station.get("outage")
+    if outage:
+        return f"no ({outage['cause']} outage, {outage['remaining_s']:.0f} s left)"
+    return "yes" if station["connected"] else "no"
 
 
 def traffic_line(status: dict[str, Any]) -> str:
@@ -150,6 +158,8 @@ def summary_line(totals: dict[str, Any]) -> str:
     if totals.get("states"):
         text += f" ({counts(totals['states'])})"
     text += f", {totals.get('connected', 0)} connected"
+    if totals.get("outages"):
+        text += f" ({totals['outages']} in an outage)"
     if totals.get("evses"):
         text += f"; EVSEs: {counts(totals['evses'])}"
     text += f"; {transactions} transaction{'s' if transactions != 1 else ''} in progress"

@@ -15,15 +15,18 @@ commands a person would type (`station.fleet.handles.StationHandle.command`: ``s
 * they stay for a dwell time drawn from a log-normal distribution (mean, spread), then
   stop with their card or simply unplug;
 * faults (``sim.fault`` kinds) strike each EVSE at a chosen rate and are cleared after a
-  while, as a technician would.
+  while, as a technician would;
+* network outages (``network.outage``) cut each station off at a chosen rate, and CSMS
+  outages cut all the generator's stations at once, each for a log-normal duration; the
+  stations ride them out on their own (offline queue, retries, reconnection).
 
-Outages (a station losing its connection or restarting) are the fleet's to cause: a
-`StationHandle` offers no command for them. The generator only tolerates them: a
-command that meets `StationDown` ends that session (counted), and the next driver at
-that EVSE first takes away the EV the interrupted one left behind.
+A station that is down (restarting after a Reset, or failed) is tolerated: a command that
+meets `StationDown` ends that session (counted), and the next driver at that EVSE first
+takes away the EV the interrupted one left behind.
 
 **Deterministic.** Every EVSE draws from its own `random.Random`, seeded from the seed,
-the station's identity and the EVSE id, and every session's plan is drawn before its
+the station's identity and the EVSE id (outages: from the station's identity; CSMS
+outages: from the seed alone), and every session's plan is drawn before its
 first command; on trio's MockClock the same seed gives every station the same commands
 at the same instants. One card reader serves all EVSEs of a station, so a driver holds
 the station's reader from plugging in until the charge started (or until leaving): a
@@ -32,6 +35,7 @@ tap then always reaches that driver's EV, as on a real station where people take
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import random
@@ -41,7 +45,8 @@ from typing import Any
 
 import trio
 
-from station.fleet.handles import StationDown, StationHandle
+from station.fleet.handles import OUTAGE, StationDown, StationHandle
+from station.fleet.outage import MAX_OUTAGE_S
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +116,13 @@ class TrafficSettings:
     faults_per_hour: float = 0.0
     fault_kinds: tuple[str, ...] = ("rcd",)
     fault_duration_s: float = 60.0
+    #: Network outages per hour and station (its own connection), CSMS outages per hour
+    #: (every station of the generator at once), and how long one lasts: mean and spread
+    #: (standard deviation) of a log-normal distribution, at least a second.
+    outages_per_hour: float = 0.0
+    csms_outages_per_hour: float = 0.0
+    outage_mean_s: float = 300.0
+    outage_spread_s: float = 0.0
     #: How long a driver waits for the charge to start after tapping.
     authorization_timeout_s: float = 30.0
     #: How often a waiting driver looks whether the charge started.
@@ -140,6 +152,10 @@ class TrafficSettings:
                 raise TrafficError(f"fault_kinds: {kind!r} is not one of {', '.join(FAULT_KINDS)}")
         object.__setattr__(self, "fault_kinds", tuple(kinds))
         _number("fault_duration_s", self.fault_duration_s, 1.0, 86400.0)
+        _number("outages_per_hour", self.outages_per_hour, 0.0, 3600.0)
+        _number("csms_outages_per_hour", self.csms_outages_per_hour, 0.0, 3600.0)
+        _number("outage_mean_s", self.outage_mean_s, 1.0, MAX_OUTAGE_S)
+        _number("outage_spread_s", self.outage_spread_s, 0.0, MAX_OUTAGE_S)
         _number("authorization_timeout_s", self.authorization_timeout_s, 1.0, 3600.0)
         _number("poll_interval_s", self.poll_interval_s, 0.1, 60.0)
 
@@ -181,6 +197,9 @@ class TrafficCounts:
     full_sessions: int = 0
     stopped_by_card: int = 0
     faults: int = 0
+    #: Network outages of one station, and CSMS outages (all stations at once).
+    outages: int = 0
+    csms_outages: int = 0
     #: Commands (and so sessions or faults) cut short because the station was down.
     station_down: int = 0
     #: Commands a station refused (``ValueError``/``KeyError``).
@@ -222,11 +241,22 @@ def _rng(seed: int, identity: str, evse: int, stream: str) -> random.Random:
 
 def dwell_time(rng: random.Random, mean: float, spread: float) -> float:
     """A log-normal dwell with the given mean and standard deviation (s), at least 60 s."""
+    return lognormal(rng, mean, spread, 60.0)
+
+
+def outage_duration(rng: random.Random, mean: float, spread: float) -> float:
+    """A log-normal outage with the given mean and standard deviation (s), 1 s to a week."""
+    return min(MAX_OUTAGE_S, lognormal(rng, mean, spread, 1.0))
+
+
+def lognormal(rng: random.Random, mean: float, spread: float, floor: float) -> float:
+    """A log-normal draw with the given mean and standard deviation, at least ``floor``
+    (no draw at all when ``spread`` is 0: then always ``mean``)."""
     if spread <= 0:
-        return max(60.0, mean)
+        return max(floor, mean)
     sigma2 = math.log(1 + (spread / mean) ** 2)
     mu = math.log(mean) - sigma2 / 2
-    return max(60.0, rng.lognormvariate(mu, math.sqrt(sigma2)))
+    return max(floor, rng.lognormvariate(mu, math.sqrt(sigma2)))
 
 
 class Traffic:
@@ -249,6 +279,10 @@ class Traffic:
                     nursery.start_soon(self._arrivals, station, evse)
                     if self.settings.faults_per_hour > 0:
                         nursery.start_soon(self._faults, station, evse)
+                if self.settings.outages_per_hour > 0:
+                    nursery.start_soon(self._outages, station)
+            if self.settings.csms_outages_per_hour > 0:
+                nursery.start_soon(self._csms_outages)
 
     # -- sessions ------------------------------------------------------------------------
 
@@ -414,6 +448,38 @@ class Traffic:
                     await self._command(station, "evse.clear_fault", {"evse": evse})
             except _Abort:
                 continue
+
+    # -- outages -------------------------------------------------------------------------
+
+    async def _outages(self, station: StationHandle) -> None:
+        """Outages of one station's network: starts a Poisson process while it is up."""
+        s = self.settings
+        rng = _rng(s.seed, station.identity, 0, "outages")
+        rate = s.outages_per_hour / 3600.0
+        while True:
+            await trio.sleep(rng.expovariate(rate))
+            duration = outage_duration(rng, s.outage_mean_s, s.outage_spread_s)
+            try:
+                await self._command(station, OUTAGE, {"duration_s": duration, "cause": "network"})
+                self.counts.outages += 1
+            except _Abort:
+                pass
+            await trio.sleep(duration)
+
+    async def _csms_outages(self) -> None:
+        """Outages of the CSMS: every station of the generator cut at the same instant."""
+        s = self.settings
+        rng = random.Random(f"{s.seed}/csms/outages")
+        rate = s.csms_outages_per_hour / 3600.0
+        while True:
+            await trio.sleep(rng.expovariate(rate))
+            duration = outage_duration(rng, s.outage_mean_s, s.outage_spread_s)
+            self.counts.csms_outages += 1
+            log.info("event=traffic_csms_outage duration_s=%.1f", duration)
+            for station in self.stations:
+                with contextlib.suppress(_Abort):
+                    await self._command(station, OUTAGE, {"duration_s": duration, "cause": "csms"})
+            await trio.sleep(duration)
 
     # -- commands ------------------------------------------------------------------------
 

@@ -126,8 +126,14 @@ class Endpoint:
 class WebSocketTransport:
     """`Transport` over a trio-websocket connection."""
 
-    def __init__(self, connection: trio_websocket.WebSocketConnection) -> None:
+    def __init__(
+        self,
+        connection: trio_websocket.WebSocketConnection,
+        stream: trio.abc.AsyncResource | None = None,
+    ) -> None:
+        """``stream`` is the TCP (or TLS) stream under the WebSocket, for `abort`."""
         self._ws = connection
+        self._stream = stream
 
     async def send(self, text: str) -> None:
         """Send one text message."""
@@ -161,6 +167,13 @@ class WebSocketTransport:
             scope.shield = True
             await self._ws.aclose(code, reason)
 
+    async def abort(self) -> None:
+        """Drop the connection without a closing handshake, as a lost network does: the
+        stream under the WebSocket is closed at once, this side reads an abnormal closure
+        (1006) and the peer sees its TCP connection end with no close frame."""
+        if self._stream is not None:
+            await trio.aclose_forcefully(self._stream)
+
 
 def _close_reason(exc: trio_websocket.ConnectionClosed) -> tuple[int, str | None]:
     """Close code and reason of a closed connection.
@@ -183,18 +196,19 @@ async def dial_websocket(nursery: trio.Nursery, endpoint: Endpoint) -> WebSocket
     Raises `ConnectFailed` with a precise detail (and the security event for TLS
     failures) when the attempt does not give an OCPP 2.0.1 connection.
     """
-    connection = await nursery.start(_hold_connection, endpoint)
+    connection, stream = await nursery.start(_hold_connection, endpoint)
     if connection.subprotocol != SUBPROTOCOL:
         # Part 4 §3.2: a CSMS that does not select our subprotocol cannot talk to us.
         await connection.aclose(1002, "subprotocol ocpp2.0.1 required")
         raise ConnectFailed(
             f"CSMS selected subprotocol {connection.subprotocol!r}, not {SUBPROTOCOL!r}"
         )
-    return WebSocketTransport(connection)
+    return WebSocketTransport(connection, stream)
 
 
 async def _hold_connection(
-    endpoint: Endpoint, task_status: trio.TaskStatus[trio_websocket.WebSocketConnection]
+    endpoint: Endpoint,
+    task_status: trio.TaskStatus[tuple[trio_websocket.WebSocketConnection, trio.abc.Stream]],
 ) -> None:
     """Open the WebSocket and keep its reader task alive until cancelled.
 
@@ -220,7 +234,7 @@ async def _hold_connection(
                 # Finished); over plain TCP, a server that hangs up before answering.
                 raise _failure_during_upgrade(recorder.error, host, port)
             recorder.watching = False
-            task_status.started(connection)
+            task_status.started((connection, recorder))
             try:
                 await trio.sleep_forever()
             finally:

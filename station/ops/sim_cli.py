@@ -12,6 +12,8 @@
     station sim --config FILE soc 1 80
     station sim --config FILE status [--json]
     station sim --fleet URL --station ID plug 1          (one station of a fleet)
+    station sim --fleet URL --station ID outage 120 [--cause network|csms]
+    station sim --fleet URL --station ID outage end      (a fleet station's network)
 
 Each command goes to the station's control socket (its path is in the config), or with
 ``--fleet`` to the fleet's HTTP API, which runs the same command on the station named by
@@ -85,6 +87,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     soc = actions.add_parser("soc", help="set the EV's state of charge (%%)")
     soc.add_argument("evse", type=int)
     soc.add_argument("percent", type=float)
+    outage = actions.add_parser(
+        "outage", help="with --fleet: cut the station's network for SECONDS, or 'end' it"
+    )
+    outage.add_argument("duration", metavar="SECONDS|end")
+    outage.add_argument("--cause", choices=("network", "csms"), default="network")
     status = actions.add_parser("status", help="print the state of every EVSE, one line each")
     status.add_argument("--json", action="store_true", help="print the whole state as JSON")
     sim.set_defaults(handler=run)
@@ -115,6 +122,19 @@ def run(args: argparse.Namespace) -> int:
     if args.fleet is not None and not args.station:
         print("station sim: --fleet needs --station ID (the station's identity)", file=sys.stderr)
         return EXIT_FAILED
+    if args.action == "outage":
+        # The station's network belongs to the fleet it runs in, not to the station.
+        if args.fleet is None:
+            print("station sim: outage needs --fleet URL --station ID", file=sys.stderr)
+            return EXIT_FAILED
+        try:
+            duration = None if args.duration == "end" else float(args.duration)
+        except ValueError:
+            print(
+                f"station sim: outage: {args.duration!r} is neither seconds nor 'end'",
+                file=sys.stderr,
+            )
+            return EXIT_FAILED
     if args.action == "pilot-voltage":
         try:
             levels = _levels(args.levels)
@@ -145,6 +165,11 @@ def run(args: argparse.Namespace) -> int:
         ),
         "soc": lambda: ("sim.soc", {"evse": args.evse, "percent": args.percent}),
         "status": lambda: ("status", {}),
+        "outage": lambda: (
+            ("network.restore", {})
+            if duration is None
+            else ("network.outage", {"duration_s": duration, "cause": args.cause})
+        ),
     }[args.action]()
     try:
         if args.fleet is not None:
@@ -191,6 +216,11 @@ def _done(args: argparse.Namespace, result: object) -> str:
         return f"{evse}: EV {result}"
     if args.action == "soc":
         return f"{evse}: EV at {args.percent:g} %"
+    if args.action == "outage":
+        outage = result.get("outage") if isinstance(result, dict) else None
+        if outage is None:
+            return f"{args.station}: network up"
+        return f"{args.station}: {outage['cause']} outage, {outage['remaining_s']:g} s left"
     return str(result)
 
 
