@@ -323,7 +323,7 @@ async def test_a_large_report_does_not_hold_the_event_loop(tmp_path, autojump_cl
 
         report = DeviceModelService.__new__(DeviceModelService)
         report._client, report._dm, report._now = env.station.client, big, env.station.clock.now
-        report._reporting, report._reported = False, {}
+        report._reporting, report._reported = None, {}
         ticks = 0
 
         async def other_task():

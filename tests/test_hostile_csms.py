@@ -266,3 +266,48 @@ async def test_the_message_log_queue_is_bounded_when_the_disk_falls_behind(tmp_p
         nursery.cancel_scope.cancel()
     assert log.dropped == 8
     assert len(list(read_entries(tmp_path))) == 3
+
+
+async def test_a_report_is_busy_until_its_last_part_goes_out_not_until_that_part_is_answered(
+    tmp_path, judge
+):
+    """B07.FR.13: while parts of a report remain to be sent, another GetBaseReport is
+    Rejected; once the last part is out, a CSMS that has it may ask for the next report
+    at once, before it answers that part (a race the station used to lose when the
+    answer and the next request arrived together)."""
+    variables = FAST | {"DeviceDataCtrlr.ItemsPerMessage[GetReport]": 50}
+    async with live_station(make_config(tmp_path, judge.url), variables=variables):
+        await judge.wait_for("StatusNotification", count=2)
+        parts = HeldAnswers(judge, "NotifyReport")
+        first = await judge.call("GetBaseReport", {"requestId": 1, "reportBase": "FullInventory"})
+        assert first["status"] == "Accepted"
+
+        def part(request_id: int, seq_no: int):
+            return lambda p: p["requestId"] == request_id and p["seqNo"] == seq_no
+
+        (last,) = await judge.wait_for("NotifyReport", where=part(1, 0))
+        seq_no = 0
+        while last.payload.get("tbc", False):
+            busy = await judge.call(
+                "GetBaseReport", {"requestId": 2, "reportBase": "FullInventory"}
+            )
+            assert busy["status"] == "Rejected" and busy["statusInfo"]["reasonCode"] == "Busy"
+            parts.release()
+            seq_no += 1
+            (last,) = await judge.wait_for("NotifyReport", where=part(1, seq_no))
+        assert seq_no >= 2  # the report had several parts
+        # The last part is out and unanswered: the next report is accepted now.
+        second = await judge.call("GetBaseReport", {"requestId": 3, "reportBase": "FullInventory"})
+        assert second["status"] == "Accepted"
+        parts.release(1000)
+        await judge.wait_for(
+            "NotifyReport", where=lambda p: p["requestId"] == 3 and not p.get("tbc", False)
+        )
+        sent = [
+            (r.payload["requestId"], r.payload["seqNo"])
+            for r in judge.received
+            if r.action == "NotifyReport"
+        ]
+        assert 2 not in {request_id for request_id, _ in sent}
+        # Each report's parts in order, the second after the first.
+        assert sent == sorted(sent)

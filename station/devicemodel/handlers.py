@@ -105,9 +105,10 @@ class DeviceModelService:
         self._client = client
         self._dm = device_model
         self._now = now
-        #: B07.FR.13: a report is being sent, or was accepted on this connection (by its
-        #: number) and is about to start. Both are set by the handler that accepts it.
-        self._reporting = False
+        #: B07.FR.13: a report is being sent (a token of its follow-up until its last part
+        #: goes out), or was accepted on this connection (by its number) and is about to
+        #: start. Both are set by the handler that accepts it.
+        self._reporting: object | None = None
         self._report_accepted_on: int | None = None
         # The ReportDataType last built for each variable, with what it was built from:
         # most values do not change between two reports, and a report is then a few
@@ -211,12 +212,21 @@ class DeviceModelService:
         self._report_accepted_on = self._client.connection_number
 
         async def send_report() -> None:
-            self._reporting = True
+            token = object()
+            self._reporting = token
             self._report_accepted_on = None
+
+            def last_part() -> None:
+                # The report is done once its last part goes out: a CSMS that has it may
+                # ask for the next one at once, even before the station has read the
+                # answer to that part (the next report's parts queue behind it anyway).
+                if self._reporting is token:
+                    self._reporting = None
+
             try:
-                await self.send_report(request.request_id, variables)
+                await self.send_report(request.request_id, variables, last_part=last_part)
             finally:
-                self._reporting = False
+                last_part()
 
         return Reply(response, send_report)
 
@@ -228,8 +238,15 @@ class DeviceModelService:
             return [v for v in variables if v.key.name in SUMMARY_VARIABLES]
         return variables
 
-    async def send_report(self, request_id: int, variables: list[Variable]) -> None:
-        """Send ``variables`` as NotifyReport parts of ItemsPerMessage[GetReport] items."""
+    async def send_report(
+        self,
+        request_id: int,
+        variables: list[Variable],
+        *,
+        last_part: Callable[[], None] | None = None,
+    ) -> None:
+        """Send ``variables`` as NotifyReport parts of ItemsPerMessage[GetReport] items;
+        ``last_part`` is called just before the last part is sent."""
         per_message = max(1, self._dm.get_int(ITEMS_REPORT) or 100)
         generated_at = self._now()
         chunks = [
@@ -250,6 +267,8 @@ class DeviceModelService:
                 tbc=seq_no < len(chunks) - 1,
                 seq_no=seq_no,
             )
+            if last_part is not None and seq_no == len(chunks) - 1:
+                last_part()
             try:
                 # bulk: every other CALL waiting (transaction events first) goes before
                 # the next part.
