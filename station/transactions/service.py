@@ -573,7 +573,37 @@ class TransactionService:
             )
             return
         reservation_id = await self._consume_reservation(token)
-        await self._apply(target, lambda s, m: s.authorize(m, token, reservation_id=reservation_id))
+        placed = await self._authorize_new(
+            None, token, lambda s, m: s.authorize(m, token, reservation_id=reservation_id)
+        )
+        if placed is None:
+            log.warning(
+                "event=card_ignored id_token=%s reason='no free EVSE'", token_ref(token.id_token)
+            )
+
+    async def _authorize_new(
+        self, evse_id: int | None, token: Token, step: Callable[[EvseSession, Moment], list]
+    ) -> int | None:
+        """Apply the authorizing ``step`` to the session `_target_for_new_authorization`
+        picks, picked under the lock; returns the one it went to (None: none was free).
+
+        Picked again under the lock because the answer of the CSMS (or anything else
+        awaited since the first pick) can come while an EV's plug-in waits for the lock:
+        picked before, the authorization would go to the EVSE-less session while the
+        plug-in, already past `_place_unplaced`, never looks at that session again (the
+        EV would wait for EVConnectionTimeOut without being offered energy)."""
+        guess = self._target_for_new_authorization(evse_id, token)
+        if guess is not None:
+            # The event's meter value is read outside the lock, as `_apply` does; a
+            # plug-in that changes the pick has just read the meter itself.
+            await self._fresh_reading(guess)
+        async with self._lock:
+            target = self._target_for_new_authorization(evse_id, token)
+            if target is None:
+                return None
+            await self._apply_locked(target, step)
+        await self._after_unlock()
+        return target
 
     def _master_pass(self, group: str | None) -> bool:
         """Whether ``group`` is AuthCtrlr.MasterPassGroupId (idTokens compare
@@ -893,15 +923,26 @@ class TransactionService:
             if self._sessions[target].authorized:
                 return  # someone else authorized this EVSE meanwhile
             reservation_id = await self._consume_reservation(token)
-            await self._apply(
-                target,
-                lambda s, m: s.authorize(
+
+            def step(s: EvseSession, m: Moment) -> list:
+                return s.authorize(
                     m, token, remote_start_id=request.remote_start_id, reservation_id=reservation_id
-                ),
-            )
-            if profile is not None and self.start_profile is not None:
+                )
+
+            placed: int | None = target
+            if target == UNPLACED:
+                # No EVSE given: an EV plugged in meanwhile takes it (see `_authorize_new`).
+                placed = await self._authorize_new(None, token, step)
+                if placed is None:
+                    log.warning(
+                        "event=remote_start_not_placed remote_start_id=%s reason='no free EVSE'",
+                        request.remote_start_id,
+                    )
+            else:
+                await self._apply(target, step)
+            if placed is not None and profile is not None and self.start_profile is not None:
                 # F01.FR.10: the profile is this transaction's, once it has started.
-                await self.start_profile.bind(target, profile, request.remote_start_id)
+                await self.start_profile.bind(placed, profile, request.remote_start_id)
 
         return Reply(
             RequestStartTransactionResponse(
