@@ -1198,9 +1198,11 @@ class TransactionService:
         await self._fresh_reading(evse_id)
         reading = self._readings.get(evse_id)
         if reading is None:
+            log.info("event=meter_values_not_sent evse=%s reason='no meter reading yet'", evse_id)
             return False
         value = meter_value(reading, measurands, context)
         if value is None:
+            log.info("event=meter_values_not_sent evse=%s reason='no measurand sampled'", evse_id)
             return False
         try:
             await self._client.call(
