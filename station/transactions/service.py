@@ -487,6 +487,12 @@ class TransactionService:
                 await self._apply_locked(evse_id, lambda s, m: s.plug(m))
             elif previous.ev_connected and not snapshot.ev_connected:
                 await self._apply_locked(evse_id, lambda s, m: s.unplug(m))
+            elif snapshot.ev_connected and previous.fault and not snapshot.fault:
+                # An authorization that came while this EVSE was Faulted (a pilot glitch,
+                # the control link down) could not take it and waits for a plug-in: the EV
+                # here, plugged in all along, is the one it was for.
+                if await self._place_unplaced(evse_id):
+                    await self._apply_locked(evse_id, lambda s, m: s.plug(m))
             if snapshot.ev_connected:
                 await self._apply_locked(
                     evse_id,
@@ -499,18 +505,23 @@ class TransactionService:
                 )
         await self._after_unlock()
 
-    async def _place_unplaced(self, evse_id: int) -> None:
-        """An EV plugged in: an authorization waiting for an EVSE takes this one (AQ-8)."""
+    async def _place_unplaced(self, evse_id: int) -> bool:
+        """An EV plugged in, or an EVSE with an EV became usable again (its fault cleared):
+        an authorization waiting for an EVSE takes this one (AQ-8); whether it did."""
         unplaced = self._sessions[UNPLACED]
         here = self._sessions[evse_id]
         if not unplaced.authorized or here.authorized or here.transaction is not None:
-            return
+            return False
         auth = unplaced.state.authorization
         if auth is not None and not self._admits(evse_id, auth.token):
             log.info("event=authorization_not_placed evse=%s reason=reserved", evse_id)
-            return
+            return False
         unplaced.state.evse_id = evse_id
         self._sessions[evse_id] = unplaced
+        # The EVSE's own session (no authorization, no transaction) waits for the next one;
+        # the EV it saw is the placed session's now (the caller applies the plug-in).
+        if here.state.ev_connected:
+            here = EvseSession(SessionState(), self._new_id)
         self._sessions[UNPLACED] = here
         here.state.evse_id = None
         self._authorized_at.pop(UNPLACED, None)
@@ -522,6 +533,7 @@ class TransactionService:
             )
         )
         log.info("event=authorization_placed evse=%s", evse_id)
+        return True
 
     # -- authorization -------------------------------------------------------------------
 
