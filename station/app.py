@@ -917,6 +917,11 @@ class Station:
 
     async def request_restart(self, reason: BootReasonEnumType) -> None:
         """Stop the tree and restart with ``reason`` as the next boot reason."""
+        # F06: a trigger answered Accepted is followed by its message, so the messages
+        # promised so far go out first. One may wait for its turn behind a CALL in flight
+        # (one message timeout at most), then take one message timeout itself.
+        with trio.move_on_after(2 * self.client.message_timeout):
+            await self.triggers.close()
         await self.store.run(
             lambda db: db.execute(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",

@@ -40,12 +40,20 @@ class _Formatter(logging.Formatter):
         return strip_userinfo(line)
 
 
+#: The name of the console handler `configure` installs: a process that ran a command
+#: in-process and goes on (a test run) finds it by this name to take it off again.
+CONSOLE_HANDLER = "station.console"
+#: Loggers that are chatty at debug level (trio-websocket, the HTTP client, pymodbus).
+NOISY_LOGGERS = ("trio-websocket", "httpx", "httpcore", "pymodbus")
+
+
 def configure(level: str = "info", *, with_time: bool | None = None) -> None:
     """Log to stderr at ``level``; timestamps unless journald adds its own."""
     if with_time is None:
         # systemd sets JOURNAL_STREAM when stderr goes to the journal, which stamps lines.
         with_time = "JOURNAL_STREAM" not in os.environ
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(CONSOLE_HANDLER)
     handler.setFormatter(_Formatter(with_time))
     # The station's loggers stay at INFO for the diagnostics buffer; the console shows
     # what was asked for.
@@ -53,8 +61,7 @@ def configure(level: str = "info", *, with_time: bool | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # trio-websocket and the HTTP client are chatty at debug level.
-    for noisy in ("trio-websocket", "httpx", "httpcore", "pymodbus"):
+    for noisy in NOISY_LOGGERS:
         logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
 
 

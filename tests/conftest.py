@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 import trio
 
+from station import logs
 from station.app import RestartRequested, Runtime, Station
 from station.clock import WallClock
 from station.config import StationConfig, parse_config
@@ -193,6 +196,29 @@ FAST = {
     "OCPPCommCtrlr.RetryBackOffRepeatTimes": 0,
     "OCPPCommCtrlr.WebSocketPingInterval": 0,
 }
+
+
+@pytest.fixture(autouse=True)
+def _process_state_stays_with_its_test() -> Iterator[None]:
+    """A test that runs a command in this process (``station run``, the demo, the fleet's
+    command line) changes what the process keeps: `station.logs.configure`'s console
+    handler, bound to the stderr captured for that test and closed after it, the levels
+    configure set, and the umask ``station run`` makes private. They leave with the test,
+    so that later tests print no "--- Logging error ---" and create files as they expect."""
+    root = logging.getLogger()
+    level = root.level
+    noisy = {name: logging.getLogger(name).level for name in logs.NOISY_LOGGERS}
+    umask = os.umask(0o077)
+    os.umask(umask)
+    yield
+    for handler in list(root.handlers):
+        if handler.get_name() == logs.CONSOLE_HANDLER:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    for name, noisy_level in noisy.items():
+        logging.getLogger(name).setLevel(noisy_level)
+    os.umask(umask)
 
 
 @pytest.fixture

@@ -3,14 +3,12 @@ free port of 127.0.0.1, in real time (the API is real sockets)."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import pytest
 import trio
 
 from station.fleet.core import Fleet, FleetStation
@@ -104,22 +102,3 @@ class HandFleet:
     @property
     def stations(self) -> Mapping[str, StationHandle]:
         return self._stations
-
-
-@pytest.fixture
-def no_console_log_handler() -> Iterator[None]:
-    """Take `station.logs.configure`'s console handler off the root logger for a test.
-
-    A test that ran a command in this process before may have left it there, writing to
-    a stream captured for that test and closed since; each record then prints "Logging
-    error" into the stderr this test checks line by line.
-    """
-    root = logging.getLogger()
-    console = [h for h in root.handlers if type(h) is logging.StreamHandler]
-    for handler in console:
-        root.removeHandler(handler)
-    try:
-        yield
-    finally:
-        for handler in console:
-            root.addHandler(handler)

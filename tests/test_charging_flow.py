@@ -102,3 +102,76 @@ async def test_unplug_while_charging_opens_the_contactor_and_ends_with_ev_discon
         assert [r.payload["connectorStatus"] for r in env.csms.of("StatusNotification")][
             -1
         ] == "Available"
+
+
+async def _until_waiting(lock: trio.Lock, tasks: int) -> None:
+    """Until ``tasks`` tasks wait for ``lock`` (virtual time: the station's loops tick)."""
+    with trio.fail_after(30):
+        while lock.statistics().tasks_waiting < tasks:  # noqa: ASYNC110 - no event for it
+            await trio.sleep(0.01)
+
+
+async def test_card_answered_while_the_plug_in_waits_for_its_turn_authorizes_that_evse(
+    config, autojump_clock
+):
+    # The race of a tap that comes with the plug-in: the CSMS's Authorize answer arrives
+    # after the plug-in's snapshot reached the transactions but before it was applied
+    # (another input holds them). The authorization must not be parked for an EVSE-less
+    # session that the plug-in, already past that point, never looks at again.
+    async with running_station(config, control_period=0.01) as env:
+        await boot(env)
+        sim = env.station.hardware.sim
+        lock = env.station.transactions._lock
+        await lock.acquire()  # another input of the transactions in progress
+        try:
+            sim.plug(1)
+            await _until_waiting(lock, 1)  # the plug-in, seen, waits for its turn
+            sim.tap(CARD)
+            await env.csms.wait_for("Authorize")
+            await _until_waiting(lock, 2)  # the accepted card too, after it
+        finally:
+            lock.release()
+        sim.set_ev_state(1, "C")
+        loop = env.station.loops[1]
+        with trio.fail_after(10):
+            while not loop.snapshot.relay_closed:
+                await loop.wait_snapshot()
+        (started,) = [p for p in te(env) if p["eventType"] == "Started"]
+        assert started["evse"] == {"id": 1, "connectorId": 1}
+        assert started["idToken"] == {"idToken": CARD, "type": "ISO14443"}
+        assert not env.station.transactions.session(0).authorized
+
+
+async def test_card_answered_while_the_ev_s_evse_is_faulted_charges_once_the_fault_clears(
+    config, autojump_clock
+):
+    # The EV is plugged in when its EVSE shows a fault for a moment (a pilot reading that
+    # fits no state) just as the CSMS accepts the card: the authorization cannot take a
+    # Faulted EVSE and waits for a plug-in. The EV here, plugged in all along, gets it
+    # when the fault clears; the contactor never closes while the fault is there.
+    async with running_station(config, control_period=0.01) as env:
+        await boot(env)
+        sim = env.station.hardware.sim
+        loop = env.station.loops[1]
+        sim.plug(1)
+        sim.set_ev_state(1, "C")
+        with trio.fail_after(5):
+            while not loop.snapshot.ev_connected:
+                await loop.wait_snapshot()
+        sim.inject_pilot_voltage(1, -5.0, -12.0)  # fits no IEC 61851-1 state
+        with trio.fail_after(5):
+            while loop.snapshot.fault is None:
+                await loop.wait_snapshot()
+        sim.tap(CARD)
+        await env.csms.wait_for("Authorize")
+        with trio.fail_after(5):
+            while not env.station.transactions.session(0).authorized:  # noqa: ASYNC110 - no event for it
+                await trio.sleep(0.01)
+        assert not loop.snapshot.relay_closed
+        sim.release_pilot_voltage(1)
+        with trio.fail_after(10):
+            while not loop.snapshot.relay_closed:
+                await loop.wait_snapshot()
+        (started,) = [p for p in te(env) if p["eventType"] == "Started"]
+        assert started["evse"] == {"id": 1, "connectorId": 1}
+        assert not env.station.transactions.session(0).authorized

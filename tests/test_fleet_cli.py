@@ -18,10 +18,7 @@ import trio
 from station.cli import main
 from station.fleet.api_client import call
 from tests.conftest import PASSWORD
-from tests.fleetapi import fleet_api, no_console_log_handler, stopped
-
-#: Every test checks what it prints, so no leftover console handler may add to it.
-pytestmark = pytest.mark.usefixtures(no_console_log_handler.__name__)
+from tests.fleetapi import fleet_api, stopped
 
 ROOT = Path(__file__).resolve().parent.parent
 CARD = "04A1B2C3"

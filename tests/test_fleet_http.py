@@ -15,11 +15,8 @@ import trio
 from station.fleet import http as fleet_http
 from station.fleet.api_models import StationList, StationSummary
 from station.fleet.http import serve
-from tests.fleetapi import HandFleet, fleet_api, no_console_log_handler, stopped
+from tests.fleetapi import HandFleet, fleet_api, stopped
 from tools.fleet_api_doc import OUTPUT, REGENERATE, render
-
-#: Every test checks what it prints, so no leftover console handler may add to it.
-pytestmark = pytest.mark.usefixtures(no_console_log_handler.__name__)
 
 CARD = "04A1B2C3"
 A, B = "FLEET-0001", "FLEET-0002"

@@ -14,8 +14,10 @@ import logging
 import pytest
 import trio
 
+from station.reset import DRAIN_TIMEOUT
 from tests.conftest import connector_statuses as statuses
 from tests.conftest import make_config, running_station
+from tests.memcsms import NoReply
 
 CARD = "04A1B2C3"
 OTHER = "0DD0FEED"
@@ -213,3 +215,31 @@ async def test_tc_b_41_reset_on_idle_waits_for_the_last_of_two_transactions(conf
             (1, "Available"),
             (2, "Available"),
         ]
+
+
+async def test_a_meter_values_trigger_accepted_before_the_restart_is_sent_before_it(
+    config, autojump_clock
+):
+    # F06: an Accepted TriggerMessage is followed by the message. An Immediate reset waits
+    # for its Ended event (here never answered, so up to its drain timeout); a trigger
+    # accepted meanwhile must not be cancelled by the restart that follows.
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, 1)
+        env.csms.responses["TransactionEvent"] = NoReply()
+        assert await call(env, "Reset", {"type": "Immediate"}) == {"status": "Accepted"}
+        trigger = {"requestedMessage": "MeterValues", "evse": {"id": 1}}
+        assert await call(env, "TriggerMessage", trigger) == {"status": "Accepted"}
+        # The drain is over; the restart waits for the MeterValues, whose turn comes when
+        # the Ended event times out. Meanwhile the station promises nothing more.
+        await trio.sleep(DRAIN_TIMEOUT + 1)
+        assert not env.csms.of("MeterValues")
+        refused = await call(env, "TriggerMessage", {"requestedMessage": "Heartbeat"})
+        assert refused["status"] == "Rejected"
+        assert refused["statusInfo"]["reasonCode"] == "Restarting"
+        await env.csms.wait_for("BootNotification", count=2, timeout=600)
+        (sent,) = env.csms.of("MeterValues")
+        assert sent.connection == 0  # before the restart
+        assert sent.payload["evseId"] == 1
+        assert sent.payload["meterValue"][0]["sampledValue"][0]["context"] == "Trigger"
+        assert env.restarts == ["RemoteReset"]

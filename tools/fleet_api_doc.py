@@ -12,10 +12,17 @@ behind fails the suite.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
+
+if __package__ in (None, ""):
+    # Run as `python tools/NAME.py`: the path starts at tools/, not at the root.
+    _ROOT = str(Path(__file__).resolve().parent.parent)
+    if _ROOT not in sys.path:
+        sys.path.insert(0, _ROOT)
+
+from tools.generated_file import write_or_check
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "docs" / "fleet-api.json"
@@ -31,23 +38,7 @@ def render() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write the copy, or with ``--check`` compare it with the API."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="do not write; exit 1 if the copy is out of date"
-    )
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="default: %(default)s")
-    args = parser.parse_args(argv)
-    text = render()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-        if current != text:
-            print(f"{args.output} is out of date; run `{REGENERATE}`", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {args.output}")
-    return 0
+    return write_or_check(argv, render, OUTPUT, REGENERATE, __doc__)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Usage (from the repository root):
 
 from __future__ import annotations
 
-import argparse
 import html
 import importlib.resources
 import json
@@ -40,6 +39,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+if __package__ in (None, ""):
+    # Run as `python tools/NAME.py`: the path starts at tools/, not at the root.
+    _ROOT = str(Path(__file__).resolve().parent.parent)
+    if _ROOT not in sys.path:
+        sys.path.insert(0, _ROOT)
+
+from tools.generated_file import write_or_check
 
 SCHEMA_PACKAGE = "ocpp.v201"
 SCHEMA_DIR = "schemas"
@@ -672,23 +679,7 @@ def generate() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: write `messages.py`, or with `--check` compare it with the schemas."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--check", action="store_true", help="do not write; exit 1 if the file is out of date"
-    )
-    parser.add_argument("--output", type=Path, default=OUTPUT, help="default: %(default)s")
-    args = parser.parse_args(argv)
-    text = generate()
-    if args.check:
-        current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
-        if current != text:
-            print(f"{args.output} is out of date; run `{REGENERATE}`", file=sys.stderr)
-            return 1
-        print(f"{args.output} is up to date")
-        return 0
-    args.output.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {args.output}")
-    return 0
+    return write_or_check(argv, generate, OUTPUT, REGENERATE, __doc__)
 
 
 if __name__ == "__main__":

@@ -3,16 +3,24 @@
 Each feature registers the messages it can produce. The response goes out first and the
 triggered message afterwards (F06.FR.04); a message nobody registered is answered
 ``NotImplemented`` (TC_F_27), a registered one that does not apply now ``Rejected``.
+
+An Accepted trigger is a promise (F06: the message follows): a restart (Reset, firmware)
+first waits for the messages promised so far (`close`), and from then on the station
+answers ``Rejected``, as the message could not go out before it goes down.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import partial
+
+import trio
 
 from station.ocpp.client import OcppClient, Reply
 from station.ocpp.messages import (
     EVSEType,
     MessageTriggerEnumType,
+    StatusInfoType,
     TriggerMessageRequest,
     TriggerMessageResponse,
     TriggerMessageStatusEnumType,
@@ -28,6 +36,10 @@ class Triggers:
 
     def __init__(self, client: OcppClient) -> None:
         self._table: dict[MessageTriggerEnumType, Trigger] = {}
+        #: Accepted triggers whose message has not gone out (or failed) yet.
+        self._promised = 0
+        self._kept = trio.Event()
+        self._closing = False
         client.route("TriggerMessage", self.handle)
 
     def register(self, message: MessageTriggerEnumType, trigger: Trigger) -> None:
@@ -39,9 +51,38 @@ class Triggers:
         trigger = self._table.get(request.requested_message)
         if trigger is None:
             return Reply(TriggerMessageResponse(status=TriggerMessageStatusEnumType.NotImplemented))
+        if self._closing:
+            return Reply(
+                TriggerMessageResponse(
+                    status=TriggerMessageStatusEnumType.Rejected,
+                    status_info=StatusInfoType(
+                        reason_code="Restarting",
+                        additional_info="the station restarts before the message could go out",
+                    ),
+                )
+            )
         follow_up = trigger(request.evse)
         if follow_up is None:
             return Reply(TriggerMessageResponse(status=TriggerMessageStatusEnumType.Rejected))
+        self._promised += 1
         return Reply(
-            TriggerMessageResponse(status=TriggerMessageStatusEnumType.Accepted), follow_up
+            TriggerMessageResponse(status=TriggerMessageStatusEnumType.Accepted),
+            partial(self._keep, follow_up),
         )
+
+    async def _keep(self, follow_up: FollowUp) -> None:
+        try:
+            await follow_up()
+        finally:
+            self._promised -= 1
+            if not self._promised:
+                self._kept.set()
+                self._kept = trio.Event()
+
+    async def close(self) -> None:
+        """Before a restart: answer every further trigger ``Rejected`` and wait until the
+        messages of the accepted ones went out (or failed). The caller bounds the wait (a
+        message that never got its turn would hold the restart for ever)."""
+        self._closing = True
+        while self._promised:
+            await self._kept.wait()

@@ -487,6 +487,12 @@ class TransactionService:
                 await self._apply_locked(evse_id, lambda s, m: s.plug(m))
             elif previous.ev_connected and not snapshot.ev_connected:
                 await self._apply_locked(evse_id, lambda s, m: s.unplug(m))
+            elif snapshot.ev_connected and previous.fault and not snapshot.fault:
+                # An authorization that came while this EVSE was Faulted (a pilot glitch,
+                # the control link down) could not take it and waits for a plug-in: the EV
+                # here, plugged in all along, is the one it was for.
+                if await self._place_unplaced(evse_id):
+                    await self._apply_locked(evse_id, lambda s, m: s.plug(m))
             if snapshot.ev_connected:
                 await self._apply_locked(
                     evse_id,
@@ -499,18 +505,23 @@ class TransactionService:
                 )
         await self._after_unlock()
 
-    async def _place_unplaced(self, evse_id: int) -> None:
-        """An EV plugged in: an authorization waiting for an EVSE takes this one (AQ-8)."""
+    async def _place_unplaced(self, evse_id: int) -> bool:
+        """An EV plugged in, or an EVSE with an EV became usable again (its fault cleared):
+        an authorization waiting for an EVSE takes this one (AQ-8); whether it did."""
         unplaced = self._sessions[UNPLACED]
         here = self._sessions[evse_id]
         if not unplaced.authorized or here.authorized or here.transaction is not None:
-            return
+            return False
         auth = unplaced.state.authorization
         if auth is not None and not self._admits(evse_id, auth.token):
             log.info("event=authorization_not_placed evse=%s reason=reserved", evse_id)
-            return
+            return False
         unplaced.state.evse_id = evse_id
         self._sessions[evse_id] = unplaced
+        # The EVSE's own session (no authorization, no transaction) waits for the next one;
+        # the EV it saw is the placed session's now (the caller applies the plug-in).
+        if here.state.ev_connected:
+            here = EvseSession(SessionState(), self._new_id)
         self._sessions[UNPLACED] = here
         here.state.evse_id = None
         self._authorized_at.pop(UNPLACED, None)
@@ -522,6 +533,7 @@ class TransactionService:
             )
         )
         log.info("event=authorization_placed evse=%s", evse_id)
+        return True
 
     # -- authorization -------------------------------------------------------------------
 
@@ -573,7 +585,37 @@ class TransactionService:
             )
             return
         reservation_id = await self._consume_reservation(token)
-        await self._apply(target, lambda s, m: s.authorize(m, token, reservation_id=reservation_id))
+        placed = await self._authorize_new(
+            None, token, lambda s, m: s.authorize(m, token, reservation_id=reservation_id)
+        )
+        if placed is None:
+            log.warning(
+                "event=card_ignored id_token=%s reason='no free EVSE'", token_ref(token.id_token)
+            )
+
+    async def _authorize_new(
+        self, evse_id: int | None, token: Token, step: Callable[[EvseSession, Moment], list]
+    ) -> int | None:
+        """Apply the authorizing ``step`` to the session `_target_for_new_authorization`
+        picks, picked under the lock; returns the one it went to (None: none was free).
+
+        Picked again under the lock because the answer of the CSMS (or anything else
+        awaited since the first pick) can come while an EV's plug-in waits for the lock:
+        picked before, the authorization would go to the EVSE-less session while the
+        plug-in, already past `_place_unplaced`, never looks at that session again (the
+        EV would wait for EVConnectionTimeOut without being offered energy)."""
+        guess = self._target_for_new_authorization(evse_id, token)
+        if guess is not None:
+            # The event's meter value is read outside the lock, as `_apply` does; a
+            # plug-in that changes the pick has just read the meter itself.
+            await self._fresh_reading(guess)
+        async with self._lock:
+            target = self._target_for_new_authorization(evse_id, token)
+            if target is None:
+                return None
+            await self._apply_locked(target, step)
+        await self._after_unlock()
+        return target
 
     def _master_pass(self, group: str | None) -> bool:
         """Whether ``group`` is AuthCtrlr.MasterPassGroupId (idTokens compare
@@ -893,15 +935,26 @@ class TransactionService:
             if self._sessions[target].authorized:
                 return  # someone else authorized this EVSE meanwhile
             reservation_id = await self._consume_reservation(token)
-            await self._apply(
-                target,
-                lambda s, m: s.authorize(
+
+            def step(s: EvseSession, m: Moment) -> list:
+                return s.authorize(
                     m, token, remote_start_id=request.remote_start_id, reservation_id=reservation_id
-                ),
-            )
-            if profile is not None and self.start_profile is not None:
+                )
+
+            placed: int | None = target
+            if target == UNPLACED:
+                # No EVSE given: an EV plugged in meanwhile takes it (see `_authorize_new`).
+                placed = await self._authorize_new(None, token, step)
+                if placed is None:
+                    log.warning(
+                        "event=remote_start_not_placed remote_start_id=%s reason='no free EVSE'",
+                        request.remote_start_id,
+                    )
+            else:
+                await self._apply(target, step)
+            if placed is not None and profile is not None and self.start_profile is not None:
                 # F01.FR.10: the profile is this transaction's, once it has started.
-                await self.start_profile.bind(target, profile, request.remote_start_id)
+                await self.start_profile.bind(placed, profile, request.remote_start_id)
 
         return Reply(
             RequestStartTransactionResponse(
@@ -1157,9 +1210,11 @@ class TransactionService:
         await self._fresh_reading(evse_id)
         reading = self._readings.get(evse_id)
         if reading is None:
+            log.info("event=meter_values_not_sent evse=%s reason='no meter reading yet'", evse_id)
             return False
         value = meter_value(reading, measurands, context)
         if value is None:
+            log.info("event=meter_values_not_sent evse=%s reason='no measurand sampled'", evse_id)
             return False
         try:
             await self._client.call(
