@@ -38,8 +38,10 @@ pilot at +12 V, which is exactly what the loop commands, so a loop that dies whi
 leaves nothing unsafe behind. Nothing that the IEC 61851-1 reaction times cover is
 slowed: with no EV there is no current to switch off and no PWM to withdraw. The first
 reading that is not a settled A (a plug-in, an EV arriving in C, a short, a fault input)
-and every command (`allow_charging`, `set_operative`, `set_current_limit`, `reset`,
-`set_external_fault`) put the loop back on every period at once. A plug-in is seen within
+puts the loop back on every period; every command (`allow_charging`, `set_operative`,
+`set_current_limit`, `reset`, `set_external_fault`) wakes it for an iteration at once,
+which stays on every period unless it finds the EVSE idle again (an authorization with
+no EV changes no output). A plug-in is seen within
 100 ms and confirmed a period later (IEC 61851-1 sets no tight bound on that; peer
 controllers scan their pilots every 50 ms).
 
@@ -242,8 +244,9 @@ class ControlLoop:
 
     def wake(self) -> None:
         """A command arrived or an input changed: a loop at the idle rate (or waiting up
-        to ``idle_wait`` for simulated inputs) runs an iteration at once and is back on
-        every period. A loop already on every period keeps its deadlines."""
+        to ``idle_wait`` for simulated inputs) runs an iteration at once, and goes on
+        every period unless that iteration finds it idle again. A loop already on every
+        period keeps its deadlines."""
         self._wakes += 1
         if self.slow or self.idle_wait is not None:
             self._lowered.set()
