@@ -32,7 +32,8 @@ steady +12 V ("no energy offered") within its window (docs/safety.md).
 
 While no EV is connected (state A settled, +12 V steady, no PWM, contactor commanded open
 and its mirror contact open, no fault, no reset pending) the loop wakes every
-``idle_periods`` periods (10: every 100 ms) instead of every period, on the same shared
+``idle_periods`` periods (as many as fit in ``IDLE_INTERVAL``, 100 ms: 10 at the 10 ms
+period) instead of every period, on the same shared
 grid, and does not drive the heartbeat: the interlock then holds the coil off and the
 pilot at +12 V, which is exactly what the loop commands, so a loop that dies while idle
 leaves nothing unsafe behind. Nothing that the IEC 61851-1 reaction times cover is
@@ -115,10 +116,18 @@ def grid_after(now: float, interval: float) -> float:
     return (math.floor(now / interval + GRID_EPSILON) + 1) * interval
 
 
-#: Periods between two iterations while no EV is connected (see the module docstring):
-#: 100 ms. The interlock needs no heartbeat while idle (it holds exactly what an idle loop
-#: commands); the bound is how soon a plug-in is seen.
+#: Longest time between two iterations while no EV is connected (see the module
+#: docstring). The interlock needs no heartbeat while idle (it holds exactly what an idle
+#: loop commands); the bound is how soon a plug-in is seen.
+IDLE_INTERVAL = 0.100
+#: Periods between two idle iterations at the default period (10 ms): 100 ms.
 IDLE_PERIODS = 10
+
+
+def idle_periods_for(period: float) -> int:
+    """How many periods an idle loop waits between iterations: as many as fit in
+    ``IDLE_INTERVAL``, at least one."""
+    return max(1, math.floor(IDLE_INTERVAL / period + GRID_EPSILON))
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,16 +177,20 @@ class ControlLoop:
         heartbeat: HeartbeatOutput | None = None,
         latches: LatchStore | None = None,
         max_reading_age: float = MAX_READING_AGE_S,
-        idle_periods: int = IDLE_PERIODS,
+        idle_periods: int | None = None,
         idle_wait: float | None = None,
     ) -> None:
         """``idle_wait`` (simulated hardware only, see the module docstring): while idle,
         sleep until `wake` or at most this long instead of ``idle_periods`` periods; None
-        (real hardware) keeps the idle rate."""
-        if not 1 <= idle_periods <= IDLE_PERIODS:
+        (real hardware) keeps the idle rate. ``idle_periods`` defaults to as many periods
+        as fit in ``IDLE_INTERVAL``."""
+        most = idle_periods_for(period)
+        if idle_periods is None:
+            idle_periods = most
+        if not 1 <= idle_periods <= most:
             raise ValueError(
-                f"idle_periods must be 1..{IDLE_PERIODS} (a plug-in must be seen within"
-                f" {IDLE_PERIODS} periods), got {idle_periods}"
+                f"idle_periods must be 1..{most} (a plug-in must be seen within"
+                f" {IDLE_INTERVAL * 1000:g} ms), got {idle_periods}"
             )
         if idle_wait is not None and not idle_wait >= period:
             raise ValueError(f"idle_wait must be at least the period {period}, got {idle_wait}")
@@ -490,7 +503,7 @@ class ControlLoop:
                 )
                 # Last: only a loop that got through all of the above keeps the
                 # interlock (and with it the contactor coil and the PWM) alive.
-                if idle and self.idle_periods > 1:
+                if idle and (self.idle_periods > 1 or self.idle_wait is not None):
                     # No edges while idle: the interlock drops within its window and
                     # holds what the loop commands anyway (coil off, +12 V).
                     self.slow = True
