@@ -86,12 +86,13 @@ class ContactorRelay(Protocol):
 
 @runtime_checkable
 class HeartbeatOutput(Protocol):
-    """The output a hardware interlock watches: the control loop toggles it every period.
+    """The output a hardware interlock watches: the control loop toggles it every period
+    (and leaves it still while the EVSE is idle).
 
     The interlock (a retriggerable monostable or a charge pump in series with the coil
-    driver) holds the contactor coil and the pilot's output stage enabled only while the
-    output keeps toggling, so a dead or hung control process opens the contactor by
-    itself. Toggling must never block.
+    driver) passes the contactor coil and the pilot's PWM only while the output keeps
+    toggling, and otherwise holds the coil off and the pilot at a steady +12 V, so a dead
+    or hung control process opens the contactor by itself. Toggling must never block.
     """
 
     blocking: ClassVar[bool]

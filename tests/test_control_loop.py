@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import threading
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -13,8 +14,9 @@ import trio
 
 from drivers.interfaces import DeviceTimeout, DeviceUnavailable, PilotReading
 from drivers.sim.evse import SimulatedEvse, SimulatedFaultInputs, SimulatedPilot, SimulatedRelay
+from station.control.iec61851 import Output
 from station.control.latches import LatchFile
-from station.control.loop import ControlLoop
+from station.control.loop import IDLE_PERIODS, ControlLoop
 from station.offload import InlineOffload
 
 PERIOD = 0.01
@@ -444,14 +446,15 @@ async def test_a_hung_loop_stops_the_heartbeat_and_the_interlock_opens_the_conta
             assert status["relay"]["feedback"] is False
             assert status["interlock"]["open"] is True
             assert status["interlock"]["opened_at"] - hung_at <= 0.05 + PERIOD + 1e-9
-            assert status["pilot"]["output"] == "negative"
+            # The PWM is replaced by a steady +12 V: no energy offered (C1).
+            assert status["pilot"]["output"] == "high"
             assert status["meter"]["current"] == 0.0
             nursery.cancel_scope.cancel()
     finally:
         faults.released.set()
 
 
-async def test_without_a_heartbeat_the_interlock_holds_the_pilot_at_f_and_the_contactor_open(
+async def test_without_a_heartbeat_the_interlock_holds_the_pilot_at_dc_and_the_contactor_open(
     autojump_clock,
 ):
     sim = SimulatedEvse(
@@ -468,9 +471,10 @@ async def test_without_a_heartbeat_the_interlock_holds_the_pilot_at_f_and_the_co
             await loop.wait_snapshot()
             seen_closed |= sim.status()["relay"]["feedback"]
         assert not seen_closed
-        # The interlock holds the pilot at -12 V: the machine sees state F.
-        assert loop.snapshot.fault == "ev_error"
-        assert sim.status()["pilot"]["output"] == "negative"
+        # The interlock holds the pilot at a steady +12 V: the readings under the
+        # commanded PWM have no negative plateau, which is a fault.
+        assert loop.snapshot.fault == "pilot_negative_out_of_range"
+        assert not sim.status()["relay"]["feedback"]
         nursery.cancel_scope.cancel()
 
 
@@ -550,7 +554,7 @@ async def test_snapshots_are_published_on_change_only_and_follow_the_external_fa
         nursery.start_soon(loop.run)
         await trio.sleep(1.0)
         # Nothing changed from the initial snapshot (no EV, +12 V): nothing published.
-        assert loop.iterations >= 49 and seen == []  # idle: every second period
+        assert loop.iterations >= 9 and seen == []  # idle: every 10th period
         loop.set_external_fault("supervisor")
         await trio.sleep(0.05)
         assert loop.snapshot.fault == "supervisor" and not loop.snapshot.relay_closed
@@ -558,7 +562,7 @@ async def test_snapshots_are_published_on_change_only_and_follow_the_external_fa
         await trio.sleep(1.0)
         assert loop.snapshot.fault is None
         sim.set_ev_state("B")
-        await trio.sleep(0.05)
+        await trio.sleep((IDLE_PERIODS + 2) * PERIOD)  # seen at the next idle iteration
         assert loop.snapshot.ev_connected and loop.snapshot.fault is None
         published = len(seen)
         await trio.sleep(1.0)
@@ -598,7 +602,7 @@ async def test_loops_started_apart_iterate_on_one_shared_grid(autojump_clock):
         nursery.start_soon(loops[1].run)
         await trio.sleep(0.5)
         nursery.cancel_scope.cancel()
-    first, second = (b.toggled_at[1:] for b in beats)  # without the arming edge
+    first, second = (b.toggled_at[2:] for b in beats)  # without the arming pulse
     assert second[0] == pytest.approx(0.0537)  # the later loop's first reading: at once
     assert second[1] == pytest.approx(0.06)
     shared = set(second[1:])
@@ -625,64 +629,238 @@ class LevelHeartbeat:
         pass
 
 
-async def test_an_idle_loop_wakes_every_second_period_and_keeps_the_heartbeat_rate(
+async def test_an_idle_loop_wakes_every_idle_period_and_leaves_the_heartbeat_still(
     autojump_clock,
 ):
-    """No EV: one iteration every 20 ms on the shared grid, and still a rising heartbeat
-    edge every 20 ms, so the interlock never drops the pilot's +12 V."""
+    """No EV: one iteration every 100 ms on the shared grid, and no heartbeat edge once
+    the machine settled: the interlock holds what an idle loop commands anyway."""
     beat = LevelHeartbeat()
     _sim, loop = make(heartbeat=beat)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loop.run)
+        await loop.settled.wait()
+        settled_at = trio.current_time()
+        before = loop.iterations
         await trio.sleep(1.0)
-        assert loop.iterations == pytest.approx(50, abs=1)
+        assert loop.slow and not loop.interlock_armed
+        assert loop.iterations - before == pytest.approx(10, abs=1)
         nursery.cancel_scope.cancel()
-    gaps = [b - a for a, b in itertools.pairwise(beat.rising[1:])]
-    assert gaps and max(gaps) == pytest.approx(2 * PERIOD)
-    assert all(t / (2 * PERIOD) == pytest.approx(round(t / (2 * PERIOD))) for t in beat.rising)
+    assert IDLE_PERIODS == 10
+    assert beat.rising and max(beat.rising) <= settled_at + PERIOD + 1e-9
 
 
-async def test_the_heartbeat_keeps_its_edges_through_plug_in_charge_and_unplug(autojump_clock):
-    """Idle → plugged → charging → unplugged → idle: rising edges never more than 30 ms
-    apart (the interlock's window is 40-60 ms), and the simulated interlock never opens."""
+class GateWatch:
+    """Follows a simulated EVSE with its interlock: the pilot's and the coil's commands,
+    the heartbeat's rising edges, and every moment something needed the interlock armed
+    while it was open."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        self.rising: list[float] = []
+        self.level = False
+        self.violations: list[tuple[float, str]] = []
+        self.closed_at: list[float] = []
+        self.pwm_at: list[float] = []
+
+    def heartbeat(self):
+        watch, heartbeat = self, self.sim.heartbeat
+
+        class Both:
+            blocking: ClassVar[bool] = False
+
+            def toggle(self) -> None:
+                watch.level = not watch.level
+                if watch.level:
+                    watch.rising.append(trio.current_time())
+                heartbeat.toggle()
+
+            def close(self) -> None:
+                heartbeat.close()
+
+        return Both()
+
+    def check(self) -> None:
+        """The coil and the PWM are commanded only on a closed interlock."""
+        status = self.sim.status()
+        now = trio.current_time()
+        if status["relay"]["commanded"]:
+            if status["interlock"]["open"] or not status["relay"]["feedback"]:
+                self.violations.append((now, "coil commanded on an open interlock"))
+        if self.sim._output.value == "pwm" and status["pilot"]["output"] != "pwm":
+            self.violations.append((now, "PWM commanded on an open interlock"))
+
+    def relay(self):
+        watch = self
+
+        class Relay(SimulatedRelay):
+            def set_closed(self, closed: bool) -> None:
+                super().set_closed(closed)
+                if closed:
+                    watch.closed_at.append(trio.current_time())
+                watch.check()
+
+        return Relay(self.sim)
+
+    def pilot(self):
+        watch = self
+
+        class Pilot(SimulatedPilot):
+            def set_duty(self, duty: float) -> None:
+                super().set_duty(duty)
+                watch.pwm_at.append(trio.current_time())
+                watch.check()
+
+        return Pilot(self.sim)
+
+
+def gated(window=0.05):
+    """A loop on a simulated EVSE with its interlock, watched by a `GateWatch`."""
     sim = SimulatedEvse(
-        1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC), interlock_window=0.04
+        1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC), interlock_window=window
     )
-    beat = LevelHeartbeat()
-    heartbeat = sim.heartbeat
-
-    class Both:
-        blocking: ClassVar[bool] = False
-
-        def toggle(self) -> None:
-            beat.toggle()
-            heartbeat.toggle()
-
-        def close(self) -> None:
-            heartbeat.close()
-
+    watch = GateWatch(sim)
     loop = ControlLoop(
         1,
-        pilot=SimulatedPilot(sim),
-        relay=SimulatedRelay(sim),
+        pilot=watch.pilot(),
+        relay=watch.relay(),
         faults=SimulatedFaultInputs(sim),
         max_current=32,
         period=PERIOD,
-        heartbeat=Both(),
+        heartbeat=watch.heartbeat(),
     )
+    return sim, loop, watch
+
+
+async def test_slow_idle_never_drops_the_pilot_or_the_coil_of_a_healthy_station(
+    autojump_clock,
+):
+    """Idle → plugged → charging → unplugged → idle, three times, with the interlock
+    modelled (window 40 ms, its lower bound): while idle the interlock is open and the
+    pilot still reads +12 V (no fault, plug-in seen); every PWM and every closing is
+    commanded on a closed interlock; while the EV is there the rising edges come at
+    most 2 periods apart, and the charge is never interrupted."""
+    sim, loop, watch = gated(window=0.04)
+    seen = timeline(loop)
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loop.run)
         for _ in range(3):
             await trio.sleep(10)  # idle; and the contactor's 10 s between closings
-            await charging(sim, loop)
-            await trio.sleep(0.5)
+            assert loop.slow and sim.status()["interlock"]["open"] is True
+            assert sim.pilot.read() == PilotReading(12.0, 12.0)
+            loop.allow_charging(True)
+            sim.set_ev_state("B")
+            await trio.sleep(0.15)
+            sim.set_ev_state("C")
+            await trio.sleep(0.1)
+            assert loop.snapshot.relay_closed
+            charging_from = trio.current_time()
+            for _ in range(100):
+                await trio.sleep(PERIOD / 2)
+                watch.check()
+                assert sim.status()["relay"]["feedback"] is True
+            edges = [t for t in watch.rising if t >= charging_from - 2 * PERIOD]
+            gaps = [b - a for a, b in itertools.pairwise(edges)]
+            assert max(gaps) <= 2 * PERIOD + 1e-9
             sim.set_ev_state("A")
-            await trio.sleep(0.013)
-        await trio.sleep(0.5)
-        assert sim.status()["interlock"]["open"] is False
+            loop.allow_charging(False)
+            await trio.sleep(0.5)
         nursery.cancel_scope.cancel()
-    gaps = [b - a for a, b in itertools.pairwise(beat.rising[1:])]
-    assert max(gaps) <= 3 * PERIOD + 1e-9
+    assert watch.violations == []
+    assert len(watch.closed_at) == 3
+    assert all(s.fault is None for _, s in seen)
+
+
+async def test_an_ev_in_c_at_the_end_of_a_slow_idle_gets_the_interlock_armed_first(
+    autojump_clock,
+):
+    """Authorized, no EV, slow idle with the interlock open for long: an EV arriving in C
+    gets the PWM only after a rising heartbeat edge in the same iteration, and the
+    contactor two readings under PWM later with the interlock closed."""
+    sim, loop, watch = gated()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        loop.allow_charging(True)
+        await trio.sleep(5.0)
+        assert loop.slow and sim.status()["interlock"]["open"] is True
+        edges_before = len(watch.rising)
+        sim.set_ev_state("C")
+        with trio.fail_after(1):
+            while not loop.snapshot.relay_closed:
+                await loop.wait_snapshot()
+        nursery.cancel_scope.cancel()
+    assert watch.violations == []
+    first_pwm, closed = watch.pwm_at[0], watch.closed_at[0]
+    arming = watch.rising[edges_before]
+    assert arming <= first_pwm  # the arming edge came first (same iteration at most)
+    assert closed - first_pwm >= 2 * PERIOD - 1e-9
+    assert closed - max(t for t in watch.rising if t <= closed) <= 2 * PERIOD + 1e-9
+
+
+async def test_outputs_asked_for_on_the_first_iteration_after_idle_wait_for_the_arming_edge(
+    autojump_clock,
+):
+    """Whatever the machine decides on the iteration that leaves the idle rate, the PWM
+    and the coil are driven only after the interlock's arming edge (a decision asking
+    for both at once stands in for any machine that would)."""
+    sim, loop, watch = gated()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(2.0)
+        assert loop.slow and sim.status()["interlock"]["open"] is True
+        machine = loop.machine
+        step = machine.step
+
+        def eager(inputs):
+            decision = step(inputs)
+            machine.relay_closed = True
+            return replace(decision, output=Output.PWM, duty=50.0, relay_closed=True)
+
+        machine.step = eager
+        loop.allow_charging(True)  # wakes the loop at once
+        await trio.sleep(0.0001)
+        nursery.cancel_scope.cancel()
+    assert watch.pwm_at and watch.closed_at
+    assert watch.violations == []
+
+
+async def test_a_loop_that_dies_while_idle_leaves_a_safe_state(autojump_clock):
+    """A hung (or dead) idle loop: nothing changes at the interlock (coil off, steady
+    +12 V), and an EV that arrives meanwhile gets neither PWM nor energy."""
+    sim = SimulatedEvse(
+        1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC), interlock_window=0.05
+    )
+    pilot = HangingPilot(sim)
+    loop = ControlLoop(
+        1,
+        pilot=pilot,
+        relay=SimulatedRelay(sim),
+        faults=SimulatedFaultInputs(sim),
+        max_current=32,
+        period=PERIOD,
+        heartbeat=sim.heartbeat,
+        driver_timeout=30.0,
+        max_reading_age=30.0,  # the hang is not noticed: the loop just stops
+    )
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(loop.run)
+            loop.allow_charging(True)
+            await trio.sleep(1.0)
+            assert loop.slow
+            before = sim.status()
+            pilot.start_hanging()
+            await trio.sleep(0.5)
+            sim.set_ev_state("C")  # an EV arrives while nothing watches
+            await trio.sleep(0.5)
+            status = sim.status()
+            assert status["interlock"] == before["interlock"]  # open all along
+            assert status["pilot"]["output"] == "high" and status["pilot"]["duty"] is None
+            assert status["relay"] == {"commanded": False, "feedback": False, "welded": False}
+            assert status["meter"]["current"] == 0.0
+            assert sim.pilot.read() == PilotReading(6.0, 6.0)  # C1: no energy offered
+            nursery.cancel_scope.cancel()
+    finally:
+        pilot.released.set()
 
 
 @pytest.mark.parametrize("state", ["B", "C", "E", "F"])
@@ -697,7 +875,7 @@ async def test_an_idle_loop_sees_a_plug_in_within_the_idle_period_and_a_period(
         sim.set_ev_state(state)
         while loop.snapshot.pilot_state == "A":
             await loop.wait_snapshot()
-        assert trio.current_time() - changed_at <= 3 * PERIOD + 1e-9
+        assert trio.current_time() - changed_at <= (IDLE_PERIODS + 1) * PERIOD + 1e-9
         assert loop.snapshot.pilot_state == state
         assert not loop.snapshot.relay_closed
         # Back on every period as long as the EV is there.
@@ -737,16 +915,16 @@ async def test_an_rcd_trip_while_idle_is_seen_and_ends_the_idle_rate(autojump_cl
             while loop.snapshot.fault is None:
                 await loop.wait_snapshot()
         assert loop.snapshot.fault == "rcd"
-        assert trio.current_time() - tripped_at <= 2 * PERIOD + 1e-9
+        assert trio.current_time() - tripped_at <= IDLE_PERIODS * PERIOD + 1e-9
         before = loop.iterations
         await trio.sleep(0.1)
         assert loop.iterations - before == pytest.approx(10, abs=1)
         nursery.cancel_scope.cancel()
 
 
-async def test_an_idle_rate_the_interlock_cannot_follow_is_refused():
-    with pytest.raises(ValueError, match=r"idle_periods must be 1\.\.2"):
-        make(idle_periods=3)
+async def test_an_idle_rate_slower_than_the_plug_in_bound_is_refused():
+    with pytest.raises(ValueError, match=r"idle_periods must be 1\.\.10 \(a plug-in must"):
+        make(idle_periods=11)
 
 
 async def test_a_lower_limit_reaches_the_pilot_at_once_and_the_deadlines_stay(autojump_clock):
@@ -847,19 +1025,61 @@ async def test_a_waiting_idle_loop_charges_as_a_real_one_and_goes_back_to_waitin
         nursery.cancel_scope.cancel()
 
 
-async def test_commands_wake_a_waiting_loop_but_not_a_real_one(autojump_clock):
+async def test_commands_wake_an_idle_loop_at_once_but_not_one_on_every_period(autojump_clock):
     _sim, waiting = make_waiting()
-    _sim2, real = make()
+    _sim2, idle = make()
+    sim3, busy = make()
+    sim3.set_ev_state("B")  # an EV: every period
+    loops = (waiting, idle, busy)
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(waiting.run)
-        nursery.start_soon(real.run)
-        await trio.sleep(5.005)  # between two deadlines of either loop
-        before = waiting.iterations, real.iterations
-        waiting.set_operative(False)
-        real.set_operative(False)
+        for loop in loops:
+            nursery.start_soon(loop.run)
+        await trio.sleep(5.005)  # between two deadlines of every loop
+        assert idle.slow and not busy.slow
+        before = [loop.iterations for loop in loops]
+        for loop in loops:
+            loop.set_operative(False)
         await trio.sleep(0.001)
-        assert waiting.iterations == before[0] + 1
-        assert real.iterations == before[1]
+        assert [loop.iterations - b for loop, b in zip(loops, before, strict=True)] == [1, 1, 0]
+        nursery.cancel_scope.cancel()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda loop: loop.allow_charging(True),
+        lambda loop: loop.set_current_limit(6),
+        lambda loop: loop.set_operative(False),
+        lambda loop: loop.set_external_fault("meter"),
+        lambda loop: loop.reset(),
+    ],
+    ids=["authorize", "limit", "availability", "external_fault", "reset"],
+)
+async def test_a_command_is_taken_by_an_idle_loop_at_once(command, autojump_clock):
+    """Every command reaches an idle loop's machine within the instant, not at the next
+    100 ms deadline; what changes the output puts the loop back on every period."""
+    _sim, loop = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(2.0037)
+        assert loop.slow
+        before = loop.iterations
+        command(loop)
+        await trio.sleep(0.0001)
+        assert loop.iterations == before + 1
+        nursery.cancel_scope.cancel()
+
+
+async def test_an_external_fault_keeps_an_idle_loop_on_every_period(autojump_clock):
+    _sim, loop = make()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(1.0)
+        loop.set_external_fault("meter")
+        await trio.sleep(0.0001)
+        before = loop.iterations
+        await trio.sleep(0.1)
+        assert not loop.slow and loop.iterations - before == pytest.approx(10, abs=1)
         nursery.cancel_scope.cancel()
 
 

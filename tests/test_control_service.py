@@ -437,8 +437,9 @@ async def test_a_sim_idle_wait_makes_the_simulator_wake_loops_and_poller(autojum
 
 
 async def test_no_idle_wait_with_a_simulated_interlock_nor_without_the_setting():
-    """The interlock needs the heartbeat's edges at the idle rate; without the setting
-    (every real station) the periods stay."""
+    """A station with a simulated interlock keeps the real idle rate (its interlock model
+    follows what a board sees); without the setting (every real station) the periods
+    stay."""
     from dataclasses import replace
 
     interlocked = _service_with(replace(SETTINGS, sim_idle_wait=10.0), interlock_window=0.5)

@@ -107,3 +107,54 @@ async def test_the_control_process_killed_mid_charge_opens_the_contactor_by_the_
     assert opened.at <= reaped + WINDOW
     assert opened.observed_at >= opened.at
     assert not model.energized(2), "EVSE 2 had no EV"
+
+
+async def test_the_control_process_killed_while_idle_leaves_nothing_to_drop(tmp_path, judge):
+    """No EV: the loops run at the idle rate with the heartbeat still, so the interlock
+    already holds the coils off; killing the control process then changes nothing."""
+    judge.responses["BootNotification"] = lambda p: {
+        "currentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "interval": 300,
+        "status": "Accepted",
+    }
+    socket = tmp_path / "s.sock"
+    region_file = tmp_path / "interlock"
+    path = tmp_path / "station.toml"
+    path.write_text(
+        TOML.format(data=tmp_path / "data", socket=socket, url=judge.url, password=PASSWORD)
+        + INTERLOCK.format(window=WINDOW, file=region_file)
+    )
+    process = start(path)
+    ocpp_side = None
+    try:
+        await judge.wait_for("StatusNotification", count=2, timeout=30)
+        (ocpp_side,) = children(process.pid)
+        model = InterlockModel(InterlockRegion.open(region_file))
+        # Idle: each loop armed the interlock at its start, then went still.
+        with trio.fail_after(30):
+            while True:
+                before = model.region.snapshot()
+                now = time.monotonic()
+                if all(
+                    s.last_edge is not None and now - s.last_edge > 2 * WINDOW for s in before.slots
+                ):
+                    break
+                await trio.sleep(POLL)
+        assert model.region.snapshot().writer_pid == process.pid
+        process.send_signal(signal.SIGKILL)
+        await trio.to_thread.run_sync(process.wait)
+        changes = model.observe(time.monotonic() + 2 * WINDOW)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        await trio.to_thread.run_sync(process.communicate)
+        if ocpp_side is not None and _alive(ocpp_side):
+            os.kill(ocpp_side, signal.SIGKILL)
+
+    assert process.returncode == -signal.SIGKILL
+    after = model.region.snapshot()
+    for slot_before, slot_after in zip(before.slots, after.slots, strict=True):
+        assert slot_after.coil_commanded is False
+        assert slot_after.edges == slot_before.edges  # no heartbeat while idle
+    assert not any(change.energized for change in changes)
+    assert not model.energized(1) and not model.energized(2)

@@ -22,10 +22,12 @@ real car. The offer an EV sees before it draws anything takes effect at once.
 With ``interlock_window`` set, the EVSE also models the hardware interlock of the
 reference circuit: a retriggerable monostable fed by the control loop's heartbeat output
 (`SimulatedHeartbeat`). While it sees an edge at least every ``interlock_window``
-seconds, the contactor coil and the pilot's PWM follow their commands; once the edges
-stop for longer, the coil drops (the contacts open unless welded) and the pilot output
-stage shows a steady -12 V (state F), whatever the software commands, until the edges
-come back. Before the first edge the interlock is open, as on the real board.
+seconds, the contactor coil and the pilot follow their commands; once the edges stop
+for longer, the coil drops (the contacts open unless welded) and the pilot output stage
+shows a steady +12 V ("no energy offered": state A, or B1/C1 with an EV), whatever the
+software commands, until the edges come back. Before the first edge the interlock is
+open, as on the real board. A control loop at its idle rate sends no edges: it commands
+what the open interlock holds (coil off, +12 V), so the line reads the same.
 
 With an `InterlockRegion` as well, every coil command and heartbeat edge is also
 published there, so that a process other than this one can model the interlock (and see
@@ -447,8 +449,9 @@ class SimulatedEvse:
             self._move_contacts(self._commanded)
 
     def _effective_output(self) -> PilotOutput:
-        # The interlock disables the PWM output stage: the line sits at -12 V.
-        return PilotOutput.NEGATIVE if self._interlock_open else self._output
+        # The open interlock forces the output stage's input high (PWM OR NOT Q): the
+        # line sits at a steady +12 V whatever the software drives.
+        return PilotOutput.HIGH if self._interlock_open else self._output
 
     def _pilot_levels(self) -> tuple[float, float]:
         if self._injected is not None:

@@ -25,22 +25,34 @@ a `DeviceThread` of its own), and while the machine
 hands back the same `Decision` no snapshot is built, compared or sent. Every reading is
 still classified and every fault input read in every period.
 
-Every iteration ends by toggling the heartbeat output that the hardware interlock
-watches: a loop that stops (a hung driver call, a dead process) stops toggling, and the
-interlock drops the contactor coil and the pilot's PWM within its window.
+Every iteration that is not idle (below) ends by toggling the heartbeat output that the
+hardware interlock watches: a loop that stops (a hung driver call, a dead process) stops
+toggling, and the interlock drops the contactor coil and replaces the pilot's PWM by a
+steady +12 V ("no energy offered") within its window (docs/safety.md).
 
-While no EV is connected (state A settled, +12 V steady, no PWM, contactor open and
-commanded open, no fault) the loop wakes every ``idle_periods`` periods (2: every 20 ms)
-instead of every period, on the same shared grid, so that an idle station costs half the
-wake-ups. Nothing that the IEC 61851-1 reaction times cover is slowed: with no EV there is
-no current to switch off and no PWM to withdraw; the first reading that is not a settled
-A (a plug-in, an EV arriving in C, a short, a fault input, a reset, an external fault)
-puts the loop back on every period, and closing still needs two readings of C under PWM,
-which only the fast loop takes. A plug-in is seen within 20 ms and confirmed a period
-later (peer controllers run 50 ms task loops). The heartbeat keeps its rate: an idle
-iteration pulses the output (two toggles, one rising edge) instead of toggling it once, so
-the interlock still gets a rising edge every 20 ms and never drops the pilot's +12 V that
-plug-in detection depends on.
+While no EV is connected (state A settled, +12 V steady, no PWM, contactor commanded open
+and its mirror contact open, no fault, no reset pending) the loop wakes every
+``idle_periods`` periods (as many as fit in ``IDLE_INTERVAL``, 100 ms: 10 at the 10 ms
+period) instead of every period, on the same shared
+grid, and does not drive the heartbeat: the interlock then holds the coil off and the
+pilot at +12 V, which is exactly what the loop commands, so a loop that dies while idle
+leaves nothing unsafe behind. Nothing that the IEC 61851-1 reaction times cover is
+slowed: with no EV there is no current to switch off and no PWM to withdraw. The first
+reading that is not a settled A (a plug-in, an EV arriving in C, a short, a fault input)
+puts the loop back on every period; every command (`allow_charging`, `set_operative`,
+`set_current_limit`, `reset`, `set_external_fault`) wakes it for an iteration at once,
+which stays on every period unless it finds the EVSE idle again (an authorization with
+no EV changes no output). A plug-in is seen within
+100 ms and confirmed a period later (IEC 61851-1 sets no tight bound on that; peer
+controllers scan their pilots every 50 ms).
+
+Leaving idle, the first fast iteration *pulses* the heartbeat (two toggles: one rising
+edge, whatever the line's level) and the following ones toggle it, so the interlock is
+armed from the end of the first fast iteration and gets a rising edge every 2 periods
+from then on. The PWM and the coil are only ever commanded on an armed interlock: should
+a decision ask for either before the arming pulse (an EV already in C when the loop
+leaves idle), the loop pulses right after the decision, before it drives the outputs.
+Closing needs two readings of C taken under PWM anyway, so two fast periods at least.
 
 Simulated hardware in a fleet of stations (``idle_wait``, never set for real hardware nor
 with a simulated interlock): an idle loop sleeps until its simulated inputs change (the
@@ -104,9 +116,18 @@ def grid_after(now: float, interval: float) -> float:
     return (math.floor(now / interval + GRID_EPSILON) + 1) * interval
 
 
-#: Periods between two iterations while no EV is connected (see the module docstring).
-#: At most 2: the heartbeat's rising edges must stay 20 ms apart for the interlock's window.
-IDLE_PERIODS = 2
+#: Longest time between two iterations while no EV is connected (see the module
+#: docstring). The interlock needs no heartbeat while idle (it holds exactly what an idle
+#: loop commands); the bound is how soon a plug-in is seen.
+IDLE_INTERVAL = 0.100
+#: Periods between two idle iterations at the default period (10 ms): 100 ms.
+IDLE_PERIODS = 10
+
+
+def idle_periods_for(period: float) -> int:
+    """How many periods an idle loop waits between iterations: as many as fit in
+    ``IDLE_INTERVAL``, at least one."""
+    return max(1, math.floor(IDLE_INTERVAL / period + GRID_EPSILON))
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,16 +177,20 @@ class ControlLoop:
         heartbeat: HeartbeatOutput | None = None,
         latches: LatchStore | None = None,
         max_reading_age: float = MAX_READING_AGE_S,
-        idle_periods: int = IDLE_PERIODS,
+        idle_periods: int | None = None,
         idle_wait: float | None = None,
     ) -> None:
         """``idle_wait`` (simulated hardware only, see the module docstring): while idle,
         sleep until `wake` or at most this long instead of ``idle_periods`` periods; None
-        (real hardware) keeps the idle rate."""
-        if not 1 <= idle_periods <= IDLE_PERIODS:
+        (real hardware) keeps the idle rate. ``idle_periods`` defaults to as many periods
+        as fit in ``IDLE_INTERVAL``."""
+        most = idle_periods_for(period)
+        if idle_periods is None:
+            idle_periods = most
+        if not 1 <= idle_periods <= most:
             raise ValueError(
-                f"idle_periods must be 1..{IDLE_PERIODS} (the interlock needs a rising"
-                f" heartbeat edge every {IDLE_PERIODS} periods), got {idle_periods}"
+                f"idle_periods must be 1..{most} (a plug-in must be seen within"
+                f" {IDLE_INTERVAL * 1000:g} ms), got {idle_periods}"
             )
         if idle_wait is not None and not idle_wait >= period:
             raise ValueError(f"idle_wait must be at least the period {period}, got {idle_wait}")
@@ -217,14 +242,26 @@ class ControlLoop:
         #: Set once the machine confirmed what the pilot shows (an EV plugged in before
         #: the start is seen as such), CLOSE_CONFIRMATIONS readings at most.
         self.settled = trio.Event()
+        #: The loop runs at the idle rate now (the last iteration was idle): a command
+        #: wakes it at once (`wake`), and the interlock is not armed.
+        self.slow = False
+        #: The heartbeat gave a rising edge since the loop last left the idle rate (or
+        #: started), and has toggled every period since: the interlock passes the coil
+        #: and the PWM. Without a heartbeat output it stays False.
+        self.interlock_armed = False
+        #: Counts `wake` calls: a command that arrives while an iteration is under way
+        #: keeps that iteration from going idle (it may have read the old inputs).
+        self._wakes = 0
 
     # -- commands (EvseCommands) ---------------------------------------------------------
 
     def wake(self) -> None:
-        """An input changed (simulated hardware): an idle loop waiting for up to
-        ``idle_wait`` runs an iteration at once. Does nothing without ``idle_wait``: a
-        loop on real hardware keeps its own periods."""
-        if self.idle_wait is not None:
+        """A command arrived or an input changed: a loop at the idle rate (or waiting up
+        to ``idle_wait`` for simulated inputs) runs an iteration at once, and goes on
+        every period unless that iteration finds it idle again. A loop already on every
+        period keeps its deadlines."""
+        self._wakes += 1
+        if self.slow or self.idle_wait is not None:
             self._lowered.set()
 
     def allow_charging(self, allowed: bool) -> None:
@@ -329,8 +366,11 @@ class ControlLoop:
         try:
             if self._latches is not None:
                 self.machine.faults |= await self._latches.load()
-            if self._heartbeat is not None:
-                self._heartbeat.toggle()  # arm the interlock before the first reading
+            self.slow = False
+            self.interlock_armed = False
+            # Arm the interlock before the first reading: a pulse is one rising edge
+            # whatever level the line was left at (a restarted loop).
+            self._pulse()
             deadline = trio.current_time()
             # Deadlines lie on one grid, multiples of the period, shared by every loop of
             # the process: the EVSEs' iterations wake the process together, once a
@@ -351,6 +391,7 @@ class ControlLoop:
                     )
                     applied_output, applied_relay = None, None
                 woke = trio.current_time()
+                wakes = self._wakes
                 early = woke < deadline
                 if not early:
                     self._lateness.append(woke - deadline)
@@ -409,6 +450,12 @@ class ControlLoop:
                         measured_current=None if self._measured is None else self._fresh_current(),
                     )
                 )
+                if not self.interlock_armed and (
+                    decision.relay_closed or decision.output is Output.PWM
+                ):
+                    # The PWM and the coil pass the interlock only while it is armed:
+                    # arm it now, after the decision, before the outputs that need it.
+                    self._pulse()
                 # Open before anything else; close only after the pilot offers current.
                 if applied_relay is not False and not decision.relay_closed:
                     await self._set_relay(False)
@@ -447,19 +494,24 @@ class ControlLoop:
                     and decision.output is Output.HIGH
                     and not decision.relay_closed
                     and applied_relay is False
+                    and not feedback
                     and not decision.faults
                     and self._external_fault is None
                     and not self._reset_requested
+                    and self._wakes == wakes  # no command arrived meanwhile
                     and self.machine.settled
                 )
-                if self._heartbeat is not None:
-                    # Last: only a loop that got through all of the above keeps the
-                    # interlock (and with it the contactor coil) alive.
+                # Last: only a loop that got through all of the above keeps the
+                # interlock (and with it the contactor coil and the PWM) alive.
+                if idle and (self.idle_periods > 1 or self.idle_wait is not None):
+                    # No edges while idle: the interlock drops within its window and
+                    # holds what the loop commands anyway (coil off, +12 V).
+                    self.slow = True
+                    self.interlock_armed = False
+                elif not self.interlock_armed:
+                    self._pulse()  # leaving idle: armed from this iteration on
+                elif self._heartbeat is not None:
                     self._heartbeat.toggle()
-                    if idle and self.idle_periods > 1:
-                        # A pulse: whatever the level, two toggles make one rising edge,
-                        # so the edges stay 2 periods apart at the idle rate too.
-                        self._heartbeat.toggle()
                 if self._latches is not None:
                     await self._latches.follow(self.machine.latched)
                 self.iterations += 1
@@ -469,9 +521,9 @@ class ControlLoop:
                     self.settled.set()
                 if early:
                     # An extra iteration (a lowered limit): the deadline stays, unless
-                    # it ended a long idle wait (simulated inputs changed): then back
-                    # on every period.
-                    if self.idle_wait is not None and not idle:
+                    # it ended an idle sleep (a command, simulated inputs changed):
+                    # then back on every period.
+                    if not idle:
                         tick = min(tick, math.floor(woke / self.period + GRID_EPSILON) + 1)
                 elif idle:
                     # The next multiple of idle_periods (or of the idle wait): idle
@@ -482,6 +534,8 @@ class ControlLoop:
                     tick = (tick // step + 1) * step
                 else:
                     tick += 1
+                if not idle:
+                    self.slow = False
                 deadline = tick * self.period  # never later than idle_periods after the last
                 now = trio.current_time()
                 if now > deadline + self.period:
@@ -506,6 +560,16 @@ class ControlLoop:
             if not self._stop_logged:
                 self._stop_logged = True
                 log.info("event=control_loop_stopped evse=%s relay=open", self.evse_id)
+
+    def _pulse(self) -> None:
+        """Two toggles of the heartbeat: one rising edge whatever the line's level, so
+        the interlock is armed now; then toggling every period keeps a rising edge every
+        2 periods."""
+        if self._heartbeat is None:
+            return
+        self._heartbeat.toggle()
+        self._heartbeat.toggle()
+        self.interlock_armed = True
 
     async def _set_relay(self, closed: bool) -> None:
         if self._relay.blocking:

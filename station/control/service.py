@@ -168,8 +168,8 @@ class ControlService:
         self.settings = settings = settings or ControlSettings()
         evse_config = {e.id: e for e in config.evse}
         sim = hardware.sim
-        # Only a simulator tells of its changes, and a simulated interlock needs the
-        # heartbeat's edges at the idle rate.
+        # Only a simulator tells of its changes; a station with a simulated interlock
+        # keeps the real idle rate, so that its interlock model sees what a board sees.
         idle_wait = (
             settings.sim_idle_wait
             if sim is not None and config.sim.interlock_window is None

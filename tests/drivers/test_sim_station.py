@@ -462,12 +462,17 @@ def interlocked(clock):
     return SimulatedStation(now=clock, wall_clock=clock.wall, interlock_window=0.05)
 
 
-def test_without_heartbeat_edges_the_interlock_holds_the_coil_and_the_pwm_off(interlocked):
+def test_without_heartbeat_edges_the_interlock_holds_the_coil_off_and_the_pilot_at_dc(
+    interlocked,
+):
+    """The open interlock replaces the PWM by a steady +12 V: the EV in C reads 6 V with
+    no negative plateau (C1, no energy offered)."""
     evse = interlocked.evse(1)
     interlocked.set_ev_state(1, "C")
     charge(interlocked)
     assert evse.relay.feedback() is False
-    assert evse.pilot.read() == PilotReading(-12.0, -12.0)
+    assert evse.pilot.read() == PilotReading(6.0, 6.0)
+    assert interlocked.status()["evses"]["1"]["pilot"]["output"] == "high"
     evse.heartbeat.toggle()
     assert evse.relay.feedback() is True, "the coil follows its command once alive"
     assert evse.pilot.read() == PilotReading(6.0, -12.0)
@@ -488,7 +493,8 @@ def test_the_interlock_drops_the_contactor_when_the_heartbeat_stops(interlocked,
     status = interlocked.status()["evses"]["1"]
     assert status["interlock"] == {"window": 0.05, "open": True, "opened_at": last_beat + 0.05}
     assert status["relay"] == {"commanded": True, "feedback": False, "welded": False}
-    assert status["pilot"]["output"] == "negative"
+    assert status["pilot"]["output"] == "high"  # PWM replaced by a steady +12 V
+    assert status["pilot"]["duty"] is None
     assert status["meter"]["current"] == 0.0
     # Energy flowed for the window only.
     delivered = evse.meter.sample().energy_import_wh - at_beat
