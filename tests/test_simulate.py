@@ -281,6 +281,12 @@ REGRESSIONS = [
         "back: the Ended, corrected by the CSMS's time, went back half an hour",
     ),
     (
+        752,
+        2.0,
+        "an event sent with its unsynchronised stamp corrected, unanswered, then a power cut: "
+        "the resend had lost the correction and went back 34 minutes",
+    ),
+    (
         30007,
         2.0,
         "the clock stepped back mid-transaction: events were held, their meter values went back",
