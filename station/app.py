@@ -152,6 +152,10 @@ class Runtime:
     #: a fleet sets it); None keeps their periods.
     sim_idle_wait: float | None = None
     notifier: Notifier = field(default_factory=Notifier)
+    #: Whether the station takes what it built by READY out of the collector's passes
+    #: (`gc.freeze`). A process that runs station after station (the simulator's lives)
+    #: sets False: undoing a freeze puts everything the process holds back into them.
+    freeze_heap: bool = True
     #: How to reach a control service in another process; None runs one in this process.
     control_connect: Connect | None = None
 
@@ -1058,7 +1062,8 @@ class Station:
         with trio.move_on_after(10):
             await self.client.wait_until(lambda: self.client.boot_state is BootState.Accepted)
         gc.collect()
-        gc.freeze()
+        if self.runtime.freeze_heap:
+            gc.freeze()
         await trio.sleep_forever()
 
     async def _stop_on(self, signal: trio.Event) -> None:

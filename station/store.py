@@ -112,6 +112,15 @@ MIGRATIONS: tuple[str, ...] = (
         last_used TEXT NOT NULL         -- ISO 8601, UTC
     );
     """,
+    # 4: the latest timestamps sent for each transaction still queued or running: its next
+    # message is never stamped earlier (station/transactions/timestamps.py).
+    """
+    CREATE TABLE sent_timestamps (
+        transaction_id TEXT PRIMARY KEY,
+        timestamp TEXT NOT NULL,        -- of its latest event (wire dateTime)
+        value_timestamp TEXT            -- of its latest meter value taken at an event
+    );
+    """,
 )
 
 

@@ -34,7 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def message(
-    seq_no, event_type="Updated", energy=(), timestamp=None, transaction_id="T1", end_energy=None
+    seq_no,
+    event_type="Updated",
+    energy=(),
+    timestamp=None,
+    transaction_id="T1",
+    end_energy=None,
+    value_times=(),
 ):
     return TransactionMessage(
         transaction_id=transaction_id,
@@ -46,6 +52,7 @@ def message(
         offline=False,
         at=float(seq_no),
         end_energy=end_energy,
+        value_times=tuple(value_times),
     )
 
 
@@ -135,6 +142,20 @@ def test_a_timestamp_going_back_is_a_violation():
     assert any(
         "is before" in p for p in transaction_violations("T1", history, (), still_active=False)
     )
+
+
+def test_a_meter_value_before_one_already_sent_is_a_violation():
+    history = complete(
+        message(1, value_times=["2026-03-01T06:00:01Z"]),
+        message(2, value_times=["2026-03-01T05:40:00Z"]),
+    )
+    assert transaction_violations("T1", history, (), still_active=False) == [
+        "transaction T1: meter value at 2026-03-01T05:40:00Z in seqNo 2 is before "
+        "2026-03-01T06:00:01Z"
+    ]
+    # A sample read a moment before its event, after the previous event, is fine.
+    history[2] = message(2, value_times=["2026-03-01T06:00:01.500Z"])
+    assert transaction_violations("T1", history, (), still_active=False) == []
 
 
 def test_a_transaction_the_station_ran_that_never_reached_the_csms_is_a_violation():
@@ -252,6 +273,23 @@ REGRESSIONS = [
         2.0,
         "a power cut while the meter failed: the interrupted transaction's Ended carried "
         "no Transaction.End register (E06.FR.11)",
+    ),
+    (
+        58,
+        2.0,
+        "a power cut with the clock unsynchronised at the restart, the CSMS's clock stepped "
+        "back: the Ended, corrected by the CSMS's time, went back half an hour",
+    ),
+    (
+        752,
+        2.0,
+        "an event sent with its unsynchronised stamp corrected, unanswered, then a power cut: "
+        "the resend had lost the correction and went back 34 minutes",
+    ),
+    (
+        30007,
+        2.0,
+        "the clock stepped back mid-transaction: events were held, their meter values went back",
     ),
 ]
 

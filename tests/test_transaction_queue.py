@@ -173,3 +173,40 @@ async def test_transaction_messages_wait_for_an_accepted_boot(config, autojump_c
         assert env.csms.actions().index("TransactionEvent") > env.csms.actions().index(
             "BootNotification"
         )
+
+
+async def test_a_clock_stepped_back_across_a_restart_never_sends_a_transaction_back_in_time(
+    config, autojump_clock
+):
+    """Found by the simulator (seed 58): after a power cut the station restarted with an
+    unsynchronised clock, and the Ended, corrected by the CSMS's time, was stamped half an
+    hour before the events sent before the cut. The latest time sent for a transaction
+    survives the restart and holds its next message."""
+    async with running_station(config) as env:
+        queue = env.station.queue
+        await queue.put(event(0))
+        await queue.put(event(5))
+        await queue.drained()
+    async with running_station(config) as env:
+        queue = await start_queue(env)
+        stepped = event(1).model_copy(update={"timestamp": datetime(2026, 1, 5, 7, 30, tzinfo=UTC)})
+        await queue.put(stepped)
+        await queue.drained()
+        (sent,) = env.csms.of("TransactionEvent")
+        assert sent.payload["seqNo"] == 1
+        assert sent.payload["timestamp"] == "2026-01-05T08:00:05Z"
+
+
+async def test_the_latest_time_sent_is_forgotten_once_the_ended_is_confirmed(
+    config, autojump_clock
+):
+    async with running_station(config) as env:
+        queue = env.station.queue
+        await queue.put(event(0))
+        ended = event(1).model_copy(update={"event_type": TransactionEventEnumType.Ended})
+        await queue.put(ended)
+        await queue.drained()
+        rows = await env.station.store.run(
+            lambda db: db.execute("SELECT transaction_id FROM sent_timestamps").fetchall()
+        )
+        assert rows == []

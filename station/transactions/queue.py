@@ -10,6 +10,11 @@ failed attempt. Attempt ``n`` is followed by a wait of MessageAttemptInterval ×
 after MessageAttempts failures the message is discarded (logged) and the next one goes.
 A lost connection is not a failed attempt: the message waits for the next connection.
 
+Timestamps: each message is held at the latest timestamp already sent for its
+transaction, after the correction of unsynchronised stamps, so that a clock stepped back
+never makes a transaction's events go back (see timestamps.py); what was sent is stored,
+so a resend is the same message.
+
 Offline flag (E11.FR.02/07, E12.FR.02): messages created while offline carry
 ``offline: true``; when the station goes offline, messages still queued are rewritten
 with ``offline: true`` as well.
@@ -27,9 +32,11 @@ import trio
 
 from station.devicemodel.model import DeviceModel, key
 from station.ocpp.client import Admission, CallErrorResponse, CallFailed, OcppClient, Offline
+from station.ocpp.datetimes import format_date_time
 from station.ocpp.messages import TransactionEventRequest, TransactionEventResponse
 from station.ocpp.validation import parse_request
 from station.store import Store
+from station.transactions.timestamps import Floor, hold_timestamps, parse_timestamp
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +71,8 @@ class TransactionQueue:
         #: Queued messages that carry offline=true: until they are delivered the station is
         #: still catching up on its offline period (see `catching_up`).
         self._offline: set[int] = set()
+        #: Transaction id → the latest timestamps sent for it (mirror of sent_timestamps).
+        self._floors: dict[str, Floor] = {}
         self._wakeup = trio.Event()
         self._handlers: list[ResponseHandler] = []
         self._prepare: list[Callable[[dict], dict]] = []
@@ -90,6 +99,17 @@ class TransactionQueue:
             ).fetchall()
         )
         self._pending = {seq: transaction_id for seq, transaction_id, _ in rows}
+        floors = await self._store.run(
+            lambda db: db.execute(
+                "SELECT transaction_id, timestamp, value_timestamp FROM sent_timestamps"
+            ).fetchall()
+        )
+        self._floors = {
+            transaction_id: Floor(
+                parse_timestamp(event), None if value is None else parse_timestamp(value)
+            )
+            for transaction_id, event, value in floors
+        }
         self._offline = {seq for seq, _, text in rows if json.loads(text).get("offline")}
         if self._pending:
             self._empty = trio.Event()
@@ -179,6 +199,7 @@ class TransactionQueue:
         payload = message.payload
         for prepare in self._prepare:
             payload = prepare(payload)
+        payload = await self._hold(message, payload)
         request = parse_request("TransactionEvent", payload)
         try:
             response = await self._client.call(request)
@@ -197,7 +218,7 @@ class TransactionQueue:
                     str(exc),
                     message.payload.get("seqNo"),
                 )
-                await self._remove(message.seq)
+                await self._remove(message.seq, ended=message.payload.get("eventType") == "Ended")
                 self.discarded += 1
                 return
             await self._store.run(
@@ -216,7 +237,7 @@ class TransactionQueue:
             )
             await trio.sleep(wait)
             return
-        await self._remove(message.seq)
+        await self._remove(message.seq, ended=message.payload.get("eventType") == "Ended")
         assert isinstance(response, TransactionEventResponse)
         for handler in self._handlers:
             try:
@@ -224,8 +245,54 @@ class TransactionQueue:
             except Exception:
                 log.exception("event=transaction_response_handler_failed seq=%d", message.seq)
 
-    async def _remove(self, seq: int) -> None:
-        await self._store.run(lambda db: db.execute("DELETE FROM outbox WHERE seq = ?", (seq,)))
+    async def _hold(self, message: QueuedMessage, payload: dict) -> dict:
+        """``payload`` held at its transaction's floor; the floor and the payload as it
+        will be sent are stored first, so that a resend, in this run or after a restart,
+        is the same message and the next one is held at what the CSMS may have seen."""
+        transaction_id = message.transaction_id
+        floor = self._floors.get(transaction_id)
+        payload, new_floor = hold_timestamps(payload, floor)
+        if payload is message.payload and new_floor == floor:
+            return payload
+        text = (
+            json.dumps(payload, separators=(",", ":")) if payload is not message.payload else None
+        )
+        event = format_date_time(new_floor.event)
+        value = None if new_floor.value is None else format_date_time(new_floor.value)
+
+        def write(db: sqlite3.Connection) -> None:
+            if text is not None:
+                db.execute("UPDATE outbox SET payload = ? WHERE seq = ?", (text, message.seq))
+            db.execute(
+                "INSERT INTO sent_timestamps (transaction_id, timestamp, value_timestamp) "
+                "VALUES (?, ?, ?) ON CONFLICT (transaction_id) DO UPDATE SET "
+                "timestamp = excluded.timestamp, value_timestamp = excluded.value_timestamp",
+                (transaction_id, event, value),
+            )
+
+        await self._store.run(write)
+        self._floors[transaction_id] = new_floor
+        if text is not None and message.seq in self._written:
+            self._written[message.seq] = QueuedMessage(
+                message.seq, payload, transaction_id, message.attempts
+            )
+        return payload
+
+    async def _remove(self, seq: int, *, ended: bool = False) -> None:
+        """Remove a delivered (or discarded) message; after an Ended its transaction's
+        floor goes too (nothing of it is sent any more)."""
+        transaction_id = self._pending.get(seq)
+
+        def remove(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
+            if ended and transaction_id is not None:
+                db.execute(
+                    "DELETE FROM sent_timestamps WHERE transaction_id = ?", (transaction_id,)
+                )
+
+        await self._store.run(remove)
+        if ended and transaction_id is not None:
+            self._floors.pop(transaction_id, None)
         self._pending.pop(seq, None)
         self._written.pop(seq, None)
         self._offline.discard(seq)

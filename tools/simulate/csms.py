@@ -54,6 +54,10 @@ class TransactionMessage:
     at: float  # trio time of arrival
     #: The Energy.Active.Import.Register value with context Transaction.End, if any.
     end_energy: float | None = None
+    #: The timestamps of the meter values taken at the event's moment, in message order:
+    #: all of a Started's or an Updated's, an Ended's Transaction.End one (its series from
+    #: the start of the transaction keeps the times it was read).
+    value_times: tuple[str, ...] = ()
 
 
 @dataclass
@@ -208,14 +212,25 @@ class SimCsms:
                 for sampled in registers
                 if sampled.get("context") == "Transaction.End"
             ]
+            event_type = payload.get("eventType", "")
+            value_times = tuple(
+                meter_value.get("timestamp", "")
+                for meter_value in payload.get("meterValue", [])
+                if event_type != "Ended"
+                or any(
+                    sampled.get("context") == "Transaction.End"
+                    for sampled in meter_value.get("sampledValue", [])
+                )
+            )
             message = TransactionMessage(
                 transaction_id=info.get("transactionId", ""),
                 seq_no=payload.get("seqNo", -1),
-                event_type=payload.get("eventType", ""),
+                event_type=event_type,
                 timestamp=payload.get("timestamp", ""),
                 trigger=payload.get("triggerReason", ""),
                 energy=energy,
                 end_energy=ends[-1] if ends else None,
+                value_times=value_times,
                 offline=bool(payload.get("offline")),
                 at=trio.current_time(),
             )

@@ -135,6 +135,9 @@ def transaction_violations(
     # be read then (after a power cut): never below what an earlier event reported.
     last_energy = None
     last_time: datetime | None = None
+    # The samples taken at the events' moments form one series in time too (an Ended's
+    # series from the start is its own; its Transaction.End value belongs here).
+    last_value_time: datetime | None = None
     for seq_no in sorted(first):
         message = first[seq_no]
         if any(b < a - 1e-6 for a, b in zip(message.energy, message.energy[1:], strict=False)):
@@ -154,6 +157,14 @@ def transaction_violations(
                 f"{format_date_time(last_time)}"
             )
         last_time = moment if last_time is None else max(last_time, moment)
+        for text in message.value_times:
+            taken = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            if last_value_time is not None and taken < last_value_time:
+                problems.append(
+                    f"{name}: meter value at {text} in seqNo {seq_no} is before "
+                    f"{format_date_time(last_value_time)}"
+                )
+            last_value_time = taken if last_value_time is None else max(last_value_time, taken)
     ended_message = first[ended[0]] if ended else None
     if ended_message is not None:
         reported = any(m.energy for m in first.values())
