@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
+from pathlib import Path
 
 import pytest
 import trio
@@ -56,9 +58,9 @@ async def observe_energized(model: InterlockModel, evse_id: int) -> ContactorSta
     return model.states[evse_id]
 
 
-async def test_the_control_process_killed_mid_charge_opens_the_contactor_by_the_interlock(
-    tmp_path, judge
-):
+def start_with_interlock(tmp_path: Path, judge) -> tuple[subprocess.Popen, Path, Path]:
+    """`station run` on simulated hardware whose relays and heartbeats publish to a shared
+    region: the process, its control socket and the region's file."""
     judge.responses["BootNotification"] = lambda p: {
         "currentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "interval": 300,
@@ -71,7 +73,13 @@ async def test_the_control_process_killed_mid_charge_opens_the_contactor_by_the_
         TOML.format(data=tmp_path / "data", socket=socket, url=judge.url, password=PASSWORD)
         + INTERLOCK.format(window=WINDOW, file=region_file)
     )
-    process = start(path)
+    return start(path), socket, region_file
+
+
+async def test_the_control_process_killed_mid_charge_opens_the_contactor_by_the_interlock(
+    tmp_path, judge
+):
+    process, socket, region_file = start_with_interlock(tmp_path, judge)
     ocpp_side = None
     try:
         await start_charging(judge, socket)
@@ -112,19 +120,7 @@ async def test_the_control_process_killed_mid_charge_opens_the_contactor_by_the_
 async def test_the_control_process_killed_while_idle_leaves_nothing_to_drop(tmp_path, judge):
     """No EV: the loops run at the idle rate with the heartbeat still, so the interlock
     already holds the coils off; killing the control process then changes nothing."""
-    judge.responses["BootNotification"] = lambda p: {
-        "currentTime": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "interval": 300,
-        "status": "Accepted",
-    }
-    socket = tmp_path / "s.sock"
-    region_file = tmp_path / "interlock"
-    path = tmp_path / "station.toml"
-    path.write_text(
-        TOML.format(data=tmp_path / "data", socket=socket, url=judge.url, password=PASSWORD)
-        + INTERLOCK.format(window=WINDOW, file=region_file)
-    )
-    process = start(path)
+    process, _, region_file = start_with_interlock(tmp_path, judge)
     ocpp_side = None
     try:
         await judge.wait_for("StatusNotification", count=2, timeout=30)
