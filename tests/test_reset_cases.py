@@ -228,6 +228,11 @@ async def test_a_meter_values_trigger_accepted_before_the_restart_is_sent_before
         await charge(env, 1)
         env.csms.responses["TransactionEvent"] = NoReply()
         assert await call(env, "Reset", {"type": "Immediate"}) == {"status": "Accepted"}
+        # The Ended event is out and holds the one CALL in flight (Part 4).
+        await env.csms.wait(
+            lambda: any(r.payload["eventType"] == "Ended" for r in env.csms.of("TransactionEvent")),
+            timeout=30,
+        )
         trigger = {"requestedMessage": "MeterValues", "evse": {"id": 1}}
         assert await call(env, "TriggerMessage", trigger) == {"status": "Accepted"}
         # The drain is over; the restart waits for the MeterValues, whose turn comes when
