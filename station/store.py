@@ -217,41 +217,30 @@ class Store:
         Calls that arrive while a commit is in progress are committed together by the
         next one (see the module docstring), in arrival order. ``fn`` runs inside an open
         transaction (its own savepoint): a PRAGMA that SQLite refuses there (``synchronous``,
-        ``journal_mode``) belongs in `run_sync` before the store is shared. Cancelled
-        before its batch began, a call never runs; cancelled after, it runs and commits
-        (the caller just does not see the result), as a call in a worker thread always did.
+        ``journal_mode``) belongs in `run_sync` before the store is shared. A call runs and
+        commits even if its caller is cancelled while it waits (the cancellation is
+        delivered once it is durable), as a call in a worker thread always did.
         """
         if isinstance(self._offload, DirectOffload):
             # A one-shot command without an event loop (or trio): nothing runs alongside.
             return await self._offload.run(lambda: self.run_sync(fn))
-        if self._committer is None:
-            import trio
+        import trio  # here: one-shot commands use the store without trio
 
+        if self._committer is None:
             self._committer = trio.Lock()
         write: _Write[T] = _Write(fn)
         self._pending.append(write)
         try:
             # FIFO: the callers of a batch get the lock after its committer, find their
             # write done and leave; the first caller whose write is still pending
-            # carries everything pending by then.
-            async with self._committer:
-                if not write.taken:
-                    batch, self._pending = self._pending, []
-                    for queued in batch:
-                        queued.taken = True
-                    try:
-                        await self._offload.run(lambda: self._commit(batch))
-                    except BaseException:
-                        if not write.done:
-                            # The offload gave up before the batch ran (cancelled while
-                            # waiting for its thread, as a fleet's shared pool can be):
-                            # this call never ran; the others go back to the head of
-                            # the queue for the next caller to carry.
-                            others = [w for w in batch if w is not write]
-                            for queued in others:
-                                queued.taken = False
-                            self._pending[:0] = others
-                        raise
+            # carries everything pending by then. Shielded: a write, once handed over,
+            # is committed even if its caller is cancelled meanwhile (the cancellation
+            # lands after it), as a write in a worker thread always was. Callers change
+            # their state in memory before they write it (a transaction's next seqNo);
+            # a write dropped while it waited behind another commit left memory ahead of
+            # the store, and the event that seqNo belonged to was never sent.
+            with trio.CancelScope(shield=True):
+                await self._carry(write)
         except BaseException:
             if not write.taken:
                 self._pending.remove(write)
@@ -261,6 +250,28 @@ class Store:
         if not write.done:  # cannot happen: the offloads finish what they start
             raise StoreError("store: a write left its batch without an outcome")
         return cast(T, write.result)
+
+    async def _carry(self, write: _Write[Any]) -> None:
+        """Wait for ``write``'s batch, or carry the pending writes as the next one."""
+        assert self._committer is not None
+        async with self._committer:
+            if not write.taken:
+                batch, self._pending = self._pending, []
+                for queued in batch:
+                    queued.taken = True
+                try:
+                    await self._offload.run(lambda: self._commit(batch))
+                except BaseException:
+                    if not write.done:
+                        # The offload gave up before the batch ran (cancelled while
+                        # waiting for its thread, as a fleet's shared pool can be):
+                        # this call never ran; the others go back to the head of
+                        # the queue for the next caller to carry.
+                        others = [w for w in batch if w is not write]
+                        for queued in others:
+                            queued.taken = False
+                        self._pending[:0] = others
+                    raise
 
     def _commit(self, batch: list[_Write[Any]]) -> None:
         """Run a batch in one transaction (a savepoint per write) and commit it once;

@@ -164,17 +164,30 @@ async def test_a_failing_commit_reaches_every_writer_of_its_batch(tmp_path):
     store.close()
 
 
-async def test_a_writer_cancelled_before_its_batch_began_never_writes(tmp_path):
+async def test_a_writer_cancelled_while_queued_still_writes_then_sees_the_cancellation(
+    tmp_path,
+):
+    """Callers change their state in memory before they write it (a transaction's next
+    seqNo): a write handed over is committed even if its caller is cancelled meanwhile."""
     store, offload = await open_gated(tmp_path)
+    seen: list[str] = []
+
+    async def cancelled_writer() -> None:
+        with trio.move_on_after(0) as scope:  # cancelled while still queued
+            seen.append(await store.run(put("cancelled", "2")))
+            await trio.lowlevel.checkpoint()  # the cancellation lands here, after the write
+            seen.append("not cancelled")
+        assert scope.cancelled_caught
+
     async with trio.open_nursery() as nursery:
         nursery.start_soon(store.run, put("first", "1"))
         await trio.to_thread.run_sync(offload.started.wait)
-        with trio.move_on_after(0) as scope:  # give up while still queued
-            await store.run(put("cancelled", "2"))
-        assert scope.cancelled_caught
-        assert store._pending == []
+        nursery.start_soon(cancelled_writer)
+        await trio.testing.wait_all_tasks_blocked()
+        assert len(store._pending) == 1  # queued behind the commit in progress
         offload.gate.set()
-    assert read_all(store.path) == {"first": "1"}
+    assert seen == ["cancelled"]
+    assert read_all(store.path) == {"first": "1", "cancelled": "2"}
     store.close()
 
 
@@ -251,7 +264,7 @@ class QueuedOffload:
         return fn()
 
 
-async def test_a_committer_cancelled_before_its_batch_ran_hands_the_batch_on(tmp_path):
+async def test_a_committer_cancelled_before_its_batch_ran_still_commits_it(tmp_path):
     offload = QueuedOffload()
     store = Store.open_sync(tmp_path / "station.db", offload=offload)
     done: list[str] = []
@@ -275,9 +288,8 @@ async def test_a_committer_cancelled_before_its_batch_ran_hands_the_batch_on(tmp
         assert offload.calls == 2  # the carrier's batch (carrier, a, b) waits for turn 1
         carrier.cancel()
         await trio.testing.wait_all_tasks_blocked()
-        assert offload.calls == 3  # a carries a and b
-        offload.turns[2].set()
-    assert done == ["first", "a", "b"]
-    assert carrier.cancelled_caught
-    assert read_all(store.path) == {"first": "first", "a": "a", "b": "b"}
+        assert offload.calls == 2  # the carrier still waits: its batch is not given up
+        offload.turns[1].set()
+    assert sorted(done) == ["a", "b", "carrier", "first"]
+    assert read_all(store.path) == {"first": "first", "carrier": "carrier", "a": "a", "b": "b"}
     store.close()
