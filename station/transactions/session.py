@@ -237,6 +237,16 @@ def thin_samples(samples: list[Any], limit: int = MAX_ENDED_SAMPLES) -> list[Any
     return kept
 
 
+def _end_value(reading: Reading, moment: Moment) -> MeterValueType | None:
+    """``reading`` as the Transaction.End meter value of an Ended event at ``moment``."""
+    return _stamped(
+        meter_value(
+            reading, moment.policy.ended_measurands, ReadingContextEnumType.Transaction_End
+        ),
+        moment,
+    )
+
+
 def _stamped(value: MeterValueType | None, moment: Moment) -> MeterValueType | None:
     """``value`` marked when its timestamp comes from an unsynchronised clock."""
     mark = mark_unsynchronised(moment.unsynchronised)
@@ -489,14 +499,7 @@ class EvseSession:
             tx.last_end_value is None or moment.reading is not self._end_value_of
         ):
             self._end_value_of = moment.reading
-            end = _stamped(
-                meter_value(
-                    moment.reading,
-                    moment.policy.ended_measurands,
-                    ReadingContextEnumType.Transaction_End,
-                ),
-                moment,
-            )
+            end = _end_value(moment.reading, moment)
             tx.last_end_value = None if end is None else end.to_payload()
 
     def _after_change(
@@ -594,14 +597,7 @@ class EvseSession:
         values = [MeterValueType.model_validate(v, by_alias=True) for _, v in tx.ended_values]
         end: MeterValueType | None = None
         if moment.reading is not None:
-            end = _stamped(
-                meter_value(
-                    moment.reading,
-                    moment.policy.ended_measurands,
-                    ReadingContextEnumType.Transaction_End,
-                ),
-                moment,
-            )
+            end = _end_value(moment.reading, moment)
         elif tx.last_end_value is not None:
             # E06.FR.11: no reading now (the meter fails; after a power cut nothing was read
             # yet): the latest one the transaction saw, with the time it was read.
