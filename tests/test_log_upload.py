@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 
@@ -141,6 +142,35 @@ async def test_tc_n_36_second_request_cancels_the_upload(tmp_path):
     assert statuses(judge, 21) == ["Uploading", "Uploaded"]
     # The second upload completed while the first was still held at the server.
     assert server.uploads[0].path == "/upload"
+
+
+async def test_trigger_while_the_final_status_awaits_its_answer_reports_idle(tmp_path):
+    """N01.FR.13: the upload is over once its final status is known. A TriggerMessage that
+    arrives while LogStatusNotification(Uploaded) still waits for the CSMS's answer gets Idle
+    without requestId, not the finished upload's status."""
+    held = asyncio.Event()
+
+    async def answer(payload: dict) -> dict:
+        if payload["status"] == "Uploaded":
+            await held.wait()
+        return {}
+
+    with Judge(password=PASSWORD) as judge, FileServer() as server:
+        judge.responses["LogStatusNotification"] = answer
+        async with live_station(make_config(tmp_path, judge.url), variables=FAST):
+            await judge.wait_for("BootNotification")
+            assert (await judge.call("GetLog", get_log(server, 40)))["status"] == "Accepted"
+            await judge.wait_for("LogStatusNotification", where=lambda p: p["status"] == "Uploaded")
+            trigger = {"requestedMessage": "LogStatusNotification"}
+            assert (await judge.call("TriggerMessage", trigger))["status"] == "Accepted"
+            # One CALL in flight: the triggered message goes once Uploaded is answered.
+            judge.call_in_loop(held.set)
+            await judge.wait_for("LogStatusNotification", count=3)
+    idle = [r for r in judge.received if r.action == "LogStatusNotification"][2:]
+    assert [r.payload["status"] for r in idle] == ["Idle"]
+    assert "requestId" not in idle[0].payload
+    assert statuses(judge, 40) == ["Uploading", "Uploaded"]
+    assert not judge.violations
 
 
 async def test_log_larger_than_the_limit_is_not_uploaded(tmp_path, caplog):

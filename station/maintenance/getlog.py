@@ -155,7 +155,7 @@ class LogUploads:
                         len(data),
                         self._max_bytes,
                     )
-                    await self._notify(Status.UploadFailure, request_id)
+                    await self._finish(Status.UploadFailure, request_id, scope)
                     return
                 for attempt in range(retries + 1):
                     if attempt:
@@ -188,17 +188,29 @@ class LogUploads:
                         filename,
                         len(data),
                     )
-                    await self._notify(Status.Uploaded, request_id)
+                    await self._finish(Status.Uploaded, request_id, scope)
                     return
                 assert failure is not None
-                await self._notify(_FAILURES[failure.kind], request_id)
+                await self._finish(_FAILURES[failure.kind], request_id, scope)
             finally:
-                if self._current is not None and self._current[1] is scope:
-                    self._current = None
-                    self._status = (Status.Idle, None)
+                self._idle_if_current(scope)
+
+    def _idle_if_current(self, scope: trio.CancelScope) -> None:
+        if self._current is not None and self._current[1] is scope:
+            self._current = None
+            self._status = (Status.Idle, None)
+
+    async def _finish(self, status: Status, request_id: int, scope: trio.CancelScope) -> None:
+        """The upload is over once its final status is known: a TriggerMessage from here on
+        gets Idle (N01.FR.13), even while the final notification waits for its answer."""
+        self._idle_if_current(scope)
+        await self._send(status, request_id)
 
     async def _notify(self, status: Status, request_id: int | None) -> None:
         self._status = (status, request_id)
+        await self._send(status, request_id)
+
+    async def _send(self, status: Status, request_id: int | None) -> None:
         try:
             await self._client.call(
                 LogStatusNotificationRequest(status=status, request_id=request_id),
