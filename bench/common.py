@@ -155,12 +155,21 @@ _P = TypeVar("_P", bound=subprocess.Popen[bytes])
 
 
 @contextmanager
-def station_process(url: str, *, data_dir: Path | None = None) -> Iterator[StationProcess]:
-    """`python -m station run` against ``url`` on simulated hardware."""
+def station_process(
+    url: str, *, data_dir: Path | None = None, profile: Path | None = None
+) -> Iterator[StationProcess]:
+    """`python -m station run` against ``url`` on simulated hardware.
+
+    With ``profile``, the station runs in one process (``--single-process``: the OCPP side
+    is the one profiled) under cProfile, which writes its statistics there when the
+    station stops."""
     with tempfile.TemporaryDirectory(prefix="bench-station-") as scratch:
         directory = data_dir or Path(scratch)
         config = station_config(directory, url)
         command = [sys.executable, "-m", "station", "run", "--config", str(config)]
+        if profile is not None:
+            command[1:2] = ["-m", "cProfile", "-o", str(profile), "-m"]
+            command.append("--single-process")
         with _process(command, StationProcess) as p:
             p.config = config
             yield p
@@ -225,6 +234,16 @@ def children(pid: int) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def print_profile(path: Path, top: int = 30) -> None:
+    """The heaviest functions of a cProfile statistics file, by own time and by
+    cumulative time, on standard error."""
+    import pstats
+
+    stats = pstats.Stats(str(path), stream=sys.stderr).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
 
 
 def fsync_seconds(directory: Path | None = None, samples: int = 50) -> list[float]:

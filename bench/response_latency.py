@@ -12,6 +12,10 @@ floor-trio/floor what the WebSocket library costs), and a station on the `ocpp` 
         (bench rig: this machine is the CSMS; the station under test, e.g. on a Raspberry
         Pi, is configured with the printed URL and connects to it; only "ours" is measured,
         and the EVSEs charge only if someone plugs in)
+    python -m bench.response_latency --profile FILE [--samples 300]
+        (only our station, in one process under cProfile: where its time goes, receive →
+        parse → validate → handle → serialise → send; statistics in FILE, the heaviest
+        functions printed)
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from bench.common import (
     STAT_COLUMNS,
@@ -27,6 +32,7 @@ from bench.common import (
     add_rig_options,
     fsync_seconds,
     peer_process,
+    print_profile,
     ratio,
     rig_of,
     sim,
@@ -136,14 +142,20 @@ def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
     return times
 
 
-def run_peer(kind: str, samples: int, rig: dict | None = None) -> dict[str, list[float]]:
+def run_peer(
+    kind: str, samples: int, rig: dict | None = None, profile: Path | None = None
+) -> dict[str, list[float]]:
     if rig is not None:  # a station on another machine connects to us
         with BenchCsms(host=rig["bind"], port=rig["port"]) as csms:
             print(f"waiting for the station at {csms.url}/<identity> ...", file=sys.stderr)
             csms.wait_for("BootNotification", timeout=600)
             return measure(csms, samples)
     with BenchCsms() as csms:
-        context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
+        context = (
+            station_process(csms.url, profile=profile)
+            if kind == "ours"
+            else peer_process(kind, csms.url)
+        )
         with context as process:
             csms.wait_for("BootNotification", timeout=60)
             if kind == "ours":
@@ -211,8 +223,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.response_latency", description=__doc__)
     parser.add_argument("--samples", type=int, default=30, help="rounds of the request mix")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--profile", type=Path, metavar="FILE", help="profile our station alone (cProfile)"
+    )
     add_rig_options(parser)
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        times = run_peer("ours", args.samples, profile=args.profile)
+        print_profile(args.profile)
+        for name, values in times.items():
+            print(stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000)))
+        return 0
     result = run(args.samples, rig_of(args))
     print(json.dumps(result, indent=1) if args.json else result["text"])
     return 0

@@ -9,6 +9,8 @@ answers and sends one pre-built message; our station builds a full report of eve
 component and variable).
 
     python -m bench.triggered [--samples N] [--external --bind 0.0.0.0 --port 9000]
+    python -m bench.triggered --profile FILE [--samples 100]
+        (only our station, in one process under cProfile; the heaviest functions printed)
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ import argparse
 import json
 import sys
 from itertools import count
+from pathlib import Path
 
 from bench.common import (
     STAT_COLUMNS,
     Stats,
     add_rig_options,
     peer_process,
+    print_profile,
     ratio,
     rig_of,
     station_process,
@@ -77,14 +81,18 @@ def measure(csms: BenchCsms, samples: int) -> dict:
     return {"times": results, "report_parts": parts}
 
 
-def run_peer(kind: str, samples: int, rig: dict | None = None) -> dict:
+def run_peer(kind: str, samples: int, rig: dict | None = None, profile: Path | None = None) -> dict:
     if rig is not None:
         with BenchCsms(host=rig["bind"], port=rig["port"]) as csms:
             print(f"waiting for the station at {csms.url}/<identity> ...", file=sys.stderr)
             csms.wait_for("BootNotification", timeout=600)
             return measure(csms, samples)
     with BenchCsms() as csms:
-        context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
+        context = (
+            station_process(csms.url, profile=profile)
+            if kind == "ours"
+            else peer_process(kind, csms.url)
+        )
         with context:
             csms.wait_for("BootNotification", timeout=60)
             if kind == "ours":
@@ -135,8 +143,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.triggered", description=__doc__)
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--profile", type=Path, metavar="FILE", help="profile our station alone (cProfile)"
+    )
     add_rig_options(parser)
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        data = run_peer("ours", args.samples, profile=args.profile)
+        print_profile(args.profile)
+        for name, values in data["times"].items():
+            print(stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000)))
+        return 0
     result = run(args.samples, rig_of(args))
     print(json.dumps(result, indent=1) if args.json else result["text"])
     return 0
