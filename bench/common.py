@@ -177,12 +177,15 @@ def station_process(
 
 @contextmanager
 def peer_process(
-    kind: str, url: str, *, ping: float | None = None
+    kind: str, url: str, *, ping: float | None = None, report: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A baseline station (``floor`` or ``ocpplib``, see `bench.peers`)."""
+    """A baseline station (``floor`` or ``ocpplib``, see `bench.peers`); ``report``: the
+    report items it sends for GetBaseReport."""
     command = [sys.executable, "-m", "bench.peers", kind, url, IDENTITY]
     if ping is not None:
         command += ["--ping", str(ping)]
+    if report is not None:
+        command += ["--report", str(report)]
     with _process(command, subprocess.Popen[bytes]) as process:
         yield process
 

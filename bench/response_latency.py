@@ -69,6 +69,10 @@ def _variable_refs(count: int) -> list[dict]:
     return refs
 
 
+#: Name of the availability changes measured after the mix.
+CHANGE = "ChangeAvailability (a change)"
+
+
 def request_mix() -> dict[str, tuple[str, dict]]:
     """name → (action, payload): the requests of one round."""
     hundred = _variable_refs(100)
@@ -127,8 +131,14 @@ def start_charging(csms: BenchCsms, config) -> None:
     )
 
 
+#: Requests whose answer waits for a durable commit in our station (not in the mix's
+#: ChangeAvailability: it asks for the state EVSE 2 is in, G03.FR.03, already stored).
+DURABLE = ("SetVariables", CHANGE)
+
+
 def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
-    """``samples`` rounds of the mix; seconds per request name."""
+    """``samples`` rounds of the mix, then ``samples`` availability changes (not part of
+    the mix); seconds per request name."""
     mix = request_mix()
     times: dict[str, list[float]] = {name: [] for name in mix}
     for action, payload in mix.values():  # warm-up, not counted
@@ -139,6 +149,18 @@ def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
             if frame[0] != 3:
                 raise RuntimeError(f"{name}: CALLERROR {frame}")
             times[name].append(elapsed)
+    # A change our station persists before it answers (G03.FR.08): EVSE 2 to Inoperative
+    # (Scheduled while it charges, G03.FR.05) and back, one at a time.
+    times[CHANGE] = []
+    for index in range(samples):
+        status = "Inoperative" if index % 2 == 0 else "Operative"
+        payload = {"operationalStatus": status, "evse": {"id": 2}}
+        elapsed, frame = csms.call("ChangeAvailability", payload)
+        if frame[0] != 3:
+            raise RuntimeError(f"{CHANGE}: CALLERROR {frame}")
+        times[CHANGE].append(elapsed)
+    if samples % 2:
+        csms.call("ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": 2}})
     return times
 
 
@@ -173,10 +195,13 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
     rows = []
     summary = {}
     for kind, times in results.items():
-        every = [t for values in times.values() for t in values]
+        # "all requests" is the mix: the availability changes are measured on their own.
+        every = [t for name, values in times.items() if name != CHANGE for t in values]
         overall = Stats.of(every).scaled(1000)
+        volatile = [t for name, values in times.items() if name not in DURABLE for t in values]
         summary[kind] = {
             "overall": overall.as_dict(),
+            "volatile": Stats.of(volatile).scaled(1000).as_dict(),
             "by_request": {n: Stats.of(v).scaled(1000).as_dict() for n, v in times.items()},
         }
         rows.append(stats_row(f"{kind}: all requests", overall))
@@ -184,6 +209,10 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
         summary[k]["overall"] for k in ("ours", "floor", "floor-trio", "ocpplib")
     )
     ratios = {
+        # What the station adds where no commit is waited for (every request but SetVariables).
+        "ours/floor p99 without SetVariables": ratio(
+            summary["ours"]["volatile"]["p99"], summary["floor"]["volatile"]["p99"]
+        ),
         "ours/floor p50": ratio(ours["p50"], floor["p50"]),
         "ours/floor p99": ratio(ours["p99"], floor["p99"]),
         "ours/floor-trio p50": ratio(ours["p50"], trio_floor["p50"]),
