@@ -614,6 +614,7 @@ class Station:
                     found.append(json.dumps(entry, separators=(",", ":")))
             return found
 
+        await self.message_log.flush()  # every frame up to this request is in the file
         lines += await self.runtime.offload.run(messages)
         return ("\n".join(lines) + "\n").encode()
 

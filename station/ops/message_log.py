@@ -14,6 +14,13 @@ rotates at ``max_bytes`` keeping ``backups`` old files. `read_entries` and
 The queue is bounded too (``max_queued_bytes``): when the disk falls behind a CSMS that
 sends large frames quickly, lines beyond the bound are dropped and counted (one warning
 when writing catches up), rather than held in memory.
+
+Lines are written in batches, at most every ``batch_delay`` seconds (`BATCH_DELAY`): a
+request and its answer, or a report's parts, cost one hand-over to the worker thread and
+one append, made after the messages went out. Written one by one, each request paid two
+of them while it was handled (the worker thread competing with the event loop for the
+interpreter and the CPU). Lines still queued when the writer is cancelled (the station
+stops, or its OCPP side fails) are written before it ends.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FILENAME = "ocpp-messages.log"
+#: Seconds the writer gathers lines after the first one before it writes them.
+BATCH_DELAY = 0.05
+#: Longest the writer spends on the lines left when it is cancelled.
+FINAL_WRITE_TIMEOUT = 2.0
 
 
 #: The start of a frame: ``[2,"id",`` / ``[3,"id",`` / ``[4,"id",`` (ids are plain strings).
@@ -92,9 +103,12 @@ class MessageLog:
         now: Callable[[], datetime] | None = None,
         max_queued_bytes: int = 8_000_000,
         secret_variables: Collection[str] = (),
+        batch_delay: float = BATCH_DELAY,
     ) -> None:
         """``secret_variables``: lower-cased names of the variables whose values are never
-        logged (the device model's WriteOnly and secret ones)."""
+        logged (the device model's WriteOnly and secret ones); ``batch_delay``: see the
+        module docstring."""
+        self.batch_delay = batch_delay
         self._secret_variables = frozenset(name.lower() for name in secret_variables)
         self.path = directory / FILENAME
         self.max_queued_bytes = max_queued_bytes
@@ -181,28 +195,44 @@ class MessageLog:
         self._send.send_nowait((size, item))
 
     async def run(self) -> None:
-        """Write queued lines for the station's lifetime."""
+        """Write queued lines for the station's lifetime (in batches, see the module
+        docstring); what is queued when it is cancelled is written before it ends."""
         import trio
 
-        while True:
-            batch = [await self._receive.receive()]
+        first: tuple[int, str | _Unredacted] | None = None
+        try:
             while True:
-                try:
-                    batch.append(self._receive.receive_nowait())
-                except trio.WouldBlock:
-                    break
-            lines = [
-                item if isinstance(item, str) else self._redacted_line(item) for _, item in batch
-            ]
-            await self._offload.run(partial(self._write, lines))
-            self._queued_bytes -= sum(size for size, _ in batch)
-            if self._dropped_unreported:
-                count, self._dropped_unreported = self._dropped_unreported, 0
-                log.warning("event=message_log_lines_dropped count=%d", count)
-                if self.on_dropped is not None:
-                    await self.on_dropped(count)
-            self._written.set()
-            self._written = trio.Event()
+                first = await self._receive.receive()
+                await trio.sleep(self.batch_delay)
+                taken, first = first, None
+                await self._write_queued(taken)
+        finally:
+            with trio.move_on_after(FINAL_WRITE_TIMEOUT) as final:
+                final.shield = True
+                await self._write_queued(first)
+
+    async def _write_queued(self, first: tuple[int, str | _Unredacted] | None) -> None:
+        """Write ``first`` and every line queued after it, in one append."""
+        import trio
+
+        batch = [] if first is None else [first]
+        while True:
+            try:
+                batch.append(self._receive.receive_nowait())
+            except trio.WouldBlock:
+                break
+        if not batch:
+            return
+        lines = [item if isinstance(item, str) else self._redacted_line(item) for _, item in batch]
+        await self._offload.run(partial(self._write, lines))
+        self._queued_bytes -= sum(size for size, _ in batch)
+        if self._dropped_unreported:
+            count, self._dropped_unreported = self._dropped_unreported, 0
+            log.warning("event=message_log_lines_dropped count=%d", count)
+            if self.on_dropped is not None:
+                await self.on_dropped(count)
+        self._written.set()
+        self._written = trio.Event()
 
     def _write(self, lines: list[str]) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
