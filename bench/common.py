@@ -264,6 +264,36 @@ def fsync_seconds(directory: Path | None = None, samples: int = 50) -> list[floa
     return times
 
 
+def sqlite_commit_seconds(directory: Path | None = None, samples: int = 50) -> list[float]:
+    """Seconds of one durable SQLite commit as the station's store makes them (WAL,
+    ``synchronous=FULL``, one row replaced in its own transaction), in ``directory`` (the
+    temporary directory by default): the floor of a SetVariables answered only once its
+    value is stored. SQLite syncs its write-ahead log with fdatasync on a file it reuses,
+    which costs less than `fsync_seconds`'s fsync of a growing file."""
+    import sqlite3
+
+    times = []
+    with tempfile.TemporaryDirectory(dir=directory, prefix="bench-sqlite-") as scratch:
+        db = sqlite3.connect(Path(scratch) / "floor.db", isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("CREATE TABLE variables (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            for index in range(samples + 5):  # the first commits grow the files
+                started = time.perf_counter()
+                db.execute("BEGIN")
+                db.execute(
+                    "INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)",
+                    ("SampledDataCtrlr/TxUpdatedInterval/Actual", str(index % 2)),
+                )
+                db.execute("COMMIT")
+                if index >= 5:
+                    times.append(time.perf_counter() - started)
+        finally:
+            db.close()
+    return times
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -36,6 +36,7 @@ from bench.common import (
     ratio,
     rig_of,
     sim,
+    sqlite_commit_seconds,
     station_process,
     stats_row,
     table,
@@ -230,6 +231,12 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
     fsync = Stats.of(fsync_seconds()).scaled(1000)
     summary["fsync"] = fsync.as_dict()
     by_request.append(stats_row("fsync of the stores' disk (50 × 200 B)", fsync))
+    commit = Stats.of(sqlite_commit_seconds()).scaled(1000)
+    summary["sqlite_commit"] = commit.as_dict()
+    by_request.append(stats_row("SQLite commit on that disk (WAL, FULL, 1 row; 50)", commit))
+    ratios["ours SetVariables/SQLite commit p99"] = ratio(
+        summary["ours"]["by_request"]["SetVariables"]["p99"], commit.p99
+    )
     text = "\n".join(
         [
             "## response_latency (CALL → CALLRESULT, loopback)",

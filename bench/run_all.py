@@ -164,7 +164,14 @@ def targets(results: dict) -> list[dict]:
             "",
             None,
         )
-        fsync = summary.get("fsync", {}).get("p99", float("nan"))
+        # The floor of a request answered once its write is durable: one SQLite commit
+        # as the store makes it, on the same disk (runs before it had the fsync only).
+        commit = summary.get("sqlite_commit", {}).get("p99")
+        durable_floor = (
+            ("SQLite commit p99", commit)
+            if commit is not None
+            else ("fsync p99", summary.get("fsync", {}).get("p99", float("nan")))
+        )
         for name in ("SetVariables", "ChangeAvailability", "ChangeAvailability (a change)"):
             if name not in summary["ours"]["by_request"]:
                 continue
@@ -174,10 +181,7 @@ def targets(results: dict) -> list[dict]:
                 summary["ours"]["by_request"][name]["p99"],
                 5.0,
                 "ms",
-                (
-                    "fsync p99" if durable else "floor p99 (all requests)",
-                    fsync if durable else floor99,
-                ),
+                durable_floor if durable else ("floor p99 (all requests)", floor99),
             )
     if "triggered" in results:
         t = results["triggered"]["results"]
