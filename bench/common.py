@@ -155,12 +155,21 @@ _P = TypeVar("_P", bound=subprocess.Popen[bytes])
 
 
 @contextmanager
-def station_process(url: str, *, data_dir: Path | None = None) -> Iterator[StationProcess]:
-    """`python -m station run` against ``url`` on simulated hardware."""
+def station_process(
+    url: str, *, data_dir: Path | None = None, profile: Path | None = None
+) -> Iterator[StationProcess]:
+    """`python -m station run` against ``url`` on simulated hardware.
+
+    With ``profile``, the station runs in one process (``--single-process``: the OCPP side
+    is the one profiled) under cProfile, which writes its statistics there when the
+    station stops."""
     with tempfile.TemporaryDirectory(prefix="bench-station-") as scratch:
         directory = data_dir or Path(scratch)
         config = station_config(directory, url)
         command = [sys.executable, "-m", "station", "run", "--config", str(config)]
+        if profile is not None:
+            command[1:2] = ["-m", "cProfile", "-o", str(profile), "-m"]
+            command.append("--single-process")
         with _process(command, StationProcess) as p:
             p.config = config
             yield p
@@ -168,12 +177,15 @@ def station_process(url: str, *, data_dir: Path | None = None) -> Iterator[Stati
 
 @contextmanager
 def peer_process(
-    kind: str, url: str, *, ping: float | None = None
+    kind: str, url: str, *, ping: float | None = None, report: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A baseline station (``floor`` or ``ocpplib``, see `bench.peers`)."""
+    """A baseline station (``floor`` or ``ocpplib``, see `bench.peers`); ``report``: the
+    report items it sends for GetBaseReport."""
     command = [sys.executable, "-m", "bench.peers", kind, url, IDENTITY]
     if ping is not None:
         command += ["--ping", str(ping)]
+    if report is not None:
+        command += ["--report", str(report)]
     with _process(command, subprocess.Popen[bytes]) as process:
         yield process
 
@@ -227,6 +239,16 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def print_profile(path: Path, top: int = 30) -> None:
+    """The heaviest functions of a cProfile statistics file, by own time and by
+    cumulative time, on standard error."""
+    import pstats
+
+    stats = pstats.Stats(str(path), stream=sys.stderr).strip_dirs()
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+
+
 def fsync_seconds(directory: Path | None = None, samples: int = 50) -> list[float]:
     """Seconds of one small append + fsync in ``directory`` (the temporary directory by
     default, where the benchmarked stations keep their stores): the floor of a durable
@@ -239,6 +261,36 @@ def fsync_seconds(directory: Path | None = None, samples: int = 50) -> list[floa
             started = time.perf_counter()
             os.fsync(file.fileno())
             times.append(time.perf_counter() - started)
+    return times
+
+
+def sqlite_commit_seconds(directory: Path | None = None, samples: int = 50) -> list[float]:
+    """Seconds of one durable SQLite commit as the station's store makes them (WAL,
+    ``synchronous=FULL``, one row replaced in its own transaction), in ``directory`` (the
+    temporary directory by default): the floor of a SetVariables answered only once its
+    value is stored. SQLite syncs its write-ahead log with fdatasync on a file it reuses,
+    which costs less than `fsync_seconds`'s fsync of a growing file."""
+    import sqlite3
+
+    times = []
+    with tempfile.TemporaryDirectory(dir=directory, prefix="bench-sqlite-") as scratch:
+        db = sqlite3.connect(Path(scratch) / "floor.db", isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("CREATE TABLE variables (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            for index in range(samples + 5):  # the first commits grow the files
+                started = time.perf_counter()
+                db.execute("BEGIN")
+                db.execute(
+                    "INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)",
+                    ("SampledDataCtrlr/TxUpdatedInterval/Actual", str(index % 2)),
+                )
+                db.execute("COMMIT")
+                if index >= 5:
+                    times.append(time.perf_counter() - started)
+        finally:
+            db.close()
     return times
 
 

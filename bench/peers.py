@@ -12,6 +12,11 @@ what the station adds and floor-trio/floor what the transport library costs.
 ``python -m bench.peers ocpplib URL IDENTITY [--ping S]``: a station built on the PyPI
 `ocpp` library (asyncio, schema validation on), answering the same requests with the
 same content: what a Python user would otherwise write.
+
+``--report FILE`` (a JSON list of ReportDataType, wire form): the report items both
+baselines send in answer to GetBaseReport, so that they send the report our station sent
+(`bench.triggered` passes the one it received from our station in the same run); without
+it they send a NotifyReport without items.
 """
 
 from __future__ import annotations
@@ -69,6 +74,8 @@ METER = {
     ],
 }
 REPORT = {"requestId": 1, "generatedAt": "2026-01-01T00:00:00Z", "seqNo": 0, "tbc": False}
+#: The items of the report the baselines send (``--report``); None: no items.
+REPORT_DATA: list[dict] | None = None
 
 
 def _event(kind: str, trigger: str) -> dict:
@@ -121,7 +128,10 @@ class FloorResponder:
         for action, answer in FLOOR_ANSWERS.items():
             if not callable(answer):
                 self.prebuilt[action] = json.dumps(answer)
-        self.follow = {k: json.dumps([2, "f", a, p]) for k, (a, p) in FLOOR_FOLLOW_UPS.items()}
+        follow_ups = dict(FLOOR_FOLLOW_UPS)
+        if REPORT_DATA is not None:
+            follow_ups["GetBaseReport"] = ("NotifyReport", {**REPORT, "reportData": REPORT_DATA})
+        self.follow = {k: json.dumps([2, "f", a, p]) for k, (a, p) in follow_ups.items()}
 
     def answer(self, raw: str | bytes) -> list[str]:
         frame = json.loads(raw)
@@ -267,7 +277,12 @@ async def ocpplib(url: str, identity: str, ping: float | None) -> None:
         @after("GetBaseReport")
         async def report(self, request_id, report_base, **kwargs):
             await self.call(
-                call.NotifyReport(request_id=request_id, generated_at=now_iso(), seq_no=0)
+                call.NotifyReport(
+                    request_id=request_id,
+                    generated_at=now_iso(),
+                    seq_no=0,
+                    report_data=REPORT_DATA,
+                )
             )
 
         @on("RequestStartTransaction")
@@ -327,7 +342,12 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("identity")
     parser.add_argument("--ping", type=float, default=None, help="WebSocket ping interval (s)")
+    parser.add_argument("--report", help="JSON file: the report items to send (see above)")
     args = parser.parse_args()
+    if args.report:
+        global REPORT_DATA
+        with open(args.report, encoding="utf-8") as file:
+            REPORT_DATA = json.load(file)
     if args.kind == "floor-trio":
         floor_trio(args.url, args.identity, args.ping)
         return

@@ -12,6 +12,10 @@ floor-trio/floor what the WebSocket library costs), and a station on the `ocpp` 
         (bench rig: this machine is the CSMS; the station under test, e.g. on a Raspberry
         Pi, is configured with the printed URL and connects to it; only "ours" is measured,
         and the EVSEs charge only if someone plugs in)
+    python -m bench.response_latency --profile FILE [--samples 300]
+        (only our station, in one process under cProfile: where its time goes, receive →
+        parse → validate → handle → serialise → send; statistics in FILE, the heaviest
+        functions printed)
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from bench.common import (
     STAT_COLUMNS,
@@ -27,9 +32,11 @@ from bench.common import (
     add_rig_options,
     fsync_seconds,
     peer_process,
+    print_profile,
     ratio,
     rig_of,
     sim,
+    sqlite_commit_seconds,
     station_process,
     stats_row,
     table,
@@ -61,6 +68,10 @@ def _variable_refs(count: int) -> list[dict]:
         if len(refs) == count:
             break
     return refs
+
+
+#: Name of the availability changes measured after the mix.
+CHANGE = "ChangeAvailability (a change)"
 
 
 def request_mix() -> dict[str, tuple[str, dict]]:
@@ -121,8 +132,14 @@ def start_charging(csms: BenchCsms, config) -> None:
     )
 
 
+#: Requests whose answer waits for a durable commit in our station (not in the mix's
+#: ChangeAvailability: it asks for the state EVSE 2 is in, G03.FR.03, already stored).
+DURABLE = ("SetVariables", CHANGE)
+
+
 def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
-    """``samples`` rounds of the mix; seconds per request name."""
+    """``samples`` rounds of the mix, then ``samples`` availability changes (not part of
+    the mix); seconds per request name."""
     mix = request_mix()
     times: dict[str, list[float]] = {name: [] for name in mix}
     for action, payload in mix.values():  # warm-up, not counted
@@ -133,17 +150,35 @@ def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
             if frame[0] != 3:
                 raise RuntimeError(f"{name}: CALLERROR {frame}")
             times[name].append(elapsed)
+    # A change our station persists before it answers (G03.FR.08): EVSE 2 to Inoperative
+    # (Scheduled while it charges, G03.FR.05) and back, one at a time.
+    times[CHANGE] = []
+    for index in range(samples):
+        status = "Inoperative" if index % 2 == 0 else "Operative"
+        payload = {"operationalStatus": status, "evse": {"id": 2}}
+        elapsed, frame = csms.call("ChangeAvailability", payload)
+        if frame[0] != 3:
+            raise RuntimeError(f"{CHANGE}: CALLERROR {frame}")
+        times[CHANGE].append(elapsed)
+    if samples % 2:
+        csms.call("ChangeAvailability", {"operationalStatus": "Operative", "evse": {"id": 2}})
     return times
 
 
-def run_peer(kind: str, samples: int, rig: dict | None = None) -> dict[str, list[float]]:
+def run_peer(
+    kind: str, samples: int, rig: dict | None = None, profile: Path | None = None
+) -> dict[str, list[float]]:
     if rig is not None:  # a station on another machine connects to us
         with BenchCsms(host=rig["bind"], port=rig["port"]) as csms:
             print(f"waiting for the station at {csms.url}/<identity> ...", file=sys.stderr)
             csms.wait_for("BootNotification", timeout=600)
             return measure(csms, samples)
     with BenchCsms() as csms:
-        context = station_process(csms.url) if kind == "ours" else peer_process(kind, csms.url)
+        context = (
+            station_process(csms.url, profile=profile)
+            if kind == "ours"
+            else peer_process(kind, csms.url)
+        )
         with context as process:
             csms.wait_for("BootNotification", timeout=60)
             if kind == "ours":
@@ -161,10 +196,13 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
     rows = []
     summary = {}
     for kind, times in results.items():
-        every = [t for values in times.values() for t in values]
+        # "all requests" is the mix: the availability changes are measured on their own.
+        every = [t for name, values in times.items() if name != CHANGE for t in values]
         overall = Stats.of(every).scaled(1000)
+        volatile = [t for name, values in times.items() if name not in DURABLE for t in values]
         summary[kind] = {
             "overall": overall.as_dict(),
+            "volatile": Stats.of(volatile).scaled(1000).as_dict(),
             "by_request": {n: Stats.of(v).scaled(1000).as_dict() for n, v in times.items()},
         }
         rows.append(stats_row(f"{kind}: all requests", overall))
@@ -172,6 +210,10 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
         summary[k]["overall"] for k in ("ours", "floor", "floor-trio", "ocpplib")
     )
     ratios = {
+        # What the station adds where no commit is waited for (every request but SetVariables).
+        "ours/floor p99 without SetVariables": ratio(
+            summary["ours"]["volatile"]["p99"], summary["floor"]["volatile"]["p99"]
+        ),
         "ours/floor p50": ratio(ours["p50"], floor["p50"]),
         "ours/floor p99": ratio(ours["p99"], floor["p99"]),
         "ours/floor-trio p50": ratio(ours["p50"], trio_floor["p50"]),
@@ -189,6 +231,12 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
     fsync = Stats.of(fsync_seconds()).scaled(1000)
     summary["fsync"] = fsync.as_dict()
     by_request.append(stats_row("fsync of the stores' disk (50 × 200 B)", fsync))
+    commit = Stats.of(sqlite_commit_seconds()).scaled(1000)
+    summary["sqlite_commit"] = commit.as_dict()
+    by_request.append(stats_row("SQLite commit on that disk (WAL, FULL, 1 row; 50)", commit))
+    ratios["ours SetVariables/SQLite commit p99"] = ratio(
+        summary["ours"]["by_request"]["SetVariables"]["p99"], commit.p99
+    )
     text = "\n".join(
         [
             "## response_latency (CALL → CALLRESULT, loopback)",
@@ -211,8 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.response_latency", description=__doc__)
     parser.add_argument("--samples", type=int, default=30, help="rounds of the request mix")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--profile", type=Path, metavar="FILE", help="profile our station alone (cProfile)"
+    )
     add_rig_options(parser)
     args = parser.parse_args(argv)
+    if args.profile is not None:
+        times = run_peer("ours", args.samples, profile=args.profile)
+        print_profile(args.profile)
+        for name, values in times.items():
+            print(stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000)))
+        return 0
     result = run(args.samples, rig_of(args))
     print(json.dumps(result, indent=1) if args.json else result["text"])
     return 0

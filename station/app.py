@@ -74,7 +74,7 @@ from station.ocpp.provisioning import Provisioning
 from station.ocpp.revocation import CrlChecker
 from station.ocpp.transport import Endpoint, dial_websocket
 from station.ocpp.trigger import Triggers
-from station.offload import Offload, ThreadOffload
+from station.offload import Offload, ThreadOffload, own_worker
 from station.ops.control_socket import ControlSocket
 from station.ops.data_dir import prepare as prepare_data_dir
 from station.ops.data_dir import private_umask
@@ -370,7 +370,7 @@ class Station:
         await runtime.offload.run(lambda: privacy.load_key(config.station.data_dir))
         store = await Store.open(
             config.station.data_dir / "station.db",
-            offload=runtime.offload,
+            offload=own_worker(runtime.offload),
             cache_kib=runtime.store_cache_kib,
             durable=runtime.store_durable,
         )
@@ -614,6 +614,7 @@ class Station:
                     found.append(json.dumps(entry, separators=(",", ":")))
             return found
 
+        await self.message_log.flush()  # every frame up to this request is in the file
         lines += await self.runtime.offload.run(messages)
         return ("\n".join(lines) + "\n").encode()
 

@@ -101,6 +101,12 @@ class Availability:
         self._apply_operative = apply_operative
         self._transaction_active = transaction_active
         self.state = OperationalState()
+        #: The state as the store holds it (its JSON), None when unknown: nothing stored
+        #: yet, or a write on its way. A ChangeAvailability to the state the EVSE is
+        #: already in (G03.FR.03) then answers without a commit: G03.FR.08 holds already.
+        self._stored_text: str | None = None
+        #: Counts `_save` calls: only the latest one's write may set `_stored_text`.
+        self._saves = 0
         self._snapshots = {evse_id: EvseSnapshot(evse_id) for evse_id in evse_ids}
         self._reported: dict[int, Status | None] = dict.fromkeys(evse_ids)
         self._changed = trio.Event()
@@ -136,6 +142,7 @@ class Availability:
         )
         if text:
             self.state = OperationalState.from_json(text)
+            self._stored_text = self.state.to_json()
         for evse_id in self._evse_ids:
             self._apply_operative(evse_id, self.operative(evse_id))
 
@@ -308,12 +315,22 @@ class Availability:
         )
 
     async def _save(self) -> None:
+        """Persist the state (G03.FR.08), unless the store holds exactly this already."""
         text = self.state.to_json()
+        if text == self._stored_text:
+            return
+        self._saves += 1
+        save = self._saves
+        # Unknown while this write is on its way: a save that starts meanwhile (a
+        # scheduled change applied as a transaction ends) writes its state in any case.
+        self._stored_text = None
         await self._store.run(
             lambda db: db.execute(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)", (META_KEY, text)
             )
         )
+        if save == self._saves:  # no later write can land after this one
+            self._stored_text = text
 
     # -- StatusNotification --------------------------------------------------------------
 

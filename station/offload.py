@@ -41,6 +41,17 @@ class ThreadOffload:
         return await trio.to_thread.run_sync(fn, limiter=self._limiter)
 
 
+def own_worker(offload: Offload) -> Offload:
+    """A worker like ``offload`` that shares nothing with it: a thread of its own for a
+    `ThreadOffload`; an inline or direct offload (no threads to share), or any other kind
+    (a fleet's shared pool, which bounds the threads of many stations), as it is.
+
+    The store runs on one: its commits answer SetVariables and ChangeAvailability, and
+    behind a shared thread they waited for whatever blocking work came first (often the
+    message log's append of the very CALL being answered)."""
+    return ThreadOffload(1) if type(offload) is ThreadOffload else offload
+
+
 class InlineOffload:
     """Run each call directly on the event loop (tests on a virtual clock only)."""
 

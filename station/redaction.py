@@ -64,6 +64,12 @@ def redact_payload(payload: Any, secret_variables: Collection[str] = ()) -> Any:
         for k, v in payload.items():
             if isinstance(k, str) and k.lower() in SECRET_KEYS:
                 result[k] = REDACTED
+            elif type(v) is str:
+                # Inline for the leaves, which are most of a frame (a report's 36 kB):
+                # a call per value was most of the cost.
+                result[k] = strip_userinfo(v) if "@" in v else v
+            elif type(v) is int or type(v) is bool or v is None:
+                result[k] = v
             else:
                 result[k] = redact_payload(v, secret_variables)
         variable = payload.get("variable")
@@ -82,7 +88,12 @@ def redact_payload(payload: Any, secret_variables: Collection[str] = ()) -> Any:
                 ]
         return result
     if isinstance(payload, list):
-        return [redact_payload(item, secret_variables) for item in payload]
+        return [
+            item
+            if type(item) is int or type(item) is bool or item is None
+            else redact_payload(item, secret_variables)
+            for item in payload
+        ]
     if isinstance(payload, str):
         return strip_userinfo(payload)
     return payload

@@ -7,7 +7,9 @@ returned is on disk; callers (a SetVariables handler, the transaction queue) ans
 send only after their write returned.
 
 All access goes through `Store.run`, which executes a function with the connection on
-the store's `Offload` (one worker thread in production) inside a transaction.
+the store's `Offload` (in production a worker thread of its own, shared with no other
+blocking work, so that a commit never waits behind a log append or a file copy) inside a
+transaction.
 
 Group commit: with ``synchronous=FULL`` every commit waits for an fsync (5–30 ms on a
 Raspberry Pi's SD card), and a station's writers arrive together (a SetVariables with

@@ -221,3 +221,63 @@ async def test_tc_g_13_station_inoperative_told_again_reports_every_connector(
         assert status_count(env) == before + 2
         assert statuses(env, 1)[-2:] == ["Unavailable", "Unavailable"]
         assert statuses(env, 2)[-2:] == ["Unavailable", "Unavailable"]
+
+
+class _CountingStore:
+    """The availability's store, counting the writes that go through it."""
+
+    def __init__(self, store) -> None:
+        self._store = store
+        self.runs = 0
+
+    async def run(self, fn):
+        self.runs += 1
+        return await self._store.run(fn)
+
+
+async def stored_state(env) -> dict:
+    import json
+
+    (text,) = await env.station.store.run(
+        lambda db: db.execute("SELECT value FROM meta WHERE name = 'availability'").fetchone()
+    )
+    return json.loads(text)
+
+
+async def test_a_change_to_the_state_already_stored_answers_without_a_commit(
+    config, autojump_clock
+):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        availability = env.station.availability
+        counting = _CountingStore(availability._store)
+        availability._store = counting
+        # A change is persisted before the answer (G03.FR.08)...
+        assert (await change(env, "Inoperative", {"id": 1}))["status"] == "Accepted"
+        assert counting.runs == 1
+        assert (await stored_state(env))["evses"] == {"1": False}
+        # ...the same state again (G03.FR.03) is what the store holds: no commit to wait for.
+        assert (await change(env, "Inoperative", {"id": 1})) == {"status": "Accepted"}
+        assert counting.runs == 1
+        # Back to Operative is a change again, and so is stored.
+        assert (await change(env, "Operative", {"id": 1})) == {"status": "Accepted"}
+        assert counting.runs == 2
+        assert (await stored_state(env))["evses"] == {"1": True}
+        assert (await change(env, "Operative", {"id": 1})) == {"status": "Accepted"}
+        assert counting.runs == 2
+
+
+async def test_a_state_loaded_at_start_is_not_written_again(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        assert (await change(env, "Inoperative", {"id": 2}))["status"] == "Accepted"
+    async with running_station(config, control_period=0.05) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        availability = env.station.availability
+        counting = _CountingStore(availability._store)
+        availability._store = counting
+        assert (await change(env, "Inoperative", {"id": 2})) == {"status": "Accepted"}
+        assert counting.runs == 0
+        assert (await change(env, "Operative", {"id": 2})) == {"status": "Accepted"}
+        assert counting.runs == 1
+        assert (await stored_state(env))["evses"] == {"2": True}

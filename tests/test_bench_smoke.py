@@ -32,7 +32,9 @@ ROWS = (
     "response p99 ÷ transport floor p99",
     "SetVariables p99",
     "ChangeAvailability p99",
+    "ChangeAvailability (a change) p99",
     "FullInventory report p50 ÷ ocpp-library station p50",
+    "FullInventory report p50 ÷ ocpp-library station p50 (its report empty)",
 )
 
 
@@ -58,7 +60,13 @@ def test_every_harness_runs_and_reports(tmp_path):
     for row in ROWS:
         assert row in rows, row
         assert rows[row]["goal ≤"] > 0 and rows[row]["met"] in ("yes", "no")
-    assert rows["SetVariables p99"]["baseline"] == "fsync p99"
+    # A durable answer's floor is one SQLite commit on the same disk, measured in the run.
+    for row in ("SetVariables p99", "ChangeAvailability (a change) p99"):
+        assert rows[row]["baseline"] == "SQLite commit p99"
+        assert rows[row]["baseline value"] > 0
+    # The report baselines send the items our station sent.
+    triggered = report["results"]["triggered"]
+    assert triggered["report_items"] > 0
     markdown = (tmp_path / "results.md").read_text()
     assert "## Targets" in markdown and "## footprint" in markdown
 
@@ -80,3 +88,22 @@ def test_profile_writes_a_flame_graph_or_profile_statistics(tmp_path):
     assert written & {"profile-control_idle.svg", "profile-control_idle.pstats"}
     report = json.loads((tmp_path / "results.json").read_text())
     assert report["results"]["control_idle"]["results"]["idle"]["cpu_percent"] > 0
+
+
+def test_station_profile_of_a_response_harness(tmp_path):
+    profile = tmp_path / "station.pstats"
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.triggered", "--samples", "1", "--profile", str(profile)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "FullInventory" in result.stdout and "function calls" in result.stderr
+    # The station's message path is in it: it ran under cProfile until it stopped.
+    import pstats
+
+    profiled = {name for _, _, name in pstats.Stats(str(profile)).stats}  # type: ignore[attr-defined]
+    assert {"_dispatch", "send_report"} <= profiled

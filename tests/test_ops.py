@@ -363,3 +363,56 @@ async def test_a_control_socket_leaves_a_newer_socket_at_its_path_alone(tmp_path
         assert path.exists() and path.stat().st_ino == new_inode
         nursery.cancel_scope.cancel()
     assert not path.exists()  # the new one removed its own on exit
+
+
+class _CountingOffload:
+    """Inline, counting the hand-overs (each is one append to the file)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def run(self, fn):
+        self.calls += 1
+        result = fn()
+        await trio.lowlevel.checkpoint()
+        return result
+
+
+async def test_message_log_writes_a_burst_of_frames_in_one_append_after_its_delay(
+    tmp_path, autojump_clock
+):
+    from station.ops.message_log import BATCH_DELAY, MessageLog
+
+    offload = _CountingOffload()
+    log = MessageLog(tmp_path, offload)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        log.observe("in", json.dumps([2, "c-1", "Heartbeat", {}]), object(), "Heartbeat")
+        started = trio.current_time()
+        # The answer and the next CALL arrive while the writer gathers lines.
+        await trio.sleep(BATCH_DELAY / 2)
+        log.observe("out", json.dumps([3, "c-1", {"currentTime": "x"}]), None, "Heartbeat")
+        log.observe("in", json.dumps([2, "c-2", "Heartbeat", {}]), object(), "Heartbeat")
+        await log.wait_written()
+        assert trio.current_time() - started == pytest.approx(BATCH_DELAY)
+        assert offload.calls == 1
+        assert [e["id"] for e in read_entries(tmp_path)] == ["c-1", "c-1", "c-2"]
+        nursery.cancel_scope.cancel()
+
+
+async def test_message_log_writes_what_is_queued_when_its_writer_is_cancelled(
+    tmp_path, autojump_clock
+):
+    from station.ops.message_log import MessageLog
+
+    log = MessageLog(tmp_path, _CountingOffload(), batch_delay=60.0)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        log.observe(
+            "in", json.dumps([2, "last-1", "Reset", {"type": "Immediate"}]), object(), "Reset"
+        )
+        await trio.sleep(1)  # the writer waits for more lines
+        log.observe("out", json.dumps([3, "last-1", {"status": "Accepted"}]), None, "Reset")
+        assert not log.path.exists()
+        nursery.cancel_scope.cancel()  # the station stops (or its OCPP side fails)
+    assert [e["id"] for e in read_entries(tmp_path)] == ["last-1", "last-1"]

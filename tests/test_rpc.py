@@ -257,3 +257,15 @@ def test_depth_limit_matches_the_real_depth_of_any_frame(extra, value):
         assert exc.reply is not None and exc.reply.code == ErrorCode.FormatViolation
     else:
         assert not too_deep and frame == Call("p-1", "DataTransfer", payload)
+
+
+def test_depth_is_checked_by_nesting_not_by_the_number_of_containers():
+    # Many containers side by side (a 100-item GetVariables has 300) are not deep...
+    wide = json.dumps([2, "w-1", "DataTransfer", {"data": [[{"a": []}] for _ in range(100)]}])
+    assert isinstance(rpc.decode(wide), rpc.Call)
+    # ...and brackets inside strings count for nothing but a closer look.
+    text = json.dumps([2, "s-1", "DataTransfer", {"data": "[{" * 100}])
+    assert rpc.decode(text).payload == {"data": "[{" * 100}
+    # The limit itself is exact, whether or not the frame is small.
+    assert isinstance(rpc.decode(_frame_with_payload_depth(rpc.MAX_DEPTH)), rpc.Call)
+    assert reply_to(_frame_with_payload_depth(rpc.MAX_DEPTH + 1)).code == "FormatViolation"

@@ -37,15 +37,15 @@ def _escape(text: str, which: list[bool]) -> str:
 
 
 def _logged_text(log: MessageLog) -> str:
-    """The lines the writer would write for the frames queued so far (frames that may
-    hold a secret are queued as they are and redacted by the writer)."""
+    """The lines the writer would write for the frames queued so far (frames are queued
+    as they are; the writer makes their lines, redacting those that may hold a secret)."""
     lines = []
     while True:
         try:
             _, item = log._receive.receive_nowait()
         except trio.WouldBlock:
             return "\n".join(lines)
-        lines.append(item if isinstance(item, str) else log._redacted_line(item))
+        lines.append(log._line(item))
 
 
 @settings(max_examples=200, deadline=None, derandomize=True)

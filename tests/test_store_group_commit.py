@@ -10,7 +10,7 @@ import threading
 import pytest
 import trio
 
-from station.offload import ThreadOffload
+from station.offload import InlineOffload, ThreadOffload, own_worker
 from station.store import Store
 
 
@@ -293,3 +293,38 @@ async def test_a_committer_cancelled_before_its_batch_ran_still_commits_it(tmp_p
     assert sorted(done) == ["a", "b", "carrier", "first"]
     assert read_all(store.path) == {"first": "first", "carrier": "carrier", "a": "a", "b": "b"}
     store.close()
+
+
+def test_the_store_worker_is_a_thread_of_its_own_only_where_threads_are_used():
+    shared = ThreadOffload(1)
+    own = own_worker(shared)
+    assert isinstance(own, ThreadOffload) and own is not shared
+    inline = InlineOffload()
+    assert own_worker(inline) is inline  # virtual-clock tests stay on one task
+    pool = GatedOffload()  # any other kind (a fleet's pool) is kept as it is
+    assert own_worker(pool) is pool
+
+
+async def test_a_commit_does_not_wait_for_blocking_work_on_the_shared_worker(tmp_path):
+    shared = ThreadOffload(1)
+    store = await Store.open(tmp_path / "station.db", offload=own_worker(shared))
+    busy, release = threading.Event(), threading.Event()
+
+    def slow_file_work() -> None:  # e.g. the message log appending a line to a slow disk
+        busy.set()
+        release.wait(timeout=60)
+
+    try:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(shared.run, slow_file_work)
+            await trio.to_thread.run_sync(busy.wait)
+            # The shared worker is held (until the test ends): the write commits all the
+            # same. Behind it, the write would wait out the 60 s above and fail here.
+            with trio.fail_after(30):
+                assert await store.run(put("HeartbeatInterval", "60")) == "HeartbeatInterval"
+            assert read_all(tmp_path / "station.db") == {"HeartbeatInterval": "60"}
+            assert not release.is_set()
+            release.set()
+    finally:
+        release.set()
+        store.close()

@@ -3,17 +3,24 @@
 Each line is JSON: time, direction ("in" = from the CSMS, "out" = to the CSMS), action,
 message id, size in bytes and the frame itself with secrets redacted (`station.redaction`:
 secret variables' values in any casing, passwords and keys in network profiles, the
-userinfo of URLs), decided on the decoded frame. Frames are queued by a
-synchronous observer on the OCPP session and written by a task in a worker thread, so
-the message path never waits for the disk. A frame that may hold a secret (a full
-inventory report names the password variables) is decoded and redacted by that task too,
-after the frame went out, not by the observer on the message's own path. The file
+userinfo of URLs), decided on the decoded frame. Frames are queued with their time by a
+synchronous observer on the OCPP session; a task makes their lines (a frame that may hold
+a secret, such as a full inventory report that names the password variables, is decoded
+and redacted there) after the frames went out, and writes them in a worker thread, so
+the message path never waits for the disk nor pays for its own line. The file
 rotates at ``max_bytes`` keeping ``backups`` old files. `read_entries` and
 `format_entry` serve ``station log``.
 
 The queue is bounded too (``max_queued_bytes``): when the disk falls behind a CSMS that
 sends large frames quickly, lines beyond the bound are dropped and counted (one warning
 when writing catches up), rather than held in memory.
+
+Lines are written in batches, at most every ``batch_delay`` seconds (`BATCH_DELAY`): a
+request and its answer, or a report's parts, cost one hand-over to the worker thread and
+one append, made after the messages went out. Written one by one, each request paid two
+of them while it was handled (the worker thread competing with the event loop for the
+interpreter and the CPU). Lines still queued when the writer is cancelled (the station
+stops, or its OCPP side fails) are written before it ends.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FILENAME = "ocpp-messages.log"
+#: Seconds the writer gathers lines after the first one before it writes them.
+BATCH_DELAY = 0.05
+#: Longest the writer spends on the lines left when it is cancelled.
+FINAL_WRITE_TIMEOUT = 2.0
 
 
 #: The start of a frame: ``[2,"id",`` / ``[3,"id",`` / ``[4,"id",`` (ids are plain strings).
@@ -70,13 +81,15 @@ def redact(frame: Any, secret_variables: Collection[str] = ()) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class _Unredacted:
-    """A frame queued before its redaction, which the writer task does."""
+class _Observed:
+    """A frame as the session saw it; the writer task makes its line."""
 
-    stamp: str
+    moment: datetime
     direction: str
     action: str | None
     text: str
+    #: Our own frames and decoded incoming ones are valid JSON; a bad frame is not.
+    valid: bool
 
 
 class MessageLog:
@@ -92,9 +105,12 @@ class MessageLog:
         now: Callable[[], datetime] | None = None,
         max_queued_bytes: int = 8_000_000,
         secret_variables: Collection[str] = (),
+        batch_delay: float = BATCH_DELAY,
     ) -> None:
         """``secret_variables``: lower-cased names of the variables whose values are never
-        logged (the device model's WriteOnly and secret ones)."""
+        logged (the device model's WriteOnly and secret ones); ``batch_delay``: see the
+        module docstring."""
+        self.batch_delay = batch_delay
         self._secret_variables = frozenset(name.lower() for name in secret_variables)
         self.path = directory / FILENAME
         self.max_queued_bytes = max_queued_bytes
@@ -109,9 +125,7 @@ class MessageLog:
         import trio  # here, not at the top: `station log` reads the file without trio
 
         # (bytes counted against max_queued_bytes, the line or the frame to redact first)
-        self._send, self._receive = trio.open_memory_channel[tuple[int, str | _Unredacted]](
-            math.inf
-        )
+        self._send, self._receive = trio.open_memory_channel[tuple[int, _Observed]](math.inf)
         #: Told how many lines were dropped, when writing catches up (MemoryExhaustion).
         self.on_dropped: Callable[[int], Awaitable[None]] | None = None
         self._written = trio.Event()
@@ -127,34 +141,36 @@ class MessageLog:
         await self._written.wait()
 
     def observe(self, direction: str, text: str, frame: object, action: str | None) -> None:
-        """`OcppClient.observe_frames` hook: queue one line (never blocks).
+        """`OcppClient.observe_frames` hook: queue the frame (never blocks).
+
+        Only the time is taken here: the line is made by the writer task (`_line`), after
+        the message went out, so that a message's path pays for no formatting, scanning
+        or redaction of its own frame.
+        """
+        valid = direction == "out" or frame is not None
+        self._queue(_Observed(self._now(), direction, action, text, valid), len(text))
+
+    def _line(self, frame: _Observed) -> str:
+        """The line of one frame.
 
         A well-formed frame without anything to redact (nearly all of them) is copied into
-        the line as it is: no decoding and re-encoding of large reports on the event loop.
-        Any other frame is redacted by `run`, after the message went out: a FullInventory
-        report is 36 kB of JSON that names the password variables, and decoding, redacting
-        and encoding it again took a millisecond of the report's path.
+        the line as it is: no decoding and re-encoding of large reports. Any other frame
+        is decoded and redacted: a FullInventory report is 36 kB of JSON that names the
+        password variables.
         """
-        stamp = format_date_time(self._now())
-        # Our own frames and decoded incoming ones are valid JSON; a bad frame is not.
-        valid = direction == "out" or frame is not None
-        head = _HEAD.match(text) if valid else None
+        text = frame.text
+        stamp = format_date_time(frame.moment)
+        head = _HEAD.match(text) if frame.valid else None
         if (
             head is not None
-            and action != "CustomerInformation"
+            and frame.action != "CustomerInformation"
             and not might_hold_secret(text, self._secret_variables)
         ):
-            line = (
-                f'{{"time":{json.dumps(stamp)},"direction":{json.dumps(direction)},'
-                f'"action":{json.dumps(action)},"id":{json.dumps(head.group(1))},'
+            return (
+                f'{{"time":{json.dumps(stamp)},"direction":{json.dumps(frame.direction)},'
+                f'"action":{json.dumps(frame.action)},"id":{json.dumps(head.group(1))},'
                 f'"size":{len(text.encode())},"frame":{text}}}'
             )
-            self._queue(line, len(line))
-            return
-        self._queue(_Unredacted(stamp, direction, action, text), len(text))
-
-    def _redacted_line(self, frame: _Unredacted) -> str:
-        text = frame.text
         try:
             decoded = json.loads(text)
             message_id = decoded[1] if isinstance(decoded, list) and len(decoded) > 1 else None
@@ -163,7 +179,7 @@ class MessageLog:
             # Not JSON: kept for diagnosis, without the values that may be secrets.
             message_id, body = None, redact_raw(text)
         entry = {
-            "time": frame.stamp,
+            "time": stamp,
             "direction": frame.direction,
             "action": frame.action,
             "id": message_id,
@@ -172,7 +188,7 @@ class MessageLog:
         }
         return json.dumps(entry, separators=(",", ":"), default=str)
 
-    def _queue(self, item: str | _Unredacted, size: int) -> None:
+    def _queue(self, item: _Observed, size: int) -> None:
         if self._queued_bytes + size > self.max_queued_bytes:
             self.dropped += 1
             self._dropped_unreported += 1
@@ -181,28 +197,44 @@ class MessageLog:
         self._send.send_nowait((size, item))
 
     async def run(self) -> None:
-        """Write queued lines for the station's lifetime."""
+        """Write queued lines for the station's lifetime (in batches, see the module
+        docstring); what is queued when it is cancelled is written before it ends."""
         import trio
 
-        while True:
-            batch = [await self._receive.receive()]
+        first: tuple[int, _Observed] | None = None
+        try:
             while True:
-                try:
-                    batch.append(self._receive.receive_nowait())
-                except trio.WouldBlock:
-                    break
-            lines = [
-                item if isinstance(item, str) else self._redacted_line(item) for _, item in batch
-            ]
-            await self._offload.run(partial(self._write, lines))
-            self._queued_bytes -= sum(size for size, _ in batch)
-            if self._dropped_unreported:
-                count, self._dropped_unreported = self._dropped_unreported, 0
-                log.warning("event=message_log_lines_dropped count=%d", count)
-                if self.on_dropped is not None:
-                    await self.on_dropped(count)
-            self._written.set()
-            self._written = trio.Event()
+                first = await self._receive.receive()
+                await trio.sleep(self.batch_delay)
+                taken, first = first, None
+                await self._write_queued(taken)
+        finally:
+            with trio.move_on_after(FINAL_WRITE_TIMEOUT) as final:
+                final.shield = True
+                await self._write_queued(first)
+
+    async def _write_queued(self, first: tuple[int, _Observed] | None) -> None:
+        """Write ``first`` and every line queued after it, in one append."""
+        import trio
+
+        batch = [] if first is None else [first]
+        while True:
+            try:
+                batch.append(self._receive.receive_nowait())
+            except trio.WouldBlock:
+                break
+        if not batch:
+            return
+        lines = [self._line(item) for _, item in batch]
+        await self._offload.run(partial(self._write, lines))
+        self._queued_bytes -= sum(size for size, _ in batch)
+        if self._dropped_unreported:
+            count, self._dropped_unreported = self._dropped_unreported, 0
+            log.warning("event=message_log_lines_dropped count=%d", count)
+            if self.on_dropped is not None:
+                await self.on_dropped(count)
+        self._written.set()
+        self._written = trio.Event()
 
     def _write(self, lines: list[str]) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
