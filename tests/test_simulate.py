@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -191,10 +192,8 @@ def test_a_closed_contactor_needs_every_condition():
         # Without PWM (C1) no diode fault can be seen: the C1 wait bounds the contactor.
         ({"pwm_on": False, "diode_fault": True}, "no PWM offered"),
     ):
-        assert contactor_problem(ContactorView(**{**ok.__dict__, **change})) == problem
-    assert (
-        contactor_problem(ContactorView(**{**ok.__dict__, "welded": True, "ev_state": "A"})) is None
-    )
+        assert contactor_problem(replace(ok, **change)) == problem
+    assert contactor_problem(replace(ok, welded=True, ev_state="A")) is None
 
 
 # -- the world's clock and the checks after every step ---------------------------------

@@ -104,9 +104,14 @@ def check_now(life: Life, station: Station) -> None:
         transaction_id = station.transactions.transaction_id(evse_id)
         if transaction_id is not None:
             life.seen_transactions.add(transaction_id)
-        used = station._snapshots[evse_id][1].statistics().current_buffer_used
-        if used > 1000:
-            life.violation(f"evse {evse_id}: {used} snapshots waiting for the event pump")
+        # The event pump's buffer grows only by a snapshot the link hands on, which it
+        # makes its EVSE's latest first: with the same latest, it cannot have grown.
+        latest = station.evses[evse_id].snapshot
+        if latest is not life.snapshot_seen.get(evse_id):
+            life.snapshot_seen[evse_id] = latest
+            used = station._snapshots[evse_id][1].statistics().current_buffer_used
+            if used > 1000:
+                life.violation(f"evse {evse_id}: {used} snapshots waiting for the event pump")
     inbound = station.client.inbound
     if inbound.backlog_peak > INBOUND_BACKLOG:
         life.violation(f"inbound CALL backlog reached {inbound.backlog_peak}")

@@ -128,6 +128,8 @@ class Life:
         self.since: dict[int, tuple[str, float] | None] = {e: None for e in EVSES}
         #: Set when a contactor problem appears (`checks.watch` then wakes at its grace).
         self.problem_seen = trio.Event()
+        #: Per EVSE, the latest snapshot the link had handed on at the last check.
+        self.snapshot_seen: dict[int, object] = {}
         #: The station's log lines the invariants read.
         self.log = StationLog()
 

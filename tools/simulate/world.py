@@ -77,9 +77,9 @@ class VirtualClock(trio.abc.Clock, trio.abc.Instrument):
     Run it as an instrument of the same run too (``trio.run(..., clock=c,
     instruments=[c])``): trio calls ``before_io_wait`` once per pass of its run loop,
     after the batch of tasks that ran in the pass before, which is where ``after_step``
-    runs (the simulator's invariant checks); the jump to the next deadline is made
-    just after it, in ``after_io_wait``, so that a check sees the time of the steps it
-    follows. Without the instrument the jump is made one pass later (correct, slower).
+    runs (the simulator's invariant checks), before the jump to the next deadline, so
+    that a check sees the time of the steps it follows. Without the instrument the jump
+    is made one pass later (correct, slower).
     """
 
     def __init__(self, after_step: Callable[[], None] | None = None) -> None:
@@ -106,13 +106,11 @@ class VirtualClock(trio.abc.Clock, trio.abc.Instrument):
         return 0.0
 
     def before_io_wait(self, timeout: float) -> None:
-        """The batch of task steps of the last pass is done: ``after_step``."""
+        """The batch of task steps of the last pass is done: ``after_step``, then the
+        jump to the deadline that `deadline_to_sleep_time` found (trio expires the
+        deadlines after its I/O wait, which takes no time here)."""
         if self.after_step is not None:
             self.after_step()
-
-    def after_io_wait(self, timeout: float) -> None:
-        """Jump to the deadline that `deadline_to_sleep_time` found, before trio
-        expires the deadlines."""
         self._jump()
 
     def _jump(self) -> None:
