@@ -23,7 +23,9 @@ from tests.conftest import make_config, running_station
 from tests.memcsms import Reject
 from tools.simulate import __main__ as cli
 from tools.simulate.checks import GRACE_MARGIN, watch
-from tools.simulate.csms import TransactionMessage
+from tools.simulate.csms import Mood, SimCsms, TransactionMessage
+from tools.simulate.drivers import VALID_CARDS
+from tools.simulate.ending import wait_until
 from tools.simulate.invariants import (
     ContactorView,
     all_transaction_violations,
@@ -32,7 +34,7 @@ from tools.simulate.invariants import (
     transaction_violations,
 )
 from tools.simulate.life import Life, LifeResult, run_life
-from tools.simulate.world import CONTROL_PERIOD, SIM_IDLE_WAIT, VirtualClock
+from tools.simulate.world import CONTROL_PERIOD, SIM_IDLE_WAIT, START, VirtualClock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -251,6 +253,52 @@ def test_a_contactor_problem_is_checked_again_when_its_grace_is_over(tmp_path):
     trio.run(main, clock=clock, instruments=[clock])
     due = 2.0 + grace("EV in state B", CONTROL_PERIOD) + GRACE_MARGIN
     assert due in steps
+
+
+def test_a_contactor_left_closed_after_the_ev_stopped_is_reported_once_its_grace_is_over(
+    tmp_path,
+):
+    """The check after every step sees the problem start when it starts: the duration it
+    reports is the grace, not the grace plus up to a period of sampling."""
+    life = Life(seed=0, hours=1.0, data_dir=tmp_path / "data")
+    clock = VirtualClock(after_step=life.after_step)
+
+    async def main() -> float:
+        async with trio.open_nursery() as nursery:
+            life.csms = SimCsms(
+                nursery,
+                life.rng["csms"],
+                lambda: START + timedelta(seconds=trio.current_time()),
+                mood=Mood(),
+                boot_mode="Accepted",
+            )
+            nursery.start_soon(life._run_stations)
+            nursery.start_soon(watch, life)
+            station = await life.when_up()
+            await station.ready.wait()
+            sim = life.sim()
+            sim.plug(1)
+            await trio.sleep(2)
+            sim.tap(VALID_CARDS[0])
+            await trio.sleep(5)
+            sim.set_ev_state(1, "C")
+            await wait_until(lambda: sim.evse(1).status()["relay"]["feedback"])
+            # A control side that no longer opens (a bug): the EV stops, the contacts stay.
+            sim.evse(1).relay.set_closed = lambda closed: None  # type: ignore[method-assign]
+            await trio.sleep(0.123)  # off the control period's grid
+            stopped = trio.current_time()
+            sim.set_ev_state(1, "B")
+            await trio.sleep(30)
+            nursery.cancel_scope.cancel()
+        return stopped
+
+    stopped = trio.run(main, clock=clock, instruments=[clock])
+    allowed = grace("EV in state B", CONTROL_PERIOD)
+    (violation,) = [v for v in life.result.violations if "EV in state B" in v]
+    reported = float(violation.split("contactor closed for ")[1].split("s")[0])
+    seen_at = float(violation.removeprefix("t=").split("s ")[0])
+    assert allowed <= reported <= allowed + 0.01  # printed to 10 ms
+    assert seen_at == pytest.approx(stopped + reported, abs=0.01)
 
 
 def test_a_simulated_station_idles_until_its_hardware_reports_a_change(tmp_path):
