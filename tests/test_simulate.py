@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,14 +22,19 @@ from station.transactions.session import EvseSession, Moment, Policy, SessionSta
 from tests.conftest import make_config, running_station
 from tests.memcsms import Reject
 from tools.simulate import __main__ as cli
-from tools.simulate.csms import TransactionMessage
+from tools.simulate.checks import GRACE_MARGIN, watch
+from tools.simulate.csms import Mood, SimCsms, TransactionMessage
+from tools.simulate.drivers import VALID_CARDS
+from tools.simulate.ending import wait_until
 from tools.simulate.invariants import (
     ContactorView,
     all_transaction_violations,
     contactor_problem,
+    grace,
     transaction_violations,
 )
-from tools.simulate.life import LifeResult, run_life
+from tools.simulate.life import Life, LifeResult, run_life
+from tools.simulate.world import CONTROL_PERIOD, SIM_IDLE_WAIT, START, VirtualClock
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -188,10 +194,140 @@ def test_a_closed_contactor_needs_every_condition():
         # Without PWM (C1) no diode fault can be seen: the C1 wait bounds the contactor.
         ({"pwm_on": False, "diode_fault": True}, "no PWM offered"),
     ):
-        assert contactor_problem(ContactorView(**{**ok.__dict__, **change})) == problem
-    assert (
-        contactor_problem(ContactorView(**{**ok.__dict__, "welded": True, "ev_state": "A"})) is None
-    )
+        assert contactor_problem(replace(ok, **change)) == problem
+    assert contactor_problem(replace(ok, welded=True, ev_state="A")) is None
+
+
+# -- the world's clock and the checks after every step ---------------------------------
+
+
+def test_the_virtual_clock_calls_after_step_after_every_batch_at_the_batch_time():
+    steps: list[tuple[float, list[str]]] = []
+    ran: list[str] = []
+
+    def after_step() -> None:
+        steps.append((trio.current_time(), ran.copy()))
+        ran.clear()
+
+    async def sleeper(name: str, delays: list[float]) -> None:
+        for delay in delays:
+            await trio.sleep(delay)
+            ran.append(name)
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sleeper, "a", [1.0, 2.0])
+            nursery.start_soon(sleeper, "b", [1.5])
+
+    clock = VirtualClock(after_step=after_step)
+    trio.run(main, clock=clock, instruments=[clock])
+    # Each step is followed by a check that sees the time it ran at, before any jump.
+    seen = [(t, names) for t, names in steps if names]
+    assert seen == [(1.0, ["a"]), (1.5, ["b"]), (3.0, ["a"])]
+    assert clock.current_time() == 3.0
+
+
+def test_the_virtual_clock_jumps_alone_when_not_run_as_an_instrument():
+    async def main() -> float:
+        await trio.sleep(7.5)
+        return trio.current_time()
+
+    assert trio.run(main, clock=VirtualClock()) == 7.5
+
+
+def test_a_contactor_problem_is_checked_again_when_its_grace_is_over(tmp_path):
+    """Even when nothing else happens then: the watch wakes the life at that moment."""
+    life = Life(seed=0, hours=0.1, data_dir=tmp_path / "data")
+    steps: list[float] = []
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(watch, life)
+            await trio.sleep(2.0)
+            life.since[1] = ("EV in state B", trio.current_time())
+            life.problem_seen.set()
+            await trio.sleep(100.0)
+            nursery.cancel_scope.cancel()
+
+    clock = VirtualClock(after_step=lambda: steps.append(trio.current_time()))
+    trio.run(main, clock=clock, instruments=[clock])
+    due = 2.0 + grace("EV in state B", CONTROL_PERIOD) + GRACE_MARGIN
+    assert due in steps
+
+
+def test_a_contactor_left_closed_after_the_ev_stopped_is_reported_once_its_grace_is_over(
+    tmp_path,
+):
+    """The check after every step sees the problem start when it starts: the duration it
+    reports is the grace, not the grace plus up to a period of sampling."""
+    life = Life(seed=0, hours=1.0, data_dir=tmp_path / "data")
+    clock = VirtualClock(after_step=life.after_step)
+
+    async def main() -> float:
+        async with trio.open_nursery() as nursery:
+            life.csms = SimCsms(
+                nursery,
+                life.rng["csms"],
+                lambda: START + timedelta(seconds=trio.current_time()),
+                mood=Mood(),
+                boot_mode="Accepted",
+            )
+            nursery.start_soon(life._run_stations)
+            nursery.start_soon(watch, life)
+            station = await life.when_up()
+            await station.ready.wait()
+            sim = life.sim()
+            sim.plug(1)
+            await trio.sleep(2)
+            sim.tap(VALID_CARDS[0])
+            await trio.sleep(5)
+            sim.set_ev_state(1, "C")
+            await wait_until(lambda: sim.evse(1).status()["relay"]["feedback"])
+            # A control side that no longer opens (a bug): the EV stops, the contacts stay.
+            sim.evse(1).relay.set_closed = lambda closed: None  # type: ignore[method-assign]
+            await trio.sleep(0.123)  # off the control period's grid
+            stopped = trio.current_time()
+            sim.set_ev_state(1, "B")
+            await trio.sleep(30)
+            nursery.cancel_scope.cancel()
+        return stopped
+
+    stopped = trio.run(main, clock=clock, instruments=[clock])
+    allowed = grace("EV in state B", CONTROL_PERIOD)
+    (violation,) = [v for v in life.result.violations if "EV in state B" in v]
+    reported = float(violation.split("contactor closed for ")[1].split("s")[0])
+    seen_at = float(violation.removeprefix("t=").split("s ")[0])
+    assert allowed <= reported <= allowed + 0.01  # printed to 10 ms
+    assert seen_at == pytest.approx(stopped + reported, abs=0.01)
+
+
+def test_a_simulated_station_idles_until_its_hardware_reports_a_change(tmp_path):
+    """The fleet's event-driven idle: every life's station runs with it."""
+    life = Life(seed=0, hours=0.1, data_dir=tmp_path / "data")
+    seen: dict[str, object] = {}
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(life.run)
+            station = await life.when_up()
+            await trio.sleep(5)
+            seen["loops"] = [loop.idle_wait for loop in station.loops.values()]
+            seen["poller"] = station.control.cards.idle_interval
+            nursery.cancel_scope.cancel()
+
+    clock = VirtualClock()
+    trio.run(main, clock=clock, instruments=[clock])
+    assert seen == {"loops": [SIM_IDLE_WAIT, SIM_IDLE_WAIT], "poller": SIM_IDLE_WAIT}
+
+
+def test_a_failing_simulated_card_reader_wakes_an_idle_poller():
+    reader = SimulatedCardReader(now=lambda: 0.0)
+    woken: list[bool] = []
+    reader.on_tap = lambda: woken.append(reader.failing)
+    reader.failing = True
+    reader.failing = True  # no change, no wake-up
+    reader.failing = False
+    assert woken == [True, False]
 
 
 # -- lives ------------------------------------------------------------------------------
@@ -227,7 +363,7 @@ def test_the_replay_command_replays_the_same_life_in_a_new_process_down_to_its_l
 
 def test_a_failing_life_prints_its_seed_and_the_replay_command(monkeypatch, capsys):
     def broken(seed: int, hours: float) -> LifeResult:
-        result = LifeResult(seed, simulated_s=hours * 3600, checks=1)
+        result = LifeResult(seed, simulated_s=hours * 3600, checks=1, cpu_s=0.25)
         result.violations.append("t=1.00s evse 1: contactor closed for 2.00s with EV in state A")
         return result
 
@@ -236,6 +372,7 @@ def test_a_failing_life_prints_its_seed_and_the_replay_command(monkeypatch, caps
     out = capsys.readouterr().out
     assert "replay: python -m tools.simulate --seed 42" in out
     assert "FAILED seed=42" in out
+    assert "cpu_s_per_life=0.250 " in out
 
 
 def test_bad_arguments_are_refused_with_the_reason(capsys):

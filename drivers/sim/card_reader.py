@@ -49,11 +49,23 @@ class SimulatedCardReader:
         self._until = 0.0
         self._seen = False
         self._closed = False
-        #: A failing reader raises on every poll (a broken reader, a garbled frame).
-        self.failing = False
+        self._failing = False
         self.on_change = on_change
-        #: Called after every tap (a poller that sleeps while no card is held wakes on it).
+        #: Called after every tap and every change of `failing` (a poller that sleeps
+        #: while no card is held wakes on it: the next poll sees the card or the failure).
         self.on_tap: Callable[[], None] | None = None
+
+    @property
+    def failing(self) -> bool:
+        """A failing reader raises on every poll (a broken reader, a garbled frame)."""
+        return self._failing
+
+    @failing.setter
+    def failing(self, failing: bool) -> None:
+        changed = failing != self._failing
+        self._failing = failing
+        if changed and self.on_tap is not None:
+            self.on_tap()
 
     def _changed(self) -> None:
         if self.on_change is not None:

@@ -332,7 +332,7 @@ class SimulatedEvse:
 
     def contactor_inputs(self) -> ContactorInputs:
         """What decides whether the contactor may be closed, as it is now: `status`
-        without the meter's figures (checked every control period by the simulator)."""
+        without the meter's figures (checked after every step by the simulator)."""
         self._advance()
         return ContactorInputs(
             contacts_closed=self._contacts,
@@ -344,6 +344,12 @@ class SimulatedEvse:
             and self._duty is not None
             and not self._interlock_open,
         )
+
+    def contacts_open_at_rest(self) -> bool:
+        """The contacts are open and no closing is under way: what `contactor_inputs`
+        would say about them, without accounting for the time since the last change
+        (cheap enough for the simulator's check after every step)."""
+        return not self._contacts and (self._pending is None or not self._pending[1])
 
     def status(self) -> dict[str, Any]:
         """The hardware side of this EVSE as a JSON-able dict."""

@@ -1,7 +1,8 @@
 """``python -m tools.simulate --seeds N`` runs N lives; ``--seed S`` replays one.
 
 Prints one summary line per life (``--quiet``: only failing ones), then the totals:
-lives, simulated hours, lives per second, faults injected by kind, invariant checks,
+lives, simulated hours, wall time, lives per second, CPU seconds per life (each life's
+own, in whichever process ran it), faults injected by kind, invariant checks,
 violations. A failing life prints its violations and the command that replays it.
 Exit status 1 when any life broke an invariant.
 """
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     totals: Counter[str] = Counter()
     faults: Counter[str] = Counter()
     failed: list[LifeResult] = []
+    cpu_s = 0.0
     for result in _results(seeds, args.hours, args.jobs if args.seed is None else 1):
         totals["lives"] += 1
         totals["simulated_s"] += int(result.simulated_s)
@@ -85,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         totals["violations"] += len(result.violations)
         totals["transactions"] += result.transactions
         totals["sessions"] += result.sessions
+        cpu_s += result.cpu_s
         faults.update(result.faults)
         if result.violations:
             failed.append(result)
@@ -98,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"lives={totals['lives']} simulated_h={totals['simulated_s'] / 3600:.1f} "
         f"wall_s={elapsed:.1f} lives_per_s={totals['lives'] / elapsed:.2f} "
+        f"cpu_s_per_life={cpu_s / totals['lives']:.3f} "
         f"sessions={totals['sessions']} transactions={totals['transactions']} "
         f"checks={totals['checks']} violations={totals['violations']} failed_lives={len(failed)}"
     )

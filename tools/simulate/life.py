@@ -27,6 +27,7 @@ import logging
 import os
 import random
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,8 +39,8 @@ import trio
 
 from drivers.sim.station import SimulatedStation
 from station import privacy
-from station.app import RestartRequested, Station
-from tools.simulate.checks import StationLog, watch
+from station.app import RestartRequested, Runtime, Station
+from tools.simulate.checks import StationLog, check_now, watch
 from tools.simulate.csms import Mood, SimCsms
 from tools.simulate.drivers import drive
 from tools.simulate.ending import DRAIN_LIMIT, finish
@@ -51,9 +52,9 @@ from tools.simulate.world import (
     EVSES,
     LINK_HEARTBEAT,
     METER_INTERVAL,
+    SIM_IDLE_WAIT,
     START,
     CuttableOffload,
-    SimRuntime,
     SimulatedCrash,
     SteppedClock,
     VirtualClock,
@@ -78,6 +79,9 @@ class LifeResult:
     restarts: int = 0
     discarded: int = 0
     csms: dict[str, Any] = field(default_factory=dict)
+    #: CPU seconds the life took in its process (not in the summary: it is no part of
+    #: the life, and differs from run to run).
+    cpu_s: float = 0.0
 
     def summary(self) -> str:
         """One line, the same on every replay of the seed."""
@@ -122,6 +126,10 @@ class Life:
         self.welded: set[int] = set()
         #: Per EVSE, the contactor problem seen and since when (`checks`).
         self.since: dict[int, tuple[str, float] | None] = {e: None for e in EVSES}
+        #: Set when a contactor problem appears (`checks.watch` then wakes at its grace).
+        self.problem_seen = trio.Event()
+        #: Per EVSE, the latest snapshot the link had handed on at the last check.
+        self.snapshot_seen: dict[int, object] = {}
         #: The station's log lines the invariants read.
         self.log = StationLog()
 
@@ -157,7 +165,7 @@ class Life:
                 # the station in the same process, with the same clock.
                 self.clock = SteppedClock(start=self.system_time())
             self._offload = CuttableOffload()
-            runtime = SimRuntime(
+            runtime = Runtime(
                 clock=self.clock,
                 rng=self.rng["station"],
                 offload=self._offload,
@@ -165,11 +173,12 @@ class Life:
                 control_period=CONTROL_PERIOD,
                 meter_interval=METER_INTERVAL,
                 card_interval=CARD_INTERVAL,
+                control_heartbeat_interval=LINK_HEARTBEAT,
+                sim_idle_wait=SIM_IDLE_WAIT,
                 # What the life builds is collected with it (`run_life`), not frozen.
                 freeze_heap=False,
             )
             station = await Station.create(self.config, runtime)
-            station.link.heartbeat_interval = LINK_HEARTBEAT
             # The operator's control socket is a real Unix socket, bound in a worker thread:
             # real time would leak into the virtual one (and nobody types commands here).
             station.control_socket.run = no_control_socket  # type: ignore[method-assign]
@@ -233,6 +242,17 @@ class Life:
     def system_time(self) -> datetime:
         """The host's system time now (what a new process's wall clock starts from)."""
         return START + timedelta(seconds=trio.current_time() + self.system_offset)
+
+    def after_step(self) -> None:
+        """Check the invariants that hold at every moment, after every step of the life
+        (`VirtualClock.after_step`) while a station runs."""
+        station = self.station
+        if station is None or not self.up.is_set():
+            return
+        try:
+            check_now(self, station)
+        except Exception as exc:  # a check that cannot run is a finding, not a crash
+            self.violation(f"the invariant check failed: {exc!r}")
 
     def violation(self, text: str) -> None:
         """Record a broken invariant (with the virtual time it was seen at)."""
@@ -330,6 +350,13 @@ _heap_frozen: list[bool] = []
 
 def run_life(seed: int, hours: float) -> LifeResult:
     """Run one life on a virtual clock in a fresh temporary directory."""
+    started = time.process_time()
+    result = _run_life(seed, hours)
+    result.cpu_s = time.process_time() - started
+    return result
+
+
+def _run_life(seed: int, hours: float) -> LifeResult:
     seed_scheduler(seed)
     # The log's idToken references are keyed by a random key: a seeded one here, so that a
     # life replays identically down to its log.
@@ -348,8 +375,9 @@ def run_life(seed: int, hours: float) -> LifeResult:
     gc.collect()  # each life starts from the same empty generations
     with tempfile.TemporaryDirectory(prefix="station-life-", dir=where) as directory:
         life = Life(seed, hours, Path(directory) / "data")
+        clock = VirtualClock(after_step=life.after_step)
         try:
-            return trio.run(life.run, clock=VirtualClock())
+            return trio.run(life.run, clock=clock, instruments=[clock])
         finally:
             # The station leaves what it built unfrozen (`Runtime.freeze_heap`): one pass
             # frees the life's cycles without going through what the process held before

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import trio
 
-from station.app import Runtime
 from station.clock import WallClock
 from station.config import StationConfig, parse_config
-from station.control.service import ControlSettings
 
 T = TypeVar("T")
 
@@ -35,6 +32,11 @@ CARD_INTERVAL = 0.5
 #: The link heartbeats and health reports between the two sides (1 s in production) say
 #: nothing in one process; a longer interval saves most of the scheduler's work.
 LINK_HEARTBEAT = 30.0
+#: An idle control loop and the card poller sleep until the simulated hardware reports
+#: a change (a plug-in, an EV state, a fault, a tap, a failing reader) or a command
+#: arrives, at most this long (`Runtime.sim_idle_wait`, the fleet's mechanism): every
+#: change the simulator makes is reported, so the bound only limits a bug's damage.
+SIM_IDLE_WAIT = 60.0
 EVSES = (1, 2)
 
 
@@ -61,8 +63,9 @@ class CuttableOffload:
         return result
 
 
-class VirtualClock(trio.abc.Clock):
-    """trio's time in a life: it jumps to the next deadline as soon as every task waits.
+class VirtualClock(trio.abc.Clock, trio.abc.Instrument):
+    """trio's time in a life: it jumps to the next deadline as soon as every task waits,
+    and calls ``after_step`` after every batch of task steps, at the batch's time.
 
     What `trio.testing.MockClock(autojump_threshold=0)` does, for a world with nothing
     outside the loop (no sockets, no threads, no `wait_all_tasks_blocked`): trio asks the
@@ -70,10 +73,20 @@ class VirtualClock(trio.abc.Clock):
     it is that time already". MockClock finds out it is idle by polling once for
     nothing, then jumps, then polls again: two passes of the run loop per wake-up where
     this takes one.
+
+    Run it as an instrument of the same run too (``trio.run(..., clock=c,
+    instruments=[c])``): trio calls ``before_io_wait`` once per pass of its run loop,
+    after the batch of tasks that ran in the pass before, which is where ``after_step``
+    runs (the simulator's invariant checks), before the jump to the next deadline, so
+    that a check sees the time of the steps it follows. Without the instrument the jump
+    is made one pass later (correct, slower).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, after_step: Callable[[], None] | None = None) -> None:
         self._now = 0.0
+        self._jump_to: float | None = None
+        #: Called after every batch of task steps (every step of a life).
+        self.after_step = after_step
 
     def start_clock(self) -> None:
         """Nothing to start: the time is where the life left it."""
@@ -85,11 +98,25 @@ class VirtualClock(trio.abc.Clock):
     def deadline_to_sleep_time(self, deadline: float) -> float:
         """Jump to ``deadline`` (no task can run before it); never sleep. With no
         deadline at all every task waits forever: sleep, as MockClock would."""
+        self._jump()  # not run as an instrument: the jump asked for a pass ago
         if deadline == math.inf:
             return 86400.0
         if deadline > self._now:
-            self._now = deadline
+            self._jump_to = deadline
         return 0.0
+
+    def before_io_wait(self, timeout: float) -> None:
+        """The batch of task steps of the last pass is done: ``after_step``, then the
+        jump to the deadline that `deadline_to_sleep_time` found (trio expires the
+        deadlines after its I/O wait, which takes no time here)."""
+        if self.after_step is not None:
+            self.after_step()
+        self._jump()
+
+    def _jump(self) -> None:
+        if self._jump_to is not None:
+            self._now = self._jump_to
+            self._jump_to = None
 
 
 class SteppedClock(WallClock):
@@ -99,24 +126,6 @@ class SteppedClock(WallClock):
         """Step the system time by ``seconds`` (either way)."""
         assert self._start is not None
         self._start += timedelta(seconds=seconds)
-
-
-@dataclass
-class SimRuntime(Runtime):
-    """`Runtime` of a simulated station: the link's liveness traffic slowed down."""
-
-    def control_settings(self) -> ControlSettings:
-        """As the station's, with the longer heartbeat interval (peers never time out
-        in one process)."""
-        settings = super().control_settings()
-        return ControlSettings(
-            period=settings.period,
-            meter_interval=settings.meter_interval,
-            card_interval=settings.card_interval,
-            supervisor_window=settings.supervisor_window,
-            heartbeat_interval=LINK_HEARTBEAT,
-            peer_timeout=settings.peer_timeout,
-        )
 
 
 def make_config(data_dir: Path) -> StationConfig:
