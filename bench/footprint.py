@@ -42,7 +42,8 @@ from bench.common import (
     table,
 )
 from bench.csms import BenchCsms
-from station.control.loop import DEFAULT_PERIOD, IDLE_PERIODS
+from station.control.loop import IDLE_PERIODS
+from station.control.timing import DEFAULT_PERIOD
 
 
 def _python(code: str) -> float:

@@ -43,10 +43,10 @@ from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
 from station.control.inprocess import stream_pair
-from station.control.loop import DEFAULT_PERIOD
 from station.control.protocol import HEARTBEAT_INTERVAL, PEER_TIMEOUT
 from station.control.remote import Connect, ControlLink
 from station.control.simargs import ev_settings, ev_settings_value
+from station.control.timing import DEFAULT_PERIOD
 from station.devicemodel.catalogue import CERTIFICATE_CAPACITY
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
