@@ -515,7 +515,11 @@ class Station:
         # Features most boots never use: their modules load on their first CALL (or
         # trigger), see station.ocpp.ondemand.
         self.log_uploads: OnDemand[LogUploads] = OnDemand(
-            "log_upload", self._log_uploads, client=self.client, handlers={"GetLog": "get_log"}
+            "log_upload",
+            self._log_uploads,
+            client=self.client,
+            handlers={"GetLog": "get_log"},
+            prepare=self.certificates.prepare_transfers,
         )
         OnDemand(
             "customer_information",
@@ -528,6 +532,7 @@ class Station:
             self._firmware,
             client=self.client,
             handlers={"UpdateFirmware": "update_firmware"},
+            prepare=self.certificates.prepare_transfers,
         )
         if await self._firmware_pending():
             # An update to report after its restart, or files to clean up: as at every

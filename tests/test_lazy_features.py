@@ -1,7 +1,8 @@
 """Log upload, customer information and firmware update load on first use: a boot that
-does not use them never imports their modules, their CALLs and triggers are answered
-after such a boot as before, and a boot that finds an update's leftovers loads the
-firmware feature at once to deal with them."""
+does not use them never imports their modules nor loads the system trust store for
+their transfers, their CALLs and triggers are answered after such a boot as before, and
+a boot that finds an update's leftovers loads the firmware feature at once to deal with
+them."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ from tests.judge import Judge
 
 LAZY = {lazy!r}
 loaded = lambda: sorted(m for m in LAZY if m in sys.modules)
+from station.ocpp import tls
+# The transfers' TLS contexts built so far (each loads the system trust store).
+transfer_contexts = lambda: sum(1 for key in tls._cache if key[0] == "transfer")
 result = {{"imported": loaded()}}
 scratch = Path(sys.argv[1])
 
@@ -50,6 +54,7 @@ async def main():
             await judge.wait_for("BootNotification")
             await judge.wait_for("StatusNotification", count=2)
             result["after_boot"] = loaded()
+            result["trust_store_at_boot"] = transfer_contexts()
             result["built_at_boot"] = [station.firmware.built, station.log_uploads.built]
             trigger = await judge.call(
                 "TriggerMessage", {{"requestedMessage": "FirmwareStatusNotification"}}
@@ -79,6 +84,7 @@ async def main():
             (notify,) = await judge.wait_for("NotifyCustomerInformation")
             result["customer_information"] = [customer["status"], notify.payload["requestId"]]
             result["after_use"] = loaded()
+            result["trust_store_after_use"] = transfer_contexts()
             result["violations"] = [str(v) for v in judge.violations]
         stale = scratch / "data" / "firmware" / "firmware-9.bin"
         stale.parent.mkdir(exist_ok=True)
@@ -107,6 +113,7 @@ def test_boot_leaves_maintenance_features_unloaded_and_they_work_on_first_use(tm
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["imported"] == [] and result["after_boot"] == []
     assert result["built_at_boot"] == [False, False]
+    assert result["trust_store_at_boot"] == 0 and result["trust_store_after_use"] == 1
     # Answered as a feature built at boot answers: Idle when nothing goes on (L01.FR.25),
     # an update without signing certificate refused, a log uploaded, a report sent.
     assert result["firmware_trigger"] == ["Accepted", {"status": "Idle"}]

@@ -11,18 +11,19 @@ feature routes its actions to its own handlers as it always did (its constructor
 
 A feature that hosts tasks has a ``run(*, task_status)`` method that reports
 ``task_status.started()`` once it can take requests. `OnDemand.run` is the supervised
-task in its place: it starts the feature's ``run`` once the feature is built (at once if
-it already is, e.g. after a crash restarted it), and a CALL that built the feature waits
-for that start before it is handled, so the first CALL is answered exactly as it would
-have been by a feature built at boot. Before the station's tasks run, the feature is
-built but not started, and answers as a feature built at boot would then (its "the
-station is starting" answers).
+task in its place: once the feature is built (at once if it already is, e.g. after a
+crash restarted it) it runs the feature's ``prepare`` step, if any (the file transfers'
+TLS context, built in a worker thread), then starts the feature's ``run``; a CALL that
+built the feature waits for both before it is handled, so the first CALL is answered
+exactly as it would have been by a feature built at boot. Before the station's tasks
+run, the feature is built but not started, and answers as a feature built at boot
+would then (its "the station is starting" answers).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Generic, TypeVar
 
 import trio
@@ -44,11 +45,15 @@ class OnDemand(Generic[F]):
         *,
         client: OcppClient,
         handlers: Mapping[str, str],
+        prepare: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """``handlers`` maps each OCPP action the feature handles to the name of its
-        handler method; ``build`` imports the feature's module and makes it."""
+        handler method; ``build`` imports the feature's module and makes it;
+        ``prepare`` readies what it needs before its tasks start (the transfers' TLS
+        context)."""
         self.name = name
         self._build = build
+        self._prepare = prepare
         self._feature: F | None = None
         self._host: trio.Nursery | None = None
         self._started = trio.Event()
@@ -71,9 +76,10 @@ class OnDemand(Generic[F]):
         return feature
 
     async def ready(self) -> F:
-        """The feature, built, with its tasks started if the station's tasks run."""
+        """The feature, built, prepared and with its tasks started if the station's
+        tasks run."""
         feature = self.get()
-        if self._host is not None and _runs(feature):
+        if self._host is not None:
             await self._started.wait()
         return feature
 
@@ -92,10 +98,10 @@ class OnDemand(Generic[F]):
 
     async def _start(self, feature: F) -> None:
         host = self._host
-        if host is None or not _runs(feature):
-            self._started.set()
-            return
-        await host.start(feature.run)  # type: ignore[attr-defined]
+        if self._prepare is not None:
+            await self._prepare()
+        if host is not None and _runs(feature):
+            await host.start(feature.run)  # type: ignore[attr-defined]
         self._started.set()
 
     def _stand_in(self, method: str) -> Callable[[Any], Any]:
