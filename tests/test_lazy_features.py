@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import trio
+import trio.lowlevel
 import trio.testing
 
 from station.ocpp.client import OcppClient
@@ -195,3 +196,36 @@ async def test_a_restarted_host_starts_the_feature_again():
 def test_an_unknown_action_is_refused_when_routed():
     with pytest.raises(ValueError, match="NoSuchAction"):
         OnDemand("x", lambda: None, client=OcppClient(), handlers={"NoSuchAction": "get_log"})
+
+
+async def test_the_prepare_step_runs_before_the_feature_starts_and_the_call_is_handled():
+    client = OcppClient()
+    events: list[str] = []
+
+    class Prepared(Feature):
+        async def run(self, *, task_status=trio.TASK_STATUS_IGNORED) -> None:
+            events.append("run")
+            await super().run(task_status=task_status)
+
+        async def get_log(self, request: object) -> str:
+            events.append("handled")
+            return await super().get_log(request)
+
+    async def prepare() -> None:
+        await trio.lowlevel.checkpoint()  # a worker thread builds it: the loop runs on
+        events.append("prepared")
+
+    feature = OnDemand(
+        "log_upload",
+        lambda: Prepared(client),
+        client=client,
+        handlers={"GetLog": "get_log"},
+        prepare=prepare,
+    )
+    stand_in = client._handlers["GetLog"]
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(feature.run)
+        await trio.testing.wait_all_tasks_blocked()
+        assert await stand_in(object()) == "accepted"
+        assert events == ["prepared", "run", "handled"]
+        nursery.cancel_scope.cancel()

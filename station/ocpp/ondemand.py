@@ -97,9 +97,10 @@ class OnDemand(Generic[F]):
             self._started.set()  # a CALL waiting for this start goes on (and is refused)
 
     async def _start(self, feature: F) -> None:
-        host = self._host
+        # Runs in the host's nursery: cancelled with it, never after it closed.
         if self._prepare is not None:
             await self._prepare()
+        host = self._host
         if host is not None and _runs(feature):
             await host.start(feature.run)  # type: ignore[attr-defined]
         self._started.set()
