@@ -227,6 +227,41 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+#: `rss_by_mapping` categories: a mapping's file name (or kernel name) → its category.
+_MAPPING_CATEGORIES = (
+    ("libpython", "libpython"),
+    ("libcrypto", "OpenSSL (libcrypto, libssl)"),
+    ("libssl", "OpenSSL (libcrypto, libssl)"),
+    ("_pydantic_core", "pydantic-core"),
+    ("sqlite", "SQLite"),
+)
+
+
+def rss_by_mapping(pid: int) -> dict[str, int]:
+    """Resident KiB of a process by what is mapped: its anonymous memory (the Python heap,
+    pydantic-core's and SQLite's allocations, thread stacks) and each notable shared
+    library, from /proc/PID/smaps (Linux). The shared libraries' pages are shared with
+    every process that maps them (the control process and the OCPP side alike)."""
+    found: dict[str, int] = {}
+    category = "anonymous (Python heap, native allocations, stacks)"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        head = line.split(maxsplit=5)
+        if "-" in head[0] and not head[0].endswith(":"):
+            name = head[5] if len(head) > 5 else ""
+            category = "anonymous (Python heap, native allocations, stacks)"
+            if name and not name.startswith("["):
+                base = Path(name).name
+                category = next(
+                    (c for key, c in _MAPPING_CATEGORIES if key in base),
+                    "other shared libraries" if ".so" in base else "other files",
+                )
+            elif name not in ("", "[heap]", "[stack]"):
+                category = "other kernel mappings"
+        elif head[0] == "Rss:":
+            found[category] = found.get(category, 0) + int(head[1])
+    return found
+
+
 def children(pid: int) -> list[int]:
     """Child processes of ``pid`` (Linux /proc; the OCPP side of `station run`)."""
     found = []

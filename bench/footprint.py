@@ -25,6 +25,7 @@ import json
 import subprocess
 import sys
 import time
+from typing import Any
 
 from bench.common import (
     ROOT,
@@ -35,6 +36,7 @@ from bench.common import (
     peer_process,
     process_env,
     ratio,
+    rss_by_mapping,
     rss_kib,
     sim,
     station_process,
@@ -42,7 +44,8 @@ from bench.common import (
     table,
 )
 from bench.csms import BenchCsms
-from station.control.loop import DEFAULT_PERIOD, IDLE_PERIODS
+from station.control.loop import IDLE_PERIODS
+from station.control.timing import DEFAULT_PERIOD
 
 
 def _python(code: str) -> float:
@@ -86,7 +89,7 @@ COMMANDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def boot_time(kind: str) -> tuple[float, dict[str, int]]:
+def boot_time(kind: str) -> tuple[float, dict[str, Any]]:
     """Seconds from spawn to BootNotification, and the RSS (KiB) of each process right
     after the boot (``control`` and ``ocpp_side`` for ours, ``station`` for a peer)."""
     with BenchCsms() as csms:
@@ -99,11 +102,15 @@ def boot_time(kind: str) -> tuple[float, dict[str, int]]:
             return boot.at - started, _rss(kind, process.pid)
 
 
-def _rss(kind: str, pid: int) -> dict[str, int]:
+def _rss(kind: str, pid: int) -> dict[str, Any]:
     if kind != "ours":
         return {"station": rss_kib(pid)}
     sides = children(pid)
-    return {"control": rss_kib(pid), "ocpp_side": sum(rss_kib(c) for c in sides)}
+    return {
+        "control": rss_kib(pid),
+        "ocpp_side": sum(rss_kib(c) for c in sides),
+        "ocpp_side_by_mapping": rss_by_mapping(sides[0]) if sides else {},
+    }
 
 
 def _cpu(pid: int) -> float:
@@ -188,6 +195,12 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
     def p50_mib(kind: str, process: str) -> float:
         return Stats.of([b[1][process] for b in boots[kind]]).p50 / 1024
 
+    # Where the OCPP side's memory is, by mapping (p50 of each category over the boots).
+    categories = sorted({c for b in boots["ours"] for c in b[1]["ocpp_side_by_mapping"]})
+    by_mapping = {
+        c: Stats.of([b[1]["ocpp_side_by_mapping"].get(c, 0) for b in boots["ours"]]).p50 / 1024
+        for c in categories
+    }
     memory = {
         "ours_rss_after_boot_mib": after_boot / 1024,
         "ours_control_rss_after_boot_mib": p50_mib("ours", "control"),
@@ -230,6 +243,10 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
             f" {memory['ours_rss_after_boot_mib']:.1f} MiB after boot,"
             f" {memory['ours_rss_after_charging_mib']:.1f} MiB after {charge:g} s charging"
             " (2 EVSEs)",
+            "OCPP side after boot, by mapping (p50, MiB): "
+            + ", ".join(
+                f"{c} {v:.1f}" for c, v in sorted(by_mapping.items(), key=lambda cv: -cv[1])
+            ),
             "bytecode: compiled beforehand, as a pip-installed station has it (see"
             " bench.common.process_env)",
             "idle CPU: "
@@ -252,6 +269,7 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
             "command_ms": {k: v.as_dict() for k, v in command_stats.items()},
             "import_ms": {k: Stats.of(v).scaled(1000).as_dict() for k, v in imports.items()},
             "memory": memory,
+            "ocpp_side_rss_by_mapping_mib": by_mapping,
             "cpu": cpu_table,
         },
         "ratios": ratios,

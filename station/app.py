@@ -43,10 +43,10 @@ from station.availability import Availability
 from station.clock import WallClock, local_time
 from station.config import StationConfig
 from station.control.inprocess import stream_pair
-from station.control.loop import DEFAULT_PERIOD
 from station.control.protocol import HEARTBEAT_INTERVAL, PEER_TIMEOUT
 from station.control.remote import Connect, ControlLink
 from station.control.simargs import ev_settings, ev_settings_value
+from station.control.timing import DEFAULT_PERIOD
 from station.devicemodel.catalogue import CERTIFICATE_CAPACITY
 from station.devicemodel.handlers import DeviceModelService
 from station.devicemodel.model import DeviceModel, key
@@ -54,10 +54,7 @@ from station.devicemodel.seeding import build_device_model
 from station.devicemodel.seeding import config_seeds as _seeds
 from station.evse import EvseSnapshot
 from station.logs import recent_records
-from station.maintenance.customer import CustomerInformation, MessageLogFiles
-from station.maintenance.firmware import FirmwareUpdates
-from station.maintenance.getlog import LogUploads, render_security_log
-from station.maintenance.transfer import MIB, DownloadLimits, trust
+from station.maintenance import FIRMWARE_STATE
 from station.ocpp.client import Admission, BootState, OcppClient
 from station.ocpp.connection import ConnectionManager, Dialer, NetworkProfile, NetworkProfiles
 from station.ocpp.datetimes import format_date_time
@@ -70,6 +67,7 @@ from station.ocpp.messages import (
     ReadingContextEnumType,
 )
 from station.ocpp.network import NetworkService
+from station.ocpp.ondemand import OnDemand
 from station.ocpp.provisioning import Provisioning
 from station.ocpp.revocation import CrlChecker
 from station.ocpp.transport import Endpoint, dial_websocket
@@ -101,6 +99,9 @@ from station.transactions.session import Reason
 
 if TYPE_CHECKING:
     from station.control.service import ControlService, ControlSettings
+    from station.maintenance.customer import CustomerInformation
+    from station.maintenance.firmware import FirmwareUpdates
+    from station.maintenance.getlog import LogUploads
 
 log = logging.getLogger(__name__)
 
@@ -511,7 +512,41 @@ class Station:
         )
         service = self.certificate_service
         connection.on_connected(lambda profile: service.connected(profile.security_profile))
-        self.log_uploads = LogUploads(
+        # Features most boots never use: their modules load on their first CALL (or
+        # trigger), see station.ocpp.ondemand.
+        self.log_uploads: OnDemand[LogUploads] = OnDemand(
+            "log_upload",
+            self._log_uploads,
+            client=self.client,
+            handlers={"GetLog": "get_log"},
+            prepare=self.certificates.prepare_transfers,
+        )
+        OnDemand(
+            "customer_information",
+            self._customer_information,
+            client=self.client,
+            handlers={"CustomerInformation": "customer_information"},
+        )
+        self.firmware: OnDemand[FirmwareUpdates] = OnDemand(
+            "firmware",
+            self._firmware,
+            client=self.client,
+            handlers={"UpdateFirmware": "update_firmware"},
+            prepare=self.certificates.prepare_transfers,
+        )
+        if await self._firmware_pending():
+            # An update to report after its restart, or files to clean up: as at every
+            # boot before, the feature picks them up now.
+            await self.firmware.get().load()
+        self._register_triggers()
+        self._register_commands()
+
+    def _log_uploads(self) -> LogUploads:
+        from station.maintenance.getlog import LogUploads
+        from station.maintenance.transfer import MIB, trust
+
+        config = self.config
+        return LogUploads(
             client=self.client,
             build=self._build_log,
             identity=config.station.identity,
@@ -520,18 +555,28 @@ class Station:
             max_bytes=int(config.transfers.max_log_mib * MIB),
             deadline=config.transfers.max_transfer_minutes * 60,
         )
-        CustomerInformation(
+
+    def _customer_information(self) -> CustomerInformation:
+        from station.maintenance.customer import CustomerInformation, MessageLogFiles
+
+        return CustomerInformation(
             client=self.client,
             offload=self.runtime.offload,
-            message_log=MessageLogFiles(config.station.data_dir),
+            message_log=MessageLogFiles(self.config.station.data_dir),
             sessions=self._sessions,
             now=self.clock.now,
             recent=recent_records(),
             flush_message_log=self.message_log.flush,
-            key_dir=config.station.data_dir,
+            key_dir=self.config.station.data_dir,
             local_auth=self.local_auth,
         )
-        self.firmware = FirmwareUpdates(
+
+    def _firmware(self) -> FirmwareUpdates:
+        from station.maintenance.firmware import FirmwareUpdates
+        from station.maintenance.transfer import MIB, DownloadLimits, trust
+
+        config = self.config
+        return FirmwareUpdates(
             client=self.client,
             certificates=self.certificates,
             store=self.store,
@@ -554,9 +599,18 @@ class Station:
             ),
             allow_downgrade=config.firmware.allow_downgrade,
         )
-        await self.firmware.load()
-        self._register_triggers()
-        self._register_commands()
+
+    async def _firmware_pending(self) -> bool:
+        """Whether an update left something for this boot: its state in the store (to
+        report once the CSMS accepted the new version) or files in its directory."""
+        directory = self.config.station.data_dir / "firmware"
+        row = await self.store.run(
+            lambda db: db.execute("SELECT 1 FROM meta WHERE name = ?", (FIRMWARE_STATE,)).fetchone()
+        )
+        files = await self.runtime.offload.run(
+            lambda: directory.is_dir() and any(directory.iterdir())
+        )
+        return row is not None or bool(files)
 
     async def _hold_for_firmware(self, held: bool) -> None:
         """Idle EVSEs Unavailable while an installation waits or runs (L01.FR.07); returns
@@ -587,6 +641,8 @@ class Station:
         """GetLog content: the security log, or the diagnostics (status, recent log
         lines, OCPP messages) within [oldest, latest]."""
         if log_type.value == "SecurityLog":
+            from station.maintenance.getlog import render_security_log
+
             return render_security_log(await self.security_log.entries(oldest, latest))
         lines = [
             f"# diagnostics of {self.config.station.identity} "
@@ -697,8 +753,12 @@ class Station:
             MessageTriggerEnumType.StatusNotification: status,
             MessageTriggerEnumType.MeterValues: meter_values,
             MessageTriggerEnumType.TransactionEvent: transaction_event,
-            MessageTriggerEnumType.LogStatusNotification: self.log_uploads.trigger,
-            MessageTriggerEnumType.FirmwareStatusNotification: self.firmware.trigger,
+            MessageTriggerEnumType.LogStatusNotification: (
+                lambda evse: self.log_uploads.get().trigger(evse)
+            ),
+            MessageTriggerEnumType.FirmwareStatusNotification: (
+                lambda evse: self.firmware.get().trigger(evse)
+            ),
             MessageTriggerEnumType.SignChargingStationCertificate: (
                 self.certificate_service.trigger
             ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import sys
@@ -117,6 +118,22 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def _imports_done() -> None:
+    """Keep what a long-lived process has imported so far out of the collector's passes.
+
+    A start-up creates hundreds of thousands of objects (modules, classes, the config's
+    validators) that live as long as the process. Left in the collector's oldest
+    generation, each full pass walks all of them: one such pass cost 45-90 ms of the OCPP
+    side's start-up on the development machine. Frozen (after a cheap pass over the young
+    generations, so that no garbage is kept), later passes walk only what came after, as
+    the station does itself with what it built by READY (`station.app`). Turning the
+    collector off while importing instead would have saved the young passes too, but
+    left about 1 MiB more resident (garbage collected late is memory spread thin).
+    """
+    gc.collect(1)
+    gc.freeze()
+
+
 def _charge_seconds(text: str) -> float:
     """``--duration`` of the demo: a number of seconds above 0 (at most a day)."""
     try:
@@ -153,6 +170,7 @@ async def _on_signal(stop: trio.Event) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
+    _imports_done()  # pydantic and the config's validators
     from station import logs
 
     logs.configure(config.station.log_level)
@@ -191,6 +209,7 @@ def _run(args: argparse.Namespace) -> int:
     except BaseException:
         early.abandon()
         raise
+    _imports_done()
 
     async def main() -> int:
         stop = trio.Event()
@@ -251,6 +270,7 @@ def _reseed(config: StationConfig) -> int:
 
 def _ocpp_side(args: argparse.Namespace) -> int:
     config = load_or_exit(args.config)
+    _imports_done()  # pydantic and the config's validators: a third of what it imports
     from station import logs
     from station.control.process import prepare_ocpp_side, unix_connect
 
@@ -268,6 +288,8 @@ def _run_station(config: StationConfig, control_connect, parent: int | None) -> 
     from station.app import EXIT_FIRMWARE_RESTART, FirmwareRestart, Runtime, run_station
     from station.store import StoreError
     from station.supervision import EscalationError
+
+    _imports_done()
 
     async def main() -> None:
         stop = trio.Event()

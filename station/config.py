@@ -7,7 +7,6 @@ as one line naming the key and the reason (`ConfigError`), and the CLI exits wit
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -278,6 +277,8 @@ def _describe(error: ErrorDetails) -> str:
 
 def _unknown_key(loc: tuple[int | str, ...]) -> str:
     """``csms.urll: unknown key (did you mean url?)``: the known key nearest in spelling."""
+    import difflib  # only for a bad file: every start would pay for it otherwise
+
     location = _location(loc)
     known = _keys_at(loc[:-1])
     close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)

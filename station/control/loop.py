@@ -71,7 +71,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import trio
@@ -93,12 +93,12 @@ from station.control.iec61851 import (
     PilotState,
 )
 from station.control.latches import LatchKeeper, LatchStore
+from station.control.timing import DEFAULT_PERIOD, TimingStats
 from station.evse import EvseSnapshot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_PERIOD = 0.010
 #: A blocking driver call that takes longer than this is a hung device.
 DRIVER_TIMEOUT = 0.5
 #: A meter current older than this is not used for the over-current check (the meter is
@@ -128,17 +128,6 @@ def idle_periods_for(period: float) -> int:
     """How many periods an idle loop waits between iterations: as many as fit in
     ``IDLE_INTERVAL``, at least one."""
     return max(1, math.floor(IDLE_INTERVAL / period + GRID_EPSILON))
-
-
-@dataclass(frozen=True, slots=True)
-class TimingStats:
-    """Lateness of the loop's wake-ups against their deadlines (seconds)."""
-
-    samples: int
-    p50: float
-    p99: float
-    max: float
-    overruns: int
 
 
 async def call_driver(

@@ -29,7 +29,6 @@ import trio
 
 from drivers.interfaces import MeterSample
 from station.control.channel import ChannelClosed, ControlChannel
-from station.control.loop import TimingStats
 from station.control.protocol import (
     PEER_TIMEOUT,
     AllowCharging,
@@ -56,6 +55,7 @@ from station.control.protocol import (
     Synced,
 )
 from station.control.reading import Reading
+from station.control.timing import TimingStats
 from station.evse import EvseSnapshot
 from station.privacy import token_ref
 

@@ -44,7 +44,7 @@ from drivers import Hardware, HardwareConfig
 from station.control.cards import CardPoller
 from station.control.channel import ChannelClosed, ControlChannel
 from station.control.latches import LatchFile
-from station.control.loop import DEFAULT_PERIOD, ControlLoop
+from station.control.loop import ControlLoop
 from station.control.meter import MeterSampler
 from station.control.protocol import (
     HEARTBEAT_INTERVAL,
@@ -75,6 +75,7 @@ from station.control.protocol import (
 from station.control.reading import Reading
 from station.control.simargs import EV_SETTINGS, ev_settings
 from station.control.spawn import bind_link
+from station.control.timing import DEFAULT_PERIOD
 from station.evse import EvseSnapshot
 from station.offload import Offload, ThreadOffload
 from station.privacy import token_ref

@@ -8,11 +8,11 @@ pydantic), so they answer in a few tens of milliseconds.
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
-from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import urllib.error
 
 #: Where ``station fleet --api-port`` listens by default, and where the clients look.
 DEFAULT_HOST = "127.0.0.1"
@@ -54,6 +54,11 @@ def call(
     ``path`` segments taken from a person (a station identity) must be quoted by the
     caller (`segment`).
     """
+    # Imported here: `station sim` imports this module for fleet stations, and an HTTP
+    # client is a fifth of its start-up where it talks to a station's own socket.
+    import urllib.error
+    import urllib.request
+
     target = base_url(url) + path
     data = None if body is None else json.dumps(body).encode()
     request = urllib.request.Request(
@@ -100,6 +105,8 @@ def _refusal(exc: urllib.error.HTTPError, url: str) -> str:
         return detail
     # HTTP/1.1 servers may send no reason phrase (h11 does not): name the status ourselves.
     try:
+        from http import HTTPStatus
+
         reason = HTTPStatus(exc.code).phrase
     except ValueError:
         reason = str(exc.reason or "")

@@ -27,7 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from station.config import ConfigError, StationConfig, load_config
-from station.control.loop import DEFAULT_PERIOD
+from station.control.timing import DEFAULT_PERIOD
 
 #: Longest path of a Unix socket (``sun_path`` holds 108 bytes with its terminating NUL).
 MAX_SOCKET_PATH = 107

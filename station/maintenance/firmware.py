@@ -66,6 +66,7 @@ else:
     utils = LazyModule("cryptography.hazmat.primitives.asymmetric.utils")
 
 from station import __version__
+from station.maintenance import FIRMWARE_STATE
 from station.maintenance.transfer import (
     MIB,
     DownloadLimits,
@@ -98,7 +99,7 @@ log = logging.getLogger(__name__)
 
 Fw = FirmwareStatusEnumType
 Answer = UpdateFirmwareStatusEnumType
-META_KEY = "firmware_update"
+META_KEY = FIRMWARE_STATE
 #: A retrieve or install time less than this far ahead counts as now: the station's clock
 #: follows the CSMS's only to within the transport latency, so "now" in a request can
 #: arrive a few milliseconds in our future.
@@ -191,14 +192,16 @@ class FirmwareUpdates:
             except ValueError:
                 log.error("event=firmware_state_unreadable value=%r", text[:100])
 
-    async def run(self) -> None:
-        """Host the update task; after a firmware restart, report the result."""
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Host the update task; after a firmware restart, report the result. Started
+        once it takes requests."""
         # Files of updates that a restart interrupted or completed are of no further use.
         await self._offload.run(self._remove_files)
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
             if self._after_reboot is not None:
                 nursery.start_soon(self._report_after_reboot, self._after_reboot)
+            task_status.started()
             await trio.sleep_forever()
 
     def _remove_files(self) -> None:

@@ -86,10 +86,11 @@ class LogUploads:
         self._status: tuple[Status, int | None] = (Status.Idle, None)
         client.route("GetLog", self.get_log)
 
-    async def run(self) -> None:
-        """Host for the uploads (a child of the station's tree)."""
+    async def run(self, *, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED) -> None:
+        """Host for the uploads (a child of the station's tree); started once it takes them."""
         async with trio.open_nursery() as nursery:
             self._nursery = nursery
+            task_status.started()
             await trio.sleep_forever()
 
     @property

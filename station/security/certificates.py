@@ -466,6 +466,9 @@ class CertificateStore:
         self._pending_key: PrivateKeyTypes | None = None
         #: Problems met while loading (unreadable files), for the security log.
         self.problems: list[str] = []
+        #: Whether file transfers are in use (`prepare_transfers`): only then is their
+        #: TLS context kept built for the current roots.
+        self._transfers = False
 
     # -- paths ------------------------------------------------------------------------
 
@@ -561,12 +564,22 @@ class CertificateStore:
         self._write_bundle()
         self._prepare_tls()
 
+    async def prepare_transfers(self) -> None:
+        """File transfers are about to be used: build their TLS context (the system's
+        trust store and the CSMS roots) in the worker thread, and keep it built for the
+        roots installed later. Not done at boot: the trust store costs about 2 MiB of
+        memory and 20-40 ms, and most boots transfer nothing (the features that do load
+        on first use, `station.ocpp.ondemand`)."""
+        self._transfers = True
+        await self._offload.run(self._prepare_tls)
+
     def _prepare_tls(self) -> None:
         """Build the TLS contexts of the current files here, in the worker thread, so that
         connecting and transferring find them built (`station.ocpp.tls` caches them by
         file version; building one on the event loop would stall it for milliseconds)."""
         try:
-            transfer_context(self.bundle_path)
+            if self._transfers:
+                transfer_context(self.bundle_path)
             if not self.roots(CSMS_ROOT):
                 return
             cached_client_context(ca_files=[self.bundle_path], cert_file=None, key_file=None)
