@@ -325,6 +325,13 @@ class Availability:
     async def notify(self, evse_id: int, *, admission: Admission = Admission.NORMAL) -> None:
         """Send the connector's status now (TriggerMessage StatusNotification)."""
         status = self.status(evse_id)
+        # What the CSMS holds is known only once it answers: a CALL that fails (no
+        # answer in time, a late answer, a connection lost after sending, even a
+        # CALLERROR) may have reached it and changed its view. Unknown, the connector's
+        # status goes out again at the next round whatever it is then; kept at the
+        # previous status, a connector that went back to it (an EV unplugged before the
+        # timeout) would never be reported and the CSMS would keep the status it missed.
+        self._reported[evse_id] = None
         await self._client.call(
             StatusNotificationRequest(
                 timestamp=self._clock.now(),

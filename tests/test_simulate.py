@@ -297,6 +297,15 @@ REGRESSIONS = [
         "a task crash cancelled a periodic event's write while it waited behind another "
         "commit: its seqNo was taken in memory, the event never stored nor sent",
     ),
+    (
+        6323,
+        0.25,
+        "an Unavailable the CSMS never answered, then Available again: not sent again, the "
+        "CSMS kept Unavailable",
+    ),
+    (7285, 0.25, "an unanswered Occupied, the EV gone before the timeout: never sent again"),
+    (7628, 0.25, "an Occupied answered after the timeout, the EV gone: never sent again"),
+    (8662, 0.25, "an unanswered Occupied, the EV gone before the timeout: never sent again"),
 ]
 
 
