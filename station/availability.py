@@ -8,7 +8,11 @@ CSMS set with ChangeAvailability (persistent across reboots, G03.FR.08 / G04.FR.
 StatusNotification goes out for every connector after each Accepted boot, and for each
 connector whose status changed. After an outage the station reports all connectors if it
 was offline longer than OfflineThreshold, else only the ones that changed (B04). A
-ChangeAvailability that would interrupt a running transaction is answered Scheduled and
+StatusNotification that fails (no answer, a CALLERROR, the connection lost) may still
+have reached the CSMS: the connector's status of the moment goes out again, after
+`STATUS_RETRY_S` or the reconnection, even if it went back to the one last answered.
+
+A ChangeAvailability that would interrupt a running transaction is answered Scheduled and
 applied when the transaction ends (G03.FR.05, G04.FR.06).
 """
 
