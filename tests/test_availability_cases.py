@@ -228,10 +228,10 @@ async def test_tc_g_13_station_inoperative_told_again_reports_every_connector(
 
 
 async def test_a_status_unanswered_then_undone_is_reported_again(config, autojump_clock):
-    """Found by seeds 6323, 7285, 7628 and 8662: an Occupied the CSMS never answered (it
-    may have heard it), then the EV unplugged before the message timeout; the connector
-    was Available again, as last answered, so nothing went out and the CSMS kept
-    Occupied for good."""
+    """Found by seeds 6323, 7285, 7628 and 8662: an Occupied (an Unavailable in 6323) the
+    CSMS did not answer in time, though it may have heard it, then the EV unplugged
+    before the message timeout; the connector was Available again, as last answered, so
+    nothing went out and the CSMS kept Occupied for good."""
     async with running_station(config) as env:
         await booted(env)
         sim = env.station.hardware.sim
