@@ -8,7 +8,11 @@ CSMS set with ChangeAvailability (persistent across reboots, G03.FR.08 / G04.FR.
 StatusNotification goes out for every connector after each Accepted boot, and for each
 connector whose status changed. After an outage the station reports all connectors if it
 was offline longer than OfflineThreshold, else only the ones that changed (B04). A
-ChangeAvailability that would interrupt a running transaction is answered Scheduled and
+StatusNotification that fails (no answer, a CALLERROR, the connection lost) may still
+have reached the CSMS: the connector's status of the moment goes out again, after
+`STATUS_RETRY_S` or the reconnection, even if it went back to the one last answered.
+
+A ChangeAvailability that would interrupt a running transaction is answered Scheduled and
 applied when the transaction ends (G03.FR.05, G04.FR.06).
 """
 
@@ -342,6 +346,13 @@ class Availability:
     async def notify(self, evse_id: int, *, admission: Admission = Admission.NORMAL) -> None:
         """Send the connector's status now (TriggerMessage StatusNotification)."""
         status = self.status(evse_id)
+        # What the CSMS holds is known only once it answers: a CALL that fails (no
+        # answer in time, a late answer, a connection lost after sending, even a
+        # CALLERROR) may have reached it and changed its view. Unknown, the connector's
+        # status goes out again at the next round whatever it is then; kept at the
+        # previous status, a connector that went back to it (an EV unplugged before the
+        # timeout) would never be reported and the CSMS would keep the status it missed.
+        self._reported[evse_id] = None
         await self._client.call(
             StatusNotificationRequest(
                 timestamp=self._clock.now(),

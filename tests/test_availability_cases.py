@@ -14,6 +14,7 @@ import trio
 
 from tests.conftest import connector_statuses as statuses
 from tests.conftest import make_config, running_station
+from tests.memcsms import NoReply
 
 CARD = "04A1B2C3"
 
@@ -281,3 +282,47 @@ async def test_a_state_loaded_at_start_is_not_written_again(config, autojump_clo
         assert (await change(env, "Operative", {"id": 2})) == {"status": "Accepted"}
         assert counting.runs == 1
         assert (await stored_state(env))["evses"] == {"2": True}
+
+
+# -- StatusNotification delivery when the CSMS may have heard a status it did not answer --
+
+
+async def test_a_status_unanswered_then_undone_is_reported_again(config, autojump_clock):
+    """Found by seeds 6323, 7285, 7628 and 8662: an Occupied (an Unavailable in 6323) the
+    CSMS did not answer in time, though it may have heard it, then the EV unplugged
+    before the message timeout; the connector was Available again, as last answered, so
+    nothing went out and the CSMS kept Occupied for good."""
+    async with running_station(config) as env:
+        await booted(env)
+        sim = env.station.hardware.sim
+        env.csms.responses["StatusNotification"] = NoReply
+        sim.plug(1)
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Occupied", timeout=5)
+        sim.unplug(1)  # before the message timeout: back to what the CSMS last answered
+        await trio.sleep(5)
+        del env.csms.responses["StatusNotification"]
+        await trio.sleep(config.csms.message_timeout + 90)
+        assert statuses(env, 1) == ["Available", "Occupied", "Available"]
+        assert statuses(env, 2) == ["Available"]
+
+
+async def test_a_status_sent_before_the_connection_dropped_is_reported_again(
+    config, autojump_clock
+):
+    """The same with the connection lost between the StatusNotification and its answer:
+    after a short outage (B04.FR.02: only the changed connectors) the one whose status the
+    CSMS may have heard goes out again, though it is back to its status before."""
+    async with running_station(config) as env:
+        await booted(env)
+        sim = env.station.hardware.sim
+        env.csms.responses["StatusNotification"] = NoReply
+        sim.plug(1)
+        await env.csms.wait(lambda: statuses(env, 1)[-1] == "Occupied", timeout=5)
+        del env.csms.responses["StatusNotification"]
+        connections = len(env.csms.connections)
+        await env.csms.disconnect()
+        sim.unplug(1)
+        await env.csms.wait(lambda: len(env.csms.connections) > connections, timeout=120)
+        await trio.sleep(30)
+        assert statuses(env, 1) == ["Available", "Occupied", "Available"]
+        assert statuses(env, 2) == ["Available"], "B04.FR.02: the unchanged one is not sent"

@@ -8,6 +8,7 @@ honest without the suite's time growing by minutes.
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from dataclasses import replace
@@ -18,10 +19,12 @@ import pytest
 import trio
 
 from drivers.sim.card_reader import SimulatedCardReader
+from station.supervision import Supervisor
 from station.transactions.session import EvseSession, Moment, Policy, SessionState, Token
 from tests.conftest import make_config, running_station
 from tests.memcsms import Reject
 from tools.simulate import __main__ as cli
+from tools.simulate import ending
 from tools.simulate.checks import GRACE_MARGIN, watch
 from tools.simulate.csms import Mood, SimCsms, TransactionMessage
 from tools.simulate.drivers import VALID_CARDS
@@ -434,6 +437,21 @@ REGRESSIONS = [
         "a task crash cancelled a periodic event's write while it waited behind another "
         "commit: its seqNo was taken in memory, the event never stored nor sent",
     ),
+    (
+        6323,
+        0.25,
+        "an Unavailable the CSMS never answered, then Available again: not sent again, the "
+        "CSMS kept Unavailable",
+    ),
+    (7285, 0.25, "an unanswered Occupied, the EV gone before the timeout: never sent again"),
+    (7628, 0.25, "an Occupied answered after the timeout, the EV gone: never sent again"),
+    (8662, 0.25, "an unanswered Occupied, the EV gone before the timeout: never sent again"),
+    (
+        8837,
+        0.25,
+        "a card tapped while the reader failed, reported once the end of the life looked "
+        "settled: it authorized a last session's EV, whose driver's tap then ended it",
+    ),
 ]
 
 
@@ -468,6 +486,85 @@ async def test_a_status_notification_that_failed_is_sent_again_without_a_new_cha
             if r.payload["evseId"] == 1
         ]
         assert last == ["Available", "Occupied", "Occupied"], "sent again, answered this time"
+
+
+class ReaderFailingAtTheEnd(Life):
+    """A life with no drivers, faults or operations: a driver taps a card while the card
+    reader fails, gives up, and the reader is repaired only by the end of the life."""
+
+    STALE_CARD = "0DD0FEED"
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(0, 0.0, data_dir)
+        #: When the stale card was first reported, and when the last sessions began.
+        self.stale_card_read: float | None = None
+        self.last_sessions_began: float | None = None
+
+    async def _live(self) -> None:
+        async with trio.open_nursery() as nursery:
+            self.csms = SimCsms(
+                nursery,
+                random.Random(0),
+                lambda: START + timedelta(seconds=trio.current_time()),
+                mood=Mood(),
+                boot_mode="Accepted",
+            )
+            nursery.start_soon(self._run_stations)
+            nursery.start_soon(watch, self)
+            await self.when_up()
+            await trio.sleep(60)
+            reader = self.sim().card_reader
+            poll = reader.poll
+            backed_off = trio.Event()
+            last_failure = [trio.current_time()]
+
+            def observed_poll() -> str | None:
+                now = trio.current_time()
+                if reader.failing:
+                    # The poller's back-off has reached its longest: the end of the life
+                    # starts right after this failure, the next poll is that far away.
+                    if now - last_failure[0] >= Supervisor("rfid").max_backoff:
+                        backed_off.set()
+                    last_failure[0] = now
+                uid = poll()
+                if uid == self.STALE_CARD and self.stale_card_read is None:
+                    self.stale_card_read = now
+                return uid
+
+            reader.poll = observed_poll  # type: ignore[method-assign]
+            reader.failing = True
+            await trio.sleep(5)
+            self.sim().tap(self.STALE_CARD)
+            await backed_off.wait()
+            await ending.finish(self)
+            nursery.cancel_scope.cancel()
+
+
+async def test_the_end_of_a_life_waits_for_a_card_tapped_while_the_reader_failed(
+    tmp_path, monkeypatch, autojump_clock
+):
+    """Found by seed 8837: a card tapped while the reader failed was reported when the
+    poller next polled, up to its 30 s back-off after the end of the life repaired the
+    reader, so after the station looked settled; it authorized the first last session's
+    EV, whose driver's own card then waited and went to the second EV, where the second
+    driver's tap of that card ended the transaction ("a valid session did not close the
+    contactor"). The end of a life now waits until the reader reported every card."""
+    life = ReaderFailingAtTheEnd(tmp_path / "data")
+    last_session = ending.last_session
+
+    async def observed_last_session(life_: Life, evse_id: int) -> None:
+        if life.last_sessions_began is None:
+            life.last_sessions_began = trio.current_time()
+        await last_session(life_, evse_id)
+
+    monkeypatch.setattr(ending, "last_session", observed_last_session)
+    result = await life.run()
+    assert result.violations == []
+    assert life.last_sessions_began is not None
+    # Not reported before the last sessions, the card is reported among them (8837), or
+    # a last session's tap replaces it in the field before the next poll.
+    assert life.stale_card_read is not None, "the stale card was never reported"
+    assert life.stale_card_read < life.last_sessions_began
 
 
 def test_the_first_poll_after_a_tap_reports_the_card_even_with_a_world_file_listening():
