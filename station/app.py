@@ -63,7 +63,6 @@ from station.ocpp.messages import (
     BootReasonEnumType,
     ChargingStationType,
     HeartbeatRequest,
-    MessageTriggerEnumType,
     ReadingContextEnumType,
 )
 from station.ocpp.network import NetworkService
@@ -747,21 +746,17 @@ class Station:
 
             return send
 
+        # requestedMessage values (MessageTriggerEnumType), as strings: a boot does not
+        # build the TriggerMessage models.
         table = {
-            MessageTriggerEnumType.BootNotification: boot,
-            MessageTriggerEnumType.Heartbeat: heartbeat,
-            MessageTriggerEnumType.StatusNotification: status,
-            MessageTriggerEnumType.MeterValues: meter_values,
-            MessageTriggerEnumType.TransactionEvent: transaction_event,
-            MessageTriggerEnumType.LogStatusNotification: (
-                lambda evse: self.log_uploads.get().trigger(evse)
-            ),
-            MessageTriggerEnumType.FirmwareStatusNotification: (
-                lambda evse: self.firmware.get().trigger(evse)
-            ),
-            MessageTriggerEnumType.SignChargingStationCertificate: (
-                self.certificate_service.trigger
-            ),
+            "BootNotification": boot,
+            "Heartbeat": heartbeat,
+            "StatusNotification": status,
+            "MeterValues": meter_values,
+            "TransactionEvent": transaction_event,
+            "LogStatusNotification": lambda evse: self.log_uploads.get().trigger(evse),
+            "FirmwareStatusNotification": lambda evse: self.firmware.get().trigger(evse),
+            "SignChargingStationCertificate": self.certificate_service.trigger,
         }
         for message, trigger in table.items():
             self.triggers.register(message, trigger)

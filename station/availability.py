@@ -23,6 +23,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -30,16 +31,13 @@ from station.clock import WallClock
 from station.devicemodel.model import DeviceModel, key
 from station.evse import EvseSnapshot
 from station.ocpp.client import Admission, CallFailed, OcppClient, Offline
-from station.ocpp.messages import (
-    ChangeAvailabilityRequest,
-    ChangeAvailabilityResponse,
-    ChangeAvailabilityStatusEnumType,
-    ConnectorStatusEnumType,
-    OperationalStatusEnumType,
-    StatusInfoType,
-    StatusNotificationRequest,
-)
+from station.ocpp.messages import ConnectorStatusEnumType, StatusInfoType, StatusNotificationRequest
 from station.store import Store
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import ChangeAvailabilityRequest, ChangeAvailabilityResponse
 
 log = logging.getLogger(__name__)
 
@@ -248,6 +246,12 @@ class Availability:
         self, request: ChangeAvailabilityRequest
     ) -> ChangeAvailabilityResponse:
         """G03 / G04."""
+        from station.ocpp.messages import (
+            ChangeAvailabilityResponse,
+            ChangeAvailabilityStatusEnumType,
+            OperationalStatusEnumType,
+        )
+
         operative = request.operational_status is OperationalStatusEnumType.Operative
         evse_id = request.evse.id if request.evse is not None else None
         connector = request.evse.connector_id if request.evse is not None else None

@@ -29,24 +29,25 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import trio
 
 from station.devicemodel.model import DeviceModel, key
 from station.ocpp.client import Admission, CallFailed, OcppClient
-from station.ocpp.messages import (
-    CancelReservationRequest,
-    CancelReservationResponse,
-    CancelReservationStatusEnumType,
-    ConnectorStatusEnumType,
-    ReservationStatusUpdateRequest,
-    ReservationUpdateStatusEnumType,
-    ReserveNowRequest,
-    ReserveNowResponse,
-    ReserveNowStatusEnumType,
-    StatusInfoType,
-)
+from station.ocpp.messages import ConnectorStatusEnumType, StatusInfoType
 from station.store import Store
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import (
+        CancelReservationRequest,
+        CancelReservationResponse,
+        ReservationStatusUpdateRequest,
+        ReserveNowRequest,
+        ReserveNowResponse,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -199,6 +200,7 @@ class Reservations:
 
     async def reserve_now(self, request: ReserveNowRequest) -> ReserveNowResponse:
         """H01."""
+        from station.ocpp.messages import ReserveNowResponse, ReserveNowStatusEnumType
 
         def answer(
             status: ReserveNowStatusEnumType, reason: str | None = None
@@ -252,6 +254,8 @@ class Reservations:
 
     async def cancel(self, request: CancelReservationRequest) -> CancelReservationResponse:
         """H02."""
+        from station.ocpp.messages import CancelReservationResponse, CancelReservationStatusEnumType
+
         if self._reservations.pop(request.reservation_id, None) is None:
             return CancelReservationResponse(  # H02.FR.01
                 status=CancelReservationStatusEnumType.Rejected
@@ -284,6 +288,13 @@ class Reservations:
                 await self._wakeup.wait()
 
     async def _expire_and_remove(self) -> None:
+        if not self._reservations:
+            return  # before the import: a station without reservations needs no models
+        from station.ocpp.messages import (
+            ReservationStatusUpdateRequest,
+            ReservationUpdateStatusEnumType,
+        )
+
         now = self._now()
         ended: list[tuple[Reservation, ReservationUpdateStatusEnumType]] = []
         for reservation in list(self._reservations.values()):

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import trio
 
 from station.ocpp.client import OcppClient, Reply
-from station.ocpp.messages import (
-    BootReasonEnumType,
-    ResetEnumType,
-    ResetRequest,
-    ResetResponse,
-    ResetStatusEnumType,
-    StatusInfoType,
-)
+from station.ocpp.messages import BootReasonEnumType, StatusInfoType
 from station.transactions.service import TransactionService
 from station.transactions.session import Reason, Trigger
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import ResetRequest
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +60,8 @@ class ResetService:
 
     async def handle(self, request: ResetRequest) -> Reply:
         """B11/B12."""
+        from station.ocpp.messages import ResetEnumType, ResetResponse, ResetStatusEnumType
+
         immediate = request.type is ResetEnumType.Immediate
         if request.evse_id is not None and request.evse_id != 0:
             evse_id = request.evse_id

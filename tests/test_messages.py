@@ -77,10 +77,14 @@ def _split(schema_name: str) -> tuple[str, Callable[[str, object], Message]]:
 # --- the generator ---------------------------------------------------------------------------
 
 
-def test_committed_module_is_what_the_generator_writes_today() -> None:
-    committed = (ROOT / "station/ocpp/messages.py").read_text(encoding="utf-8")
+def test_committed_package_is_what_the_generator_writes_today() -> None:
+    package = ROOT / "station/ocpp/messages"
+    committed = {
+        path.relative_to(package).as_posix(): path.read_text(encoding="utf-8")
+        for path in package.rglob("*.py")
+    }
     assert gen_messages.generate() == committed, (
-        "station/ocpp/messages.py is out of date with tools/gen_messages.py or the schemas; "
+        "station/ocpp/messages/ is out of date with tools/gen_messages.py or the schemas; "
         "run `python tools/gen_messages.py` and commit the result"
     )
 
@@ -125,7 +129,9 @@ def _toy_schema(status_values: list[str], description: str) -> dict[str, Any]:
     }
 
 
-def test_a_definition_name_with_two_meanings_gets_a_second_deterministic_name() -> None:
+def test_a_definition_name_with_two_meanings_gets_a_second_deterministic_name(
+    tmp_path: Path,
+) -> None:
     schemas = {
         "AlphaRequest": _toy_schema(["On", "Off"], "Alpha."),
         "AlphaResponse": _toy_schema(["On", "Off"], "Alpha answer."),
@@ -134,11 +140,26 @@ def test_a_definition_name_with_two_meanings_gets_a_second_deterministic_name() 
     }
     plan = gen_messages.plan(schemas)
     assert plan.renamed == {"StatusEnumType": ("BetaRequestStatusEnumType",)}
-    namespace: dict[str, Any] = {}
-    exec(compile(gen_messages.render(plan), "<generated>", "exec"), namespace)
-    assert namespace["BetaRequest"](status="Down").to_payload() == {"status": "Down"}
-    assert namespace["BetaResponse"](status="On").to_payload() == {"status": "On"}
-    assert [m.value for m in namespace["BetaRequestStatusEnumType"]] == ["Up", "Down"]
+    toy = _import_package(gen_messages.render(plan), tmp_path, "toy_messages")
+    assert toy.BetaRequest(status="Down").to_payload() == {"status": "Down"}
+    assert toy.BetaResponse(status="On").to_payload() == {"status": "On"}
+    assert [m.value for m in toy.BetaRequestStatusEnumType] == ["Up", "Down"]
+    # Shared by Alpha and Beta responses: one class in a shared module, used by both.
+    assert toy.AlphaResponse.model_fields["status"].annotation is toy.StatusEnumType
+    assert toy.StatusEnumType.__module__ == "toy_messages.shared.status"
+
+
+def _import_package(files: Mapping[str, str], directory: Path, name: str) -> types.ModuleType:
+    """Write a generated package under `directory` as `name` and import it."""
+    for path, text in files.items():
+        target = directory / name / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    sys.path.insert(0, str(directory))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(directory))
 
 
 def test_generator_refuses_schema_keywords_it_cannot_translate() -> None:
@@ -149,12 +170,26 @@ def test_generator_refuses_schema_keywords_it_cannot_translate() -> None:
 
 
 def test_check_mode_reports_a_stale_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    stale = tmp_path / "messages.py"
-    stale.write_text("# stale\n")
-    assert gen_messages.main(["--check", "--output", str(stale)]) == 1
-    assert "python tools/gen_messages.py" in capsys.readouterr().err
-    assert gen_messages.main(["--output", str(stale)]) == 0
-    assert gen_messages.main(["--check", "--output", str(stale)]) == 0
+    package = tmp_path / "messages"
+    assert gen_messages.main(["--check", "--output", str(package)]) == 1
+    assert gen_messages.main(["--output", str(package)]) == 0
+    assert gen_messages.main(["--check", "--output", str(package)]) == 0
+    capsys.readouterr()
+    # A hand edit, a module the generator no longer writes, the single module of old: each
+    # is reported, and writing again puts the package right.
+    edited = package / "heartbeat.py"
+    edited.write_text(edited.read_text() + "# edited\n")
+    (package / "shared" / "obsolete.py").write_text("# stale\n")
+    (tmp_path / "messages.py").write_text("# stale\n")
+    assert gen_messages.main(["--check", "--output", str(package)]) == 1
+    err = capsys.readouterr().err
+    assert "heartbeat.py" in err and "shared/obsolete.py (not generated)" in err
+    assert "messages.py (replaced by the package)" in err
+    assert "python tools/gen_messages.py" in err
+    assert gen_messages.main(["--output", str(package)]) == 0
+    assert gen_messages.main(["--check", "--output", str(package)]) == 0
+    assert not (package / "shared" / "obsolete.py").exists()
+    assert not (tmp_path / "messages.py").exists()
 
 
 @pytest.mark.parametrize(

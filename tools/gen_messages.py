@@ -1,4 +1,4 @@
-"""Generate `station/ocpp/messages.py` from the OCA OCPP 2.0.1 JSON schemas.
+"""Generate the package `station/ocpp/messages/` from the OCA OCPP 2.0.1 JSON schemas.
 
 The schemas ship in the `ocpp` package (`ocpp/v201/schemas/*.json`): one draft-06 document
 for the request and one for the response of each of the 64 actions. Every document is
@@ -20,14 +20,20 @@ What the schemas say becomes a pydantic constraint: `required`, `enum`, `maxLeng
 deliberately not filled in, so a parsed message re-serialises to what was received.
 An unknown schema keyword stops the generator instead of being dropped silently.
 
+The classes are split into modules so that a station builds only the models of the actions
+it uses (see `modules`): one module per action, one per set of actions sharing types, and
+`__init__.py`, which names every class for type checkers and imports its module on first
+use (PEP 562). `--check` compares every file and reports Python files it would not write.
+
 Usage (from the repository root):
 
-    python tools/gen_messages.py          # write station/ocpp/messages.py
-    python tools/gen_messages.py --check  # exit 1 if the committed file is out of date
+    python tools/gen_messages.py          # write station/ocpp/messages/
+    python tools/gen_messages.py --check  # exit 1 if a committed file is out of date
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import importlib.resources
 import json
@@ -46,11 +52,10 @@ if __package__ in (None, ""):
     if _ROOT not in sys.path:
         sys.path.insert(0, _ROOT)
 
-from tools.generated_file import write_or_check
 
 SCHEMA_PACKAGE = "ocpp.v201"
 SCHEMA_DIR = "schemas"
-OUTPUT = Path(__file__).resolve().parent.parent / "station" / "ocpp" / "messages.py"
+OUTPUT = Path(__file__).resolve().parent.parent / "station" / "ocpp" / "messages"
 REGENERATE = "python tools/gen_messages.py"
 LINE_LENGTH = 100
 
@@ -458,12 +463,20 @@ def plan(schemas: Mapping[str, Schema]) -> Plan:
 # Rendering
 # ---------------------------------------------------------------------------------------------
 
-HEADER = f'''\
+PACKAGE_DOC = f'''\
 """OCPP 2.0.1 payloads: pydantic models of the request and response of every action.
 
-GENERATED FILE, DO NOT EDIT. Written by tools/gen_messages.py from the OCA JSON schemas that
-ship in the `ocpp` package (ocpp/v201/schemas, "OCPP 2.0.1 FINAL").
-Regenerate with `{REGENERATE}`; add `--check` to see whether this file is current.
+GENERATED PACKAGE, DO NOT EDIT. Written by tools/gen_messages.py from the OCA JSON schemas
+that ship in the `ocpp` package (ocpp/v201/schemas, "OCPP 2.0.1 FINAL").
+Regenerate with `{REGENERATE}`; add `--check` to see whether it is current.
+
+Every public name is imported from this package (`from station.ocpp.messages import
+BootNotificationRequest`). A model is built when it is first asked for, not when the package
+is imported: each action's module holds its request, its response and the types only they
+use; a type that several actions share lives in `shared/`, in the module of exactly the
+actions that use it. A station therefore builds only the models of the actions it uses
+(a boot needs about a dozen of the 64), and `REQUESTS`/`RESPONSES` import an action's module
+on the first lookup. Type checkers see every name through the `TYPE_CHECKING` imports below.
 
 Conventions:
 
@@ -478,6 +491,14 @@ Conventions:
   `station.ocpp.datetimes.format_date_time`: RFC 3339 in UTC with a `Z` suffix and at most
   three fractional digits (Part 2 §2.1.4).
 * `to_payload()` gives the JSON-ready wire dict of a model, `to_json()` the same as text.
+"""
+'''
+
+BASE = '''\
+"""The bases of the OCPP 2.0.1 models: `OcppEnum`, `OcppType`, `Message`, and the
+`Omittable` and `DateTime` annotations of their properties.
+
+GENERATED FILE, DO NOT EDIT. Written by tools/gen_messages.py; see `station.ocpp.messages`.
 """
 
 import enum
@@ -515,7 +536,7 @@ else:
 
 
 _DATE_TIME = re.compile(
-    r"\\d{{4}}-\\d{{2}}-\\d{{2}}[Tt]\\d{{2}}:\\d{{2}}:\\d{{2}}(?:\\.\\d+)?(?:[Zz]|[+-]\\d{{2}}:\\d{{2}})",
+    r"\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(?:\\.\\d+)?(?:[Zz]|[+-]\\d{2}:\\d{2})",
     re.ASCII,
 )
 
@@ -531,7 +552,7 @@ def _validate_date_time(value: object) -> datetime:
             text = value.upper()
             leap_second = text[17:19] == "60"
             if leap_second:
-                text = f"{{text[:17]}}59{{text[19:]}}"
+                text = f"{text[:17]}59{text[19:]}"
             try:
                 moment = datetime.fromisoformat(text)
             except ValueError:
@@ -539,7 +560,7 @@ def _validate_date_time(value: object) -> datetime:
             else:
                 return moment.replace(microsecond=999999) if leap_second else moment
         raise PydanticCustomError(
-            "date_time_format", "malformed date-time {{value}}", {{"value": value[:40]}}
+            "date_time_format", "malformed date-time {value}", {"value": value[:40]}
         )
     if isinstance(value, datetime):
         if value.utcoffset() is None:
@@ -562,7 +583,7 @@ class OcppEnum(enum.StrEnum):
     def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
         schema = cast(core_schema.EnumSchema, handler(source))
         if schema["type"] != "enum":
-            raise TypeError(f"{{cls.__name__}}: unexpected core schema {{schema['type']!r}}")
+            raise TypeError(f"{cls.__name__}: unexpected core schema {schema['type']!r}")
         schema["strict"] = False  # strict models would accept only members, not wire strings
         return schema
 
@@ -585,7 +606,7 @@ class OcppType(BaseModel):
 
     def __init__(self, /, **data: Any) -> None:
         """Build from attribute names; a `None` argument leaves that property unset."""
-        super().__init__(**{{name: value for name, value in data.items() if value is not None}})
+        super().__init__(**{name: value for name, value in data.items() if value is not None})
 
     # Tell pydantic this is not a "custom" __init__ (as RootModel does): otherwise it would
     # validate nested wire objects by calling __init__, by name, dropping nulls, slowly.
@@ -655,31 +676,306 @@ def _render_model(spec: ModelSpec) -> list[str]:
     return lines
 
 
-def render(spec: Plan) -> str:
-    """The text of `messages.py` for `spec`."""
-    blocks = [_render_enum(enum_spec) for enum_spec in spec.enums]
-    blocks += [_render_model(model) for model in spec.types]
-    blocks += [_render_model(model) for model in spec.messages]
-    tables = ["ACTIONS: frozenset[str] = frozenset(", "    {"]
-    tables += [f'        "{action}",' for action in spec.actions]
-    tables += ["    }", ")"]
-    for table, kind in (("REQUESTS", "Request"), ("RESPONSES", "Response")):
-        tables += ["", f"{table}: dict[str, type[Message]] = {{"]
-        tables += [f'    "{action}": {action}{kind},' for action in spec.actions]
-        tables += ["}"]
-    blocks.append(tables)
+@dataclass(frozen=True)
+class ModuleSpec:
+    """One generated module: the classes of one action, or the types a set of actions share."""
+
+    name: str  # dotted, relative to the package: "boot_notification", "shared.id_token"
+    doc: str
+    enums: tuple[EnumSpec, ...]
+    models: tuple[ModelSpec, ...]  # in dependency order
+
+    @property
+    def path(self) -> str:
+        """The module's file, relative to the package directory."""
+        return self.name.replace(".", "/") + ".py"
+
+
+BASE_MODULE = "_base"
+BASE_NAMES = ("DateTime", "Message", "OcppEnum", "OcppType", "Omittable")
+SHARED = "shared"
+SHARED_DOC = "The OCPP 2.0.1 types that several actions use (generated)."
+
+
+def _module_name(class_name: str) -> str:
+    """`GetVariables` -> `get_variables`, `IdTokenType` -> `id_token`."""
+    stem = class_name.removesuffix("Type").removesuffix("Enum")
+    stem = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", stem)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", stem).lower()
+
+
+def modules(spec: Plan) -> tuple[ModuleSpec, ...]:
+    """Split the classes of `spec` into modules so that using an action loads only its own.
+
+    Each definition goes to the module of the exact set of actions whose messages use it
+    (directly or through other definitions): one action's definitions join its messages;
+    those of several actions go to a `shared` module named after the group's main class.
+    A definition's dependencies are used by at least the same actions, so a module imports
+    only modules of the same or a larger set of actions: no cycles, nothing extra loaded.
+    """
+    depends = {model.name: model.depends_on for model in (*spec.types, *spec.messages)}
+    users: dict[str, set[str]] = defaultdict(set)
+    for message in spec.messages:
+        assert message.action is not None
+        pending = list(message.depends_on)
+        while pending:
+            name = pending.pop()
+            if message.action not in users[name]:
+                users[name].add(message.action)
+                pending.extend(depends.get(name, ()))
+    unused = sorted({*(e.name for e in spec.enums), *(t.name for t in spec.types)} - users.keys())
+    if unused:
+        raise GeneratorError(f"definitions no message uses: {unused}")
+    groups: dict[frozenset[str], list[str]] = defaultdict(list)
+    for name, using in users.items():
+        groups[frozenset(using)].append(name)
+    enums = {enum.name: enum for enum in spec.enums}
+    order = {model.name: index for index, model in enumerate(spec.types)}  # topological
+    types = {model.name: model for model in spec.types}
+
+    def in_order(names: Iterable[str]) -> tuple[ModelSpec, ...]:
+        ordered = sorted((name for name in names if name in types), key=order.__getitem__)
+        return tuple(types[name] for name in ordered)
+
+    result: list[ModuleSpec] = []
+    for action in spec.actions:
+        own = groups.pop(frozenset({action}), [])
+        messages = [m for m in spec.messages if m.action == action]
+        result.append(
+            ModuleSpec(
+                _module_name(action),
+                f"The {action} request and response, and the types only they use.",
+                tuple(enums[n] for n in sorted(own) if n in enums),
+                (*in_order(own), *messages),
+            )
+        )
+    for actions, names in groups.items():
+        used_inside = {dep for name in names for dep in depends.get(name, ())}
+        roots = [name for name in names if name not in used_inside]
+        main_class = min(roots, key=lambda name: (name in enums, name))
+        listed = ", ".join(sorted(actions)) if len(actions) < len(spec.actions) else "every action"
+        result.append(
+            ModuleSpec(
+                f"{SHARED}.{_module_name(main_class)}",
+                f"{main_class} and what only it shares; used by {listed}.",
+                tuple(enums[n] for n in sorted(names) if n in enums),
+                in_order(names),
+            )
+        )
+    module_names = [module.name for module in result]
+    clashes = sorted({name for name in module_names if module_names.count(name) > 1})
+    if clashes:
+        raise GeneratorError(f"module names are not unique: {clashes}")
+    return tuple(sorted(result, key=lambda module: module.name))
+
+
+def _wrap_doc(text: str) -> list[str]:
+    """A docstring's text as lines of at most LINE_LENGTH characters."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= LINE_LENGTH:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _import_lines(source: str, names: Iterable[str]) -> list[str]:
+    """`from <source> import a, b` lines (wrapped as ruff formats them)."""
+    names = sorted(names)
+    line = f"from {source} import {', '.join(names)}"
+    if len(line) <= LINE_LENGTH:
+        return [line]
+    return [f"from {source} import (", *(f"    {name}," for name in names), ")"]
+
+
+def _render_module(module: ModuleSpec, home: Mapping[str, str]) -> str:
+    blocks = [_render_enum(enum_spec) for enum_spec in module.enums]
+    blocks += [_render_model(model) for model in module.models]
     body = "\n\n\n".join("\n".join(block) for block in blocks)
-    return f"{HEADER}\n\n{body}\n"
+    code = re.sub(r'""".*?"""', "", body, flags=re.DOTALL)  # not the names in docstrings
+    used = set(re.findall(r"\b[A-Za-z_]\w*\b", code))
+    depth = module.name.count(".") + 1  # leading dots of a relative import to the package
+    imports: list[str] = []
+    typing_names = sorted(used & {"Annotated", "Any", "ClassVar"})
+    if typing_names:
+        imports += [*_import_lines("typing", typing_names), ""]
+    pydantic_names = sorted(used & {"ConfigDict", "Field"})
+    if pydantic_names:
+        imports += [*_import_lines("pydantic", pydantic_names), ""]
+    sources: dict[str, set[str]] = defaultdict(set)
+    sources[BASE_MODULE] = used & set(BASE_NAMES)
+    defined = {spec.name for spec in module.enums} | {spec.name for spec in module.models}
+    for name in used - defined:
+        if name in home and home[name] != BASE_MODULE:
+            sources[home[name]].add(name)
+    package = module.name.rpartition(".")[0]
+    for source in sorted(sources):
+        if package and source.startswith(f"{package}."):  # a sibling
+            relative = "." + source.removeprefix(f"{package}.")
+        else:
+            relative = "." * depth + source
+        imports += _import_lines(relative, sources[source])
+    doc = "\n".join(_wrap_doc(module.doc))
+    header = f'"""{doc}\n\nGENERATED FILE, DO NOT EDIT. Written by tools/gen_messages.py.\n"""'
+    return f"{header}\n\n" + "\n".join(imports) + f"\n\n\n{body}\n"
 
 
-def generate() -> str:
-    """Render `messages.py` from the installed schemas."""
+def _render_package(spec: Plan, home: Mapping[str, str]) -> str:
+    lines = [
+        PACKAGE_DOC.rstrip("\n"),
+        "",
+        "from __future__ import annotations",
+        "",
+        "import importlib",
+        "from collections.abc import Iterator, Mapping",
+        "from typing import TYPE_CHECKING, Any",
+        "",
+        "if TYPE_CHECKING:",
+    ]
+    by_module: dict[str, list[str]] = defaultdict(list)
+    for name, module in home.items():
+        by_module[module].append(name)
+    for module in sorted(by_module):
+        names = sorted(by_module[module])
+        lines.append(f"    from .{module} import (")
+        lines += [f"        {name} as {name}," for name in names]
+        lines.append("    )")
+    lines += ["", "ACTIONS: frozenset[str] = frozenset(", "    {"]
+    lines += [f'        "{action}",' for action in spec.actions]
+    lines += ["    }", ")", ""]
+    lines += [
+        "#: The module (relative to this package) that defines each public name.",
+        "_HOME: dict[str, str] = {",
+    ]
+    lines += [f'    "{name}": "{module}",' for name, module in sorted(home.items())]
+    lines += ["}", ""]
+    lines.append(PACKAGE_CODE.rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+PACKAGE_CODE = '''
+
+def _load(name: str) -> Any:
+    """Import the module that defines `name`, keep the name here for next time, return it."""
+    try:
+        module = _HOME[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if not TYPE_CHECKING:
+    # PEP 562: `from station.ocpp.messages import X` and `messages.X` build X's module on first
+    # use. Hidden from type checkers so that a misspelt name is an error, not `Any`.
+    __getattr__ = _load
+
+
+def __dir__() -> list[str]:
+    """Every public name, loaded or not."""
+    return sorted({*globals(), *_HOME})
+
+
+class ActionModels(Mapping[str, "type[Message]"]):
+    """Action name -> its request or response model, imported on the first lookup."""
+
+    def __init__(self, kind: str) -> None:
+        self._kind = kind
+        self._models: dict[str, type[Message]] = {}
+
+    def __getitem__(self, action: str) -> type[Message]:
+        model = self._models.get(action)
+        if model is None:
+            if action not in ACTIONS:
+                raise KeyError(action)
+            model = self._models[action] = _load(f"{action}{self._kind}")
+        return model
+
+    def __contains__(self, action: object) -> bool:
+        return action in ACTIONS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(ACTIONS))
+
+    def __len__(self) -> int:
+        return len(ACTIONS)
+
+    def __repr__(self) -> str:
+        return f"<{self._kind} models of {len(ACTIONS)} actions, {len(self._models)} loaded>"
+
+
+#: The CALL payload model of each action.
+REQUESTS: Mapping[str, type[Message]] = ActionModels("Request")
+#: The CALLRESULT payload model of each action.
+RESPONSES: Mapping[str, type[Message]] = ActionModels("Response")
+'''
+
+
+def render(spec: Plan) -> dict[str, str]:
+    """The files of the `messages` package for `spec`, by path relative to the package."""
+    split = modules(spec)
+    home = {name: BASE_MODULE for name in BASE_NAMES}
+    for module in split:
+        home.update(dict.fromkeys((spec.name for spec in module.enums), module.name))
+        home.update(dict.fromkeys((spec.name for spec in module.models), module.name))
+    files = {
+        "__init__.py": _render_package(spec, home),
+        f"{BASE_MODULE}.py": BASE,
+        f"{SHARED}/__init__.py": f'"""{SHARED_DOC}"""\n',
+    }
+    for module in split:
+        files[module.path] = _render_module(module, home)
+    return dict(sorted(files.items()))
+
+
+def generate() -> dict[str, str]:
+    """Render the `messages` package from the installed schemas."""
     return render(plan(load_schemas()))
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: write `messages.py`, or with `--check` compare it with the schemas."""
-    return write_or_check(argv, generate, OUTPUT, REGENERATE, __doc__)
+    """Command line: write the package, or with `--check` compare it with the schemas."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--check", action="store_true", help="do not write; exit 1 if the package is out of date"
+    )
+    parser.add_argument("--output", type=Path, default=OUTPUT, help="default: %(default)s")
+    args = parser.parse_args(argv)
+    output: Path = args.output
+    files = generate()
+    # Python files there that the generator would not write (a removed action's module), and
+    # the single module the package replaced, which would confuse readers and tools.
+    present = {path.relative_to(output).as_posix() for path in output.rglob("*.py")}
+    stale = sorted(present - files.keys())
+    old_module = output.with_suffix(".py")
+    if args.check:
+        problems = [path for path, text in files.items() if _read(output / path) != text]
+        problems += [f"{path} (not generated)" for path in stale]
+        if old_module.exists():
+            problems.append(f"{old_module} (replaced by the package)")
+        if problems:
+            print(f"{output} is out of date: {', '.join(problems)}", file=sys.stderr)
+            print(f"run `{REGENERATE}`", file=sys.stderr)
+            return 1
+        print(f"{output} is up to date ({len(files)} files)")
+        return 0
+    for path, text in files.items():
+        target = output / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if _read(target) != text:
+            target.write_text(text, encoding="utf-8", newline="\n")
+    for path in stale:
+        (output / path).unlink()
+    if old_module.exists():
+        old_module.unlink()
+    print(f"wrote {output} ({len(files)} files, {len(stale)} stale removed)")
+    return 0
+
+
+def _read(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import trio
 
@@ -36,29 +37,24 @@ from station.ocpp.client import (
 from station.ocpp.messages import (
     AttributeEnumType,
     ComponentType,
-    DataEnumType,
     EVSEType,
-    GenericDeviceModelStatusEnumType,
-    GetBaseReportRequest,
-    GetBaseReportResponse,
     GetVariableResultType,
     GetVariablesRequest,
     GetVariablesResponse,
     GetVariableStatusEnumType,
-    MutabilityEnumType,
-    NotifyReportRequest,
-    ReportBaseEnumType,
-    ReportDataType,
     SetVariableResultType,
     SetVariablesRequest,
     SetVariablesResponse,
     SetVariableStatusEnumType,
     StatusInfoType,
-    VariableAttributeType,
-    VariableCharacteristicsType,
     VariableType,
 )
 from station.ocpp.rpc import ErrorCode
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import GetBaseReportRequest, ReportBaseEnumType, ReportDataType
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +190,8 @@ class DeviceModelService:
 
     async def get_base_report(self, request: GetBaseReportRequest) -> Reply:
         """B07: answer first, then send the report in NotifyReport parts."""
+        from station.ocpp.messages import GenericDeviceModelStatusEnumType, GetBaseReportResponse
+
         if self._reporting or self._report_accepted_on == self._client.connection_number:
             # B07.FR.13: one report at a time; the CSMS asks again when this one is done.
             # Decided here, when the request is answered: a second request handled before
@@ -231,6 +229,8 @@ class DeviceModelService:
         return Reply(response, send_report)
 
     def _select(self, base: ReportBaseEnumType) -> list[Variable]:
+        from station.ocpp.messages import ReportBaseEnumType
+
         variables = self._dm.variables()
         if base is ReportBaseEnumType.ConfigurationInventory:
             return [v for v in variables if v.mutability is not Mutability.ReadOnly]
@@ -247,6 +247,8 @@ class DeviceModelService:
     ) -> None:
         """Send ``variables`` as NotifyReport parts of ItemsPerMessage[GetReport] items;
         ``last_part`` is called just before the last part is sent."""
+        from station.ocpp.messages import NotifyReportRequest
+
         per_message = max(1, self._dm.get_int(ITEMS_REPORT) or 100)
         generated_at = self._now()
         chunks = [
@@ -311,6 +313,14 @@ class DeviceModelService:
     def _build_report_data(
         self, variable: Variable, texts: tuple[str | None, ...]
     ) -> ReportDataType:
+        from station.ocpp.messages import (
+            DataEnumType,
+            MutabilityEnumType,
+            ReportDataType,
+            VariableAttributeType,
+            VariableCharacteristicsType,
+        )
+
         attributes = [
             VariableAttributeType(
                 type=AttributeEnumType(attribute.value),

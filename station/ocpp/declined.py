@@ -7,16 +7,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 from station.ocpp.client import OcppClient
-from station.ocpp.messages import (
-    DataTransferRequest,
-    DataTransferResponse,
-    DataTransferStatusEnumType,
-)
+
+if TYPE_CHECKING:
+    # Imported when a DataTransfer arrives: a boot does not need its models.
+    from station.ocpp.messages import DataTransferRequest, DataTransferResponse
 
 #: vendorId → handler of its DataTransfer requests.
-VendorHandler = Callable[[DataTransferRequest], Awaitable[DataTransferResponse]]
+VendorHandler = Callable[["DataTransferRequest"], Awaitable["DataTransferResponse"]]
 
 
 class Declined:
@@ -28,6 +28,8 @@ class Declined:
 
     async def data_transfer(self, request: DataTransferRequest) -> DataTransferResponse:
         """P01: hand over to a registered vendor, else UnknownVendorId."""
+        from station.ocpp.messages import DataTransferResponse, DataTransferStatusEnumType
+
         handler = self.vendors.get(request.vendor_id)
         if handler is None:
             return DataTransferResponse(status=DataTransferStatusEnumType.UnknownVendorId)

@@ -19,21 +19,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from station.devicemodel.model import DeviceModel, key
 from station.ocpp.client import OcppClient
 from station.ocpp.connection import ConnectionManager, NetworkProfile, NetworkProfiles
-from station.ocpp.messages import (
-    NetworkConnectionProfileType,
-    OCPPTransportEnumType,
-    OCPPVersionEnumType,
-    SetNetworkProfileRequest,
-    SetNetworkProfileResponse,
-    SetNetworkProfileStatusEnumType,
-    StatusInfoType,
-)
+from station.ocpp.messages import StatusInfoType
 from station.ocpp.provisioning import Provisioning
+
+if TYPE_CHECKING:
+    # Imported when a SetNetworkProfile arrives: a boot does not need its models.
+    from station.ocpp.messages import (
+        NetworkConnectionProfileType,
+        SetNetworkProfileRequest,
+        SetNetworkProfileResponse,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,6 @@ PRIORITY = key("OCPPCommCtrlr", "NetworkConfigurationPriority")
 SECURITY_PROFILE = key("SecurityCtrlr", "SecurityProfile")
 PASSWORD = key("SecurityCtrlr", "BasicAuthPassword")
 
-Status = SetNetworkProfileStatusEnumType
 SecurityEventSink = Callable[[str, str], Awaitable[None]]
 
 
@@ -83,6 +83,9 @@ class NetworkService:
         self, request: SetNetworkProfileRequest
     ) -> SetNetworkProfileResponse:
         """Validate and store a profile in a configuration slot."""
+        from station.ocpp.messages import SetNetworkProfileResponse
+        from station.ocpp.messages import SetNetworkProfileStatusEnumType as Status
+
         reason = self._invalid(request.configuration_slot, request.connection_data)
         if reason is not None:
             log.warning(
@@ -126,6 +129,8 @@ class NetworkService:
         return SetNetworkProfileResponse(status=Status.Accepted)
 
     def _invalid(self, slot: int, data: NetworkConnectionProfileType) -> str | None:
+        from station.ocpp.messages import OCPPTransportEnumType, OCPPVersionEnumType
+
         if slot not in self._slots:
             return f"configurationSlot {slot} is not one of {','.join(map(str, self._slots))}"
         if data.ocpp_version is not OCPPVersionEnumType.OCPP20:

@@ -13,18 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from functools import partial
+from typing import TYPE_CHECKING
 
 import trio
 
 from station.ocpp.client import OcppClient, Reply
-from station.ocpp.messages import (
-    EVSEType,
-    MessageTriggerEnumType,
-    StatusInfoType,
-    TriggerMessageRequest,
-    TriggerMessageResponse,
-    TriggerMessageStatusEnumType,
-)
+from station.ocpp.messages import EVSEType, StatusInfoType
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import MessageTriggerEnumType, TriggerMessageRequest
 
 FollowUp = Callable[[], Awaitable[None]]
 #: Decides whether a trigger applies (None = Rejected) and returns what to send afterwards.
@@ -35,19 +34,22 @@ class Triggers:
     """Registry of triggerable messages, answering TriggerMessage."""
 
     def __init__(self, client: OcppClient) -> None:
-        self._table: dict[MessageTriggerEnumType, Trigger] = {}
+        #: By requestedMessage value (a MessageTriggerEnumType member is equal to its value).
+        self._table: dict[str, Trigger] = {}
         #: Accepted triggers whose message has not gone out (or failed) yet.
         self._promised = 0
         self._kept = trio.Event()
         self._closing = False
         client.route("TriggerMessage", self.handle)
 
-    def register(self, message: MessageTriggerEnumType, trigger: Trigger) -> None:
-        """Make ``message`` triggerable."""
-        self._table[message] = trigger
+    def register(self, message: MessageTriggerEnumType | str, trigger: Trigger) -> None:
+        """Make ``message`` (a requestedMessage value) triggerable."""
+        self._table[str(message)] = trigger
 
     async def handle(self, request: TriggerMessageRequest) -> Reply:
         """Answer a TriggerMessageRequest; the triggered message follows the response."""
+        from station.ocpp.messages import TriggerMessageResponse, TriggerMessageStatusEnumType
+
         trigger = self._table.get(request.requested_message)
         if trigger is None:
             return Reply(TriggerMessageResponse(status=TriggerMessageStatusEnumType.NotImplemented))

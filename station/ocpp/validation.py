@@ -36,7 +36,8 @@ names the property by its wire path (`getVariableData[2].component.name`) and th
 is at most 255 characters, ready for the CALLERROR's errorDescription.
 
 An unknown action raises `KeyError`: whether that is NotImplemented or NotSupported is for the
-RPC layer to decide.
+RPC layer to decide. The model is looked up in `REQUESTS`/`RESPONSES`, which import the
+action's module on its first message: a station builds only the models of the actions it uses.
 """
 
 import json

@@ -59,6 +59,17 @@ if TYPE_CHECKING:
         PrivateKeyTypes,
     )
     from cryptography.x509 import oid
+
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import (
+        CertificateHashDataChainType,
+        CertificateHashDataType,
+        DeleteCertificateStatusEnumType,
+        GetCertificateIdUseEnumType,
+        InstallCertificateStatusEnumType,
+        InstallCertificateUseEnumType,
+    )
 else:
     # Imported on first use (a certificate parsed, a key or CSR made): a boot with
     # security profile 1 or 2 and nothing to install never loads cryptography.
@@ -70,26 +81,25 @@ else:
     rsa = LazyModule("cryptography.hazmat.primitives.asymmetric.rsa")
     oid = LazyModule("cryptography.x509.oid")
 
-from station.ocpp.messages import (
-    CertificateHashDataChainType,
-    CertificateHashDataType,
-    DeleteCertificateStatusEnumType,
-    GetCertificateIdUseEnumType,
-    HashAlgorithmEnumType,
-    InstallCertificateStatusEnumType,
-    InstallCertificateUseEnumType,
-)
+from station.ocpp.messages import HashAlgorithmEnumType
 from station.ocpp.tls import TlsConfigError, cached_client_context, transfer_context
 from station.offload import Offload
 
 log = logging.getLogger(__name__)
 
-ROOT_TYPES = tuple(use.value for use in InstallCertificateUseEnumType)
+#: The values of InstallCertificateUseEnumType, spelt out so that a boot does not build the
+#: certificate messages' models (tests/test_lazy_messages.py compares them).
+ROOT_TYPES = (
+    "V2GRootCertificate",
+    "MORootCertificate",
+    "CSMSRootCertificate",
+    "ManufacturerRootCertificate",
+)
 PINNED_REASON = (
     "the operator pinned the ManufacturerRootCertificate ([security] pin_manufacturer_root)"
 )
-CSMS_ROOT = InstallCertificateUseEnumType.CSMSRootCertificate.value
-MANUFACTURER_ROOT = InstallCertificateUseEnumType.ManufacturerRootCertificate.value
+CSMS_ROOT = "CSMSRootCertificate"
+MANUFACTURER_ROOT = "ManufacturerRootCertificate"
 _SEEDED = ".seeded"
 _HASHES = {
     HashAlgorithmEnumType.SHA256: hashlib.sha256,
@@ -294,6 +304,8 @@ def hash_data(
     algorithm: HashAlgorithmEnumType = HashAlgorithmEnumType.SHA256,
 ) -> CertificateHashDataType:
     """CertificateHashDataType of ``certificate`` issued by ``issuer`` (§ module doc)."""
+    from station.ocpp.messages import CertificateHashDataType
+
     digest = _HASHES[algorithm]
     return CertificateHashDataType(
         hash_algorithm=algorithm,
@@ -731,6 +743,8 @@ class CertificateStore:
     ) -> list[CertificateHashDataChainType]:
         """M03: hash data of the stored certificates of the requested types (all if None).
         The station's own certificates are not reported (they are not root certificates)."""
+        from station.ocpp.messages import CertificateHashDataChainType, GetCertificateIdUseEnumType
+
         wanted = {u.value for u in uses} if uses else set(ROOT_TYPES)
         return [
             CertificateHashDataChainType(
@@ -753,6 +767,11 @@ class CertificateStore:
         ManufacturerRootCertificate while the operator pinned it; and when the store is
         full (M05.FR.06). Failed (M05.FR.03) when a valid certificate cannot be written.
         """
+        from station.ocpp.messages import (
+            InstallCertificateStatusEnumType,
+            InstallCertificateUseEnumType,
+        )
+
         Status = InstallCertificateStatusEnumType
         if use is InstallCertificateUseEnumType.ManufacturerRootCertificate and (
             self.manufacturer_root_pinned
@@ -794,6 +813,8 @@ class CertificateStore:
     async def delete(self, wanted: CertificateHashDataType) -> DeleteCertificateStatusEnumType:
         """M04: delete the trust anchor with this hash data. The station's own certificate
         is never deleted (Failed, M04.FR.06); unknown hash data is NotFound."""
+        from station.ocpp.messages import DeleteCertificateStatusEnumType
+
         Status = DeleteCertificateStatusEnumType
         algorithm = wanted.hash_algorithm
         for certificate in [*self._station_chain[:1], *self._trial_chain[:1]]:

@@ -33,31 +33,27 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import trio
 
 from station.devicemodel.model import DeviceModel, key
 from station.ocpp.client import Admission, CallFailed, OcppClient, Reply
-from station.ocpp.messages import (
-    CertificateSignedRequest,
-    CertificateSignedResponse,
-    CertificateSignedStatusEnumType,
-    CertificateSigningUseEnumType,
-    DeleteCertificateRequest,
-    DeleteCertificateResponse,
-    EVSEType,
-    GenericStatusEnumType,
-    GetInstalledCertificateIdsRequest,
-    GetInstalledCertificateIdsResponse,
-    GetInstalledCertificateStatusEnumType,
-    InstallCertificateRequest,
-    InstallCertificateResponse,
-    InstallCertificateStatusEnumType,
-    SignCertificateRequest,
-    SignCertificateResponse,
-    StatusInfoType,
-)
+from station.ocpp.messages import EVSEType, StatusInfoType
 from station.security.certificates import PINNED_REASON, CertificateError, CertificateStore
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import (
+        CertificateSignedRequest,
+        DeleteCertificateRequest,
+        DeleteCertificateResponse,
+        GetInstalledCertificateIdsRequest,
+        GetInstalledCertificateIdsResponse,
+        InstallCertificateRequest,
+        InstallCertificateResponse,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +125,11 @@ class CertificateService:
         self, request: InstallCertificateRequest
     ) -> InstallCertificateResponse:
         """M05."""
+        from station.ocpp.messages import (
+            InstallCertificateResponse,
+            InstallCertificateStatusEnumType,
+        )
+
         status, reason = await self.store.install(request.certificate_type, request.certificate)
         if status is InstallCertificateStatusEnumType.Accepted:
             await self._security_event(
@@ -154,6 +155,11 @@ class CertificateService:
         self, request: GetInstalledCertificateIdsRequest
     ) -> GetInstalledCertificateIdsResponse:
         """M03."""
+        from station.ocpp.messages import (
+            GetInstalledCertificateIdsResponse,
+            GetInstalledCertificateStatusEnumType,
+        )
+
         chains = self.store.installed_ids(request.certificate_type)
         if not chains:
             return GetInstalledCertificateIdsResponse(
@@ -168,6 +174,8 @@ class CertificateService:
         self, request: DeleteCertificateRequest
     ) -> DeleteCertificateResponse:
         """M04."""
+        from station.ocpp.messages import DeleteCertificateResponse
+
         status = await self.store.delete(request.certificate_hash_data)
         if status.value == "Accepted":
             data = request.certificate_hash_data
@@ -238,6 +246,13 @@ class CertificateService:
 
     async def _send(self, csr: str) -> bool | None:
         """Send the CSR; True/False for the CSMS's verdict, None when it got no answer."""
+        from station.ocpp.messages import (
+            CertificateSigningUseEnumType,
+            GenericStatusEnumType,
+            SignCertificateRequest,
+            SignCertificateResponse,
+        )
+
         self.requests_sent += 1
         request = SignCertificateRequest(
             csr=csr, certificate_type=CertificateSigningUseEnumType.ChargingStationCertificate
@@ -252,6 +267,12 @@ class CertificateService:
 
     async def certificate_signed(self, request: CertificateSignedRequest) -> Reply:
         """A02.FR.05–10: validate, store, reconnect."""
+        from station.ocpp.messages import (
+            CertificateSignedResponse,
+            CertificateSignedStatusEnumType,
+            CertificateSigningUseEnumType,
+        )
+
         use = request.certificate_type or CertificateSigningUseEnumType.ChargingStationCertificate
         if use is not CertificateSigningUseEnumType.ChargingStationCertificate:
             return Reply(

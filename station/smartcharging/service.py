@@ -23,6 +23,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import trio
@@ -31,35 +32,7 @@ from station.devicemodel.catalogue import SMART_CHARGING_CAPACITY
 from station.devicemodel.model import DeviceModel, key
 from station.evse import EvseCommands
 from station.ocpp.client import Admission, CallFailed, OcppClient, Offline, Reply
-from station.ocpp.messages import (
-    ChargingLimitSourceEnumType,
-    ChargingLimitType,
-    ChargingProfileKindEnumType,
-    ChargingProfilePurposeEnumType,
-    ChargingProfileStatusEnumType,
-    ChargingProfileType,
-    ChargingRateUnitEnumType,
-    ChargingSchedulePeriodType,
-    ChargingScheduleType,
-    ClearChargingProfileRequest,
-    ClearChargingProfileResponse,
-    ClearChargingProfileStatusEnumType,
-    ClearedChargingLimitRequest,
-    CompositeScheduleType,
-    CustomDataType,
-    GenericStatusEnumType,
-    GetChargingProfilesRequest,
-    GetChargingProfilesResponse,
-    GetChargingProfileStatusEnumType,
-    GetCompositeScheduleRequest,
-    GetCompositeScheduleResponse,
-    Message,
-    NotifyChargingLimitRequest,
-    ReportChargingProfilesRequest,
-    SetChargingProfileRequest,
-    SetChargingProfileResponse,
-    StatusInfoType,
-)
+from station.ocpp.messages import CustomDataType, Message, StatusInfoType
 from station.smartcharging.schedule import (
     Electrical,
     Kind,
@@ -77,6 +50,23 @@ from station.smartcharging.schedule import (
     station_schedule,
 )
 from station.store import Store
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import (
+        ChargingLimitSourceEnumType,
+        ChargingProfileType,
+        ClearChargingProfileRequest,
+        ClearChargingProfileResponse,
+        ClearedChargingLimitRequest,
+        GetChargingProfilesRequest,
+        GetCompositeScheduleRequest,
+        GetCompositeScheduleResponse,
+        NotifyChargingLimitRequest,
+        SetChargingProfileRequest,
+        SetChargingProfileResponse,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +161,9 @@ class SmartChargingService:
             lambda db: db.execute("SELECT id, evse_id, profile FROM charging_profiles").fetchall()
         )
         for profile_id, evse_id, text in rows:
+            # Here, not above: without stored profiles a boot does not build their models.
+            from station.ocpp.messages import ChargingProfileType
+
             try:
                 wire = json.loads(text)
                 model = ChargingProfileType.model_validate(wire)
@@ -380,6 +373,17 @@ class SmartChargingService:
         applied when this returns; the NotifyChargingLimit it calls for (None when the
         change is below LimitChangeSignificance) is the caller's to send
         (`notify_limit`), so that a local source is not held up by the CSMS."""
+        from station.ocpp.messages import (
+            ChargingLimitType,
+            ChargingProfileKindEnumType,
+            ChargingProfilePurposeEnumType,
+            ChargingProfileType,
+            ChargingRateUnitEnumType,
+            ChargingSchedulePeriodType,
+            ChargingScheduleType,
+            NotifyChargingLimitRequest,
+        )
+
         limit_source = _external_source(source)
         if evse_id != 0 and evse_id not in self._evses:
             raise ValueError(f"evse {evse_id} does not exist")
@@ -439,6 +443,8 @@ class SmartChargingService:
         """`clear_external_limit` without the wait for the CSMS: the limit is gone when
         this returns; the ClearedChargingLimit it calls for (None: there was no limit) is
         the caller's to send (`notify_limit`)."""
+        from station.ocpp.messages import ClearedChargingLimitRequest
+
         limit_source = _external_source(source)
         profile_id = _external_id(evse_id)
         if profile_id not in self._profiles:
@@ -506,6 +512,8 @@ class SmartChargingService:
 
     async def set_profile(self, request: SetChargingProfileRequest) -> SetChargingProfileResponse:
         """K01: check, store, apply."""
+        from station.ocpp.messages import ChargingProfileStatusEnumType, SetChargingProfileResponse
+
         try:
             profile = self._check(request)
         except ProfileRejected as refusal:
@@ -676,6 +684,11 @@ class SmartChargingService:
         self, request: ClearChargingProfileRequest
     ) -> ClearChargingProfileResponse:
         """K10: by id, or by EVSE / purpose / stack level (all that are given)."""
+        from station.ocpp.messages import (
+            ClearChargingProfileResponse,
+            ClearChargingProfileStatusEnumType,
+        )
+
         criteria = request.charging_profile_criteria
         matches = []
         for profile, _ in self._profiles.values():
@@ -713,6 +726,13 @@ class SmartChargingService:
 
     async def get_profiles(self, request: GetChargingProfilesRequest) -> Reply:
         """K09: Accepted and the matching profiles in ReportChargingProfiles, or NoProfiles."""
+        from station.ocpp.messages import (
+            ChargingProfileType,
+            GetChargingProfilesResponse,
+            GetChargingProfileStatusEnumType,
+            ReportChargingProfilesRequest,
+        )
+
         criterion = request.charging_profile
         found: list[tuple[Profile, dict]] = []
         for profile, wire in sorted(self._profiles.values(), key=lambda p: p[0].id):
@@ -770,6 +790,14 @@ class SmartChargingService:
     async def composite(self, request: GetCompositeScheduleRequest) -> GetCompositeScheduleResponse:
         """K08: the schedule from now for ``duration`` seconds, for an EVSE or (0) the grid
         connection."""
+        from station.ocpp.messages import (
+            ChargingRateUnitEnumType,
+            ChargingSchedulePeriodType,
+            CompositeScheduleType,
+            GenericStatusEnumType,
+            GetCompositeScheduleResponse,
+        )
+
         evse_id = request.evse_id
         if evse_id != 0 and evse_id not in self._evses:  # K08.FR.05
             return _composite_rejected("UnknownEvse", f"evseId {evse_id} does not exist")
@@ -866,6 +894,8 @@ def _next_whole_second(moment: datetime) -> datetime:
 
 
 def _composite_rejected(reason: str, detail: str) -> GetCompositeScheduleResponse:
+    from station.ocpp.messages import GenericStatusEnumType, GetCompositeScheduleResponse
+
     return GetCompositeScheduleResponse(
         status=GenericStatusEnumType.Rejected,
         status_info=StatusInfoType(reason_code=reason, additional_info=detail),
@@ -874,6 +904,8 @@ def _composite_rejected(reason: str, detail: str) -> GetCompositeScheduleRespons
 
 def _source(profile: Profile, wire: dict | None = None) -> ChargingLimitSourceEnumType:
     """Profiles from SetChargingProfile come from the CSO; local limits name their own."""
+    from station.ocpp.messages import ChargingLimitSourceEnumType
+
     if profile.purpose is Purpose.EXTERNAL and wire is not None:
         named = (wire.get("customData") or {}).get("chargingLimitSource")
         if isinstance(named, str) and named in ChargingLimitSourceEnumType.__members__:
@@ -884,6 +916,8 @@ def _source(profile: Profile, wire: dict | None = None) -> ChargingLimitSourceEn
 
 def _external_source(source: str) -> ChargingLimitSourceEnumType:
     """EMS, SO or Other: a local limit is never the CSO's (K11.FR.05, K12.FR.04)."""
+    from station.ocpp.messages import ChargingLimitSourceEnumType
+
     if source not in ("EMS", "SO", "Other"):
         raise ValueError(f"source {source!r}: one of EMS, SO, Other")
     return ChargingLimitSourceEnumType(source)

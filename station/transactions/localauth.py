@@ -36,6 +36,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from station.devicemodel.catalogue import (
     AUTH_CACHE_CAPACITY as CACHE_CAPACITY,
@@ -59,20 +60,23 @@ from station.devicemodel.model import DeviceModel, key
 from station.ocpp.client import OcppClient, current_frame_size
 from station.ocpp.messages import (
     AuthorizationStatusEnumType,
-    ClearCacheRequest,
-    ClearCacheResponse,
-    ClearCacheStatusEnumType,
-    GetLocalListVersionRequest,
-    GetLocalListVersionResponse,
     IdTokenInfoType,
     IdTokenType,
-    SendLocalListRequest,
-    SendLocalListResponse,
-    SendLocalListStatusEnumType,
     StatusInfoType,
-    UpdateEnumType,
 )
 from station.store import Store
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import (
+        ClearCacheRequest,
+        ClearCacheResponse,
+        GetLocalListVersionRequest,
+        GetLocalListVersionResponse,
+        SendLocalListRequest,
+        SendLocalListResponse,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -293,6 +297,8 @@ class LocalAuthorization:
 
     async def clear_cache(self, request: ClearCacheRequest) -> ClearCacheResponse:
         """C11: Accepted once the cache is empty; Rejected while it is disabled."""
+        from station.ocpp.messages import ClearCacheResponse, ClearCacheStatusEnumType
+
         if not self._dm.get(CACHE_ENABLED):
             return ClearCacheResponse(status=ClearCacheStatusEnumType.Rejected)  # C11.FR.04
         try:
@@ -311,11 +317,18 @@ class LocalAuthorization:
         self, request: GetLocalListVersionRequest
     ) -> GetLocalListVersionResponse:
         """D02: the list's version; 0 for none, or while the list is disabled."""
+        from station.ocpp.messages import GetLocalListVersionResponse
+
         version = self._version if self._dm.get(LIST_ENABLED) else 0
         return GetLocalListVersionResponse(version_number=version)
 
     async def send_local_list(self, request: SendLocalListRequest) -> SendLocalListResponse:
         """D01: a Full or Differential update with its version."""
+        from station.ocpp.messages import (
+            SendLocalListResponse,
+            SendLocalListStatusEnumType,
+            UpdateEnumType,
+        )
 
         def failed(reason: str, detail: str) -> SendLocalListResponse:
             log.warning("event=local_list_refused reason=%s detail=%r", reason, detail)

@@ -36,7 +36,7 @@ import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import trio
 
@@ -56,23 +56,12 @@ from station.ocpp.messages import (
     AuthorizationStatusEnumType,
     AuthorizeRequest,
     AuthorizeResponse,
-    ChargingProfileType,
-    GetTransactionStatusRequest,
-    GetTransactionStatusResponse,
     IdTokenType,
     MeterValuesRequest,
     ReadingContextEnumType,
-    RequestStartStopStatusEnumType,
-    RequestStartTransactionRequest,
-    RequestStartTransactionResponse,
-    RequestStopTransactionRequest,
-    RequestStopTransactionResponse,
     StatusInfoType,
     TransactionEventRequest,
     TransactionEventResponse,
-    UnlockConnectorRequest,
-    UnlockConnectorResponse,
-    UnlockStatusEnumType,
 )
 from station.privacy import token_ref
 from station.reservation import Reservations
@@ -90,6 +79,19 @@ from station.transactions.session import (
     Trigger,
     new_transaction_id,
 )
+
+if TYPE_CHECKING:
+    # The models of actions a boot does not use are imported where they are used, so that
+    # a boot does not build them (see station.ocpp.messages).
+    from station.ocpp.messages import (
+        ChargingProfileType,
+        GetTransactionStatusRequest,
+        GetTransactionStatusResponse,
+        RequestStartTransactionRequest,
+        RequestStopTransactionRequest,
+        UnlockConnectorRequest,
+        UnlockConnectorResponse,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -875,6 +877,10 @@ class TransactionService:
 
     async def request_start(self, request: RequestStartTransactionRequest) -> Reply:
         """F01/F02: answer first; then (optionally) authorize and start."""
+        from station.ocpp.messages import (
+            RequestStartStopStatusEnumType,
+            RequestStartTransactionResponse,
+        )
 
         def rejected(reason: str) -> Reply:
             return Reply(
@@ -965,6 +971,11 @@ class TransactionService:
 
     async def request_stop(self, request: RequestStopTransactionRequest) -> Reply:
         """F03: Accepted for an active transaction, which then ends its authorization."""
+        from station.ocpp.messages import (
+            RequestStartStopStatusEnumType,
+            RequestStopTransactionResponse,
+        )
+
         for evse_id, session in self._sessions.items():
             tx = session.transaction
             if tx is None or tx.transaction_id != request.transaction_id:
@@ -987,6 +998,8 @@ class TransactionService:
         self, request: GetTransactionStatusRequest
     ) -> GetTransactionStatusResponse:
         """E14."""
+        from station.ocpp.messages import GetTransactionStatusResponse
+
         if request.transaction_id is None:
             return GetTransactionStatusResponse(messages_in_queue=self._queue.count() > 0)
         ongoing = any(
@@ -1000,6 +1013,8 @@ class TransactionService:
 
     async def unlock_connector(self, request: UnlockConnectorRequest) -> UnlockConnectorResponse:
         """F05 on a fixed cable: there is no lock to open."""
+        from station.ocpp.messages import UnlockConnectorResponse, UnlockStatusEnumType
+
         if request.evse_id not in self._evses or request.connector_id != 1:
             return UnlockConnectorResponse(status=UnlockStatusEnumType.UnknownConnector)
         session = self._sessions[request.evse_id]
