@@ -416,6 +416,9 @@ class _Schema:
 
 
 _SCHEMAS: dict[type[Message], _Schema] = {}
+#: The frames' JSON encoder, built once (`json.dumps` with options builds one per call):
+#: compact, and NaN or infinity is a ValueError, never a literal the peer would refuse.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
 
 
 def _schema(message_type: type[Message]) -> _Schema:
@@ -541,9 +544,7 @@ class ProtocolConnection:
         if message.SENDER is not None and message.SENDER is not self.role:
             raise ProtocolError(f"the {self.role.value} side may not send {message.TYPE}")
         try:
-            body = json.dumps(
-                encode_message(message), separators=(",", ":"), allow_nan=False
-            ).encode()
+            body = _ENCODER.encode(encode_message(message)).encode()
         except ValueError as exc:  # NaN or infinity: the peer would refuse it
             raise ProtocolError(f"{message.TYPE}: {exc}") from None
         if len(body) > MAX_FRAME:
