@@ -22,8 +22,9 @@ restarts it with back-off, so a hung ADC does not leave a thread behind every pe
 An iteration does no avoidable work: drivers that never block are called directly
 (only blocking ones go through a worker thread with a timeout; a blocking pilot through
 a `DeviceThread` of its own), and while the machine
-hands back the same `Decision` no snapshot is built, compared or sent. Every reading is
-still classified and every fault input read in every period.
+hands back the same `Decision` no snapshot is built, compared or sent, and with no fault
+and nothing latched on file no latched-fault set is built. Every reading is still
+classified and every fault input read in every period.
 
 Every iteration that is not idle (below) ends by toggling the heartbeat output that the
 hardware interlock watches: a loop that stops (a hung driver call, a dead process) stops
