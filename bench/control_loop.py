@@ -20,6 +20,11 @@ that its work does not share our interpreter. Scenarios:
   the figures show what sharing a process and its interpreter lock costs. The CPU the
   busy side got is printed, as a share of one core.
 
+The CPU this process used during each scenario's window is printed per control-loop
+iteration (everything the process did, divided by both loops' iterations): in one
+process that is the whole station, with ``--split`` the control process alone; in one
+process ``busy_side`` has no figure (its burner thread runs in this process).
+
 The station's resident memory is printed before the load starts (both EVSEs charging),
 its highest sample during the run and after it, with how the station took the CSMS's
 CALLs (handled, refused beyond the backlog) and what the CSMS got back.
@@ -349,6 +354,8 @@ async def _scenario(
                 process.send_signal(signal.SIGUSR1)  # the load starts now
             if scenario == "busy_side":
                 probe.start_busy()
+            iterations = sum(loop.iterations for loop in loops.values())
+            cpu = time.process_time()
             end = time.perf_counter() + duration
             while time.perf_counter() < end:
                 rss["max"] = max(rss["max"], probe.rss_mb())
@@ -362,6 +369,11 @@ async def _scenario(
                     reactions.append(relays[evse_id].opened_at[opened] - changed)
                     sim.set_ev_state(evse_id, "C")
                 await trio.sleep(0.25)
+            cpu = time.process_time() - cpu
+            iterations = sum(loop.iterations for loop in loops.values()) - iterations
+            # In one process the busy side's thread burns this process's CPU: no figure.
+            if scenario == "busy_side" and not split:
+                cpu = float("nan")
             rss["after"] = probe.rss_mb()
             if scenario == "busy_side":
                 busy_cores = probe.stop_busy()
@@ -379,6 +391,8 @@ async def _scenario(
         "reaction_ms": Stats.of(reactions).scaled(1000).as_dict(),
         "overruns": overruns,
         "period_ms": period * 1000,
+        "iterations": iterations,
+        "cpu_us_per_iteration": cpu / iterations * 1e6 if iterations else float("nan"),
         "rss_mb": rss,
         "calls_taken": taken,
         "csms_got": answered,
@@ -424,6 +438,12 @@ def run(
             table(rows, STAT_COLUMNS),
             "",
             "overruns: " + ", ".join(f"{s} = {d['overruns']}" for s, d in results.items()),
+            "CPU of this process per control-loop iteration, µs (all its work in the window"
+            f" ÷ the iterations of both loops{'; the control process only' if split else ''}): "
+            + ", ".join(
+                f"{s} = {d['cpu_us_per_iteration']:.1f} ({d['iterations']} iterations)"
+                for s, d in results.items()
+            ),
             "station RSS, MB (before load / max / after): "
             + ", ".join(
                 f"{s} = {d['rss_mb']['before']:.0f} / {d['rss_mb']['max']:.0f} / "

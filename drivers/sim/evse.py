@@ -411,7 +411,10 @@ class SimulatedEvse:
             and (drop is None or drop > moment)
             and (self._offer_change is None or self._offer_change[0] > moment)
         ):
-            self._integrate(moment)  # nothing moved: the common case, read many times
+            # Nothing moved: the common case, read many times (three times a control
+            # period, at the same moment after the first).
+            if moment > self._last:
+                self._integrate(moment)
             return
         changes: list[tuple[float, str]] = []
         if self._pending is not None and self._pending[0] <= moment:

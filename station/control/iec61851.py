@@ -196,7 +196,10 @@ def negative_plateau_fault(reading: PilotReading, output: Output, seen: PilotSta
     return None
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's ``__init__`` sets each of the ten fields through
+# ``object.__setattr__``, and one `Inputs` is built every control period. Nothing keeps
+# or changes one after the step it was built for.
+@dataclass(slots=True)
 class Inputs:
     """Everything one step depends on."""
 

@@ -140,6 +140,11 @@ class LatchKeeper:
         self._saved = loaded
         return loaded
 
+    @property
+    def nothing_saved(self) -> bool:
+        """Loaded, and no latched fault is on file: `follow` with none has nothing to do."""
+        return self._saved is not None and not self._saved
+
     async def follow(self, latched: frozenset[Fault]) -> None:
         """Save ``latched`` if it differs from what was saved (and no retry is pending)."""
         if latched == self._saved or trio.current_time() < self._retry_at:

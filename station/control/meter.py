@@ -45,6 +45,7 @@ class MeterSampler:
         self._timeout = timeout
         self.latest: Reading | None = None
         self._sampled = trio.Event()
+        self._name = f"EVSE {evse_id} meter"  # in DeviceTimeout messages, built once
 
     async def next_reading(self) -> Reading:
         """Wait for the next reading."""
@@ -78,11 +79,14 @@ class MeterSampler:
             self._meter.sample,
             blocking=self._meter.blocking,
             timeout=timeout,
-            name=f"EVSE {self.evse_id} meter",
+            name=self._name,
         )
-        if not all(
-            math.isfinite(v)
-            for v in (sample.voltage, sample.current, sample.power, sample.energy_import_wh)
+        isfinite = math.isfinite
+        if not (
+            isfinite(sample.voltage)
+            and isfinite(sample.current)
+            and isfinite(sample.power)
+            and isfinite(sample.energy_import_wh)
         ):
             log.warning("event=meter_sample_not_finite evse=%s sample=%r", self.evse_id, sample)
             return

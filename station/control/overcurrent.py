@@ -42,6 +42,11 @@ class Verdict:
     events: tuple[str, ...] = ()
 
 
+#: The verdict of every period with no excess and no lowered offer (the common case, once
+#: a control period while charging): handed back, not built again.
+NOTHING = Verdict(None, False)
+
+
 @dataclass
 class OverCurrentGuard:
     """Watches one EVSE's measured current against its offer while the contactor is closed."""
@@ -58,12 +63,13 @@ class OverCurrentGuard:
     def update(self, now: float, offered: float, measured: float | None) -> Verdict:
         """One control period while the contactor is closed and ``offered`` A are offered."""
         if measured is None or not math.isfinite(measured):
-            return Verdict(self._cap, False)
+            return NOTHING if self._cap is None else Verdict(self._cap, False)
         reference = self._reference if self._reference is not None else offered
         if measured <= tolerated(reference):
             self._since = None
             if self._cap is None:
                 self._reference = None
+                return NOTHING
             return Verdict(self._cap, False)
         events: list[str] = []
         if self._since is None:

@@ -26,6 +26,7 @@ import enum
 import json
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
@@ -389,6 +390,44 @@ MESSAGES: dict[str, type[Message]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class _Schema:
+    """What decoding and encoding one message type needs, worked out once per type (a
+    link carries a reading and a snapshot every few seconds per EVSE): each field's name,
+    check, name in errors and whether it may be left out, and the keys a frame may hold."""
+
+    fields: tuple[tuple[str, Callable[[str, Any], Any], str, bool], ...]
+    names: tuple[str, ...]
+    allowed: frozenset[str]
+
+    @classmethod
+    def of(cls, message_type: type[Message]) -> _Schema:
+        """The schema of ``message_type`` (a dataclass of `_CHECKS` field types)."""
+        kind = message_type.TYPE
+        found = fields(message_type)
+        return cls(
+            fields=tuple(
+                (f.name, _CHECKS[str(f.type)], f"{kind}.{f.name}", f.default is not MISSING)
+                for f in found
+            ),
+            names=tuple(f.name for f in found),
+            allowed=frozenset(f.name for f in found) | {"type"},
+        )
+
+
+_SCHEMAS: dict[type[Message], _Schema] = {}
+#: The frames' JSON encoder, built once (`json.dumps` with options builds one per call):
+#: compact, and NaN or infinity is a ValueError, never a literal the peer would refuse.
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
+def _schema(message_type: type[Message]) -> _Schema:
+    schema = _SCHEMAS.get(message_type)
+    if schema is None:
+        schema = _SCHEMAS[message_type] = _Schema.of(message_type)
+    return schema
+
+
 def decode_message(obj: Any) -> Message:
     """Validate one decoded JSON value into a message; `ProtocolError` says what is wrong."""
     if not isinstance(obj, dict):
@@ -397,17 +436,16 @@ def decode_message(obj: Any) -> Message:
     cls = MESSAGES.get(kind) if isinstance(kind, str) else None
     if cls is None:
         raise ProtocolError(f"unknown message type {kind!r}")
+    schema = _schema(cls)
     values: dict[str, Any] = {}
-    known = set()
-    for f in fields(cls):
-        known.add(f.name)
-        if f.name not in obj:
-            if f.default is not MISSING:
+    for name, check, label, optional in schema.fields:
+        if name not in obj:
+            if optional:
                 continue  # an optional field
-            raise ProtocolError(f"{kind}.{f.name}: missing")
-        values[f.name] = _CHECKS[str(f.type)](f"{kind}.{f.name}", obj[f.name])
-    extra = set(obj) - known - {"type"}
-    if extra:
+            raise ProtocolError(f"{label}: missing")
+        values[name] = check(label, obj[name])
+    if not obj.keys() <= schema.allowed:
+        extra = set(obj) - schema.allowed
         raise ProtocolError(f"{kind}: unknown field {sorted(extra)[0]!r}")
     return cls(**values)
 
@@ -415,9 +453,9 @@ def decode_message(obj: Any) -> Message:
 def encode_message(message: Message) -> dict[str, Any]:
     """The JSON object of a message."""
     obj: dict[str, Any] = {"type": message.TYPE}
-    for f in fields(message):
-        value = getattr(message, f.name)
-        obj[f.name] = list(value) if isinstance(value, tuple) else value
+    for name in _schema(type(message)).names:
+        value = getattr(message, name)
+        obj[name] = list(value) if isinstance(value, tuple) else value
     return obj
 
 
@@ -506,9 +544,7 @@ class ProtocolConnection:
         if message.SENDER is not None and message.SENDER is not self.role:
             raise ProtocolError(f"the {self.role.value} side may not send {message.TYPE}")
         try:
-            body = json.dumps(
-                encode_message(message), separators=(",", ":"), allow_nan=False
-            ).encode()
+            body = _ENCODER.encode(encode_message(message)).encode()
         except ValueError as exc:  # NaN or infinity: the peer would refuse it
             raise ProtocolError(f"{message.TYPE}: {exc}") from None
         if len(body) > MAX_FRAME:

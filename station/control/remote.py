@@ -442,13 +442,15 @@ class ControlLink:
             await self._on_card(uid)
 
 
+def _or_nan(v: float | None) -> float:
+    """What the meter did not measure (None on the link) is NaN in a `MeterSample`."""
+    return math.nan if v is None else v
+
+
 def _reading_of(message: MeterReading) -> Reading:
     if message.soc is not None and not 0 <= message.soc <= 100:
         raise ProtocolError(f"meter_reading.soc: {message.soc} is not a percentage")
-
-    def value(v: float | None) -> float:
-        return math.nan if v is None else v
-
+    value = _or_nan
     sample = MeterSample(
         timestamp=datetime.fromisoformat(message.timestamp),
         voltage=value(message.voltage),
