@@ -197,6 +197,9 @@ class Store:
         self.commits = 0
         self.writes = 0
         self.deferred = 0
+        #: Commits that changed rows: each one waits for the disk (an fsync); reads and
+        #: writes that changed nothing commit without one.
+        self.synced = 0
 
     @classmethod
     def open_sync(
@@ -385,6 +388,7 @@ class Store:
         on the store's worker thread. Every write ends ``done`` with its outcome."""
         db = self._db
         committed: list[_Write[Any]] = []  # ran without error, outcome hangs on the commit
+        changes = db.total_changes
         try:
             db.execute("BEGIN")
             for write in batch:
@@ -407,6 +411,8 @@ class Store:
                     db.execute("RELEASE write")
                     committed.append(write)
             db.commit()
+            if db.total_changes != changes:
+                self.synced += 1
         except BaseException as exc:
             # The commit (or the bookkeeping around it) failed: nothing of this batch
             # is on disk, and every write still waiting on it hears so.

@@ -213,3 +213,30 @@ async def test_drained_makes_the_removals_durable(tmp_path, autojump_clock):
         assert dump(store.path)["outbox"] == []  # before the 1 s bound: a Reset follows
         nursery.cancel_scope.cancel()
     store.close()
+
+
+async def test_two_evses_charging_cost_one_fsync_per_transaction_event(tmp_path, autojump_clock):
+    """The whole station, both EVSEs charging with 1 s meter values: before deferred
+    removals, three fsyncs per TransactionEvent (6 a second); now one."""
+    from tests.conftest import make_config, running_station
+
+    config = make_config(tmp_path / "data")
+    variables = {"SampledDataCtrlr.TxUpdatedInterval": 1}
+    async with running_station(config, variables=variables, control_period=0.1) as env:
+        await env.csms.wait_for("StatusNotification", count=2)
+        sim = env.station.hardware.sim
+        for evse, card in ((1, "04A1B2C3"), (2, "04A1B2C4")):
+            sim.plug(evse)
+            await trio.sleep(1)
+            sim.tap(card)
+            await trio.sleep(1)
+            sim.set_ev_state(evse, "C")
+        await trio.sleep(10)
+        store = env.station.store
+        synced, deferred = store.synced, store.deferred
+        before = len(env.csms.of("TransactionEvent"))
+        await trio.sleep(60)
+        events = len(env.csms.of("TransactionEvent")) - before
+        assert events >= 110  # two a second
+        assert store.deferred - deferred >= events - 2  # each removal rode along
+        assert store.synced - synced <= events + 2
