@@ -151,6 +151,9 @@ async def _charging_phase(
     commits, writes, synced = store.commits, store.writes, store.synced
     events = 0
     start = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    # Transactions of their own in each phase: a phase's events stamped before those of
+    # an earlier one would be held at its floor, a write before each is sent.
+    phase = "set" if set_times is not None else "alone"
 
     async def evse(number: int) -> None:
         nonlocal events
@@ -164,7 +167,7 @@ async def _charging_phase(
                     timestamp=start + timedelta(seconds=seq_no),
                     trigger_reason=TriggerReasonEnumType.MeterValuePeriodic,
                     seq_no=seq_no,
-                    transaction_info=TransactionType(transaction_id=f"bench-{number}"),
+                    transaction_info=TransactionType(transaction_id=f"bench-{phase}-{number}"),
                 )
             )
             events += 1
