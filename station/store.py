@@ -21,6 +21,17 @@ write returned" still holds (SetVariables: Accepted after its commit). A functio
 raises rolls back its own savepoint only and the exception goes to its caller; a commit
 that fails goes to every caller whose write it held.
 
+Deferred writes (`Store.defer`): a write whose loss at a power cut is harmless and that
+needs no commit of its own (the removal of a transaction message the CSMS confirmed: if it
+is lost, the message is sent again after the restart with the same ``seqNo``, and E13
+delivery is at-least-once). It joins the queue of pending writes like any other, so it
+runs in arrival order, on the same connection, before every write that arrived after it,
+and it is committed with the next commit anyone makes; when nobody commits,
+`Store.run_deferred` commits it within ``max_delay``. What is on disk after a power cut is
+therefore always a prefix of the writes in arrival order: a later write is never durable
+while an earlier deferred one is not. A deferred write that raises, or whose commit
+fails, is logged (``event=store_deferred_write_failed``) with its label; nobody waits for it.
+
 The file is created 0600 (its ``-wal``/``-shm`` take its mode): it holds the Basic-auth
 password. A file that is not a database, or fails SQLite's integrity check, is moved aside
 (``station.db.corrupt-<time>``) and a fresh store is created; `Store.recovery` then says
@@ -46,6 +57,10 @@ from station.offload import DirectOffload, Offload, ThreadOffload
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+#: Longest a deferred write waits for another commit before `Store.run_deferred` commits
+#: it on its own (seconds).
+DEFERRED_MAX_DELAY = 1.0
 
 #: Schema migrations, applied in order; ``PRAGMA user_version`` is the number applied.
 MIGRATIONS: tuple[str, ...] = (
@@ -141,6 +156,24 @@ class _Write(Generic[T]):
     done: bool = False
     result: T | None = None
     error: BaseException | None = None
+    #: Nobody waits for it (`Store.defer`): it rides with the next commit.
+    deferred: bool = False
+    #: What it does, for the log when a deferred write fails.
+    label: str = ""
+    #: trio time it was queued (deferred writes: when the bound runs out).
+    queued_at: float = 0.0
+
+    def fail(self, exc: BaseException, what: str) -> None:
+        """Record ``exc`` as this write's outcome; a deferred write has no caller to hear
+        it, so it is logged here."""
+        self.error, self.done = exc, True
+        if self.deferred:
+            log.error(
+                "event=store_deferred_write_failed write=%s at=%s reason=%r",
+                self.label,
+                what,
+                str(exc),
+            )
 
 
 class Store:
@@ -157,9 +190,16 @@ class Store:
         #: Held by the task carrying a batch to the disk (made on first use: command-line
         #: tools use this module without trio).
         self._committer: trio.Lock | None = None
-        #: Commits and writes so far: ``writes / commits`` is the batching achieved.
+        #: Set when a deferred write is queued (wakes `run_deferred`).
+        self._deferred_queued: trio.Event | None = None
+        #: Commits and writes so far: ``writes / commits`` is the batching achieved;
+        #: ``deferred`` counts the deferred writes among ``writes``.
         self.commits = 0
         self.writes = 0
+        self.deferred = 0
+        #: Commits that changed rows: each one waits for the disk (an fsync); reads and
+        #: writes that changed nothing commit without one.
+        self.synced = 0
 
     @classmethod
     def open_sync(
@@ -253,6 +293,74 @@ class Store:
             raise StoreError("store: a write left its batch without an outcome")
         return cast(T, write.result)
 
+    def defer(self, fn: Callable[[sqlite3.Connection], object], *, label: str) -> None:
+        """Queue ``fn(connection)`` to run with the next commit; return at once.
+
+        For writes whose loss at a power cut is harmless (see the module docstring): it
+        runs after every write queued before it and before every write queued after it,
+        in the same transaction as the next commit anyone makes (or `run_deferred`'s within
+        its bound). Nobody waits for it and nobody hears its outcome: if it raises, or the
+        commit that holds it fails, the failure is logged with ``label``.
+        """
+        if isinstance(self._offload, DirectOffload):
+            # A one-shot command without an event loop: nothing to ride with; write now.
+            try:
+                self.run_sync(fn)
+            except Exception as exc:
+                _Write(fn, deferred=True, label=label).fail(exc, "run")
+            return
+        import trio
+
+        self._pending.append(_Write(fn, deferred=True, label=label, queued_at=trio.current_time()))
+        if self._deferred_queued is not None:
+            self._deferred_queued.set()
+
+    def deferred_pending(self) -> int:
+        """Deferred writes not yet taken into a commit."""
+        return sum(1 for write in self._pending if write.deferred)
+
+    async def flush(self) -> None:
+        """Commit the deferred writes queued so far, durably, and return when they are
+        (or their failure is logged). Also waits for a commit in progress, which may hold
+        some. Used before the station goes down on purpose (Reset, firmware update)."""
+        if self.deferred_pending() or (self._committer is not None and self._committer.locked()):
+            await self.run(_nothing)
+
+    async def run_deferred(self, *, max_delay: float = DEFERRED_MAX_DELAY) -> None:
+        """Commit deferred writes that no other commit took within ``max_delay`` seconds;
+        run it for as long as writes are deferred. When cancelled (the station stops), it
+        commits what is still deferred first, so that a stop on purpose does not make the
+        CSMS see messages again; after a power cut there is nothing to commit with, and
+        the failure is logged."""
+        import trio
+
+        try:
+            while True:
+                oldest = next((write for write in self._pending if write.deferred), None)
+                if oldest is None:
+                    self._deferred_queued = trio.Event()
+                    await self._deferred_queued.wait()
+                    continue
+                await trio.sleep_until(oldest.queued_at + max_delay)
+                if oldest.taken:
+                    continue
+                try:
+                    await self.run(_nothing)
+                except Exception as exc:
+                    # The deferred writes of a failed commit were logged one by one; ones
+                    # the offload never ran are queued again: try again after the bound.
+                    log.warning("event=store_deferred_flush_failed reason=%r", str(exc))
+                    await trio.sleep(max_delay)
+        finally:
+            self._deferred_queued = None
+            if self.deferred_pending():
+                with trio.CancelScope(shield=True):
+                    try:
+                        await self.flush()
+                    except Exception as exc:
+                        # Each deferred write of the failed commit was logged already.
+                        log.warning("event=store_deferred_flush_failed reason=%r", str(exc))
+
     async def _carry(self, write: _Write[Any]) -> None:
         """Wait for ``write``'s batch, or carry the pending writes as the next one."""
         assert self._committer is not None
@@ -280,6 +388,7 @@ class Store:
         on the store's worker thread. Every write ends ``done`` with its outcome."""
         db = self._db
         committed: list[_Write[Any]] = []  # ran without error, outcome hangs on the commit
+        changes = db.total_changes
         try:
             db.execute("BEGIN")
             for write in batch:
@@ -287,7 +396,7 @@ class Store:
                 try:
                     write.result = write.fn(db)
                 except Exception as exc:
-                    write.error, write.done = exc, True
+                    write.fail(exc, "run")
                     if db.in_transaction:
                         db.execute("ROLLBACK TO write")
                         db.execute("RELEASE write")
@@ -295,13 +404,15 @@ class Store:
                         # SQLite rolled the whole transaction back (disk full, I/O
                         # error): the writes before this one are lost with it.
                         for lost in committed:
-                            lost.error, lost.done = exc, True
+                            lost.fail(exc, "rolled back by SQLite")
                         committed.clear()
                         db.execute("BEGIN")
                 else:
                     db.execute("RELEASE write")
                     committed.append(write)
             db.commit()
+            if db.total_changes != changes:
+                self.synced += 1
         except BaseException as exc:
             # The commit (or the bookkeeping around it) failed: nothing of this batch
             # is on disk, and every write still waiting on it hears so.
@@ -313,13 +424,14 @@ class Store:
             log.error("event=store_commit_failed writes=%d reason=%r", len(batch), str(exc))
             for write in batch:
                 if not write.done:
-                    write.error, write.done = exc, True
+                    write.fail(exc, "commit")
             if not isinstance(exc, Exception):
                 raise
             return
         finally:
             self.commits += 1
             self.writes += len(batch)
+            self.deferred += sum(1 for write in batch if write.deferred)
         for write in committed:
             write.done = True
 
@@ -331,6 +443,10 @@ class Store:
     def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
         self._db.close()
+
+
+def _nothing(db: sqlite3.Connection) -> None:
+    """A write of nothing: its commit carries the deferred writes queued before it."""
 
 
 def _connect_checked(

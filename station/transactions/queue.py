@@ -5,6 +5,14 @@ the CSMS answered it (or after its last failed attempt, E13.FR.04). Messages go 
 by one, oldest first, so a transaction's events arrive in ``seqNo`` order after any outage
 or restart.
 
+Commits: a message costs one durable commit, the one that stages it (with the transaction
+state that produced it). Its removal is a deferred write (`Store.defer`): the queue goes
+on at once, and the removal rides with the next commit (the next message staged, usually)
+or is committed within a second. If the power is cut first, the message is still in the
+table and is sent again after the restart, the same message with the same ``seqNo``: E13
+delivery is at-least-once, and a CSMS recognises a resend by its ``seqNo``. The store keeps
+the order of writes, so what is on disk is always a prefix of what the queue did.
+
 Delivery failures (E13): a CALLERROR or no answer within the message timeout counts as a
 failed attempt. Attempt ``n`` is followed by a wait of MessageAttemptInterval × n seconds;
 after MessageAttempts failures the message is discarded (logged) and the next one goes.
@@ -13,7 +21,12 @@ A lost connection is not a failed attempt: the message waits for the next connec
 Timestamps: each message is held at the latest timestamp already sent for its
 transaction, after the correction of unsynchronised stamps, so that a clock stepped back
 never makes a transaction's events go back (see timestamps.py); what was sent is stored,
-so a resend is the same message.
+so a resend is the same message. A message sent as it was stored needs no write before it
+goes: its floor is written with its removal. Until that removal is durable the message
+itself is in the table, is the first one sent after a restart, and sets the floor again
+as it goes (held at the floor stored before it, as it was the first time, so unchanged).
+Only a message whose payload the hold or the correction changed is written before it is
+sent (a durable commit, which carries the previous message's removal).
 
 Offline flag (E11.FR.02/07, E12.FR.02): messages created while offline carry
 ``offline: true``; when the station goes offline, messages still queued are rewritten
@@ -161,11 +174,19 @@ class TransactionQueue:
         return bool(self._offline)
 
     async def drained(self) -> None:
-        """Wait until the queue is empty."""
+        """Wait until the queue is empty and the removals of its messages are durable
+        (the station is about to go down: a Reset, a firmware update)."""
         await self._empty.wait()
+        await self._store.flush()
 
     async def run(self) -> None:
-        """Deliver queued messages for the station's lifetime."""
+        """Deliver queued messages for the station's lifetime (and commit the removals of
+        delivered ones that no other commit took, within a second)."""
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._store.run_deferred)
+            await self._deliver_forever()
+
+    async def _deliver_forever(self) -> None:
         marked_offline = False
         while True:
             if not self._pending:
@@ -218,7 +239,7 @@ class TransactionQueue:
                     str(exc),
                     message.payload.get("seqNo"),
                 )
-                await self._remove(message.seq, ended=message.payload.get("eventType") == "Ended")
+                self._remove(message, ended=message.payload.get("eventType") == "Ended")
                 self.discarded += 1
                 return
             await self._store.run(
@@ -237,7 +258,7 @@ class TransactionQueue:
             )
             await trio.sleep(wait)
             return
-        await self._remove(message.seq, ended=message.payload.get("eventType") == "Ended")
+        self._remove(message, ended=message.payload.get("eventType") == "Ended")
         assert isinstance(response, TransactionEventResponse)
         for handler in self._handlers:
             try:
@@ -246,52 +267,51 @@ class TransactionQueue:
                 log.exception("event=transaction_response_handler_failed seq=%d", message.seq)
 
     async def _hold(self, message: QueuedMessage, payload: dict) -> dict:
-        """``payload`` held at its transaction's floor; the floor and the payload as it
-        will be sent are stored first, so that a resend, in this run or after a restart,
-        is the same message and the next one is held at what the CSMS may have seen."""
+        """``payload`` held at its transaction's floor. A payload changed by the hold or
+        by the correction is stored first, with the new floor, so that a resend, in this
+        run or after a restart, is the same message and the next one is held at what the
+        CSMS may have seen. An unchanged one is sent as stored: its floor is written with
+        its removal (see the module docstring)."""
         transaction_id = message.transaction_id
         floor = self._floors.get(transaction_id)
         payload, new_floor = hold_timestamps(payload, floor)
-        if payload is message.payload and new_floor == floor:
+        self._floors[transaction_id] = new_floor
+        if payload is message.payload:
             return payload
-        text = (
-            json.dumps(payload, separators=(",", ":")) if payload is not message.payload else None
-        )
-        event = format_date_time(new_floor.event)
-        value = None if new_floor.value is None else format_date_time(new_floor.value)
+        text = json.dumps(payload, separators=(",", ":"))
+        event, value = _floor_text(new_floor)
 
         def write(db: sqlite3.Connection) -> None:
-            if text is not None:
-                db.execute("UPDATE outbox SET payload = ? WHERE seq = ?", (text, message.seq))
-            db.execute(
-                "INSERT INTO sent_timestamps (transaction_id, timestamp, value_timestamp) "
-                "VALUES (?, ?, ?) ON CONFLICT (transaction_id) DO UPDATE SET "
-                "timestamp = excluded.timestamp, value_timestamp = excluded.value_timestamp",
-                (transaction_id, event, value),
-            )
+            db.execute("UPDATE outbox SET payload = ? WHERE seq = ?", (text, message.seq))
+            _store_floor(db, transaction_id, event, value)
 
         await self._store.run(write)
-        self._floors[transaction_id] = new_floor
-        if text is not None and message.seq in self._written:
-            self._written[message.seq] = QueuedMessage(
-                message.seq, payload, transaction_id, message.attempts
-            )
+        held = QueuedMessage(message.seq, payload, transaction_id, message.attempts)
+        if message.seq in self._written:
+            self._written[message.seq] = held
         return payload
 
-    async def _remove(self, seq: int, *, ended: bool = False) -> None:
-        """Remove a delivered (or discarded) message; after an Ended its transaction's
-        floor goes too (nothing of it is sent any more)."""
-        transaction_id = self._pending.get(seq)
+    def _remove(self, message: QueuedMessage, *, ended: bool = False) -> None:
+        """Remove a delivered (or discarded) message, deferred (see the module docstring);
+        with it the transaction's floor is stored, or, after an Ended, forgotten (nothing
+        of it is sent any more). Deleted on disk in the same transaction or not at all:
+        a message whose removal a power cut lost is sent again, and sets the floor again."""
+        seq = message.seq
+        transaction_id = self._pending.get(seq, message.transaction_id)
+        floor = self._floors.get(transaction_id)
+        event, value = (None, None) if floor is None else _floor_text(floor)
 
         def remove(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
-            if ended and transaction_id is not None:
+            if ended:
                 db.execute(
                     "DELETE FROM sent_timestamps WHERE transaction_id = ?", (transaction_id,)
                 )
+            elif event is not None:
+                _store_floor(db, transaction_id, event, value)
 
-        await self._store.run(remove)
-        if ended and transaction_id is not None:
+        self._store.defer(remove, label=f"outbox_remove seq={seq} transaction_id={transaction_id}")
+        if ended:
             self._floors.pop(transaction_id, None)
         self._pending.pop(seq, None)
         self._written.pop(seq, None)
@@ -314,3 +334,22 @@ class TransactionQueue:
         await self._store.run(mark)
         self._offline |= set(self._pending)
         self._written.clear()  # the stored payloads changed
+
+
+def _floor_text(floor: Floor) -> tuple[str, str | None]:
+    """A floor's timestamps in wire form (the sent_timestamps row)."""
+    return (
+        format_date_time(floor.event),
+        None if floor.value is None else format_date_time(floor.value),
+    )
+
+
+def _store_floor(
+    db: sqlite3.Connection, transaction_id: str, event: str, value: str | None
+) -> None:
+    db.execute(
+        "INSERT INTO sent_timestamps (transaction_id, timestamp, value_timestamp) "
+        "VALUES (?, ?, ?) ON CONFLICT (transaction_id) DO UPDATE SET "
+        "timestamp = excluded.timestamp, value_timestamp = excluded.value_timestamp",
+        (transaction_id, event, value),
+    )
