@@ -12,6 +12,7 @@ import trio.testing
 
 from station.offload import InlineOffload
 from station.store import DEFERRED_MAX_DELAY, Store
+from tests.powercut import CuttableOffload
 
 
 def put(key: str, value: str):
@@ -132,20 +133,6 @@ async def test_flush_commits_the_deferred_writes_now(tmp_path, autojump_clock):
     await store.flush()
     assert on_disk(store.path) == {"b": "2"} and store.commits == 1
     store.close()
-
-
-class CuttableOffload:
-    """Runs store work inline until the power is cut; after that nothing reaches the disk."""
-
-    def __init__(self) -> None:
-        self.cut = False
-
-    async def run(self, fn):
-        if self.cut:
-            raise RuntimeError("power cut")
-        result = fn()
-        await trio.lowlevel.checkpoint()
-        return result
 
 
 async def test_a_power_cut_loses_the_deferred_writes_and_only_them(tmp_path, autojump_clock):

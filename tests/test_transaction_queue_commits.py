@@ -22,6 +22,7 @@ from station.ocpp.messages import (
 from station.offload import InlineOffload
 from station.store import DEFERRED_MAX_DELAY, Store
 from station.transactions.queue import TransactionQueue
+from tests.powercut import CuttableOffload
 
 
 def event(seq_no: int, transaction_id: str = "tx-1", *, second: int | None = None, ended=False):
@@ -55,20 +56,6 @@ class Csms:
         self.arrived.set()
         await trio.lowlevel.checkpoint()
         return TransactionEventResponse()
-
-
-class CuttableOffload:
-    """Store work runs inline until the power is cut; after that nothing reaches the disk."""
-
-    def __init__(self) -> None:
-        self.cut = False
-
-    async def run(self, fn):
-        if self.cut:
-            raise RuntimeError("power cut")
-        result = fn()
-        await trio.lowlevel.checkpoint()
-        return result
 
 
 def dump(path) -> dict[str, list[tuple]]:
