@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     import trio
 
     from station.config import StationConfig
+    from station.control.spawn import EarlyStart
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     # Started by `station run` (the control process) for its network side; not for people.
     ocpp_side = commands.add_parser("ocpp-side")
     ocpp_side.add_argument("--config", type=Path, required=True)
-    ocpp_side.add_argument("--link", type=Path, required=True)
+    where = ocpp_side.add_mutually_exclusive_group(required=True)
+    where.add_argument("--link", type=Path)
+    # Prestarted (`station.control.spawn.prestart_ocpp_side`): the link comes on this pipe.
+    where.add_argument("--wait-fd", type=int)
     ocpp_side.add_argument("--parent", type=int, required=True)
     ocpp_side.set_defaults(handler=_ocpp_side)
 
@@ -169,6 +173,27 @@ async def _on_signal(stop: trio.Event) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    early = None
+    if not args.single_process:
+        from station.control.spawn import prestart_ocpp_side
+
+        # The OCPP side's interpreter first: it imports while this process validates the
+        # file, takes the lock, imports the control service and builds the hardware (its
+        # imports are most of the time to BootNotification). It touches nothing until
+        # `early.go`, and is killed if this process refuses to start.
+        try:
+            early = prestart_ocpp_side(args.config.resolve())
+        except OSError as exc:
+            print(f"station run: cannot start the OCPP side: {exc}", file=sys.stderr)
+            return 1
+    try:
+        return _run_control(args, early)
+    finally:
+        if early is not None and early.link is None:
+            early.abandon()  # refused before the hand-over
+
+
+def _run_control(args: argparse.Namespace, early: EarlyStart | None) -> int:
     config = load_or_exit(args.config)
     _imports_done()  # pydantic and the config's validators
     from station import logs
@@ -190,16 +215,13 @@ def _run(args: argparse.Namespace) -> int:
         status = _reseed(config)
         if status:
             return status
-    if args.single_process:
+    if early is None:
         return _run_station(config, None, None)
-    from station.control.spawn import start_ocpp_side
-
-    # The OCPP side first: it imports while this process imports the control service and
-    # builds the hardware (half of the time to BootNotification).
     try:
-        early = start_ocpp_side(config, args.config.resolve())
+        early.go(config.station.data_dir)
     except OSError as exc:
         log.error("event=control_failed reason=%r", str(exc))
+        early.abandon()
         return 1
     try:
         import trio
@@ -269,6 +291,18 @@ def _reseed(config: StationConfig) -> int:
 
 
 def _ocpp_side(args: argparse.Namespace) -> int:
+    link = args.link
+    if link is None:
+        # Prestarted: import what the station runs on while the control process checks
+        # the file and takes the data directory; read nothing, open nothing, print
+        # nothing until it hands over the link.
+        import station.app
+        import station.config  # noqa: F401
+        from station.control.spawn import wait_for_link
+
+        link = wait_for_link(args.wait_fd)
+        if link is None:
+            return 1  # the control process refused to start (and said why)
     config = load_or_exit(args.config)
     _imports_done()  # pydantic and the config's validators: a third of what it imports
     from station import logs
@@ -277,7 +311,7 @@ def _ocpp_side(args: argparse.Namespace) -> int:
     logs.configure(config.station.log_level)
     os.umask(0o077)  # files private like its parent's (station.ops.data_dir)
     prepare_ocpp_side()
-    return _run_station(config, unix_connect(args.link, args.parent), args.parent)
+    return _run_station(config, unix_connect(link, args.parent), args.parent)
 
 
 def _run_station(config: StationConfig, control_connect, parent: int | None) -> int:

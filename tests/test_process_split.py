@@ -190,3 +190,67 @@ async def test_hardware_that_cannot_be_built_ends_the_ocpp_side_before_it_says_a
     (pid,) = re.findall(r"event=ocpp_side_started pid=(\d+)", stderr)
     assert not _alive(int(pid))
     assert judge.connections == []
+
+
+def _processes_naming(text: str) -> list[int]:
+    """Live processes whose command line contains ``text``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            line = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if text in line and _alive(int(entry.name)):
+            found.append(int(entry.name))
+    return found
+
+
+def test_an_invalid_file_is_refused_in_one_line_and_the_prestarted_ocpp_side_is_gone(tmp_path):
+    # The OCPP side's interpreter starts before the file is read; a file that turns out to
+    # be invalid ends with the one line naming the key, nothing from the OCPP side, no
+    # data directory made, and no OCPP side left running.
+    data = tmp_path / "data"
+    path = tmp_path / "station.toml"
+    path.write_text(
+        f'[station]\nidentity = "CS-1"\nserial_number = "S"\nvendor_name = "V"\n'
+        f'model = "M"\ndata_dir = "{data}"\n\n[csms]\nurl = "ws://127.0.0.1:9"\n'
+        f'security_profile = 7\n\n[hardware]\ndriver = "sim"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "station", "run", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith("station: config error: csms.security_profile")
+    assert done.stderr.count("\n") == 1
+    assert not data.exists()
+    assert _processes_naming(f"ocpp-side --config {path}") == []
+
+
+def test_a_prestarted_ocpp_side_reads_nothing_until_handed_its_link(tmp_path):
+    from station.control.spawn import ocpp_side_argv, prestart_ocpp_side
+
+    # A file that does not exist: an OCPP side that read it before the hand-over would
+    # say so. Given up (the pipe closed, as the control process's death would), it ends
+    # with status 1 and prints nothing.
+    read, write = os.pipe()
+    child = subprocess.Popen(
+        ocpp_side_argv(tmp_path / "nowhere.toml", None, wait_fd=read),
+        pass_fds=(read,),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    os.close(read)
+    os.close(write)
+    out, err = child.communicate(timeout=60)
+    assert (child.returncode, out, err) == (1, b"", b"")
+    # Killed by `abandon` while it imports or waits, it is gone too, and nothing was bound.
+    early = prestart_ocpp_side(tmp_path / "nowhere.toml")
+    assert early.child.poll() is None
+    early.abandon()
+    assert early.child.returncode is not None and early.link is None
+    assert not (tmp_path / "control-link.sock").exists()

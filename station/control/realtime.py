@@ -20,7 +20,6 @@ MCL_ONFAULT (EINVAL) gets the plain lock.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno as errnos
 import logging
 import os
@@ -60,9 +59,10 @@ def _set_fifo(priority: int) -> bool:
 
 
 def _lock_memory() -> bool:
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name, use_errno=True)
+        # The process's own symbols include libc's (no `ctypes.util.find_library`, which
+        # runs ldconfig in a subprocess).
+        libc = ctypes.CDLL(None, use_errno=True)
         mlockall = libc.mlockall
     except (OSError, AttributeError) as exc:
         log.warning("event=realtime_unavailable what=mlockall reason=%r", str(exc))
