@@ -7,7 +7,7 @@ transport the station is built on (`floor-trio`: ours/floor-trio is what the sta
 floor-trio/floor what the WebSocket library costs), and a station on the `ocpp` library
 (`bench.peers ocpplib`). Ratios in one run hold across machines.
 
-    python -m bench.response_latency [--samples N]
+    python -m bench.response_latency [--samples N] [--idle]
     python -m bench.response_latency --external --bind 0.0.0.0 --port 9000
         (bench rig: this machine is the CSMS; the station under test, e.g. on a Raspberry
         Pi, is configured with the printed URL and connects to it; only "ours" is measured,
@@ -166,7 +166,11 @@ def measure(csms: BenchCsms, samples: int) -> dict[str, list[float]]:
 
 
 def run_peer(
-    kind: str, samples: int, rig: dict | None = None, profile: Path | None = None
+    kind: str,
+    samples: int,
+    rig: dict | None = None,
+    profile: Path | None = None,
+    charging: bool = True,
 ) -> dict[str, list[float]]:
     if rig is not None:  # a station on another machine connects to us
         with BenchCsms(host=rig["bind"], port=rig["port"]) as csms:
@@ -184,13 +188,17 @@ def run_peer(
             if kind == "ours":
                 assert isinstance(process, StationProcess)
                 csms.wait_for("StatusNotification", count=2, timeout=30)
-                start_charging(csms, process.config)
+                if charging:
+                    start_charging(csms, process.config)
             return measure(csms, samples)
 
 
-def run(samples: int = 30, rig: dict | None = None) -> dict:
+def run(samples: int = 30, rig: dict | None = None, charging: bool = True) -> dict:
+    """``charging``: both EVSEs of our station charge with meter values every second
+    (the realistic case); False measures it idle, connected, no EV (what the request path
+    costs without the charging work that shares its event loop)."""
     results = {
-        kind: run_peer(kind, samples, rig if kind == "ours" else None)
+        kind: run_peer(kind, samples, rig if kind == "ours" else None, charging=charging)
         for kind in ("ours", "floor", "floor-trio", "ocpplib")
     }
     rows = []
@@ -237,12 +245,29 @@ def run(samples: int = 30, rig: dict | None = None) -> dict:
     ratios["ours SetVariables/SQLite commit p99"] = ratio(
         summary["ours"]["by_request"]["SetVariables"]["p99"], commit.p99
     )
+    # The same request to the floor, which answers an empty CALLRESULT: what the station
+    # adds per request, and which request sets the overall p99 (the floor does neither
+    # the work nor the sending of a large answer, e.g. 100 GetVariables results).
+    per_request = {
+        name: (
+            ratio(values["p50"], summary["floor"]["by_request"][name]["p50"]),
+            ratio(values["p99"], summary["floor"]["by_request"][name]["p99"]),
+        )
+        for name, values in summary["ours"]["by_request"].items()
+        if name in summary["floor"]["by_request"]
+    }
+    summary["ours_over_floor_by_request"] = {
+        name: {"p50": p50, "p99": p99} for name, (p50, p99) in per_request.items()
+    }
     text = "\n".join(
         [
-            "## response_latency (CALL → CALLRESULT, loopback)",
+            "## response_latency (CALL → CALLRESULT, loopback)"
+            + ("" if charging else ", our station idle (no EV)"),
             table(rows + by_request, STAT_COLUMNS),
             "",
             "ratios: " + ", ".join(f"{k} = {v:.2f}" for k, v in ratios.items()),
+            "ours/floor by request (p50, p99): "
+            + ", ".join(f"{n} {a:.2f}, {b:.2f}" for n, (a, b) in per_request.items()),
             "reference product (lab, WiFi): min/avg/max = 90/130/530 ms; spec limit 10 s",
         ]
     )
@@ -260,6 +285,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=30, help="rounds of the request mix")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
+        "--idle",
+        action="store_true",
+        help="our station idle, no EV (default: both EVSEs charging, meter values every 1 s)",
+    )
+    parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="profile our station alone (cProfile)"
     )
     add_rig_options(parser)
@@ -270,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, values in times.items():
             print(stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000)))
         return 0
-    result = run(args.samples, rig_of(args))
+    result = run(args.samples, rig_of(args), charging=not args.idle)
     print(json.dumps(result, indent=1) if args.json else result["text"])
     return 0
 

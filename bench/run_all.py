@@ -157,6 +157,12 @@ def targets(results: dict) -> list[dict]:
             "",
             None,
         )
+        # The same request sent to the floor (it answers an empty CALLRESULT): which
+        # request sets the row above, and what the station adds to each one. Requests
+        # answered after a commit have their own rows below.
+        for name, pair in r["results"].get("ours_over_floor_by_request", {}).items():
+            if name not in ("SetVariables", "ChangeAvailability (a change)"):
+                add(f"  {name}: p99 ÷ floor p99 (the same request)", pair["p99"], 2.0, "", None)
         add(
             "response p99 ÷ ocpp-library station p99",
             r["ratios"]["ours/ocpplib p99"],

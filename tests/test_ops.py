@@ -416,3 +416,70 @@ async def test_message_log_writes_what_is_queued_when_its_writer_is_cancelled(
         assert not log.path.exists()
         nursery.cancel_scope.cancel()  # the station stops (or its OCPP side fails)
     assert [e["id"] for e in read_entries(tmp_path)] == ["last-1", "last-1"]
+
+
+async def test_message_log_makes_a_large_batch_a_few_lines_at_a_time(
+    tmp_path, autojump_clock, monkeypatch
+):
+    """Hundreds of frames gathered while a CSMS sends requests back to back are made into
+    lines a few per step of the writer task, with the event loop turning between (a
+    request that arrives meanwhile is not held up by the whole batch), and all are
+    written, in order."""
+    from station.ops.message_log import LINES_PER_STEP, MessageLog
+
+    log = MessageLog(tmp_path, _CountingOffload())
+    per_step: list[int] = []
+    in_step = [0]
+    make = MessageLog._line
+
+    def counting(self, frame):
+        in_step[0] += 1
+        return make(self, frame)
+
+    monkeypatch.setattr(MessageLog, "_line", counting)
+
+    class Steps(trio.abc.Instrument):
+        def before_task_step(self, task: trio.lowlevel.Task) -> None:
+            in_step[0] = 0
+
+        def after_task_step(self, task: trio.lowlevel.Task) -> None:
+            if in_step[0]:
+                per_step.append(in_step[0])
+
+    frames = 200
+    for n in range(frames):
+        log.observe("in", json.dumps([2, f"c-{n}", "Heartbeat", {}]), object(), "Heartbeat")
+    trio.lowlevel.add_instrument(Steps())
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        await log.wait_written()
+        nursery.cancel_scope.cancel()
+    assert sum(per_step) == frames
+    assert max(per_step) == LINES_PER_STEP
+    assert [e["id"] for e in read_entries(tmp_path)] == [f"c-{n}" for n in range(frames)]
+
+
+async def test_message_log_cancelled_while_it_makes_a_batch_still_writes_all_of_it(
+    tmp_path, autojump_clock, monkeypatch
+):
+    from station.ops.message_log import LINES_PER_STEP, MessageLog
+
+    log = MessageLog(tmp_path, _CountingOffload(), batch_delay=0)
+    made = 0
+    make = MessageLog._line
+
+    def counting(self, frame):
+        nonlocal made
+        made += 1
+        return make(self, frame)
+
+    monkeypatch.setattr(MessageLog, "_line", counting)
+    frames = 10 * LINES_PER_STEP
+    for n in range(frames):
+        log.observe("in", json.dumps([2, f"c-{n}", "Heartbeat", {}]), object(), "Heartbeat")
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        while made < 3 * LINES_PER_STEP:  # part of the batch made
+            await trio.lowlevel.checkpoint()
+        nursery.cancel_scope.cancel()
+    assert [e["id"] for e in read_entries(tmp_path)] == [f"c-{n}" for n in range(frames)]
