@@ -156,19 +156,27 @@ _P = TypeVar("_P", bound=subprocess.Popen[bytes])
 
 @contextmanager
 def station_process(
-    url: str, *, data_dir: Path | None = None, profile: Path | None = None
+    url: str,
+    *,
+    data_dir: Path | None = None,
+    profile: Path | None = None,
+    steps: Path | None = None,
 ) -> Iterator[StationProcess]:
     """`python -m station run` against ``url`` on simulated hardware.
 
     With ``profile``, the station runs in one process (``--single-process``: the OCPP side
     is the one profiled) under cProfile, which writes its statistics there when the
-    station stops."""
+    station stops; with ``steps``, in one process under `bench.steps` (its long task steps
+    and the collector's pauses, written there when it stops)."""
     with tempfile.TemporaryDirectory(prefix="bench-station-") as scratch:
         directory = data_dir or Path(scratch)
         config = station_config(directory, url)
         command = [sys.executable, "-m", "station", "run", "--config", str(config)]
         if profile is not None:
             command[1:2] = ["-m", "cProfile", "-o", str(profile), "-m"]
+            command.append("--single-process")
+        elif steps is not None:
+            command[1:3] = ["-m", "bench.steps", str(steps), "--"]
             command.append("--single-process")
         with _process(command, StationProcess) as p:
             p.config = config

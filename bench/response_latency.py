@@ -16,6 +16,9 @@ floor-trio/floor what the WebSocket library costs), and a station on the `ocpp` 
         (only our station, in one process under cProfile: where its time goes, receive →
         parse → validate → handle → serialise → send; statistics in FILE, the heaviest
         functions printed)
+    python -m bench.response_latency --steps FILE [--samples 200] [--idle]
+        (only our station, in one process: its task steps over 0.3 ms and the garbage
+        collector's passes, in FILE and printed; see bench.steps)
 """
 
 from __future__ import annotations
@@ -171,6 +174,7 @@ def run_peer(
     rig: dict | None = None,
     profile: Path | None = None,
     charging: bool = True,
+    steps: Path | None = None,
 ) -> dict[str, list[float]]:
     if rig is not None:  # a station on another machine connects to us
         with BenchCsms(host=rig["bind"], port=rig["port"]) as csms:
@@ -179,7 +183,7 @@ def run_peer(
             return measure(csms, samples)
     with BenchCsms() as csms:
         context = (
-            station_process(csms.url, profile=profile)
+            station_process(csms.url, profile=profile, steps=steps)
             if kind == "ours"
             else peer_process(kind, csms.url)
         )
@@ -292,13 +296,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", type=Path, metavar="FILE", help="profile our station alone (cProfile)"
     )
+    parser.add_argument(
+        "--steps",
+        type=Path,
+        metavar="FILE",
+        help="our station alone, in one process, with its long task steps and the garbage"
+        " collector's pauses written to FILE (bench.steps): what a response's tail waits for",
+    )
     add_rig_options(parser)
     args = parser.parse_args(argv)
+    if args.steps is not None:
+        times = run_peer("ours", args.samples, charging=not args.idle, steps=args.steps)
+        rows = [
+            stats_row(f"ours (one process): {name}", Stats.of(values).scaled(1000))
+            for name, values in times.items()
+        ]
+        print(table(rows, STAT_COLUMNS))
+        print(args.steps.read_text())
+        return 0
     if args.profile is not None:
         times = run_peer("ours", args.samples, profile=args.profile)
         print_profile(args.profile)
-        for name, values in times.items():
-            print(stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000)))
+        rows = [
+            stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000))
+            for name, values in times.items()
+        ]
+        print(table(rows, STAT_COLUMNS))
         return 0
     result = run(args.samples, rig_of(args), charging=not args.idle)
     print(json.dumps(result, indent=1) if args.json else result["text"])

@@ -107,3 +107,37 @@ def test_station_profile_of_a_response_harness(tmp_path):
 
     profiled = {name for _, _, name in pstats.Stats(str(profile)).stats}  # type: ignore[attr-defined]
     assert {"_dispatch", "send_report"} <= profiled
+
+
+def test_the_steps_of_a_station_under_a_response_harness(tmp_path):
+    steps = tmp_path / "steps.txt"
+    result = subprocess.run(
+        [
+            sys.executable,
+            *("-m", "bench.response_latency", "--samples", "2", "--idle"),
+            *("--steps", str(steps)),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "ours (one process): GetVariables×100" in result.stdout
+    # Written when the station stopped: the collector ran, and its passes are counted.
+    text = steps.read_text()
+    assert text.startswith("task steps of at least 0.3 ms, by task (ms):")
+    assert "garbage collector passes, by generation (ms):\n  gen0 n=" in text
+
+
+def test_the_steps_report_names_tasks_and_generations():
+    from bench.steps import CollectorPauses, StepTimes, report
+
+    steps, pauses = StepTimes(), CollectorPauses()
+    steps.long["station.ocpp.client._dispatch_calls".rsplit(".", 1)[-1]] += [0.002, 0.0005]
+    pauses("start", {"generation": 1})
+    pauses("stop", {"generation": 1})
+    text = report(steps, pauses)
+    assert "_dispatch_calls" in text and "n=2" in text and "max=2.00" in text
+    assert "gen1 n=1" in text
