@@ -38,9 +38,10 @@ ROWS = (
 )
 
 
-def test_every_harness_runs_and_reports(tmp_path):
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m ARGS`` in the repository; fails the test if it exits non-zero."""
     result = subprocess.run(
-        [sys.executable, "-m", "bench.run_all", "--quick", "--out", str(tmp_path)],
+        [sys.executable, "-m", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -48,6 +49,11 @@ def test_every_harness_runs_and_reports(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_every_harness_runs_and_reports(tmp_path):
+    bench("bench.run_all", "--quick", "--out", str(tmp_path))
     report = json.loads((tmp_path / "results.json").read_text())
     assert set(report["results"]) == HARNESSES
     for name, data in report["results"].items():
@@ -72,18 +78,10 @@ def test_every_harness_runs_and_reports(tmp_path):
 
 
 def test_profile_writes_a_flame_graph_or_profile_statistics(tmp_path):
-    result = subprocess.run(
-        [
-            *(sys.executable, "-m", "bench.run_all", "--quick", "--only", "control_idle"),
-            *("--profile", "control_idle", "--out", str(tmp_path)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    bench(
+        *("bench.run_all", "--quick", "--only", "control_idle"),
+        *("--profile", "control_idle", "--out", str(tmp_path)),
     )
-    assert result.returncode == 0, result.stderr[-3000:]
     written = {p.name for p in tmp_path.iterdir()}
     assert written & {"profile-control_idle.svg", "profile-control_idle.pstats"}
     report = json.loads((tmp_path / "results.json").read_text())
@@ -92,15 +90,7 @@ def test_profile_writes_a_flame_graph_or_profile_statistics(tmp_path):
 
 def test_station_profile_of_a_response_harness(tmp_path):
     profile = tmp_path / "station.pstats"
-    result = subprocess.run(
-        [sys.executable, "-m", "bench.triggered", "--samples", "1", "--profile", str(profile)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = bench("bench.triggered", "--samples", "1", "--profile", str(profile))
     assert "FullInventory" in result.stdout and "function calls" in result.stderr
     # The station's message path is in it: it ran under cProfile until it stopped.
     import pstats
@@ -111,19 +101,7 @@ def test_station_profile_of_a_response_harness(tmp_path):
 
 def test_the_steps_of_a_station_under_a_response_harness(tmp_path):
     steps = tmp_path / "steps.txt"
-    result = subprocess.run(
-        [
-            sys.executable,
-            *("-m", "bench.response_latency", "--samples", "2", "--idle"),
-            *("--steps", str(steps)),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    result = bench("bench.response_latency", "--samples", "2", "--idle", "--steps", str(steps))
     assert "ours (one process): GetVariables×100" in result.stdout
     # Written when the station stopped: the collector ran, and its passes are counted.
     text = steps.read_text()
