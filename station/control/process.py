@@ -98,7 +98,7 @@ class ChildSupervisor:
         """Supervise until ``stop`` is set (then SIGTERM, SIGKILL after
         `CHILD_STOP_TIMEOUT`) or the child exits with `EXIT_FIRMWARE_RESTART` (returned:
         the root must exit with it). ``first``: an OCPP side already started
-        (`station.control.spawn.start_ocpp_side`), supervised like the ones this starts."""
+        (`station.control.spawn.prestart_ocpp_side`), supervised like the ones this starts."""
         backoff = self.initial_backoff
         while first is not None or not stop.is_set():
             started = trio.current_time()
@@ -238,7 +238,7 @@ async def run_control_process(
     """Run the control process until ``stop``; returns the exit status of `station run`.
 
     ``early``: the link's socket and the first OCPP side, started before the event loop
-    (`station.control.spawn.start_ocpp_side`); killed if the control service cannot start
+    (`station.control.spawn.prestart_ocpp_side`); killed if the control service cannot start
     (the hardware cannot be built), so that no OCPP side talks for unguarded hardware."""
     from drivers import build_hardware
     from station.control.realtime import enter_realtime
