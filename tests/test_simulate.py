@@ -384,6 +384,21 @@ def test_bad_arguments_are_refused_with_the_reason(capsys):
     assert "--seeds must be at least 1, got 0" in capsys.readouterr().err
 
 
+def test_profile_writes_the_statistics_of_the_lives(tmp_path, monkeypatch):
+    import pstats
+
+    def short(seed: int, hours: float) -> LifeResult:
+        return LifeResult(seed, simulated_s=hours * 3600, checks=1, cpu_s=0.01)
+
+    monkeypatch.setattr(cli, "run_life", short)
+    out = tmp_path / "lives.pstats"
+    assert cli.main(["--seeds", "2", "--profile", str(out)]) == 0
+    profiled = {name for _, _, name in pstats.Stats(str(out)).stats}  # type: ignore[attr-defined]
+    assert "short" in profiled
+    with pytest.raises(SystemExit):
+        cli.main(["--seeds", "2", "--jobs", "2", "--profile", str(out)])
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_a_few_lives_keep_every_invariant(seed):
     result = run_life(seed, 0.25)

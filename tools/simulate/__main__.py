@@ -5,6 +5,10 @@ lives, simulated hours, wall time, lives per second, CPU seconds per life (each 
 own, in whichever process ran it), faults injected by kind, invariant checks,
 violations. A failing life prints its violations and the command that replays it.
 Exit status 1 when any life broke an invariant.
+
+``--profile FILE`` runs the lives in this process under cProfile and writes its
+statistics to FILE (``python -m cProfile -m tools.simulate`` would profile only the
+first process: the simulator re-executes itself to pin PYTHONHASHSEED).
 """
 
 from __future__ import annotations
@@ -59,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="lives run in parallel processes")
     parser.add_argument("--quiet", action="store_true", help="print failing lives only")
     parser.add_argument("--log", action="store_true", help="print the station's log (one life)")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the lives in this process under cProfile; its statistics go to FILE",
+    )
     args = parser.parse_args(argv)
     if args.hours <= 0:
         parser.error(f"--hours must be positive, got {args.hours:g}")
@@ -66,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--seeds must be at least 1, got {args.seeds}")
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
+    if args.profile is not None and args.jobs > 1:
+        parser.error("--profile runs the lives in this process: leave out --jobs")
     # The station's loggers stay at INFO (the simulator reads its discards and crashes).
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(_virtual_time)
@@ -80,6 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     faults: Counter[str] = Counter()
     failed: list[LifeResult] = []
     cpu_s = 0.0
+    profiler = None
+    if args.profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     for result in _results(seeds, args.hours, args.jobs if args.seed is None else 1):
         totals["lives"] += 1
         totals["simulated_s"] += int(result.simulated_s)
@@ -98,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
         if result.violations:
             print(f"  replay: {replay_command(result.seed, args.hours)}", flush=True)
     elapsed = time.perf_counter() - started
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     print(
         f"lives={totals['lives']} simulated_h={totals['simulated_s'] / 3600:.1f} "
         f"wall_s={elapsed:.1f} lives_per_s={totals['lives'] / elapsed:.2f} "
