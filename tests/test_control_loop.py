@@ -1087,3 +1087,138 @@ async def test_an_idle_wait_shorter_than_the_period_is_refused():
     refused = r"idle_wait must be at least the period 0\.01, got 0\.001"
     with pytest.raises(ValueError, match=refused):
         make(idle_wait=0.001)
+
+
+# -- simulated hardware: a steady loop sleeps until something can change -------------------
+
+
+def make_pair():
+    """Two EVSEs with the same EV and the same commands, both woken by their simulated
+    inputs (``idle_wait``): one loop reads every period while an EV is connected (as the
+    simulator ran before), the other sleeps through steady states too (``changes_at``, as
+    the simulator and a fleet run it now). Each records its snapshots with their times."""
+    made = []
+    for dozing in (False, True):
+        timeline: list[tuple[float, object]] = []
+        sim = SimulatedEvse(1, now=trio.current_time, wall_clock=lambda: datetime.now(UTC))
+        loop = ControlLoop(
+            1,
+            pilot=SimulatedPilot(sim),
+            relay=SimulatedRelay(sim),
+            faults=SimulatedFaultInputs(sim),
+            max_current=32,
+            period=0.5,
+            idle_wait=10.0,
+            changes_at=sim.next_change_at if dozing else None,
+            on_snapshot=lambda s, t=timeline: t.append((trio.current_time(), s)),
+        )
+        sim.on_input = loop.wake
+        made.append((sim, loop, timeline))
+    return made
+
+
+async def _meter(sim, loop, interval=5.0):
+    """A meter sampler's part: the EV's current every ``interval`` s, as the station's."""
+    while True:
+        await trio.sleep(interval)
+        loop.set_measured_current(sim.status()["meter"]["current"])
+
+
+def _battery_nearly_full(sim, loop):
+    sim.configure_ev(capacity_kwh=1.0, soc=99.0)
+
+
+def _limit_down_then_up(sim, loop):
+    loop.set_current_limit(8)
+
+
+def _withdrawn_while_drawing(sim, loop):
+    sim.set_ev_ignores_pwm(True)  # stays in C, drawing
+    loop.allow_charging(False)
+
+
+def _over_current(sim, loop):
+    sim.set_ev_ignores_pwm(True)  # draws its 32 A whatever is offered
+    loop.set_current_limit(10)
+
+
+def _welded_then_stopped(sim, loop):
+    sim.set_welded(True)
+    loop.allow_charging(False)
+    sim.set_ev_state("B")
+
+
+SCENARIOS = {
+    "battery_full": _battery_nearly_full,
+    "limit_raise": _limit_down_then_up,
+    "c1_forced_open": _withdrawn_while_drawing,
+    "over_current": _over_current,
+    "welded": _welded_then_stopped,
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+async def test_a_loop_that_sleeps_through_steady_states_decides_what_a_polling_one_does(
+    scenario, autojump_clock
+):
+    """The same EV, commands and meter readings to a loop that reads every period and one
+    that sleeps until its machine's next timer, its hardware's next change of its own or a
+    new input: the same snapshots at the same moments, with a fraction of the iterations."""
+    pair = make_pair()
+    async with trio.open_nursery() as nursery:
+        for sim, loop, _ in pair:
+            nursery.start_soon(loop.run)
+            nursery.start_soon(_meter, sim, loop)
+        await trio.sleep(1.0)
+        for sim, loop, _ in pair:
+            loop.allow_charging(True)
+            sim.set_ev_state("C")
+        await trio.sleep(30.0)
+        assert all(loop.snapshot.relay_closed for _, loop, _ in pair)
+        for sim, loop, _ in pair:
+            SCENARIOS[scenario](sim, loop)
+        await trio.sleep(2.25)
+        if scenario == "limit_raise":
+            for _, loop, _ in pair:
+                loop.set_current_limit(32)  # raised 5 s after the lowering, not at once
+        await trio.sleep(300.0)
+        nursery.cancel_scope.cancel()
+    (_, polling, polled), (_, dozing, dozed) = pair
+    assert dozed == polled
+    # What each scenario is about happened, at the moment its rule sets.
+    changes = [(when, s.relay_closed, s.offered_current, s.fault) for when, s in polled]
+    assert changes[1] == (2.5, True, pytest.approx(32.0, abs=0.1), None)  # C confirmed, closed
+    assert EXPECTED[scenario] in changes
+    assert dozing.iterations * 5 < polling.iterations
+
+
+#: A change each scenario makes: (when, relay closed, offered A, fault).
+EXPECTED = {
+    "battery_full": (86.0, False, pytest.approx(32.0, abs=0.1), None),  # the EV stopped asking
+    "c1_forced_open": (37.0, False, 0.0, None),  # withdrawn at 31 s, the EV kept drawing
+    "limit_raise": (
+        36.0,
+        True,
+        pytest.approx(32.0, abs=0.1),
+        None,
+    ),  # lowered at 31 s, raised 5 s on
+    "over_current": (45.5, False, 0.0, "overcurrent"),  # lowered at 38.5 s, then tripped
+    "welded": (31.5, False, 0.0, "welded"),  # the feedback checked 0.25 s after opening
+}
+
+
+async def test_a_new_meter_current_wakes_a_sleeping_loop_at_once(autojump_clock):
+    (_, _, _), (sim, loop, _) = make_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        loop.allow_charging(True)
+        sim.set_ev_state("C")
+        await trio.sleep(5.0)
+        assert loop.snapshot.relay_closed
+        before = loop.iterations
+        await trio.sleep(3.0)
+        assert loop.iterations == before  # a steady charge: nothing to read
+        loop.set_measured_current(16.0)
+        await trio.lowlevel.checkpoint()
+        assert loop.iterations == before + 1
+        nursery.cancel_scope.cancel()

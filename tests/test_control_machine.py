@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -600,3 +602,88 @@ def test_an_unchanged_step_hands_back_the_same_decision_and_never_repeats_events
     assert Fault.RCD in tripped.faults and tripped.events == ("fault_rcd",)
     held = step("B", charging_allowed=True, rcd_tripped=True)
     assert held.faults == tripped.faults and held.events == () and held is not tripped
+
+
+# -- quiet_until: how long the same inputs keep the same decision ------------------------
+
+# Weighted towards charging (B and C, allowed, no RCD, a contactor that follows), where
+# most of the timers are.
+SEGMENT = st.tuples(
+    st.integers(min_value=1, max_value=40),  # a third of the periods the inputs hold
+    st.sampled_from(list("ABBCCCCDEF")),
+    st.sampled_from([True, True, False]),  # charging allowed
+    st.sampled_from([0.0, 6.0, 10.0, 16.0, 32.0]),  # current limit
+    st.sampled_from([False, False, False, False, True]),  # RCD tripped
+    st.sampled_from([None, 0.0, 9.0, 17.0, 40.0]),  # measured current
+    st.sampled_from([True, True, True, False]),  # the contactor follows (else: welded)
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(SEGMENT, min_size=1, max_size=12))
+def test_the_same_inputs_keep_the_same_decision_until_quiet_until(segments):
+    """Whatever the machine went through, stepping again with the same inputs before the
+    moment `quiet_until` names hands back the same decision: a loop that sleeps until then
+    (simulated hardware) decides what one reading every period does."""
+    period = 0.1
+    m = PilotMachine()
+    now = 100.0
+    previous = None
+    for count, ev, allowed, limit, rcd, measured, follows in segments:
+        probed = False
+        for _ in range(count * 3):
+            now += period
+            inputs = Inputs(
+                now=now,
+                reading=reading(ev, m),
+                charging_allowed=allowed,
+                current_limit=limit,
+                rcd_tripped=rcd,
+                relay_feedback=m.relay_closed if follows else True,
+                measured_current=measured,
+            )
+            decision = m.step(inputs)
+            # Steady as the loop sees it: the machine handed back the same decision.
+            steady, previous = decision is previous, decision
+            until = m.quiet_until(inputs)
+            if probed or not steady or until <= now + period:
+                continue  # probed already, not a steady decision, or nothing to skip
+            probed = True
+            probe = copy.deepcopy(m)
+            later = now
+            while (later := later + period) < min(until, now + 12.0):
+                # The same readings: the output they were taken under has not changed.
+                again = probe.step(replace(inputs, now=later, reading=reading(ev, probe)))
+                assert again == decision and not again.events, (later, until)
+
+
+def _inputs(at: float, machine: PilotMachine, ev: str, **values) -> Inputs:
+    return Inputs(now=at, reading=reading(ev, machine), charging_allowed=True, **values)
+
+
+def test_quiet_until_waits_for_the_feedback_after_the_relay_moved():
+    m, at = PilotMachine(), 100.0
+    while not m.relay_closed:
+        at += 0.01
+        m.step(_inputs(at, m, "C" if m.output is Output.PWM else "B", relay_feedback=False))
+    closed_at = at
+    at += 0.01
+    inputs = _inputs(at, m, "C", relay_feedback=True)
+    assert not m.step(inputs).events
+    assert m.quiet_until(inputs) == pytest.approx(closed_at + 0.25)
+
+
+def test_quiet_until_waits_for_a_raise_of_the_offer():
+    m, at = PilotMachine(), 100.0
+    for limit in (16.0, 16.0, 16.0, 10.0):
+        at += 0.01
+        m.step(_inputs(at, m, "B", current_limit=limit))
+    lowered_at = at
+    at += 0.01
+    inputs = _inputs(at, m, "B", current_limit=32.0)
+    m.step(inputs)
+    assert m.duty == pytest.approx(16.6)  # not raised yet
+    assert m.quiet_until(inputs) == pytest.approx(lowered_at + 5.0)
+    confirming = _inputs(at + 0.01, m, "C", current_limit=32.0)
+    m.step(confirming)
+    assert m.quiet_until(confirming) == -math.inf  # C seen once: the next reading counts

@@ -345,6 +345,31 @@ class SimulatedEvse:
             and not self._interlock_open,
         )
 
+    def next_change_at(self) -> float:
+        """When what a control loop reads here next changes by itself: contacts that
+        finish moving, the EV following a new offer, the battery reaching its knee, a
+        step of its taper or full (the EV then stops asking: C becomes B); inf if
+        nothing is under way. Every other change comes from outside and calls
+        `on_input`."""
+        self._advance()
+        moment = math.inf
+        if self._pending is not None:
+            moment = self._pending[0]
+        if self._offer_change is not None:
+            moment = min(moment, self._offer_change[0])
+        battery = self.ev.battery
+        current = self._current()
+        if battery is not None and current > 0:
+            # As `_integrate` steps: to the knee, or to full a taper step at most.
+            target = KNEE_SOC if battery.soc < KNEE_SOC else 100.0
+            power = self._power(self._voltage(self._last, current), current)
+            stored_wh = (target - battery.soc) / 100.0 * battery.capacity_kwh * 1000.0
+            reach = self._last + stored_wh / (power * CHARGER_EFFICIENCY) * 3600.0
+            if battery.soc >= KNEE_SOC:
+                reach = min(reach, self._last + _TAPER_STEP)
+            moment = min(moment, reach)
+        return moment
+
     def contacts_open_at_rest(self) -> bool:
         """The contacts are open and no closing is under way: what `contactor_inputs`
         would say about them, without accounting for the time since the last change

@@ -321,6 +321,46 @@ class PilotMachine:
         )
         return decision
 
+    def quiet_until(self, inputs: Inputs) -> float:
+        """After `step` (``inputs``): the earliest time at which stepping again with the
+        same inputs, only later, could decide otherwise or change what a later step
+        decides. ``-inf`` while a change waits for more readings (a state to confirm, the
+        readings under PWM before closing); ``inf`` when only new inputs change anything.
+
+        For a loop whose inputs tell it when they change (simulated hardware): until then
+        its iterations would hand back the same `Decision`, and it may skip them."""
+        if self._candidate is not None:
+            return -math.inf
+        now = inputs.now
+        until = math.inf
+        if now - self._relay_changed_at < FEEDBACK_TIMEOUT_S:
+            until = self._relay_changed_at + FEEDBACK_TIMEOUT_S
+        if self.faults:
+            if self._fault_since is not None and now - self._fault_since < F_HOLD_S:
+                until = min(until, self._fault_since + F_HOLD_S)
+            return until
+        if self.relay_closed and self.output is Output.PWM:
+            until = min(
+                until,
+                self._overcurrent.quiet_until(current_for_duty(self.duty), inputs.measured_current),
+            )
+        connected = self.state in (PilotState.B, PilotState.C, PilotState.D)
+        limit = inputs.current_limit if self._cap is None else min(inputs.current_limit, self._cap)
+        duty = duty_for_current(limit)
+        offer = connected and inputs.operative and inputs.charging_allowed and duty is not None
+        requesting = self.state is PilotState.C or (
+            self.state is PilotState.D and inputs.ventilation_allowed
+        )
+        if offer and duty is not None and duty > self.duty:
+            until = min(until, self._last_duty_change + PWM_RAISE_INTERVAL_S)
+        if requesting and self.relay_closed and not offer and self._pwm_withdrawn_at is not None:
+            until = min(until, self._pwm_withdrawn_at + C1_FORCE_OPEN_S)
+        if requesting and not self.relay_closed and offer and self.output is Output.PWM:
+            if self._pwm_readings < CLOSE_CONFIRMATIONS:
+                return -math.inf
+            until = min(until, self._last_close + MIN_CLOSE_INTERVAL_S)
+        return until
+
     # -- reading the pilot -----------------------------------------------------------------
 
     def _observe(self, inputs: Inputs, events: list[str]) -> PilotState | Fault | None:

@@ -58,8 +58,14 @@ Closing needs two readings of C taken under PWM anyway, so two fast periods at l
 Simulated hardware in a fleet of stations (``idle_wait``, never set for real hardware nor
 with a simulated interlock): an idle loop sleeps until its simulated inputs change (the
 simulator calls `wake` on a plug-in, an EV state, a fault, an injected voltage) or a
-command arrives (also `wake`), or at most ``idle_wait`` seconds. Its decisions are the
-same; they are only taken when something they depend on can have changed.
+command arrives (also `wake`), or at most ``idle_wait`` seconds. So does a loop whose
+machine handed back the same `Decision` twice (a steady charge, an EV waiting for a
+card): it sleeps until the machine's next timer (`PilotMachine.quiet_until`), the
+hardware's next change of its own (``changes_at``: contacts moving, a battery getting
+full), the meter's current growing stale or arriving anew, a `wake`, or ``idle_wait``,
+whichever comes first, and wakes on the grid where the polling loop would have seen
+the change. Its decisions are the same; they are only taken when something they depend
+on can have changed.
 
 Latched faults (a welded contactor) are handed to a `LatchStore` when they appear or are
 cleared, after the outputs of that iteration are applied, and loaded again when the
@@ -169,11 +175,13 @@ class ControlLoop:
         max_reading_age: float = MAX_READING_AGE_S,
         idle_periods: int | None = None,
         idle_wait: float | None = None,
+        changes_at: Callable[[], float] | None = None,
     ) -> None:
         """``idle_wait`` (simulated hardware only, see the module docstring): while idle,
         sleep until `wake` or at most this long instead of ``idle_periods`` periods; None
         (real hardware) keeps the idle rate. ``idle_periods`` defaults to as many periods
-        as fit in ``IDLE_INTERVAL``."""
+        as fit in ``IDLE_INTERVAL``. ``changes_at`` (with ``idle_wait``): when the
+        simulated inputs next change by themselves; with it, a steady loop sleeps too."""
         most = idle_periods_for(period)
         if idle_periods is None:
             idle_periods = most
@@ -187,6 +195,10 @@ class ControlLoop:
         self.evse_id = evse_id
         self.idle_periods = idle_periods
         self.idle_wait = idle_wait
+        self._changes_at = changes_at if idle_wait is not None else None
+        #: Sleeping through a steady state (simulated hardware): a new meter current
+        #: wakes it (the over-current check must see it).
+        self._dozing = False
         self._pilot = pilot
         self._relay = relay
         self._faults = faults
@@ -319,6 +331,8 @@ class ControlLoop:
     def set_measured_current(self, amps: float) -> None:
         """The EV's current from a new meter reading, for the over-current check."""
         self._measured = (amps, trio.current_time())
+        if self._dozing:
+            self._lowered.set()
 
     # -- observation ---------------------------------------------------------------------
 
@@ -371,7 +385,9 @@ class ControlLoop:
             # its two layers of lookup, four times an iteration.
             current_time = trio.lowlevel.current_clock().current_time
             latches = self._latches
+            previous: Decision | None = None  # the last iteration's decision
             while True:
+                self._dozing = False
                 if self._reset_requested:
                     self._reset_requested = False
                     await self._fail_safe()
@@ -432,21 +448,18 @@ class ControlLoop:
                     else relay.feedback()
                 )
                 now = current_time()
-                decision = self.machine.step(
-                    Inputs(
-                        now=now,
-                        reading=reading,
-                        reading_taken_at=taken_at,
-                        charging_allowed=self._allowed,
-                        operative=self._operative and self._external_fault is None,
-                        current_limit=self._limit,
-                        rcd_tripped=rcd,
-                        relay_feedback=feedback,
-                        measured_current=None
-                        if self._measured is None
-                        else self._fresh_current(now),
-                    )
+                inputs = Inputs(
+                    now=now,
+                    reading=reading,
+                    reading_taken_at=taken_at,
+                    charging_allowed=self._allowed,
+                    operative=self._operative and self._external_fault is None,
+                    current_limit=self._limit,
+                    rcd_tripped=rcd,
+                    relay_feedback=feedback,
+                    measured_current=None if self._measured is None else self._fresh_current(now),
                 )
+                decision = self.machine.step(inputs)
                 if not self.interlock_armed and (
                     decision.relay_closed or decision.output is Output.PWM
                 ):
@@ -533,6 +546,14 @@ class ControlLoop:
                     tick = (tick // step + 1) * step
                 else:
                     tick += 1
+                    if (
+                        self._changes_at is not None
+                        and decision is previous
+                        and self._wakes == wakes
+                        and not self._reset_requested
+                    ):
+                        tick = self._doze(tick, inputs)
+                previous = decision
                 if not idle:
                     self.slow = False
                 deadline = tick * self.period  # never later than idle_periods after the last
@@ -559,6 +580,24 @@ class ControlLoop:
             if not self._stop_logged:
                 self._stop_logged = True
                 log.info("event=control_loop_stopped evse=%s relay=open", self.evse_id)
+
+    def _doze(self, tick: int, inputs: Inputs) -> int:
+        """The next tick of a steady loop on simulated hardware (see the module
+        docstring): the first tick at or after the earliest moment anything it decides
+        on can change by itself, at most ``idle_wait`` away; ``tick`` if that is sooner."""
+        assert self._changes_at is not None and self.idle_wait is not None
+        until = min(
+            self.machine.quiet_until(inputs),
+            self._changes_at(),
+            inputs.now + self.idle_wait,
+        )
+        if self._measured is not None:
+            # The current stops being fresh after MEASURED_CURRENT_MAX_AGE.
+            until = min(until, self._measured[1] + MEASURED_CURRENT_MAX_AGE)
+        if until <= tick * self.period:
+            return tick
+        self._dozing = True
+        return math.ceil(until / self.period - GRID_EPSILON)
 
     def _pulse(self) -> None:
         """Two toggles of the heartbeat: one rising edge whatever the line's level, so

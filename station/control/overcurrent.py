@@ -60,6 +60,23 @@ class OverCurrentGuard:
         """Forget everything (the contactor opened)."""
         self._since = self._reference = self._cap = self._lowered_at = None
 
+    def quiet_until(self, offered: float, measured: float | None) -> float:
+        """The earliest time at which `update` with this offer and measurement could say
+        or remember something new: the end of a stage of the excess in progress; inf if
+        never; -inf if the next update already would (an excess begins or ends)."""
+        if measured is None or not math.isfinite(measured):
+            return math.inf
+        reference = self._reference if self._reference is not None else offered
+        if measured <= tolerated(reference):
+            ends = self._since is not None or (self._cap is None and self._reference is not None)
+            return -math.inf if ends else math.inf
+        if self._since is None:
+            return -math.inf
+        if self._cap is None:
+            return self._since + LOWER_AFTER_S
+        assert self._lowered_at is not None
+        return max(self._since, self._lowered_at) + TRIP_AFTER_S
+
     def update(self, now: float, offered: float, measured: float | None) -> Verdict:
         """One control period while the contactor is closed and ``offered`` A are offered."""
         if measured is None or not math.isfinite(measured):

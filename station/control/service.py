@@ -194,6 +194,9 @@ class ControlService:
                 else LatchFile.for_evse(latch_dir, d.id, offload or ThreadOffload()),
                 max_reading_age=evse_config[d.id].pilot.max_reading_age,
                 idle_wait=idle_wait,
+                changes_at=None
+                if idle_wait is None or sim is None
+                else sim.evse(d.id).next_change_at,
             )
             for d in hardware.evses
         }
