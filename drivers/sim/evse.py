@@ -361,14 +361,19 @@ class SimulatedEvse:
         current = self._current()
         if battery is not None and current > 0:
             # As `_integrate` steps: to the knee, or to full a taper step at most.
-            target = KNEE_SOC if battery.soc < KNEE_SOC else 100.0
-            power = self._power(self._voltage(self._last, current), current)
-            stored_wh = (target - battery.soc) / 100.0 * battery.capacity_kwh * 1000.0
-            reach = self._last + stored_wh / (power * CHARGER_EFFICIENCY) * 3600.0
+            reach, _ = self._battery_reach(battery, current)
             if battery.soc >= KNEE_SOC:
                 reach = min(reach, self._last + _TAPER_STEP)
             moment = min(moment, reach)
         return moment
+
+    def _battery_reach(self, battery: Battery, current: float) -> tuple[float, float]:
+        """When the battery, charged at ``current`` from now on, reaches the next state of
+        charge where its current changes (the knee, or full), and that state of charge."""
+        target = KNEE_SOC if battery.soc < KNEE_SOC else 100.0
+        power = self._power(self._voltage(self._last, current), current)
+        stored_wh = (target - battery.soc) / 100.0 * battery.capacity_kwh * 1000.0
+        return self._last + stored_wh / (power * CHARGER_EFFICIENCY) * 3600.0, target
 
     def contacts_open_at_rest(self) -> bool:
         """The contacts are open and no closing is under way: what `contactor_inputs`
@@ -504,10 +509,7 @@ class SimulatedEvse:
             if battery is not None:
                 # Steps end where the current changes: at the knee, at full, and every
                 # _TAPER_STEP while it tapers.
-                target = KNEE_SOC if battery.soc < KNEE_SOC else 100.0
-                power = self._power(self._voltage(self._last, current), current)
-                stored_wh = (target - battery.soc) / 100.0 * battery.capacity_kwh * 1000.0
-                reach = self._last + stored_wh / (power * CHARGER_EFFICIENCY) * 3600.0
+                reach, target = self._battery_reach(battery, current)
                 if battery.soc >= KNEE_SOC:
                     end = min(end, self._last + _TAPER_STEP)
                 if reach <= end:

@@ -344,13 +344,7 @@ class PilotMachine:
                 until,
                 self._overcurrent.quiet_until(current_for_duty(self.duty), inputs.measured_current),
             )
-        connected = self.state in (PilotState.B, PilotState.C, PilotState.D)
-        limit = inputs.current_limit if self._cap is None else min(inputs.current_limit, self._cap)
-        duty = duty_for_current(limit)
-        offer = connected and inputs.operative and inputs.charging_allowed and duty is not None
-        requesting = self.state is PilotState.C or (
-            self.state is PilotState.D and inputs.ventilation_allowed
-        )
+        duty, offer, requesting = self._wanted(inputs)
         if offer and duty is not None and duty > self.duty:
             until = min(until, self._last_duty_change + PWM_RAISE_INTERVAL_S)
         if requesting and self.relay_closed and not offer and self._pwm_withdrawn_at is not None:
@@ -472,13 +466,7 @@ class PilotMachine:
                 self._set_output(Output.HIGH, 100.0, now)
             return
 
-        connected = self.state in (PilotState.B, PilotState.C, PilotState.D)
-        limit = inputs.current_limit if self._cap is None else min(inputs.current_limit, self._cap)
-        duty = duty_for_current(limit)
-        offer = connected and inputs.operative and inputs.charging_allowed and duty is not None
-        requesting = self.state is PilotState.C or (
-            self.state is PilotState.D and inputs.ventilation_allowed
-        )
+        duty, offer, requesting = self._wanted(inputs)
 
         if offer:
             assert duty is not None
@@ -510,6 +498,18 @@ class PilotMachine:
             and now - self._last_close >= MIN_CLOSE_INTERVAL_S
         ):
             self.relay_closed = True
+
+    def _wanted(self, inputs: Inputs) -> tuple[float | None, bool, bool]:
+        """The duty the limit allows (None: below 6 A), whether energy may be offered, and
+        whether the EV asks for it."""
+        connected = self.state in (PilotState.B, PilotState.C, PilotState.D)
+        limit = inputs.current_limit if self._cap is None else min(inputs.current_limit, self._cap)
+        duty = duty_for_current(limit)
+        offer = connected and inputs.operative and inputs.charging_allowed and duty is not None
+        requesting = self.state is PilotState.C or (
+            self.state is PilotState.D and inputs.ventilation_allowed
+        )
+        return duty, offer, requesting
 
     def _open(self) -> None:
         self.relay_closed = False
