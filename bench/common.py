@@ -282,6 +282,12 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def timings_table(label: str, times: dict[str, list[float]]) -> str:
+    """A table of ``label: NAME`` rows, milliseconds, from seconds by request name."""
+    rows = [stats_row(f"{label}: {name}", Stats.of(v).scaled(1000)) for name, v in times.items()]
+    return table(rows, STAT_COLUMNS)
+
+
 def print_profile(path: Path, top: int = 30) -> None:
     """The heaviest functions of a cProfile statistics file, by own time and by
     cumulative time, on standard error."""

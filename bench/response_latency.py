@@ -43,6 +43,7 @@ from bench.common import (
     station_process,
     stats_row,
     table,
+    timings_table,
 )
 from bench.csms import BenchCsms
 
@@ -307,21 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.steps is not None:
         times = run_peer("ours", args.samples, charging=not args.idle, steps=args.steps)
-        rows = [
-            stats_row(f"ours (one process): {name}", Stats.of(values).scaled(1000))
-            for name, values in times.items()
-        ]
-        print(table(rows, STAT_COLUMNS))
+        print(timings_table("ours (one process)", times))
         print(args.steps.read_text())
         return 0
     if args.profile is not None:
-        times = run_peer("ours", args.samples, profile=args.profile)
+        times = run_peer("ours", args.samples, profile=args.profile, charging=not args.idle)
         print_profile(args.profile)
-        rows = [
-            stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000))
-            for name, values in times.items()
-        ]
-        print(table(rows, STAT_COLUMNS))
+        print(timings_table("ours (profiled)", times))
         return 0
     result = run(args.samples, rig_of(args), charging=not args.idle)
     print(json.dumps(result, indent=1) if args.json else result["text"])

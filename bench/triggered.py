@@ -37,6 +37,7 @@ from bench.common import (
     station_process,
     stats_row,
     table,
+    timings_table,
 )
 from bench.csms import BenchCsms
 
@@ -183,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.profile is not None:
         data = run_peer("ours", args.samples, profile=args.profile)
         print_profile(args.profile)
-        for name, values in data["times"].items():
-            print(stats_row(f"ours (profiled): {name}", Stats.of(values).scaled(1000)))
+        print(timings_table("ours (profiled)", data["times"]))
         return 0
     result = run(args.samples, rig_of(args))
     print(json.dumps(result, indent=1) if args.json else result["text"])
