@@ -1207,7 +1207,7 @@ EXPECTED = {
 }
 
 
-async def test_a_new_meter_current_wakes_a_sleeping_loop_at_once(autojump_clock):
+async def test_a_meter_current_above_the_offer_wakes_a_sleeping_loop_at_once(autojump_clock):
     (_, _, _), (sim, loop, _) = make_pair()
     async with trio.open_nursery() as nursery:
         nursery.start_soon(loop.run)
@@ -1218,7 +1218,27 @@ async def test_a_new_meter_current_wakes_a_sleeping_loop_at_once(autojump_clock)
         before = loop.iterations
         await trio.sleep(3.0)
         assert loop.iterations == before  # a steady charge: nothing to read
+        # Within the tolerance of the 32 A offered: the guard has nothing to do.
         loop.set_measured_current(16.0)
+        await trio.sleep(3.0)
+        assert loop.iterations == before
+        loop.set_measured_current(40.0)  # an excess begins
         await trio.sleep(0.001)  # virtual: the clock moves once every task waits
         assert loop.iterations == before + 1
+        nursery.cancel_scope.cancel()
+
+
+async def test_a_meter_current_leaves_an_idle_loop_asleep(autojump_clock):
+    """No EV, contactor open: the over-current guard reads no current, so a reading (one
+    every meter interval on a real station) is no reason to iterate."""
+    (_, _, _), (_, loop, _) = make_pair()
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(loop.run)
+        await trio.sleep(5.0)
+        before = loop.iterations
+        for amps in (0.0, 40.0, 0.0):  # within the idle wait of 10 s
+            loop.set_measured_current(amps)
+            await trio.sleep(1.0)
+        assert loop.iterations == before
+        assert not loop.snapshot.relay_closed
         nursery.cancel_scope.cancel()

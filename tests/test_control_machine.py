@@ -655,6 +655,21 @@ def test_the_same_inputs_keep_the_same_decision_until_quiet_until(segments):
                 # The same readings: the output they were taken under has not changed.
                 again = probe.step(replace(inputs, now=later, reading=reading(ev, probe)))
                 assert again == decision and not again.events, (later, until)
+            # A new meter current that `current_matters` says moves nothing (the loop
+            # does not wake for it) keeps the decision until then too, as does one that
+            # grew stale (None).
+            for amps in (None, 0.0, 9.0, 17.0, 40.0):
+                if m.current_matters(amps):
+                    continue
+                probe = copy.deepcopy(m)
+                later = now
+                while (later := later + period) < min(until, now + 12.0):
+                    again = probe.step(
+                        replace(
+                            inputs, now=later, reading=reading(ev, probe), measured_current=amps
+                        )
+                    )
+                    assert again == decision and not again.events, (amps, later, until)
 
 
 def _inputs(at: float, machine: PilotMachine, ev: str, **values) -> Inputs:

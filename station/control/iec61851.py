@@ -355,6 +355,19 @@ class PilotMachine:
             until = min(until, self._last_close + MIN_CLOSE_INTERVAL_S)
         return until
 
+    def current_matters(self, amps: float | None) -> bool:
+        """Whether a meter current of ``amps`` (None: none fresh) could make the next step
+        decide otherwise, or remember something new, before `quiet_until` says: only the
+        over-current guard reads the current, only while the contactor is closed under
+        PWM, and a current within the tolerance with no excess in progress moves nothing.
+        A loop that dozes wakes for such a current only; a current growing stale moves
+        nothing either (the guard holds its episode as it is until one arrives)."""
+        return (
+            self.relay_closed
+            and self.output is Output.PWM
+            and self._overcurrent.quiet_until(current_for_duty(self.duty), amps) != math.inf
+        )
+
     # -- reading the pilot -----------------------------------------------------------------
 
     def _observe(self, inputs: Inputs, events: list[str]) -> PilotState | Fault | None:

@@ -62,7 +62,9 @@ command arrives (also `wake`), or at most ``idle_wait`` seconds. So does a loop 
 machine handed back the same `Decision` twice (a steady charge, an EV waiting for a
 card): it sleeps until the machine's next timer (`PilotMachine.quiet_until`), the
 hardware's next change of its own (``changes_at``: contacts moving, a battery getting
-full), the meter's current growing stale or arriving anew, a `wake`, or ``idle_wait``,
+full), a meter current that moves the over-current guard (`PilotMachine.current_matters`:
+one above the tolerance, or one that ends an excess; a current growing stale moves
+nothing, and neither does one while the contactor is open), a `wake`, or ``idle_wait``,
 whichever comes first, and wakes on the grid where the polling loop would have seen
 the change. Its decisions are the same; they are only taken when something they depend
 on can have changed.
@@ -331,7 +333,7 @@ class ControlLoop:
     def set_measured_current(self, amps: float) -> None:
         """The EV's current from a new meter reading, for the over-current check."""
         self._measured = (amps, trio.current_time())
-        if self._dozing:
+        if self._dozing and self.machine.current_matters(amps):
             self._lowered.set()
 
     # -- observation ---------------------------------------------------------------------
@@ -591,9 +593,6 @@ class ControlLoop:
             self._changes_at(),
             inputs.now + self.idle_wait,
         )
-        if self._measured is not None:
-            # The current stops being fresh after MEASURED_CURRENT_MAX_AGE.
-            until = min(until, self._measured[1] + MEASURED_CURRENT_MAX_AGE)
         if until <= tick * self.period:
             return tick
         self._dozing = True
