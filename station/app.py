@@ -81,7 +81,7 @@ from station.reservation import Reservations
 from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
-from station.security.resources import ResourceWatch
+from station.security.resources import ResourceWatch, Usage, cgroup_memory
 from station.security.service import CertificateService
 from station.seeding import reconcile
 from station.smartcharging.schedule import Electrical
@@ -158,6 +158,11 @@ class Runtime:
     freeze_heap: bool = True
     #: How to reach a control service in another process; None runs one in this process.
     control_connect: Connect | None = None
+    #: What `ResourceWatch` reads as the flash's and the RAM's use (None: the data
+    #: directory's file system and the cgroup's memory). The simulator gives its own:
+    #: the host's disk and memory are no input a replayed life may depend on.
+    disk_usage: Callable[[], Usage | None] | None = None
+    memory_usage: Callable[[], Usage | None] = cgroup_memory
 
     def control_settings(self) -> ControlSettings:
         """The periods of an in-process control service."""
@@ -235,7 +240,11 @@ class Station:
             "MemoryExhaustion", f"message log: {count} lines dropped, its queue bound reached"
         )
         self.resources = ResourceWatch(
-            config.station.data_dir, runtime.offload, self.security_log.record
+            config.station.data_dir,
+            runtime.offload,
+            self.security_log.record,
+            disk=runtime.disk_usage,
+            memory=runtime.memory_usage,
         )
         self.started_at = 0.0
         self.ready = trio.Event()
@@ -1117,8 +1126,8 @@ class Station:
         # even if a charge started offline meanwhile).
         with trio.move_on_after(10):
             await self.client.wait_until(lambda: self.client.boot_state is BootState.Accepted)
-        gc.collect()
         if self.runtime.freeze_heap:
+            gc.collect()  # what is garbage already need not be frozen
             gc.freeze()
         await trio.sleep_forever()
 

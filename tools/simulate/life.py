@@ -52,6 +52,7 @@ from tools.simulate.world import (
     EVSES,
     LINK_HEARTBEAT,
     METER_INTERVAL,
+    SIM_FLASH,
     SIM_IDLE_WAIT,
     START,
     CuttableOffload,
@@ -175,6 +176,8 @@ class Life:
                 card_interval=CARD_INTERVAL,
                 control_heartbeat_interval=LINK_HEARTBEAT,
                 sim_idle_wait=SIM_IDLE_WAIT,
+                disk_usage=lambda: SIM_FLASH,
+                memory_usage=lambda: None,
                 # What the life builds is collected with it (`run_life`), not frozen.
                 freeze_heap=False,
             )

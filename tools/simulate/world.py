@@ -20,6 +20,7 @@ import trio
 
 from station.clock import WallClock
 from station.config import StationConfig, parse_config
+from station.security.resources import Usage
 
 T = TypeVar("T")
 
@@ -38,6 +39,10 @@ LINK_HEARTBEAT = 30.0
 #: change the simulator makes is reported, so the bound only limits a bug's damage.
 SIM_IDLE_WAIT = 60.0
 EVSES = (1, 2)
+#: The station's flash as `ResourceWatch` sees it in a life: 8 GiB, a quarter used. The
+#: host's disk and memory are no input a replayed life may depend on (and a life has no
+#: memory limit: its RAM probe finds none).
+SIM_FLASH = Usage(used=2 * 1024**3, total=8 * 1024**3)
 
 
 class SimulatedCrash(RuntimeError):
