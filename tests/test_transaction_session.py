@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 from datetime import UTC, datetime, timedelta
@@ -14,12 +15,14 @@ from drivers.interfaces import MeterSample
 from station.ocpp.messages import ReadingContextEnumType
 from station.transactions.meter_values import Reading
 from station.transactions.session import (
+    Authorization,
     EvseSession,
     Moment,
     Policy,
     Reason,
     SessionState,
     Token,
+    Transaction,
     Trigger,
 )
 
@@ -307,6 +310,52 @@ def test_a_transaction_starts_only_on_the_input_that_makes_a_start_point_true():
     (again,) = payloads(s.plug(c.moment(p)))
     assert again["eventType"] == "Started"
     assert again["transactionInfo"]["transactionId"] != started["transactionInfo"]["transactionId"]
+
+
+def test_every_stored_field_of_a_session_survives_the_store():
+    """`SessionState.to_json` names its fields one by one: none may be left out, whatever
+    a later change adds (only the samples, stored apart, and the charging clock, which
+    restarts with the process, are not kept)."""
+    transaction = Transaction(
+        transaction_id="tx-9",
+        next_seq_no=7,
+        charging_state="Charging",
+        evse_reported=True,
+        token_reported=True,
+        remote_start_reported=False,
+        stop_reason="Local",
+        held={"EVConnected", "Authorized"},
+        charging_seconds=12.5,
+        charging_since=3.0,
+        ended_values=[(0, {"timestamp": "2026-01-01T00:00:00Z", "sampledValue": []})],
+        next_sample_no=1,
+        start_energy_wh=1000.0,
+        begin_reported=False,
+        last_timestamp="2026-01-01T00:00:01+00:00",
+        last_epoch="epoch-1",
+        last_end_value={"timestamp": "2026-01-01T00:00:01Z", "sampledValue": [{"value": 1}]},
+    )
+    defaults = Transaction("tx-0")
+    names = {f.name for f in dataclasses.fields(Transaction)}
+    assert {
+        name for name in names if getattr(transaction, name) == getattr(defaults, name)
+    } == set(), "give every field a value other than its default"
+    state = SessionState(
+        evse_id=2,
+        ev_connected=True,
+        requesting=True,
+        delivering=True,
+        offering=True,
+        authorization=Authorization(Token("ABC", "ISO14443", "G1"), 5, 2000.0, 3),
+        transaction=transaction,
+        conditions={"Authorized", "EVConnected"},
+    )
+    assert {f.name for f in dataclasses.fields(SessionState)} <= {name for name in state.to_json()}
+    restored = SessionState.from_json(json.loads(json.dumps(state.to_json())))
+    assert restored == dataclasses.replace(
+        state,
+        transaction=dataclasses.replace(transaction, charging_since=None, ended_values=[]),
+    )
 
 
 def test_state_round_trips_through_json_and_continues_seq_no():

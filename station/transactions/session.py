@@ -160,6 +160,14 @@ class Transaction:
     last_end_value: dict[str, Any] | None = None
 
 
+#: The fields of a transaction stored as they are (`SessionState.to_json`).
+_TRANSACTION_FIELDS = tuple(
+    f.name
+    for f in dataclasses.fields(Transaction)
+    if f.name not in ("held", "charging_since", "ended_values")
+)
+
+
 @dataclass(slots=True)
 class SessionState:
     """Everything about one EVSE's session that must survive a restart."""
@@ -177,17 +185,35 @@ class SessionState:
     conditions: set[str] = field(default_factory=set)
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-able form for the store."""
-        return dataclasses.asdict(self) | {
-            "conditions": sorted(self.conditions),
-            "transaction": None
-            if self.transaction is None
-            else dataclasses.asdict(self.transaction)
-            | {
-                "held": sorted(self.transaction.held),
-                "charging_since": None,
-                "ended_values": [],  # stored apart, append-only
+        """JSON-able form for the store, to be serialised at once (it shares the
+        transaction's `last_end_value`). The transaction's samples are stored apart,
+        append-only, and its charging clock restarts with the process: neither is here.
+        Built field by field: `dataclasses.asdict` would deep-copy every sample first."""
+        auth = self.authorization
+        tx = self.transaction
+        return {
+            "evse_id": self.evse_id,
+            "ev_connected": self.ev_connected,
+            "requesting": self.requesting,
+            "delivering": self.delivering,
+            "offering": self.offering,
+            "authorization": None
+            if auth is None
+            else {
+                "token": {
+                    "id_token": auth.token.id_token,
+                    "type": auth.token.type,
+                    "group_id": auth.token.group_id,
+                },
+                "remote_start_id": auth.remote_start_id,
+                "energy_limit_wh": auth.energy_limit_wh,
+                "reservation_id": auth.reservation_id,
             },
+            "transaction": None
+            if tx is None
+            else {name: getattr(tx, name) for name in _TRANSACTION_FIELDS}
+            | {"held": sorted(tx.held), "charging_since": None, "ended_values": []},
+            "conditions": sorted(self.conditions),
         }
 
     @classmethod
