@@ -86,3 +86,47 @@ async def test_a_burst_of_messages_goes_in_one_write_and_arrives_in_order():
     (control,) = opened
     await control.send_many([Heartbeat(1), Heartbeat(2), Heartbeat(3)])
     assert [await ocpp.receive() for _ in range(3)] == [Heartbeat(1), Heartbeat(2), Heartbeat(3)]
+
+
+class _Trickle(trio.abc.Stream):
+    """A stream end that writes a byte at a time, with a checkpoint between bytes (a
+    socket that takes a large write in pieces), onto another stream."""
+
+    def __init__(self, inner: trio.abc.Stream) -> None:
+        self._inner = inner
+        self.writes = 0
+
+    async def send_all(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes += 1
+        for byte in bytes(data):
+            await self._inner.send_all(bytes([byte]))
+
+    async def wait_send_all_might_not_block(self) -> None:
+        await self._inner.wait_send_all_might_not_block()
+
+    async def receive_some(self, max_bytes: int | None = None) -> bytes:
+        return await self._inner.receive_some(max_bytes)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+async def test_messages_sent_at_once_by_several_tasks_never_interleave_on_the_stream():
+    ocpp_end, control_end = stream_pair()
+    trickle = _Trickle(control_end)
+    async with trio.open_nursery() as nursery:
+        opened: list[ControlChannel] = []
+
+        async def control_side() -> None:
+            opened.append(await ControlChannel.open(trickle, Role.CONTROL, evses=(1,)))
+
+        nursery.start_soon(control_side)
+        ocpp = await ControlChannel.open(ocpp_end, Role.OCPP)
+    (control,) = opened
+    async with trio.open_nursery() as nursery:
+        for seq in range(1, 6):
+            nursery.start_soon(control.send, Heartbeat(seq))
+        nursery.start_soon(control.send_many, [Heartbeat(6), Heartbeat(7)])
+    received = {await ocpp.receive() for _ in range(7)}
+    assert received == {Heartbeat(seq) for seq in range(1, 8)}
+    assert trickle.writes == 1 + 6  # the hello, then one write per send

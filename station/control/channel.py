@@ -70,24 +70,31 @@ class ControlChannel:
         """Send one message (`ChannelClosed` if the stream is gone)."""
         if self._connection.closed:
             raise ChannelClosed("the link is closed")
-        data = self._connection.send(message)
-        async with self._send_lock:
-            try:
-                await self._stream.send_all(data)
-            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-                raise ChannelClosed(f"cannot send: {exc!r}") from None
+        await self._write(self._connection.send(message))
 
     async def send_many(self, messages: list[Message]) -> None:
         """Send several messages in one write (`ChannelClosed` if the stream is gone): a
         burst of reports costs one system call, not one per message."""
         if self._connection.closed:
             raise ChannelClosed("the link is closed")
-        data = b"".join([self._connection.send(message) for message in messages])
-        async with self._send_lock:
-            try:
-                await self._stream.send_all(data)
-            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
-                raise ChannelClosed(f"cannot send: {exc!r}") from None
+        await self._write(b"".join([self._connection.send(message) for message in messages]))
+
+    async def _write(self, data: bytes) -> None:
+        # One frame group at a time on the stream. A free lock is taken without a
+        # scheduling round of its own (`trio.Lock.acquire` is a checkpoint even then):
+        # `send_all` is the write's checkpoint, so a message costs its sender one round,
+        # not two.
+        lock = self._send_lock
+        try:
+            lock.acquire_nowait()
+        except trio.WouldBlock:
+            await lock.acquire()
+        try:
+            await self._stream.send_all(data)
+        except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+            raise ChannelClosed(f"cannot send: {exc!r}") from None
+        finally:
+            lock.release()
 
     async def receive(self) -> Message:
         """The next message from the peer."""
