@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import trio
 
 from drivers.sim.station import SimulatedStation
-from tools.simulate.world import EVSES
+from tools.simulate.world import EVSES, PowerLost
 
 if TYPE_CHECKING:
     from tools.simulate.life import Life
@@ -107,11 +107,21 @@ async def _csms_back(life: Life) -> None:
 
 
 async def _unweld(life: Life, evse_id: int) -> None:
-    """A technician frees the contactor and clears the latched fault."""
-    station = await life.when_up()
-    life.sim().evse(evse_id).set_welded(False)
-    life.welded.discard(evse_id)
-    await station.loops[evse_id].clear_latched_faults()
+    """A technician frees the contactor and clears the latched fault. A power cut before
+    the cleared latch was saved brings the station back with the fault latched: the
+    technician clears it again then (until then the end of the life would too)."""
+    while True:
+        station = await life.when_up()
+        life.sim().evse(evse_id).set_welded(False)
+        try:
+            await station.loops[evse_id].clear_latched_faults()
+        except PowerLost:
+            # The power went (the store refuses writes from that moment on, while the
+            # station winds down): again with the station that comes back.
+            await life.when_gone(station)
+            continue
+        life.welded.discard(evse_id)
+        return
 
 
 def _set_meter(sim: SimulatedStation, evse_id: int, failure: str | None) -> None:

@@ -114,6 +114,8 @@ class Life:
         self.csms: SimCsms | None = None
         self.station: Station | None = None
         self.up = trio.Event()
+        #: Set (and replaced) whenever a station stops running (`when_gone`).
+        self._gone = trio.Event()
         self._offload: CuttableOffload | None = None
         self._scope: trio.CancelScope | None = None
         self._cutting = False
@@ -148,6 +150,11 @@ class Life:
         while self.station is None or not self.up.is_set():
             await self.up.wait()
         return self.station
+
+    async def when_gone(self, station: Station) -> None:
+        """Wait until ``station`` no longer runs (a power cut or a Reset ended it)."""
+        while self.station is station:
+            await self._gone.wait()
 
     async def _run_stations(self) -> None:
         """Create and run stations until the life ends: again after a Reset, and from the
@@ -200,6 +207,8 @@ class Life:
                     crashed = exc
             self.up = trio.Event()
             self.station = None
+            self._gone.set()
+            self._gone = trio.Event()
             try:
                 if self._cutting:
                     self._offload.cut = True
