@@ -474,6 +474,13 @@ REGRESSIONS = [
         "the store's PowerLost ended the life (the clearing now happens again once the "
         "station is back, which comes back with the fault latched)",
     ),
+    (
+        8386,
+        1.0,
+        "a transaction started at an authorization without an EV, kept open by its "
+        "EVConnectionTimeOut (Authorized no stop point, TC_E_05): the end-of-life check "
+        "looked only at the EVSEs and called it abandoned without an Ended",
+    ),
 ]
 
 

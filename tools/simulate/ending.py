@@ -12,6 +12,7 @@ import trio
 from drivers.sim.card_reader import SimulatedCardReader
 from station.app import Station
 from station.ocpp.client import BootState
+from station.transactions.service import UNPLACED
 from tools.simulate.drivers import VALID_CARDS
 from tools.simulate.invariants import all_transaction_violations
 from tools.simulate.world import EVSES
@@ -198,8 +199,13 @@ def check_transactions(life: Life) -> None:
     assert life.csms is not None
     active = set()
     if life.station is not None:
+        # UNPLACED too: a transaction started at an authorization without an EV, whose
+        # EVConnectionTimeOut left it open (Authorized no stop point, TC_E_05), runs on
+        # until the next authorization takes it up.
         active = {
-            t for e in EVSES if (t := life.station.transactions.transaction_id(e)) is not None
+            t
+            for e in (UNPLACED, *EVSES)
+            if (t := life.station.transactions.transaction_id(e)) is not None
         }
     for problem in all_transaction_violations(
         life.csms.transactions, life.log.discarded, life.seen_transactions, active
