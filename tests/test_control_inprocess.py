@@ -7,7 +7,7 @@ import pytest
 import trio
 import trio.testing
 
-from station.control.channel import ControlChannel
+from station.control.channel import ChannelClosed, ControlChannel
 from station.control.inprocess import stream_pair
 from station.control.protocol import Heartbeat, Role
 
@@ -130,3 +130,26 @@ async def test_messages_sent_at_once_by_several_tasks_never_interleave_on_the_st
     received = {await ocpp.receive() for _ in range(7)}
     assert received == {Heartbeat(seq) for seq in range(1, 8)}
     assert trickle.writes == 1 + 6  # the hello, then one write per send
+
+
+async def test_receive_nowait_takes_what_arrived_and_never_waits():
+    ocpp_end, control_end = stream_pair()
+    async with trio.open_nursery() as nursery:
+        opened: list[ControlChannel] = []
+
+        async def control_side() -> None:
+            opened.append(await ControlChannel.open(control_end, Role.CONTROL, evses=(1,)))
+
+        nursery.start_soon(control_side)
+        ocpp = await ControlChannel.open(ocpp_end, Role.OCPP)
+    (control,) = opened
+    assert ocpp.receive_nowait() is None  # nothing sent yet
+    await control.send_many([Heartbeat(1), Heartbeat(2)])
+    assert await ocpp.receive() == Heartbeat(1)  # reads the burst's bytes
+    assert ocpp.receive_nowait() == Heartbeat(2)  # the rest is here already
+    assert ocpp.receive_nowait() is None
+    await control.aclose()
+    with pytest.raises(ChannelClosed):
+        await ocpp.receive()  # reads the end of the stream
+    with pytest.raises(ChannelClosed):
+        ocpp.receive_nowait()

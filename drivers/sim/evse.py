@@ -145,6 +145,9 @@ class SimulatedEvse:
         self._energy_wh = 0.0
         self._export_wh = 0.0
         self._world = world
+        #: What `_keep` wrote last: the same again is not written (an idle EVSE's
+        #: registers, sampled every meter interval, do not move).
+        self._kept: EvseWorld | None = None
         kept = world.evse(evse_id) if world is not None else None
         if kept is not None:
             self.ev = SimulatedEv(
@@ -305,20 +308,20 @@ class SimulatedEvse:
     def _keep(self) -> None:
         if self._world is None:
             return
-        self._world.write_evse(
-            self.id,
-            EvseWorld(
-                ev_state=self.ev.state,
-                ev_max_current=self.ev.max_current,
-                ev_ignores_pwm=self.ev.ignores_pwm,
-                energy_import_wh=self._energy_wh,
-                energy_export_wh=self._export_wh,
-                ev_phases=self.ev.phases,
-                battery_kwh=None if self.ev.battery is None else self.ev.battery.capacity_kwh,
-                soc=0.0 if self.ev.battery is None else self.ev.battery.soc,
-                ev_full=self.ev.full,
-            ),
+        state = EvseWorld(
+            ev_state=self.ev.state,
+            ev_max_current=self.ev.max_current,
+            ev_ignores_pwm=self.ev.ignores_pwm,
+            energy_import_wh=self._energy_wh,
+            energy_export_wh=self._export_wh,
+            ev_phases=self.ev.phases,
+            battery_kwh=None if self.ev.battery is None else self.ev.battery.capacity_kwh,
+            soc=0.0 if self.ev.battery is None else self.ev.battery.soc,
+            ev_full=self.ev.full,
         )
+        if state != self._kept:
+            self._world.write_evse(self.id, state)
+            self._kept = state
 
     def detach_interlock_region(self) -> None:
         """Stop publishing to the interlock region (it is being closed)."""

@@ -96,6 +96,16 @@ class ControlChannel:
         finally:
             lock.release()
 
+    def receive_nowait(self) -> Message | None:
+        """The next message if its bytes are here already, else None; no waiting."""
+        connection = self._connection
+        if connection.closed:
+            raise ChannelClosed("the link is closed")
+        event = connection.next_event()
+        if isinstance(event, ConnectionClosed):
+            raise ChannelClosed("the peer closed the link")
+        return event
+
     async def receive(self) -> Message:
         """The next message from the peer."""
         connection = self._connection
