@@ -73,17 +73,23 @@ async def test_two_receives_at_once_are_refused():
         nursery.cancel_scope.cancel()
 
 
-async def test_a_burst_of_messages_goes_in_one_write_and_arrives_in_order():
-    ocpp_end, control_end = stream_pair()
+async def _handshaken(
+    ocpp_end: trio.abc.Stream, control_end: trio.abc.Stream
+) -> tuple[ControlChannel, ControlChannel]:
+    """The OCPP side's and the control side's channels over two ends, after the hellos."""
+    opened: list[ControlChannel] = []
+
+    async def control_side() -> None:
+        opened.append(await ControlChannel.open(control_end, Role.CONTROL, evses=(1,)))
+
     async with trio.open_nursery() as nursery:
-        opened: list[ControlChannel] = []
-
-        async def control_side() -> None:
-            opened.append(await ControlChannel.open(control_end, Role.CONTROL, evses=(1,)))
-
         nursery.start_soon(control_side)
         ocpp = await ControlChannel.open(ocpp_end, Role.OCPP)
-    (control,) = opened
+    return ocpp, opened[0]
+
+
+async def test_a_burst_of_messages_goes_in_one_write_and_arrives_in_order():
+    ocpp, control = await _handshaken(*stream_pair())
     await control.send_many([Heartbeat(1), Heartbeat(2), Heartbeat(3)])
     assert [await ocpp.receive() for _ in range(3)] == [Heartbeat(1), Heartbeat(2), Heartbeat(3)]
 
@@ -114,15 +120,7 @@ class _Trickle(trio.abc.Stream):
 async def test_messages_sent_at_once_by_several_tasks_never_interleave_on_the_stream():
     ocpp_end, control_end = stream_pair()
     trickle = _Trickle(control_end)
-    async with trio.open_nursery() as nursery:
-        opened: list[ControlChannel] = []
-
-        async def control_side() -> None:
-            opened.append(await ControlChannel.open(trickle, Role.CONTROL, evses=(1,)))
-
-        nursery.start_soon(control_side)
-        ocpp = await ControlChannel.open(ocpp_end, Role.OCPP)
-    (control,) = opened
+    ocpp, control = await _handshaken(ocpp_end, trickle)
     async with trio.open_nursery() as nursery:
         for seq in range(1, 6):
             nursery.start_soon(control.send, Heartbeat(seq))
@@ -133,16 +131,7 @@ async def test_messages_sent_at_once_by_several_tasks_never_interleave_on_the_st
 
 
 async def test_receive_nowait_takes_what_arrived_and_never_waits():
-    ocpp_end, control_end = stream_pair()
-    async with trio.open_nursery() as nursery:
-        opened: list[ControlChannel] = []
-
-        async def control_side() -> None:
-            opened.append(await ControlChannel.open(control_end, Role.CONTROL, evses=(1,)))
-
-        nursery.start_soon(control_side)
-        ocpp = await ControlChannel.open(ocpp_end, Role.OCPP)
-    (control,) = opened
+    ocpp, control = await _handshaken(*stream_pair())
     assert ocpp.receive_nowait() is None  # nothing sent yet
     await control.send_many([Heartbeat(1), Heartbeat(2)])
     assert await ocpp.receive() == Heartbeat(1)  # reads the burst's bytes
