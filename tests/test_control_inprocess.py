@@ -142,3 +142,13 @@ async def test_receive_nowait_takes_what_arrived_and_never_waits():
         await ocpp.receive()  # reads the end of the stream
     with pytest.raises(ChannelClosed):
         ocpp.receive_nowait()
+
+
+async def test_receive_within_gives_none_when_nothing_comes_in_time(autojump_clock):
+    ocpp, control = await _handshaken(*stream_pair())
+    started = trio.current_time()
+    assert await ocpp.receive_within(5.0) is None
+    assert trio.current_time() - started == pytest.approx(5.0)
+    await control.send_many([Heartbeat(1), Heartbeat(2)])
+    assert await ocpp.receive_within(5.0) == Heartbeat(1)
+    assert await ocpp.receive_within(0.0) == Heartbeat(2)  # here already: no timer at all

@@ -106,22 +106,26 @@ class ControlChannel:
             raise ChannelClosed("the peer closed the link")
         return event
 
+    async def receive_within(self, timeout: float) -> Message | None:
+        """The next message, or None if none came within ``timeout`` seconds. One that is
+        here already (the rest of a burst) is taken without setting up the timer."""
+        message = self.receive_nowait()
+        if message is None:
+            with trio.move_on_after(timeout):
+                message = await self.receive()
+        return message
+
     async def receive(self) -> Message:
         """The next message from the peer."""
-        connection = self._connection
-        if connection.closed:
-            raise ChannelClosed("the link is closed")
         while True:
-            event = connection.next_event()
-            if isinstance(event, ConnectionClosed):
-                raise ChannelClosed("the peer closed the link")
+            event = self.receive_nowait()
             if event is not None:
                 return event
             try:
                 data = await self._stream.receive_some(65536)
             except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
                 raise ChannelClosed(f"cannot receive: {exc!r}") from None
-            connection.receive_data(data)
+            self._connection.receive_data(data)
 
     async def aclose(self) -> None:
         """Close the stream (idempotent)."""

@@ -339,11 +339,7 @@ class PilotMachine:
             if self._fault_since is not None and now - self._fault_since < F_HOLD_S:
                 until = min(until, self._fault_since + F_HOLD_S)
             return until
-        if self.relay_closed and self.output is Output.PWM:
-            until = min(
-                until,
-                self._overcurrent.quiet_until(current_for_duty(self.duty), inputs.measured_current),
-            )
+        until = min(until, self._guard_quiet_until(inputs.measured_current))
         duty, offer, requesting = self._wanted(inputs)
         if offer and duty is not None and duty > self.duty:
             until = min(until, self._last_duty_change + PWM_RAISE_INTERVAL_S)
@@ -362,11 +358,14 @@ class PilotMachine:
         PWM, and a current within the tolerance with no excess in progress moves nothing.
         A loop that dozes wakes for such a current only; a current growing stale moves
         nothing either (the guard holds its episode as it is until one arrives)."""
-        return (
-            self.relay_closed
-            and self.output is Output.PWM
-            and self._overcurrent.quiet_until(current_for_duty(self.duty), amps) != math.inf
-        )
+        return self._guard_quiet_until(amps) != math.inf
+
+    def _guard_quiet_until(self, amps: float | None) -> float:
+        """The over-current guard's `OverCurrentGuard.quiet_until` with the current offer;
+        inf unless the contactor is closed under PWM (the guard only runs then)."""
+        if not (self.relay_closed and self.output is Output.PWM):
+            return math.inf
+        return self._overcurrent.quiet_until(current_for_duty(self.duty), amps)
 
     # -- reading the pilot -----------------------------------------------------------------
 

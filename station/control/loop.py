@@ -198,8 +198,8 @@ class ControlLoop:
         self.idle_periods = idle_periods
         self.idle_wait = idle_wait
         self._changes_at = changes_at if idle_wait is not None else None
-        #: Sleeping through a steady state (simulated hardware): a new meter current
-        #: wakes it (the over-current check must see it).
+        #: Sleeping through a steady state (simulated hardware): a meter current that
+        #: `PilotMachine.current_matters` says moves the over-current guard wakes it.
         self._dozing = False
         self._pilot = pilot
         self._relay = relay

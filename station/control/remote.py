@@ -320,15 +320,11 @@ class ControlLink:
             async with trio.open_nursery() as nursery:
                 nursery.start_soon(self._heartbeats, channel)
                 while True:
-                    # A burst's messages after the first are here already: no timer.
-                    message = channel.receive_nowait()
+                    message = await channel.receive_within(self.peer_timeout)
                     if message is None:
-                        with trio.move_on_after(self.peer_timeout):
-                            message = await channel.receive()
-                        if message is None:
-                            raise ChannelClosed(
-                                f"no frame from the control process for {self.peer_timeout:g} s"
-                            )
+                        raise ChannelClosed(
+                            f"no frame from the control process for {self.peer_timeout:g} s"
+                        )
                     if isinstance(message, Synced):
                         synced = True
                         self._synced(nursery, channel)

@@ -520,11 +520,7 @@ class ControlService:
         timeout = self.settings.peer_timeout
         while True:
             try:
-                # A burst's requests after the first are here already: no timer.
-                message = channel.receive_nowait()
-                if message is None:
-                    with trio.move_on_after(timeout):
-                        message = await channel.receive()
+                message = await channel.receive_within(timeout)
             except ChannelClosed as exc:
                 return str(exc)
             except ProtocolError as exc:

@@ -188,7 +188,8 @@ class SessionState:
         """JSON-able form for the store, to be serialised at once (it shares the
         transaction's `last_end_value`). The transaction's samples are stored apart,
         append-only, and its charging clock restarts with the process: neither is here.
-        Built field by field: `dataclasses.asdict` would deep-copy every sample first."""
+        The transaction is built field by field: `dataclasses.asdict` would deep-copy
+        every sample first."""
         auth = self.authorization
         tx = self.transaction
         return {
@@ -197,18 +198,7 @@ class SessionState:
             "requesting": self.requesting,
             "delivering": self.delivering,
             "offering": self.offering,
-            "authorization": None
-            if auth is None
-            else {
-                "token": {
-                    "id_token": auth.token.id_token,
-                    "type": auth.token.type,
-                    "group_id": auth.token.group_id,
-                },
-                "remote_start_id": auth.remote_start_id,
-                "energy_limit_wh": auth.energy_limit_wh,
-                "reservation_id": auth.reservation_id,
-            },
+            "authorization": None if auth is None else dataclasses.asdict(auth),
             "transaction": None
             if tx is None
             else {name: getattr(tx, name) for name in _TRANSACTION_FIELDS}
