@@ -137,6 +137,8 @@ class Runtime:
     dial: Dialer = dial_websocket
     control_period: float = DEFAULT_PERIOD
     meter_interval: float = 1.0
+    #: The meter's interval while no energy can flow (`MeterSampler.set_active`).
+    idle_meter_interval: float = 10.0
     card_interval: float = 0.3
     supervisor_window: float = 60.0
     #: How often the two sides of an in-process control link send heartbeats (and the
@@ -171,6 +173,7 @@ class Runtime:
         return ControlSettings(
             period=self.control_period,
             meter_interval=self.meter_interval,
+            idle_meter_interval=self.idle_meter_interval,
             card_interval=self.card_interval,
             supervisor_window=self.supervisor_window,
             heartbeat_interval=self.control_heartbeat_interval,

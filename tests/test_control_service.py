@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from itertools import pairwise
 
 import pytest
 import trio
@@ -21,8 +22,10 @@ from station.control.protocol import (
     Snapshot,
     Synced,
 )
+from station.control.reading import Reading
 from station.control.remote import UNREACHABLE, ControlLink
 from station.control.service import ControlService, ControlSettings
+from station.evse import EvseSnapshot
 
 SETTINGS = ControlSettings(period=0.05, meter_interval=1.0, card_interval=0.3)
 
@@ -60,14 +63,23 @@ class Peer:
 
     def __init__(self, service: ControlService, nursery: trio.Nursery) -> None:
         self.cards: list[str] = []
+        #: When each snapshot and each reading arrived (virtual time), per EVSE.
+        self.snapshots: dict[int, list[tuple[float, EvseSnapshot]]] = {}
+        self.readings: dict[int, list[float]] = {}
 
         async def on_card(uid: str) -> None:
             self.cards.append(uid)
 
+        def on_snapshot(snapshot: EvseSnapshot) -> None:
+            self.snapshots.setdefault(snapshot.evse_id, []).append((trio.current_time(), snapshot))
+
+        def on_reading(evse_id: int, reading: Reading) -> None:
+            self.readings.setdefault(evse_id, []).append(trio.current_time())
+
         self.link = ControlLink(
             list(service.evse_ids),
-            on_snapshot=lambda s: None,
-            on_reading=lambda e, r: None,
+            on_snapshot=on_snapshot,
+            on_reading=on_reading,
             on_card=on_card,
         )
         self.scope = trio.CancelScope()
@@ -96,6 +108,39 @@ async def charge(service: ControlService, peer: Peer, evse: int = 1) -> None:
     peer.link.evses[evse].allow_charging(True)
     sim.set_ev_state(evse, "C")
     await wait_until(lambda: service.loops[evse].snapshot.relay_closed)
+
+
+async def test_the_meter_is_read_often_only_while_energy_can_flow(autojump_clock):
+    """Contactor open: a reading every idle interval; closing reads the meter at once, for
+    the over-current guard, then every interval; a fault (a welded contactor may carry
+    current) keeps the fast rate after the contactor opened."""
+    idle, fast = SETTINGS.idle_meter_interval, SETTINGS.meter_interval
+    assert idle > fast
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await trio.sleep(3 * idle)
+
+        def gaps(since: float, evse: int = 1) -> set[float]:
+            times = [t for t in peer.readings[evse] if t >= since]
+            return {round(b - a, 6) for a, b in pairwise(times)}
+
+        assert gaps(0.0) == {idle}
+        await charge(service, peer)
+        closed_at = next(t for t, s in peer.snapshots[1] if s.relay_closed)
+        assert round(closed_at % idle, 6) not in (0.0, idle), "closing off the idle grid"
+        assert closed_at in peer.readings[1], "closing reads the meter at once"
+        await trio.sleep(5 * fast)
+        assert gaps(closed_at) == {round(fast - closed_at % fast, 6), fast}
+        service.hardware.sim.evse(1).set_welded(True)
+        service.hardware.sim.unplug(1)
+        await wait_until(lambda: service.loops[1].snapshot.fault == "welded")
+        faulted_at = trio.current_time()
+        await trio.sleep(5 * fast)
+        assert not service.loops[1].snapshot.relay_closed
+        assert gaps(faulted_at) == {fast}
+        assert len(peer.readings[2]) > 3
+        assert gaps(0.0, evse=2) == {idle}, "the other EVSE stayed idle all along"
 
 
 async def test_an_authorization_for_an_inoperative_evse_never_closes_the_contactor(

@@ -1,4 +1,5 @@
-"""The meter sampler's extra reading for transaction events (`MeterSampler.sample_now`)."""
+"""The meter sampler: its extra reading for transaction events (`MeterSampler.sample_now`),
+and its two rates, often while energy can flow, seldom while it cannot (`set_active`)."""
 
 from __future__ import annotations
 
@@ -79,3 +80,62 @@ async def test_a_hanging_meter_is_given_up_after_the_timeout():
         await s.sample_now(timeout=0.05)
     meter.release.set()
     assert readings == []
+
+
+def two_rate_sampler(meter, times: list[float]) -> MeterSampler:
+    return MeterSampler(
+        1,
+        meter,
+        offered_current=lambda: 16.0,
+        on_reading=lambda e, r: times.append(trio.current_time()),
+        interval=1.0,
+        idle_interval=10.0,
+    )
+
+
+async def test_an_idle_meter_is_read_at_the_idle_interval_and_an_active_one_at_the_interval(
+    autojump_clock,
+):
+    times: list[float] = []
+    s = two_rate_sampler(CountingMeter(), times)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(s.run)
+        await trio.sleep(35.5)  # idle: a reading at start, then on the 10 s grid
+        assert times == [0.0, 10.0, 20.0, 30.0]
+        times.clear()
+        s.set_active(True)  # the contactor closed: read at once, then every second
+        await trio.sleep(3.2)
+        assert times == [35.5, 36.0, 37.0, 38.0]
+        times.clear()
+        s.set_active(False)  # opened: one more reading on the 1 s grid, then the 10 s one
+        await trio.sleep(15.0)
+        assert times == [39.0, 40.0, 50.0]
+        nursery.cancel_scope.cancel()
+
+
+async def test_becoming_active_twice_and_idle_twice_changes_nothing_more(autojump_clock):
+    times: list[float] = []
+    s = two_rate_sampler(CountingMeter(), times)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(s.run)
+        await trio.sleep(2.5)
+        s.set_active(True)
+        s.set_active(True)
+        await trio.sleep(1.0)
+        s.set_active(False)
+        s.set_active(False)
+        await trio.sleep(10.0)
+        assert times == [0.0, 2.5, 3.0, 4.0, 10.0]
+        nursery.cancel_scope.cancel()
+
+
+def test_an_idle_interval_shorter_than_the_interval_is_the_interval():
+    s = MeterSampler(
+        1,
+        CountingMeter(),
+        offered_current=lambda: 16.0,
+        on_reading=lambda e, r: None,
+        interval=5.0,
+        idle_interval=1.0,
+    )
+    assert s.idle_interval == 5.0

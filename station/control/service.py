@@ -97,6 +97,8 @@ class ControlSettings:
 
     period: float = DEFAULT_PERIOD
     meter_interval: float = 1.0
+    #: The meter's interval while no energy can flow (contactor open, no fault).
+    idle_meter_interval: float = 10.0
     card_interval: float = 0.3
     supervisor_window: float = 60.0
     #: Each side sends a heartbeat this often ...
@@ -216,6 +218,7 @@ class ControlService:
                 offered_current=partial(self._offered_current, d.id),
                 on_reading=self._on_reading,
                 interval=settings.meter_interval,
+                idle_interval=settings.idle_meter_interval,
                 phases=evse_config[d.id].phases,
             )
             for d in hardware.evses
@@ -314,6 +317,9 @@ class ControlService:
         was_connected = self._connected.get(evse_id, False)
         self._connected[evse_id] = snapshot.ev_connected
         requests = self.requests[evse_id]
+        # Energy can flow only through a closed (or welded) contactor: the meter is read
+        # often only then.
+        self.samplers[evse_id].set_active(snapshot.relay_closed or snapshot.fault is not None)
         if self._peer is None and was_connected and not snapshot.ev_connected and requests.allowed:
             # Offline policy: the unplug ends the authorization (see the module docstring).
             log.warning("event=authorization_withdrawn evse=%s reason='unplugged offline'", evse_id)

@@ -39,6 +39,7 @@ from station.fleet.handles import OUTAGE, RESTORE, StationDown
 from station.fleet.outage import NetworkLink
 from station.fleet.settings import (
     FLEET_CONTROL_HEARTBEAT,
+    FLEET_IDLE_METER_INTERVAL,
     FLEET_SIM_IDLE_WAIT,
     FLEET_STORE_CACHE_KIB,
     FleetSettings,
@@ -394,6 +395,7 @@ def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: D
         dial=dial,
         control_period=settings.control_period,
         meter_interval=settings.meter_interval,
+        idle_meter_interval=FLEET_IDLE_METER_INTERVAL,
         card_interval=settings.card_interval,
         control_heartbeat_interval=FLEET_CONTROL_HEARTBEAT,
         sim_idle_wait=FLEET_SIM_IDLE_WAIT,

@@ -42,6 +42,8 @@ CREDENTIALS_NAME = "credentials.csv"
 #: a hundred times a second; OCPP behaviour does not depend on them.
 FLEET_CONTROL_PERIOD = 1.0
 FLEET_METER_INTERVAL = 10.0
+#: The meter's interval while a contactor is open (`MeterSampler.set_active`).
+FLEET_IDLE_METER_INTERVAL = 60.0
 FLEET_CARD_INTERVAL = 1.0
 #: Longest sleep of an idle simulated control loop and card poller between the
 #: simulator's reports of a change (a plug-in, a tap, a fault, a command wakes them at

@@ -29,6 +29,8 @@ START = datetime(2026, 3, 1, 6, 0, 0, tzinfo=UTC)
 #: contactor invariant allows for it.
 CONTROL_PERIOD = 0.5
 METER_INTERVAL = 5.0
+#: The meter's interval while its contactor is open (`Runtime.idle_meter_interval`).
+IDLE_METER_INTERVAL = 60.0
 CARD_INTERVAL = 0.5
 #: The link heartbeats and health reports between the two sides (1 s in production) say
 #: nothing in one process; a longer interval (a fleet's, `FLEET_CONTROL_HEARTBEAT`) saves
