@@ -152,3 +152,16 @@ async def test_receive_within_gives_none_when_nothing_comes_in_time(autojump_clo
     await control.send_many([Heartbeat(1), Heartbeat(2)])
     assert await ocpp.receive_within(5.0) == Heartbeat(1)
     assert await ocpp.receive_within(0.0) == Heartbeat(2)  # here already: no timer at all
+
+
+async def test_a_send_is_a_checkpoint_and_a_cancelled_one_sends_nothing():
+    left, right = stream_pair()
+    with trio.testing.assert_checkpoints():
+        await left.send_all(b"first")
+    with trio.CancelScope() as scope:
+        scope.cancel()
+        with pytest.raises(trio.Cancelled):
+            await left.send_all(b"never")
+    await left.aclose()
+    assert await right.receive_some() == b"first"
+    assert await right.receive_some() == b""

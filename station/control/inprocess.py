@@ -8,7 +8,8 @@ a closed end reads as end-of-file on the other, and sending to a closed peer rai
 `trio.BrokenResourceError`. Unlike `trio.testing.memory_stream_pair` (a testing tool that
 adds checkpoints on purpose to catch misuse, and imports pytest where it is installed)
 each operation is one checkpoint, so a message costs the sender one scheduling round and
-wakes the receiver once.
+wakes the receiver once; a send's round comes after its write, so the receiver runs in the
+same round as the sender's next step.
 
 Buffering is unbounded here, as in a socket pair with a large buffer: what bounds it is
 the protocol's own limit on the reports queued for a peer (the control side's outbox).
@@ -47,14 +48,17 @@ class InProcessStream(trio.abc.Stream):
         """Queue ``data`` for the other end (never blocks: see the module docstring)."""
         if self._closed:
             raise trio.ClosedResourceError("this end of the stream is closed")
-        await trio.lowlevel.checkpoint()
-        if self._closed:
-            raise trio.ClosedResourceError("this end of the stream is closed")
+        # A checkpoint split as trio's own socket operations split it: a cancellation is
+        # seen before the write (nothing sent), the scheduling round comes after it, so
+        # the reader woken by the write runs in the same round as the sender's next step.
+        await trio.lowlevel.checkpoint_if_cancelled()
         if self._outgoing.reader_gone:
+            await trio.lowlevel.cancel_shielded_checkpoint()
             raise trio.BrokenResourceError("the other end of the stream is closed")
         if data:
             self._outgoing.data += data
             self._outgoing.wake()
+        await trio.lowlevel.cancel_shielded_checkpoint()
 
     async def wait_send_all_might_not_block(self) -> None:
         """Sending never blocks."""
