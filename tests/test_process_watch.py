@@ -18,7 +18,11 @@ pidfd = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="no pidfd on th
 
 
 def sleeper() -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    """A process that runs until it is killed: it waits for its stdin, which nobody
+    writes or closes (no timer anywhere)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
 
 
 class Watch:
@@ -40,6 +44,8 @@ class Watch:
     def end(self) -> None:
         self.process.kill()
         self.process.wait()  # dead (and reaped): its descriptor reads as ended
+        if self.process.stdin is not None:
+            self.process.stdin.close()
 
 
 @pidfd
