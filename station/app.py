@@ -776,6 +776,11 @@ class Station:
     def _register_commands(self) -> None:
         socket = self.control_socket
         socket.register("status", lambda args: self.status())
+        # `station config get|list`, answered from the device model this station holds.
+        from station.devicemodel.cli import serve as config_commands
+
+        for name, command in config_commands(self.device_model).items():
+            socket.register(name, command)
         socket.register("evse.clear_fault", self._clear_fault)
         socket.register("limit.set", self._set_limit)
         socket.register("limit.clear", self._clear_limit)

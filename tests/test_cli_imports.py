@@ -142,6 +142,40 @@ def test_config_get_reads_the_store_without_trio_or_the_message_models(tmp_path)
     assert heavy == ["pydantic", "station.config", "sqlite3"]
 
 
+def test_config_get_asks_a_running_station_without_pydantic_or_the_store(tmp_path):
+    """With a station answering on the control socket, `station config get` needs only
+    the client: the value comes from the station (`tests/test_ops.py` runs a real one)."""
+    import socket
+    import threading
+
+    config = write(tmp_path, str(tmp_path / "data"), str(tmp_path / "s.sock"))
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(tmp_path / "s.sock"))
+    listener.listen(1)
+    requests: list[dict] = []
+
+    def answer() -> None:
+        connection, _ = listener.accept()
+        with connection:
+            requests.append(json.loads(connection.makefile().readline()))
+            connection.sendall(b'{"ok": true, "result": "300"}\n')
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        status, heavy, stderr = imported_by(
+            "config", "--config", str(config), "get", "OCPPCommCtrlr.HeartbeatInterval"
+        )
+    finally:
+        thread.join(timeout=60)
+        listener.close()
+    assert status == 0, stderr
+    assert heavy == []
+    assert requests == [
+        {"command": "config.get", "args": {"reference": "OCPPCommCtrlr.HeartbeatInterval"}}
+    ]
+
+
 def test_station_run_parses_its_command_line_without_the_operator_commands():
     code = (
         "import json, sys\n"

@@ -242,6 +242,65 @@ async def test_status_and_log_of_a_running_station(tmp_path, judge, capsys):
     assert "<redacted>" in log_text
 
 
+async def test_config_get_and_list_ask_the_running_station(tmp_path, judge, capsys):
+    """`station config get|list` on a running station: its values in memory (one the CSMS
+    has just set), live ones read now, secrets hidden, a bad reference refused."""
+    path = write_config(tmp_path, judge.url)
+    config = make_config(
+        tmp_path / "data", judge.url, station={"control_socket": str(tmp_path / "s.sock")}
+    )
+    async with live_station(config, variables=FAST):
+        await judge.wait_for("StatusNotification", count=2)
+        result = await judge.call(
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "attributeValue": "77",
+                        "component": {"name": "OCPPCommCtrlr"},
+                        "variable": {"name": "HeartbeatInterval"},
+                    }
+                ]
+            },
+        )
+        assert result["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        capsys.readouterr()
+        get = ("config", "--config", str(path), "get")
+        assert await cli(*get, "OCPPCommCtrlr.HeartbeatInterval") == 0
+        assert capsys.readouterr().out == "77\n"
+        assert await cli(*get, "EVSE#1.AvailabilityState") == 0
+        assert capsys.readouterr().out == "Available\n"
+        assert await cli(*get, "SecurityCtrlr.BasicAuthPassword") == 0
+        assert capsys.readouterr().out == "<secret>\n"
+        assert await cli(*get, "Nope.Nope") == 1
+        assert capsys.readouterr().err == "station config: Nope.Nope: UnknownComponent\n"
+        assert await cli(*get, "no dot") == 1
+        assert "is not COMPONENT" in capsys.readouterr().err
+        assert await cli("config", "--config", str(path), "list") == 0
+        out = capsys.readouterr().out
+        assert "OCPPCommCtrlr.HeartbeatInterval = 77    # integer ReadWrite" in out
+        assert "EVSE#2.AvailabilityState = Available    #" in out
+        assert PASSWORD not in out and "SecurityCtrlr.BasicAuthPassword = <secret>" in out
+        # Writing stays refused while the station runs.
+        assert await cli("config", "--config", str(path), "set", "ClockCtrlr.TimeZone", "X") == 1
+        assert "the station is running" in capsys.readouterr().err
+    # Stopped: the store, which the SetVariables reached, and live values say so.
+    assert await cli(*get, "OCPPCommCtrlr.HeartbeatInterval") == 0
+    assert capsys.readouterr().out == "77\n"
+    assert await cli(*get, "EVSE#1.AvailabilityState") == 0
+    assert "read from the running station" in capsys.readouterr().out
+
+
+def test_config_get_reads_the_store_behind_a_socket_nobody_listens_on(tmp_path, capsys):
+    """A socket file left by a station that died (connection refused): the store."""
+    path = write_config(tmp_path, "ws://127.0.0.1:9/ocpp")
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(tmp_path / "s.sock"))  # the path of write_config's control socket
+    stale.close()
+    assert main(["config", "--config", str(path), "get", "OCPPCommCtrlr.HeartbeatInterval"]) == 0
+    assert capsys.readouterr().out.strip().isdigit()
+
+
 def test_service_install_writes_a_notify_unit(tmp_path, capsys):
     assert (
         main(

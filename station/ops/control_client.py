@@ -1,6 +1,7 @@
 """The client side of the control socket, and where a station's files are.
 
-What ``station sim``, ``station status``, ``station log`` and ``station clear-fault`` need:
+What ``station sim``, ``station status``, ``station log``, ``station clear-fault`` and
+``station config get|list`` need:
 the paths of a running station's control socket and data directory, read from its TOML
 file, and one request over the socket. Only the standard library is imported here: these
 commands start in a few tens of milliseconds, without trio, pydantic or the OCPP models
@@ -84,6 +85,10 @@ class ControlClientError(Exception):
     """The station could not be reached or refused the command."""
 
 
+class StationNotRunning(ControlClientError):
+    """Nothing listens on the control socket: no station is running there."""
+
+
 def request(
     path: Path, command: str, args: dict[str, Any] | None = None, *, timeout: float = 10.0
 ) -> Any:
@@ -93,10 +98,13 @@ def request(
         try:
             sock.connect(str(path))
         except FileNotFoundError:
-            raise ControlClientError(
+            raise StationNotRunning(
                 f"no station is running with control socket {path} (socket file missing)"
             ) from None
-        except (ConnectionRefusedError, PermissionError) as exc:
+        except ConnectionRefusedError as exc:
+            # A socket file left behind by a station that is gone.
+            raise StationNotRunning(f"cannot reach the station at {path}: {exc.strerror}") from None
+        except PermissionError as exc:
             raise ControlClientError(
                 f"cannot reach the station at {path}: {exc.strerror}"
             ) from None
