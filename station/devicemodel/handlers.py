@@ -38,10 +38,8 @@ from station.ocpp.messages import (
     AttributeEnumType,
     ComponentType,
     EVSEType,
-    GetVariableResultType,
     GetVariablesRequest,
     GetVariablesResponse,
-    GetVariableStatusEnumType,
     SetVariableResultType,
     SetVariablesRequest,
     SetVariablesResponse,
@@ -132,31 +130,38 @@ class DeviceModelService:
     async def get_variables(self, request: GetVariablesRequest) -> GetVariablesResponse:
         """B06: one result per requested item, in order."""
         self._check_size(len(request.get_variable_data), ITEMS_GET, BYTES_GET, "GetVariables")
-        results = []
+        read = self._dm.read
+        results: list[dict] = []
         for index, item in enumerate(request.get_variable_data):
             if index % 25 == 24:
                 await trio.lowlevel.checkpoint()  # see send_report
+            # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
             attribute = (
                 Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
             )
-            outcome = self._dm.read(
+            outcome = read(
                 _component(item.component),
                 item.variable.name,
                 item.variable.instance or None,
                 attribute,
             )
-            results.append(
-                GetVariableResultType(
-                    attribute_status=GetVariableStatusEnumType(outcome.status.value),
-                    attribute_status_info=_status_info(outcome.reason, "NotReadable"),
-                    # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
-                    attribute_type=AttributeEnumType(attribute.value),
-                    attribute_value=outcome.value[:2500] if outcome.value is not None else None,
-                    component=item.component,
-                    variable=item.variable,
-                )
-            )
-        return GetVariablesResponse(get_variable_result=results)
+            result: dict[str, object] = {
+                "attribute_status": outcome.status.value,
+                "attribute_type": attribute.value,
+                "component": item.component,
+                "variable": item.variable,
+            }
+            if outcome.value is not None:
+                result["attribute_value"] = outcome.value[:2500]
+            if outcome.reason:
+                result["attribute_status_info"] = {
+                    "reason_code": "NotReadable",
+                    "additional_info": outcome.reason[:512],
+                }
+            results.append(result)
+        # The results are validated in one call of the response's validator: building a
+        # model per item cost three times as much (a 100-item request, bench.response_latency).
+        return GetVariablesResponse.model_validate({"get_variable_result": results})
 
     async def set_variables(self, request: SetVariablesRequest) -> SetVariablesResponse:
         """B05: validate every item, persist the accepted ones, then answer."""
