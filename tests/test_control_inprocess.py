@@ -3,13 +3,15 @@ station share one process (`station.control.inprocess`)."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import trio
 import trio.testing
 
 from station.control.channel import ChannelClosed, ControlChannel
-from station.control.inprocess import stream_pair
-from station.control.protocol import Heartbeat, Role
+from station.control.inprocess import CAPACITY, stream_pair
+from station.control.protocol import Health, Heartbeat, ProtocolError, Role
 
 
 async def test_it_passes_trios_conformance_checks_for_a_two_way_stream():
@@ -165,3 +167,92 @@ async def test_a_send_is_a_checkpoint_and_a_cancelled_one_sends_nothing():
     await left.aclose()
     assert await right.receive_some() == b"first"
     assert await right.receive_some() == b""
+
+
+async def test_send_nowait_writes_at_once_where_there_is_room_and_refuses_otherwise():
+    left, right = stream_pair()
+    with trio.testing.assert_no_checkpoints():
+        assert left.send_nowait(b"now")
+    assert await right.receive_some() == b"now"
+    # A full buffer (a reader that is behind): nothing written, the caller sends later.
+    assert left.send_nowait(b"x" * CAPACITY)
+    assert not left.send_nowait(b"more")
+    assert len(await right.receive_some()) == CAPACITY
+    assert left.send_nowait(b"more")
+    assert await right.receive_some() == b"more"
+    await right.aclose()
+    assert not left.send_nowait(b"to nobody")  # send_all says why: BrokenResourceError
+    await left.aclose()
+    assert not left.send_nowait(b"closed")
+
+
+async def test_a_sender_waits_behind_a_full_buffer_until_the_reader_catches_up():
+    left, right = stream_pair()
+    returned = trio.Event()
+
+    async def send() -> None:
+        await left.send_all(b"x" * (CAPACITY + 10))  # written whole, then it waits
+        returned.set()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(send)
+        await trio.testing.wait_all_tasks_blocked()
+        assert not returned.is_set()
+        assert len(await right.receive_some(10)) == 10  # still CAPACITY unread: full
+        await trio.testing.wait_all_tasks_blocked()
+        assert not returned.is_set()
+        await right.receive_some(1)
+        await returned.wait()
+        await left.wait_send_all_might_not_block()  # room: at once
+    assert len(await right.receive_some()) == CAPACITY - 1
+
+
+async def test_a_sender_waiting_behind_a_full_buffer_ends_when_either_end_closes():
+    for closing, error in (
+        ("reader", trio.BrokenResourceError),
+        ("sender", trio.ClosedResourceError),
+    ):
+        left, right = stream_pair()
+        raised: list[BaseException] = []
+
+        async def send(left=left, raised=raised) -> None:
+            try:
+                await left.send_all(b"x" * CAPACITY)
+            except (trio.BrokenResourceError, trio.ClosedResourceError) as exc:
+                raised.append(exc)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(send)
+            await trio.testing.wait_all_tasks_blocked()
+            assert raised == []
+            if closing == "reader":
+                await right.aclose()  # as a socket whose peer closed: a broken pipe
+            else:
+                left.close()
+        assert [type(e) for e in raised] == [error], closing
+
+
+async def test_send_now_sends_at_once_only_when_it_cannot_pass_an_earlier_send():
+    ocpp_end, control_end = stream_pair()
+    trickle = _Trickle(control_end)
+    _ocpp, control = await _handshaken(ocpp_end, trickle)
+    ocpp2, direct = await _handshaken(*stream_pair())
+    # The in-process stream takes it at once, without a checkpoint.
+    with trio.testing.assert_no_checkpoints():
+        assert direct.send_now(Heartbeat(1))
+    assert await ocpp2.receive() == Heartbeat(1)
+    # A message the protocol refuses is not sent; `send` raises why.
+    assert not direct.send_now(Health(1, True, 1, 0, math.nan, 0.0, 0.0))
+    with pytest.raises(ProtocolError):
+        await direct.send(Health(1, True, 1, 0, math.nan, 0.0, 0.0))
+    # A stream without a write that cannot wait (a socket, here a trickling one).
+    assert not control.send_now(Heartbeat(2))
+    # While a send is under way, a message sent at once would pass it: refused.
+    ocpp3, sender = await _handshaken(*stream_pair())
+    async with trio.open_nursery() as nursery:
+        sender._send_lock.acquire_nowait()  # a send holds the stream
+        assert not sender.send_now(Heartbeat(3))
+        sender._send_lock.release()
+        assert sender.send_now(Heartbeat(4))
+        nursery.cancel_scope.cancel()
+    assert await ocpp3.receive() == Heartbeat(4)

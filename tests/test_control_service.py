@@ -495,3 +495,64 @@ async def test_no_idle_wait_with_a_simulated_interlock_nor_without_the_setting()
             assert service.cards.idle_interval is None
         finally:
             service.close()
+
+
+def test_a_report_goes_out_at_once_only_with_nothing_queued_before_it():
+    """`_Peer.put`: the link's immediate send (the in-process stream) is used only while
+    the outbox is empty, so a report never passes one queued before it."""
+    from station.control.protocol import Heartbeat
+    from station.control.service import _Peer
+
+    sent: list[object] = []
+    takes = [True]
+
+    def send_now(message) -> bool:
+        if takes[0]:
+            sent.append(message)
+        return takes[0]
+
+    peer = _Peer(limit=10, send_now=send_now)
+    peer.put(Heartbeat(1))
+    assert sent == [Heartbeat(1)] and not peer.outbox and not peer.wake.is_set()
+    takes[0] = False  # the buffer is full, or a send is under way
+    peer.put(Heartbeat(2))
+    takes[0] = True
+    peer.put(Heartbeat(3))  # behind Heartbeat(2): queued, not sent at once
+    assert sent == [Heartbeat(1)]
+    assert list(peer.outbox) == [Heartbeat(2), Heartbeat(3)] and peer.wake.is_set()
+
+
+def test_a_request_goes_out_at_once_only_with_nothing_waiting_before_it():
+    """`ControlLink.request` on a synced link: sent at once where the link can, else
+    queued (one entry per EVSE and kind, the newest value), never passing one queued."""
+    from station.control.protocol import AllowCharging, SetOperative
+
+    async def on_card(uid: str) -> None:
+        pass
+
+    link = ControlLink(
+        [1, 2], on_snapshot=lambda s: None, on_reading=lambda e, r: None, on_card=on_card
+    )
+    sent: list[object] = []
+    takes = [True]
+
+    class Channel:
+        def send_now(self, message) -> bool:
+            if takes[0]:
+                sent.append(message)
+            return takes[0]
+
+    link.request(AllowCharging(1, True))  # not synced: waits for the link
+    assert sent == [] and list(link._unsent.values()) == [AllowCharging(1, True)]
+    link._unsent.clear()
+    link._channel = Channel()  # type: ignore[assignment]
+    link.request(AllowCharging(1, False))
+    assert sent == [AllowCharging(1, False)] and not link._unsent
+    takes[0] = False
+    link.request(SetOperative(2, False))
+    takes[0] = True
+    link.request(AllowCharging(2, True))  # behind SetOperative(2): queued
+    assert sent == [AllowCharging(1, False)]
+    assert list(link._unsent.values()) == [SetOperative(2, False), AllowCharging(2, True)]
+    # Remembered either way: sent again after a reconnect.
+    assert link._desired[("allow_charging", 1)] == AllowCharging(1, False)

@@ -10,6 +10,8 @@ ends or breaks raises `ChannelClosed`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import trio
 
 from station.control.protocol import (
@@ -37,6 +39,8 @@ class ControlChannel:
         self._stream = stream
         self._connection = connection
         self._send_lock = trio.Lock()
+        #: A write without waiting, where the stream has one (the in-process stream).
+        self._write_now: Callable[[bytes], bool] | None = getattr(stream, "send_nowait", None)
 
     @property
     def peer(self) -> Hello:
@@ -78,6 +82,19 @@ class ControlChannel:
         if self._connection.closed:
             raise ChannelClosed("the link is closed")
         await self._write(b"".join([self._connection.send(message) for message in messages]))
+
+    def send_now(self, message: Message) -> bool:
+        """Send ``message`` without waiting if the stream can (the in-process stream, with
+        room in its buffer) and no send is under way, so that it cannot pass an earlier
+        one; False when nothing was sent: then `send` sends it (or raises why not)."""
+        write = self._write_now
+        if write is None or self._send_lock.locked() or self._connection.closed:
+            return False
+        try:
+            data = self._connection.send(message)
+        except ProtocolError:
+            return False  # `send` raises it where the link's errors are handled
+        return write(data)
 
     async def _write(self, data: bytes) -> None:
         # One frame group at a time on the stream. A free lock is taken without a

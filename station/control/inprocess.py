@@ -11,8 +11,12 @@ each operation is one checkpoint, so a message costs the sender one scheduling r
 wakes the receiver once; a send's round comes after its write, so the receiver runs in the
 same round as the sender's next step.
 
-Buffering is unbounded here, as in a socket pair with a large buffer: what bounds it is
-the protocol's own limit on the reports queued for a peer (the control side's outbox).
+Like a socket, an end buffers a bounded amount: a send that leaves more than `CAPACITY`
+unread bytes returns only once the reader has taken them below it (the sender then backs
+up as it would behind a full socket buffer, and the control side's outbox limit drops a
+peer that does not read). `InProcessStream.send_nowait` writes without a scheduling round
+when the buffer has room: a control loop's report then reaches the reader without waking
+a sender task first.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from __future__ import annotations
 import operator
 
 import trio
+
+#: Unread bytes an end holds before its sender waits (a Unix socket's default buffer is
+#: about 200 KiB): room for a full outbox of reports.
+CAPACITY = 256 * 1024
 
 
 class _Direction:
@@ -30,6 +38,8 @@ class _Direction:
         self.eof = False  # the sending end closed
         self.reader_gone = False  # the receiving end closed
         self.arrived = trio.lowlevel.ParkingLot()
+        #: Senders waiting for the reader to take the buffer below `CAPACITY`.
+        self.drained = trio.lowlevel.ParkingLot()
 
     def wake(self) -> None:
         self.arrived.unpark_all()
@@ -45,26 +55,55 @@ class InProcessStream(trio.abc.Stream):
         self._receiving = False
 
     async def send_all(self, data: bytes | bytearray | memoryview) -> None:
-        """Queue ``data`` for the other end (never blocks: see the module docstring)."""
+        """Queue ``data`` for the other end; return once fewer than `CAPACITY` bytes are
+        unread (at once, unless the reader is behind)."""
         if self._closed:
             raise trio.ClosedResourceError("this end of the stream is closed")
         # A checkpoint split as trio's own socket operations split it: a cancellation is
         # seen before the write (nothing sent), the scheduling round comes after it, so
         # the reader woken by the write runs in the same round as the sender's next step.
         await trio.lowlevel.checkpoint_if_cancelled()
-        if self._outgoing.reader_gone:
+        outgoing = self._outgoing
+        if outgoing.reader_gone:
             await trio.lowlevel.cancel_shielded_checkpoint()
             raise trio.BrokenResourceError("the other end of the stream is closed")
         if data:
-            self._outgoing.data += data
-            self._outgoing.wake()
-        await trio.lowlevel.cancel_shielded_checkpoint()
+            outgoing.data += data
+            outgoing.wake()
+        if len(outgoing.data) < CAPACITY:
+            await trio.lowlevel.cancel_shielded_checkpoint()
+            return
+        # Behind a full buffer, as a socket's sender is. Cancelled here, the data is
+        # written all the same (a cancelled send_all leaves the stream as it may).
+        while len(outgoing.data) >= CAPACITY:
+            await outgoing.drained.park()
+            if self._closed:
+                raise trio.ClosedResourceError("this end of the stream was closed")
+            if outgoing.reader_gone:
+                raise trio.BrokenResourceError("the other end of the stream was closed")
+
+    def send_nowait(self, data: bytes) -> bool:
+        """Queue ``data`` at once if this end is open and the buffer has room; False
+        (nothing written) otherwise: then `send_all` sends it, or says why it cannot."""
+        outgoing = self._outgoing
+        if self._closed or outgoing.reader_gone or len(outgoing.data) >= CAPACITY:
+            return False
+        outgoing.data += data
+        outgoing.wake()
+        return True
 
     async def wait_send_all_might_not_block(self) -> None:
-        """Sending never blocks."""
+        """Wait until the buffer has room (at once, unless the reader is behind)."""
         if self._closed:
             raise trio.ClosedResourceError("this end of the stream is closed")
-        await trio.lowlevel.checkpoint()
+        outgoing = self._outgoing
+        if len(outgoing.data) < CAPACITY or outgoing.reader_gone:
+            await trio.lowlevel.checkpoint()
+            return
+        while len(outgoing.data) >= CAPACITY and not outgoing.reader_gone:
+            await outgoing.drained.park()
+            if self._closed:
+                raise trio.ClosedResourceError("this end of the stream was closed")
 
     async def receive_some(self, max_bytes: int | None = None) -> bytes:
         """Up to ``max_bytes`` (all that arrived when None), waiting for some; b"" once
@@ -91,6 +130,8 @@ class InProcessStream(trio.abc.Stream):
         size = len(incoming.data) if max_bytes is None else min(max_bytes, len(incoming.data))
         chunk = bytes(incoming.data[:size])
         del incoming.data[:size]
+        if len(incoming.data) < CAPACITY:
+            incoming.drained.unpark_all()
         return chunk
 
     async def aclose(self) -> None:
@@ -105,9 +146,11 @@ class InProcessStream(trio.abc.Stream):
         self._closed = True
         self._outgoing.eof = True
         self._outgoing.wake()
+        self._outgoing.drained.unpark_all()  # a send waiting on this end ends
         self._incoming.reader_gone = True
         self._incoming.data.clear()
         self._incoming.wake()  # a receive waiting on this end ends (ClosedResourceError)
+        self._incoming.drained.unpark_all()  # a send waiting on this end returns
 
 
 def stream_pair() -> tuple[InProcessStream, InProcessStream]:

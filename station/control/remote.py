@@ -211,6 +211,8 @@ class ControlLink:
         self._desired: dict[tuple[str, int], Message] = {}
         self._unsent: dict[tuple[str, int], Message] = {}
         self._wake = trio.Event()
+        #: The synced link's channel, for requests it takes at once (`request`).
+        self._channel: ControlChannel | None = None
         self._request_ids = 0
         self._samples: dict[int, trio.Event] = {}
         self._sims: dict[int, tuple[trio.Event, list[SimResult]]] = {}
@@ -232,6 +234,11 @@ class ControlLink:
         key = (message.TYPE, getattr(message, "evse", 0))
         if remember:
             self._desired[key] = message
+        # With nothing waiting before it, a request the link takes at once needs no round
+        # of the sender task (the in-process link: a simulator, a fleet).
+        channel = self._channel
+        if not self._unsent and channel is not None and channel.send_now(message):
+            return
         self._unsent.pop(key, None)  # the newest value goes to the back of the line
         self._unsent[key] = message
         self._wake.set()
@@ -349,6 +356,7 @@ class ControlLink:
                 self.on_first_sync()
             self.first_sync.set()
         log.info("event=control_link_synced syncs=%d", self.syncs)
+        self._channel = channel
         nursery.start_soon(self._send_requests, channel)
         self.synced.set()
 
@@ -406,6 +414,7 @@ class ControlLink:
     def _lost(self) -> None:
         """The link is down: every EVSE shows the fault until the control process is back."""
         self.connected = False
+        self._channel = None
         self.synced = trio.Event()
         for evse in self.evses.values():
             evse._publish(replace(evse.snapshot, fault=UNREACHABLE))

@@ -140,9 +140,15 @@ class _Peer:
     wake: trio.Event = field(default_factory=trio.Event)
     overflowed: bool = False
     pending_samples: int = 0
+    #: Writes a report at once where the link can (`ControlChannel.send_now`).
+    send_now: Callable[[Message], bool] | None = None
 
     def put(self, message: Message) -> None:
         # Never blocks the caller (a control loop): a peer that does not read is dropped.
+        # With nothing queued before it, a report the link takes at once needs no round
+        # of the sender task (the in-process link of one process: a simulator, a fleet).
+        if not self.outbox and self.send_now is not None and self.send_now(message):
+            return
         if len(self.outbox) >= self.limit:
             self.overflowed = True
         else:
@@ -492,7 +498,7 @@ class ControlService:
         with trio.move_on_after(SETTLE_WAIT):
             for loop in self.loops.values():
                 await loop.settled.wait()
-        peer = _Peer(self.settings.outbox_limit)
+        peer = _Peer(self.settings.outbox_limit, send_now=channel.send_now)
         peer.outbox.extend(self._full_state())
         self._peer = peer
         log.info("event=control_link_up")
