@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 import trio
 
+from station.logs import recent_records
 from tools.simulate.life import LifeResult, run_life
 
 #: Simulated hours of one life unless told otherwise.
@@ -77,12 +78,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--jobs must be at least 1, got {args.jobs}")
     if args.profile is not None and args.jobs > 1:
         parser.error("--profile runs the lives in this process: leave out --jobs")
-    # The station's loggers stay at INFO (the simulator reads its discards and crashes).
+    # The station's log goes to stdout with --log (one life), nowhere otherwise.
     handler = logging.StreamHandler(sys.stdout)
     handler.addFilter(_virtual_time)
     handler.setFormatter(logging.Formatter("t=%(virtual)s %(name)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO if args.log else logging.CRITICAL + 1)
     logging.getLogger().handlers[:] = [handler]
+    # Without --log nobody reads the station's INFO lines, and making each record costs
+    # several percent of a life: its loggers keep WARNING and above (the lines the
+    # invariants read, discarded messages and crashed tasks, are errors). A life does
+    # not depend on it. `recent_records` sets them to INFO when first called: it goes
+    # first.
+    recent_records()
+    for name in ("station", "drivers"):
+        logging.getLogger(name).setLevel(logging.INFO if args.log else logging.WARNING)
     seeds = (
         [args.seed] if args.seed is not None else list(range(args.first, args.first + args.seeds))
     )
