@@ -139,3 +139,51 @@ async def test_tc_j_10_sampled_values_in_the_ended_event(config, autojump_clock)
         values = meter_value["sampledValue"]
         measurands = sorted(v.get("measurand", "Energy.Active.Import.Register") for v in values)
         assert measurands == ["Current.Import", "Energy.Active.Import.Register"]
+
+
+async def test_a_new_tx_updated_interval_is_in_force_at_once(config, autojump_clock):
+    """SetVariables of TxUpdatedInterval during a transaction takes effect when written:
+    a sample is due at once when the new interval since the last one is over, and the
+    next comes one new interval later (not at the end of the old interval)."""
+    variables = {
+        "SampledDataCtrlr.TxUpdatedInterval": 3600,
+        "SampledDataCtrlr.TxUpdatedMeasurands": "Energy.Active.Import.Register",
+    }
+
+    def periodic_times() -> list[float]:
+        return [t for t, e in sent if e["triggerReason"] == "MeterValuePeriodic"]
+
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        sent: list[tuple[float, dict]] = []
+        await env.csms.wait_for("StatusNotification", count=2)
+        sim = env.station.hardware.sim
+        sim.plug(1)
+        await trio.sleep(0.1)
+        sim.tap(CARD)
+        await env.csms.wait(lambda: env.station.transactions.transaction_id(1) is not None)
+        sim.set_ev_state(1, "C")
+        await trio.sleep(60)
+        assert not [e for e in tes(env) if e["triggerReason"] == "MeterValuePeriodic"]
+        changed_at = trio.current_time()
+        (written,) = await env.station.device_model.set_variables(
+            [_set_item("SampledDataCtrlr", "TxUpdatedInterval", "20")]
+        )
+        assert written.status.value == "Accepted"
+        for count in (1, 2):
+            await env.csms.wait(
+                lambda count=count: (
+                    len([e for e in tes(env) if e["triggerReason"] == "MeterValuePeriodic"])
+                    >= count
+                ),
+                timeout=120,
+            )
+            sent.append((trio.current_time(), tes(env)[-1]))
+    first, second = periodic_times()
+    assert first - changed_at == pytest.approx(0, abs=1)  # 60 s since the start > 20 s
+    assert second - first == pytest.approx(20, abs=1)
+
+
+def _set_item(component: str, variable: str, value: str):
+    from station.devicemodel.model import Attribute, Component, SetItem
+
+    return SetItem(Component(component), variable, None, value, Attribute.Actual)

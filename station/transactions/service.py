@@ -188,6 +188,12 @@ class TransactionService:
         self._readings: dict[int, Reading] = {}
         self._lock = trio.Lock()
         self._changed = trio.Event()
+        #: Per EVSE, for its periodic samples: set when its transaction changes (by id, as
+        #: last seen by `_notify_changed`) or a sampled-data interval does.
+        self._periodic_wake = {evse_id: trio.Event() for evse_id in evses}
+        self._periodic_tx: dict[int, str | None] = dict.fromkeys(evses)
+        for interval_key in (SAMPLED_ENABLED, UPDATED_INTERVAL, ENDED_INTERVAL):
+            device_model.on_change(interval_key, lambda _: self._wake_periodic(*evses))
         self._interrupted: dict[int, SessionState] = {}
         #: A CSMS has accepted this station's BootNotification at least once, in any run.
         self.accepted_once = False
@@ -405,8 +411,7 @@ class TransactionService:
             self._authorized_at.pop(evse_id, None)
         if evse_id in self._evses:
             self._evses[evse_id].allow_charging(session.may_offer_energy)
-        self._changed.set()
-        self._changed = trio.Event()
+        self._notify_changed()
         if had_tx and session.transaction is None:
             # UNPLACED too: an OnIdle reset may be waiting for a transaction that ended
             # before any EV was connected (TxStartPoint Authorized, card only).
@@ -1040,6 +1045,22 @@ class TransactionService:
         """Wait for the next change of any session."""
         await self._changed.wait()
 
+    def _notify_changed(self) -> None:
+        """A session changed: wake `wait_changed`, and the periodic samples of each EVSE
+        whose transaction is another one now."""
+        self._changed.set()
+        self._changed = trio.Event()
+        for evse_id, seen in self._periodic_tx.items():
+            transaction_id = self.transaction_id(evse_id)
+            if transaction_id != seen:
+                self._periodic_tx[evse_id] = transaction_id
+                self._wake_periodic(evse_id)
+
+    def _wake_periodic(self, *evse_ids: int) -> None:
+        for evse_id in evse_ids:
+            self._periodic_wake[evse_id].set()
+            self._periodic_wake[evse_id] = trio.Event()
+
     # -- timers --------------------------------------------------------------------------
 
     async def run(self) -> None:
@@ -1076,8 +1097,7 @@ class TransactionService:
         )
         if evse_id in self._evses:
             self._evses[evse_id].allow_charging(session.may_offer_energy)
-        self._changed.set()
-        self._changed = trio.Event()
+        self._notify_changed()
 
     async def _end_interrupted(self) -> None:
         """End the transactions a previous run left (see the module docstring)."""
@@ -1129,10 +1149,12 @@ class TransactionService:
                     )
 
     async def _periodic_meter_values(self, evse_id: int) -> None:
-        """TxUpdatedInterval / TxEndedInterval samples of a running transaction (J02)."""
+        """TxUpdatedInterval / TxEndedInterval samples of a running transaction (J02).
+        Wakes for its own EVSE's transaction, an interval's change (in force at once) and
+        its timers only, not for every change of any session."""
         while True:
             while self._sessions[evse_id].transaction is None:
-                await self.wait_changed()
+                await self._periodic_wake[evse_id].wait()
             tx_id = self.transaction_id(evse_id)
             started = trio.current_time()
             updated_at = ended_at = started
@@ -1142,11 +1164,13 @@ class TransactionService:
                 next_update = updated_at + updated if updated > 0 else math.inf
                 next_ended = ended_at + ended if ended > 0 else math.inf
                 with trio.move_on_at(min(next_update, next_ended)):
-                    await self.wait_changed()
+                    await self._periodic_wake[evse_id].wait()
                     continue
                 now = trio.current_time()
+                # Missed by a whole interval (one just made shorter): one sample now, and
+                # the next an interval later, not a burst catching up.
                 if now >= next_update:
-                    updated_at = next_update
+                    updated_at = next_update if now - next_update < updated else now
                     measurands = self._sampled(UPDATED_MEASURANDS)
                     await self._apply(
                         evse_id,
@@ -1157,7 +1181,7 @@ class TransactionService:
                         ),
                     )
                 if now >= next_ended:
-                    ended_at = next_ended
+                    ended_at = next_ended if now - next_ended < ended else now
                     measurands = self._sampled(ENDED_MEASURANDS)
                     await self._apply(
                         evse_id,
