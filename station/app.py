@@ -75,7 +75,8 @@ from station.offload import Offload, ThreadOffload, own_worker
 from station.ops.control_socket import ControlSocket
 from station.ops.data_dir import prepare as prepare_data_dir
 from station.ops.data_dir import private_umask
-from station.ops.message_log import MessageLog, read_entries
+from station.ops.message_log import MessageLog
+from station.ops.message_log_reader import read_entries
 from station.ops.systemd import Notifier, watchdog
 from station.reservation import Reservations
 from station.reset import ResetService

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import os
 import sys
 from importlib import import_module
@@ -14,12 +13,21 @@ from typing import TYPE_CHECKING
 from station import __version__
 
 if TYPE_CHECKING:
+    import logging
+
     import trio
 
     from station.config import StationConfig
     from station.control.spawn import EarlyStart
 
-log = logging.getLogger(__name__)
+
+def _log() -> logging.Logger:
+    """This module's logger: `logging` loads only for the commands that log (the
+    operator commands that talk to a running station start ~5 ms sooner without it)."""
+    import logging
+
+    return logging.getLogger(__name__)
+
 
 #: Exit status for a configuration the station cannot use.
 EXIT_CONFIG = 2
@@ -167,7 +175,7 @@ async def _on_signal(stop: trio.Event) -> None:
 
     with trio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async for number in signals:
-            log.info("event=signal name=%s", signal.Signals(number).name)
+            _log().info("event=signal name=%s", signal.Signals(number).name)
             stop.set()
             return
 
@@ -208,7 +216,7 @@ def _run_control(args: argparse.Namespace, early: EarlyStart | None) -> int:
         data_dir.prepare(config.station.data_dir)
         lock.acquire()
     except (data_dir.DataDirBusy, OSError) as exc:
-        log.error("event=start_refused reason=%r", str(exc))
+        _log().error("event=start_refused reason=%r", str(exc))
         print(f"station run: {exc}", file=sys.stderr)
         return 1
     if args.reseed:
@@ -220,7 +228,7 @@ def _run_control(args: argparse.Namespace, early: EarlyStart | None) -> int:
     try:
         early.go(config.station.data_dir)
     except OSError as exc:
-        log.error("event=control_failed reason=%r", str(exc))
+        _log().error("event=control_failed reason=%r", str(exc))
         early.abandon()
         return 1
     try:
@@ -239,24 +247,24 @@ def _run_control(args: argparse.Namespace, early: EarlyStart | None) -> int:
             nursery.start_soon(_on_signal, stop)
             status = await run_control_process(config, args.config.resolve(), stop, early=early)
             nursery.cancel_scope.cancel()
-        log.info("event=stopped status=%d", status)
+        _log().info("event=stopped status=%d", status)
         return status
 
     try:
         return trio.run(main)
     except KeyboardInterrupt:
-        log.info("event=stopped reason=interrupt")
+        _log().info("event=stopped reason=interrupt")
     except (DriverError, OSError) as exc:
         # The hardware or the control link's socket cannot be set up: exit non-zero so
         # that the service manager retries.
-        log.error("event=control_failed reason=%r", str(exc))
+        _log().error("event=control_failed reason=%r", str(exc))
         return 1
     except BaseExceptionGroup as group:
         # The same, raised inside the signal handler's nursery.
         failed, rest = group.split((DriverError, OSError))
         if failed is None or rest is not None:
             raise
-        log.error("event=control_failed reason=%r", str(_leaf(failed)))
+        _log().error("event=control_failed reason=%r", str(_leaf(failed)))
         return 1
     return 0
 
@@ -336,21 +344,21 @@ def _run_station(config: StationConfig, control_connect, parent: int | None) -> 
                 nursery.start_soon(watch_parent, parent, stop)
             await run_station(config, runtime, stop_signal=stop, exit_on_firmware_update=True)
             nursery.cancel_scope.cancel()
-        log.info("event=stopped")
+        _log().info("event=stopped")
 
     try:
         trio.run(main)
     except KeyboardInterrupt:
-        log.info("event=stopped reason=interrupt")
+        _log().info("event=stopped reason=interrupt")
     except FirmwareRestart:
-        log.warning(
+        _log().warning(
             "event=exiting reason='new firmware installed' status=%d", EXIT_FIRMWARE_RESTART
         )
         return EXIT_FIRMWARE_RESTART
     except BaseExceptionGroup as group:
         restart, _ = group.split(FirmwareRestart)
         if restart is not None:
-            log.warning(
+            _log().warning(
                 "event=exiting reason='new firmware installed' status=%d", EXIT_FIRMWARE_RESTART
             )
             return EXIT_FIRMWARE_RESTART
@@ -359,7 +367,7 @@ def _run_station(config: StationConfig, control_connect, parent: int | None) -> 
             raise
         # The store is unusable, or a station-level task kept crashing: exit non-zero so
         # that the service manager restarts the process.
-        log.error("event=station_failed reason=%r", str(_leaf(fatal)))
+        _log().error("event=station_failed reason=%r", str(_leaf(fatal)))
         return 1
     return 0
 

@@ -251,7 +251,8 @@ async def test_a_call_nested_too_deep_gets_format_violation_and_the_session_goes
 
 async def test_the_message_log_queue_is_bounded_when_the_disk_falls_behind(tmp_path):
     from station.offload import InlineOffload
-    from station.ops.message_log import MessageLog, read_entries
+    from station.ops.message_log import MessageLog
+    from station.ops.message_log_reader import read_entries
 
     log = MessageLog(tmp_path, InlineOffload(), max_queued_bytes=300_000)
     big = json.dumps([2, "big", "DataTransfer", {"vendorId": "x", "data": "a" * 100_000}])

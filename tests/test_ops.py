@@ -17,7 +17,7 @@ import trio.testing
 from drivers.interfaces import DeviceUnavailable
 from station.cli import main
 from station.ops.commands import render_unit
-from station.ops.message_log import read_entries
+from station.ops.message_log_reader import read_entries
 from station.ops.systemd import Notifier
 from tests.conftest import FAST, PASSWORD, live_station, make_config, running_station
 from tests.test_process_kill import command

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from station.devicemodel.model import key
 from station.logs import recent_records
 from station.offload import InlineOffload
-from station.ops.message_log import MessageLog, read_entries
+from station.ops.message_log import MessageLog
+from station.ops.message_log_reader import read_entries
 from station.redaction import REDACTED, strip_userinfo
 from tests.conftest import make_config, running_station
 

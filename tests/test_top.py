@@ -10,7 +10,7 @@ from rich.console import Console
 
 from station.cli import main
 from station.ops.live_view import TAIL_BYTES, recent_frames, render
-from station.ops.message_log import FILENAME
+from station.ops.message_log_reader import FILENAME
 from tests.conftest import make_config, running_station
 
 SNAPSHOT = {

@@ -38,7 +38,7 @@ from station.ocpp.messages import (
     StatusInfoType,
 )
 from station.offload import Offload
-from station.ops.message_log import FILENAME
+from station.ops.message_log_reader import FILENAME
 from station.privacy import reference, rotate_key
 from station.transactions.localauth import LocalAuthorization
 

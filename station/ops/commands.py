@@ -7,10 +7,7 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import shlex
-import shutil
 import sys
 import time
 from datetime import datetime
@@ -178,7 +175,7 @@ def _duration(seconds: float) -> str:
 
 def run_log(args: argparse.Namespace) -> int:
     """Print the message log, filtered."""
-    from station.ops.message_log import format_entry, matches, read_entries
+    from station.ops.message_log_reader import format_entry, matches, read_entries
 
     directory = locations_or_exit(args.config).data_dir
     seen = 0
@@ -202,7 +199,7 @@ def run_log(args: argparse.Namespace) -> int:
 
 
 def _nothing_logged(directory: Path, args: argparse.Namespace, any_entries: bool) -> str:
-    from station.ops.message_log import FILENAME
+    from station.ops.message_log_reader import FILENAME
 
     if any_entries:
         wanted = " and ".join(
@@ -235,6 +232,8 @@ def render_unit(
     data_dir: Path = Path("/var/lib/ocpp-station"),
 ) -> str:
     """The systemd unit with this installation's paths."""
+    import shlex
+
     template = UNIT_TEMPLATE.read_text(encoding="utf-8")
     guard = " ".join(
         shlex.quote(part)
@@ -262,6 +261,10 @@ def render_unit(
 
 def run_service_install(args: argparse.Namespace) -> int:
     """Write (or print) the unit file."""
+    # Here, not at the top: `station status` and `station log` share this module.
+    import getpass
+    import shutil
+
     current = args.root / "current" / "bin" / "station"
     if current.exists():
         executable = str(current)  # the release layout that firmware updates switch

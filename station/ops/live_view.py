@@ -22,7 +22,7 @@ from rich.text import Text
 
 from station.ocpp.summary import summarize
 from station.ops.control_socket import ControlClientError, request
-from station.ops.message_log import FILENAME
+from station.ops.message_log_reader import FILENAME
 
 #: Frames shown under "last messages".
 RECENT = 8

@@ -8,8 +8,8 @@ synchronous observer on the OCPP session; a task makes their lines (a frame that
 a secret, such as a full inventory report that names the password variables, is decoded
 and redacted there) after the frames went out, and writes them in a worker thread, so
 the message path never waits for the disk nor pays for its own line. The file
-rotates at ``max_bytes`` keeping ``backups`` old files. `read_entries` and
-`format_entry` serve ``station log``.
+rotates at ``max_bytes`` keeping ``backups`` old files. ``station log`` reads it with
+`station.ops.message_log_reader`.
 
 The queue is bounded too (``max_queued_bytes``): when the disk falls behind a CSMS that
 sends large frames quickly, lines beyond the bound are dropped and counted (one warning
@@ -33,7 +33,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Awaitable, Callable, Collection, Iterator
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from station.ocpp.datetimes import format_date_time
+from station.ops.message_log_reader import FILENAME
 from station.redaction import REDACTED, might_hold_secret, redact_payload, redact_raw
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FILENAME = "ocpp-messages.log"
 #: Seconds the writer gathers lines after the first one before it writes them.
 BATCH_DELAY = 0.05
 #: Frames made into lines between two turns of the event loop (about 10 µs each, more
@@ -266,43 +266,3 @@ class MessageLog:
 
 def _private_opener(path: str, flags: int) -> int:
     return os.open(path, flags | os.O_CLOEXEC, 0o600)
-
-
-def read_entries(directory: Path, backups: int = 2) -> Iterator[dict]:
-    """All logged entries, oldest first (unreadable lines are skipped)."""
-    files = [directory / f"{FILENAME}.{n}" for n in range(backups, 0, -1)] + [directory / FILENAME]
-    for path in files:
-        if not path.exists():
-            continue
-        with path.open(encoding="utf-8") as file:
-            for line in file:
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    continue
-
-
-def matches(entry: dict, *, action: str | None, transaction_id: str | None) -> bool:
-    """Filter of ``station log``."""
-    if action is not None and (entry.get("action") or "").lower() != action.lower():
-        return False
-    return transaction_id is None or transaction_id in json.dumps(entry.get("frame"))
-
-
-def format_entry(entry: dict, *, full: bool = False) -> str:
-    """One readable line (``full`` prints the whole frame)."""
-    arrow = "CSMS → station" if entry.get("direction") == "in" else "station → CSMS"
-    frame = entry.get("frame")
-    kind = (
-        {2: "CALL", 3: "RESULT", 4: "ERROR"}.get(frame[0], "?") if isinstance(frame, list) else "?"
-    )
-    payload = frame[-1] if isinstance(frame, list) and frame else frame
-    if kind == "ERROR" and isinstance(frame, list) and len(frame) >= 4:
-        payload = {"code": frame[2], "description": frame[3]}
-    text = json.dumps(payload, separators=(",", ":")) if not isinstance(payload, str) else payload
-    if not full and len(text) > 160:
-        text = text[:157] + "..."
-    return (
-        f"{entry.get('time', '?')}  {arrow}  {kind:<6} {entry.get('action') or '-':<26} "
-        f"{entry.get('id') or '-':<36} {entry.get('size', 0):>6}B  {text}"
-    )

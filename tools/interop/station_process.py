@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from station.ops.control_socket import ControlClientError, request
-from station.ops.message_log import format_entry, read_entries
+from station.ops.message_log_reader import format_entry, read_entries
 
 __all__ = ["Frame", "StationConfig", "StationProcess", "WaitFailed"]
 
