@@ -35,18 +35,7 @@ async def test_tc_j_09_periodic_values_in_transaction_events(config, autojump_cl
     }
     async with running_station(config, variables=variables, control_period=0.05) as env:
         await env.csms.wait_for("StatusNotification", count=2)
-        # EnergyTransferStarted.
-        sim = env.station.hardware.sim
-        sim.plug(1)
-        await trio.sleep(0.1)
-        sim.tap(CARD)
-        await env.csms.wait(lambda: env.station.transactions.transaction_id(1) is not None)
-        await trio.sleep(0.1)
-        sim.set_ev_state(1, "C")
-        await env.csms.wait(
-            lambda: any(e["transactionInfo"].get("chargingState") == "Charging" for e in tes(env)),
-            timeout=60,
-        )
+        await energy_transfer_started(env)
         # <Configured transaction duration>: five intervals.
         await trio.sleep(5 * interval + 1)
     periodic = [e for e in tes(env) if e["triggerReason"] == "MeterValuePeriodic"]
@@ -65,9 +54,8 @@ async def test_tc_j_09_periodic_values_in_transaction_events(config, autojump_cl
     assert all(abs(gap - interval) <= 1 for gap in gaps), gaps
 
 
-async def energy_transfer_then_parking_bay_unoccupied(env, duration: float) -> dict:
-    """EnergyTransferStarted for ``duration`` s, then the driver stops and leaves; the
-    transaction's Ended event."""
+async def energy_transfer_started(env) -> None:
+    """EnergyTransferStarted on EVSE 1: plug, card, the EV asks for energy, Charging."""
     sim = env.station.hardware.sim
     sim.plug(1)
     await trio.sleep(0.1)
@@ -79,6 +67,13 @@ async def energy_transfer_then_parking_bay_unoccupied(env, duration: float) -> d
         lambda: any(e["transactionInfo"].get("chargingState") == "Charging" for e in tes(env)),
         timeout=60,
     )
+
+
+async def energy_transfer_then_parking_bay_unoccupied(env, duration: float) -> dict:
+    """EnergyTransferStarted for ``duration`` s, then the driver stops and leaves; the
+    transaction's Ended event."""
+    sim = env.station.hardware.sim
+    await energy_transfer_started(env)
     await trio.sleep(duration)
     sim.tap(CARD)
     await trio.sleep(2)
@@ -156,12 +151,7 @@ async def test_a_new_tx_updated_interval_is_in_force_at_once(config, autojump_cl
     async with running_station(config, variables=variables, control_period=0.05) as env:
         sent: list[tuple[float, dict]] = []
         await env.csms.wait_for("StatusNotification", count=2)
-        sim = env.station.hardware.sim
-        sim.plug(1)
-        await trio.sleep(0.1)
-        sim.tap(CARD)
-        await env.csms.wait(lambda: env.station.transactions.transaction_id(1) is not None)
-        sim.set_ev_state(1, "C")
+        await energy_transfer_started(env)
         await trio.sleep(60)
         assert not [e for e in tes(env) if e["triggerReason"] == "MeterValuePeriodic"]
         changed_at = trio.current_time()

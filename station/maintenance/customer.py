@@ -38,7 +38,7 @@ from station.ocpp.messages import (
     StatusInfoType,
 )
 from station.offload import Offload
-from station.ops.message_log_reader import FILENAME
+from station.ops.message_log_reader import FILENAME, entries_in
 from station.privacy import reference, rotate_key
 from station.transactions.localauth import LocalAuthorization
 
@@ -124,14 +124,7 @@ class MessageLogFiles:
 
     def _entries(self) -> Iterable[dict]:
         for path in self.paths:
-            if not path.exists():
-                continue
-            with path.open(encoding="utf-8") as file:
-                for line in file:
-                    try:
-                        yield json.loads(line)
-                    except ValueError:
-                        continue
+            yield from entries_in(path)
 
 
 class CustomerInformation:

@@ -17,14 +17,19 @@ def read_entries(directory: Path, backups: int = 2) -> Iterator[dict]:
     """All logged entries, oldest first (unreadable lines are skipped)."""
     files = [directory / f"{FILENAME}.{n}" for n in range(backups, 0, -1)] + [directory / FILENAME]
     for path in files:
-        if not path.exists():
-            continue
-        with path.open(encoding="utf-8") as file:
-            for line in file:
-                try:
-                    yield json.loads(line)
-                except ValueError:
-                    continue
+        yield from entries_in(path)
+
+
+def entries_in(path: Path) -> Iterator[dict]:
+    """The entries of one log file (none if it does not exist; unreadable lines skipped)."""
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as file:
+        for line in file:
+            try:
+                yield json.loads(line)
+            except ValueError:
+                continue
 
 
 def matches(entry: dict, *, action: str | None, transaction_id: str | None) -> bool:
