@@ -30,6 +30,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from station.devicemodel.model import Attribute, Component, DeviceModel, Variable
 
 EXIT_FAILED = 1
@@ -38,7 +40,6 @@ _REFERENCE = re.compile(
     r"(?:#(?P<evse>\d+)(?:,(?P<connector>\d+))?)?"
     r"\.(?P<variable>[A-Za-z0-9_]+)(?P<brackets>(?:\[[^\]]*\])*)$"
 )
-_ATTRIBUTE_NAMES = ("actual", "target", "minset", "maxset")
 
 #: The control-socket commands a running station answers ``get`` and ``list`` with.
 GET_COMMAND = "config.get"
@@ -62,10 +63,11 @@ def parse_reference(text: str) -> tuple[Component, str, str | None, Attribute]:
     match = _REFERENCE.match(text.strip())
     if match is None:
         raise BadReference(f"{text!r} is not " + SYNTAX)
+    attributes = {a.value.lower(): a for a in Attribute}
     instance, attribute = None, Attribute.Actual
     for part in re.findall(r"\[([^\]]*)\]", match["brackets"]):
-        if part.lower() in _ATTRIBUTE_NAMES:
-            attribute = next(a for a in Attribute if a.value.lower() == part.lower())
+        if part.lower() in attributes:
+            attribute = attributes[part.lower()]
         elif instance is None:
             instance = part
         else:
@@ -196,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_FAILED
 
 
-def _ask_running(path: Any, args: argparse.Namespace) -> int | None:
+def _ask_running(path: Path, args: argparse.Namespace) -> int | None:
     """``get`` or ``list`` answered by the running station: the exit status, or None when
     no station runs (then the store is read)."""
     from station.ops.control_client import (

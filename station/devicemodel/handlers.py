@@ -154,10 +154,7 @@ class DeviceModelService:
             if outcome.value is not None:
                 result["attribute_value"] = outcome.value[:2500]
             if outcome.reason:
-                result["attribute_status_info"] = {
-                    "reason_code": "NotReadable",
-                    "additional_info": outcome.reason[:512],
-                }
+                result["attribute_status_info"] = _status_info(outcome.reason, "NotReadable")
             results.append(result)
         # The results are validated in one call of the response's validator: building a
         # model per item cost three times as much (a 100-item request, bench.response_latency).
