@@ -6,7 +6,12 @@ from __future__ import annotations
 import json
 
 from station.config import load_config
-from tools.interop.citrineos_log import KNOWN_CITRINE_ERRORS, error_blocks
+from tools.interop.citrineos_log import (
+    KNOWN_CITRINE_ERRORS,
+    busy_answers,
+    error_blocks,
+    explained_busy_block,
+)
 from tools.interop.report import CheckFailed, Report
 from tools.interop.station_process import Frame, StationConfig
 
@@ -57,6 +62,32 @@ def frame(index: int, direction: str, raw_frame: list) -> Frame:
         "frame": raw_frame,
     }
     return Frame(index, entry["time"], direction, "Authorize", raw_frame[1], raw_frame, entry)
+
+
+def test_a_busy_answer_is_explained_only_after_a_call_citrineos_never_answered():
+    busy = [4, "m2", "RpcFrameworkError", "Call already in progress", {}]
+    frames = [
+        frame(0, "out", [2, "m1", "StatusNotification", {}]),  # never answered
+        frame(1, "out", [2, "m2", "TransactionEvent", {}]),  # sent after the timeout
+        frame(2, "in", busy),
+        frame(3, "out", [2, "m3", "Heartbeat", {}]),
+        frame(4, "in", [3, "m3", {"currentTime": "2026-12-04T23:00:00.000Z"}]),
+        frame(5, "out", [2, "m4", "Heartbeat", {}]),
+        frame(6, "in", [4, "m4", "RpcFrameworkError", "Call already in progress", {}]),
+        frame(7, "out", [2, "m5", "Heartbeat", {}]),
+        frame(8, "in", [4, "m5", "InternalError", "Call failed", {}]),
+    ]
+    # m4's predecessor (m3) was answered, so CitrineOS had no call in progress: not
+    # explained; m5's error is another error.
+    assert busy_answers(frames) == ["m2"]
+    assert busy_answers(frames[1:]) == [], "no unanswered CALL before m2"
+    block = (
+        "2026-12-05 19:53:18.769\tERROR\trouter.js:174\tError processing message: "
+        '[2,"m2","TransactionEvent",{}]\n OcppError  Call already in progress, m2'
+    )
+    assert explained_busy_block(block, ["m2"])
+    assert not explained_busy_block(block, ["m4"])
+    assert not explained_busy_block(block.replace("Call already in progress", "x"), ["m2"])
 
 
 def test_a_failed_check_is_recorded_with_the_frames_of_its_time_and_the_run_goes_on():
