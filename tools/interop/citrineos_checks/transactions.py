@@ -148,7 +148,10 @@ class TransactionChecks(SuiteBase):
                 timeout=120,
                 answered=False,
             )
-            wait("the queue delivered", lambda: self._queued_count() == 0, timeout=120)
+            # A CALL lost in CitrineOS's start-up window (docs/interop.md) costs the
+            # station's 30 s timeout, CitrineOS's busy answer to the next CALL 30 s more,
+            # and the resend waits MessageAttemptInterval (60 s) after that failed attempt.
+            wait("the queue delivered", lambda: self._queued_count() == 0, timeout=300)
             lines = self.check_stored_session(
                 transaction_id, stopped_reason="EVDisconnected", remote_start_id=None
             )
