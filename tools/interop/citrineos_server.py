@@ -28,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from tools.interop.gate import Gate
 from tools.interop.services import (
     Postgres,
     Process,
@@ -195,15 +196,16 @@ class StationServer:
         host = "localhost" if self.security_profile >= 2 else "127.0.0.1"
         return f"{scheme}://{host}:{self.port}"
 
-    def entry(self) -> dict[str, Any]:
-        """The entry of CitrineOS's ``websocketServers`` list."""
+    def entry(self, listen_port: int) -> dict[str, Any]:
+        """The entry of CitrineOS's ``websocketServers`` list; CitrineOS listens on
+        ``listen_port``, behind the `Gate` on ``port`` that the station dials."""
         entry: dict[str, Any] = {
             "id": self.id,
             "securityProfile": self.security_profile,
             "allowUnknownChargingStations": False,
             "pingInterval": 60,
             "host": "127.0.0.1",
-            "port": self.port,
+            "port": listen_port,
             "protocol": "ocpp2.0.1",
             "tenantId": TENANT,
             "dynamicTenantResolution": False,
@@ -235,6 +237,9 @@ class CitrineOs:
         self.postgres = postgres
         self.rabbitmq = rabbitmq
         self.servers = servers
+        # The station dials each server's port, a gate opened only once CitrineOS is
+        # ready (tools/interop/gate.py); CitrineOS listens behind it.
+        self.gates = [Gate(s.port, free_port()) for s in servers]
         self.http_port = free_port()
         self.process: Process | None = None
         self.log_path = directory / "citrineos.log"
@@ -276,7 +281,9 @@ class CitrineOs:
         config["centralSystem"] = {"host": "127.0.0.1", "port": self.http_port}
         config["ocpiServer"] = {"host": "127.0.0.1", "port": free_port()}
         config["util"]["messageBroker"]["amqp"]["url"] = self.rabbitmq.url
-        config["util"]["networkConnection"]["websocketServers"] = [s.entry() for s in self.servers]
+        config["util"]["networkConnection"]["websocketServers"] = [
+            s.entry(gate.upstream_port) for s, gate in zip(self.servers, self.gates, strict=True)
+        ]
         # The station endpoints refuse stations without a ChargingStations row
         # (allowUnknownChargingStations false); a registered station without a boot config
         # gets unknownChargerStatus (Accepted by default). A short heartbeat interval lets
@@ -315,16 +322,24 @@ class CitrineOs:
         def ready() -> bool:
             if self.process is not None and not self.process.alive():
                 raise ServiceError(f"CitrineOS exited:\n{self.process.log_tail(40)}")
-            return port_open(self.http_port) and all(port_open(s.port) for s in self.servers)
+            # The HTTP port opens last, once every module handles messages (its station
+            # ports open before: `initNetworkConnection` precedes `initAllModules`).
+            return port_open(self.http_port) and all(
+                port_open(gate.upstream_port) for gate in self.gates
+            )
 
         wait_until(ready, timeout=180, what="CitrineOS's HTTP and station ports")
+        for gate in self.gates:
+            gate.open()
         log(
             f"CitrineOS up in {time.monotonic() - started:.1f} s: HTTP 127.0.0.1:{self.http_port}, "
             + ", ".join(f"SP{s.security_profile} {s.url()}" for s in self.servers)
         )
 
     def stop(self) -> None:
-        """Stop the server process (SIGTERM, then SIGKILL)."""
+        """Stop the server process (SIGTERM, then SIGKILL); the gates close first."""
+        for gate in self.gates:
+            gate.close()
         if self.process is not None:
             self.process.stop(timeout=15)
             self.process = None
