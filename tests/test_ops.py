@@ -200,6 +200,23 @@ async def cli(*args) -> int:
     return await trio.to_thread.run_sync(lambda: main(list(args)))
 
 
+async def csms_sets(judge, component: str, variable: str, value: str) -> None:
+    """The judge sets one variable by SetVariables; the station accepts it."""
+    result = await judge.call(
+        "SetVariables",
+        {
+            "setVariableData": [
+                {
+                    "attributeValue": value,
+                    "component": {"name": component},
+                    "variable": {"name": variable},
+                }
+            ]
+        },
+    )
+    assert result["setVariableResult"][0]["attributeStatus"] == "Accepted"
+
+
 async def test_status_and_log_of_a_running_station(tmp_path, judge, capsys):
     path = write_config(tmp_path, judge.url)
     config = make_config(
@@ -207,19 +224,7 @@ async def test_status_and_log_of_a_running_station(tmp_path, judge, capsys):
     )
     async with live_station(config, variables=FAST) as station:
         await judge.wait_for("StatusNotification", count=2)
-        result = await judge.call(
-            "SetVariables",
-            {
-                "setVariableData": [
-                    {
-                        "attributeValue": "Secret-Password-9876",
-                        "component": {"name": "SecurityCtrlr"},
-                        "variable": {"name": "BasicAuthPassword"},
-                    }
-                ]
-            },
-        )
-        assert result["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        await csms_sets(judge, "SecurityCtrlr", "BasicAuthPassword", "Secret-Password-9876")
         judge.password = "Secret-Password-9876"
         await judge.wait_connections(2)
         capsys.readouterr()
@@ -251,19 +256,7 @@ async def test_config_get_and_list_ask_the_running_station(tmp_path, judge, caps
     )
     async with live_station(config, variables=FAST):
         await judge.wait_for("StatusNotification", count=2)
-        result = await judge.call(
-            "SetVariables",
-            {
-                "setVariableData": [
-                    {
-                        "attributeValue": "77",
-                        "component": {"name": "OCPPCommCtrlr"},
-                        "variable": {"name": "HeartbeatInterval"},
-                    }
-                ]
-            },
-        )
-        assert result["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        await csms_sets(judge, "OCPPCommCtrlr", "HeartbeatInterval", "77")
         capsys.readouterr()
         get = ("config", "--config", str(path), "get")
         assert await cli(*get, "OCPPCommCtrlr.HeartbeatInterval") == 0
