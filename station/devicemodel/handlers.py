@@ -38,6 +38,8 @@ from station.ocpp.messages import (
     AttributeEnumType,
     ComponentType,
     EVSEType,
+    GetVariableDataType,
+    GetVariableResultType,
     GetVariablesRequest,
     GetVariablesResponse,
     SetVariableResultType,
@@ -62,6 +64,10 @@ ITEMS_SET = key(DATA, "ItemsPerMessage", "SetVariables")
 ITEMS_REPORT = key(DATA, "ItemsPerMessage", "GetReport")
 BYTES_GET = key(DATA, "BytesPerMessage", "GetVariables")
 BYTES_SET = key(DATA, "BytesPerMessage", "SetVariables")
+
+#: Most results `DeviceModelService` keeps for reading again (`_read`): the references a
+#: CSMS polls are few, but each spelling of a name (matched case-insensitively) is its own.
+READ_CACHE_LIMIT = 1024
 
 #: Variables of a SummaryInventory (B07.FR.09): availability and condition.
 SUMMARY_VARIABLES = frozenset({"AvailabilityState", "Available", "Problem", "Tripped", "Fallback"})
@@ -108,6 +114,11 @@ class DeviceModelService:
         # most values do not change between two reports, and a report is then a few
         # comparisons per variable instead of five pydantic models.
         self._reported: dict[VariableKey, tuple[tuple, ReportDataType]] = {}
+        # The same for GetVariables: per reference as the CSMS wrote it, the variable it
+        # names, and the result last sent with the value it carried. A CSMS polls the same
+        # variables again and again, and an unchanged value is then one comparison instead
+        # of a lookup and a validated model (`_read`).
+        self._reads: dict[tuple, tuple[Variable, Attribute, str, GetVariableResultType]] = {}
         client.route("GetVariables", self.get_variables)
         client.route("SetVariables", self.set_variables)
         client.route("GetBaseReport", self.get_base_report)
@@ -130,35 +141,68 @@ class DeviceModelService:
     async def get_variables(self, request: GetVariablesRequest) -> GetVariablesResponse:
         """B06: one result per requested item, in order."""
         self._check_size(len(request.get_variable_data), ITEMS_GET, BYTES_GET, "GetVariables")
-        read = self._dm.read
-        results: list[dict] = []
+        results: list[GetVariableResultType] = []
         for index, item in enumerate(request.get_variable_data):
             if index % 25 == 24:
                 await trio.lowlevel.checkpoint()  # see send_report
-            # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
-            attribute = (
-                Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
-            )
-            outcome = read(
-                _component(item.component),
-                item.variable.name,
-                item.variable.instance or None,
-                attribute,
-            )
-            result: dict[str, object] = {
-                "attribute_status": outcome.status.value,
-                "attribute_type": attribute.value,
-                "component": item.component,
-                "variable": item.variable,
-            }
-            if outcome.value is not None:
-                result["attribute_value"] = outcome.value[:2500]
-            if outcome.reason:
-                result["attribute_status_info"] = _status_info(outcome.reason, "NotReadable")
-            results.append(result)
-        # The results are validated in one call of the response's validator: building a
-        # model per item cost three times as much (a 100-item request, bench.response_latency).
+            results.append(self._read(item))
+        # The results are validated models already: the response's validator takes them
+        # as they are.
         return GetVariablesResponse.model_validate({"get_variable_result": results})
+
+    def _read(self, item: GetVariableDataType) -> GetVariableResultType:
+        """The result of one requested item (B06)."""
+        component, variable = item.component, item.variable
+        evse = component.evse
+        ref = None
+        # A reference with customData is answered afresh: the result repeats it.
+        if (
+            component.custom_data is None
+            and variable.custom_data is None
+            and (evse is None or evse.custom_data is None)
+        ):
+            ref = (
+                component.name,
+                component.instance,
+                None if evse is None else evse.id,
+                None if evse is None else evse.connector_id,
+                variable.name,
+                variable.instance,
+                item.attribute_type,
+            )
+            cached = self._reads.get(ref)
+            if cached is not None:
+                found, attribute, text, result = cached
+                now = self._dm.text(found, attribute)[:2500]
+                if now == text:
+                    return result
+                # Read once: a live value may differ at the next reading.
+                result = result.model_copy(update={"attribute_value": now})
+                self._reads[ref] = (found, attribute, now, result)
+                return result
+        # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
+        attribute = (
+            Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
+        )
+        outcome = self._dm.read(
+            _component(component), variable.name, variable.instance or None, attribute
+        )
+        fields: dict[str, object] = {
+            "attribute_status": outcome.status.value,
+            "attribute_type": attribute.value,
+            "component": component,
+            "variable": variable,
+        }
+        if outcome.value is not None:
+            fields["attribute_value"] = outcome.value[:2500]
+        if outcome.reason:
+            fields["attribute_status_info"] = _status_info(outcome.reason, "NotReadable")
+        result = GetVariableResultType.model_validate(fields)
+        if ref is not None and outcome.variable is not None and outcome.value is not None:
+            if len(self._reads) >= READ_CACHE_LIMIT:
+                self._reads.clear()
+            self._reads[ref] = (outcome.variable, attribute, outcome.value[:2500], result)
+        return result
 
     async def set_variables(self, request: SetVariablesRequest) -> SetVariablesResponse:
         """B05: validate every item, persist the accepted ones, then answer."""

@@ -189,6 +189,8 @@ class GetOutcome:
     status: GetStatus
     value: str | None = None
     reason: str | None = None
+    #: The variable read, when Accepted: `DeviceModel.text` reads it again.
+    variable: Variable | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,7 +432,7 @@ class DeviceModel:
             return GetOutcome(GetStatus.NotSupportedAttributeType)
         if found.mutability is Mutability.WriteOnly:
             return GetOutcome(GetStatus.Rejected, reason="variable is WriteOnly")
-        return GetOutcome(GetStatus.Accepted, self.text(found, attribute))
+        return GetOutcome(GetStatus.Accepted, self.text(found, attribute), variable=found)
 
     # -- writing -------------------------------------------------------------------------
 
