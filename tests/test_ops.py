@@ -470,6 +470,49 @@ async def test_message_log_writes_what_is_queued_when_its_writer_is_cancelled(
     assert [e["id"] for e in read_entries(tmp_path)] == ["last-1", "last-1"]
 
 
+async def test_message_log_rotates_at_its_size_and_keeps_its_backups(tmp_path, autojump_clock):
+    """Past ``max_bytes`` the file becomes ``.1`` (``.1`` becomes ``.2``; the oldest is
+    dropped), every file 0600; a log directory removed meanwhile is made again."""
+    from station.ops.message_log import FILENAME, MessageLog
+
+    directory = tmp_path / "logs"
+    log = MessageLog(directory, _CountingOffload(), max_bytes=1000, backups=2)
+    frame = json.dumps([2, "x" * 20, "Heartbeat", {}])
+    written = 0
+
+    async def write(count: int) -> None:
+        nonlocal written
+        for _ in range(count):
+            log.observe("in", frame.replace("x" * 20, f"{written:020d}"), object(), "Heartbeat")
+            written += 1
+            await log.wait_written()
+
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        await write(40)
+        files = sorted(p.name for p in directory.iterdir())
+        assert files == [FILENAME, f"{FILENAME}.1", f"{FILENAME}.2"]
+        for path in directory.iterdir():
+            assert path.stat().st_mode & 0o777 == 0o600
+            # A file grows past the limit by at most one batch (here one line).
+            assert path.stat().st_size <= 1000 + len(log.path.read_bytes().splitlines()[0]) + 1
+        # The newest lines are in the file, the older ones in .1 then .2, none repeated.
+        ids = [
+            int(e["id"])
+            for name in (f"{FILENAME}.2", f"{FILENAME}.1", FILENAME)
+            for e in map(json.loads, (directory / name).read_text().splitlines())
+        ]
+        assert ids == list(range(ids[0], written))
+        assert ids[0] > 0  # the oldest file was dropped
+        for path in directory.iterdir():
+            path.unlink()
+        directory.rmdir()
+        await write(1)
+        assert [e["id"] for e in read_entries(directory)] == [f"{written - 1:020d}"]
+        assert log.path.stat().st_mode & 0o777 == 0o600
+        nursery.cancel_scope.cancel()
+
+
 async def test_message_log_makes_a_large_batch_a_few_lines_at_a_time(
     tmp_path, autojump_clock, monkeypatch
 ):

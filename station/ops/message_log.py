@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from station.ocpp.datetimes import format_date_time
 from station.ops.message_log_reader import FILENAME
@@ -249,12 +249,24 @@ class MessageLog:
         self._written = trio.Event()
 
     def _write(self, lines: list[str]) -> None:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if self.path.exists() and self.path.stat().st_size > self.max_bytes:
+        data = ("\n".join(lines) + "\n").encode()
+        file = self._open()
+        if os.fstat(file.fileno()).st_size > self.max_bytes:
+            file.close()
             self._rotate()
+            file = self._open()
+        with file:
+            file.write(data)
+
+    def _open(self) -> BinaryIO:
+        """The file, to append to: one system call for a batch, the directory made only
+        when it is missing (the first write, or it was removed meanwhile)."""
         # 0600 whatever the umask: the frames carry idTokens.
-        with open(self.path, "a", encoding="utf-8", opener=_private_opener) as file:
-            file.write("\n".join(lines) + "\n")
+        try:
+            return open(self.path, "ab", opener=_private_opener)
+        except FileNotFoundError:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            return open(self.path, "ab", opener=_private_opener)
 
     def _rotate(self) -> None:
         for n in range(self.backups, 0, -1):
