@@ -5,6 +5,7 @@ answer is still what a fresh read gives."""
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, datetime
 
 import trio
@@ -28,9 +29,12 @@ def _service() -> tuple[DeviceModel, DeviceModelService]:
 
 
 def _get(service: DeviceModelService, *items: dict) -> list[dict]:
+    """The results, from the JSON the station sends, which must be the response's."""
     request = GetVariablesRequest.model_validate({"getVariableData": list(items)})
-    response = trio.run(service.get_variables, request)
-    return response.to_payload()["getVariableResult"]
+    reply = trio.run(service.get_variables, request)
+    assert reply.text is not None
+    assert reply.text == reply.response.to_json()
+    return json.loads(reply.text)["getVariableResult"]
 
 
 def _ref(component: str, variable: str, **extra: object) -> dict:
@@ -132,3 +136,12 @@ def test_the_results_kept_stay_within_their_bound():
         largest = max(largest, len(service._reads))
     assert largest == READ_CACHE_LIMIT
     assert Attribute.Actual in {entry[1] for entry in service._reads.values()}
+
+
+def test_values_that_need_escaping_are_sent_as_the_response_serialises_them():
+    dm, service = _service()
+    name = _ref("SecurityCtrlr", "OrganizationName")
+    for value in ['quote " and \\ back', "caf\u00e9 \u263a", "line\nbreak", ""]:
+        dm.bind_live(key("SecurityCtrlr", "OrganizationName"), lambda v=value: v)
+        results = _get(service, name, name)
+        assert [r.get("attributeValue") for r in results] == [value, value]

@@ -90,6 +90,11 @@ def _wire_component(component: Component) -> ComponentType:
     return ComponentType(name=component.name, instance=component.instance, evse=evse)
 
 
+def _json(result: GetVariableResultType) -> str:
+    """One result as the response's serialiser writes it (`OcppType.to_json`)."""
+    return result.to_json()
+
+
 def _status_info(reason: str | None, code: str = "InvalidValue") -> StatusInfoType | None:
     if not reason:
         return None
@@ -115,10 +120,10 @@ class DeviceModelService:
         # comparisons per variable instead of five pydantic models.
         self._reported: dict[VariableKey, tuple[tuple, ReportDataType]] = {}
         # The same for GetVariables: per reference as the CSMS wrote it, the variable it
-        # names, and the result last sent with the value it carried. A CSMS polls the same
-        # variables again and again, and an unchanged value is then one comparison instead
-        # of a lookup and a validated model (`_read`).
-        self._reads: dict[tuple, tuple[Variable, Attribute, str, GetVariableResultType]] = {}
+        # names, the value last sent for it, and that result and its JSON. A CSMS polls
+        # the same variables again and again: an unchanged value is then one comparison
+        # instead of a lookup, a validated model and its serialisation (`_read`).
+        self._reads: dict[tuple, tuple[Variable, Attribute, str, GetVariableResultType, str]] = {}
         client.route("GetVariables", self.get_variables)
         client.route("SetVariables", self.set_variables)
         client.route("GetBaseReport", self.get_base_report)
@@ -138,20 +143,24 @@ class DeviceModelService:
                 f"{action} is {size} bytes; BytesPerMessage{action} is {byte_limit}",
             )
 
-    async def get_variables(self, request: GetVariablesRequest) -> GetVariablesResponse:
+    async def get_variables(self, request: GetVariablesRequest) -> Reply:
         """B06: one result per requested item, in order."""
         self._check_size(len(request.get_variable_data), ITEMS_GET, BYTES_GET, "GetVariables")
         results: list[GetVariableResultType] = []
+        texts: list[str] = []
         for index, item in enumerate(request.get_variable_data):
             if index % 25 == 24:
                 await trio.lowlevel.checkpoint()  # see send_report
-            results.append(self._read(item))
+            result, text = self._read(item)
+            results.append(result)
+            texts.append(text)
         # The results are validated models already: the response's validator takes them
-        # as they are.
-        return GetVariablesResponse.model_validate({"get_variable_result": results})
+        # as they are. Its JSON is theirs, each serialised once.
+        response = GetVariablesResponse.model_validate({"get_variable_result": results})
+        return Reply(response, text=f'{{"getVariableResult":[{",".join(texts)}]}}')
 
-    def _read(self, item: GetVariableDataType) -> GetVariableResultType:
-        """The result of one requested item (B06)."""
+    def _read(self, item: GetVariableDataType) -> tuple[GetVariableResultType, str]:
+        """The result of one requested item (B06), and its JSON."""
         component, variable = item.component, item.variable
         evse = component.evse
         ref = None
@@ -172,14 +181,15 @@ class DeviceModelService:
             )
             cached = self._reads.get(ref)
             if cached is not None:
-                found, attribute, text, result = cached
+                found, attribute, value, result, text = cached
                 now = self._dm.text(found, attribute)[:2500]
-                if now == text:
-                    return result
+                if now == value:
+                    return result, text
                 # Read once: a live value may differ at the next reading.
                 result = result.model_copy(update={"attribute_value": now})
-                self._reads[ref] = (found, attribute, now, result)
-                return result
+                text = _json(result)
+                self._reads[ref] = (found, attribute, now, result, text)
+                return result, text
         # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
         attribute = (
             Attribute(item.attribute_type.value) if item.attribute_type else Attribute.Actual
@@ -198,11 +208,12 @@ class DeviceModelService:
         if outcome.reason:
             fields["attribute_status_info"] = _status_info(outcome.reason, "NotReadable")
         result = GetVariableResultType.model_validate(fields)
+        text = _json(result)
         if ref is not None and outcome.variable is not None and outcome.value is not None:
             if len(self._reads) >= READ_CACHE_LIMIT:
                 self._reads.clear()
-            self._reads[ref] = (outcome.variable, attribute, outcome.value[:2500], result)
-        return result
+            self._reads[ref] = (outcome.variable, attribute, outcome.value[:2500], result, text)
+        return result, text
 
     async def set_variables(self, request: SetVariablesRequest) -> SetVariablesResponse:
         """B05: validate every item, persist the accepted ones, then answer."""

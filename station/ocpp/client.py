@@ -143,10 +143,16 @@ class HandlerError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """A response plus a follow-up that starts only after the response was sent."""
+    """A response plus a follow-up that starts only after the response was sent.
+
+    ``text``: the response's JSON when the handler has it already, exactly what
+    ``response.to_json()`` gives (GetVariables assembles it from the results it sent
+    before); sent instead of serialising the response again.
+    """
 
     response: Message
     then: Callable[[], Awaitable[None]] | None = None
+    text: str | None = None
 
 
 @dataclass(slots=True)
@@ -497,7 +503,8 @@ class OcppClient:
         if isinstance(reply, Reply):
             if reply.then is not None:
                 follow_ups.insert(0, reply.then)
-            text = rpc.encode_result(call.message_id, reply.response.to_json())
+            payload = reply.text if reply.text is not None else reply.response.to_json()
+            text = rpc.encode_result(call.message_id, payload)
         else:
             text = rpc.encode(reply)
         await self._send_reply(text, call.action, call.message_id)
