@@ -101,20 +101,17 @@ def test_each_spelling_and_custom_data_is_echoed_as_sent():
 
 def test_refusals_are_answered_afresh_and_not_kept():
     _, service = _service()
-    items = [
-        _ref("NoSuchCtrlr", "HeartbeatInterval"),
-        _ref("OCPPCommCtrlr", "NoSuchVariable"),
-        _ref("OCPPCommCtrlr", "HeartbeatInterval", attributeType="MinSet"),
-        _ref("SecurityCtrlr", "BasicAuthPassword"),  # WriteOnly
-    ]
+    refusals = {  # the status each is answered with
+        "UnknownComponent": _ref("NoSuchCtrlr", "HeartbeatInterval"),
+        "UnknownVariable": _ref("OCPPCommCtrlr", "NoSuchVariable"),
+        "NotSupportedAttributeType": _ref(
+            "OCPPCommCtrlr", "HeartbeatInterval", attributeType="MinSet"
+        ),
+        "Rejected": _ref("SecurityCtrlr", "BasicAuthPassword"),  # WriteOnly
+    }
     for _ in range(2):
-        statuses = [r["attributeStatus"] for r in _get(service, *items)]
-        assert statuses == [
-            "UnknownComponent",
-            "UnknownVariable",
-            "NotSupportedAttributeType",
-            "Rejected",
-        ]
+        results = _get(service, *refusals.values())
+        assert [r["attributeStatus"] for r in results] == list(refusals)
     assert service._reads == {}
 
 
