@@ -65,9 +65,11 @@ ITEMS_REPORT = key(DATA, "ItemsPerMessage", "GetReport")
 BYTES_GET = key(DATA, "BytesPerMessage", "GetVariables")
 BYTES_SET = key(DATA, "BytesPerMessage", "SetVariables")
 
-#: Most results `DeviceModelService` keeps for reading again (`_read`): the references a
-#: CSMS polls are few, but each spelling of a name (matched case-insensitively) is its own.
-READ_CACHE_LIMIT = 1024
+#: Most results `DeviceModelService` keeps for reading again (`_read`): more than a
+#: station's readable variables (about 150 with two EVSEs), for a CSMS that polls them
+#: all; each spelling of a name (matched case-insensitively) is its own, and an entry
+#: holds about 1.5 KiB (the reference as sent, the result, its JSON): 384 KiB at most.
+READ_CACHE_LIMIT = 256
 
 #: Variables of a SummaryInventory (B07.FR.09): availability and condition.
 SUMMARY_VARIABLES = frozenset({"AvailabilityState", "Available", "Problem", "Tripped", "Fallback"})
