@@ -92,11 +92,6 @@ def _wire_component(component: Component) -> ComponentType:
     return ComponentType(name=component.name, instance=component.instance, evse=evse)
 
 
-def _json(result: GetVariableResultType) -> str:
-    """One result as the response's serialiser writes it (`OcppType.to_json`)."""
-    return result.to_json()
-
-
 def _status_info(reason: str | None, code: str = "InvalidValue") -> StatusInfoType | None:
     if not reason:
         return None
@@ -189,7 +184,7 @@ class DeviceModelService:
                     return result, text
                 # Read once: a live value may differ at the next reading.
                 result = result.model_copy(update={"attribute_value": now})
-                text = _json(result)
+                text = result.to_json()
                 self._reads[ref] = (found, attribute, now, result, text)
                 return result, text
         # B05.FR.12/B06.FR.11: an omitted attributeType is answered as Actual.
@@ -210,7 +205,7 @@ class DeviceModelService:
         if outcome.reason:
             fields["attribute_status_info"] = _status_info(outcome.reason, "NotReadable")
         result = GetVariableResultType.model_validate(fields)
-        text = _json(result)
+        text = result.to_json()
         if ref is not None and outcome.variable is not None and outcome.value is not None:
             if len(self._reads) >= READ_CACHE_LIMIT:
                 self._reads.clear()

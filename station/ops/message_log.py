@@ -259,8 +259,8 @@ class MessageLog:
             file.write(data)
 
     def _open(self) -> BinaryIO:
-        """The file, to append to: one system call for a batch, the directory made only
-        when it is missing (the first write, or it was removed meanwhile)."""
+        """The file, to append to. The directory is made only when the open finds it
+        missing (the first write, or it was removed meanwhile), not before every batch."""
         # 0600 whatever the umask: the frames carry idTokens.
         try:
             return open(self.path, "ab", opener=_private_opener)
