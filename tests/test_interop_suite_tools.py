@@ -90,6 +90,23 @@ def test_a_busy_answer_is_explained_only_after_a_call_citrineos_never_answered()
     assert not explained_busy_block(block.replace("Call already in progress", "x"), ["m2"])
 
 
+def test_a_busy_answer_is_explained_after_a_call_citrineos_answered_too_late():
+    """A station CALL that crossed one of CitrineOS's own is answered only after 30 s,
+    after the station's timeout: the station's next CALL, sent before that late answer,
+    meets the busy mark. Sent after it, it does not."""
+    late = [
+        frame(0, "out", [2, "s1", "StatusNotification", {}]),
+        frame(1, "in", [2, "t1", "TriggerMessage", {"requestedMessage": "StatusNotification"}]),
+        frame(2, "out", [3, "t1", {"status": "Accepted"}]),
+        frame(3, "out", [2, "s2", "StatusNotification", {}]),  # s1 timed out
+        frame(4, "in", [3, "s1", {}]),  # s1 answered late
+        frame(5, "in", [4, "s2", "RpcFrameworkError", "Call already in progress", {}]),
+    ]
+    assert busy_answers(late) == ["s2"]
+    in_time = [late[0], late[1], late[2], late[4], late[3], late[5]]
+    assert busy_answers(in_time) == [], "s1 was answered before s2 was sent"
+
+
 def test_a_failed_check_is_recorded_with_the_frames_of_its_time_and_the_run_goes_on():
     lines: list[str] = []
     report = Report(out=lines.append)

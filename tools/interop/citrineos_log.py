@@ -65,32 +65,41 @@ BUSY_ANSWER = ("RpcFrameworkError", "Call already in progress")
 
 #: Why :func:`busy_answers` are not the station's fault.
 BUSY_REASON = (
-    "CitrineOS v1.8.3 start-up window: after a restart it opens its station ports before "
-    "its modules handle messages; a CALL received then is never answered, and its router "
-    "answers the station's next CALL (sent after the station's timeout) with "
-    "RpcFrameworkError 'Call already in progress'; the station counts a failed attempt "
-    "and sends it again (docs/interop.md)"
+    "CitrineOS v1.8.3 holds one 'call in progress' mark per station for CALLs in both "
+    "directions; a CALL of the station that it leaves unanswered past the station's "
+    "timeout still holds it, and its router answers the station's next CALL with "
+    "RpcFrameworkError 'Call already in progress'. It happens after a restart (it opens "
+    "its station ports before its modules handle messages: a CALL received then is never "
+    "answered) and when a station CALL crosses one of CitrineOS's own (the station's CALL "
+    "waits for the mark, and its memory cache's remove() wakes no waiter: it is answered "
+    "only after maxCallLengthSeconds, 30 s). The station counts a failed attempt and "
+    "sends it again (docs/interop.md)"
 )
 
 
 def busy_answers(frames: Sequence[Frame]) -> list[str]:
     """The message ids of the station's CALLs that CitrineOS answered with
-    :data:`BUSY_ANSWER` when the station's CALL just before had gone unanswered: the
-    start-up window of :data:`BUSY_REASON`. Any other CALLERROR is not in the list."""
-    answered = {f.message_id for f in frames if f.direction == "in" and f.kind != "CALL"}
-    calls = [f for f in frames if f.direction == "out" and f.kind == "CALL"]
-    before = {b.message_id: a for a, b in itertools.pairwise(calls)}
+    :data:`BUSY_ANSWER` while the station's CALL just before had no answer yet when the
+    station sent them (answered later, or never): CitrineOS's mark of a call in progress
+    was still held, :data:`BUSY_REASON`. Any other CALLERROR is not in the list."""
+    answered_at: dict[str, int] = {}
+    for index, f in enumerate(frames):
+        if f.direction == "in" and f.kind != "CALL" and f.message_id:
+            answered_at.setdefault(f.message_id, index)
+    calls = [
+        (index, f) for index, f in enumerate(frames) if f.direction == "out" and f.kind == "CALL"
+    ]
+    sent_after = {b.message_id: (sent, a) for (_, a), (sent, b) in itertools.pairwise(calls)}
     busy: list[str] = []
     for f in frames:
         if f.direction != "in" or f.kind != "ERROR" or not f.message_id:
             continue
         error = f.payload
-        previous = before.get(f.message_id)
-        if (
-            (error["code"], error["description"]) == BUSY_ANSWER
-            and previous is not None
-            and previous.message_id not in answered
-        ):
+        found = sent_after.get(f.message_id)
+        if found is None or (error["code"], error["description"]) != BUSY_ANSWER:
+            continue
+        sent, previous = found
+        if answered_at.get(previous.message_id or "", len(frames)) > sent:
             busy.append(f.message_id)
     return busy
 

@@ -137,7 +137,13 @@ class SuiteBase:
 
     def command(self, module: str, action: str, payload: dict, *, timeout: float = 60) -> Frame:
         """Send ``action`` through CitrineOS's API; the station's answer frame (RESULT, or
-        the ERROR it sent)."""
+        the ERROR it sent).
+
+        Sent once no CALL is in flight either way: a station CALL that crosses one of
+        CitrineOS's own waits there 30 s for its answer (`citrineos_log.BUSY_REASON`),
+        longer than the station waits, and what a check looks for comes late. Waiting out
+        one such stall takes up to 45 s."""
+        self.st.settle(timeout=45)
         mark = self.st.last_index()
         confirmation = self.citrine.command(module, action, STATION, payload)
         expect(
@@ -162,10 +168,23 @@ class SuiteBase:
         payload_out: dict = answer.payload
         return payload_out
 
-    def out_answered(self, what: str, action: str, *, after: int, timeout: float = 60) -> Frame:
-        """The next CALL ``action`` the station sent after ``after``, answered by CitrineOS
-        with a RESULT."""
-        sent = self.st.wait_for(what, call(action, "out"), after=after, timeout=timeout)
+    def out_answered(
+        self,
+        what: str,
+        action: str,
+        *,
+        after: int,
+        timeout: float = 60,
+        payload: Callable[[dict], bool] | None = None,
+    ) -> Frame:
+        """The next CALL ``action`` the station sent after ``after`` (whose payload
+        ``payload`` accepts, if given), answered by CitrineOS with a RESULT."""
+        is_call = call(action, "out")
+
+        def matches(frame: Frame) -> bool:
+            return is_call(frame) and (payload is None or payload(frame.payload))
+
+        sent = self.st.wait_for(what, matches, after=after, timeout=timeout)
         answer = self.st.answer_to(sent)
         expect(
             answer is not None and answer.kind == "RESULT",
