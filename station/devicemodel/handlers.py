@@ -65,6 +65,9 @@ ITEMS_REPORT = key(DATA, "ItemsPerMessage", "GetReport")
 BYTES_GET = key(DATA, "BytesPerMessage", "GetVariables")
 BYTES_SET = key(DATA, "BytesPerMessage", "SetVariables")
 
+#: Longest attributeValue the messages carry (the schemas' maxLength; ReportingValueSize).
+VALUE_MAX = 2500
+
 #: Most results `DeviceModelService` keeps for reading again (`_read`): more than a
 #: station's readable variables (about 150 with two EVSEs), for a CSMS that polls them
 #: all; each spelling of a name (matched case-insensitively) is its own, and an entry
@@ -179,7 +182,7 @@ class DeviceModelService:
             cached = self._reads.get(ref)
             if cached is not None:
                 found, attribute, value, result, text = cached
-                now = self._dm.text(found, attribute)[:2500]
+                now = self._dm.text(found, attribute)[:VALUE_MAX]
                 if now == value:
                     return result, text
                 # Read once: a live value may differ at the next reading.
@@ -200,16 +203,17 @@ class DeviceModelService:
             "component": component,
             "variable": variable,
         }
-        if outcome.value is not None:
-            fields["attribute_value"] = outcome.value[:2500]
+        shown = None if outcome.value is None else outcome.value[:VALUE_MAX]
+        if shown is not None:
+            fields["attribute_value"] = shown
         if outcome.reason:
             fields["attribute_status_info"] = _status_info(outcome.reason, "NotReadable")
         result = GetVariableResultType.model_validate(fields)
         text = result.to_json()
-        if ref is not None and outcome.variable is not None and outcome.value is not None:
+        if ref is not None and outcome.variable is not None and shown is not None:
             if len(self._reads) >= READ_CACHE_LIMIT:
                 self._reads.clear()
-            self._reads[ref] = (outcome.variable, attribute, outcome.value[:2500], result, text)
+            self._reads[ref] = (outcome.variable, attribute, shown, result, text)
         return result, text
 
     async def set_variables(self, request: SetVariablesRequest) -> SetVariablesResponse:
@@ -339,7 +343,7 @@ class DeviceModelService:
         """One variable as ReportDataType: every supported attribute, characteristics."""
         write_only = variable.mutability is Mutability.WriteOnly
         texts = tuple(
-            None if write_only else self._dm.text(variable, attribute)[:2500]
+            None if write_only else self._dm.text(variable, attribute)[:VALUE_MAX]
             for attribute in variable.attributes
         )
         # Everything the item is made of: the values read now and the declaration (a
