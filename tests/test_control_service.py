@@ -19,6 +19,7 @@ from station.control.protocol import (
     Commands,
     Role,
     SetCurrentLimit,
+    SetOperative,
     Snapshot,
     Synced,
 )
@@ -289,6 +290,56 @@ async def test_cards_and_meter_requests_cross_the_link(autojump_clock):
         await peer.link.meters[1].sample_now()
         assert peer.link.meters[1].latest is not None
         assert peer.link.meters[1].latest is not before
+
+
+async def test_a_request_repeated_unchanged_is_sent_once_and_again_after_a_resync(
+    autojump_clock, monkeypatch
+):
+    """The transaction service repeats its AllowCharging after every event: the control
+    service receives each value once (each request it receives wakes the loop), again
+    after the link comes back, and again after a StopAll withdrew it."""
+    received: list[object] = []
+    apply = ControlService._apply
+
+    async def recording(self, message, peer, nursery) -> None:
+        if isinstance(message, AllowCharging | SetOperative):
+            received.append(message)
+        await apply(self, message, peer, nursery)
+
+    monkeypatch.setattr(ControlService, "_apply", recording)
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        evse = peer.link.evses[1]
+        received.clear()
+        wakes = service.loops[1]._wakes
+        for _ in range(5):
+            evse.allow_charging(True)
+        await trio.sleep(1)
+        assert received == [], "a request repeated unchanged went out again"
+        assert service.loops[1]._wakes == wakes, "a repeated request woke the loop"
+        evse.set_operative(False)
+        await wait_until(lambda: not service.requests[1].operative)
+        for _ in range(3):
+            evse.set_operative(False)
+        evse.set_operative(True)
+        await wait_until(lambda: service.requests[1].operative)
+        await trio.sleep(1)
+        assert received == [SetOperative(1, False), SetOperative(1, True)]
+        # The link breaks and comes back: what the OCPP side wants is sent again.
+        received.clear()
+        await peer.streams[-1].aclose()
+        await wait_until(lambda: len(peer.streams) == 2 and peer.link.connected)
+        await wait_until(lambda: AllowCharging(1, True) in received)
+        assert SetOperative(1, True) in received
+        # StopAll withdraws the authorization; the same request restores it.
+        peer.link.stop_all()
+        await wait_until(lambda: not service.requests[1].allowed)
+        received.clear()
+        evse.allow_charging(True)
+        await wait_until(lambda: service.requests[1].allowed)
+        assert received == [AllowCharging(1, True)]
 
 
 async def test_an_unplug_while_the_ocpp_side_hangs_ends_the_authorization_when_it_is_dropped(

@@ -233,6 +233,12 @@ class ControlLink:
         entry per EVSE and kind)."""
         key = (message.TYPE, getattr(message, "evse", 0))
         if remember:
+            if self._desired.get(key) == message:
+                # Asked for already: the control process has it, it waits in the queue,
+                # or the next sync sends it (`_synced`). The transaction service repeats
+                # its AllowCharging after every event, and each one received would wake
+                # the EVSE's control loop for nothing.
+                return
             self._desired[key] = message
         # With nothing waiting before it, a request the link takes at once needs no round
         # of the sender task (the in-process link: a simulator, a fleet).
@@ -245,6 +251,10 @@ class ControlLink:
 
     def stop_all(self) -> None:
         """Ask the control process to open every contactor and offer nothing any more."""
+        # It withdraws what it was asked to allow: the same request made afterwards is
+        # news to it again.
+        for key in [k for k in self._desired if k[0] in (AllowCharging.TYPE, SetOperative.TYPE)]:
+            del self._desired[key]
         self.request(StopAll(), remember=False)
 
     async def sample(self, evse_id: int, timeout: float) -> None:
