@@ -116,6 +116,9 @@ RESET_RETRIES = key("OCPPCommCtrlr", "ResetRetries")
 
 #: meta key holding why the station restarted itself (consumed at the next start).
 BOOT_REASON_META = "boot_reason"
+#: After `station status` (or `station top`) asked, every meter reading crosses the link
+#: for this long (s), so that the power it shows next is at most a sampling interval old.
+STATUS_WATCH_S = 30.0
 #: meta key holding the wall clock's last offset to the system time, in seconds.
 CLOCK_OFFSET_META = "clock_offset_s"
 
@@ -142,10 +145,6 @@ class Runtime:
     idle_meter_interval: float = 10.0
     card_interval: float = 0.3
     supervisor_window: float = 60.0
-    #: How often the two sides of an in-process control link send heartbeats (and the
-    #: control service its loops' health): nothing times out in one process, so a fleet
-    #: of stations sends them rarely (`station.fleet`).
-    control_heartbeat_interval: float = 1.0
     #: The store's page cache (None: SQLite's 2 MiB) and whether each commit waits for
     #: the disk (`station.store.Store.open_sync`); a fleet of simulated stations lowers both.
     store_cache_kib: int | None = None
@@ -177,11 +176,13 @@ class Runtime:
             idle_meter_interval=self.idle_meter_interval,
             card_interval=self.card_interval,
             supervisor_window=self.supervisor_window,
-            heartbeat_interval=self.control_heartbeat_interval,
             sim_idle_wait=self.sim_idle_wait,
             # In one process neither side can hang without the other: a loop blocked for
-            # a while must not look like a hung peer once it runs again.
+            # a while must not look like a hung peer once it runs again. So no heartbeat
+            # says anything, nor do the loops' health reports, which only the OCPP side
+            # of another process reads (`Station.healthy` asks this service itself).
             peer_timeout=math.inf,
+            heartbeat_interval=math.inf,
         )
 
 
@@ -207,6 +208,8 @@ class Station:
         # The control service's own objects, when it runs in this process (tests, tools).
         self.loops = dict(control.loops) if control is not None else {}
         self.samplers = dict(control.samplers) if control is not None else {}
+        #: Until when `station status` keeps every meter reading coming (`_status_asked`).
+        self._status_watch_until: float | None = None
         self.cards = control.cards if control is not None else None
         self.clock = runtime.clock
         self.client = OcppClient(rng=runtime.rng, message_timeout=config.csms.message_timeout)
@@ -266,9 +269,7 @@ class Station:
             on_reading=self._on_reading,
             on_card=lambda uid: self.transactions.card_presented(uid),
             peer_timeout=math.inf if control is not None else PEER_TIMEOUT,
-            heartbeat_interval=(
-                runtime.control_heartbeat_interval if control is not None else HEARTBEAT_INTERVAL
-            ),
+            heartbeat_interval=math.inf if control is not None else HEARTBEAT_INTERVAL,
         )
         #: The EVSEs and meters of the control service, as the OCPP side commands them.
         self.evses = self.link.evses
@@ -294,6 +295,7 @@ class Station:
             usable=lambda e: self.availability.status(e).value not in ("Unavailable", "Faulted"),
             phases={e.id: e.phases for e in config.hardware.evse},
             read_meter=lambda e: self.meters[e].sample_now(),
+            watch_meter=lambda e, on: self.meters[e].watch("energy limit", on),
         )
         self.transactions.on_transaction_ended(self.availability.transaction_ended)
         self.local_auth = LocalAuthorization(
@@ -364,6 +366,9 @@ class Station:
                 failsafe_timeout=config.ems.failsafe_timeout,
                 failsafe_current=config.ems.failsafe_current,
             )
+            # The energy manager reads each EVSE's power and energy as they are.
+            for meter in self.meters.values():
+                meter.watch("energy manager", True)
         Declined(self.client)
         DeviceModelService(self.client, device_model, self.clock.now)
         self.provisioning: Provisioning | None = None
@@ -696,6 +701,18 @@ class Station:
 
     def _on_reading(self, evse_id: int, reading) -> None:
         self.transactions.reading(evse_id, reading)
+        if self._status_watch_until is not None and trio.current_time() > self._status_watch_until:
+            self._status_watch_until = None
+            for meter in self.meters.values():
+                meter.watch("status", False)
+
+    def _status_asked(self, args: object) -> dict:
+        """`status` on the control socket: the status, and every reading for a while."""
+        if self._status_watch_until is None:
+            for meter in self.meters.values():
+                meter.watch("status", True)
+        self._status_watch_until = trio.current_time() + STATUS_WATCH_S
+        return self.status()
 
     # -- triggers and operator commands --------------------------------------------------
 
@@ -776,7 +793,7 @@ class Station:
 
     def _register_commands(self) -> None:
         socket = self.control_socket
-        socket.register("status", lambda args: self.status())
+        socket.register("status", self._status_asked)
         # `station config get|list`, answered from the device model this station holds.
         from station.devicemodel.cli import serve as config_commands
 

@@ -119,6 +119,8 @@ async def test_the_meter_is_read_often_only_while_energy_can_flow(autojump_clock
     assert idle > fast
     async with service_running() as (service, nursery):
         peer = Peer(service, nursery)
+        for meter in peer.link.meters.values():
+            meter.watch("test", True)  # every reading crosses the link
         await peer.start()
         await trio.sleep(3 * idle)
 
@@ -142,6 +144,42 @@ async def test_the_meter_is_read_often_only_while_energy_can_flow(autojump_clock
         assert gaps(faulted_at) == {fast}
         assert len(peer.readings[2]) > 3
         assert gaps(0.0, evse=2) == {idle}, "the other EVSE stayed idle all along"
+
+
+async def test_readings_cross_the_link_when_asked_for_watched_or_an_idle_interval_old(
+    autojump_clock,
+):
+    """A charging EVSE's meter is read every interval; the OCPP side is sent a reading it
+    asked for at once, every reading while it watches the meter, else one an idle
+    interval."""
+    idle, fast = SETTINGS.idle_meter_interval, SETTINGS.meter_interval
+    async with service_running() as (service, nursery):
+        peer = Peer(service, nursery)
+        await peer.start()
+        await charge(service, peer)
+        await trio.sleep(idle)
+        start = trio.current_time()
+        await trio.sleep(4 * idle)
+        sent = [t for t in peer.readings[1] if t > start]
+        assert [round(b - a, 6) for a, b in pairwise(sent)] == [idle] * 3
+        # Asked for: sent at once.
+        before = len(peer.readings[1])
+        asked_at = trio.current_time()
+        await peer.link.meters[1].sample_now()
+        assert peer.readings[1][before:] == [asked_at]
+        # Watched: every reading, until the watch ends.
+        meter = peer.link.meters[1]
+        meter.watch("energy limit", True)
+        meter.watch("energy manager", True)
+        meter.watch("energy limit", False)  # the other watcher still needs them
+        await trio.sleep(1.5 * idle)
+        watched = [t for t in peer.readings[1] if t > asked_at]
+        assert {round(b - a, 6) for a, b in pairwise(watched)} == {fast}
+        meter.watch("energy manager", False)
+        unwatched_at = trio.current_time()
+        await trio.sleep(3 * idle)
+        after = [t for t in peer.readings[1] if t > unwatched_at]
+        assert {round(b - a, 6) for a, b in pairwise(after)} == {idle}
 
 
 async def test_an_authorization_for_an_inoperative_evse_never_closes_the_contactor(

@@ -31,7 +31,7 @@ from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar
 
 #: Protocol version; both sides must speak the same one.
-VERSION = 1
+VERSION = 2
 #: Largest frame body either side accepts (bytes). The largest real message (a snapshot
 #: or a meter reading) is a few hundred bytes.
 MAX_FRAME = 16 * 1024
@@ -222,6 +222,17 @@ class SampleMeter(Message):
 
 
 @dataclass(frozen=True, slots=True)
+class WatchMeter(Message):
+    """Send every reading of the EVSE's meter (an energy limit is in force, an energy
+    manager reads the figures), or only those asked for and one an idle interval."""
+
+    TYPE = "watch_meter"
+    SENDER = Role.OCPP
+    evse: int
+    watch: bool
+
+
+@dataclass(frozen=True, slots=True)
 class StopAll(Message):
     """Orderly shutdown: every contactor open, no energy offered any more."""
 
@@ -375,6 +386,7 @@ MESSAGES: dict[str, type[Message]] = {
         ResetEvse,
         ResetLatchedFaults,
         SampleMeter,
+        WatchMeter,
         StopAll,
         SimCommand,
         Snapshot,

@@ -53,6 +53,7 @@ from station.control.protocol import (
     Snapshot,
     StopAll,
     Synced,
+    WatchMeter,
 )
 from station.control.reading import Reading
 from station.control.timing import TimingStats
@@ -138,16 +139,30 @@ class RemoteEvse:
 
 
 class RemoteMeter:
-    """One EVSE's meter sampler in the control process."""
+    """One EVSE's meter sampler in the control process.
+
+    The control process sends the readings asked for (`sample_now`), and every other
+    reading only while something here watches the meter (`watch`); otherwise one an
+    idle interval (10 s by default), so ``latest`` is at most about that old."""
 
     def __init__(self, link: ControlLink, evse_id: int) -> None:
         self.evse_id = evse_id
         self._link = link
         self.latest: Reading | None = None
         self._sampled = trio.Event()
+        self._watchers: set[str] = set()
+
+    def watch(self, watcher: str, on: bool) -> None:
+        """Whether ``watcher`` (an energy limit, an energy manager) needs every reading:
+        the control process sends them all while any watcher does."""
+        if on:
+            self._watchers.add(watcher)
+        else:
+            self._watchers.discard(watcher)
+        self._link.request(WatchMeter(self.evse_id, bool(self._watchers)))
 
     async def next_reading(self) -> Reading:
-        """Wait for the next reading."""
+        """Wait for the next reading sent (see the class docstring)."""
         await self._sampled.wait()
         assert self.latest is not None
         return self.latest

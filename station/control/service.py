@@ -24,6 +24,10 @@ Policy when the OCPP side is away (its link closed, or no frame from it for
   side gets the latest reading);
 - when an OCPP side connects it first gets the full state — per EVSE its snapshot, the
   requests in force (`Commands`) and the latest reading — then `Synced`, then live reports.
+
+A connected OCPP side is sent the readings it asked for (`SampleMeter`), every reading of
+a meter it watches (`WatchMeter`), and otherwise one reading an idle interval
+(`_on_reading`).
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ from station.control.protocol import (
     Snapshot,
     StopAll,
     Synced,
+    WatchMeter,
 )
 from station.control.reading import Reading
 from station.control.simargs import EV_SETTINGS, ev_settings
@@ -140,6 +145,12 @@ class _Peer:
     wake: trio.Event = field(default_factory=trio.Event)
     overflowed: bool = False
     pending_samples: int = 0
+    #: Per EVSE: its meter requests in progress, whose readings it is sent.
+    asked: dict[int, int] = field(default_factory=dict)
+    #: The EVSEs whose every reading it is sent (`WatchMeter`).
+    watched: set[int] = field(default_factory=set)
+    #: Per EVSE: when it was last sent a reading (its latest is in the full state).
+    sent_reading_at: dict[int, float] = field(default_factory=dict)
     #: Writes a report at once where the link can (`ControlChannel.send_now`).
     send_now: Callable[[Message], bool] | None = None
 
@@ -350,7 +361,23 @@ class ControlService:
 
     def _on_reading(self, evse_id: int, reading: Reading) -> None:
         self.loops[evse_id].set_measured_current(reading.sample.current)  # over-current check
-        self._emit(_reading_message(evse_id, reading))
+        peer = self._peer
+        if peer is None:
+            return
+        # The OCPP side reads the meter afresh for every value it sends (`sample_meter`);
+        # it follows every reading only while it watches the meter, and is otherwise sent
+        # one an idle interval, give or take half a sampling interval (a sample may wake a
+        # little late): the age of `station status`'s and EVSE.Power's figures.
+        now = trio.current_time()
+        settings = self.settings
+        if (
+            evse_id in peer.watched
+            or peer.asked.get(evse_id)
+            or now - peer.sent_reading_at.get(evse_id, -math.inf)
+            >= settings.idle_meter_interval - settings.meter_interval / 2
+        ):
+            peer.sent_reading_at[evse_id] = now
+            peer.put(_reading_message(evse_id, reading))
 
     async def _on_card(self, uid: str) -> None:
         self._card_presented.set()
@@ -408,7 +435,13 @@ class ControlService:
                     f"more than {self.settings.max_pending_samples} meter requests in progress"
                 )
             peer.pending_samples += 1
+            peer.asked[message.evse] = peer.asked.get(message.evse, 0) + 1
             nursery.start_soon(self._sample, message, peer)
+        elif isinstance(message, WatchMeter):
+            if message.watch:
+                peer.watched.add(message.evse)
+            else:
+                peer.watched.discard(message.evse)
         elif isinstance(message, StopAll):
             await self.stop()
         elif isinstance(message, SimCommand):
@@ -456,6 +489,7 @@ class ControlService:
             await self.samplers[request.evse].sample_now()
         finally:
             peer.pending_samples -= 1
+            peer.asked[request.evse] -= 1
             peer.put(SampleDone(request.evse, request.request))
 
     # -- serving the OCPP side -----------------------------------------------------------

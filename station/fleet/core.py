@@ -38,7 +38,6 @@ from station.fleet import logs
 from station.fleet.handles import OUTAGE, RESTORE, StationDown
 from station.fleet.outage import NetworkLink
 from station.fleet.settings import (
-    FLEET_CONTROL_HEARTBEAT,
     FLEET_IDLE_METER_INTERVAL,
     FLEET_SIM_IDLE_WAIT,
     FLEET_STORE_CACHE_KIB,
@@ -397,7 +396,6 @@ def fleet_runtime(settings: FleetSettings, index: int, offload: Offload, dial: D
         meter_interval=settings.meter_interval,
         idle_meter_interval=FLEET_IDLE_METER_INTERVAL,
         card_interval=settings.card_interval,
-        control_heartbeat_interval=FLEET_CONTROL_HEARTBEAT,
         sim_idle_wait=FLEET_SIM_IDLE_WAIT,
         store_cache_kib=FLEET_STORE_CACHE_KIB,
         # A simulated station's commits need not wait for the disk: a killed fleet loses

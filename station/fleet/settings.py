@@ -51,8 +51,6 @@ FLEET_CARD_INTERVAL = 1.0
 FLEET_SIM_IDLE_WAIT = 10.0
 #: SQLite page cache of a fleet station's store (a station's store is a few hundred KiB).
 FLEET_STORE_CACHE_KIB = 256
-#: Heartbeats of the in-process control link: nothing times out in one process.
-FLEET_CONTROL_HEARTBEAT = 60.0
 
 
 class FleetSettingsError(ValueError):

@@ -166,10 +166,14 @@ class TransactionService:
         usable: Callable[[int], bool],
         phases: dict[int, int] | None = None,
         read_meter: Callable[[int], Awaitable[None]] | None = None,
+        watch_meter: Callable[[int, bool], None] | None = None,
     ) -> None:
         """``usable(evse_id)`` says whether the EVSE is operative and not faulted;
-        ``read_meter(evse_id)`` takes a reading now (it arrives through `reading`)."""
+        ``read_meter(evse_id)`` takes a reading now (it arrives through `reading`);
+        ``watch_meter(evse_id, on)`` says whether every reading is needed (an energy
+        limit is in force), or only those taken by ``read_meter`` and the occasional one."""
         self._read_meter = read_meter
+        self._watch_meter = watch_meter
         self._client = client
         self._store = store
         self._dm = device_model
@@ -409,8 +413,7 @@ class TransactionService:
             self._authorized_at.setdefault(evse_id, trio.current_time())
         else:
             self._authorized_at.pop(evse_id, None)
-        if evse_id in self._evses:
-            self._evses[evse_id].allow_charging(session.may_offer_energy)
+        self._offer(evse_id, session)
         self._notify_changed()
         if had_tx and session.transaction is None:
             # UNPLACED too: an OnIdle reset may be waiting for a transaction that ended
@@ -453,6 +456,15 @@ class TransactionService:
         return write
 
     # -- inputs from the EVSEs -----------------------------------------------------------
+
+    def _offer(self, evse_id: int, session: EvseSession) -> None:
+        """Tell the EVSE whether the session lets it offer energy, and whether the
+        session's energy limit needs every meter reading."""
+        if evse_id not in self._evses:
+            return
+        self._evses[evse_id].allow_charging(session.may_offer_energy)
+        if self._watch_meter is not None:
+            self._watch_meter(evse_id, session.energy_limited)
 
     def reading(self, evse_id: int, reading: Reading) -> None:
         """The meter sampler's latest reading."""
@@ -1095,8 +1107,7 @@ class TransactionService:
             evse_id,
             state.transaction.transaction_id if state.transaction else None,
         )
-        if evse_id in self._evses:
-            self._evses[evse_id].allow_charging(session.may_offer_energy)
+        self._offer(evse_id, session)
         self._notify_changed()
 
     async def _end_interrupted(self) -> None:

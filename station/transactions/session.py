@@ -309,6 +309,13 @@ class EvseSession:
         return self.state.authorization is not None
 
     @property
+    def energy_limited(self) -> bool:
+        """Whether an energy limit is in force (MaxEnergyOnInvalidId): every reading
+        counts then."""
+        auth = self.state.authorization
+        return auth is not None and auth.energy_limit_wh is not None
+
+    @property
     def may_offer_energy(self) -> bool:
         """What the control loop gets as "charging allowed"."""
         auth = self.state.authorization

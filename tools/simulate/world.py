@@ -32,10 +32,6 @@ METER_INTERVAL = 5.0
 #: The meter's interval while its contactor is open (`Runtime.idle_meter_interval`).
 IDLE_METER_INTERVAL = 60.0
 CARD_INTERVAL = 0.5
-#: The link heartbeats and health reports between the two sides (1 s in production) say
-#: nothing in one process; a longer interval (a fleet's, `FLEET_CONTROL_HEARTBEAT`) saves
-#: most of the scheduler's work.
-LINK_HEARTBEAT = 60.0
 #: An idle control loop and the card poller sleep until the simulated hardware reports
 #: a change (a plug-in, an EV state, a fault, a tap, a failing reader) or a command
 #: arrives, at most this long (`Runtime.sim_idle_wait`, the fleet's mechanism): every
