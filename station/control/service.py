@@ -149,7 +149,7 @@ class _Peer:
     asked: dict[int, int] = field(default_factory=dict)
     #: The EVSEs whose every reading it is sent (`WatchMeter`).
     watched: set[int] = field(default_factory=set)
-    #: Per EVSE: when it was last sent a reading (its latest is in the full state).
+    #: Per EVSE: when it was last sent a reading (the full state's aside).
     sent_reading_at: dict[int, float] = field(default_factory=dict)
     #: Writes a report at once where the link can (`ControlChannel.send_now`).
     send_now: Callable[[Message], bool] | None = None
