@@ -59,6 +59,28 @@ async def test_accepted_boot_interval_becomes_heartbeat_interval_and_heartbeats_
         assert gaps == pytest.approx([90, 90, 90])
 
 
+async def test_another_call_restarts_the_heartbeat_interval(config, autojump_clock):
+    """G02.FR.05: the interval counts from the last CALL the station sent, whatever it was."""
+    async with running_station(config) as env:
+        env.csms.responses["BootNotification"] = lambda p: {
+            "currentTime": "2026-01-05T08:00:00Z",
+            "interval": 90,
+            "status": "Accepted",
+        }
+        first = (await env.csms.wait_for("Heartbeat", count=1))[0]
+        await trio.sleep_until(first.at + 40)
+        before = len(env.csms.of("StatusNotification"))
+        await env.csms.call(
+            "TriggerMessage",
+            {"requestedMessage": "StatusNotification", "evse": {"id": 1, "connectorId": 1}},
+        )
+        status = (await env.csms.wait_for("StatusNotification", count=before + 1))[-1]
+        assert status.at == pytest.approx(first.at + 40, abs=0.01)
+        beats = await env.csms.wait_for("Heartbeat", count=3)
+        assert beats[1].at - status.at == pytest.approx(90, abs=0.01)
+        assert beats[2].at - beats[1].at == pytest.approx(90)
+
+
 async def test_heartbeat_interval_change_applies_without_restart(config, autojump_clock):
     async with running_station(config) as env:
         await env.csms.wait_for("Heartbeat", count=1)

@@ -171,10 +171,10 @@ class Provisioning:
     def _note_outgoing_call(
         self, direction: str, text: str, frame: object, action: str | None
     ) -> None:
+        # The heartbeat's wait finds the new start when it ends (`run_heartbeat`): a CALL
+        # does not wake it.
         if direction == "out" and text.startswith("[2,"):
             self._last_call = trio.current_time()
-            if action != "Heartbeat":
-                self._heartbeat_reset.set()
 
     async def run_heartbeat(self) -> None:
         """Send Heartbeat after HeartbeatInterval s without any CALL (G02); forever."""
@@ -187,7 +187,11 @@ class Provisioning:
             with trio.move_on_at(deadline) as scope:
                 await self._heartbeat_reset.wait()
             if not scope.cancelled_caught:
-                continue  # another CALL went out, or the interval changed: recompute
+                continue  # the interval changed: recompute
+            if trio.current_time() < min(
+                self._last_call + interval, last_heartbeat + MAX_HEARTBEAT_GAP
+            ):
+                continue  # another CALL went out meanwhile: the interval counts from it
             try:
                 response = await self._client.call(HeartbeatRequest())
             except Offline:
