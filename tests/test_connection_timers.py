@@ -28,6 +28,15 @@ def config(tmp_path):
     return make_config(tmp_path / "data")
 
 
+def answer_boot(env, interval: int, status: str = "Accepted", at: str = "2026-01-05T08:00:00Z"):
+    """The CSMS answers BootNotification with this status, interval and time."""
+    env.csms.responses["BootNotification"] = lambda p: {
+        "currentTime": at,
+        "interval": interval,
+        "status": status,
+    }
+
+
 async def test_boot_is_the_first_message_and_accepted_boot_reports_startup(config, autojump_clock):
     async with running_station(config) as env:
         await env.csms.wait_for("SecurityEventNotification")
@@ -48,11 +57,7 @@ async def test_accepted_boot_interval_becomes_heartbeat_interval_and_heartbeats_
     config, autojump_clock
 ):
     async with running_station(config) as env:
-        env.csms.responses["BootNotification"] = lambda p: {
-            "currentTime": "2026-01-05T08:00:00Z",
-            "interval": 90,
-            "status": "Accepted",
-        }
+        answer_boot(env, 90)
         heartbeats = await env.csms.wait_for("Heartbeat", count=4)
         assert env.station.device_model.get(key(COMM, "HeartbeatInterval")) == 90
         gaps = [b.at - a.at for a, b in itertools.pairwise(heartbeats)]
@@ -62,11 +67,7 @@ async def test_accepted_boot_interval_becomes_heartbeat_interval_and_heartbeats_
 async def test_another_call_restarts_the_heartbeat_interval(config, autojump_clock):
     """G02.FR.05: the interval counts from the last CALL the station sent, whatever it was."""
     async with running_station(config) as env:
-        env.csms.responses["BootNotification"] = lambda p: {
-            "currentTime": "2026-01-05T08:00:00Z",
-            "interval": 90,
-            "status": "Accepted",
-        }
+        answer_boot(env, 90)
         first = (await env.csms.wait_for("Heartbeat", count=1))[0]
         await trio.sleep_until(first.at + 40)
         before = len(env.csms.of("StatusNotification"))
@@ -196,11 +197,7 @@ async def test_pending_boot_retries_after_interval_and_allows_only_requested_mes
     config, autojump_clock
 ):
     async with running_station(config) as env:
-        env.csms.responses["BootNotification"] = lambda p: {
-            "currentTime": "2026-01-05T08:00:00Z",
-            "interval": 60,
-            "status": "Pending",
-        }
+        answer_boot(env, 60, "Pending")
         boots = await env.csms.wait_for("BootNotification", count=2)
         assert boots[1].at - boots[0].at == pytest.approx(60)
         # While Pending the CSMS may configure the station (B02.FR.01) ...
@@ -214,11 +211,7 @@ async def test_pending_boot_retries_after_interval_and_allows_only_requested_mes
         )
         assert frame.payload["getVariableResult"][0]["attributeStatus"] == "Accepted"
         # ... and trigger a boot, which then carries reason Triggered.
-        env.csms.responses["BootNotification"] = lambda p: {
-            "currentTime": "2026-01-05T08:00:00Z",
-            "interval": 300,
-            "status": "Accepted",
-        }
+        answer_boot(env, 300)
         frame = await env.csms.call("TriggerMessage", {"requestedMessage": "BootNotification"})
         assert frame.payload["status"] == "Accepted"
         boots = await env.csms.wait_for("BootNotification", count=3)
@@ -240,11 +233,7 @@ async def test_rejected_boot_answers_security_error_and_stays_silent_until_inter
     config, autojump_clock
 ):
     async with running_station(config) as env:
-        env.csms.responses["BootNotification"] = lambda p: {
-            "currentTime": "2026-01-05T08:00:00Z",
-            "interval": 500,
-            "status": "Rejected",
-        }
+        answer_boot(env, 500, "Rejected")
         await env.csms.wait_for("BootNotification")
         client = env.station.client
         await client.wait_until(lambda: client.boot_state is BootState.Rejected)
@@ -275,11 +264,7 @@ async def test_call_error_to_boot_is_retried(config, autojump_clock):
 
 async def test_clock_follows_csms_time_and_large_jump_is_a_security_event(config, autojump_clock):
     async with running_station(config) as env:
-        env.csms.responses["BootNotification"] = lambda p: {
-            "currentTime": "2030-06-01T12:00:00Z",
-            "interval": 300,
-            "status": "Accepted",
-        }
+        answer_boot(env, 300, at="2030-06-01T12:00:00Z")
         events = await env.csms.wait_for("SecurityEventNotification", count=2)
         assert {e.payload["type"] for e in events} == {"StartupOfTheDevice", "SettingSystemTime"}
         assert env.station.clock.now().year == 2030
