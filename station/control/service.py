@@ -144,12 +144,11 @@ class _Peer:
     outbox: deque[Message] = field(default_factory=deque)
     wake: trio.Event = field(default_factory=trio.Event)
     overflowed: bool = False
-    pending_samples: int = 0
     #: Per EVSE: its meter requests in progress, whose readings it is sent.
     asked: dict[int, int] = field(default_factory=dict)
     #: The EVSEs whose every reading it is sent (`WatchMeter`).
     watched: set[int] = field(default_factory=set)
-    #: Per EVSE: when it was last sent a reading (the full state's aside).
+    #: Per EVSE: when it was last sent a reading (the full state's not counted).
     sent_reading_at: dict[int, float] = field(default_factory=dict)
     #: Writes a report at once where the link can (`ControlChannel.send_now`).
     send_now: Callable[[Message], bool] | None = None
@@ -430,11 +429,10 @@ class ControlService:
             log.warning("event=latched_faults_reset evse=%s by=operator", message.evse)
             nursery.start_soon(self._clear_latched, message.evse)
         elif isinstance(message, SampleMeter):
-            if peer.pending_samples >= self.settings.max_pending_samples:
+            if sum(peer.asked.values()) >= self.settings.max_pending_samples:
                 raise ProtocolError(
                     f"more than {self.settings.max_pending_samples} meter requests in progress"
                 )
-            peer.pending_samples += 1
             peer.asked[message.evse] = peer.asked.get(message.evse, 0) + 1
             nursery.start_soon(self._sample, message, peer)
         elif isinstance(message, WatchMeter):
@@ -488,7 +486,6 @@ class ControlService:
         try:
             await self.samplers[request.evse].sample_now()
         finally:
-            peer.pending_samples -= 1
             peer.asked[request.evse] -= 1
             peer.put(SampleDone(request.evse, request.request))
 

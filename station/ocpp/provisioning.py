@@ -183,15 +183,13 @@ class Provisioning:
             await self._client.wait_until(lambda: self._client.admits(Admission.NORMAL))
             interval = self._dm.get_float(HEARTBEAT_INTERVAL) or 0.0
             deadline = min(self._last_call + interval, last_heartbeat + MAX_HEARTBEAT_GAP)
-            self._heartbeat_reset = trio.Event()
-            with trio.move_on_at(deadline) as scope:
-                await self._heartbeat_reset.wait()
-            if not scope.cancelled_caught:
-                continue  # the interval changed: recompute
-            if trio.current_time() < min(
-                self._last_call + interval, last_heartbeat + MAX_HEARTBEAT_GAP
-            ):
-                continue  # another CALL went out meanwhile: the interval counts from it
+            if trio.current_time() < deadline:
+                self._heartbeat_reset = trio.Event()
+                with trio.move_on_at(deadline):
+                    await self._heartbeat_reset.wait()
+                # Recompute: the interval changed, or a CALL that went out meanwhile
+                # moved the deadline (the interval counts from it), or it is due.
+                continue
             try:
                 response = await self._client.call(HeartbeatRequest())
             except Offline:
