@@ -379,6 +379,29 @@ async def test_grid_limit_is_shared_by_the_authorized_evses_and_never_exceeded(
         assert any(a == {1: 20.0, 2: 20.0} for a in allocations)
 
 
+async def test_an_authorization_within_a_started_transaction_reshares_the_grid_at_once(
+    tmp_path, autojump_clock
+):
+    """TxStartPoint EVConnected: EVSE 2's transaction starts at the plug, and its card comes
+    later. The authorization alone (the transaction is the same) gives it its share."""
+    config = make_config(tmp_path / "data", hardware={"driver": "sim", "grid_max_current": 40})
+    variables = {"TxCtrlr.TxStartPoint": "EVConnected"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        await charge(env, 1)
+        sim = env.station.hardware.sim
+        sim.plug(2)
+        transactions = env.station.transactions
+        await env.csms.wait(lambda: transactions.transaction_id(2) is not None, timeout=30)
+        started = transactions.transaction_id(2)
+        assert await offered_after_a_period(env, 1) == 32  # EVSE 2 has no authorization yet
+        sim.tap("0DD0FEED")
+        await env.csms.wait(lambda: transactions.session(2).authorized, timeout=30)
+        assert transactions.transaction_id(2) == started
+        assert await offered_after_a_period(env, 1) == 20  # well within the 60 s re-check
+        assert env.station.smart_charging.applied[2] == 20
+
+
 async def test_k11_k13_external_limit_during_a_transaction(config, autojump_clock):
     async with running_station(config, control_period=0.05) as env:
         await booted(env)

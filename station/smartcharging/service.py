@@ -231,9 +231,30 @@ class SmartChargingService:
             await self._apply_forever()
 
     async def _follow_transactions(self, changed: Callable[[], Awaitable[None]]) -> None:
+        """Re-evaluate when a session changes what the limits depend on, not at every
+        change of a session (each periodic meter value of a transaction is one)."""
+        seen = self._sessions_key()
         while True:
             await changed()
-            self.changed()
+            key = self._sessions_key()
+            if key != seen:
+                seen = key
+                self.changed()
+
+    def _sessions_key(self) -> tuple[object, ...]:
+        """What the limits read of the sessions: each EVSE's transaction (TxProfiles,
+        Relative profiles' start), its authorization (load balancing shares among the
+        authorized) and each remote start id, EVSE 0's included (a RequestStart's
+        TxProfile waits for its transaction, and is dropped with its remote start)."""
+        remote_start_id = self._remote_start_id
+        return tuple(
+            (
+                self._transaction_id(e) if e in self._evses else None,
+                self._authorized(e) if e in self._evses else None,
+                None if remote_start_id is None else remote_start_id(e),
+            )
+            for e in [0, *self._evses]
+        )
 
     async def _apply_forever(self) -> None:
         while True:
