@@ -198,7 +198,7 @@ def run_peer(
             return measure(csms, samples)
 
 
-def run(samples: int = 30, rig: dict | None = None, charging: bool = True) -> dict:
+def run(samples: int = 300, rig: dict | None = None, charging: bool = True) -> dict:
     """``charging``: both EVSEs of our station charge with meter values every second
     (the realistic case); False measures it idle, connected, no EV (what the request path
     costs without the charging work that shares its event loop)."""
@@ -287,7 +287,7 @@ def run(samples: int = 30, rig: dict | None = None, charging: bool = True) -> di
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.response_latency", description=__doc__)
-    parser.add_argument("--samples", type=int, default=30, help="rounds of the request mix")
+    parser.add_argument("--samples", type=int, default=300, help="rounds of the request mix")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
         "--idle",
