@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import trio
@@ -15,6 +16,9 @@ from tools.simulate.invariants import ContactorView, contactor_problem, grace
 from tools.simulate.world import CONTROL_PERIOD, EVSES
 
 if TYPE_CHECKING:
+    from drivers.sim.evse import SimulatedEvse
+    from station.control.remote import RemoteEvse
+    from station.control.service import ControlService, EvseRequests
     from tools.simulate.life import Life
 
 
@@ -58,23 +62,68 @@ async def watch(life: Life) -> None:
             life.problem_seen = trio.Event()
 
 
+@dataclass(frozen=True, slots=True)
+class WatchedEvse:
+    """One EVSE's objects that `check_now` reads, looked up once per station."""
+
+    evse_id: int
+    hardware: SimulatedEvse
+    requests: EvseRequests
+    evse: RemoteEvse
+    snapshots: trio.MemoryReceiveChannel
+
+
+@dataclass(frozen=True, slots=True)
+class Watched:
+    """The running station and its EVSEs' objects that `check_now` reads."""
+
+    station: Station
+    control: ControlService
+    evses: tuple[WatchedEvse, ...]
+
+    @classmethod
+    def of(cls, station: Station) -> Watched:
+        control = station.control
+        assert control is not None and station.hardware is not None
+        sim = station.hardware.sim
+        assert sim is not None
+        return cls(
+            station,
+            control,
+            tuple(
+                WatchedEvse(
+                    evse_id,
+                    sim.evse(evse_id),
+                    control.requests[evse_id],
+                    station.evses[evse_id],
+                    station._snapshots[evse_id][1],
+                )
+                for evse_id in EVSES
+            ),
+        )
+
+
 def check_now(life: Life, station: Station) -> None:
     """The invariants that hold at every moment, checked after every step of the life
     (`Life.after_step`): what each reads can only change in a step."""
     life.result.checks += 1
-    control = station.control
-    assert control is not None and station.hardware is not None
-    sim = station.hardware.sim
-    assert sim is not None
+    watched = life.watched
+    if watched is None or watched.station is not station:
+        watched = life.watched = Watched.of(station)
     now = trio.current_time()
-    for evse_id in EVSES:
-        evse = sim.evse(evse_id)
+    session_of = station.transactions.session  # a session object lasts a session only
+    for w in watched.evses:
+        evse_id = w.evse_id
+        evse = w.hardware
+        session = session_of(evse_id)
+        transaction = session.transaction
+        transaction_id = None if transaction is None else transaction.transaction_id
         problem = None
         # Open (or welded, which no command opens): nothing else can be wrong. Contacts
         # at rest open need no look at the rest (most steps of a life).
         hardware = None if evse.contacts_open_at_rest() else evse.contactor_inputs()
         if hardware is not None and hardware.contacts_closed and not hardware.welded:
-            requests = control.requests[evse_id]
+            requests = w.requests
             view = ContactorView(
                 contacts_closed=True,
                 welded=False,
@@ -85,8 +134,8 @@ def check_now(life: Life, station: Station) -> None:
                 allowed=requests.allowed,
                 operative=requests.operative,
                 external_fault=requests.external_fault,
-                authorized=station.transactions.session(evse_id).may_offer_energy,
-                in_transaction=station.transactions.transaction_id(evse_id) is not None,
+                authorized=session.may_offer_energy,
+                in_transaction=transaction_id is not None,
             )
             problem = contactor_problem(view)
         since = life.since[evse_id]
@@ -101,15 +150,14 @@ def check_now(life: Life, station: Station) -> None:
                 f"evse {evse_id}: contactor closed for {now - since[1]:.2f}s with {problem}"
             )
             life.since[evse_id] = (problem, math.inf)  # reported once
-        transaction_id = station.transactions.transaction_id(evse_id)
         if transaction_id is not None:
             life.seen_transactions.add(transaction_id)
         # The event pump's buffer grows only by a snapshot the link hands on, which it
         # makes its EVSE's latest first: with the same latest, it cannot have grown.
-        latest = station.evses[evse_id].snapshot
+        latest = w.evse.snapshot
         if latest is not life.snapshot_seen.get(evse_id):
             life.snapshot_seen[evse_id] = latest
-            used = station._snapshots[evse_id][1].statistics().current_buffer_used
+            used = w.snapshots.statistics().current_buffer_used
             if used > 1000:
                 life.violation(f"evse {evse_id}: {used} snapshots waiting for the event pump")
     inbound = station.client.inbound
@@ -119,6 +167,6 @@ def check_now(life: Life, station: Station) -> None:
     if inbound.follow_ups_peak > MAX_FOLLOW_UPS:
         life.violation(f"{inbound.follow_ups_peak} follow-ups ran at once")
         inbound.follow_ups_peak = 0
-    peer = control._peer
+    peer = watched.control._peer
     if peer is not None and (peer.overflowed or len(peer.outbox) > peer.limit):
         life.violation(f"the control side's reports overflowed ({len(peer.outbox)} queued)")

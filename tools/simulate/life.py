@@ -40,7 +40,7 @@ import trio
 from drivers.sim.station import SimulatedStation
 from station import privacy
 from station.app import RestartRequested, Runtime, Station
-from tools.simulate.checks import StationLog, check_now, watch
+from tools.simulate.checks import StationLog, Watched, check_now, watch
 from tools.simulate.csms import Mood, SimCsms
 from tools.simulate.drivers import drive
 from tools.simulate.ending import DRAIN_LIMIT, finish
@@ -133,6 +133,8 @@ class Life:
         self.problem_seen = trio.Event()
         #: Per EVSE, the latest snapshot the link had handed on at the last check.
         self.snapshot_seen: dict[int, object] = {}
+        #: What `check_now` reads of the running station, looked up once per station.
+        self.watched: Watched | None = None
         #: The station's log lines the invariants read.
         self.log = StationLog()
 
