@@ -206,6 +206,20 @@ def test_call_nested_too_deep_gets_format_violation_with_its_message_id():
     assert f"deeper than {rpc.MAX_DEPTH}" in reply.description
 
 
+def test_the_depth_walk_finds_the_limit_among_many_containers():
+    """Frames with more openers than MAX_DEPTH are walked (fewer cannot be too deep): the
+    walk's own boundary, with siblings at every level, as a report of many items has."""
+
+    def frame(depth: int) -> str:
+        many = [{"a": {"b": [1]}} for _ in range(20)]  # 60 openers, 4 levels deep
+        return json.dumps([2, "deep-3", "DataTransfer", {"data": _nested(depth - 2), "more": many}])
+
+    assert isinstance(rpc.decode(frame(rpc.MAX_DEPTH)), Call)
+    reply = reply_to(frame(rpc.MAX_DEPTH + 1))
+    assert reply.code == ErrorCode.FormatViolation
+    assert f"deeper than {rpc.MAX_DEPTH}" in reply.description
+
+
 def test_frame_nested_beyond_the_parsers_recursion_limit_gets_format_violation_with_its_id():
     text = '[2,"deep-2","DataTransfer",{"data":' + "[" * 200_000 + "]" * 200_000 + "}]"
     reply = reply_to(text)
