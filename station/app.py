@@ -82,6 +82,7 @@ from station.reservation import Reservations
 from station.reset import ResetService
 from station.security.certificates import CSMS_ROOT, CertificateStore
 from station.security.events import SecurityLog, deliver_critical_events
+from station.security.resources import PERIOD as RESOURCE_PERIOD
 from station.security.resources import ResourceWatch, Usage, cgroup_memory
 from station.security.service import CertificateService
 from station.seeding import reconcile
@@ -165,6 +166,9 @@ class Runtime:
     #: the host's disk and memory are no input a replayed life may depend on.
     disk_usage: Callable[[], Usage | None] | None = None
     memory_usage: Callable[[], Usage | None] = cgroup_memory
+    #: Seconds between two looks of `ResourceWatch`. The simulator's are constants: it
+    #: looks less often.
+    resource_period: float = RESOURCE_PERIOD
 
     def control_settings(self) -> ControlSettings:
         """The periods of an in-process control service."""
@@ -252,6 +256,7 @@ class Station:
             self.security_log.record,
             disk=runtime.disk_usage,
             memory=runtime.memory_usage,
+            period=runtime.resource_period,
         )
         self.started_at = 0.0
         self.ready = trio.Event()
@@ -337,7 +342,7 @@ class Station:
                 for e in config.hardware.evse
             },
             transaction_id=self.transactions.transaction_id,
-            transactions_changed=self.transactions.wait_changed,
+            on_transactions_changed=self.transactions.on_changed,
             remote_start_id=self.transactions.remote_start_id,
             rate_changed=self.transactions.charging_rate_changed,
             grid_max_current=config.hardware.grid_max_current,

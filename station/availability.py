@@ -123,6 +123,8 @@ class Availability:
         #: Called when an EVSE's status may have changed (reservations watch it).
         self.status_listeners: list[Callable[[], None]] = []
         client.route("ChangeAvailability", self.change_availability)
+        # A change of the connection or of the boot state wakes `run` too.
+        client.on_changed(lambda: self._changed.set())
         for evse_id in evse_ids:
             device_model.bind_live(
                 key("EVSE", "AvailabilityState", evse=evse_id),
@@ -406,9 +408,9 @@ class Availability:
                 # even if nothing changes meanwhile, else its view stays stale for good.
                 self._report_again |= again
                 with trio.move_on_after(STATUS_RETRY_S):
-                    await _either(self._changed, self._client)
+                    await self._changed.wait()
                 continue
-            await _either(self._changed, self._client)
+            await self._changed.wait()
 
     def _after_outage(self) -> None:
         client = self._client
@@ -417,19 +419,3 @@ class Availability:
         offline_for = client.connected_at - client.disconnected_at
         if offline_for > (self._dm.get_float(OFFLINE_THRESHOLD) or 0.0):
             self._report_all = True  # B04.FR.01; else only the changed ones (B04.FR.02)
-
-
-async def _either(changed: trio.Event, client: OcppClient) -> None:
-    """Wait for a status change or a change of the connection."""
-    async with trio.open_nursery() as nursery:
-
-        async def status() -> None:
-            await changed.wait()
-            nursery.cancel_scope.cancel()
-
-        async def connection() -> None:
-            await client.wait_changed()
-            nursery.cancel_scope.cancel()
-
-        nursery.start_soon(status)
-        nursery.start_soon(connection)

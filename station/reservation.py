@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -268,8 +269,10 @@ class Reservations:
     # -- expiry and removal (H01.FR.16/17, H04) ------------------------------------------
 
     def statuses_changed(self) -> None:
-        """An EVSE's status changed: a reservation may have lost its EVSE."""
-        self._wakeup.set()
+        """An EVSE's status changed: a reservation may have lost its EVSE (without one,
+        there is nothing to look at: every status change would wake `run` for nothing)."""
+        if self._reservations:
+            self._wakeup.set()
 
     async def run(self) -> None:
         """Expire and remove reservations for the station's lifetime."""
@@ -278,10 +281,10 @@ class Reservations:
             await self._expire_and_remove()
             await self._deliver_owed()
             now = self._now()
-            wait = MAX_WAIT
+            wait = math.inf  # nothing to expire: a new reservation wakes it
             if self._reservations:
                 first = min(r.expiry for r in self._reservations.values())
-                wait = min(wait, max(0.0, (first - now).total_seconds()))
+                wait = min(MAX_WAIT, max(0.0, (first - now).total_seconds()))
             if self._owed:
                 wait = min(wait, 5.0)
             with trio.move_on_after(wait):

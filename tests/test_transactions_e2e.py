@@ -123,6 +123,37 @@ async def test_tc_e_39_authorized_start_point_connection_timeout(config, autojum
         ].at == pytest.approx(30, abs=0.2)
 
 
+async def test_a_lowered_connection_timeout_ends_a_waiting_authorization_at_once(
+    config, autojump_clock
+):
+    # The deadline moves with EVConnectionTimeOut, not only with the next session change.
+    variables = {"TxCtrlr.TxStartPoint": "Authorized", "TxCtrlr.EVConnectionTimeOut": 300}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+        env.station.hardware.sim.tap(CARD)
+        started = await next_te(env, 0)
+        assert started["triggerReason"] == "Authorized"
+        await trio.sleep(10)
+        answer = await call(
+            env,
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "component": {"name": "TxCtrlr"},
+                        "variable": {"name": "EVConnectionTimeOut"},
+                        "attributeValue": "30",
+                    }
+                ]
+            },
+        )
+        assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        ended = await next_te(env, 1)
+        assert ended["triggerReason"] == "EVConnectTimeout"
+        first, last = env.csms.of("TransactionEvent")[:2]
+        assert last.at - first.at == pytest.approx(30, abs=0.2)
+
+
 async def test_tc_f_04_remote_start_first_cable_plugin_timeout(config, autojump_clock):
     variables = {"TxCtrlr.TxStartPoint": "Authorized", "TxCtrlr.EVConnectionTimeOut": 45}
     async with running_station(config, variables=variables, control_period=0.05) as env:

@@ -197,6 +197,7 @@ class OcppClient:
         self._pending: dict[str, tuple[str, trio.MemorySendChannel]] = {}
         self._observers: list[FrameObserver] = []
         self._on_connected: list[Callable[[], Awaitable[None]]] = []
+        self._change_listeners: list[Callable[[], None]] = []
         #: Where invalid CSMS messages are reported (security event InvalidMessages).
         self.invalid_message_sink: Callable[[str], Awaitable[None]] | None = None
         #: Where the other events a CSMS can cause are reported, (type, techInfo): rate
@@ -226,6 +227,12 @@ class OcppClient:
         out ("out"); used by the message log and the demo. Must not block."""
         self._observers.append(observer)
 
+    def on_changed(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each change of connection or boot state, as
+        `wait_changed` wakes (for a task that also waits for other changes: it waits for
+        one event that both set, instead of a task per source). Must not block."""
+        self._change_listeners.append(listener)
+
     def on_connected(self, hook: Callable[[], Awaitable[None]]) -> None:
         """Run ``hook()`` as a task each time a connection opens (boot, queued messages...)."""
         self._on_connected.append(hook)
@@ -252,6 +259,8 @@ class OcppClient:
     def _notify(self) -> None:
         self._changed.set()
         self._changed = trio.Event()
+        for listener in self._change_listeners:
+            listener()
 
     def admits(self, admission: Admission) -> bool:
         """Whether a CALL of this admission class may go out right now."""

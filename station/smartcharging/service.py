@@ -114,7 +114,7 @@ class SmartChargingService:
         evses: Mapping[int, EvseCommands],
         electrical: Mapping[int, Electrical],
         transaction_id: Callable[[int], str | None],
-        transactions_changed: Callable[[], Awaitable[None]] | None = None,
+        on_transactions_changed: Callable[[Callable[[], None]], None] | None = None,
         remote_start_id: Callable[[int], int | None] | None = None,
         rate_changed: Callable[[int], Awaitable[object]] | None = None,
         grid_max_current: float | None = None,
@@ -127,7 +127,6 @@ class SmartChargingService:
         self._evses = evses
         self._electrical = electrical
         self._transaction_id = transaction_id
-        self._transactions_changed = transactions_changed
         self._remote_start_id = remote_start_id
         self._rate_changed = rate_changed
         self._grid_max = grid_max_current
@@ -147,6 +146,10 @@ class SmartChargingService:
         #: The limit last applied to each EVSE (A).
         self.applied: dict[int, float] = {}
         self._changed = trio.Event()
+        #: What the limits last read of the sessions (`_sessions_key`); None: not yet.
+        self._seen_sessions: tuple[object, ...] | None = None
+        if on_transactions_changed is not None:
+            on_transactions_changed(self._follow_sessions)
         client.route("SetChargingProfile", self.set_profile)
         client.route("ClearChargingProfile", self.clear_profile)
         client.route("GetChargingProfiles", self.get_profiles)
@@ -224,22 +227,18 @@ class SmartChargingService:
         """Apply each EVSE's limit for the station's lifetime, at every boundary and change
         (a profile, a setting, a transaction starting or ending)."""
         async with trio.open_nursery() as nursery:
-            if self._transactions_changed is not None:
-                nursery.start_soon(self._follow_transactions, self._transactions_changed)
             if self._rate_changed is not None:
                 nursery.start_soon(self._report_rate_changes, self._rate_changed)
             await self._apply_forever()
 
-    async def _follow_transactions(self, changed: Callable[[], Awaitable[None]]) -> None:
-        """Re-evaluate when a session changes what the limits depend on, not at every
-        change of a session (each periodic meter value of a transaction is one)."""
-        seen = self._sessions_key()
-        while True:
-            await changed()
-            key = self._sessions_key()
-            if key != seen:
-                seen = key
-                self.changed()
+    def _follow_sessions(self) -> None:
+        """After each change of a session: re-evaluate if it changed what the limits
+        depend on, not at every change (each periodic meter value of a transaction is
+        one)."""
+        key = self._sessions_key()
+        if key != self._seen_sessions:
+            self._seen_sessions = key
+            self.changed()
 
     def _sessions_key(self) -> tuple[object, ...]:
         """What the limits read of the sessions: each EVSE's transaction (TxProfiles,
@@ -264,8 +263,14 @@ class SmartChargingService:
             wake = self._apply(now)
             if self._significant:
                 self._significant_set.set()
-            delay = MAX_WAIT if wake is None else (wake - now).total_seconds()
-            with trio.move_on_after(min(max(delay, 0.0), MAX_WAIT)):
+            if not self._profiles:
+                # No profile, no schedule: nothing here changes with the time (a clock
+                # step included); a new profile or a change of a session wakes it.
+                delay = math.inf
+            else:
+                delay = MAX_WAIT if wake is None else (wake - now).total_seconds()
+                delay = min(max(delay, 0.0), MAX_WAIT)
+            with trio.move_on_after(delay):
                 await self._changed.wait()
 
     async def _report_rate_changes(self, rate_changed: Callable[[int], Awaitable[object]]) -> None:

@@ -187,17 +187,22 @@ class TransactionService:
             evse_id: EvseSession(SessionState(evse_id=evse_id), self._new_id) for evse_id in evses
         }
         self._sessions[UNPLACED] = EvseSession(SessionState(), self._new_id)
+        #: Per session authorized without an EV: since when (EVConnectionTimeOut, E03).
         self._authorized_at: dict[int, float] = {}
+        #: Set when `_authorized_at` or EVConnectionTimeOut changes: the deadline moved.
+        self._timeouts_changed = trio.Event()
         self._snapshots = {evse_id: EvseSnapshot(evse_id) for evse_id in evses}
         self._readings: dict[int, Reading] = {}
         self._lock = trio.Lock()
         self._changed = trio.Event()
+        self._change_listeners: list[Callable[[], None]] = []
         #: Per EVSE, for its periodic samples: set when its transaction changes (by id, as
         #: last seen by `_notify_changed`) or a sampled-data interval does.
         self._periodic_wake = {evse_id: trio.Event() for evse_id in evses}
         self._periodic_tx: dict[int, str | None] = dict.fromkeys(evses)
         for interval_key in (SAMPLED_ENABLED, UPDATED_INTERVAL, ENDED_INTERVAL):
             device_model.on_change(interval_key, lambda _: self._wake_periodic(*evses))
+        device_model.on_change(CONNECTION_TIMEOUT, lambda _: self._timeouts_moved())
         self._interrupted: dict[int, SessionState] = {}
         #: A CSMS has accepted this station's BootNotification at least once, in any run.
         self.accepted_once = False
@@ -409,10 +414,7 @@ class TransactionService:
                 event.trigger_reason.value,
                 event.seq_no,
             )
-        if session.authorized and not session.state.ev_connected:
-            self._authorized_at.setdefault(evse_id, trio.current_time())
-        else:
-            self._authorized_at.pop(evse_id, None)
+        self._waiting_for_ev(evse_id, session.authorized and not session.state.ev_connected)
         self._offer(evse_id, session)
         self._notify_changed()
         if had_tx and session.transaction is None:
@@ -543,7 +545,7 @@ class TransactionService:
             here = EvseSession(SessionState(), self._new_id)
         self._sessions[UNPLACED] = here
         here.state.evse_id = None
-        self._authorized_at.pop(UNPLACED, None)
+        self._waiting_for_ev(UNPLACED, False)
         state = json.dumps(here.state.to_json())
         await self._store.run(
             lambda db: db.execute(
@@ -1057,11 +1059,19 @@ class TransactionService:
         """Wait for the next change of any session."""
         await self._changed.wait()
 
+    def on_changed(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` after each change of any session, as `wait_changed` wakes:
+        for a follower that reads a few fields and acts on few of the changes, without a
+        task that wakes for each of them. Must not block."""
+        self._change_listeners.append(listener)
+
     def _notify_changed(self) -> None:
         """A session changed: wake `wait_changed`, and the periodic samples of each EVSE
         whose transaction is another one now."""
         self._changed.set()
         self._changed = trio.Event()
+        for listener in self._change_listeners:
+            listener()
         for evse_id, seen in self._periodic_tx.items():
             transaction_id = self.transaction_id(evse_id)
             if transaction_id != seen:
@@ -1141,13 +1151,28 @@ class TransactionService:
         for snapshot in held.values():
             await self.evse_changed(snapshot)
 
+    def _waiting_for_ev(self, evse_id: int, waiting: bool) -> None:
+        """Whether session ``evse_id`` is authorized without an EV: its EVConnectionTimeOut
+        runs from the moment it became so."""
+        if waiting:
+            if evse_id in self._authorized_at:
+                return
+            self._authorized_at[evse_id] = trio.current_time()
+        elif self._authorized_at.pop(evse_id, None) is None:
+            return
+        self._timeouts_moved()
+
+    def _timeouts_moved(self) -> None:
+        self._timeouts_changed.set()
+        self._timeouts_changed = trio.Event()
+
     async def _connection_timeouts(self) -> None:
         """EVConnectionTimeOut: an authorization without EV expires (E03.FR.05, F02)."""
         while True:
             timeout = self._dm.get_float(CONNECTION_TIMEOUT) or 0.0
             deadline = min((t + timeout for t in self._authorized_at.values()), default=math.inf)
             with trio.move_on_at(deadline):
-                await self.wait_changed()
+                await self._timeouts_changed.wait()  # not every session change: most move none
                 continue
             now = trio.current_time()
             for evse_id, since in list(self._authorized_at.items()):
