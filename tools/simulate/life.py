@@ -52,6 +52,7 @@ from tools.simulate.world import (
     EVSES,
     IDLE_METER_INTERVAL,
     METER_INTERVAL,
+    RESOURCE_PERIOD,
     SIM_FLASH,
     SIM_IDLE_WAIT,
     START,
@@ -187,6 +188,7 @@ class Life:
                 sim_idle_wait=SIM_IDLE_WAIT,
                 disk_usage=lambda: SIM_FLASH,
                 memory_usage=lambda: None,
+                resource_period=RESOURCE_PERIOD,
                 # What the life builds is collected with it (`run_life`), not frozen.
                 freeze_heap=False,
             )

@@ -42,6 +42,10 @@ EVSES = (1, 2)
 #: host's disk and memory are no input a replayed life may depend on (and a life has no
 #: memory limit: its RAM probe finds none).
 SIM_FLASH = Usage(used=2 * 1024**3, total=8 * 1024**3)
+#: How often `ResourceWatch` looks in a life: the flash is `SIM_FLASH` all along and
+#: the RAM has no limit, so a look finds what the first one did (every minute, as in
+#: production, it was 3 % of a life's task steps).
+RESOURCE_PERIOD = 900.0
 
 
 class SimulatedCrash(RuntimeError):
