@@ -92,6 +92,34 @@ async def test_tc_e_09_ev_connected_start_point(config, autojump_clock):
         )
 
 
+async def test_a_start_point_set_while_running_decides_the_next_plug_in(config, autojump_clock):
+    async with running_station(config, control_period=0.05) as env:
+        await booted(env)
+        sim = env.station.hardware.sim
+        sim.plug(1)  # decided under PowerPathClosed: no transaction without a card
+        await trio.sleep(1)
+        sim.unplug(1)
+        await trio.sleep(1)
+        assert tes(env) == []
+        answer = await call(
+            env,
+            "SetVariables",
+            {
+                "setVariableData": [
+                    {
+                        "component": {"name": "TxCtrlr"},
+                        "variable": {"name": "TxStartPoint"},
+                        "attributeValue": "EVConnected",
+                    }
+                ]
+            },
+        )
+        assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        sim.plug(1)
+        started = await next_te(env, 0)
+        assert (started["eventType"], started["triggerReason"]) == ("Started", "CablePluggedIn")
+
+
 async def test_tc_e_04_authorize_first_then_plug_in(config, autojump_clock):
     async with running_station(config, control_period=0.05) as env:
         await booted(env)

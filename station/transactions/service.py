@@ -123,6 +123,15 @@ UPDATED_INTERVAL = key(SAMPLED, "TxUpdatedInterval")
 ENDED_MEASURANDS = key(SAMPLED, "TxEndedMeasurands")
 ENDED_INTERVAL = key(SAMPLED, "TxEndedInterval")
 SAMPLED_ENABLED = key(SAMPLED, "Enabled")
+#: What `Policy` reads (each event's decisions read it: kept until one of them changes).
+POLICY_VARIABLES = (
+    START_POINTS,
+    STOP_POINTS,
+    SAMPLED_ENABLED,
+    STARTED_MEASURANDS,
+    ENDED_MEASURANDS,
+    ENDED_INTERVAL,
+)
 ALIGNED_ENABLED = key(ALIGNED, "Enabled")
 ALIGNED_MEASURANDS = key(ALIGNED, "Measurands")
 TIME_SOURCE = key("ClockCtrlr", "TimeSource")
@@ -203,6 +212,10 @@ class TransactionService:
         for interval_key in (SAMPLED_ENABLED, UPDATED_INTERVAL, ENDED_INTERVAL):
             device_model.on_change(interval_key, lambda _: self._wake_periodic(*evses))
         device_model.on_change(CONNECTION_TIMEOUT, lambda _: self._timeouts_moved())
+        #: The `Policy` of the variables in force, made again after one of them changes.
+        self._policy_in_force: Policy | None = None
+        for policy_key in POLICY_VARIABLES:
+            device_model.on_change(policy_key, self._policy_changed)
         self._interrupted: dict[int, SessionState] = {}
         #: A CSMS has accepted this station's BootNotification at least once, in any run.
         self.accepted_once = False
@@ -321,7 +334,16 @@ class TransactionService:
             return 0.0
         return self._dm.get_float(variable_key) or 0.0
 
+    def _policy_changed(self, _: object) -> None:
+        self._policy_in_force = None
+
     def _policy(self) -> Policy:
+        policy = self._policy_in_force
+        if policy is None:
+            policy = self._policy_in_force = self._read_policy()
+        return policy
+
+    def _read_policy(self) -> Policy:
         return Policy(
             start_points=frozenset(self._dm.get_list(START_POINTS) or ()),
             stop_points=frozenset(self._dm.get_list(STOP_POINTS) or ()),
