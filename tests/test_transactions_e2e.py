@@ -120,6 +120,23 @@ async def test_a_start_point_set_while_running_decides_the_next_plug_in(config, 
         assert (started["eventType"], started["triggerReason"]) == ("Started", "CablePluggedIn")
 
 
+async def test_a_failing_session_listener_is_logged_and_the_event_still_goes_out(
+    config, autojump_clock, caplog
+):
+    variables = {"TxCtrlr.TxStartPoint": "EVConnected"}
+    async with running_station(config, variables=variables, control_period=0.05) as env:
+        await booted(env)
+
+        def broken() -> None:
+            raise RuntimeError("a follower's bug")
+
+        env.station.transactions.on_changed(broken)
+        env.station.hardware.sim.plug(1)
+        started = await next_te(env, 0)
+        assert (started["eventType"], started["triggerReason"]) == ("Started", "CablePluggedIn")
+    assert "event=session_listener_failed" in caplog.text
+
+
 async def test_tc_e_04_authorize_first_then_plug_in(config, autojump_clock):
     async with running_station(config, control_period=0.05) as env:
         await booted(env)

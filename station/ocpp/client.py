@@ -260,7 +260,10 @@ class OcppClient:
         self._changed.set()
         self._changed = trio.Event()
         for listener in self._change_listeners:
-            listener()
+            try:
+                listener()
+            except Exception:  # a listener's bug must not fail the connection's change
+                log.exception("event=client_listener_failed listener=%r", listener)
 
     def admits(self, admission: Admission) -> bool:
         """Whether a CALL of this admission class may go out right now."""

@@ -84,8 +84,8 @@ TIME_ZONE = key("ClockCtrlr", "TimeZone")
 
 #: The lowest current a PWM may offer (IEC 61851-1); a smaller share pauses the EV.
 MIN_OFFER = 6.0
-#: Longest wait between two evaluations: a clock step (NTP, SetVariables of the time)
-#: is noticed within this many seconds even without a boundary.
+#: Longest wait between two evaluations while a profile is installed: a clock step (NTP,
+#: SetVariables of the time) is noticed within this many seconds even without a boundary.
 MAX_WAIT = 60.0
 #: Profiles per ReportChargingProfiles message.
 REPORT_CHUNK = 8

@@ -1093,7 +1093,10 @@ class TransactionService:
         self._changed.set()
         self._changed = trio.Event()
         for listener in self._change_listeners:
-            listener()
+            try:
+                listener()
+            except Exception:  # a follower's bug must not fail the event that was stored
+                log.exception("event=session_listener_failed listener=%r", listener)
         for evse_id, seen in self._periodic_tx.items():
             transaction_id = self.transaction_id(evse_id)
             if transaction_id != seen:
