@@ -249,3 +249,23 @@ async def call(env, action: str, payload: dict) -> dict:
     frame = await env.csms.call(action, payload)
     assert not hasattr(frame, "code"), frame
     return frame.payload
+
+
+async def set_variable(env, component: str, variable: str, value: str) -> dict:
+    """SetVariables of one value from the in-memory CSMS (as OCTT's Configuration State
+    does); its result."""
+    answer = await call(
+        env,
+        "SetVariables",
+        {
+            "setVariableData": [
+                {
+                    "component": {"name": component},
+                    "variable": {"name": variable},
+                    "attributeValue": value,
+                }
+            ]
+        },
+    )
+    [result] = answer["setVariableResult"]
+    return result

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pytest
 import trio
 
-from tests.conftest import booted, call, make_config, running_station
+from tests.conftest import booted, call, make_config, running_station, set_variable
 from tests.test_auth_cache_octt import (
     CARD,
     OTHER,
@@ -42,25 +42,6 @@ MASTER_TOKEN = {"idToken": MASTER, "type": "ISO14443"}
 @pytest.fixture
 def config(tmp_path):
     return make_config(tmp_path / "data")
-
-
-async def set_variable(env, component: str, variable: str, value: str) -> dict:
-    """SetVariables of one value, as the tool's Configuration State does; its result."""
-    answer = await call(
-        env,
-        "SetVariables",
-        {
-            "setVariableData": [
-                {
-                    "component": {"name": component},
-                    "variable": {"name": variable},
-                    "attributeValue": value,
-                }
-            ]
-        },
-    )
-    [result] = answer["setVariableResult"]
-    return result
 
 
 async def configure_master_pass(env) -> None:

@@ -10,7 +10,7 @@ import pytest
 import trio
 
 from station.control.iec61851 import C1_FORCE_OPEN_S
-from tests.conftest import make_config, running_station
+from tests.conftest import make_config, running_station, set_variable
 from tests.memcsms import NoReply
 
 CARD = "04A1B2C3"
@@ -101,20 +101,8 @@ async def test_a_start_point_set_while_running_decides_the_next_plug_in(config, 
         sim.unplug(1)
         await trio.sleep(1)
         assert tes(env) == []
-        answer = await call(
-            env,
-            "SetVariables",
-            {
-                "setVariableData": [
-                    {
-                        "component": {"name": "TxCtrlr"},
-                        "variable": {"name": "TxStartPoint"},
-                        "attributeValue": "EVConnected",
-                    }
-                ]
-            },
-        )
-        assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        result = await set_variable(env, "TxCtrlr", "TxStartPoint", "EVConnected")
+        assert result["attributeStatus"] == "Accepted"
         sim.plug(1)
         started = await next_te(env, 0)
         assert (started["eventType"], started["triggerReason"]) == ("Started", "CablePluggedIn")
@@ -179,20 +167,8 @@ async def test_a_lowered_connection_timeout_ends_a_waiting_authorization_at_once
         started = await next_te(env, 0)
         assert started["triggerReason"] == "Authorized"
         await trio.sleep(10)
-        answer = await call(
-            env,
-            "SetVariables",
-            {
-                "setVariableData": [
-                    {
-                        "component": {"name": "TxCtrlr"},
-                        "variable": {"name": "EVConnectionTimeOut"},
-                        "attributeValue": "30",
-                    }
-                ]
-            },
-        )
-        assert answer["setVariableResult"][0]["attributeStatus"] == "Accepted"
+        result = await set_variable(env, "TxCtrlr", "EVConnectionTimeOut", "30")
+        assert result["attributeStatus"] == "Accepted"
         ended = await next_te(env, 1)
         assert ended["triggerReason"] == "EVConnectTimeout"
         first, last = env.csms.of("TransactionEvent")[:2]
