@@ -166,8 +166,8 @@ class Runtime:
     #: the host's disk and memory are no input a replayed life may depend on.
     disk_usage: Callable[[], Usage | None] | None = None
     memory_usage: Callable[[], Usage | None] = cgroup_memory
-    #: Seconds between two looks of `ResourceWatch`. The simulator's are constants: it
-    #: looks less often.
+    #: Seconds between two looks of `ResourceWatch`. The simulator's flash and RAM are
+    #: constants: it looks less often.
     resource_period: float = RESOURCE_PERIOD
 
     def control_settings(self) -> ControlSettings:
