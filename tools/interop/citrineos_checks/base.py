@@ -277,13 +277,6 @@ class SuiteBase:
         self, transaction_id: str, *, stopped_reason: str, remote_start_id: int | None
     ) -> list[str]:
         """Compare CitrineOS's transaction, events and meter values with what was sent."""
-        sent = [
-            f.payload
-            for f in self.st.frames()
-            if call("TransactionEvent", "out")(f)
-            and f.payload["transactionInfo"]["transactionId"] == transaction_id
-        ]
-        expect(sent, f"no TransactionEvent of {transaction_id} in the station's log")
         tx = wait(
             "the transaction ended in CitrineOS",
             lambda: (
@@ -291,6 +284,20 @@ class SuiteBase:
             ),
             timeout=30,
         )
+
+        def sent_to_the_end() -> list[dict] | None:
+            payloads = [
+                f.payload
+                for f in self.st.frames()
+                if call("TransactionEvent", "out")(f)
+                and f.payload["transactionInfo"]["transactionId"] == transaction_id
+            ]
+            return payloads if any(p["eventType"] == "Ended" for p in payloads) else None
+
+        # What the station sent, read once its message log holds the Ended event that
+        # CitrineOS stored: the log is written in batches, up to 50 ms after a frame went
+        # out, and a read just before the last batch missed the last events.
+        sent = wait(f"the Ended event of {transaction_id} in the station's log", sent_to_the_end)
         expect(tx["stoppedReason"] == stopped_reason, f"stoppedReason {tx['stoppedReason']!r}")
         if remote_start_id is not None:
             expect(
