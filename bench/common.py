@@ -187,9 +187,12 @@ def station_process(
 def peer_process(
     kind: str, url: str, *, ping: float | None = None, report: Path | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A baseline station (``floor`` or ``ocpplib``, see `bench.peers`); ``report``: the
-    report items it sends for GetBaseReport."""
-    command = [sys.executable, "-m", "bench.peers", kind, url, IDENTITY]
+    """A baseline station (``floor``, ``ocpplib``... see `bench.peers`; ``libraries``:
+    `bench.floor_libraries`); ``report``: the report items it sends for GetBaseReport."""
+    if kind == "libraries":
+        command = [sys.executable, "-m", "bench.floor_libraries", url, IDENTITY, PASSWORD]
+    else:
+        command = [sys.executable, "-m", "bench.peers", kind, url, IDENTITY]
     if ping is not None:
         command += ["--ping", str(ping)]
     if report is not None:

@@ -7,6 +7,10 @@
   `websockets` (what the baseline imports).
 * RSS after boot, and after a charging run with both EVSEs charging and meter values
   every second; the baseline's RSS after boot.
+* the libraries' floor (`bench.floor_libraries`): a process that loads only what the
+  OCPP side cannot do without (trio, trio-websocket, ssl, pydantic with one model built,
+  sqlite3) and sends BootNotification. Its start-up and RSS are what no station on these
+  libraries goes below on this machine; ours minus it is the station's own cost.
 * CPU of an idle station (connected, no EV) over a window, as seconds per hour and as a
   share of one core: what a Raspberry Pi's budget must hold; the baseline idles too.
   `station run` is two processes (the control process and its OCPP side): RSS and CPU are
@@ -166,7 +170,7 @@ def charging_rss(seconds: float) -> tuple[int, int]:
 
 
 def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
-    boots = {k: [boot_time(k) for _ in range(samples)] for k in ("ours", "ocpplib")}
+    boots = {k: [boot_time(k) for _ in range(samples)] for k in ("ours", "ocpplib", "libraries")}
     bare = [_process_start(["-c", "pass"]) for _ in range(samples)]
     imports = {
         "station.app": [_python("import station.app") for _ in range(samples)],
@@ -187,6 +191,7 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
     rows = [
         stats_row("ours: start → BootNotification", boot_stats["ours"]),
         stats_row("ocpplib: start → BootNotification", boot_stats["ocpplib"]),
+        stats_row("libraries' floor: start → BootNotification", boot_stats["libraries"]),
         stats_row("python -c pass", bare_stats),
         *(stats_row(name, stats) for name, stats in command_stats.items()),
         *(stats_row(f"import {name}", Stats.of(v).scaled(1000)) for name, v in imports.items()),
@@ -207,6 +212,9 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
         "ours_ocpp_side_rss_after_boot_mib": p50_mib("ours", "ocpp_side"),
         "ours_rss_after_charging_mib": after_charging / 1024,
         "ocpplib_rss_after_boot_mib": p50_mib("ocpplib", "station"),
+        "libraries_rss_after_boot_mib": p50_mib("libraries", "station"),
+        "ocpp_side_own_rss_after_boot_mib": p50_mib("ours", "ocpp_side")
+        - p50_mib("libraries", "station"),
         "charging_seconds": charge,
     }
     cpu_table = {f"{k}_idle_cpu_s_per_hour": v for k, v in cpu.items()} | {
@@ -221,6 +229,9 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
     cpu_table["ours_idle_cpu_us_per_control_iteration"] = cpu["ours"] / iterations_per_hour * 1e6
     ratios = {
         "ours/ocpplib boot p50": ratio(boot_stats["ours"].p50, boot_stats["ocpplib"].p50),
+        "ours/libraries' floor boot p50": ratio(
+            boot_stats["ours"].p50, boot_stats["libraries"].p50
+        ),
         "ours control/ocpplib RSS after boot": ratio(
             memory["ours_control_rss_after_boot_mib"], memory["ocpplib_rss_after_boot_mib"]
         ),
@@ -239,7 +250,10 @@ def run(samples: int = 3, charge: float = 20.0, idle: float = 10.0) -> dict:
             f"RSS after boot: ours control process"
             f" {memory['ours_control_rss_after_boot_mib']:.1f} MiB, OCPP side"
             f" {memory['ours_ocpp_side_rss_after_boot_mib']:.1f} MiB (p50 of {samples});"
-            f" ocpplib {memory['ocpplib_rss_after_boot_mib']:.1f} MiB. Control process"
+            f" ocpplib {memory['ocpplib_rss_after_boot_mib']:.1f} MiB; the libraries' floor"
+            f" {memory['libraries_rss_after_boot_mib']:.1f} MiB, so the OCPP side's own code"
+            f" and state hold {memory['ocpp_side_own_rss_after_boot_mib']:.1f} MiB. Control"
+            " process"
             f" {memory['ours_rss_after_boot_mib']:.1f} MiB after boot,"
             f" {memory['ours_rss_after_charging_mib']:.1f} MiB after {charge:g} s charging"
             " (2 EVSEs)",

@@ -9,6 +9,14 @@ faster on this transport.
 the transport the station is built on (the design fixes it), so that ours/floor-trio shows
 what the station adds and floor-trio/floor what the transport library costs.
 
+``python -m bench.peers floor-durable URL IDENTITY``: floor-trio that also stores each
+SetVariables value durably before it answers, as a station must (B05: Accepted only once
+stored), and as the design has our station do it: one row replaced in SQLite (WAL,
+``synchronous=FULL``) and committed in a worker thread (docs/architecture.md, rule 3: no
+blocking call on the event loop). No station built as the design fixes it (trio,
+trio-websocket, the store's commit off the event loop) answers the mix faster on this
+machine and this disk.
+
 ``python -m bench.peers ocpplib URL IDENTITY [--ping S]``: a station built on the PyPI
 `ocpp` library (asyncio, schema validation on), answering the same requests with the
 same content: what a Python user would otherwise write.
@@ -25,7 +33,11 @@ import argparse
 import asyncio
 import base64
 import json
+import signal
+import sqlite3
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import websockets
 from websockets.typing import Subprotocol
@@ -137,6 +149,10 @@ class FloorResponder:
         frame = json.loads(raw)
         if frame[0] != 2:
             return []
+        return self.answer_call(frame, raw)
+
+    def answer_call(self, frame: list, raw: str | bytes) -> list[str]:
+        """The texts that answer a parsed CALL (``raw``: its text, the answers' cache key)."""
         _, message_id, action, payload = frame
         body = self.prebuilt.get(action)
         if body is None:
@@ -161,6 +177,36 @@ class FloorResponder:
         return out
 
 
+def stored_rows(frame: list) -> list[tuple[str, str]]:
+    """What floor-durable stores before it answers the CALL ``frame``: the values of a
+    SetVariables, as (key, value) rows."""
+    if frame[2] != "SetVariables":
+        return []
+    return [
+        (f"{item['component']['name']}/{item['variable']['name']}", item["attributeValue"])
+        for item in frame[3]["setVariableData"]
+    ]
+
+
+def commit_rows(db: sqlite3.Connection, rows: list[tuple[str, str]]) -> None:
+    """Store ``rows`` in one transaction, durably (the store's settings: `durable_store`)."""
+    db.execute("BEGIN")
+    db.executemany("INSERT OR REPLACE INTO variables (key, value) VALUES (?, ?)", rows)
+    db.execute("COMMIT")
+
+
+def durable_store(directory: str) -> sqlite3.Connection:
+    """floor-durable's store in ``directory``, set up as our station's is; usable from
+    its worker thread."""
+    db = sqlite3.connect(
+        Path(directory) / "floor.db", isolation_level=None, check_same_thread=False
+    )
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE variables (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    return db
+
+
 BOOT_FRAME = json.dumps([2, "boot", "BootNotification", BOOT])
 
 
@@ -179,18 +225,29 @@ async def floor(url: str, identity: str, ping: float | None) -> None:
                 await ws.send(text)
 
 
-def floor_trio(url: str, identity: str, ping: float | None) -> None:
+def floor_trio(
+    url: str, identity: str, ping: float | None, store: sqlite3.Connection | None = None
+) -> None:
     """The same floor on trio and trio-websocket: the transport our station is built on,
-    so ours/floor-trio is what the station itself adds."""
+    so ours/floor-trio is what the station itself adds. With ``store`` (floor-durable), each
+    SetVariables is committed there in a worker thread before it is answered."""
     import trio
     import trio_websocket
 
     responder = FloorResponder()
+    writer = trio.CapacityLimiter(1)  # one connection, one writer, as the station's store
 
     async def pinger(ws: trio_websocket.WebSocketConnection, interval: float) -> None:
         while True:
             await trio.sleep(interval)
             await ws.ping()
+
+    async def stop_on_sigterm(cancel: trio.CancelScope) -> None:
+        # The harness stops a peer with SIGTERM: end the run so that the store's
+        # directory is removed.
+        with trio.open_signal_receiver(signal.SIGTERM) as signals:
+            async for _ in signals:
+                cancel.cancel()
 
     async def run() -> None:
         headers = [(k.encode(), v.encode()) for k, v in _headers(identity).items()]
@@ -198,12 +255,19 @@ def floor_trio(url: str, identity: str, ping: float | None) -> None:
             f"{url}/{identity}", subprotocols=["ocpp2.0.1"], extra_headers=headers
         ) as ws:
             async with trio.open_nursery() as nursery:
+                nursery.start_soon(stop_on_sigterm, nursery.cancel_scope)
                 if ping:
                     nursery.start_soon(pinger, ws, ping)
                 await ws.send_message(BOOT_FRAME)
                 while True:
                     raw = await ws.get_message()
-                    for text in responder.answer(raw):
+                    frame = json.loads(raw)
+                    if frame[0] != 2:
+                        continue
+                    rows = stored_rows(frame) if store is not None else []
+                    if store is not None and rows:
+                        await trio.to_thread.run_sync(commit_rows, store, rows, limiter=writer)
+                    for text in responder.answer_call(frame, raw):
                         await ws.send_message(text)
 
     try:
@@ -338,7 +402,7 @@ async def ocpplib(url: str, identity: str, ping: float | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.peers")
-    parser.add_argument("kind", choices=("floor", "floor-trio", "ocpplib"))
+    parser.add_argument("kind", choices=("floor", "floor-durable", "floor-trio", "ocpplib"))
     parser.add_argument("url")
     parser.add_argument("identity")
     parser.add_argument("--ping", type=float, default=None, help="WebSocket ping interval (s)")
@@ -350,6 +414,15 @@ def main() -> None:
             REPORT_DATA = json.load(file)
     if args.kind == "floor-trio":
         floor_trio(args.url, args.identity, args.ping)
+        return
+    if args.kind == "floor-durable":
+        # In the temporary directory, where the benchmarked stations keep their stores.
+        with tempfile.TemporaryDirectory(prefix="bench-floor-") as directory:
+            store = durable_store(directory)
+            try:
+                floor_trio(args.url, args.identity, args.ping, store)
+            finally:
+                store.close()
         return
     run = floor if args.kind == "floor" else ocpplib
     try:

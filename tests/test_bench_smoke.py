@@ -27,9 +27,12 @@ ROWS = (
     "`station config get` p50",
     "RSS after boot, control process",
     "RSS after boot, ocpp side process",
+    "  the libraries' floor's RSS after boot (no station code)",
     "idle CPU, station (both processes), 2 EVSEs",
     "idle CPU, control service alone, 2 EVSEs",
     "response p99 ÷ transport floor p99",
+    "  floor storing SetVariables (floor-durable) p99 ÷ floor p99",
+    "  response p99 ÷ floor-durable p99",
     "SetVariables p99",
     "ChangeAvailability p99",
     "ChangeAvailability (a change) p99",
@@ -119,3 +122,28 @@ def test_the_steps_report_names_tasks_and_generations():
     text = report(steps, pauses)
     assert "_dispatch_calls" in text and "n=2" in text and "max=2.00" in text
     assert "gen1 n=1" in text
+
+
+def test_the_durable_floor_stores_each_set_variables_value_durably(tmp_path):
+    from bench.peers import commit_rows, durable_store, stored_rows
+
+    store = durable_store(str(tmp_path))
+    try:
+        # As the station's store: a write-ahead log, and every commit waits for the disk.
+        assert store.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert store.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        item = {
+            "attributeValue": "7",
+            "component": {"name": "SampledDataCtrlr"},
+            "variable": {"name": "TxUpdatedInterval"},
+        }
+        rows = stored_rows([2, "m1", "SetVariables", {"setVariableData": [item, item]}])
+        assert rows == [("SampledDataCtrlr/TxUpdatedInterval", "7")] * 2
+        commit_rows(store, rows)
+        stored = "SELECT value FROM variables WHERE key = 'SampledDataCtrlr/TxUpdatedInterval'"
+        assert store.execute(stored).fetchone() == ("7",)
+        assert not store.in_transaction
+        # Nothing else is stored: the other requests of the mix answer at once.
+        assert stored_rows([2, "m2", "GetVariables", {"getVariableData": [item]}]) == []
+    finally:
+        store.close()
