@@ -44,10 +44,12 @@ class StepTimes(trio.abc.Instrument):
 
 
 class CollectorPauses:
-    """The duration of each pass of the garbage collector, by generation."""
+    """The duration of each pass of the garbage collector, by generation, and the objects
+    the passes freed (unreachable cycles: what made a pass worth its time)."""
 
     def __init__(self) -> None:
         self.passes: defaultdict[int, list[float]] = defaultdict(list)
+        self.collected: defaultdict[int, int] = defaultdict(int)
         self._started = 0.0
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
@@ -55,6 +57,7 @@ class CollectorPauses:
             self._started = time.perf_counter()
         else:
             self.passes[info["generation"]].append(time.perf_counter() - self._started)
+            self.collected[info["generation"]] += info.get("collected", 0)
 
 
 def report(steps: StepTimes, pauses: CollectorPauses) -> str:
@@ -70,7 +73,7 @@ def report(steps: StepTimes, pauses: CollectorPauses) -> str:
     for generation, times in sorted(pauses.passes.items()):
         lines.append(
             f"  gen{generation} n={len(times):<6} max={max(times) * 1000:.2f}"
-            f" total={sum(times) * 1000:.1f}"
+            f" total={sum(times) * 1000:.1f} collected={pauses.collected[generation]}"
         )
     return "\n".join(lines) + "\n"
 
