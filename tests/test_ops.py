@@ -441,14 +441,64 @@ async def test_message_log_writes_a_burst_of_frames_in_one_append_after_its_dela
         nursery.start_soon(log.run)
         log.observe("in", json.dumps([2, "c-1", "Heartbeat", {}]), object(), "Heartbeat")
         started = trio.current_time()
-        # The answer and the next CALL arrive while the writer gathers lines.
+        # The answer, the next CALL and its answer arrive while the writer gathers lines.
         await trio.sleep(BATCH_DELAY / 2)
         log.observe("out", json.dumps([3, "c-1", {"currentTime": "x"}]), None, "Heartbeat")
         log.observe("in", json.dumps([2, "c-2", "Heartbeat", {}]), object(), "Heartbeat")
+        log.observe("out", json.dumps([3, "c-2", {"currentTime": "x"}]), None, "Heartbeat")
         await log.wait_written()
         assert trio.current_time() - started == pytest.approx(BATCH_DELAY)
         assert offload.calls == 1
-        assert [e["id"] for e in read_entries(tmp_path)] == ["c-1", "c-1", "c-2"]
+        assert [e["id"] for e in read_entries(tmp_path)] == ["c-1", "c-1", "c-2", "c-2"]
+        nursery.cancel_scope.cancel()
+
+
+async def test_message_log_makes_no_line_while_a_request_is_answered(tmp_path, autojump_clock):
+    """A CSMS request being answered holds the writer back (its lines, its write) until the
+    answer goes out: the answer's worker thread must not wait for the interpreter while a
+    batch is made. The CSMS's answers to the station's own CALLs, and the station's CALLs,
+    neither hold nor release it."""
+    from station.ops.message_log import ANSWER_WAIT, BATCH_DELAY, MessageLog
+
+    assert BATCH_DELAY + ANSWER_WAIT > BATCH_DELAY + ANSWER_WAIT / 2 > BATCH_DELAY
+    offload = _CountingOffload()
+    log = MessageLog(tmp_path, offload)
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        started = trio.current_time()
+        log.observe("out", json.dumps([2, "s-1", "Heartbeat", {}]), None, "Heartbeat")
+        log.observe("in", json.dumps([2, "c-1", "Reset", {"type": "OnIdle"}]), object(), "Reset")
+        log.observe("in", json.dumps([3, "s-1", {"currentTime": "x"}]), object(), "Heartbeat")
+        # The batch is due, and the request is still being answered.
+        await trio.sleep(BATCH_DELAY + ANSWER_WAIT / 2)
+        assert offload.calls == 0 and not log.path.exists()
+        log.observe("out", json.dumps([3, "c-1", {"status": "Accepted"}]), None, "Reset")
+        await log.wait_written()
+        assert trio.current_time() - started == pytest.approx(BATCH_DELAY + ANSWER_WAIT / 2)
+        # The batch taken when it was due; the answer goes with the next one.
+        assert [e["id"] for e in read_entries(tmp_path)] == ["s-1", "c-1", "s-1"]
+        await log.wait_written()
+        assert [e["id"] for e in read_entries(tmp_path)] == ["s-1", "c-1", "s-1", "c-1"]
+        nursery.cancel_scope.cancel()
+
+
+async def test_message_log_holds_no_longer_than_its_bound_for_a_request(tmp_path, autojump_clock):
+    """A request answered late, or never (the connection went), holds the lines back
+    `ANSWER_WAIT` at most, once; the next batch is not held for it again."""
+    from station.ops.message_log import ANSWER_WAIT, BATCH_DELAY, MessageLog
+
+    log = MessageLog(tmp_path, _CountingOffload())
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(log.run)
+        started = trio.current_time()
+        log.observe("in", json.dumps([2, "c-1", "Heartbeat", {}]), object(), "Heartbeat")
+        await log.wait_written()
+        assert trio.current_time() - started == pytest.approx(BATCH_DELAY + ANSWER_WAIT)
+        started = trio.current_time()
+        log.observe("out", json.dumps([2, "s-1", "Heartbeat", {}]), None, "Heartbeat")
+        await log.wait_written()
+        assert trio.current_time() - started == pytest.approx(BATCH_DELAY)
+        assert [e["id"] for e in read_entries(tmp_path)] == ["c-1", "s-1"]
         nursery.cancel_scope.cancel()
 
 
@@ -570,11 +620,13 @@ async def test_message_log_cancelled_while_it_makes_a_batch_still_writes_all_of_
 
     monkeypatch.setattr(MessageLog, "_line", counting)
     frames = 10 * LINES_PER_STEP
-    for n in range(frames):
+    for n in range(frames // 2):  # requests answered, as they go
         log.observe("in", json.dumps([2, f"c-{n}", "Heartbeat", {}]), object(), "Heartbeat")
+        log.observe("out", json.dumps([3, f"c-{n}", {"currentTime": "x"}]), None, "Heartbeat")
     async with trio.open_nursery() as nursery:
         nursery.start_soon(log.run)
         while made < 3 * LINES_PER_STEP:  # part of the batch made
             await trio.lowlevel.checkpoint()
         nursery.cancel_scope.cancel()
-    assert [e["id"] for e in read_entries(tmp_path)] == [f"c-{n}" for n in range(frames)]
+    ids = [e["id"] for e in read_entries(tmp_path)]
+    assert ids == [f"c-{n}" for n in range(frames // 2) for _ in range(2)]

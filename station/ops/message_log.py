@@ -24,6 +24,14 @@ interpreter and the CPU). The lines of a batch are made a few frames at a time
 sends requests back to back holds hundreds of frames, and made in one go it held up the
 request that arrived meanwhile by 1-3 ms. Lines still queued when the writer is cancelled
 (the station stops, or its OCPP side fails) are written before it ends.
+
+While the station answers a CSMS request, the writer makes no lines and starts no write:
+it waits for the answer to go out, at most `ANSWER_WAIT` for one request. A request that
+waits for a worker thread (SetVariables and an availability change wait for their commit)
+hands it its work while the event loop would otherwise be idle, and that thread needs the
+interpreter's lock to start; lines made in those moments held the lock, and so the
+answer, for up to a millisecond more (`bench/README.md`, "The message log and the answers
+that wait for a commit").
 """
 
 from __future__ import annotations
@@ -56,10 +64,17 @@ BATCH_DELAY = 0.05
 LINES_PER_STEP = 8
 #: Longest the writer spends on the lines left when it is cancelled.
 FINAL_WRITE_TIMEOUT = 2.0
+#: Longest the writer holds its lines back for one CSMS request being answered (seconds):
+#: far longer than any answer made at once (a few ms), and a handler that takes longer,
+#: or a request never answered, does not hold the log up beyond it.
+ANSWER_WAIT = 0.02
 
 
 #: The start of a frame: ``[2,"id",`` / ``[3,"id",`` / ``[4,"id",`` (ids are plain strings).
 _HEAD = re.compile(r'^\[\s*[234]\s*,\s*"([^"\\]{0,36})"\s*,')
+#: A CALL's start (a request) and a CALLRESULT's or CALLERROR's (an answer).
+_CALL = re.compile(r"^\[\s*2\s*,")
+_ANSWER = re.compile(r"^\[\s*[34]\s*,")
 
 #: CustomerInformation requests name a customer; the log does not keep who was asked for
 #: (a request to clear a customer's data must not leave that data behind).
@@ -132,6 +147,14 @@ class MessageLog:
 
         # (bytes counted against max_queued_bytes, the line or the frame to redact first)
         self._send, self._receive = trio.open_memory_channel[tuple[int, _Observed]](math.inf)
+        self._new_event = trio.Event
+        #: A CSMS request is being answered: the number of the last one that came in, or
+        #: None once its answer went out.
+        self._answering: int | None = None
+        self._requests = 0
+        self._answered = trio.Event()
+        #: The request the writer holds its lines for, and until when (trio time).
+        self._holding: tuple[int, float] | None = None
         #: Told how many lines were dropped, when writing catches up (MemoryExhaustion).
         self.on_dropped: Callable[[int], Awaitable[None]] | None = None
         self._written = trio.Event()
@@ -155,6 +178,29 @@ class MessageLog:
         """
         valid = direction == "out" or frame is not None
         self._queue(_Observed(self._now(), direction, action, text, valid), len(text))
+        if direction == "in":
+            if frame is not None and _CALL.match(text):
+                self._requests += 1
+                self._answering = self._requests
+        elif self._answering is not None and _ANSWER.match(text):
+            self._answering = None
+            self._answered.set()
+            self._answered = self._new_event()
+
+    async def _after_the_answer(self) -> None:
+        """Return once no CSMS request is being answered, or at most `ANSWER_WAIT` after
+        the writer found this one being answered. Shielded: the batch in hand is written
+        whatever happens."""
+        request = self._answering
+        if request is None:
+            return
+        import trio
+
+        if self._holding is None or self._holding[0] != request:
+            self._holding = (request, trio.current_time() + ANSWER_WAIT)
+        with trio.move_on_at(self._holding[1]) as scope:
+            scope.shield = True
+            await self._answered.wait()
 
     def _line(self, frame: _Observed) -> str:
         """The line of one frame.
@@ -233,11 +279,14 @@ class MessageLog:
             return
         lines = []
         for index, (_, item) in enumerate(batch):
-            if index and index % LINES_PER_STEP == 0:
-                # Let the requests that arrived meanwhile through. Never cancelled: the
-                # batch, taken off the queue, is written whatever happens.
-                await trio.lowlevel.cancel_shielded_checkpoint()
+            if index % LINES_PER_STEP == 0:
+                if index:
+                    # Let the requests that arrived meanwhile through. Never cancelled:
+                    # the batch, taken off the queue, is written whatever happens.
+                    await trio.lowlevel.cancel_shielded_checkpoint()
+                await self._after_the_answer()
             lines.append(self._line(item))
+        await self._after_the_answer()
         await self._offload.run(partial(self._write, lines))
         self._queued_bytes -= sum(size for size, _ in batch)
         if self._dropped_unreported:
